@@ -1,0 +1,3 @@
+from microletter.cli import main
+
+main()

@@ -1,0 +1,123 @@
+"""Accounts and devices: register, log in, authenticate, log out, revoke, edit the profile."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from microletter.actions.context import Context
+from microletter.core import accounts as rules
+from microletter.core.errors import BadCredentials, InvalidToken
+from microletter.core.events import DeviceRevoked
+from microletter.core.ids import DeviceId, UserId
+from microletter.core.models import Device, Principal, User
+from microletter.ports import user_topic
+
+TOKEN_PREFIX = "mlt_"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A fresh login: the token is shown once, here, and stored only as a hash."""
+
+    user: User
+    device: Device
+    token: str
+
+
+def hash_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def _new_device(ctx: Context, user: User, device_name: str) -> Session:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    name = rules.clean_device_name(device_name)
+    device = await ctx.store.create_device(user.id, name, hash_token(token), ctx.clock())
+    return Session(user, device, token)
+
+
+async def register(
+    ctx: Context,
+    username: str,
+    password: str,
+    display_name: str = "",
+    locale: str = rules.DEFAULT_LOCALE,
+    device_name: str = "",
+) -> Session:
+    rules.check_username(username)
+    rules.check_password(password)
+    name = rules.clean_display_name(display_name, fallback=username)
+    rules.check_locale(locale)
+    password_hash = await ctx.passwords.hash(password)
+    user = await ctx.store.create_user(username, password_hash, name, locale, ctx.clock())
+    return await _new_device(ctx, user, device_name)
+
+
+async def login(ctx: Context, username: str, password: str, device_name: str = "") -> Session:
+    """Unknown user and wrong password fail alike, after the same amount of hashing."""
+    found = await ctx.store.credentials(username)
+    ok = await ctx.passwords.verify(None if found is None else found[1], password)
+    if found is None or not ok:
+        raise BadCredentials()
+    return await _new_device(ctx, found[0], device_name)
+
+
+async def authenticate(ctx: Context, token: str) -> Principal:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        raise InvalidToken()
+    digest = hash_token(token)
+    cached = ctx.tokens.get(digest)
+    if cached is not None:
+        return cached
+    found = await ctx.store.device_for_token(digest)
+    if found is None:
+        raise InvalidToken()
+    principal = Principal(*found)
+    ctx.tokens.put(digest, principal)
+    return principal
+
+
+async def revoke_device(ctx: Context, me: Principal, device_id: DeviceId) -> None:
+    """Log a device out (yours or, with its id, any of your devices): its token stops
+    working and its open connections close."""
+    await ctx.store.revoke_device(me.user_id, device_id)
+    ctx.tokens.evict_device(device_id)
+    await ctx.bus.publish([(user_topic(me.user_id), DeviceRevoked(device_id))])
+
+
+async def logout(ctx: Context, me: Principal) -> None:
+    await revoke_device(ctx, me, me.device_id)
+
+
+async def devices(ctx: Context, me: Principal) -> list[Device]:
+    return await ctx.store.devices(me.user_id)
+
+
+async def me(ctx: Context, me: Principal) -> User:
+    return await ctx.store.user(me.user_id)
+
+
+async def update_profile(
+    ctx: Context, me: Principal, display_name: str | None, locale: str | None
+) -> User:
+    current = await ctx.store.user(me.user_id)
+    if display_name is not None:
+        display_name = rules.clean_display_name(display_name, fallback=current.username)
+    if locale is not None:
+        rules.check_locale(locale)
+    outcome = await ctx.store.update_profile(me.user_id, display_name, locale, None, ctx.clock())
+    await ctx.publish(outcome)
+    return outcome.value
+
+
+async def profile(ctx: Context, user_id: UserId) -> User:
+    """Anyone's public profile (name, avatar, locale); never their contacts or chats."""
+    return await ctx.store.user(user_id)
+
+
+async def find_user(ctx: Context, username: str) -> User | None:
+    """Exact lookup by username (no fuzzy search: people share their name to be found)."""
+    if not rules.USERNAME_RE.fullmatch(username):
+        return None
+    return await ctx.store.user_by_name(username)

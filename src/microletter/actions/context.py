@@ -1,0 +1,99 @@
+"""What every action is given: the store, the bus, the clock, the limits and the helpers.
+
+Built once in app.py and passed in; no action ever looks a dependency up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from microletter.core.events import Outcome
+from microletter.core.limits import Limits
+from microletter.core.models import Instant, Principal
+from microletter.metrics import Metrics
+from microletter.ports import Bus, Store, user_topic
+
+
+def wall_clock() -> Instant:
+    return Instant(time.time_ns() // 1_000_000)
+
+
+class Passwords:
+    """argon2id hashing on a small thread pool, so a login never blocks the event loop and
+    a burst of logins cannot take all memory (each hash uses `memory_kib`)."""
+
+    def __init__(self, time_cost: int, memory_kib: int, parallelism: int, workers: int = 2):
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism
+        )
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
+        # Unknown users are checked against this, so both failures cost the same time.
+        self._decoy = self._hasher.hash("decoy password, never valid")
+
+    async def hash(self, password: str) -> str:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self._hasher.hash, password)
+
+    async def verify(self, stored: str | None, password: str) -> bool:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._pool, self._verify, stored or self._decoy, password, stored is not None
+        )
+
+    def _verify(self, stored: str, password: str, real: bool) -> bool:
+        try:
+            return self._hasher.verify(stored, password) and real
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
+
+
+class TokenCache:
+    """Recently seen token hashes, so an authenticated request costs no database read.
+    Entries expire after `ttl` seconds, which bounds how long another process may still
+    accept a token revoked elsewhere; revocations in this process evict at once."""
+
+    def __init__(self, ttl: float = 30.0, size: int = 100_000) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._entries: dict[bytes, tuple[Principal, float]] = {}
+
+    def get(self, token_hash: bytes) -> Principal | None:
+        hit = self._entries.get(token_hash)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, token_hash: bytes, principal: Principal) -> None:
+        if len(self._entries) >= self._size:
+            self._entries.clear()
+        self._entries[token_hash] = (principal, time.monotonic() + self._ttl)
+
+    def evict_device(self, device_id: int) -> None:
+        for key in [k for k, (p, _) in self._entries.items() if p.device_id == device_id]:
+            del self._entries[key]
+
+
+@dataclass
+class Context:
+    store: Store
+    bus: Bus
+    limits: Limits
+    passwords: Passwords
+    metrics: Metrics
+    clock: Callable[[], Instant] = wall_clock
+    tokens: TokenCache = field(default_factory=lambda: TokenCache())
+
+    async def publish(self, outcome: Outcome[object]) -> None:
+        """Hand the outcome's log entries to the bus, after the commit that made them."""
+        if outcome.entries:
+            await self.bus.publish([(user_topic(e.user_id), e) for e in outcome.entries])

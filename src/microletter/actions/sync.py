@@ -1,0 +1,28 @@
+"""Sync: the start-up snapshot with its log position, and the log after a cursor."""
+
+from __future__ import annotations
+
+from microletter.actions.context import Context
+from microletter.core.errors import SyncReset
+from microletter.core.events import LogEntry
+from microletter.core.models import Principal, Snapshot
+
+
+async def snapshot(ctx: Context, me: Principal) -> Snapshot:
+    return await ctx.store.snapshot(me.user_id)
+
+
+async def check_cursor(ctx: Context, me: Principal, after: int, epoch: str | None) -> int:
+    """Return the head of the log if a device may resume from `after`, else SyncReset."""
+    head = await ctx.store.log_head(me.user_id)
+    if (epoch is not None and epoch != ctx.store.epoch) or after > head or after < 0:
+        raise SyncReset(head=head, epoch=ctx.store.epoch)
+    return head
+
+
+async def changes(
+    ctx: Context, me: Principal, after: int, limit: int | None = None
+) -> list[LogEntry]:
+    """Log entries after `after`, in order, at most one page."""
+    page = min(limit or ctx.limits.sync_page, ctx.limits.sync_page)
+    return await ctx.store.read_log(me.user_id, after, max(page, 1))

@@ -1,0 +1,125 @@
+"""The composition root: settings → backends → actions → gateway → a listening server.
+
+The only module that knows every room. Everything is built here and passed down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+from collections.abc import Callable
+
+from aiohttp import web
+
+from microletter.actions.context import Context, Passwords
+from microletter.bus import open_bus
+from microletter.core.ids import IdGenerator
+from microletter.gateway.http import create_app
+from microletter.gateway.hub import Hub
+from microletter.gateway.ratelimit import RateLimits
+from microletter.gateway.ws import Gateway
+from microletter.metrics import Metrics
+from microletter.ports import Bus, Store
+from microletter.settings import Settings
+from microletter.storage import open_store
+
+log = logging.getLogger(__name__)
+
+
+class Server:
+    """One microletter server process: start() binds and serves, stop() shuts down
+    gracefully (stop accepting, ack in-flight writes, close sockets with 1001, flush)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = 0
+        self.ctx: Context | None = None
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        host = self.settings.host
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else shown}:{self.port}"
+
+    async def start(self) -> None:
+        s = self.settings
+        metrics = Metrics()
+        store = await open_store(
+            s.effective_database_url,
+            IdGenerator(s.node_id),
+            s.limits,
+            sqlite_synchronous=s.sqlite_synchronous.upper(),
+            on_batch=metrics.observe_batch,
+        )
+        bus = await open_bus(s.bus_url)
+        passwords = Passwords(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
+        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics)
+        limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip)
+        gateway = Gateway(ctx, Hub(bus), s, limits)
+        app = create_app(ctx, s, gateway, limits)
+
+        async def on_shutdown(_: web.Application) -> None:
+            await gateway.shutdown()
+
+        async def on_cleanup(_: web.Application) -> None:
+            await _close_backends(store, bus, passwords)
+
+        app.on_shutdown.append(on_shutdown)
+        app.on_cleanup.append(on_cleanup)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
+        await self._runner.setup()
+        sock = _listen(s.host, s.port)
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+        log.info("server.started", extra={"url": self.url, "database": s.redacted()["database_url"]})
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+            log.info("server.stopped")
+
+
+async def _close_backends(store: Store, bus: Bus, passwords: Passwords) -> None:
+    await store.close()  # the writer commits everything queued before it stops
+    await bus.close()
+    passwords.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+async def serve(settings: Settings, announce: Callable[[Server], None] | None = None) -> None:
+    """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    server = Server(settings)
+    await server.start()
+    if announce is not None:
+        announce(server)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+
+
+def run(settings: Settings, announce: Callable[[Server], None] | None = None) -> None:
+    """Serve on uvloop (falling back to asyncio where uvloop is not available)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        asyncio.run(serve(settings, announce))
+    else:
+        uvloop.run(serve(settings, announce))

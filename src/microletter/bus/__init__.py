@@ -1,0 +1,16 @@
+"""Fan-out between processes behind the Bus door, picked by URL: memory:// (default) or redis://."""
+
+from __future__ import annotations
+
+from microletter.ports import Bus
+
+__all__ = ["open_bus"]
+
+
+async def open_bus(url: str) -> Bus:
+    if url.startswith("memory:"):
+        from microletter.bus.memory import MemoryBus
+
+        return MemoryBus()
+    scheme = url.split(":", 1)[0]
+    raise ValueError(f"unsupported bus URL scheme {scheme!r}; use memory://")

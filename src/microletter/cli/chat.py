@@ -1,0 +1,333 @@
+"""`microletter chat ...`: use a server from the terminal or a script (`--json`).
+
+The login is kept in a small profile file (`--profile`, $MICROLETTER_CLI_CONFIG, or
+~/.config/microletter/cli.json), so that commands can follow each other:
+
+    microletter chat register alice --server http://127.0.0.1:8080
+    microletter chat add bob --greeting "hi, it's Alice"
+    microletter chat send @bob "hello"
+    microletter chat listen
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from microletter.client import ApiError, Client
+
+DEFAULT_SERVER = "http://127.0.0.1:8080"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def default_profile() -> Path:
+    env = os.environ.get("MICROLETTER_CLI_CONFIG")
+    return Path(env) if env else Path.home() / ".config" / "microletter" / "cli.json"
+
+
+@dataclass
+class Profile:
+    path: Path
+    server: str
+    data: dict[str, Any]
+    as_json: bool
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.data, indent=2))
+        self.path.chmod(0o600)  # it holds a token
+
+    def client(self) -> Client:
+        return Client(self.server, self.data.get("token"))
+
+    def out(self, value: Any, text: str | Callable[[Any], str]) -> None:
+        if self.as_json:
+            click.echo(json.dumps(value, ensure_ascii=False))
+        else:
+            click.echo(text(value) if callable(text) else text)
+
+
+def run(fn: Callable[P, Awaitable[R]]) -> Callable[P, R]:
+    """Run an async command; turn server errors into a clean message and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return asyncio.run(fn(*args, **kwargs))  # type: ignore[arg-type]  # fn returns a coroutine
+        except ApiError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message}") from None
+        except OSError as exc:
+            raise click.ClickException(f"cannot reach the server: {exc}") from None
+
+    return wrapper
+
+
+pass_profile = click.make_pass_decorator(Profile)
+
+
+@click.group()
+@click.option("--server", help=f"Server URL (default: the saved one, else {DEFAULT_SERVER}).")
+@click.option("--profile", "profile_path", type=click.Path(path_type=Path), help="Profile file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line).")
+@click.pass_context
+def chat(ctx: click.Context, server: str | None, profile_path: Path | None, as_json: bool) -> None:
+    """Chat from the command line: register, add contacts, make groups, send, listen."""
+    path = profile_path or default_profile()
+    data = json.loads(path.read_text()) if path.exists() else {}
+    if server:
+        data["server"] = server
+    ctx.obj = Profile(path, data.get("server", DEFAULT_SERVER), data, as_json)
+
+
+def _remember(p: Profile, reply: dict[str, Any]) -> None:
+    p.data.update(server=p.server, token=reply["token"], user=reply["user"], cursor=None)
+    p.save()
+
+
+@chat.command()
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              envvar="MICROLETTER_PASSWORD")
+@click.option("--display-name", default="")
+@pass_profile
+@run
+async def register(p: Profile, username: str, password: str, display_name: str) -> None:
+    """Create an account and log in."""
+    async with p.client() as c:
+        reply = await c.register(username, password, display_name, device_name="cli")
+    _remember(p, reply)
+    p.out(reply["user"], f"registered and logged in as {username} on {p.server}")
+
+
+@chat.command()
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, envvar="MICROLETTER_PASSWORD")
+@pass_profile
+@run
+async def login(p: Profile, username: str, password: str) -> None:
+    """Log in (a new device)."""
+    async with p.client() as c:
+        reply = await c.login(username, password, device_name="cli")
+    _remember(p, reply)
+    p.out(reply["user"], f"logged in as {username} on {p.server}")
+
+
+@chat.command()
+@pass_profile
+@run
+async def logout(p: Profile) -> None:
+    """Log this device out and forget the token."""
+    async with p.client() as c:
+        await c.logout()
+    p.data.pop("token", None)
+    p.save()
+    p.out({"ok": True}, "logged out")
+
+
+@chat.command()
+@pass_profile
+@run
+async def whoami(p: Profile) -> None:
+    """Show the logged-in user."""
+    async with p.client() as c:
+        me = await c.me()
+    p.out(me, lambda u: f"{u['username']} ({u['display_name']}) id={u['id']} on {p.server}")
+
+
+@chat.command()
+@click.argument("username")
+@click.option("--greeting", default="", help="A few words for them.")
+@pass_profile
+@run
+async def add(p: Profile, username: str, greeting: str) -> None:
+    """Send a friend request."""
+    async with p.client() as c:
+        request = await c.request_contact(username=username, greeting=greeting)
+    p.out(request, lambda r: f"request {r['id']} to {username}: {r['status']}")
+
+
+@chat.command()
+@pass_profile
+@run
+async def requests(p: Profile) -> None:
+    """List friend requests (received and sent)."""
+    async with p.client() as c:
+        items = await c.requests()
+    me = p.data.get("user", {}).get("id")
+    for r in items:
+        incoming = r["to_user"]["id"] == me
+        who = r["from_user"]["username"] if incoming else r["to_user"]["username"]
+        arrow = "from" if incoming else "to"
+        p.out(r, f"{r['id']}  {arrow} {who}  {r['status']}  {r['greeting']}")
+
+
+@chat.command()
+@click.argument("request_id", type=int)
+@pass_profile
+@run
+async def accept(p: Profile, request_id: int) -> None:
+    """Accept a friend request by its id."""
+    async with p.client() as c:
+        request = await c.accept(request_id)
+    p.out(request, f"you and {request['from_user']['username']} are now contacts")
+
+
+@chat.command()
+@click.argument("request_id", type=int)
+@pass_profile
+@run
+async def decline(p: Profile, request_id: int) -> None:
+    """Decline a friend request by its id."""
+    async with p.client() as c:
+        request = await c.decline(request_id)
+    p.out(request, "declined")
+
+
+@chat.command()
+@pass_profile
+@run
+async def contacts(p: Profile) -> None:
+    """List your contacts."""
+    async with p.client() as c:
+        items = await c.contacts()
+    for contact in items:
+        u = contact["user"]
+        label = contact["remark"] or u["display_name"]
+        p.out(contact, f"{u['username']:20} {label}  id={u['id']}")
+
+
+@chat.command()
+@pass_profile
+@run
+async def conversations(p: Profile) -> None:
+    """List your conversations with unread counts."""
+    async with p.client() as c:
+        items = await c.conversations()
+    for view in items:
+        conv = view["conversation"]
+        title = conv["name"] or (view["peer"] or {}).get("display_name", "")
+        p.out(view, f"{conv['id']}  {conv['kind']:6} {title:24} unread={view['unread']}")
+
+
+@chat.group()
+def group() -> None:
+    """Create and manage groups."""
+
+
+@group.command("create")
+@click.argument("name")
+@click.argument("usernames", nargs=-1)
+@pass_profile
+@run
+async def group_create(p: Profile, name: str, usernames: tuple[str, ...]) -> None:
+    """Create a group with some of your contacts."""
+    async with p.client() as c:
+        ids = [(await c.find_user(u))["id"] for u in usernames]
+        view = await c.create_group(name, ids)
+    p.out(view, f"group {view['conversation']['id']} created: {name}")
+
+
+@group.command("add")
+@click.argument("conversation_id", type=int)
+@click.argument("usernames", nargs=-1, required=True)
+@pass_profile
+@run
+async def group_add(p: Profile, conversation_id: int, usernames: tuple[str, ...]) -> None:
+    """Invite contacts to a group."""
+    async with p.client() as c:
+        ids = [(await c.find_user(u))["id"] for u in usernames]
+        view = await c.add_members(conversation_id, ids)
+    p.out(view, f"{len(ids)} added; {view['conversation']['member_count']} members")
+
+
+async def _target(c: Client, target: str) -> int:
+    """`@username` (your direct conversation with them) or a conversation id."""
+    if target.startswith("@"):
+        user = await c.find_user(target[1:])
+        view = await c.open_direct(user["id"])
+        return int(view["conversation"]["id"])
+    if not target.isdigit():
+        raise click.BadParameter("use @username or a conversation id", param_hint="TARGET")
+    return int(target)
+
+
+@chat.command()
+@click.argument("target")
+@click.argument("text")
+@pass_profile
+@run
+async def send(p: Profile, target: str, text: str) -> None:
+    """Send TEXT to @username or to a conversation id."""
+    async with p.client() as c:
+        message = await c.send_text(await _target(c, target), text)
+    p.out(message, f"sent #{message['seq']} to {target}")
+
+
+@chat.command()
+@click.argument("target")
+@click.option("--limit", default=20, show_default=True)
+@pass_profile
+@run
+async def history(p: Profile, target: str, limit: int) -> None:
+    """Show the latest messages of @username or a conversation id."""
+    async with p.client() as c:
+        items = await c.history(await _target(c, target), limit=limit)
+    for m in items:
+        p.out(m, _describe(m))
+
+
+def _describe(m: dict[str, Any]) -> str:
+    if m["recalled"]:
+        body = "(recalled)"
+    elif m["kind"] == "system":
+        body = f"[{(m['data'] or {}).get('action', 'note')}]"
+    else:
+        body = m["text"]
+    return f"#{m['seq']:<5} {m['sender_id']}: {body}"
+
+
+@chat.command()
+@click.option("--count", type=int, help="Stop after this many events.")
+@click.option("--timeout", type=float, help="Stop after this many seconds.")
+@click.option("--from-start", is_flag=True, help="Replay your whole update log first.")
+@pass_profile
+@run
+async def listen(p: Profile, count: int | None, timeout: float | None, from_start: bool) -> None:
+    """Print live events; resumes where the last `listen` stopped."""
+    cursor = 0 if from_start else p.data.get("cursor")
+    async with p.client() as c:
+        rt = c.realtime(cursor=cursor, epoch=p.data.get("epoch"))
+        await rt.start()
+        seen = 0
+        try:
+            async with asyncio.timeout(timeout):
+                async for event in rt.events():
+                    _print_event(p, event)
+                    p.data.update(cursor=rt.cursor, epoch=rt.epoch)
+                    seen += 1
+                    if count is not None and seen >= count:
+                        break
+        except TimeoutError:
+            pass
+        finally:
+            await rt.close()
+            p.save()
+
+
+def _print_event(p: Profile, event: dict[str, Any]) -> None:
+    kind, data = event["kind"], event["data"]
+    if kind == "message":
+        m = data["message"]
+        text = f"[{m['conversation_id']}] {_describe(m)}"
+    else:
+        text = f"({kind}) {json.dumps(data, ensure_ascii=False)}"
+    p.out(event, text)

@@ -1,0 +1,84 @@
+"""The command line: `microletter serve | migrate | config | chat ...`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from microletter import __version__
+from microletter.cli.chat import chat
+from microletter.settings import Settings, SettingsError
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings.from_env(os.environ, **overrides)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="microletter")
+def main() -> None:
+    """microletter: a self-hostable messaging super-app.
+
+    Settings come from MICROLETTER_* environment variables (see `microletter config`);
+    command-line flags win over them."""
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default 127.0.0.1; 0.0.0.0 for all).")
+@click.option("--port", type=int, help="Port for HTTP and WebSocket (default 8080; 0 = any free).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Data folder (default ./data).")
+@click.option("--database-url", help="sqlite:///path (default: <data>/microletter.db).")
+@click.option("--log-format", type=click.Choice(["auto", "json", "text"]), help="Log format.")
+def serve(
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
+    database_url: str | None,
+    log_format: str | None,
+) -> None:
+    """Run the server (creates and migrates its database on first start)."""
+    from microletter import app, log
+
+    settings = _settings(
+        host=host, port=port, data_dir=data_dir, database_url=database_url, log_format=log_format
+    )
+    log.setup(settings.log_format, settings.log_level)
+
+    def announce(server: app.Server) -> None:
+        click.echo(f"microletter {__version__} is running at {server.url}")
+        click.echo(f"  data: {settings.redacted()['database_url']}  ·  API docs: {server.url}/docs")
+        sys.stdout.flush()
+
+    app.run(settings, announce)
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Data folder.")
+def migrate(data_dir: Path | None) -> None:
+    """Create or upgrade the database schema, then exit."""
+    from microletter.storage import sqlite_path
+    from microletter.storage.migrate import HEAD, migrate_sqlite
+
+    settings = _settings(data_dir=data_dir)
+    url = settings.effective_database_url
+    path = Path(sqlite_path(url))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    applied = migrate_sqlite(str(path))
+    click.echo(f"{'migrated' if applied else 'already at'} revision {HEAD}: {url}")
+
+
+@main.command()
+def config() -> None:
+    """Print the effective settings (passwords masked) and how to change them."""
+    settings = _settings()
+    for name, value in settings.redacted().items():
+        click.echo(f"MICROLETTER_{name.upper():24} {value}")
+
+
+main.add_command(chat)

@@ -1,0 +1,280 @@
+"""The realtime client: one device's live connection to /ws.
+
+It reconnects with exponential backoff, resumes from its cursor (so every event arrives
+once, in order, across reconnects), and re-sends unacknowledged messages with their
+original client_msg_id (so none is lost and none doubled).
+
+    rt = client.realtime(cursor=saved_cursor)
+    await rt.start()
+    message = await rt.send_text(conversation_id, "hello")
+    async for event in rt.events():
+        ...  # {"seq", "kind", "data"}; rt.cursor is the seq to save
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import random
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aiohttp
+
+from microletter.client.rest import ApiError, Client, Json, new_client_msg_id
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = {"unavailable", "rate_limited", "internal"}
+FATAL_CLOSE = {4001}  # authentication failed or device logged out
+
+
+class Realtime:
+    def __init__(
+        self,
+        client: Client,
+        *,
+        cursor: int | None = None,
+        epoch: str | None = None,
+        min_backoff: float = 0.1,
+        max_backoff: float = 10.0,
+        on_event: Callable[[Json], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.cursor = cursor
+        self.epoch = epoch
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.on_event = on_event
+        self.connected = asyncio.Event()
+        self.synced = asyncio.Event()
+        self.resets = 0
+        self.connects = 0
+        self.fatal: ApiError | None = None
+        self._queue: asyncio.Queue[Json] = asyncio.Queue()
+        self._pending: dict[str, tuple[Json, asyncio.Future[Json]]] = {}
+        self._refs = itertools.count(1)
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def url(self) -> str:
+        return self.client.base_url.replace("http", "ws", 1) + "/ws"
+
+    async def start(self, wait: bool = True) -> None:
+        """Connect (in the background, for good); with `wait`, until caught up."""
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        if wait:
+            await self.wait_synced()
+
+    async def wait_synced(self, timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not self.synced.is_set():
+                if self.fatal is not None:
+                    raise self.fatal
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.05):
+                        await self.synced.wait()
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._ws is not None:
+            await self._ws.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for _, future in self._pending.values():
+            if not future.done():
+                future.cancel()
+
+    async def drop(self) -> None:
+        """Break the connection as a network would (for tests); it reconnects by itself."""
+        if self._ws is not None:
+            await self._ws.close(code=4999, message=b"client dropped")
+
+    # --- requests ---
+
+    async def send_text(
+        self,
+        conversation_id: int,
+        text: str,
+        *,
+        client_msg_id: str | None = None,
+        reply_to: int | None = None,
+        mentions: list[int] | None = None,
+        mention_all: bool = False,
+    ) -> Json:
+        """Send, and return the message once the server acked it (after its commit)."""
+        frame: Json = {
+            "t": "send",
+            "conversation_id": conversation_id,
+            "client_msg_id": client_msg_id or new_client_msg_id(),
+            "text": text,
+            "reply_to": reply_to,
+            "mentions": mentions or [],
+            "mention_all": mention_all,
+        }
+        reply = await self._request(frame)
+        message: Json = reply["message"]
+        return message
+
+    async def mark_read(self, conversation_id: int, seq: int) -> int:
+        reply = await self._request({"t": "read", "conversation_id": conversation_id, "seq": seq})
+        last: int = reply["last_read_seq"]
+        return last
+
+    async def recall(self, conversation_id: int, seq: int) -> Json:
+        reply = await self._request({"t": "recall", "conversation_id": conversation_id, "seq": seq})
+        message: Json = reply["message"]
+        return message
+
+    async def typing(self, conversation_id: int) -> None:
+        await self._write({"t": "typing", "conversation_id": conversation_id})
+
+    async def _request(self, frame: Json) -> Json:
+        ref = f"r{next(self._refs)}"
+        frame["ref"] = ref
+        future: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
+        self._pending[ref] = (frame, future)
+        with contextlib.suppress(ConnectionError, aiohttp.ClientError, RuntimeError):
+            await self._write(frame)  # if this fails, the reconnect re-sends it
+        try:
+            return await future
+        finally:
+            self._pending.pop(ref, None)
+
+    async def _write(self, frame: Json) -> None:
+        ws = self._ws
+        if ws is not None and not ws.closed and self.connected.is_set():
+            await ws.send_json(frame)
+
+    # --- events ---
+
+    async def events(self) -> AsyncIterator[Json]:
+        while True:
+            yield await self._queue.get()
+
+    async def next_event(self, timeout: float = 5.0) -> Json:
+        async with asyncio.timeout(timeout):
+            return await self._queue.get()
+
+    def pending_events(self) -> list[Json]:
+        items = []
+        while not self._queue.empty():
+            items.append(self._queue.get_nowait())
+        return items
+
+    # --- the connection loop ---
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._closed:
+            try:
+                async with self.client.session.ws_connect(
+                    self.url, protocols=("microletter.v1.json",), heartbeat=30, max_msg_size=0
+                ) as ws:
+                    self._ws = ws
+                    if await self._session(ws):
+                        failures = 0
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                log.debug("realtime.connect_failed", extra={"error": str(exc)})
+            finally:
+                self._ws = None
+                self.connected.clear()
+                self.synced.clear()
+            if self._closed or self.fatal is not None:
+                return
+            failures += 1
+            delay = min(self.max_backoff, self.min_backoff * 2 ** min(failures, 10))
+            await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 - jitter
+
+    async def _session(self, ws: aiohttp.ClientWebSocketResponse) -> bool:
+        """One connection's life; True if it got as far as `ready`."""
+        await ws.send_json({"t": "hello", "token": self.client.token, "after": self.cursor,
+                            "epoch": self.epoch, "v": 1})
+        ready = False
+        async for msg in ws:
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                continue
+            frame: Json = msg.json()
+            kind = frame.get("t")
+            if kind == "ready":
+                ready = True
+                self.connects += 1
+                self.epoch = frame["epoch"]
+                if self.cursor is None:
+                    self.cursor = frame["cursor"]
+                self.connected.set()
+                for pending, future in list(self._pending.values()):
+                    if not future.done():
+                        await ws.send_json(pending)
+            elif kind == "ev":
+                self._on_event(frame)
+            elif kind == "synced":
+                self.synced.set()
+            elif kind == "reset":
+                self.resets += 1
+                self.cursor = frame["cursor"]
+                self._emit({"kind": "reset", "seq": frame["cursor"], "data": frame})
+            elif kind == "typing":
+                self._emit({"kind": "typing", "seq": None, "data": frame})
+            elif kind in ("ack", "ok", "pong"):
+                self._resolve(frame.get("ref"), frame)
+            elif kind == "error":
+                self._on_error(frame)
+        if ws.close_code in FATAL_CLOSE:
+            self.fatal = ApiError(401, "auth.invalid_token", "the server refused this device")
+            for _, future in self._pending.values():
+                if not future.done():
+                    future.set_exception(self.fatal)
+        return ready
+
+    def _on_event(self, frame: Json) -> None:
+        seq = frame["seq"]
+        if self.cursor is not None and seq <= self.cursor:
+            return  # already have it
+        if self.cursor is not None and seq != self.cursor + 1:
+            # Cannot happen with a conforming server; resync by reconnecting from the cursor.
+            log.warning("realtime.gap", extra={"cursor": self.cursor, "seq": seq})
+            if self._ws is not None:
+                asyncio.get_running_loop().create_task(self._ws.close())
+            return
+        self.cursor = seq
+        self._emit(frame)
+
+    def _emit(self, event: Json) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+        self._queue.put_nowait(event)
+
+    def _resolve(self, ref: Any, frame: Json) -> None:
+        pending = self._pending.get(ref) if isinstance(ref, str) else None
+        if pending is not None and not pending[1].done():
+            pending[1].set_result(frame)
+
+    def _on_error(self, frame: Json) -> None:
+        error = frame.get("error", {})
+        code = error.get("code", "internal")
+        ref = frame.get("ref")
+        pending = self._pending.get(ref) if isinstance(ref, str) else None
+        if pending is None:
+            log.warning("realtime.error", extra={"code": code})
+            return
+        if code in RETRYABLE:
+            # Keep it pending: it is re-sent (same client_msg_id) on the next connection.
+            asyncio.get_running_loop().call_later(
+                float(error.get("details", {}).get("retry_after_seconds", 0.5)) + 0.05,
+                self._resend, ref,
+            )
+            return
+        if not pending[1].done():
+            pending[1].set_exception(ApiError(400, code, error.get("message", ""), error.get("details")))
+
+    def _resend(self, ref: str) -> None:
+        pending = self._pending.get(ref)
+        if pending is not None and not pending[1].done():
+            asyncio.get_running_loop().create_task(self._write(pending[0]))

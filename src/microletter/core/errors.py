@@ -1,0 +1,209 @@
+"""The one error tree of microletter. Every failure a client can see is a class here.
+
+Codes are API: once released they are never renamed (docs/api.md lists them and a test
+checks the list). The core never knows HTTP; gateway/errors.py maps classes to statuses.
+
+    MicroletterError                      internal
+    ├── InvalidInput                      invalid_input
+    │   ├── MalformedBody                 invalid_input.malformed
+    │   ├── TooLarge                      invalid_input.too_large
+    │   └── UsernameInvalid               user.username_invalid
+    │       PasswordTooWeak               user.password_too_weak
+    ├── Unauthenticated                   auth.required
+    │   ├── BadCredentials                auth.bad_credentials
+    │   └── InvalidToken                  auth.invalid_token
+    ├── Forbidden                         forbidden
+    │   ├── NotMember                     conversation.not_member
+    │   ├── PermissionDenied              conversation.permission_denied
+    │   ├── NotContact                    contact.required
+    │   ├── Blocked                       contact.blocked
+    │   └── RecallExpired                 message.recall_expired
+    ├── NotFound                          not_found
+    │   ├── UserNotFound                  user.not_found
+    │   ├── DeviceNotFound                device.not_found
+    │   ├── ConversationNotFound          conversation.not_found
+    │   ├── MessageNotFound               message.not_found
+    │   └── ContactRequestNotFound        contact.request_not_found
+    ├── Conflict                          conflict
+    │   ├── UsernameTaken                 user.username_taken
+    │   ├── AlreadyContacts               contact.already
+    │   ├── RequestAlreadyAnswered        contact.request_answered
+    │   ├── GroupFull                     conversation.full
+    │   └── AlreadyMember                 conversation.already_member
+    ├── RateLimited                       rate_limited
+    ├── SyncReset                         sync.reset
+    └── Unavailable                       unavailable
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class MicroletterError(Exception):
+    """Base of every error a client may see. `code` is stable; `hint` is for humans."""
+
+    code: ClassVar[str] = "internal"
+    hint: ClassVar[str] = "Something went wrong on the server."
+
+    def __init__(self, message: str | None = None, **details: Any) -> None:
+        self.message = message or self.hint
+        self.details: Mapping[str, Any] = details
+        super().__init__(self.message)
+
+
+class InvalidInput(MicroletterError):
+    code = "invalid_input"
+    hint = "The request is not valid."
+
+
+class MalformedBody(InvalidInput):
+    code = "invalid_input.malformed"
+    hint = "The body could not be parsed."
+
+
+class TooLarge(InvalidInput):
+    code = "invalid_input.too_large"
+    hint = "The request or one of its fields is too large."
+
+
+class UsernameInvalid(InvalidInput):
+    code = "user.username_invalid"
+    hint = "Usernames are 3 to 32 characters of a-z, 0-9 and _."
+
+
+class PasswordTooWeak(InvalidInput):
+    code = "user.password_too_weak"
+    hint = "Passwords need at least 8 characters."
+
+
+class Unauthenticated(MicroletterError):
+    code = "auth.required"
+    hint = "Log in first: send 'Authorization: Bearer <token>'."
+
+
+class BadCredentials(Unauthenticated):
+    code = "auth.bad_credentials"
+    hint = "Wrong username or password."
+
+
+class InvalidToken(Unauthenticated):
+    code = "auth.invalid_token"
+    hint = "The token is unknown, revoked or logged out. Log in again."
+
+
+class Forbidden(MicroletterError):
+    code = "forbidden"
+    hint = "You may not do this."
+
+
+class NotMember(Forbidden):
+    code = "conversation.not_member"
+    hint = "You are not a member of this conversation."
+
+
+class PermissionDenied(Forbidden):
+    code = "conversation.permission_denied"
+    hint = "Only the owner or an admin of the group may do this."
+
+
+class NotContact(Forbidden):
+    code = "contact.required"
+    hint = "One-to-one messages need an accepted contact. Send a friend request first."
+
+
+class Blocked(Forbidden):
+    code = "contact.blocked"
+    hint = "This user does not accept messages or requests from you."
+
+
+class RecallExpired(Forbidden):
+    code = "message.recall_expired"
+    hint = "Messages can only be recalled by their sender, shortly after sending."
+
+
+class NotFound(MicroletterError):
+    code = "not_found"
+    hint = "There is nothing here."
+
+
+class UserNotFound(NotFound):
+    code = "user.not_found"
+    hint = "No user has that name or id."
+
+
+class DeviceNotFound(NotFound):
+    code = "device.not_found"
+    hint = "No such device on your account."
+
+
+class ConversationNotFound(NotFound):
+    code = "conversation.not_found"
+    hint = "No conversation has that id."
+
+
+class MessageNotFound(NotFound):
+    code = "message.not_found"
+    hint = "No message has that sequence number in this conversation."
+
+
+class ContactRequestNotFound(NotFound):
+    code = "contact.request_not_found"
+    hint = "No pending friend request has that id."
+
+
+class Conflict(MicroletterError):
+    code = "conflict"
+    hint = "The request conflicts with the current state."
+
+
+class UsernameTaken(Conflict):
+    code = "user.username_taken"
+    hint = "That username is taken; pick another."
+
+
+class AlreadyContacts(Conflict):
+    code = "contact.already"
+    hint = "You are already contacts."
+
+
+class RequestAlreadyAnswered(Conflict):
+    code = "contact.request_answered"
+    hint = "This friend request was already accepted or declined."
+
+
+class GroupFull(Conflict):
+    code = "conversation.full"
+    hint = "The group has reached its member limit."
+
+
+class AlreadyMember(Conflict):
+    code = "conversation.already_member"
+    hint = "That user is already a member."
+
+
+class RateLimited(MicroletterError):
+    code = "rate_limited"
+    hint = "Too many requests; slow down and retry shortly."
+
+
+class SyncReset(MicroletterError):
+    code = "sync.reset"
+    hint = "Your cursor is from another epoch or ahead of the log; reload state and resync."
+
+
+class Unavailable(MicroletterError):
+    code = "unavailable"
+    hint = "The service is temporarily unavailable; retry shortly."
+
+
+def all_error_classes() -> list[type[MicroletterError]]:
+    """Every error class, root first, in definition order (for docs and tests)."""
+    seen: list[type[MicroletterError]] = []
+    stack: list[type[MicroletterError]] = [MicroletterError]
+    while stack:
+        cls = stack.pop(0)
+        seen.append(cls)
+        stack[0:0] = cls.__subclasses__()
+    return seen

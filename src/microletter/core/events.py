@@ -1,0 +1,142 @@
+"""Events: the changes pushed to clients, and the update-log entries that carry them.
+
+Every event that concerns a user is appended to that user's log with the next dense
+`seq`; a device's cursor is a position in that log. `Typing` is the one ephemeral event:
+published, never logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from microletter.core.ids import ConversationId, DeviceId, UserId
+from microletter.core.models import Contact, ContactRequest, Conversation, Message, Role, User
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePosted:
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecalled:
+    conversation_id: ConversationId
+    seq: int
+    by: UserId
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMoved:
+    conversation_id: ConversationId
+    user_id: UserId
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationUpdated:
+    """You joined a conversation, or its name, announcement, your role or mute changed."""
+
+    conversation: Conversation
+    role: Role
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationLeft:
+    conversation_id: ConversationId
+    removed_by: UserId | None  # None when you left yourself
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRequestUpdated:
+    request: ContactRequest
+
+
+@dataclass(frozen=True, slots=True)
+class ContactUpdated:
+    contact: Contact
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRemoved:
+    user_id: UserId
+
+
+@dataclass(frozen=True, slots=True)
+class BlockUpdated:
+    user_id: UserId
+    blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileUpdated:
+    user: User
+
+
+@dataclass(frozen=True, slots=True)
+class Typing:
+    """Ephemeral: someone is typing. Never stored, never in the log."""
+
+    conversation_id: ConversationId
+    user_id: UserId
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRevoked:
+    """Ephemeral: a device was logged out or revoked; its open connections must close."""
+
+    device_id: DeviceId
+
+
+Event = (
+    MessagePosted
+    | MessageRecalled
+    | ReadMoved
+    | ConversationUpdated
+    | ConversationLeft
+    | ContactRequestUpdated
+    | ContactUpdated
+    | ContactRemoved
+    | BlockUpdated
+    | ProfileUpdated
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One row of a user's update log: the `seq`th change that concerns `user_id`."""
+
+    user_id: UserId
+    seq: int
+    event: Event
+
+
+KINDS: dict[type[Event], str] = {
+    MessagePosted: "message",
+    MessageRecalled: "recall",
+    ReadMoved: "read",
+    ConversationUpdated: "conversation",
+    ConversationLeft: "left",
+    ContactRequestUpdated: "contact_request",
+    ContactUpdated: "contact",
+    ContactRemoved: "contact_removed",
+    BlockUpdated: "block",
+    ProfileUpdated: "profile",
+}
+"""The stable name of each event kind, on the wire and in the log."""
+
+
+def kind_of(event: Event) -> str:
+    return KINDS[type(event)]
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Generic[T]):
+    """What a write produced: its result and the log entries it appended (to publish)."""
+
+    value: T
+    entries: tuple[LogEntry, ...] = field(default=())

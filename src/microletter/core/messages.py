@@ -1,0 +1,108 @@
+"""Rules for messages: what may be sent, quoted, mentioned and recalled."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from microletter.core.errors import (
+    InvalidInput,
+    MessageNotFound,
+    PermissionDenied,
+    RecallExpired,
+    TooLarge,
+)
+from microletter.core.ids import ConversationId, UserId
+from microletter.core.limits import Limits
+from microletter.core.models import Instant, JsonValue, Member, Message, MessageKind
+
+CLIENT_MSG_ID_RE = re.compile(r"[A-Za-z0-9_.:\-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A message as its sender asks for it, before it has an id and a seq."""
+
+    conversation_id: ConversationId
+    sender_id: UserId
+    client_msg_id: str
+    kind: MessageKind
+    text: str | None
+    reply_to: int | None = None
+    mentions: tuple[UserId, ...] = ()
+    mention_all: bool = False
+    data: dict[str, JsonValue] | None = None
+
+
+def note(action: str, actor: UserId, **fields: JsonValue) -> dict[str, JsonValue]:
+    """The data of a system note ("X invited Y", "X renamed the group"...)."""
+    return {"action": action, "actor": actor, **fields}
+
+
+def check_text(text: str, limits: Limits) -> str:
+    if not text.strip():
+        raise InvalidInput("A message needs some text.", field="text")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_text_bytes:
+        raise TooLarge(
+            "Message text is too long.", field="text", max_bytes=limits.max_text_bytes, size=size
+        )
+    if "\x00" in text:
+        raise InvalidInput("Message text contains a NUL character.", field="text")
+    return text
+
+
+def check_client_msg_id(client_msg_id: str, limits: Limits) -> str:
+    if not 0 < len(client_msg_id) <= limits.max_client_msg_id or not CLIENT_MSG_ID_RE.fullmatch(
+        client_msg_id
+    ):
+        raise InvalidInput(
+            f"client_msg_id must be 1-{limits.max_client_msg_id} characters of "
+            "A-Z a-z 0-9 _ . : -",
+            field="client_msg_id",
+        )
+    return client_msg_id
+
+
+def check_mentions(
+    requested: Sequence[UserId],
+    mention_all: bool,
+    sender: Member,
+    member_ids: Collection[UserId],
+    limits: Limits,
+) -> tuple[UserId, ...]:
+    """Return the de-duplicated mentions; `@all` is for the owner and admins only."""
+    if mention_all and not sender.is_manager:
+        raise PermissionDenied("Only the owner or an admin may mention @all.", field="mention_all")
+    unique = tuple(dict.fromkeys(requested))
+    if len(unique) > limits.max_mentions:
+        raise TooLarge("Too many mentions.", field="mentions", max_items=limits.max_mentions)
+    strangers = [u for u in unique if u not in member_ids]
+    if strangers:
+        raise InvalidInput("Mentioned users must be members.", field="mentions", users=strangers)
+    return unique
+
+
+def check_reply(reply_to: int | None, sender: Member, last_seq: int) -> int | None:
+    """A reply quotes a message the sender can see: one that exists and is not older than
+    the sender's membership."""
+    if reply_to is None:
+        return None
+    if not sender.joined_seq <= reply_to <= last_seq:
+        raise MessageNotFound("The quoted message does not exist.", field="reply_to", seq=reply_to)
+    return reply_to
+
+
+def check_recall(message: Message, by: UserId, now: Instant, limits: Limits) -> None:
+    """Only the sender may recall, only within the window, and never a system note."""
+    if message.kind is MessageKind.SYSTEM or message.sender_id != by:
+        raise RecallExpired("Only the sender may recall a message.")
+    age = now - message.created_at
+    if age > limits.recall_window_ms:
+        raise RecallExpired(window_seconds=limits.recall_window_ms // 1000)
+
+
+def visible_from(member: Member) -> int:
+    """The first seq a member may read: members do not see history from before they joined."""
+    return member.joined_seq

@@ -1,0 +1,155 @@
+"""The domain values: users, devices, contacts, conversations, members and messages.
+
+Plain frozen dataclasses, no behaviour beyond small derived properties. Times are
+`Instant`s: integer milliseconds since the Unix epoch, UTC (compact on the wire and exact
+in JavaScript; we never store local time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NewType
+
+from microletter.core.ids import ConversationId, DeviceId, MessageId, RequestId, UserId
+
+Instant = NewType("Instant", int)
+JsonValue = object  # anything JSON can hold; msgspec checks it when encoding
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class ConversationKind(StrEnum):
+    DIRECT = "direct"
+    GROUP = "group"
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    SYSTEM = "system"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: UserId
+    username: str
+    display_name: str
+    locale: str
+    avatar: str | None
+    created_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    id: DeviceId
+    user_id: UserId
+    name: str
+    created_at: Instant
+    last_seen_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking: an authenticated device of a user."""
+
+    user_id: UserId
+    device_id: DeviceId
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRequest:
+    id: RequestId
+    from_user: User
+    to_user: User
+    greeting: str
+    status: RequestStatus
+    created_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One side of a friendship: `user` as seen by its owner, with the owner's remark."""
+
+    user: User
+    remark: str
+    created_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: ConversationId
+    kind: ConversationKind
+    name: str
+    announcement: str
+    owner_id: UserId | None
+    last_seq: int
+    member_count: int
+    created_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    conversation_id: ConversationId
+    user_id: UserId
+    role: Role
+    joined_seq: int
+    last_read_seq: int
+    muted: bool
+    joined_at: Instant
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: MessageId
+    conversation_id: ConversationId
+    seq: int
+    sender_id: UserId
+    client_msg_id: str
+    kind: MessageKind
+    text: str | None
+    reply_to: int | None
+    mentions: tuple[UserId, ...]
+    mention_all: bool
+    created_at: Instant
+    recalled: bool = False
+    data: dict[str, JsonValue] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationView:
+    """A conversation as one member sees it in their chat list."""
+
+    conversation: Conversation
+    role: Role
+    last_read_seq: int
+    muted: bool
+    unread: int
+    peer: User | None = None
+    last_message: Message | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything a device needs to start, read in one consistent view, with the log
+    position it corresponds to: apply events after `log_seq` and you stay current."""
+
+    user: User
+    log_seq: int
+    conversations: list[ConversationView]
+    contacts: list[Contact]
+    requests: list[ContactRequest]
+    blocks: list[User]

@@ -1,0 +1,190 @@
+"""Typed REST routes: declare a handler once and get validation, auth, rate limits, error
+mapping and its OpenAPI entry from its signature.
+
+    @router.post("/conversations/{cid}/messages", status=201)
+    async def send(call: Call, cid: int, body: SendBody) -> MessageReply: ...
+
+Parameters named like a `{path}` segment are path parameters (ints); `body` is the JSON
+body and `query` the query string, each decoded into its annotated msgspec type.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from microletter.actions.context import Context
+from microletter.core.errors import (
+    InvalidInput,
+    MalformedBody,
+    MicroletterError,
+    TooLarge,
+    Unauthenticated,
+)
+from microletter.core.models import Principal
+
+Handler = Callable[..., Awaitable[Any]]
+json_encode = msgspec.json.Encoder().encode
+
+
+@dataclass
+class Call:
+    """One request as a handler sees it."""
+
+    ctx: Context
+    request: web.Request
+    principal: Principal | None = None
+
+    @property
+    def me(self) -> Principal:
+        if self.principal is None:
+            raise Unauthenticated()
+        return self.principal
+
+
+@dataclass
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    status: int
+    auth: bool
+    rate: str | None
+    tags: Sequence[str]
+    errors: Sequence[type[MicroletterError]]
+    path_params: dict[str, type] = field(default_factory=dict)
+    body: type | None = None
+    query: type | None = None
+    reply: type | None = None
+
+    @property
+    def summary(self) -> str:
+        doc = inspect.getdoc(self.handler) or self.handler.__name__.replace("_", " ")
+        return doc.split("\n", 1)[0]
+
+    @property
+    def description(self) -> str:
+        doc = inspect.getdoc(self.handler) or ""
+        return doc.split("\n", 1)[1].strip() if "\n" in doc else ""
+
+
+class Router:
+    def __init__(self, prefix: str = "", tags: Sequence[str] = ()) -> None:
+        self.prefix = prefix
+        self.tags = tags
+        self.routes: list[Route] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 200,
+        auth: bool = True,
+        rate: str | None = "user",
+        errors: Sequence[type[MicroletterError]] = (),
+    ) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            hints = typing.get_type_hints(fn)
+            names = list(inspect.signature(fn).parameters)[1:]
+            route = Route(
+                method, self.prefix + path, fn, status, auth, rate, self.tags, errors,
+                path_params={n: hints[n] for n in names if n not in ("body", "query")},
+                body=hints.get("body"),
+                query=hints.get("query"),
+                reply=None if hints.get("return") in (None, type(None)) else hints["return"],
+            )
+            self.routes.append(route)
+            return fn
+
+        return register
+
+    def get(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("DELETE", path, **kw)
+
+
+Authenticate = Callable[[web.Request], Awaitable[Principal]]
+Limit = Callable[[str, str], Awaitable[None]]
+
+
+def bind(route: Route, ctx: Context, authenticate: Authenticate, limit: Limit) -> web.Handler:
+    """The aiohttp handler for one route."""
+    body_decoder = msgspec.json.Decoder(route.body) if route.body is not None else None
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        call = Call(ctx, request)
+        if route.auth:
+            call.principal = await authenticate(request)
+            if route.rate is not None:
+                await limit(route.rate, str(call.principal.user_id))
+        elif route.rate is not None:
+            await limit(route.rate, request["client_ip"])
+        kwargs: dict[str, Any] = {
+            name: _path_value(request, name, typ) for name, typ in route.path_params.items()
+        }
+        if route.query is not None:
+            kwargs["query"] = _convert(dict(request.query), route.query, "query string")
+        if body_decoder is not None:
+            kwargs["body"] = _decode(body_decoder, await _read(request))
+        result = await route.handler(call, **kwargs)
+        if result is None:
+            return web.Response(status=204)
+        return web.Response(
+            body=json_encode(result), status=route.status, content_type="application/json"
+        )
+
+    return handle
+
+
+def _path_value(request: web.Request, name: str, typ: type) -> int | str:
+    raw = request.match_info[name]
+    if typ is str:
+        if len(raw) > 256:
+            raise InvalidInput(f"'{name}' in the path is too long.", field=name)
+        return raw
+    if not raw.isdigit() or len(raw) > 16:
+        raise InvalidInput(f"'{name}' in the path must be a positive integer id.", field=name)
+    return int(raw)
+
+
+async def _read(request: web.Request) -> bytes:
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise TooLarge(max_bytes=request.app["max_body"]) from None
+
+
+def _decode(decoder: msgspec.json.Decoder[Any], raw: bytes) -> Any:
+    if not raw.strip():
+        raise MalformedBody("The request needs a JSON body.")
+    try:
+        return decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise MalformedBody(f"The body is not valid JSON: {exc}") from None
+
+
+def _convert(data: dict[str, str], typ: type, where: str) -> Any:
+    try:
+        return msgspec.convert(data, typ, strict=False)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(f"Bad {where}: {exc}") from None

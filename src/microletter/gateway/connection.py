@@ -1,0 +1,129 @@
+"""The realtime connection's logic without I/O: the delivery cursor, abuse counting and
+frame encoding. ws.py moves the bytes; everything decidable is decided here.
+
+Theory of operation (delivery). A device's cursor is the last seq of its user's update
+log it was sent. Live events come from the bus as hints (at most once, maybe out of
+order); the log is the truth. `Delivery.offer(seq)` answers:
+
+    seq <= sent          DROP  (already sent, e.g. by a pull)
+    pulling              DROP  (the running pull will read it from the log)
+    seq == sent + 1      SEND  (the common case: push the event as it came)
+    seq >  sent + 1      PULL  (a gap: read the log from `sent` until caught up)
+
+A pull reads pages of the log after `sent` until a short page arrives *and* `sent` has
+reached the highest seq any hint announced. An event committed during the pull either
+shows up in a page or raises `hint_max` and forces another page; one committed after
+the pull ends arrives as a hint with seq == sent + 1. Hence: every entry once, in order,
+no gap, without locking the log against writers.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from collections import deque
+from enum import Enum
+from typing import Any
+
+import msgspec
+
+from microletter.gateway import wire
+
+OP_TEXT = 0x1
+OP_BINARY = 0x2
+
+
+class Decision(Enum):
+    SEND = "send"
+    DROP = "drop"
+    PULL = "pull"
+
+
+class Delivery:
+    __slots__ = ("sent", "hint_max", "pulling")
+
+    def __init__(self, sent: int = 0, *, pulling: bool = True) -> None:
+        self.sent = sent
+        self.hint_max = sent
+        self.pulling = pulling
+
+    def offer(self, seq: int) -> Decision:
+        if seq <= self.sent:
+            return Decision.DROP
+        if seq > self.hint_max:
+            self.hint_max = seq
+        if self.pulling:
+            return Decision.DROP
+        if seq == self.sent + 1:
+            self.sent = seq
+            return Decision.SEND
+        self.pulling = True
+        return Decision.PULL
+
+    def take(self, seq: int) -> bool:
+        """During a pull: should the entry `seq` read from the log be sent?"""
+        if seq != self.sent + 1:
+            return False
+        self.sent = seq
+        return True
+
+    def page_done(self, full_page: bool) -> bool:
+        """After a page of a pull: True when the pull is over (caught up)."""
+        if full_page or self.sent < self.hint_max:
+            return False
+        self.pulling = False
+        return True
+
+
+class AbuseMeter:
+    """Counts bad frames in a sliding window; too many and the connection is closed."""
+
+    __slots__ = ("_limit", "_window", "_times")
+
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        self._limit = limit
+        self._window = window
+        self._times: deque[float] = deque()
+
+    def strike(self, now: float | None = None) -> bool:
+        """Record one bad frame; True when the limit is exceeded."""
+        now = time.monotonic() if now is None else now
+        self._times.append(now)
+        while self._times and self._times[0] < now - self._window:
+            self._times.popleft()
+        return len(self._times) > self._limit
+
+
+def ws_frame(payload: bytes, opcode: int) -> bytes:
+    """One unmasked, unfragmented server-to-client WebSocket frame (RFC 6455 5.2)."""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x80 | opcode, n)) + payload
+    if n < 65536:
+        return struct.pack("!BBH", 0x80 | opcode, 126, n) + payload
+    return struct.pack("!BBQ", 0x80 | opcode, 127, n) + payload
+
+
+class Codec:
+    """A frame encoding the client chose with its WebSocket subprotocol."""
+
+    def __init__(self, name: str, opcode: int, encoder: Any, decoder: Any) -> None:
+        self.name = name
+        self.opcode = opcode
+        self.encode: Any = encoder.encode
+        self._decode = decoder.decode
+
+    def decode(self, data: bytes | str) -> wire.ClientFrame:
+        frame: wire.ClientFrame = self._decode(data)
+        return frame
+
+    def event(self, seq: int, kind: str, data: bytes) -> bytes:
+        """An event frame around `data`, the event already encoded (once per fan-out)."""
+        out: bytes = self.encode({"t": "ev", "seq": seq, "kind": kind, "data": msgspec.Raw(data)})
+        return out
+
+
+JSON = Codec("microletter.v1.json", OP_TEXT, msgspec.json.Encoder(), wire.json_frames)
+MSGPACK = Codec("microletter.v1.msgpack", OP_BINARY, msgspec.msgpack.Encoder(), wire.msgpack_frames)
+CODECS = {JSON.name: JSON, MSGPACK.name: MSGPACK, "microletter.v1": JSON}
+SUBPROTOCOLS = (JSON.name, MSGPACK.name, "microletter.v1")

@@ -1,0 +1,169 @@
+"""The aiohttp application: REST routes, /ws, health, metrics, OpenAPI and its docs.
+
+One middleware gives every request an id, a per-address rate limit, and turns every
+exception into the one error shape (a 500 with the request id for the unexpected).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from microletter import API_VERSION, PROTOCOL_VERSION, __version__
+from microletter.actions import accounts
+from microletter.actions.context import Context
+from microletter.core.errors import (
+    InvalidInput,
+    MicroletterError,
+    NotFound,
+    TooLarge,
+    Unauthenticated,
+)
+from microletter.core.models import Principal
+from microletter.gateway import openapi
+from microletter.gateway.api import bind, json_encode
+from microletter.gateway.errors import error_body, http_status
+from microletter.gateway.ratelimit import RateLimits
+from microletter.gateway.routes import ROUTERS
+from microletter.gateway.wire import Health
+from microletter.gateway.ws import Gateway
+from microletter.log import request_id
+from microletter.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 256 * 1024
+UNLIMITED = ("/healthz", "/metrics")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def error_response(error: MicroletterError, rid: str | None) -> web.Response:
+    return web.Response(
+        body=json_encode(error_body(error, rid)),
+        status=http_status(error),
+        content_type="application/json",
+    )
+
+
+def _client_ip(request: web.Request, trust_proxy: bool) -> str:
+    if trust_proxy and (forwarded := request.headers.get("X-Forwarded-For")):
+        candidate = forwarded.split(",")[0].strip()
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            pass
+    return request.remote or "unknown"
+
+
+def _from_http(exc: web.HTTPException) -> MicroletterError:
+    if exc.status == 404:
+        return NotFound("No such route.")
+    if exc.status == 405:
+        return InvalidInput("Method not allowed on this route.", status=405)
+    if exc.status == 413:
+        return TooLarge(max_bytes=MAX_BODY)
+    return InvalidInput(exc.reason, status=exc.status)
+
+
+def make_middleware(ctx: Context, settings: Settings, limits: RateLimits) -> web.Middleware:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        incoming = request.headers.get("X-Request-Id", "")
+        rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else secrets.token_hex(8)
+        token = request_id.set(rid)
+        request["client_ip"] = _client_ip(request, settings.trust_proxy)
+        started = time.perf_counter()
+        response: web.StreamResponse
+        error: MicroletterError | None = None
+        try:
+            if request.path not in UNLIMITED:
+                await limits.hit("ip", request["client_ip"])
+            response = await handler(request)
+        except MicroletterError as exc:
+            error = exc
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            error = _from_http(exc)
+        except Exception:
+            log.exception("http.unexpected", extra={"path": request.path})
+            error = MicroletterError()
+        finally:
+            request_id.reset(token)
+        if error is not None:
+            ctx.metrics.errors.labels(error.code).inc()
+            response = error_response(error, rid)
+        if isinstance(response, web.WebSocketResponse):
+            return response
+        response.headers["X-Request-Id"] = rid
+        route = request.match_info.route.resource
+        name = route.canonical if route is not None else "unmatched"
+        ctx.metrics.http_seconds.labels(name, str(response.status)).observe(
+            time.perf_counter() - started
+        )
+        return response
+
+    return middleware
+
+
+def create_app(
+    ctx: Context, settings: Settings, gateway: Gateway, limits: RateLimits
+) -> web.Application:
+    app = web.Application(
+        middlewares=[make_middleware(ctx, settings, limits)], client_max_size=MAX_BODY
+    )
+    app["max_body"] = MAX_BODY
+
+    async def authenticate(request: web.Request) -> Principal:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated()
+        return await accounts.authenticate(ctx, token.strip())
+
+    routes = [route for router in ROUTERS for route in router.routes]
+    for route in routes:
+        app.router.add_route(route.method, route.path, bind(route, ctx, authenticate, limits.hit))
+    app.router.add_get("/ws", gateway.handle)
+
+    spec = json_encode(openapi.build(routes, settings.public_url))
+
+    async def openapi_json(request: web.Request) -> web.Response:
+        return web.Response(body=spec, content_type="application/json")
+
+    async def healthz(request: web.Request) -> web.Response:
+        await ctx.store.ping()
+        health = Health("ok", __version__, API_VERSION, PROTOCOL_VERSION)
+        return web.Response(body=json_encode(health), content_type="application/json")
+
+    async def metrics(request: web.Request) -> web.Response:
+        return web.Response(body=ctx.metrics.render(), content_type="text/plain")
+
+    async def index(request: web.Request) -> web.Response:
+        return web.Response(text=_INDEX, content_type="text/html")
+
+    app.router.add_get("/openapi.json", openapi_json)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/", index)
+    _mount_docs(app)
+    return app
+
+
+def _mount_docs(app: web.Application) -> None:
+    """Swagger UI at /docs, from the swagger-ui-py package (no CDN: works offline)."""
+    from swagger_ui import api_doc
+
+    api_doc(app, config_rel_url="/openapi.json", url_prefix="/docs", title="microletter API")
+
+
+_INDEX = """<!doctype html><meta charset=utf-8><title>microletter</title>
+<body style="font-family:system-ui;max-width:40em;margin:3em auto">
+<h1>microletter</h1><p>The server is running.</p>
+<ul><li><a href="/docs">API docs</a> (<a href="/openapi.json">OpenAPI</a>)</li>
+<li><a href="/healthz">health</a> · <a href="/metrics">metrics</a></li></ul></body>"""

@@ -1,0 +1,14 @@
+"""The REST routes, one router per part of the API."""
+
+from microletter.gateway.api import Router
+from microletter.gateway.routes import accounts, contacts, conversations, messages, sync
+
+ROUTERS: list[Router] = [
+    accounts.router,
+    contacts.router,
+    conversations.router,
+    messages.router,
+    sync.router,
+]
+
+__all__ = ["ROUTERS"]

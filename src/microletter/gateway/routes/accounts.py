@@ -1,0 +1,92 @@
+"""REST: register, log in and out, devices, profile, user lookup."""
+
+from __future__ import annotations
+
+from microletter.actions import accounts
+from microletter.core.errors import (
+    BadCredentials,
+    DeviceNotFound,
+    InvalidInput,
+    UsernameTaken,
+    UserNotFound,
+)
+from microletter.core.ids import DeviceId, UserId
+from microletter.gateway.api import Call, Router
+from microletter.gateway.wire import (
+    DevicesReply,
+    LoginBody,
+    ProfilePatch,
+    RegisterBody,
+    SessionReply,
+    UserReply,
+)
+
+router = Router("/api/v1", tags=["accounts"])
+
+
+@router.post("/accounts", status=201, auth=False, rate="auth", errors=[UsernameTaken])
+async def register(call: Call, body: RegisterBody) -> SessionReply:
+    """Create an account and log its first device in.
+
+    Usernames are 3-32 characters of a-z, 0-9 and _; passwords at least 8 characters.
+    The reply's token is shown once: send it as `Authorization: Bearer <token>`."""
+    s = await accounts.register(
+        call.ctx, body.username, body.password, body.display_name, body.locale, body.device_name
+    )
+    return SessionReply(s.user, s.device, s.token)
+
+
+@router.post("/sessions", status=201, auth=False, rate="auth", errors=[BadCredentials])
+async def login(call: Call, body: LoginBody) -> SessionReply:
+    """Log in: every login is a new device with its own token.
+
+    A wrong password and an unknown username give the same error after the same time."""
+    s = await accounts.login(call.ctx, body.username, body.password, body.device_name)
+    return SessionReply(s.user, s.device, s.token)
+
+
+@router.delete("/sessions/current")
+async def logout(call: Call) -> None:
+    """Log this device out: its token stops working and its sockets close."""
+    await accounts.logout(call.ctx, call.me)
+
+
+@router.get("/me", rate=None)
+async def get_me(call: Call) -> UserReply:
+    """Your profile."""
+    return UserReply(await accounts.me(call.ctx, call.me))
+
+
+@router.patch("/me", errors=[InvalidInput])
+async def update_me(call: Call, body: ProfilePatch) -> UserReply:
+    """Change your display name or language. Your contacts see the new name."""
+    user = await accounts.update_profile(call.ctx, call.me, body.display_name, body.locale)
+    return UserReply(user)
+
+
+@router.get("/me/devices", rate=None)
+async def list_devices(call: Call) -> DevicesReply:
+    """Your logged-in devices; `current` is the one asking."""
+    devices = await accounts.devices(call.ctx, call.me)
+    return DevicesReply(devices, call.me.device_id)
+
+
+@router.delete("/me/devices/{device_id}", errors=[DeviceNotFound])
+async def revoke_device(call: Call, device_id: int) -> None:
+    """Log one of your devices out remotely."""
+    await accounts.revoke_device(call.ctx, call.me, DeviceId(device_id))
+
+
+@router.get("/users/{username}", errors=[UserNotFound])
+async def find_user(call: Call, username: str) -> UserReply:
+    """Find a person by exact username."""
+    user = await accounts.find_user(call.ctx, username)
+    if user is None:
+        raise UserNotFound(username=username)
+    return UserReply(user)
+
+
+@router.get("/users/by-id/{user_id}", errors=[UserNotFound])
+async def get_user(call: Call, user_id: int) -> UserReply:
+    """A person's public profile by id."""
+    return UserReply(await accounts.profile(call.ctx, UserId(user_id)))

@@ -1,0 +1,107 @@
+"""REST: friend requests, contacts, remarks and blocks."""
+
+from __future__ import annotations
+
+from microletter.actions import accounts, contacts
+from microletter.core.errors import (
+    AlreadyContacts,
+    Blocked,
+    ContactRequestNotFound,
+    InvalidInput,
+    NotContact,
+    RequestAlreadyAnswered,
+    UserNotFound,
+)
+from microletter.core.ids import RequestId, UserId
+from microletter.gateway.api import Call, Router
+from microletter.gateway.wire import (
+    BlocksReply,
+    ContactReply,
+    ContactsReply,
+    RemarkBody,
+    RequestBody,
+    RequestReply,
+    RequestsReply,
+)
+
+router = Router("/api/v1", tags=["contacts"])
+
+
+@router.get("/contacts", rate=None)
+async def list_contacts(call: Call) -> ContactsReply:
+    """Your contacts, with the remark names you gave them."""
+    return ContactsReply(await contacts.contacts(call.ctx, call.me))
+
+
+@router.get("/contact-requests", rate=None)
+async def list_requests(call: Call) -> RequestsReply:
+    """Friend requests you received and sent, newest first."""
+    return RequestsReply(await contacts.requests(call.ctx, call.me))
+
+
+@router.post(
+    "/contact-requests",
+    status=201,
+    errors=[UserNotFound, AlreadyContacts, Blocked, InvalidInput],
+)
+async def send_request(call: Call, body: RequestBody) -> RequestReply:
+    """Ask someone (by user_id or exact username) to be your contact, with a greeting.
+
+    If they had already asked you, this accepts their request instead."""
+    if (body.user_id is None) == (body.username is None):
+        raise InvalidInput("Give exactly one of user_id and username.")
+    them = UserId(body.user_id) if body.user_id is not None else None
+    if them is None:
+        found = await accounts.find_user(call.ctx, body.username or "")
+        if found is None:
+            raise UserNotFound(username=body.username)
+        them = found.id
+    return RequestReply(await contacts.request(call.ctx, call.me, them, body.greeting))
+
+
+@router.post(
+    "/contact-requests/{request_id}/accept",
+    errors=[ContactRequestNotFound, RequestAlreadyAnswered],
+)
+async def accept_request(call: Call, request_id: int) -> RequestReply:
+    """Accept a friend request: you become contacts and your direct conversation opens."""
+    return RequestReply(await contacts.answer(call.ctx, call.me, RequestId(request_id), True))
+
+
+@router.post(
+    "/contact-requests/{request_id}/decline",
+    errors=[ContactRequestNotFound, RequestAlreadyAnswered],
+)
+async def decline_request(call: Call, request_id: int) -> RequestReply:
+    """Decline a friend request (the asker is not told)."""
+    return RequestReply(await contacts.answer(call.ctx, call.me, RequestId(request_id), False))
+
+
+@router.delete("/contacts/{user_id}", errors=[UserNotFound])
+async def remove_contact(call: Call, user_id: int) -> None:
+    """End a friendship, for both sides. History stays; new messages need a new request."""
+    await contacts.remove(call.ctx, call.me, UserId(user_id))
+
+
+@router.patch("/contacts/{user_id}", errors=[NotContact])
+async def set_remark(call: Call, user_id: int, body: RemarkBody) -> ContactReply:
+    """Set the remark name you see for a contact (only you see it)."""
+    return ContactReply(await contacts.set_remark(call.ctx, call.me, UserId(user_id), body.remark))
+
+
+@router.get("/blocks", rate=None)
+async def list_blocks(call: Call) -> BlocksReply:
+    """The people you blocked."""
+    return BlocksReply(await contacts.blocks(call.ctx, call.me))
+
+
+@router.put("/blocks/{user_id}", errors=[UserNotFound])
+async def block(call: Call, user_id: int) -> None:
+    """Block someone: they can neither message you nor ask again. Ends the friendship."""
+    await contacts.block(call.ctx, call.me, UserId(user_id))
+
+
+@router.delete("/blocks/{user_id}")
+async def unblock(call: Call, user_id: int) -> None:
+    """Unblock someone (you are not contacts again until a request is accepted)."""
+    await contacts.unblock(call.ctx, call.me, UserId(user_id))

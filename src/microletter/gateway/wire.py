@@ -1,0 +1,295 @@
+"""The shapes on the wire: REST bodies and replies, and WebSocket frames (protocol v1).
+
+Typed with msgspec, which validates what arrives and writes the OpenAPI schemas. Replies
+embed the core values (User, Message, ...) as they are, so the API and the domain share
+one vocabulary.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+from microletter.core.models import (
+    Contact,
+    ContactRequest,
+    ConversationView,
+    Device,
+    Message,
+    Role,
+    User,
+)
+
+PROTOCOL_VERSION = 1
+
+Id = Annotated[int, Meta(ge=1, lt=2**53, description="A 53-bit id (exact in JavaScript).")]
+Seq = Annotated[int, Meta(ge=0, lt=2**53)]
+Short = Annotated[str, Meta(max_length=256)]
+Medium = Annotated[str, Meta(max_length=4096)]
+Text = Annotated[str, Meta(max_length=65536)]  # the byte limit is checked by the core rules
+Ref = Annotated[str, Meta(max_length=64)] | Annotated[int, Meta(ge=0, lt=2**53)] | None
+IdList = Annotated[list[Id], Meta(max_length=1000)]
+
+
+class Problem(Struct):
+    code: str
+    message: str
+    details: dict[str, object]
+
+
+class ErrorReply(Struct):
+    """Every error, on every route: a stable code, a human message and details."""
+
+    error: Problem
+
+
+# --- accounts ---
+
+
+class RegisterBody(Struct, forbid_unknown_fields=True):
+    username: Short
+    password: Short
+    display_name: Short = ""
+    locale: Short = "en"
+    device_name: Short = ""
+
+
+class LoginBody(Struct, forbid_unknown_fields=True):
+    username: Short
+    password: Short
+    device_name: Short = ""
+
+
+class SessionReply(Struct):
+    """A new device: keep `token` secret; it is shown only once."""
+
+    user: User
+    device: Device
+    token: str
+
+
+class ProfilePatch(Struct, forbid_unknown_fields=True):
+    display_name: Short | None = None
+    locale: Short | None = None
+
+
+class DevicesReply(Struct):
+    devices: list[Device]
+    current: int
+
+
+class UserReply(Struct):
+    user: User
+
+
+# --- contacts ---
+
+
+class RequestBody(Struct, forbid_unknown_fields=True):
+    """Name the person by `user_id` or by exact `username`."""
+
+    user_id: Id | None = None
+    username: Short | None = None
+    greeting: Short = ""
+
+
+class RequestReply(Struct):
+    request: ContactRequest
+
+
+class RequestsReply(Struct):
+    requests: list[ContactRequest]
+
+
+class ContactsReply(Struct):
+    contacts: list[Contact]
+
+
+class ContactReply(Struct):
+    contact: Contact
+
+
+class RemarkBody(Struct, forbid_unknown_fields=True):
+    remark: Short
+
+
+class BlocksReply(Struct):
+    users: list[User]
+
+
+# --- conversations ---
+
+
+class GroupBody(Struct, forbid_unknown_fields=True):
+    name: Short = ""
+    member_ids: IdList = []
+
+
+class DirectBody(Struct, forbid_unknown_fields=True):
+    user_id: Id
+
+
+class GroupPatch(Struct, forbid_unknown_fields=True):
+    name: Short | None = None
+    announcement: Medium | None = None
+
+
+class MembersBody(Struct, forbid_unknown_fields=True):
+    user_ids: IdList
+
+
+class RoleBody(Struct, forbid_unknown_fields=True):
+    role: Literal["admin", "member"]
+
+
+class OwnerBody(Struct, forbid_unknown_fields=True):
+    user_id: Id
+
+
+class MuteBody(Struct, forbid_unknown_fields=True):
+    muted: bool
+
+
+class ConversationsReply(Struct):
+    conversations: list[ConversationView]
+
+
+class ConversationReply(Struct):
+    conversation: ConversationView
+
+
+class MemberOut(Struct):
+    user: User
+    role: Role
+    joined_seq: int
+    last_read_seq: int
+
+
+class MembersReply(Struct):
+    members: list[MemberOut]
+
+
+# --- messages ---
+
+
+class SendBody(Struct, forbid_unknown_fields=True):
+    client_msg_id: Short
+    text: Text
+    reply_to: Seq | None = None
+    mentions: IdList = []
+    mention_all: bool = False
+
+
+class MessageReply(Struct):
+    message: Message
+
+
+class MessagesReply(Struct):
+    messages: list[Message]
+
+
+class ReadBody(Struct, forbid_unknown_fields=True):
+    seq: Seq
+
+
+class ReadReply(Struct):
+    last_read_seq: int
+
+
+class HistoryQuery(Struct, forbid_unknown_fields=True):
+    """`after`: the page after this seq (oldest first); else `before` (default newest)."""
+
+    before: Seq | None = None
+    after: Seq | None = None
+    limit: Annotated[int, Meta(ge=1, le=100)] | None = None
+
+
+# --- sync ---
+
+
+class StateReply(Struct):
+    """Everything a device starts from; then resume the WebSocket with `after=cursor`."""
+
+    epoch: str
+    cursor: int
+    user: User
+    conversations: list[ConversationView]
+    contacts: list[Contact]
+    requests: list[ContactRequest]
+    blocks: list[User]
+
+
+class ChangesQuery(Struct, forbid_unknown_fields=True):
+    after: Seq
+    epoch: Short | None = None
+    limit: Annotated[int, Meta(ge=1, le=500)] | None = None
+
+
+class EventOut(Struct):
+    """One log entry; `data` is the event of that kind (see docs/protocol.md)."""
+
+    seq: int
+    kind: str
+    data: dict[str, object]
+
+
+class ChangesReply(Struct):
+    epoch: str
+    events: list[EventOut]
+    cursor: int
+    has_more: bool
+
+
+class Health(Struct):
+    status: str
+    version: str
+    api_version: int
+    protocol_version: int
+
+
+# --- WebSocket frames, client to server (tagged by "t") ---
+
+
+class Hello(Struct, tag="hello", tag_field="t", forbid_unknown_fields=True):
+    token: Short
+    after: Seq | None = None
+    epoch: Short | None = None
+    v: int = PROTOCOL_VERSION
+
+
+class Send(Struct, tag="send", tag_field="t", forbid_unknown_fields=True):
+    conversation_id: Id
+    client_msg_id: Short
+    text: Text
+    ref: Ref = None
+    reply_to: Seq | None = None
+    mentions: IdList = []
+    mention_all: bool = False
+
+
+class Read(Struct, tag="read", tag_field="t", forbid_unknown_fields=True):
+    conversation_id: Id
+    seq: Seq
+    ref: Ref = None
+
+
+class Recall(Struct, tag="recall", tag_field="t", forbid_unknown_fields=True):
+    conversation_id: Id
+    seq: Seq
+    ref: Ref = None
+
+
+class TypingFrame(Struct, tag="typing", tag_field="t", forbid_unknown_fields=True):
+    conversation_id: Id
+
+
+class Ping(Struct, tag="ping", tag_field="t", forbid_unknown_fields=True):
+    ref: Ref = None
+
+
+ClientFrame = Hello | Send | Read | Recall | TypingFrame | Ping
+
+json_frames = msgspec.json.Decoder(ClientFrame)
+msgpack_frames = msgspec.msgpack.Decoder(ClientFrame)

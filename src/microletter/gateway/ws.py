@@ -1,0 +1,371 @@
+"""The WebSocket endpoint /ws: hello, catch-up from the cursor, live events, requests.
+
+It moves bytes and calls actions; the decisions live in connection.py (delivery cursor,
+abuse meter, codecs) and in the actions. docs/protocol.md is the contract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import msgspec
+from aiohttp import WSMsgType, web
+
+from microletter import PROTOCOL_VERSION
+from microletter.actions import accounts, messages, sync
+from microletter.actions.context import Context
+from microletter.core.errors import (
+    InvalidInput,
+    MalformedBody,
+    MicroletterError,
+    TooLarge,
+    Unauthenticated,
+)
+from microletter.core.events import LogEntry, Typing
+from microletter.core.ids import ConversationId, UserId
+from microletter.core.models import Principal
+from microletter.gateway import wire
+from microletter.gateway.connection import CODECS, JSON, SUBPROTOCOLS, AbuseMeter, Codec, Decision, Delivery
+from microletter.gateway.errors import Close, error_body
+from microletter.gateway.hub import Hub
+from microletter.gateway.outbox import Outbox
+from microletter.gateway.ratelimit import RateLimits
+from microletter.log import user_id as log_user
+from microletter.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Session:
+    """One authenticated connection of one device."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        hub: Hub,
+        settings: Settings,
+        ws: web.WebSocketResponse,
+        transport: asyncio.Transport,
+        codec: Codec,
+        principal: Principal,
+        limits: RateLimits,
+    ) -> None:
+        self.ctx = ctx
+        self.hub = hub
+        self.settings = settings
+        self.ws = ws
+        self.transport = transport
+        self.outbox = Outbox(transport, codec.opcode, settings.ws_send_buffer, self.on_overflow)
+        self.codec = codec
+        self.principal = principal
+        self.limits = limits
+        self.delivery = Delivery(pulling=True)
+        self.abuse = AbuseMeter(settings.ws_abuse_limit)
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.closing = False
+        self.synced = False
+        self._binary = codec is not JSON
+
+    # --- from the hub (synchronous, on the event loop) ---
+
+    def offer(self, entry: LogEntry) -> None:
+        decision = self.delivery.offer(entry.seq)
+        if decision is Decision.SEND:
+            self._send_entry(entry)
+        elif decision is Decision.PULL:
+            self.spawn(self.pull())
+
+    def typing(self, event: Typing) -> None:
+        self.reply({"t": "typing", "conversation_id": event.conversation_id,
+                    "user_id": event.user_id})
+
+    def kick_revoked(self) -> None:
+        self.close_soon(Close.UNAUTHENTICATED, "device logged out")
+
+    # --- output ---
+
+    def reply(self, frame: dict[str, Any]) -> None:
+        self.outbox.put(self.codec.encode(frame))
+
+    def reply_error(self, ref: object, error: MicroletterError) -> None:
+        self.ctx.metrics.errors.labels(error.code).inc()
+        self.reply({"t": "error", "ref": ref, **error_body(error)})
+
+    def _send_entry(self, entry: LogEntry) -> None:
+        kind, data = self.hub.encoded(entry.event, self._binary)
+        if self.outbox.put(self.codec.event(entry.seq, kind, data)):
+            self.ctx.metrics.deliveries.inc()
+
+    def on_overflow(self) -> None:
+        self.ctx.metrics.slow_consumers.inc()
+        log.info("ws.slow_consumer", extra={"user_id": self.principal.user_id})
+        self.close_soon(Close.SLOW_CONSUMER, "send buffer full; reconnect and resume")
+
+    def close_soon(self, code: int, reason: str) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        self.outbox.flush()
+        self.spawn(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            async with asyncio.timeout(2):
+                await self.ws.close(code=code, message=reason.encode())
+        if not self.transport.is_closing():
+            self.transport.abort()
+
+    # --- catch-up ---
+
+    async def pull(self) -> None:
+        """Send the log from the cursor until caught up (see connection.py)."""
+        page = self.ctx.limits.sync_page
+        try:
+            while not self.closing:
+                entries = await sync.changes(self.ctx, self.principal, self.delivery.sent, page)
+                for entry in entries:
+                    if self.delivery.take(entry.seq):
+                        self._send_entry(entry)
+                if self.delivery.page_done(len(entries) == page):
+                    break
+        except MicroletterError as exc:
+            self.reply_error(None, exc)
+            self.close_soon(Close.GOING_AWAY, "sync failed; retry")
+            return
+        if not self.synced:
+            self.synced = True
+            self.reply({"t": "synced", "cursor": self.delivery.sent})
+
+    # --- requests ---
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def receive(self, data: bytes | str) -> None:
+        """One frame from the client."""
+        if self.closing:
+            return
+        if len(data) > self.settings.ws_max_frame:
+            self._strike(None, TooLarge(max_bytes=self.settings.ws_max_frame, size=len(data)))
+            return
+        try:
+            frame = self.codec.decode(data)
+        except msgspec.ValidationError as exc:
+            self._strike(_ref_of(data, self.codec), InvalidInput(f"Bad frame: {exc}"))
+            return
+        except msgspec.DecodeError as exc:
+            self._strike(None, MalformedBody(f"The frame is not valid {self._codec_kind}: {exc}"))
+            return
+        if isinstance(frame, wire.Ping):
+            self.reply({"t": "pong", "ref": frame.ref})
+        elif isinstance(frame, wire.Send):
+            self.spawn(self._request(frame.ref, self._send, frame))
+        elif isinstance(frame, wire.Read):
+            self.spawn(self._request(frame.ref, self._read, frame))
+        elif isinstance(frame, wire.Recall):
+            self.spawn(self._request(frame.ref, self._recall, frame))
+        elif isinstance(frame, wire.TypingFrame):
+            self.spawn(self._request(None, self._typing, frame, quiet=True))
+        else:
+            self._strike(None, InvalidInput("Already authenticated; hello is sent once."))
+
+    @property
+    def _codec_kind(self) -> str:
+        return "MessagePack" if self._binary else "JSON"
+
+    def _strike(self, ref: object, error: MicroletterError) -> None:
+        self.reply_error(ref, error)
+        if self.abuse.strike():
+            self.close_soon(Close.POLICY, "too many bad frames")
+
+    async def _request(
+        self,
+        ref: object,
+        handler: Callable[[Any], Awaitable[dict[str, Any] | None]],
+        frame: object,
+        quiet: bool = False,
+    ) -> None:
+        """Run one request and answer it (ack or error) with the client's ref."""
+        try:
+            await self.limits.hit("user", str(self.principal.user_id))
+            result = await handler(frame)
+        except MicroletterError as exc:
+            if not quiet:
+                self.reply_error(ref, exc)
+            return
+        except Exception:
+            log.exception("ws.request_failed")
+            self.reply_error(ref, MicroletterError())
+            return
+        if result is not None:
+            self.reply({"ref": ref, **result})
+
+    async def _send(self, f: wire.Send) -> dict[str, Any]:
+        message = await messages.send_text(
+            self.ctx,
+            self.principal,
+            ConversationId(f.conversation_id),
+            f.client_msg_id,
+            f.text,
+            reply_to=f.reply_to,
+            mentions=[UserId(u) for u in f.mentions],
+            mention_all=f.mention_all,
+        )
+        return {"t": "ack", "message": message}
+
+    async def _read(self, f: wire.Read) -> dict[str, Any]:
+        seq = await messages.mark_read(self.ctx, self.principal, ConversationId(f.conversation_id), f.seq)
+        return {"t": "ok", "last_read_seq": seq}
+
+    async def _recall(self, f: wire.Recall) -> dict[str, Any]:
+        message = await messages.recall(self.ctx, self.principal, ConversationId(f.conversation_id), f.seq)
+        return {"t": "ack", "message": message}
+
+    async def _typing(self, f: wire.TypingFrame) -> None:
+        await messages.typing(self.ctx, self.principal, ConversationId(f.conversation_id))
+
+    async def shutdown(self, code: int, reason: str) -> None:
+        """Stop taking requests, let in-flight ones be acked, then close."""
+        self.closing = True
+        pending = [t for t in self.tasks if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=2)
+        self.outbox.flush()
+        await self._close(code, reason)
+
+
+def _ref_of(data: bytes | str, codec: Codec) -> object:
+    """The request's ref, if one can be read from a frame that failed validation."""
+    loose: object = None
+    with contextlib.suppress(msgspec.DecodeError):
+        loose = msgspec.json.decode(data) if codec is JSON else msgspec.msgpack.decode(data)
+    ref = loose.get("ref") if isinstance(loose, dict) else None
+    return ref if isinstance(ref, str | int) else None
+
+
+class Gateway:
+    """Accepts WebSocket connections and runs a Session for each."""
+
+    def __init__(self, ctx: Context, hub: Hub, settings: Settings, limits: RateLimits) -> None:
+        self.ctx = ctx
+        self.hub = hub
+        self.settings = settings
+        self.limits = limits
+        self.lingering: set[asyncio.Task[None]] = set()
+
+    async def shutdown(self) -> None:
+        """Close every session with "going away", after in-flight requests finish."""
+        await self.hub.shutdown(Close.GOING_AWAY, "server shutting down")
+        pending = [t for t in self.lingering if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=5)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(
+            protocols=SUBPROTOCOLS,
+            heartbeat=self.settings.ws_heartbeat,
+            max_msg_size=self.settings.ws_hard_max_frame,
+            compress=False,
+        )
+        await ws.prepare(request)
+        codec = CODECS.get(ws.ws_protocol or "", JSON)
+        transport = request.transport
+        if transport is None:
+            return ws
+        principal, hello = await self._hello(ws, codec)
+        if principal is None or hello is None:
+            return ws
+        token = log_user.set(principal.user_id)
+        session: Session | None = None
+        try:
+            session = await self._start(ws, transport, codec, principal, hello)
+            async for msg in ws:
+                if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    session.receive(msg.data)
+                elif msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            if session is not None:
+                self.hub.detach(session)
+                self.ctx.metrics.connections.dec()
+                # Requests in flight still finish (and publish); only their replies are lost.
+                self.lingering.update(t for t in session.tasks if not t.done())
+            log_user.reset(token)
+        return ws
+
+    async def _hello(
+        self, ws: web.WebSocketResponse, codec: Codec
+    ) -> tuple[Principal | None, wire.Hello | None]:
+        async def refuse(error: MicroletterError, code: int) -> tuple[None, None]:
+            payload = codec.encode({"t": "error", "ref": None, **error_body(error)})
+            with contextlib.suppress(ConnectionError):
+                if codec is JSON:
+                    await ws.send_str(payload.decode())
+                else:
+                    await ws.send_bytes(payload)
+                await ws.close(code=code, message=error.code.encode())
+            return None, None
+
+        try:
+            msg = await ws.receive(timeout=self.settings.ws_hello_timeout)
+        except TimeoutError:
+            return await refuse(Unauthenticated("Send a hello frame first."), Close.UNAUTHENTICATED)
+        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            return None, None
+        try:
+            hello = codec.decode(msg.data)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            return await refuse(InvalidInput(f"Bad hello: {exc}"), Close.UNAUTHENTICATED)
+        if not isinstance(hello, wire.Hello):
+            return await refuse(Unauthenticated("The first frame must be hello."), Close.UNAUTHENTICATED)
+        if hello.v != PROTOCOL_VERSION:
+            error = InvalidInput("Unsupported protocol version.", supported=[PROTOCOL_VERSION])
+            return await refuse(error, Close.POLICY)
+        try:
+            principal = await accounts.authenticate(self.ctx, hello.token)
+        except MicroletterError as exc:
+            return await refuse(exc, Close.UNAUTHENTICATED)
+        return principal, hello
+
+    async def _start(
+        self,
+        ws: web.WebSocketResponse,
+        transport: asyncio.Transport,
+        codec: Codec,
+        principal: Principal,
+        hello: wire.Hello,
+    ) -> Session:
+        session = Session(
+            self.ctx, self.hub, self.settings, ws, transport, codec, principal, self.limits
+        )
+        # Subscribe before reading the head: nothing committed from now on can be missed.
+        self.hub.attach(session)
+        self.ctx.metrics.connections.inc()
+        store = self.ctx.store
+        head = await store.log_head(principal.user_id)
+        start = head if hello.after is None else hello.after
+        reset = hello.after is not None and (
+            hello.after > head or (hello.epoch is not None and hello.epoch != store.epoch)
+        )
+        if reset:
+            start = head
+        session.delivery.sent = start
+        session.reply({
+            "t": "ready", "v": PROTOCOL_VERSION, "user_id": principal.user_id,
+            "device_id": principal.device_id, "epoch": store.epoch, "cursor": start, "head": head,
+        })
+        if reset:
+            session.reply({"t": "reset", "cursor": head, "epoch": store.epoch})
+        session.spawn(session.pull())
+        session.spawn(self._touch(principal))
+        return session
+
+    async def _touch(self, principal: Principal) -> None:
+        with contextlib.suppress(MicroletterError):
+            await self.ctx.store.touch_device(principal.device_id, self.ctx.clock())

@@ -1,0 +1,161 @@
+"""The doors the actions need: a Store for durable state and a Bus for fan-out hints.
+
+Each has an embedded implementation that needs nothing installed (SQLite, in-memory) and
+one that scales out (PostgreSQL, Redis). Every write method runs in one transaction,
+checks access inside it, and returns an `Outcome`: the result plus the update-log
+entries it appended, which the caller publishes only after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from microletter.core.events import LogEntry, Outcome
+from microletter.core.ids import ConversationId, DeviceId, RequestId, UserId
+from microletter.core.messages import Draft
+from microletter.core.models import (
+    Contact,
+    ContactRequest,
+    Conversation,
+    ConversationView,
+    Device,
+    Instant,
+    Member,
+    Message,
+    Role,
+    Snapshot,
+    User,
+)
+
+
+class Store(Protocol):
+    """Durable state. Reads never see uncommitted writes; writes are acked after commit."""
+
+    @property
+    def epoch(self) -> str:
+        """Changes only if the update logs were ever rebuilt; cursors of another epoch reset."""
+        ...
+
+    async def close(self) -> None: ...
+    async def ping(self) -> None: ...
+
+    # accounts and devices
+    async def create_user(
+        self, username: str, password_hash: str, display_name: str, locale: str, now: Instant
+    ) -> User: ...
+    async def credentials(self, username: str) -> tuple[User, str] | None: ...
+    async def create_device(
+        self, user_id: UserId, name: str, token_hash: bytes, now: Instant
+    ) -> Device: ...
+    async def device_for_token(self, token_hash: bytes) -> tuple[UserId, DeviceId] | None: ...
+    async def devices(self, user_id: UserId) -> list[Device]: ...
+    async def revoke_device(self, user_id: UserId, device_id: DeviceId) -> None: ...
+    async def touch_device(self, device_id: DeviceId, now: Instant) -> None: ...
+    async def user(self, user_id: UserId) -> User: ...
+    async def user_by_name(self, username: str) -> User | None: ...
+    async def update_profile(
+        self,
+        user_id: UserId,
+        display_name: str | None,
+        locale: str | None,
+        avatar: str | None,
+        now: Instant,
+    ) -> Outcome[User]: ...
+
+    # contacts
+    async def request_contact(
+        self, me: UserId, them: UserId, greeting: str, now: Instant
+    ) -> Outcome[ContactRequest]: ...
+    async def answer_request(
+        self, me: UserId, request_id: RequestId, accept: bool, now: Instant
+    ) -> Outcome[ContactRequest]: ...
+    async def remove_contact(self, me: UserId, them: UserId, now: Instant) -> Outcome[None]: ...
+    async def set_remark(
+        self, me: UserId, them: UserId, remark: str, now: Instant
+    ) -> Outcome[Contact]: ...
+    async def block(self, me: UserId, them: UserId, now: Instant) -> Outcome[None]: ...
+    async def unblock(self, me: UserId, them: UserId, now: Instant) -> Outcome[None]: ...
+    async def contacts(self, me: UserId) -> list[Contact]: ...
+    async def requests(self, me: UserId) -> list[ContactRequest]: ...
+    async def blocks(self, me: UserId) -> list[User]: ...
+
+    # conversations
+    async def create_group(
+        self, owner: UserId, invitees: Sequence[UserId], name: str, now: Instant
+    ) -> Outcome[Conversation]: ...
+    async def open_direct(self, me: UserId, them: UserId, now: Instant) -> Outcome[Conversation]: ...
+    async def update_group(
+        self,
+        me: UserId,
+        cid: ConversationId,
+        name: str | None,
+        announcement: str | None,
+        now: Instant,
+    ) -> Outcome[Conversation]: ...
+    async def add_members(
+        self, me: UserId, cid: ConversationId, invitees: Sequence[UserId], now: Instant
+    ) -> Outcome[Conversation]: ...
+    async def remove_member(
+        self, me: UserId, cid: ConversationId, target: UserId, now: Instant
+    ) -> Outcome[Conversation]: ...
+    async def leave(self, me: UserId, cid: ConversationId, now: Instant) -> Outcome[None]: ...
+    async def set_role(
+        self, me: UserId, cid: ConversationId, target: UserId, role: Role, now: Instant
+    ) -> Outcome[Conversation]: ...
+    async def transfer_owner(
+        self, me: UserId, cid: ConversationId, target: UserId, now: Instant
+    ) -> Outcome[Conversation]: ...
+    async def set_muted(
+        self, me: UserId, cid: ConversationId, muted: bool, now: Instant
+    ) -> Outcome[Conversation]: ...
+    async def conversations(self, me: UserId) -> list[ConversationView]: ...
+    async def conversation(self, me: UserId, cid: ConversationId) -> ConversationView: ...
+    async def members(self, me: UserId, cid: ConversationId) -> list[tuple[Member, User]]: ...
+    async def member_ids(self, me: UserId, cid: ConversationId) -> list[UserId]: ...
+
+    # messages
+    async def post_message(self, draft: Draft, now: Instant) -> Outcome[Message]: ...
+    async def recall_message(
+        self, me: UserId, cid: ConversationId, seq: int, now: Instant
+    ) -> Outcome[Message]: ...
+    async def mark_read(
+        self, me: UserId, cid: ConversationId, seq: int, now: Instant
+    ) -> Outcome[int]: ...
+    async def history(
+        self,
+        me: UserId,
+        cid: ConversationId,
+        before: int | None,
+        after: int | None,
+        limit: int,
+    ) -> list[Message]: ...
+    async def message(self, me: UserId, cid: ConversationId, seq: int) -> Message: ...
+
+    # sync
+    async def log_head(self, user_id: UserId) -> int: ...
+    async def read_log(self, user_id: UserId, after: int, limit: int) -> list[LogEntry]: ...
+    async def snapshot(self, user_id: UserId) -> Snapshot: ...
+
+
+Handler = Callable[[object], None]
+
+
+class Subscription(Protocol):
+    def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    """Fan-out hints between processes. At most once: correctness comes from the log,
+    so a lost message only delays delivery until the next read of the log."""
+
+    async def publish(self, items: Sequence[tuple[str, object]]) -> None:
+        """Publish each (topic, message), in order."""
+        ...
+
+    def subscribe(self, topic: str, handler: Handler) -> Subscription: ...
+    async def close(self) -> None: ...
+
+
+def user_topic(user_id: UserId) -> str:
+    return f"u:{user_id}"

@@ -1,0 +1,144 @@
+"""The one Settings object, built once from MICROLETTER_* variables and passed down.
+
+An unknown MICROLETTER_* variable is an error, so a typo fails loudly instead of being
+ignored. Passwords inside URLs are masked wherever settings are shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from microletter.core.limits import Limits
+
+PREFIX = "MICROLETTER_"
+# Variables our tooling reads that are not settings of the server.
+NOT_SETTINGS = {"MICROLETTER_REQUIRE_SERVICES", "MICROLETTER_CLI_CONFIG", "MICROLETTER_TEST_DB"}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    database_url: str = ""  # default: sqlite:///<data_dir>/microletter.db
+    bus_url: str = "memory://"
+    node_id: int = 0
+    log_format: str = "auto"  # auto | json | text
+    log_level: str = "info"
+    public_url: str = ""  # how clients reach us, if not http://host:port
+
+    # limits of the domain rules
+    max_text_bytes: int = 16 * 1024
+    max_group_members: int = 500
+    recall_window_seconds: int = 120
+
+    # rate limits, in the `limits` library's notation ("20/second;300/minute")
+    rate_user: str = "30/second;600/minute"
+    rate_ip: str = "200/second"
+    rate_auth_ip: str = "20/minute"
+
+    # password hashing (argon2id); defaults are argon2-cffi's RFC 9106 low-memory profile
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+
+    # storage
+    sqlite_synchronous: str = "FULL"
+
+    # realtime gateway
+    ws_max_frame: int = 64 * 1024  # larger frames get an error frame
+    ws_hard_max_frame: int = 1024 * 1024  # larger frames close the socket (1009)
+    ws_send_buffer: int = 4 * 1024 * 1024  # bytes queued for one client before we drop it
+    ws_hello_timeout: float = 10.0
+    ws_heartbeat: float = 30.0
+    ws_abuse_limit: int = 20  # bad frames per minute before a policy-violation close
+
+    trust_proxy: bool = False  # take the client address from X-Forwarded-For
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
+        """Settings from MICROLETTER_<FIELD> variables; keyword overrides win (CLI flags)."""
+        known = {f.name: f for f in fields(cls)}
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for key, raw in environ.items():
+            if not key.startswith(PREFIX) or key in NOT_SETTINGS:
+                continue
+            name = key.removeprefix(PREFIX).lower()
+            if name not in known:
+                raise SettingsError(f"unknown setting {key}; see `microletter config --help`")
+            values[name] = _convert(name, hints[name], raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise SettingsError("port must be 0-65535")
+        if self.log_format not in ("auto", "json", "text"):
+            raise SettingsError("log_format must be auto, json or text")
+        if self.sqlite_synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise SettingsError("sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA")
+        if not 0 <= self.node_id <= 15:
+            raise SettingsError("node_id must be 0-15")
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'microletter.db'}"
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            max_text_bytes=self.max_text_bytes,
+            max_group_members=self.max_group_members,
+            recall_window_ms=self.recall_window_seconds * 1000,
+        )
+
+    def redacted(self) -> dict[str, str]:
+        """Every setting as text, passwords in URLs masked (for `microletter config`)."""
+        shown = {}
+        for f in fields(self):
+            value = str(getattr(self, f.name))
+            if f.name.endswith("_url"):
+                value = mask_url(value)
+            shown[f.name] = value
+        shown["database_url"] = mask_url(self.effective_database_url)
+        return shown
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def mask_url(url: str) -> str:
+    return re.sub(r"(//[^:/@]+:)[^@]+@", r"\1***@", url)
+
+
+def _convert(name: str, hint: Any, raw: str) -> Any:
+    if isinstance(hint, types.UnionType):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    try:
+        if hint is bool:
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if hint in (int, float, str):
+            return hint(raw)
+        if hint is Path:
+            return Path(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {hint.__name__}") from None
+    raise SettingsError(f"{PREFIX}{name.upper()} cannot be set from the environment")

@@ -1,0 +1,36 @@
+"""Durable state behind the Store door, picked by URL: sqlite:///path (default) or postgresql://."""
+
+from __future__ import annotations
+
+from microletter.core.ids import IdGenerator
+from microletter.core.limits import Limits
+from microletter.ports import Store
+from microletter.storage.sqlite.engine import BatchObserver
+
+__all__ = ["open_store", "sqlite_path"]
+
+
+def sqlite_path(url: str) -> str:
+    """`sqlite:///relative/file.db` or `sqlite:////absolute/file.db` to a file path."""
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a SQLite URL: {url!r}")
+    return url.removeprefix("sqlite:///")
+
+
+async def open_store(
+    url: str,
+    ids: IdGenerator,
+    limits: Limits,
+    *,
+    sqlite_synchronous: str = "FULL",
+    on_batch: BatchObserver | None = None,
+) -> Store:
+    """Open (creating and migrating on first use) the store that `url` names."""
+    if url.startswith("sqlite:"):
+        from microletter.storage.sqlite.store import SqliteStore
+
+        return await SqliteStore.open(
+            sqlite_path(url), ids, limits, synchronous=sqlite_synchronous, on_batch=on_batch
+        )
+    scheme = url.split(":", 1)[0]
+    raise ValueError(f"unsupported database URL scheme {scheme!r}; use sqlite:///path")

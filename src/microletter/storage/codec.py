@@ -1,0 +1,42 @@
+"""How events are kept in the update log, for every backend.
+
+A log row is (kind, conversation_id, ref_seq, payload). Message events only point at the
+message (its body lives once, in `messages`, so a recall really erases it); every other
+event keeps a small JSON snapshot in `payload`.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from microletter.core.events import KINDS, ConversationUpdated, Event, MessagePosted
+from microletter.core.models import Message
+
+_CLASSES = {kind: cls for cls, kind in KINDS.items()}
+_DECODERS = {kind: msgspec.json.Decoder(cls) for kind, cls in _CLASSES.items()}
+_encoder = msgspec.json.Encoder()
+
+LogRow = tuple[str, int | None, int | None, str | None]
+
+
+def event_row(event: Event) -> LogRow:
+    """(kind, conversation_id, ref_seq, payload) for one log row."""
+    if isinstance(event, MessagePosted):
+        m = event.message
+        return "message", m.conversation_id, m.seq, None
+    conversation_id = getattr(event, "conversation_id", None)
+    if isinstance(event, ConversationUpdated):
+        conversation_id = event.conversation.id
+    return KINDS[type(event)], conversation_id, None, _encoder.encode(event).decode()
+
+
+def row_event(kind: str, payload: str | None, message: Message | None) -> Event:
+    """Rebuild an event from its log row (and, for message events, the joined message)."""
+    if kind == "message":
+        if message is None:
+            raise LookupError("message event without its message")
+        return MessagePosted(message)
+    if payload is None:
+        raise LookupError(f"{kind} event without payload")
+    event: Event = _DECODERS[kind].decode(payload)
+    return event

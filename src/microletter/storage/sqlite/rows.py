@@ -1,0 +1,150 @@
+"""Rows to domain values, and the write context every SQLite write function receives."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgspec
+
+from microletter.core.events import Event, LogEntry
+from microletter.core.ids import ConversationId, IdGenerator, MessageId, UserId
+from microletter.core.limits import Limits
+from microletter.core.models import (
+    Conversation,
+    ConversationKind,
+    Instant,
+    Member,
+    Message,
+    MessageKind,
+    Role,
+    User,
+)
+from microletter.storage.codec import event_row
+
+Row = tuple[Any, ...]
+
+USER_COLS = "u.id, u.username, u.display_name, u.locale, u.avatar, u.created_at"
+CONVERSATION_COLS = (
+    "c.id, c.kind, c.name, c.announcement, c.owner_id, c.last_seq, c.member_count, c.created_at"
+)
+MEMBER_COLS = (
+    "m.conversation_id, m.user_id, m.role, m.joined_seq, m.last_read_seq, m.muted, m.joined_at"
+)
+MESSAGE_COLS = (
+    "g.id, g.conversation_id, g.seq, g.sender_id, g.client_msg_id, g.kind, g.text, g.reply_to,"
+    " g.mentions, g.mention_all, g.created_at, g.recalled_at, g.data"
+)
+
+_json = msgspec.json.Encoder()
+
+
+def to_json(value: object) -> str:
+    return _json.encode(value).decode()
+
+
+def user_of(r: Row, at: int = 0) -> User:
+    return User(UserId(r[at]), r[at + 1], r[at + 2], r[at + 3], r[at + 4], Instant(r[at + 5]))
+
+
+def conversation_of(r: Row, at: int = 0) -> Conversation:
+    return Conversation(
+        ConversationId(r[at]),
+        ConversationKind(r[at + 1]),
+        r[at + 2],
+        r[at + 3],
+        None if r[at + 4] is None else UserId(r[at + 4]),
+        r[at + 5],
+        r[at + 6],
+        Instant(r[at + 7]),
+    )
+
+
+def member_of(r: Row, at: int = 0) -> Member:
+    return Member(
+        ConversationId(r[at]),
+        UserId(r[at + 1]),
+        Role(r[at + 2]),
+        r[at + 3],
+        r[at + 4],
+        bool(r[at + 5]),
+        Instant(r[at + 6]),
+    )
+
+
+def message_of(r: Row, at: int = 0) -> Message:
+    mentions = r[at + 8]
+    data = r[at + 12]
+    return Message(
+        id=MessageId(r[at]),
+        conversation_id=ConversationId(r[at + 1]),
+        seq=r[at + 2],
+        sender_id=UserId(r[at + 3]),
+        client_msg_id=r[at + 4],
+        kind=MessageKind(r[at + 5]),
+        text=r[at + 6],
+        reply_to=r[at + 7],
+        mentions=tuple(msgspec.json.decode(mentions)) if mentions else (),
+        mention_all=bool(r[at + 9]),
+        created_at=Instant(r[at + 10]),
+        recalled=r[at + 11] is not None,
+        data=msgspec.json.decode(data) if data else None,
+    )
+
+
+def placeholders(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class WriteTx:
+    """What a write function gets: the connection, the id generator, the limits and the
+    update-log appender. Lives in the writer thread only."""
+
+    def __init__(self, conn: sqlite3.Connection, ids: IdGenerator, limits: Limits) -> None:
+        self.conn = conn
+        self.ids = ids
+        self.limits = limits
+
+    def forget(self) -> None:
+        """Drop anything cached from a transaction that was rolled back (nothing yet)."""
+
+    def new_id(self, now: Instant) -> int:
+        return self.ids.next(now)
+
+    def append(self, targets: Iterable[tuple[UserId, Event]], now: Instant) -> list[LogEntry]:
+        """Append each event to its user's log with that user's next seq, in order."""
+        pairs = list(targets)
+        if not pairs:
+            return []
+        users = list(dict.fromkeys(uid for uid, _ in pairs))
+        heads: dict[int, int] = dict(
+            self.conn.execute(
+                f"SELECT id, log_seq FROM users WHERE id IN ({placeholders(len(users))})", users
+            ).fetchall()
+        )
+        entries: list[LogEntry] = []
+        rows: list[tuple[Any, ...]] = []
+        for uid, event in pairs:
+            seq = heads[uid] + 1
+            heads[uid] = seq
+            entries.append(LogEntry(uid, seq, event))
+            rows.append((uid, seq, *event_row(event), now))
+        self.conn.executemany(
+            "INSERT INTO user_log (user_id, seq, kind, conversation_id, ref_seq, payload,"
+            " created_at) VALUES (?,?,?,?,?,?,?)",
+            rows,
+        )
+        self.conn.executemany(
+            "UPDATE users SET log_seq=? WHERE id=?", [(heads[u], u) for u in users]
+        )
+        return entries
+
+
+def fetch_users(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[UserId, User]:
+    if not ids:
+        return {}
+    rows = conn.execute(
+        f"SELECT {USER_COLS} FROM users u WHERE u.id IN ({placeholders(len(ids))})", list(ids)
+    ).fetchall()
+    return {UserId(r[0]): user_of(r) for r in rows}
