@@ -42,7 +42,8 @@ class Server:
     def url(self) -> str:
         host = self.settings.host
         shown = f"[{host}]" if ":" in host else host
-        return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else shown}:{self.port}"
+        wildcard = host in ("0.0.0.0", "::", "")  # noqa: S104 - only to print a reachable URL
+        return f"http://{'127.0.0.1' if wildcard else shown}:{self.port}"
 
     async def start(self) -> None:
         s = self.settings
@@ -74,7 +75,9 @@ class Server:
         sock = _listen(s.host, s.port)
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
-        log.info("server.started", extra={"url": self.url, "database": s.redacted()["database_url"]})
+        log.info(
+            "server.started", extra={"url": self.url, "database": s.redacted()["database_url"]}
+        )
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -16,36 +16,49 @@ class Metrics:
             "microletter_connections", "Open authenticated WebSocket connections.", registry=r
         )
         self.messages_sent = Counter(
-            "microletter_messages_sent", "Messages committed (first sends, not retries).",
+            "microletter_messages_sent",
+            "Messages committed (first sends, not retries).",
             registry=r,
         )
         self.deliveries = Counter(
-            "microletter_deliveries", "Event frames written to devices (live and sync).",
+            "microletter_deliveries",
+            "Event frames written to devices (live and sync).",
             registry=r,
         )
         self.duplicates = Counter(
-            "microletter_duplicate_sends", "Sends answered from an earlier client_msg_id.",
+            "microletter_duplicate_sends",
+            "Sends answered from an earlier client_msg_id.",
             registry=r,
         )
         self.slow_consumers = Counter(
-            "microletter_slow_consumer_drops", "Connections closed for a full send buffer.",
+            "microletter_slow_consumer_drops",
+            "Connections closed for a full send buffer.",
             registry=r,
         )
         self.commit_batch = Histogram(
-            "microletter_commit_batch_size", "Writes per group commit.", buckets=_BATCH,
+            "microletter_commit_batch_size",
+            "Writes per group commit.",
+            buckets=_BATCH,
             registry=r,
         )
         self.commit_seconds = Histogram(
-            "microletter_commit_seconds", "Duration of one group commit.", buckets=_LATENCY,
+            "microletter_commit_seconds",
+            "Duration of one group commit.",
+            buckets=_LATENCY,
             registry=r,
         )
         self.send_seconds = Histogram(
-            "microletter_send_seconds", "From a send request to its ack (durably committed).",
-            buckets=_LATENCY, registry=r,
+            "microletter_send_seconds",
+            "From a send request to its ack (durably committed).",
+            buckets=_LATENCY,
+            registry=r,
         )
         self.http_seconds = Histogram(
-            "microletter_http_seconds", "HTTP request latency.", ["route", "status"],
-            buckets=_LATENCY, registry=r,
+            "microletter_http_seconds",
+            "HTTP request latency.",
+            ["route", "status"],
+            buckets=_LATENCY,
+            registry=r,
         )
         self.errors = Counter(
             "microletter_errors", "Errors answered to clients, by code.", ["code"], registry=r

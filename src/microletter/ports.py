@@ -84,7 +84,9 @@ class Store(Protocol):
     async def create_group(
         self, owner: UserId, invitees: Sequence[UserId], name: str, now: Instant
     ) -> Outcome[Conversation]: ...
-    async def open_direct(self, me: UserId, them: UserId, now: Instant) -> Outcome[Conversation]: ...
+    async def open_direct(
+        self, me: UserId, them: UserId, now: Instant
+    ) -> Outcome[Conversation]: ...
     async def update_group(
         self,
         me: UserId,

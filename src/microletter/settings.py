@@ -140,5 +140,7 @@ def _convert(name: str, hint: Any, raw: str) -> Any:
         if hint is Path:
             return Path(raw)
     except ValueError:
-        raise SettingsError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {hint.__name__}") from None
+        raise SettingsError(
+            f"{PREFIX}{name.upper()}={raw!r} is not a valid {hint.__name__}"
+        ) from None
     raise SettingsError(f"{PREFIX}{name.upper()} cannot be set from the environment")

@@ -14,7 +14,7 @@ from microletter.core.ids import DeviceId, UserId
 from microletter.core.models import Device, Principal, User
 from microletter.ports import user_topic
 
-TOKEN_PREFIX = "mlt_"
+TOKEN_PREFIX = "mlt_"  # noqa: S105 - a prefix, not a secret
 
 
 @dataclass(frozen=True, slots=True)

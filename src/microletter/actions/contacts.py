@@ -16,7 +16,9 @@ async def request(ctx: Context, me: Principal, them: UserId, greeting: str) -> C
     return outcome.value
 
 
-async def answer(ctx: Context, me: Principal, request_id: RequestId, accept: bool) -> ContactRequest:
+async def answer(
+    ctx: Context, me: Principal, request_id: RequestId, accept: bool
+) -> ContactRequest:
     outcome = await ctx.store.answer_request(me.user_id, request_id, accept, ctx.clock())
     await ctx.publish(outcome)
     return outcome.value

@@ -95,8 +95,13 @@ def _remember(p: Profile, reply: dict[str, Any]) -> None:
 
 @chat.command()
 @click.argument("username")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              envvar="MICROLETTER_PASSWORD")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="MICROLETTER_PASSWORD",
+)
 @click.option("--display-name", default="")
 @pass_profile
 @run

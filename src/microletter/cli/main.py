@@ -32,7 +32,9 @@ def main() -> None:
 @main.command()
 @click.option("--host", help="Address to listen on (default 127.0.0.1; 0.0.0.0 for all).")
 @click.option("--port", type=int, help="Port for HTTP and WebSocket (default 8080; 0 = any free).")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Data folder (default ./data).")
+@click.option(
+    "--data", "data_dir", type=click.Path(path_type=Path), help="Data folder (default ./data)."
+)
 @click.option("--database-url", help="sqlite:///path (default: <data>/microletter.db).")
 @click.option("--log-format", type=click.Choice(["auto", "json", "text"]), help="Log format.")
 def serve(

@@ -18,7 +18,7 @@ import contextlib
 import itertools
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -59,6 +59,7 @@ class Realtime:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -194,8 +195,15 @@ class Realtime:
 
     async def _session(self, ws: aiohttp.ClientWebSocketResponse) -> bool:
         """One connection's life; True if it got as far as `ready`."""
-        await ws.send_json({"t": "hello", "token": self.client.token, "after": self.cursor,
-                            "epoch": self.epoch, "v": 1})
+        await ws.send_json(
+            {
+                "t": "hello",
+                "token": self.client.token,
+                "after": self.cursor,
+                "epoch": self.epoch,
+                "v": 1,
+            }
+        )
         ready = False
         async for msg in ws:
             if msg.type != aiohttp.WSMsgType.TEXT:
@@ -240,8 +248,7 @@ class Realtime:
         if self.cursor is not None and seq != self.cursor + 1:
             # Cannot happen with a conforming server; resync by reconnecting from the cursor.
             log.warning("realtime.gap", extra={"cursor": self.cursor, "seq": seq})
-            if self._ws is not None:
-                asyncio.get_running_loop().create_task(self._ws.close())
+            self._spawn(self._reconnect())
             return
         self.cursor = seq
         self._emit(frame)
@@ -266,15 +273,24 @@ class Realtime:
             return
         if code in RETRYABLE:
             # Keep it pending: it is re-sent (same client_msg_id) on the next connection.
-            asyncio.get_running_loop().call_later(
-                float(error.get("details", {}).get("retry_after_seconds", 0.5)) + 0.05,
-                self._resend, ref,
-            )
+            delay = float(error.get("details", {}).get("retry_after_seconds", 0.5)) + 0.05
+            asyncio.get_running_loop().call_later(delay, self._resend, str(ref))
             return
         if not pending[1].done():
-            pending[1].set_exception(ApiError(400, code, error.get("message", ""), error.get("details")))
+            pending[1].set_exception(
+                ApiError(400, code, error.get("message", ""), error.get("details"))
+            )
 
     def _resend(self, ref: str) -> None:
         pending = self._pending.get(ref)
         if pending is not None and not pending[1].done():
-            asyncio.get_running_loop().create_task(self._write(pending[0]))
+            self._spawn(self._write(pending[0]))
+
+    async def _reconnect(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

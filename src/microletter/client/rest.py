@@ -1,8 +1,8 @@
 """The async REST client: one method per API operation, JSON in and out.
 
-    async with Client("http://127.0.0.1:8080") as c:
-        await c.register("alice", "correct horse")
-        await c.request_contact(username="bob", greeting="hi, it's Alice")
+async with Client("http://127.0.0.1:8080") as c:
+    await c.register("alice", "correct horse")
+    await c.request_contact(username="bob", greeting="hi, it's Alice")
 """
 
 from __future__ import annotations
@@ -76,7 +76,10 @@ class Client:
         ) as response:
             if response.status == 204:
                 return None
-            data = await response.json(content_type=None)
+            try:
+                data = await response.json(content_type=None)
+            except ValueError:
+                data = {"error": {"code": "internal", "message": await response.text()}}
             if response.status >= 400:
                 error = (data or {}).get("error", {})
                 raise ApiError(
@@ -95,8 +98,12 @@ class Client:
         reply: Json = await self.call(
             "POST",
             "/api/v1/accounts",
-            {"username": username, "password": password, "display_name": display_name,
-             "device_name": device_name},
+            {
+                "username": username,
+                "password": password,
+                "display_name": display_name,
+                "device_name": device_name,
+            },
         )
         self.token, self.user = reply["token"], reply["user"]
         return reply
@@ -119,8 +126,14 @@ class Client:
         self.user = user
         return user
 
-    async def update_profile(self, display_name: str | None = None, locale: str | None = None) -> Json:
-        body = {k: v for k, v in {"display_name": display_name, "locale": locale}.items() if v is not None}
+    async def update_profile(
+        self, display_name: str | None = None, locale: str | None = None
+    ) -> Json:
+        body = {
+            k: v
+            for k, v in {"display_name": display_name, "locale": locale}.items()
+            if v is not None
+        }
         user: Json = (await self.call("PATCH", "/api/v1/me", body))["user"]
         return user
 
@@ -170,9 +183,9 @@ class Client:
         await self.call("DELETE", f"/api/v1/contacts/{user_id}")
 
     async def set_remark(self, user_id: int, remark: str) -> Json:
-        contact: Json = (await self.call("PATCH", f"/api/v1/contacts/{user_id}", {"remark": remark}))[
-            "contact"
-        ]
+        contact: Json = (
+            await self.call("PATCH", f"/api/v1/contacts/{user_id}", {"remark": remark})
+        )["contact"]
         return contact
 
     async def block(self, user_id: int) -> None:
@@ -208,12 +221,18 @@ class Client:
     async def update_group(
         self, cid: int, *, name: str | None = None, announcement: str | None = None
     ) -> Json:
-        body = {k: v for k, v in {"name": name, "announcement": announcement}.items() if v is not None}
-        view: Json = (await self.call("PATCH", f"/api/v1/conversations/{cid}", body))["conversation"]
+        body = {
+            k: v for k, v in {"name": name, "announcement": announcement}.items() if v is not None
+        }
+        view: Json = (await self.call("PATCH", f"/api/v1/conversations/{cid}", body))[
+            "conversation"
+        ]
         return view
 
     async def members(self, cid: int) -> list[Json]:
-        items: list[Json] = (await self.call("GET", f"/api/v1/conversations/{cid}/members"))["members"]
+        items: list[Json] = (await self.call("GET", f"/api/v1/conversations/{cid}/members"))[
+            "members"
+        ]
         return items
 
     async def add_members(self, cid: int, user_ids: Sequence[int]) -> Json:
@@ -270,7 +289,12 @@ class Client:
         return message
 
     async def history(
-        self, cid: int, *, before: int | None = None, after: int | None = None, limit: int | None = None
+        self,
+        cid: int,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        limit: int | None = None,
     ) -> list[Json]:
         path = f"/api/v1/conversations/{cid}/messages"
         items: list[Json] = (await self.call("GET", path, before=before, after=after, limit=limit))[
@@ -295,7 +319,9 @@ class Client:
         return reply
 
     async def changes(self, after: int, epoch: str | None = None, limit: int | None = None) -> Json:
-        reply: Json = await self.call("GET", "/api/v1/sync/changes", after=after, epoch=epoch, limit=limit)
+        reply: Json = await self.call(
+            "GET", "/api/v1/sync/changes", after=after, epoch=epoch, limit=limit
+        )
         return reply
 
     def realtime(self, **options: Any) -> Any:

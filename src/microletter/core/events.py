@@ -131,7 +131,7 @@ def kind_of(event: Event) -> str:
     return KINDS[type(event)]
 
 
-T = TypeVar("T")
+T = TypeVar("T", covariant=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,8 +58,7 @@ def check_client_msg_id(client_msg_id: str, limits: Limits) -> str:
         client_msg_id
     ):
         raise InvalidInput(
-            f"client_msg_id must be 1-{limits.max_client_msg_id} characters of "
-            "A-Z a-z 0-9 _ . : -",
+            f"client_msg_id must be 1-{limits.max_client_msg_id} characters of A-Z a-z 0-9 _ . : -",
             field="client_msg_id",
         )
     return client_msg_id

@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 from aiohttp import web
+from aiohttp.typedefs import Handler as AioHandler
 
 from microletter.actions.context import Context
 from microletter.core.errors import (
@@ -31,6 +32,8 @@ from microletter.core.models import Principal
 
 Handler = Callable[..., Awaitable[Any]]
 json_encode = msgspec.json.Encoder().encode
+MAX_BODY = 256 * 1024  # bytes of a JSON request body
+CLIENT_IP = web.RequestKey("client_ip", str)  # set by the middleware
 
 
 @dataclass
@@ -94,7 +97,14 @@ class Router:
             hints = typing.get_type_hints(fn)
             names = list(inspect.signature(fn).parameters)[1:]
             route = Route(
-                method, self.prefix + path, fn, status, auth, rate, self.tags, errors,
+                method,
+                self.prefix + path,
+                fn,
+                status,
+                auth,
+                rate,
+                self.tags,
+                errors,
                 path_params={n: hints[n] for n in names if n not in ("body", "query")},
                 body=hints.get("body"),
                 query=hints.get("query"),
@@ -125,9 +135,11 @@ Authenticate = Callable[[web.Request], Awaitable[Principal]]
 Limit = Callable[[str, str], Awaitable[None]]
 
 
-def bind(route: Route, ctx: Context, authenticate: Authenticate, limit: Limit) -> web.Handler:
+def bind(route: Route, ctx: Context, authenticate: Authenticate, limit: Limit) -> AioHandler:
     """The aiohttp handler for one route."""
-    body_decoder = msgspec.json.Decoder(route.body) if route.body is not None else None
+    body_decoder: msgspec.json.Decoder[Any] | None = (
+        msgspec.json.Decoder(route.body) if route.body is not None else None
+    )
 
     async def handle(request: web.Request) -> web.StreamResponse:
         call = Call(ctx, request)
@@ -136,7 +148,7 @@ def bind(route: Route, ctx: Context, authenticate: Authenticate, limit: Limit) -
             if route.rate is not None:
                 await limit(route.rate, str(call.principal.user_id))
         elif route.rate is not None:
-            await limit(route.rate, request["client_ip"])
+            await limit(route.rate, request[CLIENT_IP])
         kwargs: dict[str, Any] = {
             name: _path_value(request, name, typ) for name, typ in route.path_params.items()
         }
@@ -169,7 +181,7 @@ async def _read(request: web.Request) -> bytes:
     try:
         return await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raise TooLarge(max_bytes=request.app["max_body"]) from None
+        raise TooLarge(max_bytes=MAX_BODY) from None
 
 
 def _decode(decoder: msgspec.json.Decoder[Any], raw: bytes) -> Any:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from microletter import API_VERSION, PROTOCOL_VERSION, __version__
 from microletter.actions import accounts
@@ -26,7 +27,7 @@ from microletter.core.errors import (
 )
 from microletter.core.models import Principal
 from microletter.gateway import openapi
-from microletter.gateway.api import bind, json_encode
+from microletter.gateway.api import CLIENT_IP, MAX_BODY, bind, json_encode
 from microletter.gateway.errors import error_body, http_status
 from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.routes import ROUTERS
@@ -37,7 +38,6 @@ from microletter.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 256 * 1024
 UNLIMITED = ("/healthz", "/metrics")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -70,19 +70,21 @@ def _from_http(exc: web.HTTPException) -> MicroletterError:
     return InvalidInput(exc.reason, status=exc.status)
 
 
-def make_middleware(ctx: Context, settings: Settings, limits: RateLimits) -> web.Middleware:
+def make_middleware(ctx: Context, settings: Settings, limits: RateLimits) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         incoming = request.headers.get("X-Request-Id", "")
-        rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else secrets.token_hex(8)
+        rid = (
+            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else secrets.token_hex(8)
+        )
         token = request_id.set(rid)
-        request["client_ip"] = _client_ip(request, settings.trust_proxy)
         started = time.perf_counter()
         response: web.StreamResponse
         error: MicroletterError | None = None
         try:
+            request[CLIENT_IP] = ip = _client_ip(request, settings.trust_proxy)
             if request.path not in UNLIMITED:
-                await limits.hit("ip", request["client_ip"])
+                await limits.hit("ip", ip)
             response = await handler(request)
         except MicroletterError as exc:
             error = exc
@@ -117,7 +119,6 @@ def create_app(
     app = web.Application(
         middlewares=[make_middleware(ctx, settings, limits)], client_max_size=MAX_BODY
     )
-    app["max_body"] = MAX_BODY
 
     async def authenticate(request: web.Request) -> Principal:
         header = request.headers.get("Authorization", "")

@@ -75,10 +75,11 @@ class Hub:
             self._last = last
         if not binary:
             return last[1], last[2]
-        if last[3] is None:
-            last = (last[0], last[1], last[2], MSGPACK.encode(event))
-            self._last = last
-        return last[1], last[3]
+        packed = last[3]
+        if packed is None:
+            packed = MSGPACK.encode(event)
+            self._last = (last[0], last[1], last[2], packed)
+        return last[1], packed
 
     async def shutdown(self, code: int, reason: str) -> None:
         """Close every session (in-flight writes first get a moment to be acked)."""

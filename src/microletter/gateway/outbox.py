@@ -15,8 +15,17 @@ from microletter.gateway.connection import ws_frame
 
 
 class Outbox:
-    __slots__ = ("_transport", "_opcode", "_limit", "_on_overflow", "_parts", "_size",
-                 "_scheduled", "_loop", "closed")
+    __slots__ = (
+        "_transport",
+        "_opcode",
+        "_limit",
+        "_on_overflow",
+        "_parts",
+        "_size",
+        "_scheduled",
+        "_loop",
+        "closed",
+    )
 
     def __init__(
         self,

@@ -27,6 +27,4 @@ class RateLimits:
             if not await self._limiter.hit(item, kind, key):
                 stats = await self._limiter.get_window_stats(item, kind, key)
                 retry = max(0.0, stats.reset_time - time.time())
-                raise RateLimited(
-                    limit=str(item), scope=kind, retry_after_seconds=round(retry, 1)
-                )
+                raise RateLimited(limit=str(item), scope=kind, retry_after_seconds=round(retry, 1))

@@ -29,7 +29,15 @@ from microletter.core.events import LogEntry, Typing
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import Principal
 from microletter.gateway import wire
-from microletter.gateway.connection import CODECS, JSON, SUBPROTOCOLS, AbuseMeter, Codec, Decision, Delivery
+from microletter.gateway.connection import (
+    CODECS,
+    JSON,
+    SUBPROTOCOLS,
+    AbuseMeter,
+    Codec,
+    Decision,
+    Delivery,
+)
 from microletter.gateway.errors import Close, error_body
 from microletter.gateway.hub import Hub
 from microletter.gateway.outbox import Outbox
@@ -80,8 +88,9 @@ class Session:
             self.spawn(self.pull())
 
     def typing(self, event: Typing) -> None:
-        self.reply({"t": "typing", "conversation_id": event.conversation_id,
-                    "user_id": event.user_id})
+        self.reply(
+            {"t": "typing", "conversation_id": event.conversation_id, "user_id": event.user_id}
+        )
 
     def kick_revoked(self) -> None:
         self.close_soon(Close.UNAUTHENTICATED, "device logged out")
@@ -220,11 +229,15 @@ class Session:
         return {"t": "ack", "message": message}
 
     async def _read(self, f: wire.Read) -> dict[str, Any]:
-        seq = await messages.mark_read(self.ctx, self.principal, ConversationId(f.conversation_id), f.seq)
+        seq = await messages.mark_read(
+            self.ctx, self.principal, ConversationId(f.conversation_id), f.seq
+        )
         return {"t": "ok", "last_read_seq": seq}
 
     async def _recall(self, f: wire.Recall) -> dict[str, Any]:
-        message = await messages.recall(self.ctx, self.principal, ConversationId(f.conversation_id), f.seq)
+        message = await messages.recall(
+            self.ctx, self.principal, ConversationId(f.conversation_id), f.seq
+        )
         return {"t": "ack", "message": message}
 
     async def _typing(self, f: wire.TypingFrame) -> None:
@@ -244,7 +257,8 @@ def _ref_of(data: bytes | str, codec: Codec) -> object:
     """The request's ref, if one can be read from a frame that failed validation."""
     loose: object = None
     with contextlib.suppress(msgspec.DecodeError):
-        loose = msgspec.json.decode(data) if codec is JSON else msgspec.msgpack.decode(data)
+        raw = data.encode() if isinstance(data, str) else data
+        loose = msgspec.json.decode(raw) if codec is JSON else msgspec.msgpack.decode(raw)
     ref = loose.get("ref") if isinstance(loose, dict) else None
     return ref if isinstance(ref, str | int) else None
 
@@ -323,7 +337,9 @@ class Gateway:
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             return await refuse(InvalidInput(f"Bad hello: {exc}"), Close.UNAUTHENTICATED)
         if not isinstance(hello, wire.Hello):
-            return await refuse(Unauthenticated("The first frame must be hello."), Close.UNAUTHENTICATED)
+            return await refuse(
+                Unauthenticated("The first frame must be hello."), Close.UNAUTHENTICATED
+            )
         if hello.v != PROTOCOL_VERSION:
             error = InvalidInput("Unsupported protocol version.", supported=[PROTOCOL_VERSION])
             return await refuse(error, Close.POLICY)
@@ -356,10 +372,17 @@ class Gateway:
         if reset:
             start = head
         session.delivery.sent = start
-        session.reply({
-            "t": "ready", "v": PROTOCOL_VERSION, "user_id": principal.user_id,
-            "device_id": principal.device_id, "epoch": store.epoch, "cursor": start, "head": head,
-        })
+        session.reply(
+            {
+                "t": "ready",
+                "v": PROTOCOL_VERSION,
+                "user_id": principal.user_id,
+                "device_id": principal.device_id,
+                "epoch": store.epoch,
+                "cursor": start,
+                "head": head,
+            }
+        )
         if reset:
             session.reply({"t": "reset", "cursor": head, "epoch": store.epoch})
         session.spawn(session.pull())

@@ -81,9 +81,7 @@ async def list_members(call: Call, cid: int) -> MembersReply:
     return MembersReply([MemberOut(u, m.role, m.joined_seq, m.last_read_seq) for m, u in rows])
 
 
-@router.post(
-    "/conversations/{cid}/members", errors=[*ACCESS, NotContact, GroupFull, AlreadyMember]
-)
+@router.post("/conversations/{cid}/members", errors=[*ACCESS, NotContact, GroupFull, AlreadyMember])
 async def add_members(call: Call, cid: int, body: MembersBody) -> ConversationReply:
     """Invite some of your contacts to a group."""
     await conversations.add_members(
@@ -112,9 +110,7 @@ async def set_role(call: Call, cid: int, user_id: int, body: RoleBody) -> Conver
 @router.post("/conversations/{cid}/owner", errors=[*ACCESS, PermissionDenied])
 async def transfer_owner(call: Call, cid: int, body: OwnerBody) -> ConversationReply:
     """Hand the group to another member (owner only); you stay as a member."""
-    await conversations.transfer_owner(
-        call.ctx, call.me, ConversationId(cid), UserId(body.user_id)
-    )
+    await conversations.transfer_owner(call.ctx, call.me, ConversationId(cid), UserId(body.user_id))
     return await _view(call, ConversationId(cid))
 
 

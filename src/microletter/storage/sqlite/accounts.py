@@ -39,9 +39,7 @@ def create_device(
 
 
 def revoke_device(tx: WriteTx, user_id: UserId, device_id: DeviceId) -> None:
-    cur = tx.conn.execute(
-        "DELETE FROM devices WHERE id=? AND user_id=?", (device_id, user_id)
-    )
+    cur = tx.conn.execute("DELETE FROM devices WHERE id=? AND user_id=?", (device_id, user_id))
     if cur.rowcount == 0:
         raise DeviceNotFound(device_id=device_id)
 
@@ -98,9 +96,7 @@ def devices(conn: sqlite3.Connection, user_id: UserId) -> list[Device]:
         " ORDER BY id",
         (user_id,),
     ).fetchall()
-    return [
-        Device(DeviceId(r[0]), UserId(r[1]), r[2], Instant(r[3]), Instant(r[4])) for r in rows
-    ]
+    return [Device(DeviceId(r[0]), UserId(r[1]), r[2], Instant(r[3]), Instant(r[4])) for r in rows]
 
 
 def user(conn: sqlite3.Connection, user_id: UserId) -> User:

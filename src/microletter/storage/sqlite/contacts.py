@@ -105,7 +105,9 @@ def remove_contact(tx: WriteTx, me: UserId, them: UserId, now: Instant) -> Outco
     return Outcome(None, tuple(tx.append(targets, now)))
 
 
-def set_remark(tx: WriteTx, me: UserId, them: UserId, remark: str, now: Instant) -> Outcome[Contact]:
+def set_remark(
+    tx: WriteTx, me: UserId, them: UserId, remark: str, now: Instant
+) -> Outcome[Contact]:
     row = tx.conn.execute(
         "UPDATE contacts SET remark=? WHERE user_id=? AND peer_id=? RETURNING created_at",
         (remark, me, them),

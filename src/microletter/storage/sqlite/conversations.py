@@ -331,7 +331,9 @@ def conversations_of(
     return views
 
 
-def conversation_view(conn: sqlite3.Connection, me: UserId, cid: ConversationId) -> ConversationView:
+def conversation_view(
+    conn: sqlite3.Connection, me: UserId, cid: ConversationId
+) -> ConversationView:
     lookup.access_conversation(conn, cid, me)
     return conversations_of(conn, me, cid)[0]
 

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from microletter.core.errors import MicroletterError, Unavailable
+from microletter.core.errors import Unavailable
 
 log = logging.getLogger(__name__)
 

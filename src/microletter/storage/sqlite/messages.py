@@ -141,9 +141,7 @@ def recall_message(
     return Outcome(erased, tuple(entries))
 
 
-def mark_read(
-    tx: WriteTx, me: UserId, cid: ConversationId, seq: int, now: Instant
-) -> Outcome[int]:
+def mark_read(tx: WriteTx, me: UserId, cid: ConversationId, seq: int, now: Instant) -> Outcome[int]:
     """Move my read position forward (never back). My devices learn it; in a direct
     conversation the peer does too (that is the read receipt)."""
     conversation, member = lookup.access_conversation(tx.conn, cid, me)

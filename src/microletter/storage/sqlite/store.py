@@ -51,7 +51,9 @@ class SqliteStore:
         loop = asyncio.get_running_loop()
         epoch = await loop.run_in_executor(None, _prepare, path)
         writer = Writer(
-            path, lambda conn: WriteTx(conn, ids, limits), synchronous=synchronous,
+            path,
+            lambda conn: WriteTx(conn, ids, limits),
+            synchronous=synchronous,
             on_batch=on_batch,
         )
         writer.start(loop)

@@ -1,0 +1,87 @@
+"""Shared fixtures: a real server on an ephemeral port, and SDK clients talking to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvloop
+
+from microletter.app import Server
+from microletter.client import Client
+from microletter.settings import Settings
+
+# Cheap argon2 parameters keep registration fast in tests; the hashing itself is real.
+FAST_HASH: dict[str, Any] = {
+    "argon2_time_cost": 1,
+    "argon2_memory_kib": 1024,
+    "argon2_parallelism": 1,
+}
+NO_RATE_LIMITS: dict[str, Any] = {
+    "rate_user": "100000/second",
+    "rate_ip": "100000/second",
+    "rate_auth_ip": "100000/second",
+}
+PASSWORD = "correct horse"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "settings(**kw): override server settings for a test")
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
+    """Run async tests on uvloop, as the server runs in production."""
+    return {"uvloop": uvloop.new_event_loop}
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "data_dir": data_dir,
+        "log_format": "text",
+        **FAST_HASH,
+        **NO_RATE_LIMITS,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def server(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Server]:
+    marker = request.node.get_closest_marker("settings")
+    srv = Server(make_settings(tmp_path / "data", **(marker.kwargs if marker else {})))
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+MakeClient = Callable[..., Awaitable[Client]]
+
+
+@pytest.fixture
+async def clients(server: Server) -> AsyncIterator[MakeClient]:
+    """`await clients("alice")` registers alice and returns her logged-in client."""
+    made: list[Client] = []
+
+    async def make(username: str | None = None, password: str = PASSWORD) -> Client:
+        client = Client(server.url)
+        made.append(client)
+        if username is not None:
+            await client.register(username, password)
+        return client
+
+    yield make
+    for client in made:
+        await client.close()
+
+
+async def befriend(a: Client, b: Client) -> int:
+    """Make a and b contacts; return their direct conversation's id."""
+    assert b.user is not None
+    request = await a.request_contact(user_id=b.user["id"], greeting="hi")
+    await b.accept(request["id"])
+    view = await a.open_direct(b.user["id"])
+    return int(view["conversation"]["id"])
