@@ -54,6 +54,7 @@ class Server:
             s.limits,
             sqlite_synchronous=s.sqlite_synchronous.upper(),
             on_batch=metrics.observe_batch,
+            exit_after_commits=s.fault_exit_after_commits,
         )
         bus = await open_bus(s.bus_url)
         passwords = Passwords(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)

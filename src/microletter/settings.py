@@ -7,6 +7,7 @@ ignored. Passwords inside URLs are masked wherever settings are shown.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import types
 import typing
@@ -19,7 +20,12 @@ from microletter.core.limits import Limits
 
 PREFIX = "MICROLETTER_"
 # Variables our tooling reads that are not settings of the server.
-NOT_SETTINGS = {"MICROLETTER_REQUIRE_SERVICES", "MICROLETTER_CLI_CONFIG", "MICROLETTER_TEST_DB"}
+NOT_SETTINGS = {
+    "MICROLETTER_REQUIRE_SERVICES",
+    "MICROLETTER_CLI_CONFIG",
+    "MICROLETTER_PASSWORD",  # `microletter chat register/login`
+    "MICROLETTER_TEST_DB",
+}
 
 
 class SettingsError(ValueError):
@@ -66,6 +72,9 @@ class Settings:
 
     trust_proxy: bool = False  # take the client address from X-Forwarded-For
 
+    # fault injection, for crash tests only: exit right after the Nth commit, before acks
+    fault_exit_after_commits: int = 0
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
         """Settings from MICROLETTER_<FIELD> variables; keyword overrides win (CLI flags)."""
@@ -77,7 +86,11 @@ class Settings:
                 continue
             name = key.removeprefix(PREFIX).lower()
             if name not in known:
-                raise SettingsError(f"unknown setting {key}; see `microletter config --help`")
+                close = difflib.get_close_matches(name, known, n=1)
+                guess = f" (did you mean {PREFIX}{close[0].upper()}?)" if close else ""
+                raise SettingsError(
+                    f"unknown setting {key}{guess}; see `microletter config --help`"
+                )
             values[name] = _convert(name, hints[name], raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)

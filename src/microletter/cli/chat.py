@@ -14,17 +14,20 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+import aiohttp
 import click
 
 from microletter.client import ApiError, Client
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
+LOGIN_HINT = "log in with `microletter chat login USERNAME` (or `register`)"
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -43,8 +46,11 @@ class Profile:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.data, indent=2))
-        self.path.chmod(0o600)  # it holds a token
+        # It holds a token: readable by its owner only, from the moment it exists.
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(self.data, indent=2))
+        self.path.chmod(0o600)
 
     def client(self) -> Client:
         return Client(self.server, self.data.get("token"))
@@ -64,8 +70,11 @@ def run(fn: Callable[P, Awaitable[R]]) -> Callable[P, R]:
         try:
             return asyncio.run(fn(*args, **kwargs))  # type: ignore[arg-type]  # fn returns a coroutine
         except ApiError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.message}") from None
-        except OSError as exc:
+            hint = f"; {LOGIN_HINT}" if exc.code.startswith("auth.") else ""
+            raise click.ClickException(f"{exc.code}: {exc.message}{hint}") from None
+        except TimeoutError:
+            raise click.ClickException("cannot reach the server: no answer in time") from None
+        except (OSError, aiohttp.ClientError) as exc:
             raise click.ClickException(f"cannot reach the server: {exc}") from None
 
     return wrapper
@@ -81,6 +90,10 @@ pass_profile = click.make_pass_decorator(Profile)
 @click.pass_context
 def chat(ctx: click.Context, server: str | None, profile_path: Path | None, as_json: bool) -> None:
     """Chat from the command line: register, add contacts, make groups, send, listen."""
+    if server and not server.startswith(("http://", "https://")):
+        raise click.BadParameter("use an http:// or https:// URL", param_hint="--server")
+    # The SDK's own warnings repeat what the command reports as its error.
+    logging.getLogger("microletter.client").addHandler(logging.NullHandler())
     path = profile_path or default_profile()
     data = json.loads(path.read_text()) if path.exists() else {}
     if server:
@@ -88,8 +101,12 @@ def chat(ctx: click.Context, server: str | None, profile_path: Path | None, as_j
     ctx.obj = Profile(path, data.get("server", DEFAULT_SERVER), data, as_json)
 
 
-def _remember(p: Profile, reply: dict[str, Any]) -> None:
-    p.data.update(server=p.server, token=reply["token"], user=reply["user"], cursor=None)
+def _remember(p: Profile, reply: dict[str, Any], cursor: int, epoch: str | None) -> None:
+    """Keep the new login, and the log position `listen` starts from (nothing is missed
+    between logging in and the first `listen`)."""
+    p.data.update(
+        server=p.server, token=reply["token"], user=reply["user"], cursor=cursor, epoch=epoch
+    )
     p.save()
 
 
@@ -109,7 +126,7 @@ async def register(p: Profile, username: str, password: str, display_name: str) 
     """Create an account and log in."""
     async with p.client() as c:
         reply = await c.register(username, password, display_name, device_name="cli")
-    _remember(p, reply)
+    _remember(p, reply, 0, None)  # a new account's update log starts empty
     p.out(reply["user"], f"registered and logged in as {username} on {p.server}")
 
 
@@ -122,7 +139,8 @@ async def login(p: Profile, username: str, password: str) -> None:
     """Log in (a new device)."""
     async with p.client() as c:
         reply = await c.login(username, password, device_name="cli")
-    _remember(p, reply)
+        state = await c.state()
+    _remember(p, reply, state["cursor"], state["epoch"])
     p.out(reply["user"], f"logged in as {username} on {p.server}")
 
 
@@ -309,22 +327,30 @@ def _describe(m: dict[str, Any]) -> str:
 async def listen(p: Profile, count: int | None, timeout: float | None, from_start: bool) -> None:
     """Print live events; resumes where the last `listen` stopped."""
     cursor = 0 if from_start else p.data.get("cursor")
+    # Where the next listen resumes: after the last event printed (not merely received).
+    resume = {"cursor": cursor, "epoch": p.data.get("epoch")}
     async with p.client() as c:
-        rt = c.realtime(cursor=cursor, epoch=p.data.get("epoch"))
+        rt = c.realtime(cursor=cursor, epoch=resume["epoch"])
         await rt.start()
         seen = 0
         try:
             async with asyncio.timeout(timeout):
-                async for event in rt.events():
+                while count is None or seen < count:
+                    try:
+                        event = await rt.next_event(timeout=1.0)
+                    except TimeoutError:
+                        if rt.fatal is not None:  # e.g. this device was logged out
+                            raise rt.fatal from None
+                        continue
                     _print_event(p, event)
-                    p.data.update(cursor=rt.cursor, epoch=rt.epoch)
+                    if event["seq"] is not None:  # typing has none; reset has the new cursor
+                        resume = {"cursor": event["seq"], "epoch": rt.epoch}
                     seen += 1
-                    if count is not None and seen >= count:
-                        break
         except TimeoutError:
             pass
         finally:
             await rt.close()
+            p.data.update(resume)
             p.save()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import click
@@ -75,12 +76,19 @@ def migrate(data_dir: Path | None) -> None:
     click.echo(f"{'migrated' if applied else 'already at'} revision {HEAD}: {url}")
 
 
-@main.command()
+SETTING_NAMES = ", ".join(f"MICROLETTER_{f.name.upper()}" for f in fields(Settings))
+
+
+@main.command(epilog=f"The settings: {SETTING_NAMES}.")
 def config() -> None:
-    """Print the effective settings (passwords masked) and how to change them."""
+    """Print the effective settings (passwords masked) and how to change them.
+
+    Each setting is read from the environment variable MICROLETTER_<NAME>; `serve` flags
+    win over them. An unknown MICROLETTER_* variable is an error, so typos fail loudly."""
     settings = _settings()
     for name, value in settings.redacted().items():
         click.echo(f"MICROLETTER_{name.upper():24} {value}")
+    click.echo("Change one with its environment variable, e.g. MICROLETTER_PORT=9000.", err=True)
 
 
 main.add_command(chat)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from microletter.core.errors import InvalidInput, PasswordTooWeak, TooLarge, UsernameInvalid
 
@@ -37,14 +38,14 @@ def clean_display_name(name: str, *, fallback: str) -> str:
         raise TooLarge(
             "Display name is too long.", field="display_name", max_length=MAX_DISPLAY_NAME
         )
-    if any(ord(c) < 32 for c in name):
+    if any(unicodedata.category(c) == "Cc" for c in name):
         raise InvalidInput("Display name contains control characters.", field="display_name")
     return name or fallback
 
 
 def clean_device_name(name: str) -> str:
     name = name.strip()[:MAX_DEVICE_NAME]
-    return "".join(c for c in name if ord(c) >= 32) or "device"
+    return "".join(c for c in name if unicodedata.category(c) != "Cc") or "device"
 
 
 def check_locale(locale: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from microletter.core.errors import (
@@ -26,7 +27,7 @@ def check_group_name(name: str, limits: Limits) -> str:
     name = name.strip()
     if len(name) > limits.max_group_name:
         raise TooLarge("Group name is too long.", field="name", max_length=limits.max_group_name)
-    if any(ord(c) < 32 for c in name):
+    if any(unicodedata.category(c) == "Cc" for c in name):
         raise InvalidInput("Group name contains control characters.", field="name")
     return name
 

@@ -42,10 +42,13 @@ UNLIMITED = ("/healthz", "/metrics")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def error_response(error: MicroletterError, rid: str | None) -> web.Response:
+def error_response(
+    error: MicroletterError, rid: str | None, status: int | None = None
+) -> web.Response:
+    """The error in the one shape; `status` overrides the class's (aiohttp's own errors)."""
     return web.Response(
         body=json_encode(error_body(error, rid)),
-        status=http_status(error),
+        status=status or http_status(error),
         content_type="application/json",
     )
 
@@ -64,10 +67,10 @@ def _from_http(exc: web.HTTPException) -> MicroletterError:
     if exc.status == 404:
         return NotFound("No such route.")
     if exc.status == 405:
-        return InvalidInput("Method not allowed on this route.", status=405)
+        return InvalidInput("Method not allowed on this route.")
     if exc.status == 413:
         return TooLarge(max_bytes=MAX_BODY)
-    return InvalidInput(exc.reason, status=exc.status)
+    return InvalidInput(exc.reason)
 
 
 def make_middleware(ctx: Context, settings: Settings, limits: RateLimits) -> Middleware:
@@ -81,6 +84,7 @@ def make_middleware(ctx: Context, settings: Settings, limits: RateLimits) -> Mid
         started = time.perf_counter()
         response: web.StreamResponse
         error: MicroletterError | None = None
+        status: int | None = None  # aiohttp's own errors keep their HTTP status
         try:
             request[CLIENT_IP] = ip = _client_ip(request, settings.trust_proxy)
             if request.path not in UNLIMITED:
@@ -91,7 +95,7 @@ def make_middleware(ctx: Context, settings: Settings, limits: RateLimits) -> Mid
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
-            error = _from_http(exc)
+            error, status = _from_http(exc), exc.status
         except Exception:
             log.exception("http.unexpected", extra={"path": request.path})
             error = MicroletterError()
@@ -99,7 +103,7 @@ def make_middleware(ctx: Context, settings: Settings, limits: RateLimits) -> Mid
             request_id.reset(token)
         if error is not None:
             ctx.metrics.errors.labels(error.code).inc()
-            response = error_response(error, rid)
+            response = error_response(error, rid, status)
         if isinstance(response, web.WebSocketResponse):
             return response
         response.headers["X-Request-Id"] = rid

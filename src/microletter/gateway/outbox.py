@@ -44,13 +44,15 @@ class Outbox:
         self._loop = asyncio.get_running_loop()
         self.closed = False
 
-    def put(self, payload: bytes) -> bool:
-        """Queue one frame; False (and the overflow callback) if the client is too slow."""
+    def put(self, payload: bytes, bounded: bool = True) -> bool:
+        """Queue one frame; False (and the overflow callback) if the client is too slow.
+        Catch-up passes bounded=False: it waits for `drained()` between pages instead."""
         if self.closed:
             return False
         frame = ws_frame(payload, self._opcode)
-        self._size += len(frame)
-        if self._size + self._transport.get_write_buffer_size() > self._limit:
+        if bounded:
+            self._size += len(frame)
+        if bounded and self._size + self._transport.get_write_buffer_size() > self._limit:
             self.closed = True
             self._parts.clear()
             self._on_overflow()
@@ -60,6 +62,20 @@ class Outbox:
             self._scheduled = True
             self._loop.call_soon(self.flush)
         return True
+
+    async def drained(self, patience: float = 30.0) -> None:
+        """Wait until the client has taken most of what we queued (backpressure for
+        catch-up, which may produce far more than a live stream). A client that takes
+        nothing for `patience` seconds is treated as too slow."""
+        self.flush()
+        low = self._limit // 4
+        deadline = self._loop.time() + patience
+        while not self.closed and self._transport.get_write_buffer_size() > low:
+            if self._loop.time() > deadline:
+                self.closed = True
+                self._on_overflow()
+                return
+            await asyncio.sleep(0.005)
 
     def flush(self) -> None:
         self._scheduled = False

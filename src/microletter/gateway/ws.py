@@ -104,9 +104,9 @@ class Session:
         self.ctx.metrics.errors.labels(error.code).inc()
         self.reply({"t": "error", "ref": ref, **error_body(error)})
 
-    def _send_entry(self, entry: LogEntry) -> None:
+    def _send_entry(self, entry: LogEntry, bounded: bool = True) -> None:
         kind, data = self.hub.encoded(entry.event, self._binary)
-        if self.outbox.put(self.codec.event(entry.seq, kind, data)):
+        if self.outbox.put(self.codec.event(entry.seq, kind, data), bounded):
             self.ctx.metrics.deliveries.inc()
 
     def on_overflow(self) -> None:
@@ -138,7 +138,9 @@ class Session:
                 entries = await sync.changes(self.ctx, self.principal, self.delivery.sent, page)
                 for entry in entries:
                     if self.delivery.take(entry.seq):
-                        self._send_entry(entry)
+                        self._send_entry(entry, bounded=False)
+                # Let the client take the page before reading more (or going live).
+                await self.outbox.drained()
                 if self.delivery.page_done(len(entries) == page):
                     break
         except MicroletterError as exc:

@@ -24,13 +24,19 @@ async def open_store(
     *,
     sqlite_synchronous: str = "FULL",
     on_batch: BatchObserver | None = None,
+    exit_after_commits: int = 0,
 ) -> Store:
     """Open (creating and migrating on first use) the store that `url` names."""
     if url.startswith("sqlite:"):
         from microletter.storage.sqlite.store import SqliteStore
 
         return await SqliteStore.open(
-            sqlite_path(url), ids, limits, synchronous=sqlite_synchronous, on_batch=on_batch
+            sqlite_path(url),
+            ids,
+            limits,
+            synchronous=sqlite_synchronous,
+            on_batch=on_batch,
+            exit_after_commits=exit_after_commits,
         )
     scheme = url.split(":", 1)[0]
     raise ValueError(f"unsupported database URL scheme {scheme!r}; use sqlite:///path")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -78,12 +79,14 @@ class Writer:
         synchronous: str = "FULL",
         max_batch: int = 512,
         on_batch: BatchObserver | None = None,
+        exit_after_commits: int = 0,
     ) -> None:
         self._path = path
         self._make_tx = make_tx
         self._synchronous = synchronous
         self._max_batch = max_batch
         self._on_batch = on_batch
+        self._exit_after = exit_after_commits
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -155,6 +158,8 @@ class Writer:
             for job in batch:
                 self._run_job(conn, tx, job, savepoints)
             conn.execute("COMMIT")
+            if self._exit_after and self.stats.batches + 1 >= self._exit_after:
+                os._exit(9)  # fault injection for crash tests: committed, never acked
         except sqlite3.Error as exc:
             log.error("store.commit_failed", extra={"error": str(exc), "jobs": len(batch)})
             self.stats.failed_commits += 1

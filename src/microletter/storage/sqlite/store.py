@@ -46,6 +46,7 @@ class SqliteStore:
         *,
         synchronous: str = "FULL",
         on_batch: BatchObserver | None = None,
+        exit_after_commits: int = 0,
     ) -> SqliteStore:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         loop = asyncio.get_running_loop()
@@ -55,6 +56,7 @@ class SqliteStore:
             lambda conn: WriteTx(conn, ids, limits),
             synchronous=synchronous,
             on_batch=on_batch,
+            exit_after_commits=exit_after_commits,
         )
         writer.start(loop)
         return cls(writer, Readers(path), epoch)
