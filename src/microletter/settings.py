@@ -133,9 +133,21 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
+    def __repr__(self) -> str:
+        """The dataclass repr, with passwords in URLs masked (tracebacks and logs show it)."""
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name.endswith("_url"):
+                value = mask_url(value)
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
 
 def mask_url(url: str) -> str:
-    return re.sub(r"(//[^:/@]+:)[^@]+@", r"\1***@", url)
+    """Hide the password of `scheme://user:password@host`, also with an empty user
+    (`redis://:password@host`) or an unescaped `@` in the password."""
+    return re.sub(r"(//[^:/@]*:)[^/]+@", r"\1***@", url)
 
 
 def _convert(name: str, hint: Any, raw: str) -> Any:

@@ -91,4 +91,79 @@ def config() -> None:
     click.echo("Change one with its environment variable, e.g. MICROLETTER_PORT=9000.", err=True)
 
 
+@main.command()
+@click.argument(
+    "scenario",
+    type=click.Choice(["direct", "groups", "biggroup", "catchup", "connections", "coldstart"]),
+)
+@click.option(
+    "--duration",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds measured per step (after a 1 s warm-up).",
+)
+@click.option("--rate", type=float, help="Offered messages/s (or the first step of --find-max).")
+@click.option("--find-max", is_flag=True, help="Step the rate up until p99 passes --p99-ms.")
+@click.option(
+    "--p99-ms",
+    type=float,
+    default=100.0,
+    show_default=True,
+    help="End-to-end p99 latency a step must stay under to pass.",
+)
+@click.option("--url", help="Measure a running server instead of starting one.")
+@click.option("--procs", type=int, default=1, show_default=True, help="Load processes.")
+@click.option(
+    "--codec",
+    type=click.Choice(["msgpack", "json"]),
+    default="msgpack",
+    show_default=True,
+    help="WebSocket framing the clients negotiate.",
+)
+@click.option(
+    "--connections",
+    type=int,
+    default=10_000,
+    show_default=True,
+    help="Connections for the `connections` scenario.",
+)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the report here.")
+def bench(
+    scenario: str,
+    duration: float,
+    rate: float | None,
+    find_max: bool,
+    p99_ms: float,
+    url: str | None,
+    procs: int,
+    codec: str,
+    connections: int,
+    json_path: str | None,
+) -> None:
+    """Measure a server: direct, groups, biggroup, catchup, connections or coldstart.
+
+    Starts its own server (SQLite, default durability) unless --url is given; users,
+    contacts and groups are made through the public API. Reports sends/s, deliveries/s,
+    ack and end-to-end latency percentiles, errors, CPU and memory, bytes on the wire."""
+    from microletter.bench import Options, run
+
+    options = Options(
+        scenario,
+        duration=duration,
+        rate=rate,
+        find_max=find_max,
+        url=url,
+        procs=procs,
+        codec=codec,
+        p99_ms=p99_ms,
+        connections=connections,
+        log=lambda line: click.echo(line, err=True),
+    )
+    report = run(options)
+    click.echo(report.table())
+    if json_path:
+        report.write(json_path)
+
+
 main.add_command(chat)

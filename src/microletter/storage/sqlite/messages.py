@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Sequence
 
@@ -103,7 +104,8 @@ def post_message(tx: WriteTx, draft: Draft, now: Instant) -> Outcome[Message]:
     if conversation.kind is ConversationKind.DIRECT:
         _check_direct(tx, conversation, draft.sender_id, recipients)
     if draft.mentions or draft.mention_all:
-        check_mentions(draft.mentions, draft.mention_all, sender, recipients, tx.limits)
+        mentions = check_mentions(draft.mentions, draft.mention_all, sender, recipients, tx.limits)
+        draft = dataclasses.replace(draft, mentions=mentions)
     check_reply(draft.reply_to, sender, conversation.last_seq)
     message = insert_message(tx, draft, now)
     # Sending implies having read everything before: the sender's read position moves.

@@ -1,0 +1,261 @@
+"""A load process: holds WebSocket connections, sends on an open-loop schedule, and records
+ack and end-to-end latency of everything it receives.
+
+Open loop, as in research/wsstack-results.md: message k of a step is due at
+t0 + k/rate and carries that intended time, so a stall of the generator or the server
+shows up as latency instead of silently lowering the rate (no coordinated omission).
+All processes of the machine share CLOCK_MONOTONIC, so a receiver in one process
+measures against a stamp made in another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+import aiohttp
+import msgspec
+
+PROTOCOLS = {"json": "microletter.v1.json", "msgpack": "microletter.v1.msgpack"}
+TEXT = "benchmark message 20"  # the 20-character text every message carries
+
+
+@dataclass
+class Conn:
+    token: str
+    user_id: int
+    targets: list[int] = field(default_factory=list)  # conversations this connection sends to
+
+
+@dataclass
+class Plan:
+    url: str
+    codec: str
+    conns: list[Conn]
+    worker: int
+
+
+class _Msg(msgspec.Struct):
+    client_msg_id: str = ""
+    sender_id: int = 0
+
+
+class _Data(msgspec.Struct):
+    message: _Msg | None = None
+
+
+class _Frame(msgspec.Struct):
+    """Only the fields the generator needs; msgspec skips the rest without building it."""
+
+    t: str
+    ref: int | str | None = None
+    data: _Data | None = None
+    cursor: int | None = None
+
+
+@dataclass
+class StepStats:
+    start: float
+    end: float
+    ack: list[float] = field(default_factory=list)
+    e2e: list[float] = field(default_factory=list)
+    sent: int = 0
+    sent_by_conversation: dict[int, int] = field(default_factory=dict)
+    errors: int = 0
+    delivery_bytes: int = 0
+    other_bytes: int = 0
+    echoes: int = 0
+
+
+class Worker:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.decoder = (
+            msgspec.json.Decoder(_Frame)
+            if plan.codec == "json"
+            else msgspec.msgpack.Decoder(_Frame)
+        )
+        self.encode = msgspec.json.encode if plan.codec == "json" else msgspec.msgpack.encode
+        self.sockets: list[aiohttp.ClientWebSocketResponse] = []
+        self.stats: StepStats | None = None
+        self.pending: dict[int, float] = {}  # ref -> intended send time
+        self.last_rx = time.monotonic()
+        self.readers: list[asyncio.Task[None]] = []
+        self.session: aiohttp.ClientSession | None = None
+        self.caught_up = 0
+
+    async def connect(self, parallel: int = 200) -> float:
+        """Open and authenticate every connection; returns the seconds it took."""
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=None)
+        )
+        started = time.monotonic()
+        gate = asyncio.Semaphore(parallel)
+        self.sockets = list(
+            await asyncio.gather(*(self._open(conn, gate) for conn in self.plan.conns))
+        )
+        return time.monotonic() - started
+
+    async def _open(self, conn: Conn, gate: asyncio.Semaphore) -> aiohttp.ClientWebSocketResponse:
+        assert self.session is not None
+        async with gate:
+            ws = await self.session.ws_connect(
+                self.plan.url.replace("http", "ws", 1) + "/ws",
+                protocols=(PROTOCOLS[self.plan.codec],),
+                heartbeat=None,
+                autoping=True,
+                max_msg_size=0,
+            )
+            await self._send(ws, {"t": "hello", "token": conn.token})
+            while True:  # ready, then synced: the connection is live
+                frame = self.decoder.decode((await ws.receive()).data)
+                if frame.t == "synced":
+                    break
+        self.readers.append(asyncio.get_running_loop().create_task(self._read(ws, conn)))
+        return ws
+
+    async def _send(self, ws: aiohttp.ClientWebSocketResponse, frame: dict[str, Any]) -> int:
+        """Send one frame; returns its size on the wire (client frames carry a 4-byte mask)."""
+        data = self.encode(frame)
+        if self.plan.codec == "json":
+            await ws.send_str(data.decode())
+        else:
+            await ws.send_bytes(data)
+        return len(data) + (6 if len(data) < 126 else 8)
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse, conn: Conn) -> None:
+        decode = self.decoder.decode
+        async for msg in ws:
+            now = time.monotonic()
+            self.last_rx = now
+            if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                continue
+            raw = msg.data if isinstance(msg.data, bytes) else msg.data.encode()
+            frame = decode(raw)
+            stats = self.stats
+            if frame.t == "ev":
+                if frame.data is None or frame.data.message is None:
+                    continue
+                message = frame.data.message
+                stamp = _stamp(message.client_msg_id)
+                if stats is None or stamp is None or not stats.start <= stamp < stats.end:
+                    continue
+                size = len(raw) + (2 if len(raw) < 126 else 4)
+                if message.sender_id == conn.user_id:
+                    stats.echoes += 1
+                    stats.other_bytes += size
+                else:
+                    stats.e2e.append(now - stamp)
+                    stats.delivery_bytes += size
+            elif frame.t == "ack":
+                sent = self.pending.pop(frame.ref, None) if isinstance(frame.ref, int) else None
+                if stats is not None and sent is not None and stats.start <= sent < stats.end:
+                    stats.ack.append(now - sent)
+                    stats.other_bytes += len(raw) + 4
+            elif frame.t == "error":
+                if stats is not None:
+                    stats.errors += 1
+                if isinstance(frame.ref, int):
+                    self.pending.pop(frame.ref, None)
+
+    async def step(
+        self, rate: float, t0: float, warmup: float, seconds: float, base: int
+    ) -> dict[str, Any]:
+        """Send `rate` messages/s (this worker's share) from t0 for warmup+seconds, measure
+        the window after warmup, then wait for the tail to drain."""
+        self.stats = stats = StepStats(start=t0 + warmup, end=t0 + warmup + seconds)
+        senders = [
+            (ws, conn)
+            for ws, conn in zip(self.sockets, self.plan.conns, strict=True)
+            if conn.targets
+        ]
+        total = int(rate * (warmup + seconds))
+        k = 0
+        while senders and k < total:
+            due = min(total, int((time.monotonic() - t0) * rate) + 1)
+            while k < due:
+                ws, conn = senders[k % len(senders)]
+                cid = conn.targets[(k // len(senders)) % len(conn.targets)]
+                intended = t0 + k / rate
+                ref = base + k
+                frame = {
+                    "t": "send",
+                    "ref": ref,
+                    "conversation_id": cid,
+                    "client_msg_id": f"{self.plan.worker}.{ref}.{int(intended * 1e6)}",
+                    "text": TEXT,
+                }
+                self.pending[ref] = intended
+                size = 0
+                with contextlib.suppress(ConnectionError):
+                    size = await self._send(ws, frame)
+                if stats.start <= intended < stats.end:
+                    stats.sent += 1
+                    stats.sent_by_conversation[cid] = stats.sent_by_conversation.get(cid, 0) + 1
+                    stats.other_bytes += size
+                k += 1
+            await asyncio.sleep(0.001)
+        await self.drain()
+        self.stats = None
+        return {
+            "ack": stats.ack,
+            "e2e": stats.e2e,
+            "sent": stats.sent,
+            "sent_by_conversation": stats.sent_by_conversation,
+            "errors": stats.errors,
+            "delivery_bytes": stats.delivery_bytes,
+            "other_bytes": stats.other_bytes,
+            "echoes": stats.echoes,
+        }
+
+    async def drain(self, quiet: float = 0.3, limit: float = 15.0) -> None:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline and time.monotonic() - self.last_rx < quiet:  # noqa: ASYNC110 - waits for silence, not an event
+            await asyncio.sleep(0.05)
+
+    async def close(self) -> None:
+        for ws in self.sockets:
+            await ws.close()
+        for task in self.readers:
+            task.cancel()
+        if self.session is not None:
+            await self.session.close()
+
+
+def _stamp(client_msg_id: str) -> float | None:
+    try:
+        return int(client_msg_id.rsplit(".", 1)[1]) / 1e6
+    except (IndexError, ValueError):
+        return None
+
+
+def worker_main(plan: Plan, pipe: Connection) -> None:
+    """Entry point of a load process: obey the parent's commands over `pipe`."""
+    try:
+        import uvloop
+
+        uvloop.run(_serve(plan, pipe))
+    except ImportError:  # pragma: no cover
+        asyncio.run(_serve(plan, pipe))
+
+
+async def _serve(plan: Plan, pipe: Connection) -> None:
+    worker = Worker(plan)
+    loop = asyncio.get_running_loop()
+    try:
+        took = await worker.connect()
+        pipe.send(("connected", took))
+        while True:
+            command, args = await loop.run_in_executor(None, pipe.recv)
+            if command == "step":
+                pipe.send(("stepped", await worker.step(*args)))
+            elif command == "stop":
+                break
+    except Exception as exc:  # report, so the parent does not wait forever
+        pipe.send(("failed", repr(exc)))
+    finally:
+        await worker.close()

@@ -1,0 +1,124 @@
+"""Latency percentiles and the report: a table for people, JSON for machines."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+def percentiles(samples: Sequence[float]) -> dict[str, float | None]:
+    """p50/p90/p99/max in milliseconds (samples are seconds)."""
+    if not samples:
+        return {"p50": None, "p90": None, "p99": None, "max": None}
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)] * 1000, 2)
+
+    return {"p50": at(0.50), "p90": at(0.90), "p99": at(0.99), "max": round(ordered[-1] * 1000, 2)}
+
+
+@dataclass
+class Step:
+    """One measured window at one offered rate."""
+
+    offered_rate: float
+    seconds: float
+    sends: int = 0
+    acks: int = 0
+    deliveries: int = 0
+    expected_deliveries: int = 0
+    errors: int = 0
+    ack_ms: dict[str, float | None] = field(default_factory=dict)
+    e2e_ms: dict[str, float | None] = field(default_factory=dict)
+    server_cpu: float | None = None  # cores busy, on average
+    loadgen_cpu: float | None = None
+    machine_cpu: float | None = None
+    server_rss_kib: int | None = None
+    bytes_per_delivery: float | None = None
+    bytes_per_message: float | None = None
+    passed: bool = False
+
+    @property
+    def sends_per_s(self) -> float:
+        return self.acks / self.seconds if self.seconds else 0.0
+
+    @property
+    def deliveries_per_s(self) -> float:
+        return self.deliveries / self.seconds if self.seconds else 0.0
+
+    @property
+    def delivered_ratio(self) -> float:
+        return self.deliveries / self.expected_deliveries if self.expected_deliveries else 1.0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            sends_per_s=round(self.sends_per_s, 1),
+            deliveries_per_s=round(self.deliveries_per_s, 1),
+            delivered_ratio=round(self.delivered_ratio, 5),
+        )
+        return data
+
+
+@dataclass
+class Report:
+    scenario: str
+    machine: dict[str, Any]
+    settings: dict[str, Any]
+    steps: list[Step] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # scenario-specific results
+    best: Step | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "machine": self.machine,
+            "settings": self.settings,
+            "facts": self.facts,
+            "steps": [s.to_json() for s in self.steps],
+            "best": self.best.to_json() if self.best else None,
+        }
+
+    def write(self, path: str) -> None:
+        with open(path, "w") as f:
+            json.dump(self.to_json(), f, indent=2)
+
+    def table(self) -> str:
+        lines = [f"scenario: {self.scenario}"]
+        for key, value in self.facts.items():
+            lines.append(f"  {key}: {value}")
+        if self.steps:
+            header = (
+                f"{'offered/s':>10} {'sends/s':>9} {'deliv/s':>9} {'ack p50/p99/max ms':>22} "
+                f"{'e2e p50/p99/max ms':>22} {'err':>4} {'deliv%':>7} {'srvCPU':>6} "
+                f"{'genCPU':>6} {'RSS MiB':>7} {'B/deliv':>7}  ok"
+            )
+            lines.append(header)
+            for s in self.steps:
+                mark = "*" if s is self.best else (" " if s.passed else "x")
+                lines.append(
+                    f"{s.offered_rate:>10.0f} {s.sends_per_s:>9.0f} {s.deliveries_per_s:>9.0f} "
+                    f"{_lat(s.ack_ms):>22} {_lat(s.e2e_ms):>22} {s.errors:>4} "
+                    f"{s.delivered_ratio * 100:>6.2f}% {_num(s.server_cpu):>6} "
+                    f"{_num(s.loadgen_cpu):>6} {_mib(s.server_rss_kib):>7} "
+                    f"{_num(s.bytes_per_delivery, 0):>7}  {mark}"
+                )
+        return "\n".join(lines)
+
+
+def _lat(p: dict[str, float | None]) -> str:
+    if not p or p.get("p50") is None:
+        return "-"
+    return f"{p['p50']:.1f}/{p['p99']:.1f}/{p['max']:.0f}"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _mib(kib: int | None) -> str:
+    return "-" if kib is None else f"{kib / 1024:.0f}"
