@@ -8,7 +8,8 @@ from microletter.core.errors import DeviceNotFound, UsernameTaken, UserNotFound
 from microletter.core.events import Event, Outcome, ProfileUpdated
 from microletter.core.ids import DeviceId, UserId
 from microletter.core.models import Device, Instant, User
-from microletter.storage.sqlite.rows import USER_COLS, WriteTx, user_of
+from microletter.storage.sqlite.rows import USER_COLS, user_of
+from microletter.storage.sqlite.writetx import WriteTx
 
 
 def create_user(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from microletter.core.contacts import RequestPlan, plan_request
+from microletter.core.contacts import RequestPlan, as_seen_by, plan_request
 from microletter.core.errors import (
     ContactRequestNotFound,
     NotContact,
@@ -22,15 +22,15 @@ from microletter.core.events import (
 from microletter.core.ids import RequestId, UserId
 from microletter.core.models import Contact, ContactRequest, Instant, RequestStatus, User
 from microletter.storage.sqlite import accounts, conversations
-from microletter.storage.sqlite.relations import relation
-from microletter.storage.sqlite.rows import USER_COLS, Row, WriteTx, fetch_users, user_of
+from microletter.storage.sqlite.rows import USER_COLS, Row, fetch_users, user_of
+from microletter.storage.sqlite.writetx import WriteTx
 
 
 def request_contact(
     tx: WriteTx, me: UserId, them: UserId, greeting: str, now: Instant
 ) -> Outcome[ContactRequest]:
     accounts.user(tx.conn, them)  # raises UserNotFound
-    plan = plan_request(relation(tx.conn, me, them))
+    plan = plan_request(tx.relation(me, them))
     if plan is RequestPlan.ACCEPT_THEIRS:
         theirs = tx.conn.execute(
             "SELECT id FROM contact_requests WHERE from_id=? AND to_id=?", (them, me)
@@ -43,6 +43,7 @@ def request_contact(
         " RETURNING id",
         (tx.new_id(now), me, them, greeting, now),
     ).fetchone()[0]
+    tx.drop_relation(me, them)
     request = _load(tx.conn, RequestId(request_id))
     event: Event = ContactRequestUpdated(request)
     return Outcome(request, tuple(tx.append([(them, event), (me, event)], now)))
@@ -62,6 +63,7 @@ def answer_request(
         return _accept(tx, request_id, now)
     tx.conn.execute("UPDATE contact_requests SET status='declined' WHERE id=?", (request_id,))
     request = _load(tx.conn, request_id)
+    tx.drop_relation(request.from_user.id, me)
     # Like WeChat, a decline is not announced to the asker; only my own devices learn it.
     return Outcome(request, tuple(tx.append([(me, ContactRequestUpdated(request))], now)))
 
@@ -75,11 +77,12 @@ def _accept(tx: WriteTx, request_id: RequestId, now: Instant) -> Outcome[Contact
         " ON CONFLICT DO NOTHING",
         [(asker.id, answerer.id, now), (answerer.id, asker.id, now)],
     )
+    # Any request the other way is settled too, even one declined before.
     tx.conn.execute(
-        "UPDATE contact_requests SET status='accepted' WHERE from_id=? AND to_id=?"
-        " AND status='pending'",
+        "UPDATE contact_requests SET status='accepted' WHERE from_id=? AND to_id=?",
         (answerer.id, asker.id),
     )
+    tx.drop_relation(asker.id, answerer.id)
     updated: Event = ContactRequestUpdated(request)
     targets: list[tuple[UserId, Event]] = [
         (asker.id, updated),
@@ -99,6 +102,7 @@ def remove_contact(tx: WriteTx, me: UserId, them: UserId, now: Instant) -> Outco
         (me, them, them, me),
     )
     _forget_requests(tx, me, them)
+    tx.drop_relation(me, them)
     if cur.rowcount == 0:
         return Outcome(None)
     targets: list[tuple[UserId, Event]] = [(me, ContactRemoved(them)), (them, ContactRemoved(me))]
@@ -131,6 +135,7 @@ def block(tx: WriteTx, me: UserId, them: UserId, now: Instant) -> Outcome[None]:
         (me, them, them, me),
     ).rowcount
     _forget_requests(tx, me, them)
+    tx.drop_relation(me, them)
     targets: list[tuple[UserId, Event]] = [(me, BlockUpdated(them, True))]
     if removed:
         targets += [(me, ContactRemoved(them)), (them, ContactRemoved(me))]
@@ -139,6 +144,7 @@ def block(tx: WriteTx, me: UserId, them: UserId, now: Instant) -> Outcome[None]:
 
 def unblock(tx: WriteTx, me: UserId, them: UserId, now: Instant) -> Outcome[None]:
     cur = tx.conn.execute("DELETE FROM blocks WHERE user_id=? AND blocked_id=?", (me, them))
+    tx.drop_relation(me, them)
     if cur.rowcount == 0:
         return Outcome(None)
     return Outcome(None, tuple(tx.append([(me, BlockUpdated(them, False))], now)))
@@ -180,7 +186,7 @@ def requests(conn: sqlite3.Connection, me: UserId, limit: int = 200) -> list[Con
         f"{_REQUEST_SQL} WHERE r.to_id=? OR r.from_id=? ORDER BY r.created_at DESC LIMIT ?",
         (me, me, limit),
     ).fetchall()
-    return _requests(conn, rows)
+    return [as_seen_by(r, me) for r in _requests(conn, rows)]
 
 
 def contacts(conn: sqlite3.Connection, me: UserId) -> list[Contact]:

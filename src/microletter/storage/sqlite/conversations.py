@@ -29,14 +29,12 @@ from microletter.core.models import (
     User,
 )
 from microletter.storage.sqlite import members as lookup
-from microletter.storage.sqlite.messages import post_note
-from microletter.storage.sqlite.relations import relation
+from microletter.storage.sqlite.messages import access, post_note
 from microletter.storage.sqlite.rows import (
     CONVERSATION_COLS,
     MEMBER_COLS,
     MESSAGE_COLS,
     USER_COLS,
-    WriteTx,
     conversation_of,
     fetch_users,
     member_of,
@@ -44,6 +42,7 @@ from microletter.storage.sqlite.rows import (
     placeholders,
     user_of,
 )
+from microletter.storage.sqlite.writetx import WriteTx
 
 
 def _insert_members(
@@ -72,8 +71,8 @@ def _tell(
     """Post a system note to the current members (and to those who just left, who see it
     before their `left` event), preceded by a conversation update for `updated` users."""
     message = post_note(tx, cid, actor, data, now)
-    conversation = lookup.load_conversation(tx.conn, cid)
-    current = {m.user_id: m for m in lookup.members(tx.conn, cid)}
+    conversation = tx.conversation(cid)
+    current = tx.state(cid).members
     posted: Event = MessagePosted(message)
     targets: list[tuple[UserId, Event]] = []
     for uid in updated:
@@ -92,7 +91,7 @@ def _check_invitees(tx: WriteTx, inviter: UserId, invitees: Sequence[UserId]) ->
     if missing:
         raise UserNotFound(users=missing)
     for uid in invitees:
-        check_may_message(relation(tx.conn, inviter, uid))
+        check_may_message(tx.relation(inviter, uid))
 
 
 def create_group(
@@ -109,18 +108,11 @@ def create_group(
     )
     roster = [(owner, Role.OWNER), *((u, Role.MEMBER) for u in others)]
     _insert_members(tx, cid, roster, 1, now)
-    entries = _tell(
-        tx,
-        cid,
-        owner,
-        note("group.created", owner, users=list(others), name=name),
-        now,
-        updated=[u for u, _ in roster],
-    )
-    tx.conn.execute(
-        "UPDATE members SET last_read_seq=1 WHERE conversation_id=? AND user_id=?", (cid, owner)
-    )
-    return Outcome(lookup.load_conversation(tx.conn, cid), tuple(entries))
+    tx.refresh(cid)
+    tx.read_up_to(cid, owner, 1)  # the owner has seen the note that creates the group
+    data = note("group.created", owner, users=list(others), name=name)
+    entries = _tell(tx, cid, owner, data, now, updated=[u for u, _ in roster])
+    return Outcome(tx.conversation(cid), tuple(entries))
 
 
 def ensure_direct(tx: WriteTx, a: UserId, b: UserId, now: Instant) -> list[LogEntry]:
@@ -135,6 +127,7 @@ def ensure_direct(tx: WriteTx, a: UserId, b: UserId, now: Instant) -> list[LogEn
         (cid, ConversationKind.DIRECT, now, key),
     )
     _insert_members(tx, cid, [(a, Role.MEMBER), (b, Role.MEMBER)], 1, now)
+    tx.refresh(cid)
     return _tell(tx, cid, a, note("contact.accepted", a, users=[b]), now, updated=[a, b])
 
 
@@ -142,23 +135,24 @@ def open_direct(tx: WriteTx, me: UserId, them: UserId, now: Instant) -> Outcome[
     """The direct conversation with a contact, created on first use."""
     if me == them:
         raise InvalidInput("A direct conversation needs another person.")
-    check_may_message(relation(tx.conn, me, them))
+    check_may_message(tx.relation(me, them))
     entries = ensure_direct(tx, me, them, now)
     cid = tx.conn.execute(
         "SELECT id FROM conversations WHERE direct_key=?", (rules.direct_key(me, them),)
     ).fetchone()[0]
-    return Outcome(lookup.load_conversation(tx.conn, ConversationId(cid)), tuple(entries))
+    return Outcome(tx.conversation(ConversationId(cid)), tuple(entries))
 
 
 def _group(tx: WriteTx, cid: ConversationId, me: UserId) -> tuple[Conversation, Member]:
-    conversation, member = lookup.access_conversation(tx.conn, cid, me)
+    member = access(tx, cid, me)
+    conversation = tx.conversation(cid)
     if conversation.kind is not ConversationKind.GROUP:
         raise InvalidInput("This works on groups only.", conversation_id=cid)
     return conversation, member
 
 
 def _target(tx: WriteTx, cid: ConversationId, uid: UserId) -> Member:
-    member = lookup.load_member(tx.conn, cid, uid)
+    member = tx.state(cid).members.get(uid)
     if member is None:
         raise NotMember("That user is not a member of this group.", user_id=uid)
     return member
@@ -174,34 +168,36 @@ def update_group(
 ) -> Outcome[Conversation]:
     _, member = _group(tx, cid, me)
     rules.require_manager(member)
-    everyone = lookup.member_ids(tx.conn, cid)
+    everyone = list(tx.state(cid).members)
     entries: list[LogEntry] = []
     if name is not None:
         tx.conn.execute("UPDATE conversations SET name=? WHERE id=?", (name, cid))
+        tx.refresh(cid)
         data = note("group.renamed", me, name=name)
         entries += _tell(tx, cid, me, data, now, updated=everyone)
     if announcement is not None:
         tx.conn.execute("UPDATE conversations SET announcement=? WHERE id=?", (announcement, cid))
+        tx.refresh(cid)
         data = note("announcement.set", me)
         entries += _tell(tx, cid, me, data, now, updated=everyone)
-    return Outcome(lookup.load_conversation(tx.conn, cid), tuple(entries))
+    return Outcome(tx.conversation(cid), tuple(entries))
 
 
 def add_members(
     tx: WriteTx, me: UserId, cid: ConversationId, invitees: Sequence[UserId], now: Instant
 ) -> Outcome[Conversation]:
     conversation, _ = _group(tx, cid, me)
-    present = set(lookup.member_ids(tx.conn, cid))
+    present = tx.state(cid).members
     new = [u for u in dict.fromkeys(invitees) if u not in present]
     if not new:
         raise AlreadyMember(users=list(invitees))
     rules.check_capacity(conversation.member_count, len(new), tx.limits)
     _check_invitees(tx, me, new)
-    seq = conversation.last_seq + 1  # the seq the note below will take
+    seq = tx.next_seq(cid)  # the seq the note below will take
     _insert_members(tx, cid, [(u, Role.MEMBER) for u in new], seq, now)
-    everyone = lookup.member_ids(tx.conn, cid)
+    everyone = list(tx.refresh(cid).members)
     entries = _tell(tx, cid, me, note("members.added", me, users=list(new)), now, updated=everyone)
-    return Outcome(lookup.load_conversation(tx.conn, cid), tuple(entries))
+    return Outcome(tx.conversation(cid), tuple(entries))
 
 
 def remove_member(
@@ -211,17 +207,17 @@ def remove_member(
     victim = _target(tx, cid, target)
     rules.check_remove(actor, victim)
     _delete_member(tx, cid, target)
-    everyone = lookup.member_ids(tx.conn, cid)
+    everyone = list(tx.refresh(cid).members)
     data = note("member.removed", me, users=[target])
     entries = _tell(tx, cid, me, data, now, updated=everyone, left=[(target, me)])
-    return Outcome(lookup.load_conversation(tx.conn, cid), tuple(entries))
+    return Outcome(tx.conversation(cid), tuple(entries))
 
 
 def leave(tx: WriteTx, me: UserId, cid: ConversationId, now: Instant) -> Outcome[None]:
     _, member = _group(tx, cid, me)
     fields: dict[str, JsonValue] = {}
     if member.role is Role.OWNER:
-        heir = rules.successor(member, lookup.members(tx.conn, cid))
+        heir = rules.successor(member, tx.state(cid).members.values())
         tx.conn.execute(
             "UPDATE conversations SET owner_id=? WHERE id=?",
             (None if heir is None else heir.user_id, cid),
@@ -230,7 +226,7 @@ def leave(tx: WriteTx, me: UserId, cid: ConversationId, now: Instant) -> Outcome
             _set_role(tx, cid, heir.user_id, Role.OWNER)
             fields["owner"] = heir.user_id
     _delete_member(tx, cid, me)
-    everyone = lookup.member_ids(tx.conn, cid)
+    everyone = list(tx.refresh(cid).members)
     data = note("member.left", me, **fields)
     entries = _tell(tx, cid, me, data, now, updated=everyone, left=[(me, None)])
     return Outcome(None, tuple(entries))
@@ -243,38 +239,40 @@ def set_role(
     member = _target(tx, cid, target)
     rules.check_set_role(actor, member, role)
     if member.role is role:
-        return Outcome(lookup.load_conversation(tx.conn, cid))
+        return Outcome(tx.conversation(cid))
     _set_role(tx, cid, target, role)
+    tx.refresh(cid)
     action = "admin.added" if role is Role.ADMIN else "admin.removed"
     entries = _tell(tx, cid, me, note(action, me, users=[target]), now, updated=[target])
-    return Outcome(lookup.load_conversation(tx.conn, cid), tuple(entries))
+    return Outcome(tx.conversation(cid), tuple(entries))
 
 
 def transfer_owner(
     tx: WriteTx, me: UserId, cid: ConversationId, target: UserId, now: Instant
 ) -> Outcome[Conversation]:
     _, actor = _group(tx, cid, me)
-    heir = rules.check_transfer(actor, lookup.load_member(tx.conn, cid, target))
+    heir = rules.check_transfer(actor, tx.state(cid).members.get(target))
     _set_role(tx, cid, me, Role.MEMBER)
     _set_role(tx, cid, heir.user_id, Role.OWNER)
     tx.conn.execute("UPDATE conversations SET owner_id=? WHERE id=?", (heir.user_id, cid))
-    everyone = lookup.member_ids(tx.conn, cid)
+    everyone = list(tx.refresh(cid).members)
     data = note("owner.changed", me, users=[heir.user_id])
     entries = _tell(tx, cid, me, data, now, updated=everyone)
-    return Outcome(lookup.load_conversation(tx.conn, cid), tuple(entries))
+    return Outcome(tx.conversation(cid), tuple(entries))
 
 
 def set_muted(
     tx: WriteTx, me: UserId, cid: ConversationId, muted: bool, now: Instant
 ) -> Outcome[Conversation]:
-    conversation, member = lookup.access_conversation(tx.conn, cid, me)
+    member = access(tx, cid, me)
     if member.muted == muted:
-        return Outcome(conversation)
+        return Outcome(tx.conversation(cid))
     tx.conn.execute(
         "UPDATE members SET muted=? WHERE conversation_id=? AND user_id=?", (muted, cid, me)
     )
-    event: Event = ConversationUpdated(conversation, member.role, muted)
-    return Outcome(conversation, tuple(tx.append([(me, event)], now)))
+    tx.refresh(cid)
+    event: Event = ConversationUpdated(tx.conversation(cid), member.role, muted)
+    return Outcome(tx.conversation(cid), tuple(tx.append([(me, event)], now)))
 
 
 def _set_role(tx: WriteTx, cid: ConversationId, uid: UserId, role: Role) -> None:

@@ -157,6 +157,7 @@ class Writer:
             conn.execute("BEGIN IMMEDIATE")
             for job in batch:
                 self._run_job(conn, tx, job, savepoints)
+            tx.flush()
             conn.execute("COMMIT")
             if self._exit_after and self.stats.batches + 1 >= self._exit_after:
                 os._exit(9)  # fault injection for crash tests: committed, never acked
@@ -180,6 +181,7 @@ class Writer:
     def _run_job(conn: sqlite3.Connection, tx: Any, job: _Job, savepoint: bool) -> None:
         if savepoint:
             conn.execute("SAVEPOINT job")
+        tx.begin()
         try:
             job.result = job.fn(tx, *job.args)
         except Exception as exc:
@@ -189,7 +191,7 @@ class Writer:
             else:  # the transaction is this job's alone: start it afresh
                 conn.execute("ROLLBACK")
                 conn.execute("BEGIN IMMEDIATE")
-            tx.forget()
+            tx.rollback()
         if savepoint:
             conn.execute("RELEASE job")
 

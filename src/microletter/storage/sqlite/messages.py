@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Sequence
 
 from microletter.core.contacts import check_may_message
-from microletter.core.errors import MessageNotFound
+from microletter.core.errors import MessageNotFound, NotMember
 from microletter.core.events import (
     Event,
-    LogEntry,
     MessagePosted,
     MessageRecalled,
     Outcome,
@@ -19,28 +17,26 @@ from microletter.core.events import (
 from microletter.core.ids import ConversationId, MessageId, UserId
 from microletter.core.messages import Draft, check_mentions, check_recall, check_reply
 from microletter.core.models import (
-    Conversation,
     ConversationKind,
     Instant,
     JsonValue,
+    Member,
     Message,
     MessageKind,
 )
 from microletter.storage.sqlite import members as lookup
-from microletter.storage.sqlite.relations import relation
-from microletter.storage.sqlite.rows import MESSAGE_COLS, WriteTx, message_of, to_json
+from microletter.storage.sqlite.rows import MESSAGE_COLS, message_of, to_json
+from microletter.storage.sqlite.writetx import WriteTx
 
 
 def insert_message(tx: WriteTx, draft: Draft, now: Instant) -> Message:
-    """Give the draft the conversation's next seq and store it. No checks, no log."""
-    seq = tx.conn.execute(
-        "UPDATE conversations SET last_seq=last_seq+1 WHERE id=? RETURNING last_seq",
-        (draft.conversation_id,),
-    ).fetchone()[0]
+    """Give the draft the conversation's next seq and store it. No checks, no log.
+    Raises sqlite3.IntegrityError if (conversation, sender, client_msg_id) exists."""
+    cid = draft.conversation_id
     message = Message(
         id=MessageId(tx.new_id(now)),
-        conversation_id=draft.conversation_id,
-        seq=seq,
+        conversation_id=cid,
+        seq=tx.next_seq(cid),
         sender_id=draft.sender_id,
         client_msg_id=draft.client_msg_id,
         kind=draft.kind,
@@ -55,8 +51,8 @@ def insert_message(tx: WriteTx, draft: Draft, now: Instant) -> Message:
         "INSERT INTO messages (conversation_id, seq, id, sender_id, client_msg_id, kind, text,"
         " reply_to, mentions, mention_all, data, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
-            message.conversation_id,
-            seq,
+            cid,
+            message.seq,
             message.id,
             message.sender_id,
             message.client_msg_id,
@@ -69,6 +65,7 @@ def insert_message(tx: WriteTx, draft: Draft, now: Instant) -> Message:
             now,
         ),
     )
+    tx.took_seq(cid, message.seq)
     return message
 
 
@@ -80,54 +77,51 @@ def post_note(
     return insert_message(tx, draft, now)
 
 
-def announce(
-    tx: WriteTx, message: Message, recipients: Sequence[UserId], now: Instant
-) -> list[LogEntry]:
-    event: Event = MessagePosted(message)
-    return tx.append([(uid, event) for uid in recipients], now)
+def access(tx: WriteTx, cid: ConversationId, uid: UserId) -> Member:
+    """The write side's access funnel: the conversation exists and `uid` is a member."""
+    member = tx.state(cid).members.get(uid)
+    if member is None:
+        raise NotMember(conversation_id=cid)
+    return member
 
 
 def post_message(tx: WriteTx, draft: Draft, now: Instant) -> Outcome[Message]:
     """Post exactly once: a repeated (conversation, sender, client_msg_id) returns the
     original message and appends nothing."""
-    existing = tx.conn.execute(
-        f"SELECT {MESSAGE_COLS} FROM messages g WHERE g.conversation_id=? AND g.sender_id=?"
-        " AND g.client_msg_id=?",
-        (draft.conversation_id, draft.sender_id, draft.client_msg_id),
-    ).fetchone()
-    if existing is not None:
-        return Outcome(message_of(existing))
-    conversation, sender = lookup.access_conversation(
-        tx.conn, draft.conversation_id, draft.sender_id
-    )
-    recipients = lookup.member_ids(tx.conn, conversation.id)
-    if conversation.kind is ConversationKind.DIRECT:
-        _check_direct(tx, conversation, draft.sender_id, recipients)
+    cid, uid = draft.conversation_id, draft.sender_id
+    sender = access(tx, cid, uid)
+    state = tx.state(cid)
+    if state.header.kind is ConversationKind.DIRECT:
+        peer = next((u for u in state.members if u != uid), uid)
+        check_may_message(tx.relation(uid, peer))
     if draft.mentions or draft.mention_all:
-        mentions = check_mentions(draft.mentions, draft.mention_all, sender, recipients, tx.limits)
+        mentions = check_mentions(
+            draft.mentions, draft.mention_all, sender, state.members, tx.limits
+        )
         draft = dataclasses.replace(draft, mentions=mentions)
-    check_reply(draft.reply_to, sender, conversation.last_seq)
-    message = insert_message(tx, draft, now)
+    check_reply(draft.reply_to, sender, tx.last_seq(cid))
+    try:
+        message = insert_message(tx, draft, now)
+    except sqlite3.IntegrityError as exc:
+        if "client_msg_id" not in str(exc):
+            raise
+        original = tx.conn.execute(
+            f"SELECT {MESSAGE_COLS} FROM messages g WHERE g.conversation_id=? AND g.sender_id=?"
+            " AND g.client_msg_id=?",
+            (cid, uid, draft.client_msg_id),
+        ).fetchone()
+        return Outcome(message_of(original))
     # Sending implies having read everything before: the sender's read position moves.
-    tx.conn.execute(
-        "UPDATE members SET last_read_seq=? WHERE conversation_id=? AND user_id=?",
-        (message.seq, conversation.id, draft.sender_id),
-    )
-    return Outcome(message, tuple(announce(tx, message, recipients, now)))
-
-
-def _check_direct(
-    tx: WriteTx, conversation: Conversation, sender: UserId, member_ids: list[UserId]
-) -> None:
-    peer = next((u for u in member_ids if u != sender), sender)
-    check_may_message(relation(tx.conn, sender, peer))
+    tx.read_up_to(cid, uid, message.seq)
+    event: Event = MessagePosted(message)
+    return Outcome(message, tuple(tx.append([(m, event) for m in state.members], now)))
 
 
 def recall_message(
     tx: WriteTx, me: UserId, cid: ConversationId, seq: int, now: Instant
 ) -> Outcome[Message]:
     """Erase the content for good and tell every member. Recalling twice is a no-op."""
-    _, member = lookup.access_conversation(tx.conn, cid, me)
+    member = access(tx, cid, me)
     message = _visible(tx.conn, cid, seq, member.joined_seq)
     if message.recalled:
         return Outcome(message)
@@ -138,7 +132,7 @@ def recall_message(
         (now, cid, seq),
     )
     event: Event = MessageRecalled(cid, seq, me)
-    entries = tx.append([(uid, event) for uid in lookup.member_ids(tx.conn, cid)], now)
+    entries = tx.append([(uid, event) for uid in tx.state(cid).members], now)
     erased = _visible(tx.conn, cid, seq, member.joined_seq)
     return Outcome(erased, tuple(entries))
 
@@ -146,18 +140,14 @@ def recall_message(
 def mark_read(tx: WriteTx, me: UserId, cid: ConversationId, seq: int, now: Instant) -> Outcome[int]:
     """Move my read position forward (never back). My devices learn it; in a direct
     conversation the peer does too (that is the read receipt)."""
-    conversation, member = lookup.access_conversation(tx.conn, cid, me)
-    seq = min(seq, conversation.last_seq)
+    member = access(tx, cid, me)
+    seq = min(seq, tx.last_seq(cid))
     if seq <= member.last_read_seq:
         return Outcome(member.last_read_seq)
-    tx.conn.execute(
-        "UPDATE members SET last_read_seq=? WHERE conversation_id=? AND user_id=?",
-        (seq, cid, me),
-    )
+    tx.read_up_to(cid, me, seq)
     event: Event = ReadMoved(cid, me, seq)
-    targets = [me]
-    if conversation.kind is ConversationKind.DIRECT:
-        targets = lookup.member_ids(tx.conn, cid)
+    state = tx.state(cid)
+    targets = list(state.members) if state.header.kind is ConversationKind.DIRECT else [me]
     return Outcome(seq, tuple(tx.append([(uid, event) for uid in targets], now)))
 
 

@@ -1,16 +1,14 @@
-"""Rows to domain values, and the write context every SQLite write function receives."""
+"""Rows to domain values: the column lists and the functions that read them."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
-from microletter.core.events import Event, LogEntry
-from microletter.core.ids import ConversationId, IdGenerator, MessageId, UserId
-from microletter.core.limits import Limits
+from microletter.core.ids import ConversationId, MessageId, UserId
 from microletter.core.models import (
     Conversation,
     ConversationKind,
@@ -21,7 +19,6 @@ from microletter.core.models import (
     Role,
     User,
 )
-from microletter.storage.codec import event_row
 
 Row = tuple[Any, ...]
 
@@ -95,50 +92,6 @@ def message_of(r: Row, at: int = 0) -> Message:
 
 def placeholders(n: int) -> str:
     return ",".join("?" * n)
-
-
-class WriteTx:
-    """What a write function gets: the connection, the id generator, the limits and the
-    update-log appender. Lives in the writer thread only."""
-
-    def __init__(self, conn: sqlite3.Connection, ids: IdGenerator, limits: Limits) -> None:
-        self.conn = conn
-        self.ids = ids
-        self.limits = limits
-
-    def forget(self) -> None:
-        """Drop anything cached from a transaction that was rolled back (nothing yet)."""
-
-    def new_id(self, now: Instant) -> int:
-        return self.ids.next(now)
-
-    def append(self, targets: Iterable[tuple[UserId, Event]], now: Instant) -> list[LogEntry]:
-        """Append each event to its user's log with that user's next seq, in order."""
-        pairs = list(targets)
-        if not pairs:
-            return []
-        users = list(dict.fromkeys(uid for uid, _ in pairs))
-        heads: dict[int, int] = dict(
-            self.conn.execute(
-                f"SELECT id, log_seq FROM users WHERE id IN ({placeholders(len(users))})", users
-            ).fetchall()
-        )
-        entries: list[LogEntry] = []
-        rows: list[tuple[Any, ...]] = []
-        for uid, event in pairs:
-            seq = heads[uid] + 1
-            heads[uid] = seq
-            entries.append(LogEntry(uid, seq, event))
-            rows.append((uid, seq, *event_row(event), now))
-        self.conn.executemany(
-            "INSERT INTO user_log (user_id, seq, kind, conversation_id, ref_seq, payload,"
-            " created_at) VALUES (?,?,?,?,?,?,?)",
-            rows,
-        )
-        self.conn.executemany(
-            "UPDATE users SET log_seq=? WHERE id=?", [(heads[u], u) for u in users]
-        )
-        return entries
 
 
 def fetch_users(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[UserId, User]:

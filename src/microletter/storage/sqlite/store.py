@@ -28,7 +28,7 @@ from microletter.core.models import (
 from microletter.storage.migrate import migrate_sqlite
 from microletter.storage.sqlite import accounts, contacts, conversations, messages, sync
 from microletter.storage.sqlite.engine import BatchObserver, Readers, Writer, connect
-from microletter.storage.sqlite.rows import WriteTx
+from microletter.storage.sqlite.writetx import WriteTx
 
 
 class SqliteStore:
