@@ -40,9 +40,9 @@ async def send_text(
     outcome = await ctx.store.post_message(draft, ctx.clock())
     if outcome.entries:
         await ctx.publish(outcome)
-        ctx.metrics.messages_sent.inc()
+        ctx.metrics.messages_sent += 1
     else:
-        ctx.metrics.duplicates.inc()
+        ctx.metrics.duplicates += 1
     ctx.metrics.send_seconds.observe(time.perf_counter() - started)
     return outcome.value
 

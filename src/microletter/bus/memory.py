@@ -32,7 +32,7 @@ class MemoryBus:
             handlers = topics.get(topic)
             if not handlers:
                 continue
-            for handler in handlers:
+            for handler in tuple(handlers):  # a handler may unsubscribe while called
                 try:
                     handler(message)
                 except Exception:  # one broken subscriber must not stop the fan-out

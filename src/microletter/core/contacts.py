@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from microletter.core.errors import AlreadyContacts, Blocked, InvalidInput, NotContact, TooLarge
 from microletter.core.ids import UserId
 from microletter.core.limits import Limits
+from microletter.core.models import ContactRequest, RequestStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,14 @@ def plan_request(rel: Relation) -> RequestPlan:
     if rel.pending_from_me:
         return RequestPlan.RENEW
     return RequestPlan.CREATE
+
+
+def as_seen_by(request: ContactRequest, viewer: UserId) -> ContactRequest:
+    """A request as `viewer` sees it: like WeChat, the asker is never told of a decline,
+    so to them a declined request still looks pending."""
+    if request.status is RequestStatus.DECLINED and request.from_user.id == viewer:
+        return replace(request, status=RequestStatus.PENDING)
+    return request
 
 
 def check_may_message(rel: Relation) -> None:

@@ -107,7 +107,7 @@ class Session:
     def _send_entry(self, entry: LogEntry, bounded: bool = True) -> None:
         kind, data = self.hub.encoded(entry.event, self._binary)
         if self.outbox.put(self.codec.event(entry.seq, kind, data), bounded):
-            self.ctx.metrics.deliveries.inc()
+            self.ctx.metrics.deliveries += 1
 
     def on_overflow(self) -> None:
         self.ctx.metrics.slow_consumers.inc()

@@ -67,10 +67,15 @@ def _tell(
     *,
     updated: Sequence[UserId] = (),
     left: Sequence[tuple[UserId, UserId | None]] = (),
+    seen: bool = True,
 ) -> list[LogEntry]:
     """Post a system note to the current members (and to those who just left, who see it
-    before their `left` event), preceded by a conversation update for `updated` users."""
+    before their `left` event), preceded by a conversation update for `updated` users.
+
+    Like a send, the note counts as read by its actor (unless `seen` is False)."""
     message = post_note(tx, cid, actor, data, now)
+    if seen:
+        tx.read_up_to(cid, actor, message.seq)
     conversation = tx.conversation(cid)
     current = tx.state(cid).members
     posted: Event = MessagePosted(message)
@@ -109,7 +114,6 @@ def create_group(
     roster = [(owner, Role.OWNER), *((u, Role.MEMBER) for u in others)]
     _insert_members(tx, cid, roster, 1, now)
     tx.refresh(cid)
-    tx.read_up_to(cid, owner, 1)  # the owner has seen the note that creates the group
     data = note("group.created", owner, users=list(others), name=name)
     entries = _tell(tx, cid, owner, data, now, updated=[u for u, _ in roster])
     return Outcome(tx.conversation(cid), tuple(entries))
@@ -128,7 +132,8 @@ def ensure_direct(tx: WriteTx, a: UserId, b: UserId, now: Instant) -> list[LogEn
     )
     _insert_members(tx, cid, [(a, Role.MEMBER), (b, Role.MEMBER)], 1, now)
     tx.refresh(cid)
-    return _tell(tx, cid, a, note("contact.accepted", a, users=[b]), now, updated=[a, b])
+    data = note("contact.accepted", a, users=[b])
+    return _tell(tx, cid, a, data, now, updated=[a, b], seen=False)  # news to both
 
 
 def open_direct(tx: WriteTx, me: UserId, them: UserId, now: Instant) -> Outcome[Conversation]:

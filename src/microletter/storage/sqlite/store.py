@@ -58,7 +58,7 @@ class SqliteStore:
             on_batch=on_batch,
             exit_after_commits=exit_after_commits,
         )
-        writer.start(loop)
+        writer.start()
         return cls(writer, Readers(path), epoch)
 
     @property

@@ -1,0 +1,103 @@
+"""Every Store and Bus backend gets the same suite. A backend is a name in STORE_BACKENDS
+or BUS_BACKENDS plus a small opener; add PostgreSQL or Redis there, skipping when their
+URL variable is unset, and every contract test runs against it too."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+from microletter.bus import open_bus
+from microletter.core.ids import ConversationId, IdGenerator, UserId
+from microletter.core.limits import Limits
+from microletter.core.messages import Draft
+from microletter.core.models import Instant, MessageKind, User
+from microletter.ports import Bus, Store
+from microletter.storage.sqlite.store import SqliteStore
+
+
+class StoreBackend(Protocol):
+    async def open(self) -> Store:
+        """Open the test's database; every call opens the same one (for reopen tests)."""
+        ...
+
+    async def close(self) -> None:
+        """Close every store this backend opened and drop the database."""
+        ...
+
+
+class SqliteBackend:
+    def __init__(self, tmp_path: Path) -> None:
+        self.path = tmp_path / "x.db"
+        self.opened: list[SqliteStore] = []
+
+    async def open(self) -> Store:
+        store = await SqliteStore.open(str(self.path), IdGenerator(0), Limits())
+        self.opened.append(store)
+        return store
+
+    async def close(self) -> None:
+        for store in self.opened:
+            await store.close()
+
+
+STORE_BACKENDS: dict[str, Callable[[Path], StoreBackend]] = {
+    "sqlite": SqliteBackend,
+}
+
+
+async def open_memory_bus() -> Bus:
+    return await open_bus("memory://")
+
+
+BUS_BACKENDS: dict[str, Callable[[], Awaitable[Bus]]] = {
+    "memory": open_memory_bus,
+}
+
+
+@pytest.fixture(params=sorted(STORE_BACKENDS))
+async def store_backend(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[StoreBackend]:
+    backend = STORE_BACKENDS[request.param](tmp_path)
+    yield backend
+    await backend.close()
+
+
+@pytest.fixture
+async def store(store_backend: StoreBackend) -> Store:
+    return await store_backend.open()
+
+
+@pytest.fixture(params=sorted(BUS_BACKENDS))
+async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
+    opened = await BUS_BACKENDS[request.param]()
+    yield opened
+    await opened.close()
+
+
+# --- helpers for building state through the Store ---
+
+
+def now() -> Instant:
+    return Instant(int(time.time() * 1000))
+
+
+async def new_user(store: Store, username: str) -> User:
+    return await store.create_user(username, "not-a-real-hash", username.title(), "en", now())
+
+
+async def befriend(store: Store, a: UserId, b: UserId) -> ConversationId:
+    """Make a and b contacts (a asks, b accepts); return their direct conversation."""
+    request = await store.request_contact(a, b, "hi", now())
+    await store.answer_request(b, request.value.id, True, now())
+    direct = await store.open_direct(a, b, now())
+    return direct.value.id
+
+
+def text(cid: ConversationId, sender: UserId, client_msg_id: str, body: str) -> Draft:
+    return Draft(cid, sender, client_msg_id, MessageKind.TEXT, body)
