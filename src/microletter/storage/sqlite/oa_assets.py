@@ -1,0 +1,246 @@
+"""SQLite: what official accounts keep besides followers: QR codes, uploaded media,
+message templates and OAuth authorization codes (single-use, stored as hashes)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from microletter.core.errors import (
+    MediaNotFound,
+    OAuthCodeExpired,
+    OAuthCodeInvalid,
+    OAuthCodeUsed,
+    QrCodeNotFound,
+    TemplateNotFound,
+)
+from microletter.core.ids import UserId
+from microletter.core.models import Instant
+from microletter.core.officials import Media, QrCode, QrRequest, Scope, Template
+from microletter.storage.sqlite.followers import ensure_follower
+from microletter.storage.sqlite.officials import load_account
+from microletter.storage.sqlite.rows import Row
+from microletter.storage.sqlite.writetx import WriteTx
+
+QR_COLS = "q.ticket, q.account_id, q.scene_id, q.scene_str, q.permanent, q.expires_at, q.created_at"
+MEDIA_COLS = (
+    "d.media_id, d.account_id, d.type, d.mime, d.filename, d.size, d.created_at, d.expires_at"
+)
+TEMPLATE_COLS = "t.template_id, t.account_id, t.title, t.content, t.created_at"
+
+
+def qr_of(r: Row) -> QrCode:
+    return QrCode(
+        r[0],
+        UserId(r[1]),
+        r[2],
+        r[3],
+        bool(r[4]),
+        None if r[5] is None else Instant(r[5]),
+        Instant(r[6]),
+    )
+
+
+def media_of(r: Row) -> Media:
+    return Media(
+        r[0],
+        UserId(r[1]),
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        Instant(r[6]),
+        None if r[7] is None else Instant(r[7]),
+    )
+
+
+def template_of(r: Row) -> Template:
+    return Template(r[0], UserId(r[1]), r[2], r[3], Instant(r[4]))
+
+
+# --- QR codes ---
+
+
+def create_qrcode(
+    tx: WriteTx, account_id: UserId, request: QrRequest, ticket: str, now: Instant
+) -> QrCode:
+    """A new code; a permanent code of a scene that has one already is that one."""
+    load_account(tx.conn, account_id)
+    if request.permanent:
+        row = tx.conn.execute(
+            f"SELECT {QR_COLS} FROM oa_qrcodes q WHERE q.account_id=? AND q.permanent=1"
+            " AND q.scene_id IS ? AND q.scene_str IS ?",
+            (account_id, request.scene_id, request.scene_str),
+        ).fetchone()
+        if row is not None:
+            return qr_of(row)
+    expires = None if request.expire_seconds is None else now + request.expire_seconds * 1000
+    code = QrCode(
+        ticket,
+        account_id,
+        request.scene_id,
+        request.scene_str,
+        request.permanent,
+        None if expires is None else Instant(expires),
+        now,
+    )
+    tx.conn.execute(
+        "INSERT INTO oa_qrcodes (ticket, account_id, scene_id, scene_str, permanent,"
+        " expires_at, created_at) VALUES (?,?,?,?,?,?,?)",
+        (ticket, account_id, code.scene_id, code.scene_str, code.permanent, expires, now),
+    )
+    return code
+
+
+def qrcode(conn: sqlite3.Connection, ticket: str, now: Instant) -> QrCode:
+    row = conn.execute(f"SELECT {QR_COLS} FROM oa_qrcodes q WHERE q.ticket=?", (ticket,))
+    found = row.fetchone()
+    if found is None:
+        raise QrCodeNotFound()
+    code = qr_of(found)
+    if code.expires_at is not None and code.expires_at <= now:
+        raise QrCodeNotFound("This QR code expired.")
+    return code
+
+
+# --- media ---
+
+
+def add_media(tx: WriteTx, media: Media, now: Instant) -> list[str]:
+    """Record an upload; returns the ids of the account's expired media, now forgotten
+    (the caller deletes their files)."""
+    expired = [
+        r[0]
+        for r in tx.conn.execute(
+            "SELECT media_id FROM oa_media WHERE account_id=? AND expires_at<=?",
+            (media.account_id, now),
+        )
+    ]
+    tx.conn.execute(
+        "DELETE FROM oa_media WHERE account_id=? AND expires_at<=?", (media.account_id, now)
+    )
+    tx.conn.execute(
+        "INSERT INTO oa_media (media_id, account_id, type, mime, filename, size, created_at,"
+        " expires_at) VALUES (?,?,?,?,?,?,?,?)",
+        (
+            media.media_id,
+            media.account_id,
+            media.type,
+            media.mime,
+            media.filename,
+            media.size,
+            media.created_at,
+            media.expires_at,
+        ),
+    )
+    return expired
+
+
+def keep_media(tx: WriteTx, account_id: UserId, media_id: str, now: Instant) -> Media:
+    """A message uses this media: it must exist (for this account) and is kept for good."""
+    media = _media(tx.conn, media_id, now)
+    if media.account_id != account_id:
+        raise MediaNotFound(media_id=media_id)
+    tx.conn.execute("UPDATE oa_media SET expires_at=NULL WHERE media_id=?", (media_id,))
+    return media
+
+
+def _media(conn: sqlite3.Connection, media_id: str, now: Instant) -> Media:
+    row = conn.execute(f"SELECT {MEDIA_COLS} FROM oa_media d WHERE d.media_id=?", (media_id,))
+    found = row.fetchone()
+    if found is None:
+        raise MediaNotFound(media_id=media_id)
+    media = media_of(found)
+    if media.expires_at is not None and media.expires_at <= now:
+        raise MediaNotFound("This media expired.", media_id=media_id)
+    return media
+
+
+def media(conn: sqlite3.Connection, media_id: str, now: Instant) -> Media:
+    return _media(conn, media_id, now)
+
+
+# --- templates ---
+
+
+def add_template(tx: WriteTx, template: Template) -> Template:
+    load_account(tx.conn, template.account_id)
+    tx.conn.execute(
+        "INSERT INTO oa_templates (template_id, account_id, title, content, created_at)"
+        " VALUES (?,?,?,?,?)",
+        (
+            template.template_id,
+            template.account_id,
+            template.title,
+            template.content,
+            template.created_at,
+        ),
+    )
+    return template
+
+
+def delete_template(tx: WriteTx, account_id: UserId, template_id: str) -> None:
+    cur = tx.conn.execute(
+        "DELETE FROM oa_templates WHERE account_id=? AND template_id=?", (account_id, template_id)
+    )
+    if cur.rowcount == 0:
+        raise TemplateNotFound(template_id=template_id)
+
+
+def templates(conn: sqlite3.Connection, account_id: UserId) -> list[Template]:
+    rows = conn.execute(
+        f"SELECT {TEMPLATE_COLS} FROM oa_templates t WHERE t.account_id=? ORDER BY t.created_at",
+        (account_id,),
+    ).fetchall()
+    return [template_of(r) for r in rows]
+
+
+def template(conn: sqlite3.Connection, account_id: UserId, template_id: str) -> Template:
+    row = conn.execute(
+        f"SELECT {TEMPLATE_COLS} FROM oa_templates t WHERE t.account_id=? AND t.template_id=?",
+        (account_id, template_id),
+    ).fetchone()
+    if row is None:
+        raise TemplateNotFound(template_id=template_id)
+    return template_of(row)
+
+
+# --- OAuth codes ---
+
+
+def create_code(
+    tx: WriteTx,
+    code_hash: bytes,
+    account_id: UserId,
+    uid: UserId,
+    scope: Scope,
+    key: bytes,
+    expires_at: Instant,
+) -> str:
+    """Store a new authorization code; returns the user's OpenID (made if need be)."""
+    follower = ensure_follower(tx, load_account(tx.conn, account_id), uid, key)
+    tx.conn.execute(
+        "INSERT INTO oa_oauth_codes (code_hash, account_id, user_id, scope, expires_at)"
+        " VALUES (?,?,?,?,?)",
+        (code_hash, account_id, uid, scope, expires_at),
+    )
+    return follower.openid
+
+
+def use_code(
+    tx: WriteTx, code_hash: bytes, account_id: UserId, now: Instant
+) -> tuple[UserId, Scope]:
+    """Spend a code: once only, for its own account, before it expires."""
+    row = tx.conn.execute(
+        "SELECT account_id, user_id, scope, expires_at, used_at FROM oa_oauth_codes"
+        " WHERE code_hash=?",
+        (code_hash,),
+    ).fetchone()
+    if row is None or row[0] != account_id:
+        raise OAuthCodeInvalid()
+    if row[4] is not None:
+        raise OAuthCodeUsed()
+    if row[3] <= now:
+        raise OAuthCodeExpired()
+    tx.conn.execute("UPDATE oa_oauth_codes SET used_at=? WHERE code_hash=?", (now, code_hash))
+    tx.conn.execute("DELETE FROM oa_oauth_codes WHERE expires_at<?", (now - 86_400_000,))
+    return UserId(row[1]), Scope(row[2])
