@@ -21,9 +21,11 @@ from microletter.gateway.hub import Hub
 from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.ws import Gateway
 from microletter.metrics import Metrics
+from microletter.platform import Dispatcher, MediaFiles, Platform, WebhookClient
+from microletter.platform import mount as mount_platform
 from microletter.ports import Bus, Store
 from microletter.settings import Settings
-from microletter.storage import open_store
+from microletter.storage import open_store, platform_store
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class Server:
         self.settings = settings
         self.port = 0
         self.ctx: Context | None = None
+        self.platform: Platform | None = None
         self._runner: web.AppRunner | None = None
 
     @property
@@ -61,12 +64,29 @@ class Server:
         self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics)
         limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip)
         gateway = Gateway(ctx, Hub(bus), s, limits)
-        app = create_app(ctx, s, gateway, limits)
+        self.platform = p = Platform(
+            ctx,
+            platform_store(store),
+            s.platform_limits,
+            WebhookClient(timeout=s.oa_webhook_timeout, allow_private=s.oa_allow_private_webhooks),
+            s.data_dir / "platform-media",
+            base_url=s.public_url,
+            followers_page=s.oa_followers_page,
+        )
+        files = MediaFiles(p.media_dir)
+        dispatcher = Dispatcher(
+            p, attempts=s.oa_webhook_attempts, concurrency=s.oa_push_concurrency
+        )
+        app = create_app(
+            ctx, s, gateway, limits, mounts=[lambda a: mount_platform(a, p, files, limits.hit)]
+        )
 
         async def on_shutdown(_: web.Application) -> None:
             await gateway.shutdown()
+            await dispatcher.stop()
 
         async def on_cleanup(_: web.Application) -> None:
+            await p.webhooks.close()
             await _close_backends(store, bus, passwords)
 
         app.on_shutdown.append(on_shutdown)
@@ -76,6 +96,10 @@ class Server:
         sock = _listen(s.host, s.port)
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
+        if not p.base_url:
+            p.base_url = self.url
+        if s.oa_push:
+            await dispatcher.start()
         log.info(
             "server.started", extra={"url": self.url, "database": s.redacted()["database_url"]}
         )

@@ -58,6 +58,13 @@ class Metrics:
         self.errors = Counter(
             "microletter_errors", "Errors answered to clients, by code.", ["code"], registry=r
         )
+        self.platform_pushes = Counter(
+            "microletter_platform_pushes",
+            "Pushes to official accounts' webhooks, by outcome (ok: answered; failed: no"
+            " valid answer after every attempt).",
+            ["outcome"],
+            registry=r,
+        )
 
     def observe_batch(self, size: int, seconds: float) -> None:
         """Called from the writer thread after each group commit."""

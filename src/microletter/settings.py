@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from microletter.core.limits import Limits
+from microletter.core.officials import PlatformLimits
 
 PREFIX = "MICROLETTER_"
 # Variables our tooling reads that are not settings of the server.
@@ -72,6 +73,17 @@ class Settings:
 
     trust_proxy: bool = False  # take the client address from X-Forwarded-For
 
+    # the open platform (official accounts, WeChat protocol)
+    oa_allow_private_webhooks: bool = False  # allow loopback/private webhook addresses (tests)
+    oa_webhook_timeout: float = 5.0  # seconds to wait for a webhook's answer
+    oa_webhook_attempts: int = 3  # pushes of one message before giving up
+    oa_push_concurrency: int = 8  # pushes of one account in flight at once
+    oa_push: bool = True  # run the push dispatcher here (one process of a cluster)
+    oa_token_seconds: int = 7200  # lifetime of access tokens
+    oa_broadcasts_per_day: int = 4  # broadcasts per account per 24 hours
+    oa_accounts_per_owner: int = 10  # official accounts one developer may create
+    oa_followers_page: int = 10000  # OpenIDs per page of user/get
+
     # fault injection, for crash tests only: exit right after the Nth commit, before acks
     fault_exit_after_commits: int = 0
 
@@ -106,6 +118,10 @@ class Settings:
             raise SettingsError("sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA")
         if not 0 <= self.node_id <= 15:
             raise SettingsError("node_id must be 0-15")
+        if self.oa_webhook_timeout <= 0 or self.oa_webhook_attempts < 1:
+            raise SettingsError("oa_webhook_timeout must be > 0 and oa_webhook_attempts >= 1")
+        if min(self.oa_push_concurrency, self.oa_token_seconds, self.oa_followers_page) < 1:
+            raise SettingsError("oa_push_concurrency, oa_token_seconds, oa_followers_page >= 1")
 
     @property
     def effective_database_url(self) -> str:
@@ -117,6 +133,14 @@ class Settings:
             max_text_bytes=self.max_text_bytes,
             max_group_members=self.max_group_members,
             recall_window_ms=self.recall_window_seconds * 1000,
+        )
+
+    @property
+    def platform_limits(self) -> PlatformLimits:
+        return PlatformLimits(
+            access_token_seconds=self.oa_token_seconds,
+            broadcasts_per_day=self.oa_broadcasts_per_day,
+            accounts_per_owner=self.oa_accounts_per_owner,
         )
 
     def redacted(self) -> dict[str, str]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from microletter.core.events import DeviceRevoked, Event, LogEntry, Typing, kind_of
+from microletter.core.events import ChannelPosted, DeviceRevoked, Event, LogEntry, Typing, kind_of
 from microletter.core.ids import UserId
 from microletter.gateway.connection import JSON, MSGPACK
-from microletter.ports import Bus, Subscription, user_topic
+from microletter.ports import Bus, Subscription, channel_topic, user_topic
 
 if TYPE_CHECKING:
     from microletter.gateway.ws import Session
@@ -20,6 +20,9 @@ class Hub:
         self._bus = bus
         self._sessions: dict[UserId, list[Session]] = {}
         self._subscriptions: dict[UserId, Subscription] = {}
+        # Broadcast channels (read diffusion): the sessions following each channel here.
+        self._channels: dict[UserId, list[Session]] = {}
+        self._channel_subscriptions: dict[UserId, Subscription] = {}
         # The last event encoded: a fan-out hands the same event object to every member
         # in a row, so remembering one is enough to encode each event once.
         self._last: tuple[Event, str, bytes, bytes | None] | None = None
@@ -35,7 +38,34 @@ class Hub:
         else:
             sessions.append(session)
 
+    def join_channel(self, session: Session, channel_id: UserId) -> None:
+        """Deliver `channel` hints of this account's broadcasts to the session."""
+        sessions = self._channels.get(channel_id)
+        if sessions is None:
+            self._channels[channel_id] = [session]
+            self._channel_subscriptions[channel_id] = self._bus.subscribe(
+                channel_topic(channel_id), lambda message: self._on_channel(channel_id, message)
+            )
+        elif session not in sessions:
+            sessions.append(session)
+
+    def leave_channel(self, session: Session, channel_id: UserId) -> None:
+        sessions = self._channels.get(channel_id)
+        if sessions is None or session not in sessions:
+            return
+        sessions.remove(session)
+        if not sessions:
+            del self._channels[channel_id]
+            self._channel_subscriptions.pop(channel_id).close()
+
+    def _on_channel(self, channel_id: UserId, message: object) -> None:
+        if isinstance(message, ChannelPosted):
+            for session in self._channels.get(channel_id, ()):
+                session.channel_posted(message)
+
     def detach(self, session: Session) -> None:
+        for channel_id in list(session.channels.values()):
+            self.leave_channel(session, channel_id)
         uid = session.principal.user_id
         sessions = self._sessions.get(uid)
         if sessions is None or session not in sessions:

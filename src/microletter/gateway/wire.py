@@ -13,6 +13,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from microletter.core.models import (
+    ChannelView,
     Contact,
     ContactRequest,
     ConversationView,
@@ -219,6 +220,7 @@ class StateReply(Struct):
     contacts: list[Contact]
     requests: list[ContactRequest]
     blocks: list[User]
+    channels: list[ChannelView] = []
 
 
 class ChangesQuery(Struct, forbid_unknown_fields=True):

@@ -25,9 +25,15 @@ from microletter.core.errors import (
     TooLarge,
     Unauthenticated,
 )
-from microletter.core.events import LogEntry, Typing
+from microletter.core.events import (
+    ChannelPosted,
+    ConversationLeft,
+    ConversationUpdated,
+    LogEntry,
+    Typing,
+)
 from microletter.core.ids import ConversationId, UserId
-from microletter.core.models import Principal
+from microletter.core.models import ConversationKind, Principal
 from microletter.gateway import wire
 from microletter.gateway.connection import (
     CODECS,
@@ -77,6 +83,8 @@ class Session:
         self.closing = False
         self.synced = False
         self._binary = codec is not JSON
+        # The official conversations' broadcast channels: conversation id -> account id.
+        self.channels: dict[ConversationId, UserId] = {}
 
     # --- from the hub (synchronous, on the event loop) ---
 
@@ -92,6 +100,27 @@ class Session:
             {"t": "typing", "conversation_id": event.conversation_id, "user_id": event.user_id}
         )
 
+    def channel_posted(self, post: ChannelPosted) -> None:
+        cid = next((c for c, ch in self.channels.items() if ch == post.channel_id), None)
+        if cid is not None:
+            self.send_channel(post.channel_id, cid, post.seq)
+
+    def send_channel(self, channel_id: UserId, cid: ConversationId, head: int) -> None:
+        """A hint: the account's channel reached `head`; fetch the broadcasts after
+        what you have (GET /api/v1/official-accounts/{channel_id}/broadcasts)."""
+        self.reply({"t": "channel", "channel_id": channel_id, "conversation_id": cid, "head": head})
+
+    def follow_channels(self, event: object) -> None:
+        """Follow and unfollow arrive as conversation events: (un)subscribe the channel."""
+        if isinstance(event, ConversationUpdated):
+            conv = event.conversation
+            if conv.kind is ConversationKind.OFFICIAL and conv.owner_id is not None:
+                if conv.id not in self.channels:
+                    self.channels[conv.id] = conv.owner_id
+                    self.hub.join_channel(self, conv.owner_id)
+        elif isinstance(event, ConversationLeft) and event.conversation_id in self.channels:
+            self.hub.leave_channel(self, self.channels.pop(event.conversation_id))
+
     def kick_revoked(self) -> None:
         self.close_soon(Close.UNAUTHENTICATED, "device logged out")
 
@@ -105,6 +134,8 @@ class Session:
         self.reply({"t": "error", "ref": ref, **error_body(error)})
 
     def _send_entry(self, entry: LogEntry, bounded: bool = True) -> None:
+        if isinstance(entry.event, ConversationUpdated | ConversationLeft):
+            self.follow_channels(entry.event)
         kind, data = self.hub.encoded(entry.event, self._binary)
         if self.outbox.put(self.codec.event(entry.seq, kind, data), bounded):
             self.ctx.metrics.deliveries += 1
@@ -388,8 +419,24 @@ class Gateway:
         if reset:
             session.reply({"t": "reset", "cursor": head, "epoch": store.epoch})
         session.spawn(session.pull())
+        session.spawn(self._channels(session))
         session.spawn(self._touch(principal))
         return session
+
+    async def _channels(self, session: Session) -> None:
+        """Subscribe the session to the channels of the accounts its user follows, then
+        tell it their heads (read after subscribing, so no broadcast falls between)."""
+        store = self.ctx.store
+        with contextlib.suppress(MicroletterError):
+            for view in await store.channels(session.principal.user_id):
+                session.channels[view.conversation_id] = view.channel_id
+                self.hub.join_channel(session, view.channel_id)
+            for view in await store.channels(session.principal.user_id):
+                if view.conversation_id not in session.channels:
+                    session.channels[view.conversation_id] = view.channel_id
+                    self.hub.join_channel(session, view.channel_id)
+                if view.head > view.joined_seq:
+                    session.send_channel(view.channel_id, view.conversation_id, view.head)
 
     async def _touch(self, principal: Principal) -> None:
         with contextlib.suppress(MicroletterError):

@@ -307,7 +307,8 @@ def conversations_of(
         " ORDER BY coalesce(g.created_at, c.created_at) DESC",
         (me, only, only),
     ).fetchall()
-    direct = [r[0] for r in rows if r[1] == ConversationKind.DIRECT]
+    # The other side: the person of a direct conversation, the account of an official one.
+    direct = [r[0] for r in rows if r[1] in (ConversationKind.DIRECT, ConversationKind.OFFICIAL)]
     peers: dict[int, User] = {}
     if direct:
         for r in conn.execute(

@@ -1,0 +1,109 @@
+"""OAuth 2 web authorization at the protocol's paths: the authorize page
+(/connect/oauth2/authorize, /connect/qrconnect) and the /sns calls of WeChatOAuth.
+
+The authorize page is where a person's browser lands from an H5 page. The browser sends
+no bearer token on a navigation, so the page is a small document whose script reads the
+web client's token (same origin), asks /api/v1/oauth/consent what is being asked, and
+then either goes on at once (snsapi_base, silent) or shows a consent screen
+(snsapi_userinfo); agreeing calls /api/v1/oauth/authorize and follows its redirect. A
+client that can send `Authorization: Bearer` (an app, a test) gets the 302 right away
+for snsapi_base.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from microletter.actions import accounts
+from microletter.core.errors import InvalidInput, MicroletterError
+from microletter.core.officials import Scope
+from microletter.platform import tokens
+from microletter.platform.cgi import CgiCall, endpoint
+from microletter.platform.errcodes import OK, error_json
+
+# Where the web client keeps its bearer token (localStorage); the page reads it there.
+TOKEN_KEY = "microletter.token"  # noqa: S105 - a storage key, not a secret
+
+
+@endpoint("/sns/oauth2/access_token", ("GET",), auth=False)
+async def access_token(call: CgiCall) -> dict[str, Any]:
+    if call.arg("grant_type", "authorization_code") != "authorization_code":
+        raise InvalidInput("grant_type must be authorization_code.", field="grant_type")
+    return await tokens.exchange(call.p, call.arg("appid"), call.arg("secret"), call.arg("code"))
+
+
+@endpoint("/sns/oauth2/refresh_token", ("GET",), auth=False)
+async def refresh_token(call: CgiCall) -> dict[str, Any]:
+    return await tokens.refresh(call.p, call.arg("appid"), call.arg("refresh_token"))
+
+
+@endpoint("/sns/userinfo", ("GET",), auth=False)
+async def userinfo(call: CgiCall) -> dict[str, Any]:
+    account, uid, _ = await tokens.oauth_user(
+        call.p, call.request.query.get("access_token"), call.request.query.get("openid"), True
+    )
+    user = await call.p.ctx.store.user(uid)
+    return {
+        "openid": await tokens.openid(call.p, account, uid),
+        "nickname": user.display_name,
+        "sex": 0,
+        "province": "",
+        "city": "",
+        "country": "",
+        "headimgurl": user.avatar or "",
+        "privilege": [],
+        "unionid": tokens.unionid(call.p, account, uid),
+    }
+
+
+@endpoint("/sns/auth", ("GET",), auth=False)
+async def check(call: CgiCall) -> dict[str, Any]:
+    await tokens.oauth_user(
+        call.p, call.request.query.get("access_token"), call.request.query.get("openid"), False
+    )
+    return OK
+
+
+async def authorize_page(call: CgiCall) -> web.StreamResponse:
+    """The page a browser lands on; see the module's docstring."""
+    query = call.request.query
+    header = call.request.headers.get("Authorization", "")
+    scheme, _, bearer = header.partition(" ")
+    if scheme.lower() == "bearer" and query.get("scope") == Scope.BASE:
+        try:
+            me = await accounts.authenticate(call.p.ctx, bearer.strip())
+            target = await tokens.authorize(
+                call.p,
+                me,
+                query.get("appid", ""),
+                query.get("redirect_uri", ""),
+                Scope.BASE,
+                query.get("state", ""),
+            )
+        except MicroletterError as exc:
+            return web.json_response(error_json(exc))
+        return web.Response(status=302, headers={"Location": target})
+    nonce = secrets.token_urlsafe(12)
+    return web.Response(
+        text=PAGE.replace("{nonce}", nonce).replace("{token_key}", TOKEN_KEY),
+        content_type="text/html",
+        headers={
+            "Content-Security-Policy": (
+                f"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}';"
+                " img-src https: http: data:; frame-ancestors 'self'"
+            ),
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+endpoint("/connect/oauth2/authorize", ("GET",), auth=False)(authorize_page)
+endpoint("/connect/qrconnect", ("GET",), auth=False)(authorize_page)
+
+
+PAGE = (Path(__file__).parent / "consent.html").read_text(encoding="utf-8")
