@@ -41,13 +41,13 @@ class Kind(IntEnum):
 class Grant:
     kind: Kind
     account_id: UserId
-    issued_at: int  # Unix seconds
+    issued_at: int  # Unix milliseconds
     secret_gen: int
     user_id: UserId = UserId(0)
     scope: Scope | None = None
 
-    def expired(self, now_seconds: int, lifetime: int) -> bool:
-        return now_seconds >= self.issued_at + lifetime
+    def expired(self, now_ms: int, lifetime_seconds: int) -> bool:
+        return now_ms >= self.issued_at + lifetime_seconds * 1000
 
 
 def mint(key: bytes, grant: Grant) -> str:

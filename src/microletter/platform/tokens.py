@@ -47,7 +47,7 @@ MAX_STATE = 128
 async def issue_access_token(p: Platform, appid: str, secret: str) -> tuple[str, int]:
     """(token, expires_in) for an AppID and its AppSecret."""
     account = await _with_secret(p, appid, secret)
-    grant = Grant(Kind.ACCESS, account.id, p.seconds(), account.secret_gen)
+    grant = Grant(Kind.ACCESS, account.id, p.now(), account.secret_gen)
     return grants.mint(p.key, grant), p.limits.access_token_seconds
 
 
@@ -68,7 +68,7 @@ async def authenticate(p: Platform, token: str | None) -> OfficialAccount:
     account = await p.store.account(grant.account_id)
     if grant.secret_gen != account.secret_gen:
         raise AccessTokenInvalid("The AppSecret was reset since this token was issued.")
-    if grant.expired(p.seconds(), p.limits.access_token_seconds):
+    if grant.expired(p.now(), p.limits.access_token_seconds):
         raise AccessTokenExpired()
     return account
 
@@ -149,7 +149,7 @@ async def refresh(p: Platform, appid: str, refresh_token: str) -> dict[str, obje
         raise RefreshTokenInvalid()
     if grant.secret_gen != account.secret_gen:
         raise RefreshTokenInvalid("The AppSecret was reset since; authorize again.")
-    if grant.expired(p.seconds(), p.limits.refresh_token_seconds):
+    if grant.expired(p.now(), p.limits.refresh_token_seconds):
         raise RefreshTokenExpired()
     assert grant.scope is not None  # minted with one
     return await _tokens(p, account, grant.user_id, grant.scope, refresh_token)
@@ -158,7 +158,7 @@ async def refresh(p: Platform, appid: str, refresh_token: str) -> dict[str, obje
 async def _tokens(
     p: Platform, account: OfficialAccount, uid: UserId, scope: Scope, keep: str | None = None
 ) -> dict[str, object]:
-    now = p.seconds()
+    now = p.now()
     access = Grant(Kind.OAUTH, account.id, now, account.secret_gen, uid, scope)
     renew = Grant(Kind.REFRESH, account.id, now, account.secret_gen, uid, scope)
     out: dict[str, object] = {
@@ -193,7 +193,7 @@ async def oauth_user(
     account = await p.store.account(grant.account_id)
     if grant.secret_gen != account.secret_gen:
         raise AccessTokenInvalid("The AppSecret was reset since this token was issued.")
-    if grant.expired(p.seconds(), p.limits.access_token_seconds):
+    if grant.expired(p.now(), p.limits.access_token_seconds):
         raise AccessTokenExpired()
     if openid_given and openid_given != await openid(p, account, grant.user_id):
         raise AccessTokenInvalid("This token is not for that OpenID.")
