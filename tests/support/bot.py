@@ -11,6 +11,7 @@ as they are), `delay` (seconds to hang before answering) and `status`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -41,10 +42,12 @@ class Bot:
         self.status = 200
         self.received: list[Any] = []  # parsed messages, in arrival order
         self.queries: list[dict[str, str]] = []  # the query string of every POST
+        self.bodies: list[str] = []  # the body of every POST, as it came
         self.rejected = 0  # pushes whose signature did not check out
         self.arrived = asyncio.Condition()
         self.url = ""
         self._runner: web.AppRunner | None = None
+        self._released = asyncio.Event()  # ends every `delay` at once when the bot stops
 
     async def start(self) -> str:
         app = web.Application()
@@ -59,6 +62,7 @@ class Bot:
         return self.url
 
     async def stop(self) -> None:
+        self._released.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -81,6 +85,7 @@ class Bot:
             return web.Response(status=403)
         q = request.query
         body = await request.text()
+        self.bodies.append(body)
         encrypted = q.get("encrypt_type", "raw") == "aes"
         if encrypted:
             try:
@@ -96,7 +101,8 @@ class Bot:
             self.queries.append(dict(q))
             self.arrived.notify_all()
         if self.delay:
-            await asyncio.sleep(self.delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), self.delay)
         answer = self.answer(message)
         if isinstance(answer, bytes):
             return web.Response(body=answer, status=self.status)
