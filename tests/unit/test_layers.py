@@ -100,6 +100,16 @@ RULES = [
         ["core", "actions", "ports", "storage", "bus", "gateway", "settings", "metrics", "log"],
         forbidden=["app", "cli"],
     ),
+    rule(
+        "feature rooms (platform) are composed in app.py; the rooms below never import them",
+        ["core", "actions", "ports", "storage", "bus", "gateway", "settings", "metrics", "log"],
+        forbidden=["platform"],
+    ),
+    rule(
+        "the platform reaches storage and the bus only through ports",
+        ["platform"],
+        forbidden=["storage", "bus", "app", "cli", "client"],
+    ),
 ]
 
 
