@@ -62,7 +62,7 @@ class Server:
         bus = await open_bus(s.bus_url)
         passwords = Passwords(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
         self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics)
-        limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip)
+        limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip, account=s.rate_account)
         gateway = Gateway(ctx, Hub(bus), s, limits)
         self.platform = p = Platform(
             ctx,

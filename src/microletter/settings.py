@@ -54,6 +54,7 @@ class Settings:
     rate_user: str = "30/second;600/minute"
     rate_ip: str = "200/second"
     rate_auth_ip: str = "20/minute"
+    rate_account: str = "200/second"  # an official account's calls of the WeChat protocol API
 
     # password hashing (argon2id); defaults are argon2-cffi's RFC 9106 low-memory profile
     argon2_time_cost: int = 3

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from wechatpy.exceptions import WeChatClientException
+from wechatpy.exceptions import APILimitedException, WeChatClientException
 
 from microletter.client import Client
 from tests.conftest import MakeClient
@@ -306,3 +306,13 @@ async def test_bad_tokens_and_bodies_get_the_protocols_errcodes(clients: MakeCli
     await dev.call("POST", f"/api/v1/developer/accounts/{made['account']['id']}/secret")
     async with dev.session.get(base + "menu/get", params={"access_token": token}) as response:
         assert (await response.json(content_type=None))["errcode"] == 40001
+
+
+@pytest.mark.settings(rate_account="3/minute")
+async def test_an_account_over_its_rate_limit_gets_45009(clients: MakeClient) -> None:
+    _, _, client = await setup(clients)
+    for _ in range(3):
+        await sdk(client.menu.get)
+    with pytest.raises(APILimitedException) as caught:
+        await sdk(client.menu.get)
+    assert caught.value.errcode == 45009

@@ -162,13 +162,14 @@ def test_qr_requests_follow_the_protocol() -> None:
 
 
 def test_customer_service_messages_need_a_recent_action() -> None:
-    limits = PlatformLimits()
+    window = PlatformLimits().reply_window_seconds * 1000
     now = Instant(1_000_000_000_000)
-    check_reply_window(Instant(now - 47 * 3_600_000), now, limits)
+    check_reply_window(Instant(now - 47 * 3_600_000), now, window)
+    with pytest.raises(ReplyWindowClosed) as caught:
+        check_reply_window(Instant(now - 49 * 3_600_000), now, window)
+    assert caught.value.details["window_hours"] == 48
     with pytest.raises(ReplyWindowClosed):
-        check_reply_window(Instant(now - 49 * 3_600_000), now, limits)
-    with pytest.raises(ReplyWindowClosed):
-        check_reply_window(None, now, limits)
+        check_reply_window(None, now, window)
     with pytest.raises(MessageTypeUnsupported):
         check_custom_kind("music")
 

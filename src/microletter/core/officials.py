@@ -315,10 +315,11 @@ def check_articles(articles: Sequence[Mapping[str, object]]) -> list[dict[str, J
     return out
 
 
-def check_reply_window(last_active: Instant | None, now: Instant, limits: PlatformLimits) -> None:
-    """Customer-service messages reach a user only within 48 hours of their last action."""
-    if last_active is None or now - last_active > limits.reply_window_seconds * 1000:
-        raise ReplyWindowClosed(window_hours=limits.reply_window_seconds // 3600)
+def check_reply_window(last_active: Instant | None, now: Instant, window_ms: int) -> None:
+    """Customer-service messages reach a user only within the window (48 hours) of
+    their last action."""
+    if last_active is None or now - last_active > window_ms:
+        raise ReplyWindowClosed(window_hours=window_ms // 3_600_000)
 
 
 def render_template(content: str, data: Mapping[str, Mapping[str, object]]) -> str:

@@ -112,7 +112,7 @@ def bind(
         try:
             if ep.auth:
                 call.account_ = await tokens.authenticate(p, request.query.get("access_token"))
-                await limit("user", f"oa:{call.account_.id}")
+                await limit("account", str(call.account_.id))
             result = await ep.handler(call)
         except MicroletterError as exc:
             p.ctx.metrics.errors.labels(exc.code).inc()

@@ -16,7 +16,6 @@ from microletter.core.errors import (
     InvalidInput,
     NotFollowing,
     OpenIdNotFound,
-    ReplyWindowClosed,
 )
 from microletter.core.events import (
     AccountEvent,
@@ -28,7 +27,13 @@ from microletter.core.events import (
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.messages import Draft
 from microletter.core.models import Instant, JsonValue, Message, MessageKind, Role, User
-from microletter.core.officials import Follower, OfficialAccount, QrCode, openid_for
+from microletter.core.officials import (
+    Follower,
+    OfficialAccount,
+    QrCode,
+    check_reply_window,
+    openid_for,
+)
 from microletter.storage.sqlite.messages import post_message
 from microletter.storage.sqlite.officials import load_account
 from microletter.storage.sqlite.rows import USER_COLS, Row, user_of
@@ -233,9 +238,7 @@ def post_as_account(
     if cid is None or uid not in tx.state(cid).members:
         raise NotFollowing(account_id=account_id)
     if window_ms is not None:
-        last = last_active(tx.conn, account_id, uid, cid)
-        if last is None or now - last > window_ms:
-            raise ReplyWindowClosed(window_hours=window_ms // 3_600_000)
+        check_reply_window(last_active(tx.conn, account_id, uid, cid), now, window_ms)
     draft = Draft(cid, account_id, client_msg_id, kind, text, data=data)
     return post_message(tx, draft, now)
 
