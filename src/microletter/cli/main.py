@@ -116,8 +116,8 @@ def config() -> None:
 @click.option("--procs", type=int, default=1, show_default=True, help="Load processes.")
 @click.option(
     "--codec",
-    type=click.Choice(["msgpack", "json"]),
-    default="msgpack",
+    type=click.Choice(["compact", "msgpack", "json"]),
+    default="compact",
     show_default=True,
     help="WebSocket framing the clients negotiate.",
 )
