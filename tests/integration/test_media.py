@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -365,11 +366,11 @@ async def test_uploads_over_their_size_limit_are_refused_and_leave_nothing(
     assert error.details["max_bytes"] == 5000
     await fails(alice.upload(bytes(20001), "file", "big.bin"), "invalid_input.too_large", 413)
 
-    async def chunks() -> object:  # no Content-Length: refused while streaming
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: refused while streaming
         for _ in range(10):
             yield bytes(4096)
 
-    await fails(alice.upload(chunks(), "file", "stream.bin"), "invalid_input.too_large", 413)  # type: ignore[arg-type]
+    await fails(alice.upload(chunks(), "file", "stream.bin"), "invalid_input.too_large", 413)
     assert stored_files(media_root(server)) == []
     assert (await alice.upload(bytes(20000), "file", "fits.bin"))["size"] == 20000
 
