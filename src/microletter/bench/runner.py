@@ -44,7 +44,7 @@ class Options:
     find_max: bool = False
     url: str | None = None
     procs: int = 1
-    codec: str = "msgpack"
+    codec: str = "compact"
     p99_ms: float = 100.0
     connections: int = 10_000
     warmup: float = 1.0
@@ -302,7 +302,7 @@ async def catchup(options: Options, report: Report, rounds: int = 5, backlog: in
     world = await make_users(options.url, 5, "c")
     convs = [await befriend(world, 0, i) for i in range(1, 5)]
     times: list[float] = []
-    decoder = msgspec.msgpack.decode if options.codec == "msgpack" else msgspec.json.decode
+    decoder = msgspec.json.decode if options.codec == "json" else msgspec.msgpack.decode
     protocol = "microletter.v1." + options.codec
     try:
         for r in range(rounds):
@@ -316,15 +316,16 @@ async def catchup(options: Options, report: Report, rounds: int = 5, backlog: in
                     max_msg_size=0,
                 ) as ws:
                     hello = {"t": "hello", "token": token(world.users[0]), "after": cursor}
-                    if options.codec == "msgpack":
+                    if options.codec != "json":
                         await ws.send_bytes(msgspec.msgpack.encode(hello))
                     else:
                         await ws.send_json(hello)
                     got = 0
                     async for msg in ws:
                         frame = decoder(msg.data)
-                        got += frame.get("t") == "ev"
-                        if frame.get("t") == "synced":
+                        if isinstance(frame, list) or frame.get("t") == "ev":
+                            got += 1
+                        elif frame.get("t") == "synced":
                             break
                     times.append(time.monotonic() - started)
                     if got < backlog:

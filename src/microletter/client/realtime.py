@@ -266,6 +266,8 @@ class Realtime:
         return ready
 
     def _on_event(self, frame: Json) -> None:
+        if "ref" in frame:  # the echo of our own send: it is also its acknowledgement
+            self._resolve(frame["ref"], {"t": "ack", "message": frame["data"]["message"]})
         seq = frame["seq"]
         if self.cursor is not None and seq <= self.cursor:
             return  # already have it

@@ -11,8 +11,10 @@ from microletter.core.errors import (
     MessageNotFound,
     NotContact,
     NotMember,
+    NotSender,
     RecallExpired,
     TooLarge,
+    YouBlocked,
 )
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import MessageKind
@@ -52,6 +54,7 @@ async def history(call: Call, cid: int, query: HistoryQuery) -> MessagesReply:
         *ACCESS,
         NotContact,
         Blocked,
+        YouBlocked,
         TooLarge,
         MessageNotFound,
         MediaNotFound,
@@ -87,7 +90,7 @@ async def get_message(call: Call, cid: int, seq: int) -> MessageReply:
 
 @router.post(
     "/conversations/{cid}/messages/{seq}/recall",
-    errors=[*ACCESS, MessageNotFound, RecallExpired],
+    errors=[*ACCESS, MessageNotFound, NotSender, RecallExpired],
 )
 async def recall(call: Call, cid: int, seq: int) -> MessageReply:
     """Recall your own message within the recall window: its content is erased for
