@@ -87,6 +87,19 @@ async def test_a_large_image_gets_a_webp_thumbnail_and_a_small_one_none(
     assert Image.open(io.BytesIO(body)).size == (320, 160)
 
 
+async def test_an_animated_gif_keeps_its_frames(clients: MakeClient) -> None:
+    alice = await clients("alice")
+    frames = [Image.new("RGB", (400, 100), c) for c in (RED, BLUE, (0, 255, 0))]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    assert getattr(Image.open(io.BytesIO(buf.getvalue())), "n_frames", 1) == 3
+    media = await alice.upload(buf.getvalue(), "image", "dance.gif")
+    assert (media["mime"], media["width"], media["height"]) == ("image/gif", 400, 100)
+    assert media["has_thumbnail"] is True
+    status, body, _ = await fetch(alice, str((await link(alice, media["id"]))["url"]))
+    assert status == 200 and getattr(Image.open(io.BytesIO(body)), "n_frames", 1) == 3
+
+
 async def test_the_same_image_uploaded_twice_is_stored_once(
     server: Server, clients: MakeClient
 ) -> None:
@@ -373,6 +386,17 @@ async def test_uploads_over_their_size_limit_are_refused_and_leave_nothing(
     await fails(alice.upload(chunks(), "file", "stream.bin"), "invalid_input.too_large", 413)
     assert stored_files(media_root(server)) == []
     assert (await alice.upload(bytes(20000), "file", "fits.bin"))["size"] == 20000
+
+
+@pytest.mark.settings(max_image_pixels=5000)
+async def test_an_image_with_too_many_pixels_is_refused_before_decoding(
+    server: Server, clients: MakeClient
+) -> None:
+    alice = await clients("alice")
+    error = await fails(alice.upload(picture((100, 100)), "image"), "invalid_input.too_large", 413)
+    assert error.details == {"max_pixels": 5000, "width": 100, "height": 100}
+    assert stored_files(media_root(server)) == []
+    assert (await alice.upload(picture((50, 100)), "image"))["width"] == 50
 
 
 @pytest.mark.settings(rate_upload="2/minute")
