@@ -294,11 +294,12 @@ def _run_logged(
 # --- catchup ---
 
 
-async def catchup(options: Options, report: Report, rounds: int = 5, backlog: int = 2000) -> None:
+async def catchup(options: Options, report: Report, backlog: int = 2000) -> None:
     """A device is offline while `backlog` messages arrive in its conversations; time from
     its reconnect until it holds them all."""
     assert options.url is not None
     backlog = max(50, int(backlog * options.scale))
+    rounds = max(1, round(5 * options.scale))
     world = await make_users(options.url, 5, "c")
     convs = [await befriend(world, 0, i) for i in range(1, 5)]
     times: list[float] = []
@@ -356,7 +357,7 @@ async def _send_backlog(world: World, convs: list[int], count: int, round_: int)
 
 def connections(options: Options, report: Report, server: LocalServer | None) -> None:
     """N idle authenticated connections: time to connect them all and memory each."""
-    count = max(10, int(options.connections * options.scale))
+    count = options.connections
     users = max(1, count // 10)
     world = asyncio.run(_users_only(options, users))
     conns = [Conn(token(world.users[i % users]), world.uid(i % users)) for i in range(count)]
@@ -393,14 +394,13 @@ async def _users_only(options: Options, count: int) -> World:
 # --- coldstart ---
 
 
-def coldstart(
-    options: Options, report: Report, server: LocalServer | None, rounds: int = 5
-) -> None:
+def coldstart(options: Options, report: Report, server: LocalServer | None) -> None:
     """From process start to answering /healthz, on an existing (migrated) database."""
     if server is None:
         raise SystemExit("coldstart measures a local server; drop --url")
     server.stop()
     times = []
+    rounds = max(1, round(5 * options.scale))
     for _ in range(rounds):
         again = LocalServer(server.data_dir)
         started = time.monotonic()
