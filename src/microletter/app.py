@@ -6,6 +6,7 @@ The only module that knows every room. Everything is built here and passed down.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import socket
@@ -13,17 +14,18 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from microletter.actions.context import Context, Passwords
+from microletter.actions.context import Context, MediaRoom, Passwords
 from microletter.bus import open_bus
 from microletter.core.ids import IdGenerator
 from microletter.gateway.http import create_app
 from microletter.gateway.hub import Hub
 from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.ws import Gateway
+from microletter.media import load_secret, open_blobs, open_intake
 from microletter.metrics import Metrics
 from microletter.platform import Dispatcher, MediaFiles, Platform, WebhookClient
 from microletter.platform import mount as mount_platform
-from microletter.ports import Bus, Store
+from microletter.ports import Bus, Intake, Store
 from microletter.settings import Settings
 from microletter.storage import open_store, platform_store
 
@@ -61,8 +63,14 @@ class Server:
         )
         bus = await open_bus(s.bus_url)
         passwords = Passwords(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
-        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics)
-        limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip, account=s.rate_account)
+        blobs = open_blobs(s.effective_media_url)
+        intake = open_intake(blobs, s.media_limits)
+        secret = load_secret(s.data_dir, s.media_secret.reveal())
+        media = MediaRoom(intake, blobs, secret)
+        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics, media)
+        limits = RateLimits(
+            s.rate_user, s.rate_ip, s.rate_auth_ip, s.rate_upload, account=s.rate_account
+        )
         gateway = Gateway(ctx, Hub(bus), s, limits)
         self.platform = p = Platform(
             ctx,
@@ -87,7 +95,7 @@ class Server:
 
         async def on_cleanup(_: web.Application) -> None:
             await p.webhooks.close()
-            await _close_backends(store, bus, passwords)
+            await _close_backends(store, bus, passwords, intake)
 
         app.on_shutdown.append(on_shutdown)
         app.on_cleanup.append(on_cleanup)
@@ -111,7 +119,8 @@ class Server:
             log.info("server.stopped")
 
 
-async def _close_backends(store: Store, bus: Bus, passwords: Passwords) -> None:
+async def _close_backends(store: Store, bus: Bus, passwords: Passwords, intake: Intake) -> None:
+    await intake.close()  # uploads being decoded finish first
     await store.close()  # the writer commits everything queued before it stops
     await bus.close()
     passwords.close()
@@ -143,8 +152,18 @@ async def serve(settings: Settings, announce: Callable[[Server], None] | None = 
         await server.stop()
 
 
+def tune_gc() -> None:
+    """Collect cycles less often. Each message allocates a few dozen short-lived objects
+    (none of them cyclic); at the default threshold (700) the collector ran thousands of
+    times a second under load and took ~5% of the CPU. Objects alive at start are frozen
+    out of every collection."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def run(settings: Settings, announce: Callable[[Server], None] | None = None) -> None:
     """Serve on uvloop (falling back to asyncio where uvloop is not available)."""
+    tune_gc()
     try:
         import uvloop
     except ImportError:  # pragma: no cover - Windows

@@ -58,6 +58,9 @@ class Metrics:
         self.errors = Counter(
             "microletter_errors", "Errors answered to clients, by code.", ["code"], registry=r
         )
+        self.uploads = Counter(
+            "microletter_uploads", "Uploads checked and stored, by kind.", ["kind"], registry=r
+        )
         self.platform_pushes = Counter(
             "microletter_platform_pushes",
             "Pushes to official accounts' webhooks, by outcome (ok: answered; failed: no"

@@ -32,9 +32,10 @@ class ConversationKind(StrEnum):
 class MessageKind(StrEnum):
     TEXT = "text"
     SYSTEM = "system"
-    # Sent by official accounts; `text` is null and `data` holds the content.
-    IMAGE = "image"  # data: {media_id, url, mime}
-    VOICE = "voice"  # data: {media_id, url, mime, format}
+    IMAGE = "image"  # data: {"media": Media}, text: an optional caption
+    VOICE = "voice"  # data: {"media": Media}, no text
+    FILE = "file"  # data: {"media": Media}, text: an optional caption
+    # Sent by official accounts only; `text` is null and `data` holds the content.
     NEWS = "news"  # data: {articles: [{title, description, url, picurl}]}
     TEMPLATE = "template"  # data: {template_id, title, text, url, fields}
 

@@ -137,7 +137,7 @@ class QrCode:
 
 
 @dataclass(frozen=True, slots=True)
-class Media:
+class AccountMedia:
     """A file an official account uploaded. Temporary media expire; media that a message
     uses are kept (`expires_at` None) so the message keeps its picture."""
 

@@ -13,9 +13,9 @@ import segno
 from aiohttp import BodyPartReader, web
 
 from microletter.core.errors import (
+    AccountMediaNotFound,
     InvalidInput,
     MalformedBody,
-    MediaNotFound,
     MenuNotFound,
     TooLarge,
 )
@@ -323,7 +323,7 @@ async def media_uploadnews(call: CgiCall) -> dict[str, Any]:
 async def media_get(call: CgiCall) -> web.StreamResponse:
     media, data = await download(call.p, _files(call), call.arg("media_id"))
     if media.account_id != call.account.id:
-        raise MediaNotFound(media_id=media.media_id)
+        raise AccountMediaNotFound(media_id=media.media_id)
     return media_response(media.mime, media.filename, data)
 
 

@@ -41,6 +41,7 @@ ERRCODES: dict[type[e.MicroletterError], tuple[int, str]] = {
     e.OpenIdNotFound: (40003, "invalid openid"),
     e.MenuNotFound: (46003, "menu no exist"),
     e.MediaNotFound: (40007, "invalid media_id"),
+    e.AccountMediaNotFound: (40007, "invalid media_id"),
     e.TemplateNotFound: (40037, "invalid template_id"),
     e.QrCodeNotFound: (40097, "invalid ticket"),
     e.Conflict: (-1, "system busy"),

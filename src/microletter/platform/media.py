@@ -1,4 +1,4 @@
-"""Media of official accounts (media/upload, media/get, the pictures of their messages):
+"""AccountMedia of official accounts (media/upload, media/get, the pictures of their messages):
 bytes in files under the data directory, one row each in the store.
 
 Only formats we recognise by their first bytes are taken (pictures, sound, MP4), so an
@@ -19,7 +19,7 @@ from pathlib import Path
 from microletter.core.errors import MediaTypeInvalid, TooLarge
 from microletter.core.ids import UserId
 from microletter.core.models import Instant, JsonValue
-from microletter.core.officials import Media
+from microletter.core.officials import AccountMedia
 from microletter.platform.context import Platform
 
 MAX_BYTES = {"image": 10 << 20, "voice": 2 << 20, "video": 10 << 20, "thumb": 64 << 10}
@@ -111,13 +111,13 @@ class MediaFiles:
         await asyncio.to_thread(unlink)
 
 
-async def upload(p: Platform, files: MediaFiles, account_id: UserId, item: Upload) -> Media:
+async def upload(p: Platform, files: MediaFiles, account_id: UserId, item: Upload) -> AccountMedia:
     """Keep an account's upload for `media_seconds` (3 days), or for good once a
     message uses it."""
     mime = check_upload(item)
     now = p.now()
     media_id = base64.urlsafe_b64encode(p.random(33)).decode()
-    media = Media(
+    media = AccountMedia(
         media_id=media_id,
         account_id=account_id,
         type=item.kind,
@@ -140,11 +140,11 @@ async def upload(p: Platform, files: MediaFiles, account_id: UserId, item: Uploa
 
 async def save_news(
     p: Platform, files: MediaFiles, account_id: UserId, articles: list[dict[str, JsonValue]]
-) -> Media:
+) -> AccountMedia:
     """Articles uploaded for a later broadcast (media/uploadnews), kept like media."""
     data = json.dumps(articles, ensure_ascii=False).encode()
     now = p.now()
-    media = Media(
+    media = AccountMedia(
         media_id=base64.urlsafe_b64encode(p.random(33)).decode(),
         account_id=account_id,
         type="news",
@@ -159,8 +159,8 @@ async def save_news(
     return media
 
 
-async def download(p: Platform, files: MediaFiles, media_id: str) -> tuple[Media, bytes]:
-    media = await p.store.media(media_id, p.now())
+async def download(p: Platform, files: MediaFiles, media_id: str) -> tuple[AccountMedia, bytes]:
+    media = await p.store.account_media(media_id, p.now())
     return media, await files.read(media.account_id, media_id)
 
 

@@ -52,14 +52,19 @@ def message_fields(account: OfficialAccount, openid: str, message: Message) -> d
         "MsgType": str(message.kind),
     }
     data = message.data or {}
+    media = data.get("media")  # a person's upload (the media room): {id, mime, ...}
+    media_id = (
+        str(media.get("id", "")) if isinstance(media, dict) else str(data.get("media_id", ""))
+    )
     if message.kind is MessageKind.TEXT:
         fields["Content"] = message.text or ""
     elif message.kind is MessageKind.IMAGE:
         fields["PicUrl"] = str(data.get("url", ""))
-        fields["MediaId"] = str(data.get("media_id", ""))
+        fields["MediaId"] = media_id
     elif message.kind is MessageKind.VOICE:
-        fields["MediaId"] = str(data.get("media_id", ""))
-        fields["Format"] = str(data.get("format", ""))
+        fields["MediaId"] = media_id
+        mime = str(media.get("mime", "")) if isinstance(media, dict) else ""
+        fields["Format"] = mime.rsplit("/", 1)[-1]
         fields["Recognition"] = ""
     fields["MsgId"] = message.id
     return fields

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from microletter.core.errors import (
-    MediaNotFound,
+    AccountMediaNotFound,
     OAuthCodeExpired,
     OAuthCodeInvalid,
     OAuthCodeUsed,
@@ -15,7 +15,7 @@ from microletter.core.errors import (
 )
 from microletter.core.ids import UserId
 from microletter.core.models import Instant
-from microletter.core.officials import Media, QrCode, QrRequest, Scope, Template
+from microletter.core.officials import AccountMedia, QrCode, QrRequest, Scope, Template
 from microletter.storage.sqlite.followers import ensure_follower
 from microletter.storage.sqlite.officials import load_account
 from microletter.storage.sqlite.rows import Row
@@ -40,8 +40,8 @@ def qr_of(r: Row) -> QrCode:
     )
 
 
-def media_of(r: Row) -> Media:
-    return Media(
+def media_of(r: Row) -> AccountMedia:
+    return AccountMedia(
         r[0],
         UserId(r[1]),
         r[2],
@@ -105,7 +105,7 @@ def qrcode(conn: sqlite3.Connection, ticket: str, now: Instant) -> QrCode:
 # --- media ---
 
 
-def add_media(tx: WriteTx, media: Media, now: Instant) -> list[str]:
+def add_media(tx: WriteTx, media: AccountMedia, now: Instant) -> list[str]:
     """Record an upload; returns the ids of the account's expired media, now forgotten
     (the caller deletes their files)."""
     expired = [
@@ -135,27 +135,27 @@ def add_media(tx: WriteTx, media: Media, now: Instant) -> list[str]:
     return expired
 
 
-def keep_media(tx: WriteTx, account_id: UserId, media_id: str, now: Instant) -> Media:
+def keep_media(tx: WriteTx, account_id: UserId, media_id: str, now: Instant) -> AccountMedia:
     """A message uses this media: it must exist (for this account) and is kept for good."""
     media = _media(tx.conn, media_id, now)
     if media.account_id != account_id:
-        raise MediaNotFound(media_id=media_id)
+        raise AccountMediaNotFound(media_id=media_id)
     tx.conn.execute("UPDATE oa_media SET expires_at=NULL WHERE media_id=?", (media_id,))
     return media
 
 
-def _media(conn: sqlite3.Connection, media_id: str, now: Instant) -> Media:
+def _media(conn: sqlite3.Connection, media_id: str, now: Instant) -> AccountMedia:
     row = conn.execute(f"SELECT {MEDIA_COLS} FROM oa_media d WHERE d.media_id=?", (media_id,))
     found = row.fetchone()
     if found is None:
-        raise MediaNotFound(media_id=media_id)
+        raise AccountMediaNotFound(media_id=media_id)
     media = media_of(found)
     if media.expires_at is not None and media.expires_at <= now:
-        raise MediaNotFound("This media expired.", media_id=media_id)
+        raise AccountMediaNotFound("This media expired.", media_id=media_id)
     return media
 
 
-def media(conn: sqlite3.Connection, media_id: str, now: Instant) -> Media:
+def media(conn: sqlite3.Connection, media_id: str, now: Instant) -> AccountMedia:
     return _media(conn, media_id, now)
 
 

@@ -7,9 +7,9 @@ from microletter.core.events import AccountEvent, Outcome
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import ChannelPost, Instant, JsonValue, Message, MessageKind, User
 from microletter.core.officials import (
+    AccountMedia,
     Credentials,
     Follower,
-    Media,
     MessageMode,
     OfficialAccount,
     QrCode,
@@ -184,13 +184,13 @@ class SqlitePlatformStore:
     async def qrcode(self, ticket: str, now: Instant) -> QrCode:
         return await self._readers.run(oa_assets.qrcode, ticket, now)
 
-    async def add_media(self, media: Media, now: Instant) -> list[str]:
+    async def add_media(self, media: AccountMedia, now: Instant) -> list[str]:
         return await self._writer.submit(oa_assets.add_media, media, now)
 
-    async def keep_media(self, account_id: UserId, media_id: str, now: Instant) -> Media:
+    async def keep_media(self, account_id: UserId, media_id: str, now: Instant) -> AccountMedia:
         return await self._writer.submit(oa_assets.keep_media, account_id, media_id, now)
 
-    async def media(self, media_id: str, now: Instant) -> Media:
+    async def account_media(self, media_id: str, now: Instant) -> AccountMedia:
         return await self._readers.run(oa_assets.media, media_id, now)
 
     async def add_template(self, template: Template) -> Template:
