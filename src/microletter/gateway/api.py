@@ -65,6 +65,7 @@ class Route:
     body: type | None = None
     query: type | None = None
     reply: type | None = None
+    produces: str | None = None  # a reply of raw bytes of this media type, not JSON
 
     @property
     def summary(self) -> str:
@@ -92,6 +93,7 @@ class Router:
         auth: bool = True,
         rate: str | None = "user",
         errors: Sequence[type[MicroletterError]] = (),
+        produces: str | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             hints = typing.get_type_hints(fn)
@@ -109,6 +111,7 @@ class Router:
                 body=hints.get("body"),
                 query=hints.get("query"),
                 reply=None if hints.get("return") in (None, type(None)) else hints["return"],
+                produces=produces,
             )
             self.routes.append(route)
             return fn
@@ -159,6 +162,13 @@ def bind(route: Route, ctx: Context, authenticate: Authenticate, limit: Limit) -
         result = await route.handler(call, **kwargs)
         if result is None:
             return web.Response(status=204)
+        if route.produces is not None:
+            return web.Response(
+                body=result,
+                status=route.status,
+                content_type=route.produces,
+                headers={"Cache-Control": "private, no-cache"},
+            )
         return web.Response(
             body=json_encode(result), status=route.status, content_type="application/json"
         )

@@ -26,7 +26,9 @@ def build(routes: Iterable[Route], base_url: str = "") -> dict[str, Any]:
     routes = list(routes)
     types: list[Any] = [ErrorReply]
     for r in routes:
-        types += [t for t in (r.body, r.reply, r.query) if t is not None]
+        types += [t for t in (r.body, r.query) if t is not None]
+        if r.reply is not None and r.produces is None:
+            types.append(r.reply)
     schemas, components = msgspec.json.schema_components(
         list(dict.fromkeys(types)), ref_template=REF, schema_hook=_schema_hook
     )
@@ -94,7 +96,12 @@ def _operation(
         }
     if r.auth:
         op["security"] = [{"bearer": []}]
-    if r.reply is None:
+    if r.produces is not None:
+        op["responses"][str(r.status)] = {
+            "description": "Success.",
+            "content": {r.produces: {"schema": {"type": "string"}}},
+        }
+    elif r.reply is None:
         op["responses"][str(204 if r.status == 200 else r.status)] = {"description": "Done."}
     else:
         op["responses"][str(r.status)] = {

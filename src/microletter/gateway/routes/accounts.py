@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+import segno
+
 from microletter.actions import accounts
 from microletter.core.errors import (
     BadCredentials,
@@ -62,6 +66,28 @@ async def update_me(call: Call, body: ProfilePatch) -> UserReply:
     """Change your display name or language. Your contacts see the new name."""
     user = await accounts.update_profile(call.ctx, call.me, body.display_name, body.locale)
     return UserReply(user)
+
+
+QR_PREFIX = "microletter:user:"
+
+
+@router.get("/me/qr.svg", rate=None, produces="image/svg+xml")
+async def my_qr_code(call: Call) -> bytes:
+    """Your "add me" QR code, as an SVG image.
+
+    It encodes `microletter:user:<username>`; a client that scans (or is given) that text
+    sends a friend request to that username."""
+    user = await accounts.me(call.ctx, call.me)
+    return qr_svg(QR_PREFIX + user.username)
+
+
+def qr_svg(payload: str) -> bytes:
+    """A scalable QR code (black on white, with its quiet zone) for `payload`."""
+    out = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(
+        out, kind="svg", border=4, xmldecl=False, omitsize=True, title="QR code"
+    )
+    return out.getvalue()
 
 
 @router.get("/me/devices", rate=None)
