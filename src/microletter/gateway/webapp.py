@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 VERSION_MARK = "__VERSION__"
@@ -78,7 +79,7 @@ class WebClient:
                 app.router.add_get(url, self._entry(rel))
         app.router.add_get("/v/{version}/{path:.+}", self.versioned)
 
-    def _entry(self, rel: str) -> web.Handler:
+    def _entry(self, rel: str) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
             return self._respond(request, self.assets[rel], REVALIDATE)
 
