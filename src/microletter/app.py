@@ -6,6 +6,7 @@ The only module that knows every room. Everything is built here and passed down.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import socket
@@ -119,8 +120,18 @@ async def serve(settings: Settings, announce: Callable[[Server], None] | None = 
         await server.stop()
 
 
+def tune_gc() -> None:
+    """Collect cycles less often. Each message allocates a few dozen short-lived objects
+    (none of them cyclic); at the default threshold (700) the collector ran thousands of
+    times a second under load and took ~5% of the CPU. Objects alive at start are frozen
+    out of every collection."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def run(settings: Settings, announce: Callable[[Server], None] | None = None) -> None:
     """Serve on uvloop (falling back to asyncio where uvloop is not available)."""
+    tune_gc()
     try:
         import uvloop
     except ImportError:  # pragma: no cover - Windows

@@ -188,7 +188,7 @@ async def test_a_plain_member_removes_nobody(clients: MakeClient) -> None:
 async def test_removing_a_non_member_is_refused(clients: MakeClient) -> None:
     alice, bob, carol = await clients("alice"), await clients("bob"), await clients("carol")
     cid = await group_of(alice, bob)
-    error = await fails(alice.remove_member(cid, uid(carol)), "conversation.not_member", 403)
+    error = await fails(alice.remove_member(cid, uid(carol)), "conversation.member_not_found", 404)
     assert error.details["user_id"] == uid(carol)
 
 
@@ -252,7 +252,7 @@ async def test_only_the_owner_transfers_and_only_to_another_member(clients: Make
     cid = await group_of(alice, bob)
     await alice.set_role(cid, uid(bob), "admin")
     await fails(bob.transfer_owner(cid, uid(bob)), "conversation.permission_denied", 403)
-    await fails(alice.transfer_owner(cid, uid(carol)), "conversation.not_member", 403)
+    await fails(alice.transfer_owner(cid, uid(carol)), "conversation.member_not_found", 404)
     await fails(alice.transfer_owner(cid, uid(alice)), "invalid_input", 400)
     assert (await alice.conversation(cid))["conversation"]["owner_id"] == uid(alice)
 

@@ -20,7 +20,11 @@ from typing import Any
 import aiohttp
 import msgspec
 
-PROTOCOLS = {"json": "microletter.v1.json", "msgpack": "microletter.v1.msgpack"}
+PROTOCOLS = {
+    "json": "microletter.v1.json",
+    "msgpack": "microletter.v1.msgpack",
+    "compact": "microletter.v1.compact",
+}
 TEXT = "benchmark message 20"  # the 20-character text every message carries
 
 
@@ -112,8 +116,9 @@ class Worker:
             )
             await self._send(ws, {"t": "hello", "token": conn.token})
             while True:  # ready, then synced: the connection is live
-                frame = self.decoder.decode((await ws.receive()).data)
-                if frame.t == "synced":
+                data = (await ws.receive()).data
+                raw = data if isinstance(data, bytes) else data.encode()
+                if self._parse(raw)[0] == "synced":
                     break
         self.readers.append(asyncio.get_running_loop().create_task(self._read(ws, conn)))
         return ws
@@ -127,40 +132,54 @@ class Worker:
             await ws.send_bytes(data)
         return len(data) + (6 if len(data) < 126 else 8)
 
+    def _parse(self, raw: bytes) -> tuple[str, object, str, int]:
+        """(type, ref, client_msg_id, sender_id) of a server frame, in any codec."""
+        if self.plan.codec == "compact":
+            frame = msgspec.msgpack.decode(raw)
+            if isinstance(frame, list):  # [0, seq, kind, data(, ref)]
+                ref = frame[4] if len(frame) > 4 else None
+                if frame[2] != 0:
+                    return "ev", ref, "", 0
+                message = msgspec.msgpack.decode(msgspec.msgpack.encode(frame[3]))[0]
+                return "ev", ref, message[4], message[3]
+            return str(frame.get("t")), frame.get("ref"), "", 0
+        typed = self.decoder.decode(raw)
+        message = typed.data.message if typed.data is not None else None
+        if message is None:
+            return typed.t, typed.ref, "", 0
+        return typed.t, typed.ref, message.client_msg_id, message.sender_id
+
     async def _read(self, ws: aiohttp.ClientWebSocketResponse, conn: Conn) -> None:
-        decode = self.decoder.decode
         async for msg in ws:
             now = time.monotonic()
             self.last_rx = now
             if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                 continue
             raw = msg.data if isinstance(msg.data, bytes) else msg.data.encode()
-            frame = decode(raw)
+            kind, ref, client_msg_id, sender_id = self._parse(raw)
             stats = self.stats
-            if frame.t == "ev":
-                if frame.data is None or frame.data.message is None:
-                    continue
-                message = frame.data.message
-                stamp = _stamp(message.client_msg_id)
+            size = len(raw) + (2 if len(raw) < 126 else 4)
+            if kind in ("ev", "ack") and isinstance(ref, int):  # an echo with ref is the ack
+                sent = self.pending.pop(ref, None)
+                if stats is not None and sent is not None and stats.start <= sent < stats.end:
+                    stats.ack.append(now - sent)
+                    if kind == "ack":
+                        stats.other_bytes += size
+            if kind == "ev" and client_msg_id:
+                stamp = _stamp(client_msg_id)
                 if stats is None or stamp is None or not stats.start <= stamp < stats.end:
                     continue
-                size = len(raw) + (2 if len(raw) < 126 else 4)
-                if message.sender_id == conn.user_id:
+                if sender_id == conn.user_id:
                     stats.echoes += 1
                     stats.other_bytes += size
                 else:
                     stats.e2e.append(now - stamp)
                     stats.delivery_bytes += size
-            elif frame.t == "ack":
-                sent = self.pending.pop(frame.ref, None) if isinstance(frame.ref, int) else None
-                if stats is not None and sent is not None and stats.start <= sent < stats.end:
-                    stats.ack.append(now - sent)
-                    stats.other_bytes += len(raw) + 4
-            elif frame.t == "error":
+            elif kind == "error":
                 if stats is not None:
                     stats.errors += 1
-                if isinstance(frame.ref, int):
-                    self.pending.pop(frame.ref, None)
+                if isinstance(ref, int):
+                    self.pending.pop(ref, None)
 
     async def step(
         self, rate: float, t0: float, warmup: float, seconds: float, base: int
@@ -235,6 +254,9 @@ def _stamp(client_msg_id: str) -> float | None:
 
 def worker_main(plan: Plan, pipe: Connection) -> None:
     """Entry point of a load process: obey the parent's commands over `pipe`."""
+    from microletter.app import tune_gc
+
+    tune_gc()
     try:
         import uvloop
 

@@ -65,14 +65,21 @@ def serve(
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Data folder.")
 def migrate(data_dir: Path | None) -> None:
     """Create or upgrade the database schema, then exit."""
+    from microletter.core.errors import MicroletterError
     from microletter.storage import sqlite_path
     from microletter.storage.migrate import HEAD, migrate_sqlite
+    from microletter.storage.sqlite.lock import hold_writer_lock
 
     settings = _settings(data_dir=data_dir)
     url = settings.effective_database_url
     path = Path(sqlite_path(url))
     path.parent.mkdir(parents=True, exist_ok=True)
-    applied = migrate_sqlite(str(path))
+    try:
+        lock = hold_writer_lock(str(path))
+    except MicroletterError as exc:
+        raise click.ClickException(exc.message) from None
+    with lock:
+        applied = migrate_sqlite(str(path))
     click.echo(f"{'migrated' if applied else 'already at'} revision {HEAD}: {url}")
 
 
@@ -116,8 +123,8 @@ def config() -> None:
 @click.option("--procs", type=int, default=1, show_default=True, help="Load processes.")
 @click.option(
     "--codec",
-    type=click.Choice(["msgpack", "json"]),
-    default="msgpack",
+    type=click.Choice(["compact", "msgpack", "json"]),
+    default="compact",
     show_default=True,
     help="WebSocket framing the clients negotiate.",
 )

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from microletter.core.errors import (
     GroupFull,
     InvalidInput,
-    NotMember,
+    MemberNotFound,
     PermissionDenied,
     TooLarge,
 )
@@ -73,7 +73,7 @@ def check_transfer(actor: Member, target: Member | None) -> Member:
     if actor.role is not Role.OWNER:
         raise PermissionDenied("Only the owner may transfer ownership.")
     if target is None:
-        raise NotMember("The new owner must be a member.")
+        raise MemberNotFound("The new owner must be a member.")
     if target.user_id == actor.user_id:
         raise InvalidInput("You already own this group.")
     return target

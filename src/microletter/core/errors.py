@@ -7,8 +7,8 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     ├── InvalidInput                      invalid_input
     │   ├── MalformedBody                 invalid_input.malformed
     │   ├── TooLarge                      invalid_input.too_large
-    │   └── UsernameInvalid               user.username_invalid
-    │       PasswordTooWeak               user.password_too_weak
+    │   ├── UsernameInvalid               user.username_invalid
+    │   └── PasswordTooWeak               user.password_too_weak
     ├── Unauthenticated                   auth.required
     │   ├── BadCredentials                auth.bad_credentials
     │   └── InvalidToken                  auth.invalid_token
@@ -17,11 +17,14 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     │   ├── PermissionDenied              conversation.permission_denied
     │   ├── NotContact                    contact.required
     │   ├── Blocked                       contact.blocked
+    │   ├── YouBlocked                    contact.you_blocked
+    │   ├── NotSender                     message.not_sender
     │   └── RecallExpired                 message.recall_expired
     ├── NotFound                          not_found
     │   ├── UserNotFound                  user.not_found
     │   ├── DeviceNotFound                device.not_found
     │   ├── ConversationNotFound          conversation.not_found
+    │   ├── MemberNotFound                conversation.member_not_found
     │   ├── MessageNotFound               message.not_found
     │   └── ContactRequestNotFound        contact.request_not_found
     ├── Conflict                          conflict
@@ -118,9 +121,19 @@ class Blocked(Forbidden):
     hint = "This user does not accept messages or requests from you."
 
 
+class YouBlocked(Forbidden):
+    code = "contact.you_blocked"
+    hint = "You blocked this user; unblock them first."
+
+
+class NotSender(Forbidden):
+    code = "message.not_sender"
+    hint = "Only the sender of a message may recall it."
+
+
 class RecallExpired(Forbidden):
     code = "message.recall_expired"
-    hint = "Messages can only be recalled by their sender, shortly after sending."
+    hint = "The time to recall this message has passed."
 
 
 class NotFound(MicroletterError):
@@ -141,6 +154,11 @@ class DeviceNotFound(NotFound):
 class ConversationNotFound(NotFound):
     code = "conversation.not_found"
     hint = "No conversation has that id."
+
+
+class MemberNotFound(NotFound):
+    code = "conversation.member_not_found"
+    hint = "That user is not a member of this conversation."
 
 
 class MessageNotFound(NotFound):

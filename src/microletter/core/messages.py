@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from microletter.core.errors import (
     InvalidInput,
     MessageNotFound,
+    NotSender,
     PermissionDenied,
     RecallExpired,
     TooLarge,
@@ -96,7 +97,7 @@ def check_reply(reply_to: int | None, sender: Member, last_seq: int) -> int | No
 def check_recall(message: Message, by: UserId, now: Instant, limits: Limits) -> None:
     """Only the sender may recall, only within the window, and never a system note."""
     if message.kind is MessageKind.SYSTEM or message.sender_id != by:
-        raise RecallExpired("Only the sender may recall a message.")
+        raise NotSender(conversation_id=message.conversation_id, seq=message.seq)
     age = now - message.created_at
     if age > limits.recall_window_ms:
         raise RecallExpired(window_seconds=limits.recall_window_ms // 1000)

@@ -70,12 +70,12 @@ class Route:
     @property
     def summary(self) -> str:
         doc = inspect.getdoc(self.handler) or self.handler.__name__.replace("_", " ")
-        return doc.split("\n", 1)[0]
+        return " ".join(doc.split("\n\n", 1)[0].split())
 
     @property
     def description(self) -> str:
         doc = inspect.getdoc(self.handler) or ""
-        return doc.split("\n", 1)[1].strip() if "\n" in doc else ""
+        return doc.split("\n\n", 1)[1].strip() if "\n\n" in doc else ""
 
 
 class Router:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from microletter.core.errors import (
     InvalidInput,
     MicroletterError,
     NotFound,
+    RateLimited,
     TooLarge,
     Unauthenticated,
 )
@@ -48,11 +50,15 @@ def error_response(
     error: MicroletterError, rid: str | None, status: int | None = None
 ) -> web.Response:
     """The error in the one shape; `status` overrides the class's (aiohttp's own errors)."""
-    return web.Response(
+    response = web.Response(
         body=json_encode(error_body(error, rid)),
         status=status or http_status(error),
         content_type="application/json",
     )
+    retry = error.details.get("retry_after_seconds") if isinstance(error, RateLimited) else None
+    if isinstance(retry, int | float):
+        response.headers["Retry-After"] = str(max(1, math.ceil(retry)))
+    return response
 
 
 def _client_ip(request: web.Request, trust_proxy: bool) -> str:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from microletter import PROTOCOL_VERSION
 from microletter.core.models import (
     Contact,
     ContactRequest,
@@ -22,13 +23,11 @@ from microletter.core.models import (
     User,
 )
 
-PROTOCOL_VERSION = 1
-
 Id = Annotated[int, Meta(ge=1, lt=2**53, description="A 53-bit id (exact in JavaScript).")]
 Seq = Annotated[int, Meta(ge=0, lt=2**53)]
 Short = Annotated[str, Meta(max_length=256)]
 Medium = Annotated[str, Meta(max_length=4096)]
-Text = Annotated[str, Meta(max_length=65536)]  # the byte limit is checked by the core rules
+Text = Annotated[str, Meta(max_length=262144)]  # the byte limit (16 KiB) is the core rule's
 Ref = Annotated[str, Meta(max_length=64)] | Annotated[int, Meta(ge=0, lt=2**53)] | None
 IdList = Annotated[list[Id], Meta(max_length=1000)]
 

@@ -25,7 +25,7 @@ from microletter.core.errors import (
     TooLarge,
     Unauthenticated,
 )
-from microletter.core.events import LogEntry, Typing
+from microletter.core.events import LogEntry, MessagePosted, Typing
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import Principal
 from microletter.gateway import wire
@@ -77,6 +77,10 @@ class Session:
         self.closing = False
         self.synced = False
         self._binary = codec is not JSON
+        # Sends in flight on this connection, by client_msg_id: the echo of the new
+        # message to this connection carries the first ref and stands for its ack.
+        self.awaiting: dict[str, list[object]] = {}
+        self.echoed: dict[str, object] = {}
 
     # --- from the hub (synchronous, on the event loop) ---
 
@@ -105,9 +109,23 @@ class Session:
         self.reply({"t": "error", "ref": ref, **error_body(error)})
 
     def _send_entry(self, entry: LogEntry, bounded: bool = True) -> None:
-        kind, data = self.hub.encoded(entry.event, self._binary)
-        if self.outbox.put(self.codec.event(entry.seq, kind, data), bounded):
+        kind, data = self.hub.encoded(entry.event, self.codec)
+        ref = self._echo_ref(entry) if self.awaiting else None
+        if self.outbox.put(self.codec.event(entry.seq, kind, data, ref), bounded):
             self.ctx.metrics.deliveries += 1
+
+    def _echo_ref(self, entry: LogEntry) -> object:
+        event = entry.event
+        if (
+            not isinstance(event, MessagePosted)
+            or event.message.sender_id != self.principal.user_id
+        ):
+            return None
+        refs = self.awaiting.pop(event.message.client_msg_id, None)
+        if not refs:
+            return None
+        self.echoed[event.message.client_msg_id] = refs[0]
+        return refs[0]
 
     def on_overflow(self) -> None:
         self.ctx.metrics.slow_consumers.inc()
@@ -204,7 +222,7 @@ class Session:
     ) -> None:
         """Run one request and answer it (ack or error) with the client's ref."""
         try:
-            await self.limits.hit("user", str(self.principal.user_id))
+            self.limits.hit_now("user", str(self.principal.user_id))
             result = await handler(frame)
         except MicroletterError as exc:
             if not quiet:
@@ -217,18 +235,34 @@ class Session:
         if result is not None:
             self.reply({"ref": ref, **result})
 
-    async def _send(self, f: wire.Send) -> dict[str, Any]:
-        message = await messages.send_text(
-            self.ctx,
-            self.principal,
-            ConversationId(f.conversation_id),
-            f.client_msg_id,
-            f.text,
-            reply_to=f.reply_to,
-            mentions=[UserId(u) for u in f.mentions],
-            mention_all=f.mention_all,
-        )
+    async def _send(self, f: wire.Send) -> dict[str, Any] | None:
+        cmid = f.client_msg_id
+        if f.ref is not None:
+            self.awaiting.setdefault(cmid, []).append(f.ref)
+        try:
+            message = await messages.send_text(
+                self.ctx,
+                self.principal,
+                ConversationId(f.conversation_id),
+                cmid,
+                f.text,
+                reply_to=f.reply_to,
+                mentions=[UserId(u) for u in f.mentions],
+                mention_all=f.mention_all,
+            )
+        finally:
+            self._forget_ref(cmid, f.ref)
+        if f.ref is not None and self.echoed.get(cmid) == f.ref:
+            del self.echoed[cmid]
+            return None  # the echoed event carried this ref: it was the ack
         return {"t": "ack", "message": message}
+
+    def _forget_ref(self, cmid: str, ref: object) -> None:
+        refs = self.awaiting.get(cmid)
+        if refs is not None and ref in refs:
+            refs.remove(ref)
+            if not refs:
+                del self.awaiting[cmid]
 
     async def _read(self, f: wire.Read) -> dict[str, Any]:
         seq = await messages.mark_read(

@@ -9,8 +9,10 @@ from microletter.core.errors import (
     MessageNotFound,
     NotContact,
     NotMember,
+    NotSender,
     RecallExpired,
     TooLarge,
+    YouBlocked,
 )
 from microletter.core.ids import ConversationId, UserId
 from microletter.gateway.api import Call, Router
@@ -45,7 +47,7 @@ async def history(call: Call, cid: int, query: HistoryQuery) -> MessagesReply:
 @router.post(
     "/conversations/{cid}/messages",
     status=201,
-    errors=[*ACCESS, NotContact, Blocked, TooLarge, MessageNotFound],
+    errors=[*ACCESS, NotContact, Blocked, YouBlocked, TooLarge, MessageNotFound],
 )
 async def send(call: Call, cid: int, body: SendBody) -> MessageReply:
     """Send a text message; the reply follows the durable commit.
@@ -72,7 +74,7 @@ async def get_message(call: Call, cid: int, seq: int) -> MessageReply:
 
 @router.post(
     "/conversations/{cid}/messages/{seq}/recall",
-    errors=[*ACCESS, MessageNotFound, RecallExpired],
+    errors=[*ACCESS, MessageNotFound, NotSender, RecallExpired],
 )
 async def recall(call: Call, cid: int, seq: int) -> MessageReply:
     """Recall your own message within the recall window: its content is erased for

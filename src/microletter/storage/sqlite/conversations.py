@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from microletter.core import conversations as rules
 from microletter.core.contacts import check_may_message
-from microletter.core.errors import AlreadyMember, InvalidInput, NotMember, UserNotFound
+from microletter.core.errors import AlreadyMember, InvalidInput, MemberNotFound, UserNotFound
 from microletter.core.events import (
     ConversationLeft,
     ConversationUpdated,
@@ -159,7 +159,7 @@ def _group(tx: WriteTx, cid: ConversationId, me: UserId) -> tuple[Conversation, 
 def _target(tx: WriteTx, cid: ConversationId, uid: UserId) -> Member:
     member = tx.state(cid).members.get(uid)
     if member is None:
-        raise NotMember("That user is not a member of this group.", user_id=uid)
+        raise MemberNotFound(user_id=uid)
     return member
 
 

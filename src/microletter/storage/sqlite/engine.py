@@ -62,6 +62,8 @@ def connect(path: str, *, readonly: bool = False, synchronous: str = "FULL") -> 
     else:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={synchronous}")
+        # A big batch must not spill dirty pages to the WAL mid-transaction (on the loop).
+        conn.execute("PRAGMA cache_size=-65536")
         # Recalled and deleted content is overwritten, not left in free pages.
         conn.execute("PRAGMA secure_delete=FAST")
     return conn
