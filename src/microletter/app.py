@@ -14,15 +14,16 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from microletter.actions.context import Context, Passwords
+from microletter.actions.context import Context, MediaRoom, Passwords
 from microletter.bus import open_bus
 from microletter.core.ids import IdGenerator
 from microletter.gateway.http import create_app
 from microletter.gateway.hub import Hub
 from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.ws import Gateway
+from microletter.media import load_secret, open_blobs, open_intake
 from microletter.metrics import Metrics
-from microletter.ports import Bus, Store
+from microletter.ports import Bus, Intake, Store
 from microletter.settings import Settings
 from microletter.storage import open_store
 
@@ -59,8 +60,12 @@ class Server:
         )
         bus = await open_bus(s.bus_url)
         passwords = Passwords(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
-        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics)
-        limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip)
+        blobs = open_blobs(s.effective_media_url)
+        intake = open_intake(blobs, s.media_limits)
+        secret = load_secret(s.data_dir, s.media_secret.reveal())
+        media = MediaRoom(intake, blobs, secret)
+        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics, media)
+        limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip, s.rate_upload)
         gateway = Gateway(ctx, Hub(bus), s, limits)
         app = create_app(ctx, s, gateway, limits)
 
@@ -68,7 +73,7 @@ class Server:
             await gateway.shutdown()
 
         async def on_cleanup(_: web.Application) -> None:
-            await _close_backends(store, bus, passwords)
+            await _close_backends(store, bus, passwords, intake)
 
         app.on_shutdown.append(on_shutdown)
         app.on_cleanup.append(on_cleanup)
@@ -88,7 +93,8 @@ class Server:
             log.info("server.stopped")
 
 
-async def _close_backends(store: Store, bus: Bus, passwords: Passwords) -> None:
+async def _close_backends(store: Store, bus: Bus, passwords: Passwords, intake: Intake) -> None:
+    await intake.close()  # uploads being decoded finish first
     await store.close()  # the writer commits everything queued before it stops
     await bus.close()
     passwords.close()

@@ -123,6 +123,30 @@ class Realtime:
         message: Json = reply["message"]
         return message
 
+    async def send_media(
+        self,
+        conversation_id: int,
+        media: Json,
+        *,
+        caption: str | None = None,
+        client_msg_id: str | None = None,
+        reply_to: int | None = None,
+    ) -> Json:
+        """Send an uploaded Media (from `Client.upload`) as an image, voice or file
+        message; acked, re-sent and deduplicated like `send_text`."""
+        frame: Json = {
+            "t": "send",
+            "conversation_id": conversation_id,
+            "client_msg_id": client_msg_id or new_client_msg_id(),
+            "kind": media["kind"],
+            "media_id": media["id"],
+            "text": caption,
+            "reply_to": reply_to,
+        }
+        reply = await self._request(frame)
+        message: Json = reply["message"]
+        return message
+
     async def mark_read(self, conversation_id: int, seq: int) -> int:
         reply = await self._request({"t": "read", "conversation_id": conversation_id, "seq": seq})
         last: int = reply["last_read_seq"]

@@ -16,6 +16,7 @@ from microletter.core.errors import (
 )
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.limits import Limits
+from microletter.core.media import MediaId, check_media_id, media_kind_of
 from microletter.core.models import Instant, JsonValue, Member, Message, MessageKind
 
 CLIENT_MSG_ID_RE = re.compile(r"[A-Za-z0-9_.:\-]+")
@@ -34,6 +35,28 @@ class Draft:
     mentions: tuple[UserId, ...] = ()
     mention_all: bool = False
     data: dict[str, JsonValue] | None = None
+    media_id: MediaId | None = None  # image, voice and file messages: the blob they carry
+
+
+SENDABLE = (MessageKind.TEXT, MessageKind.IMAGE, MessageKind.VOICE, MessageKind.FILE)
+
+
+def check_body(
+    kind: MessageKind, text: str | None, media_id: str | None, limits: Limits
+) -> tuple[str | None, MediaId | None]:
+    """The (text, media_id) of a message a user sends. Text messages need text and carry
+    no media; image and file messages need media and may have a caption; voice messages
+    need media and drop any text."""
+    if kind not in SENDABLE:
+        raise InvalidInput(f"Messages of kind {kind} cannot be sent.", field="kind")
+    if media_kind_of(kind) is None:
+        if media_id is not None:
+            raise InvalidInput("Text messages carry no media_id.", field="media_id")
+        return check_text(text or "", limits), None
+    if media_id is None:
+        raise InvalidInput(f"A {kind} message needs a media_id.", field="media_id")
+    caption = None if kind is MessageKind.VOICE or not (text or "").strip() else text
+    return (None if caption is None else check_text(caption, limits)), check_media_id(media_id)
 
 
 def note(action: str, actor: UserId, **fields: JsonValue) -> dict[str, JsonValue]:

@@ -31,6 +31,9 @@ class ConversationKind(StrEnum):
 class MessageKind(StrEnum):
     TEXT = "text"
     SYSTEM = "system"
+    IMAGE = "image"  # data: {"media": Media}, text: an optional caption
+    VOICE = "voice"  # data: {"media": Media}, no text
+    FILE = "file"  # data: {"media": Media}, text: an optional caption
 
 
 class RequestStatus(StrEnum):

@@ -65,7 +65,8 @@ class Route:
     body: type | None = None
     query: type | None = None
     reply: type | None = None
-    produces: str | None = None  # a reply of raw bytes of this media type, not JSON
+    raw_body: str | None = None  # the media type of a body the handler streams itself
+    streams: bool = False  # the handler answers with its own (file) response
 
     @property
     def summary(self) -> str:
@@ -93,11 +94,13 @@ class Router:
         auth: bool = True,
         rate: str | None = "user",
         errors: Sequence[type[MicroletterError]] = (),
-        produces: str | None = None,
+        raw_body: str | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             hints = typing.get_type_hints(fn)
             names = list(inspect.signature(fn).parameters)[1:]
+            returns = hints.get("return")
+            streams = isinstance(returns, type) and issubclass(returns, web.StreamResponse)
             route = Route(
                 method,
                 self.prefix + path,
@@ -110,8 +113,9 @@ class Router:
                 path_params={n: hints[n] for n in names if n not in ("body", "query")},
                 body=hints.get("body"),
                 query=hints.get("query"),
-                reply=None if hints.get("return") in (None, type(None)) else hints["return"],
-                produces=produces,
+                reply=None if streams or returns in (None, type(None)) else returns,
+                raw_body=raw_body,
+                streams=streams,
             )
             self.routes.append(route)
             return fn
@@ -160,15 +164,10 @@ def bind(route: Route, ctx: Context, authenticate: Authenticate, limit: Limit) -
         if body_decoder is not None:
             kwargs["body"] = _decode(body_decoder, await _read(request))
         result = await route.handler(call, **kwargs)
+        if isinstance(result, web.StreamResponse):
+            return result
         if result is None:
             return web.Response(status=204)
-        if route.produces is not None:
-            return web.Response(
-                body=result,
-                status=route.status,
-                content_type=route.produces,
-                headers={"Cache-Control": "private, no-cache"},
-            )
         return web.Response(
             body=json_encode(result), status=route.status, content_type="application/json"
         )

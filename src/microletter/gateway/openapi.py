@@ -26,9 +26,7 @@ def build(routes: Iterable[Route], base_url: str = "") -> dict[str, Any]:
     routes = list(routes)
     types: list[Any] = [ErrorReply]
     for r in routes:
-        types += [t for t in (r.body, r.query) if t is not None]
-        if r.reply is not None and r.produces is None:
-            types.append(r.reply)
+        types += [t for t in (r.body, r.reply, r.query) if t is not None]
     schemas, components = msgspec.json.schema_components(
         list(dict.fromkeys(types)), ref_template=REF, schema_hook=_schema_hook
     )
@@ -94,12 +92,17 @@ def _operation(
             "required": True,
             "content": {"application/json": {"schema": by_type[r.body]}},
         }
+    if r.raw_body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {r.raw_body: {"schema": {"type": "string", "format": "binary"}}},
+        }
     if r.auth:
         op["security"] = [{"bearer": []}]
-    if r.produces is not None:
+    if r.streams:
         op["responses"][str(r.status)] = {
-            "description": "Success.",
-            "content": {r.produces: {"schema": {"type": "string"}}},
+            "description": "The bytes (a Range request is answered 206 Partial Content).",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         }
     elif r.reply is None:
         op["responses"][str(204 if r.status == 200 else r.status)] = {"description": "Done."}

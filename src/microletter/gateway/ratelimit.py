@@ -39,12 +39,20 @@ class LocalWindows:
 
 
 class RateLimits:
-    def __init__(self, user: str, ip: str, auth_ip: str, storage: Storage | None = None) -> None:
+    def __init__(
+        self,
+        user: str,
+        ip: str,
+        auth_ip: str,
+        upload: str = "20/minute",
+        storage: Storage | None = None,
+    ) -> None:
         self._limiter = FixedWindowRateLimiter(storage or MemoryStorage())
         self._rules: dict[str, list[RateLimitItem]] = {
             "user": parse_many(user),
             "ip": parse_many(ip),
             "auth": parse_many(auth_ip),
+            "upload": parse_many(upload),
         }
         self._local = {kind: LocalWindows(items) for kind, items in self._rules.items()}
 

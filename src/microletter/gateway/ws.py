@@ -27,7 +27,7 @@ from microletter.core.errors import (
 )
 from microletter.core.events import LogEntry, MessagePosted, Typing
 from microletter.core.ids import ConversationId, UserId
-from microletter.core.models import Principal
+from microletter.core.models import MessageKind, Principal
 from microletter.gateway import wire
 from microletter.gateway.connection import (
     CODECS,
@@ -240,12 +240,14 @@ class Session:
         if f.ref is not None:
             self.awaiting.setdefault(cmid, []).append(f.ref)
         try:
-            message = await messages.send_text(
+            message = await messages.send_message(
                 self.ctx,
                 self.principal,
                 ConversationId(f.conversation_id),
                 cmid,
                 f.text,
+                kind=MessageKind(f.kind),
+                media_id=f.media_id,
                 reply_to=f.reply_to,
                 mentions=[UserId(u) for u in f.mentions],
                 mention_all=f.mention_all,

@@ -1,7 +1,7 @@
 """The REST routes, one router per part of the API."""
 
 from microletter.gateway.api import Router
-from microletter.gateway.routes import accounts, contacts, conversations, messages, sync
+from microletter.gateway.routes import accounts, contacts, conversations, media, messages, sync
 
 ROUTERS: list[Router] = [
     accounts.router,
@@ -9,6 +9,8 @@ ROUTERS: list[Router] = [
     conversations.router,
     messages.router,
     sync.router,
+    media.router,
+    media.links,
 ]
 
 __all__ = ["ROUTERS"]

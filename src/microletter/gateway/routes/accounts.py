@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import segno
+from aiohttp import web
 
 from microletter.actions import accounts
 from microletter.core.errors import (
@@ -71,14 +72,18 @@ async def update_me(call: Call, body: ProfilePatch) -> UserReply:
 QR_PREFIX = "microletter:user:"
 
 
-@router.get("/me/qr.svg", rate=None, produces="image/svg+xml")
-async def my_qr_code(call: Call) -> bytes:
+@router.get("/me/qr.svg", rate=None)
+async def my_qr_code(call: Call) -> web.Response:
     """Your "add me" QR code, as an SVG image.
 
     It encodes `microletter:user:<username>`; a client that scans (or is given) that text
     sends a friend request to that username."""
     user = await accounts.me(call.ctx, call.me)
-    return qr_svg(QR_PREFIX + user.username)
+    return web.Response(
+        body=qr_svg(QR_PREFIX + user.username),
+        content_type="image/svg+xml",
+        headers={"Cache-Control": "private, no-cache"},
+    )
 
 
 def qr_svg(payload: str) -> bytes:

@@ -12,6 +12,7 @@ from typing import IO
 from microletter.core.events import LogEntry, Outcome
 from microletter.core.ids import ConversationId, DeviceId, IdGenerator, RequestId, UserId
 from microletter.core.limits import Limits
+from microletter.core.media import BlobFacts, Media, MediaId, MediaKind
 from microletter.core.messages import Draft
 from microletter.core.models import (
     Contact,
@@ -27,7 +28,7 @@ from microletter.core.models import (
     User,
 )
 from microletter.storage.migrate import migrate_sqlite
-from microletter.storage.sqlite import accounts, contacts, conversations, messages, sync
+from microletter.storage.sqlite import accounts, contacts, conversations, media, messages, sync
 from microletter.storage.sqlite.engine import BatchObserver, Readers, Writer, connect
 from microletter.storage.sqlite.lock import hold_writer_lock
 from microletter.storage.sqlite.writetx import WriteTx
@@ -256,6 +257,16 @@ class SqliteStore:
 
     async def message(self, me: UserId, cid: ConversationId, seq: int) -> Message:
         return await self._readers.run(messages.message, me, cid, seq)
+
+    # media
+
+    async def save_media(
+        self, me: UserId, facts: BlobFacts, kind: MediaKind, name: str, now: Instant
+    ) -> Media:
+        return await self._writer.submit(media.save_media, me, facts, kind, name, now)
+
+    async def visible_media(self, me: UserId, ids: Sequence[MediaId]) -> dict[MediaId, Media]:
+        return await self._readers.run(media.visible_media, me, list(ids))
 
     # sync
 
