@@ -65,7 +65,10 @@ export class App {
     this.outbox.addEventListener("uploaded", (e) => this.media.primeLocal(e.detail.media.id, e.detail.blob));
     this.store.subscribe(() => this.scheduleSave());
     this.store.addEventListener("joined", (e) => this.fetchView(e.detail));
-    window.addEventListener("hashchange", () => this.route());
+    window.addEventListener("hashchange", () => {
+      if (this.store.me) this.route();
+      else if (this.root.classList.contains("auth-mode")) this.showAuth();
+    });
   }
 
   async start() {

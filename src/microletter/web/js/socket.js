@@ -37,6 +37,8 @@ export class Socket extends EventTarget {
     this.queue = Promise.resolve(); // frames are handled one after another
     this.stopped = true;
     this.onOnline = () => this.connectNow();
+    // A network change usually kills the socket silently: drop it now and reconnect when back.
+    this.onOffline = () => this.ws && this.drop(this.ws);
     this.onVisible = () => {
       if (document.visibilityState === "visible") this.status === "online" ? this.ping() : this.connectNow();
     };
@@ -47,6 +49,7 @@ export class Socket extends EventTarget {
     if (!this.stopped) return;
     this.stopped = false;
     window.addEventListener("online", this.onOnline);
+    window.addEventListener("offline", this.onOffline);
     document.addEventListener("visibilitychange", this.onVisible);
     this.connect();
   }
@@ -55,6 +58,7 @@ export class Socket extends EventTarget {
   stop() {
     this.stopped = true;
     window.removeEventListener("online", this.onOnline);
+    window.removeEventListener("offline", this.onOffline);
     document.removeEventListener("visibilitychange", this.onVisible);
     clearTimeout(this.timer);
     this.ws?.close(1000);

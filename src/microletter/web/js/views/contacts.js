@@ -6,7 +6,7 @@
  */
 
 import { dialog, h, icon, promptDialog, toast } from "../dom.js";
-import { formatListTime, locale, t } from "../i18n.js";
+import { formatListTime, locale, t, tn } from "../i18n.js";
 import { topbar, userAvatar } from "../common.js";
 
 const QR_PREFIX = "microletter:user:";
@@ -70,13 +70,13 @@ export function mount(app, root) {
           pending ? h("span.badge", String(pending)) : null)),
         h("li", h("a.row", { href: "#/group/new" }, h("span.row-icon.green", icon("group")), h("span.row-text", t("chats.new_group")),
           groupChats ? h("span.row-note", String(groupChats)) : null))),
-      contacts.length
+      ...(contacts.length
         ? [...groups].map(([letter, people]) => h("section.contact-group", { "aria-label": letter },
           h("h2.group-letter", letter),
           h("ul.list", people.map((c) => h("li", h(`a.row${selected === `user/${c.id}` ? ".active" : ""}`, { href: `#/user/${c.id}`, dataset: { uid: String(c.id) } },
             userAvatar(store, c.id, 40), h("span.row-text", c.name)))))))
-        : h("div.empty-state", h("p", t("contacts.empty"))),
-      contacts.length ? h("p.list-footer", t("contacts.count", { count: contacts.length })) : null);
+        : [h("div.empty-state", h("p", t("contacts.empty")))]),
+      contacts.length ? h("p.list-footer", tn("contacts.count", contacts.length)) : "");
   }
   render();
   const stop = store.subscribe((topics) => {

@@ -5,7 +5,7 @@
  */
 
 import { actionSheet, h, icon, toast } from "../dom.js";
-import { formatDay, formatDuration, t } from "../i18n.js";
+import { formatDay, formatDuration, t, tn } from "../i18n.js";
 import { imageSize } from "../media.js";
 import { canRecord, MAX_MS, MIN_MS, startRecording, waveformOf } from "../voice.js";
 import { conversationTitle, systemText, topbar, userAvatar } from "../common.js";
@@ -346,7 +346,7 @@ export function mount(app, root, cidText) {
     }
     title.textContent = conversationTitle(store, view);
     const typingNow = store.typingIn(cid);
-    sub.textContent = typingNow.length ? t("chat.typing") : isGroup() ? t("group.members_count", { count: view.conversation.member_count }) : "";
+    sub.textContent = typingNow.length ? t("chat.typing") : isGroup() ? tn("group.members_count", view.conversation.member_count) : "";
     header.classList.toggle("has-sub", Boolean(sub.textContent));
     announcement.hidden = !(isGroup() && view.conversation.announcement);
     announcement.replaceChildren(icon("announce"), h("span", view.conversation.announcement || ""));

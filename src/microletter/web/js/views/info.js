@@ -5,7 +5,7 @@
  */
 
 import { confirmDialog, dialog, h, icon, promptDialog, toast } from "../dom.js";
-import { t } from "../i18n.js";
+import { t, tn } from "../i18n.js";
 import { conversationTitle, topbar, userAvatar } from "../common.js";
 
 /**
@@ -96,7 +96,7 @@ export function mount(app, root, cidText) {
     const removable = members.filter((m) => m.user.id !== store.me.id
       && (view.role === "owner" || (view.role === "admin" && m.role === "member"))).map((m) => m.user.id);
     body.replaceChildren(
-      h("section.card.member-grid", { "aria-label": t("group.members_count", { count: conv.member_count }) },
+      h("section.card.member-grid", { "aria-label": tn("group.members_count", conv.member_count) },
         members.map((m) => h("a.member", { href: `#/user/${m.user.id}`, dataset: { uid: String(m.user.id) } },
           userAvatar(store, m.user.id, 56),
           h("span.member-name", store.nameOf(m.user.id)),
