@@ -23,10 +23,13 @@ const player = {
   owner: null,
   stop() {
     if (this.audio) {
+      this.audio.ontimeupdate = null;
+      this.audio.onended = null;
       this.audio.pause();
       this.audio.src = "";
     }
     this.owner?.classList.remove("playing");
+    this.owner?.querySelectorAll(".bar.on").forEach((bar) => bar.classList.remove("on"));
     this.owner?.style.setProperty("--progress", "0");
     this.owner = null;
   },
@@ -109,7 +112,11 @@ function voiceBubble(app, message, media, { mine, pending }) {
       audio.src = await urlOf(app, media, "url");
       audio.ontimeupdate = () => {
         const total = audio.duration && Number.isFinite(audio.duration) ? audio.duration * 1000 : duration;
-        button.style.setProperty("--progress", String(Math.min(1, (audio.currentTime * 1000) / (total || 1))));
+        const progress = Math.min(1, (audio.currentTime * 1000) / (total || 1));
+        button.style.setProperty("--progress", String(progress));
+        const bars = button.querySelectorAll(".bar");
+        const lit = Math.round(progress * bars.length);
+        bars.forEach((bar, i) => bar.classList.toggle("on", i < lit));
         button.dataset.position = String(Math.round(audio.currentTime * 1000));
       };
       audio.onended = () => {
