@@ -36,7 +36,9 @@ TIMEOUT_MS = 15_000
 
 
 def chromium_path() -> str:
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    found = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
     if found is None:
         pytest.fail("Chromium is missing: scripts/install-browser installs Debian's package")
     return found

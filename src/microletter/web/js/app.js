@@ -65,6 +65,8 @@ export class App {
     this.outbox.addEventListener("uploaded", (e) => this.media.primeLocal(e.detail.media.id, e.detail.blob));
     this.store.subscribe(() => this.scheduleSave());
     this.store.addEventListener("joined", (e) => this.fetchView(e.detail));
+    this.store.addEventListener("message", (e) => this.learnPeople([e.detail]));
+    this.askedUsers = new Set();
     window.addEventListener("hashchange", () => {
       if (this.store.me) this.route();
       else if (this.root.classList.contains("auth-mode")) this.showAuth();
@@ -161,6 +163,19 @@ export class App {
       const { conversation } = await this.api.conversation(cid);
       this.store.putView(conversation);
     } catch { /* it comes with the next state load */ }
+  }
+
+  /** Look up the people named in messages whom we don't know yet (group members). */
+  learnPeople(messages) {
+    const { store } = this;
+    for (const m of messages) {
+      const ids = [m.sender_id, m.data?.actor, ...(Array.isArray(m.data?.users) ? m.data.users : [])];
+      for (const id of ids) {
+        if (!id || store.users.has(id) || this.askedUsers.has(id)) continue;
+        this.askedUsers.add(id);
+        this.api.user(id).then(({ user }) => store.putUser(user)).catch(() => this.askedUsers.delete(id));
+      }
+    }
   }
 
   // --- layout ---

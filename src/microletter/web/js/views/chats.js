@@ -53,7 +53,8 @@ export function mount(app, root) {
     const failed = pending.some((p) => p.state === "failed");
     let text = preview(store, last);
     if (last && view.conversation.kind === "group" && last.kind !== "system" && !last.recalled) {
-      text = `${last.sender_id === store.me.id ? t("msg.you") : store.nameOf(last.sender_id)}: ${text}`;
+      const who = last.sender_id === store.me.id ? t("msg.you") : store.nameOf(last.sender_id);
+      if (who) text = `${who}: ${text}`;
     }
     if (pending.length) text = pending[pending.length - 1].text || t(`msg.preview_${pending[pending.length - 1].kind}`, { duration: "", name: "" });
     const badge = view.unread

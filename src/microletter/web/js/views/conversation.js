@@ -272,6 +272,7 @@ export function mount(app, root, cidText) {
   }
 
   function sigOf(message, state) {
+    if (message.kind === "system") return `s|${systemText(store, message)}`;
     return `${message.recalled}|${state}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}`;
   }
 
@@ -362,7 +363,9 @@ export function mount(app, root, cidText) {
         wanted.push({ key: `d${key}`, sig: formatDay(ms), build: () => h("div.day-sep", { role: "separator" }, h("span", formatDay(ms))) });
       }
     };
-    for (const m of store.messagesOf(cid)) {
+    const all = store.messagesOf(cid);
+    app.learnPeople(all);
+    for (const m of all) {
       addDay(m.created_at);
       const sig = sigOf(m, stateOf(m));
       wanted.push({ key: `m${m.seq}`, sig, build: () => messageRow(m) });
