@@ -58,7 +58,7 @@ async def test_third_person_joins_a_group_chat(open_app: OpenApp, clients: MakeC
 
     # Carol has the group now: she sees the note that she was added, and can talk.
     await open_chat(carol, "Weekend hike")
-    await expect(carol.locator(".msg-system")).to_contain_text(["alice added You"])
+    await expect(carol.locator(".msg-system")).to_contain_text(["alice added you"])
     await expect(carol.locator(".announcement")).to_contain_text("Bring water")
     await send_text(carol, "Count me in!")
     for page in (alice, bob):

@@ -12,6 +12,8 @@ from microletter.core.errors import (
     BadCredentials,
     DeviceNotFound,
     InvalidInput,
+    MediaKindMismatch,
+    MediaNotFound,
     UsernameTaken,
     UserNotFound,
 )
@@ -62,10 +64,15 @@ async def get_me(call: Call) -> UserReply:
     return UserReply(await accounts.me(call.ctx, call.me))
 
 
-@router.patch("/me", errors=[InvalidInput])
+@router.patch("/me", errors=[InvalidInput, MediaNotFound, MediaKindMismatch])
 async def update_me(call: Call, body: ProfilePatch) -> UserReply:
-    """Change your display name or language. Your contacts see the new name."""
-    user = await accounts.update_profile(call.ctx, call.me, body.display_name, body.locale)
+    """Change your display name, language or avatar. Your contacts see the change.
+
+    `avatar` is the id of an image you uploaded; profile pictures are public (GET
+    /avatars/{user_id})."""
+    user = await accounts.update_profile(
+        call.ctx, call.me, body.display_name, body.locale, body.avatar
+    )
     return UserReply(user)
 
 

@@ -41,7 +41,7 @@ export function preview(store, message) {
 }
 
 function names(store, ids) {
-  return (ids || []).map((id) => (id === store.me?.id ? t("msg.you") : store.nameOf(id) || `#${id}`)).join(t("list.separator"));
+  return (ids || []).map((id) => (id === store.me?.id ? t("msg.you_object") : store.nameOf(id) || "…")).join(t("list.separator"));
 }
 
 /** The sentence for a system note (someone joined, renamed the group, ...). */
@@ -66,7 +66,12 @@ export function systemText(store, message) {
 /** The avatar of a person. */
 export function userAvatar(store, userId, size = 40) {
   const user = store.users.get(userId);
-  return avatar({ name: store.nameOf(userId) || user?.username || "?", key: user?.username || userId, url: user?.avatar_url, size });
+  return avatar({ name: store.nameOf(userId) || user?.username || "?", key: user?.username || userId, url: avatarUrl(user), size });
+}
+
+/** The public URL of a person's profile picture (cacheable: it names the picture), or null. */
+export function avatarUrl(user) {
+  return user?.avatar ? `/avatars/${user.id}?v=${encodeURIComponent(user.avatar.slice(0, 12))}` : null;
 }
 
 /** The avatar of a conversation (the peer's, or the group's). */

@@ -135,14 +135,17 @@ export function initials(name) {
 export function avatar({ name, key, url, size = 48, group = false }) {
   const el = h("span.avatar", { "aria-hidden": "true" });
   el.style.setProperty("--size", `${size}px`);
+  const letters = () => {
+    el.style.setProperty("--avatar-bg", colorFor(String(key ?? name)));
+    el.textContent = initials(name);
+  };
   if (url) {
-    el.append(h("img", { src: url, alt: "", loading: "lazy", decoding: "async" }));
+    el.append(h("img", { src: url, alt: "", loading: "lazy", decoding: "async", onerror: () => letters() }));
   } else if (group) {
     el.classList.add("avatar-group");
     el.append(icon("group"));
   } else {
-    el.style.setProperty("--avatar-bg", colorFor(String(key ?? name)));
-    el.textContent = initials(name);
+    letters();
   }
   return el;
 }

@@ -74,10 +74,29 @@ function profilePage(app, root) {
   const { store, api } = app;
   const body = h("div.scroll.page");
   root.append(topbar({ title: t("me.edit_profile"), back: () => app.go("me") }), body);
+  const picker = h("input#avatar-file", { type: "file", accept: "image/*", hidden: true, tabindex: "-1", "aria-hidden": "true",
+    onchange: async (e) => {
+      const file = e.target.files[0];
+      e.target.value = "";
+      if (!file) return;
+      try {
+        const { media } = await api.uploadMedia(file, "image", file.name);
+        const { user } = await api.updateMe({ avatar: media.id });
+        store.setMe(user);
+        store.putUser(user);
+        toast(t("me.avatar_changed"));
+      } catch (err) {
+        const key = `error.${err.code}`;
+        toast(t(key) === key ? t("error.generic", { code: err.code }) : t(key), { kind: "error" });
+      }
+    } });
+  root.append(picker);
   function render() {
     const me = store.me;
     body.replaceChildren(
-      h("section.card.profile-card.center", userAvatar(store, me.id, 88)),
+      h("section.card.profile-card.center.avatar-edit",
+        userAvatar(store, me.id, 88),
+        h("button.btn.btn-plain", { type: "button", onclick: () => picker.click() }, icon("camera"), t("me.change_avatar"))),
       h("section.card",
         h("button.cell", { type: "button", onclick: async () => {
           const name = await promptDialog({ title: t("me.display_name"), value: me.display_name, maxLength: 64 });
