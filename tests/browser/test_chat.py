@@ -41,12 +41,13 @@ async def test_two_people_register_become_friends_and_chat(open_app: OpenApp) ->
     mine = bob.locator(".msg-row.mine").last
     await expect(mine).to_have_attribute("data-state", "sent")
 
-    # Alice sees it in her list with an unread badge and the count in the tab title.
+    # Alice sees it in her list with an unread badge (the server counts the "you are now
+    # friends" note too) and the count in the tab title.
     await alice.goto("/#/chats")
     row = alice.locator(".chat-row", has_text="Bob")
-    await expect(row.locator(".badge")).to_have_text("1")
+    await expect(row.locator(".badge")).to_have_text("2")
     await expect(row.locator(".chat-preview")).to_have_text("Hello Alice! 你好")
-    await expect(alice).to_have_title("(1) microletter")
+    await expect(alice).to_have_title("(2) microletter")
     await shot(alice, "phone-chats")
 
     await open_chat(alice, "Bob")
@@ -65,6 +66,10 @@ async def test_two_people_register_become_friends_and_chat(open_app: OpenApp) ->
     await expect(alice.locator(".day-sep")).to_have_text(["Today"])
     await shot(alice, "phone-conversation")
     await shot(bob, "desktop-conversation")
+    for page, size in ((alice, "phone"), (bob, "desktop")):
+        await page.emulate_media(color_scheme="dark")
+        await shot(page, f"{size}-conversation-dark")
+        await page.emulate_media(color_scheme="light")
 
     # The other main screens, for the record.
     for page, size in ((alice, "phone"), (bob, "desktop")):

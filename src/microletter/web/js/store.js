@@ -150,7 +150,8 @@ export class Store extends EventTarget {
     if (old) {
       // A view fetched by REST may be older than events applied since: keep the newest.
       view.conversation.last_seq = Math.max(view.conversation.last_seq, old.conversation.last_seq);
-      view.last_read_seq = Math.max(view.last_read_seq, old.last_read_seq);
+      // Read positions only move forward, unless ours was a guess (a conversation we just joined).
+      if (!old.guessed) view.last_read_seq = Math.max(view.last_read_seq, old.last_read_seq);
       if (old.last_message && (!view.last_message || view.last_message.seq < old.last_message.seq)) {
         view.last_message = old.last_message;
       }
@@ -299,7 +300,7 @@ const HANDLERS = {
     } else {
       // New to us: everything before now is read; the view's peer comes from REST.
       this.putView({ conversation, role, muted, last_read_seq: conversation.last_seq, unread: 0, peer: null,
-        last_message: null });
+        last_message: null, guessed: true });
       this.dispatchEvent(new CustomEvent("joined", { detail: conversation.id }));
     }
   },
