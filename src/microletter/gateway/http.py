@@ -96,7 +96,7 @@ def make_middleware(ctx: Context, settings: Settings, limits: RateLimits) -> Mid
         try:
             request[CLIENT_IP] = ip = _client_ip(request, settings.trust_proxy)
             if request.path not in UNLIMITED:
-                await limits.hit("ip", ip)
+                limits.hit_now("ip", ip)  # every request: counted without awaiting
             response = await handler(request)
         except MicroletterError as exc:
             error = exc

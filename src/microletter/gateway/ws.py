@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -26,7 +27,7 @@ from microletter.core.errors import (
     Unauthenticated,
 )
 from microletter.core.events import LogEntry, MessagePosted, Typing
-from microletter.core.ids import ConversationId, UserId
+from microletter.core.ids import ConversationId, DeviceId, UserId
 from microletter.core.models import MessageKind, Principal
 from microletter.gateway import wire
 from microletter.gateway.connection import (
@@ -46,6 +47,7 @@ from microletter.log import user_id as log_user
 from microletter.settings import Settings
 
 log = logging.getLogger(__name__)
+TOUCH_EVERY = 300.0  # seconds between two last-seen writes of one device
 
 
 class Session:
@@ -310,6 +312,7 @@ class Gateway:
         self.settings = settings
         self.limits = limits
         self.lingering: set[asyncio.Task[None]] = set()
+        self._touched: dict[DeviceId, float] = {}
 
     async def shutdown(self) -> None:
         """Close every session with "going away", after in-flight requests finish."""
@@ -423,10 +426,25 @@ class Gateway:
         )
         if reset:
             session.reply({"t": "reset", "cursor": head, "epoch": store.epoch})
-        session.spawn(session.pull())
-        session.spawn(self._touch(principal))
+        if start == head and session.delivery.page_done(full_page=False):
+            session.synced = True  # nothing to catch up on, and no hint came meanwhile
+            session.reply({"t": "synced", "cursor": start})
+        else:
+            session.spawn(session.pull())
+        self._touch(session, principal)
         return session
 
-    async def _touch(self, principal: Principal) -> None:
+    def _touch(self, session: Session, principal: Principal) -> None:
+        """Record when a device was last seen, at most every few minutes per device (a
+        reconnect storm must not become a write storm)."""
+        now = time.monotonic()
+        if now - self._touched.get(principal.device_id, -TOUCH_EVERY) < TOUCH_EVERY:
+            return
+        if len(self._touched) > 100_000:
+            self._touched.clear()
+        self._touched[principal.device_id] = now
+        session.spawn(self._save_touch(principal))
+
+    async def _save_touch(self, principal: Principal) -> None:
         with contextlib.suppress(MicroletterError):
             await self.ctx.store.touch_device(principal.device_id, self.ctx.clock())

@@ -27,6 +27,7 @@ from microletter.core.models import (
 )
 from microletter.storage.sqlite import media as blobs
 from microletter.storage.sqlite import members as lookup
+from microletter.storage.sqlite.engine import checks_first
 from microletter.storage.sqlite.rows import MESSAGE_COLS, message_of, to_json
 from microletter.storage.sqlite.writetx import WriteTx
 
@@ -87,6 +88,7 @@ def access(tx: WriteTx, cid: ConversationId, uid: UserId) -> Member:
     return member
 
 
+@checks_first
 def post_message(tx: WriteTx, draft: Draft, now: Instant) -> Outcome[Message]:
     """Post exactly once: a repeated (conversation, sender, client_msg_id) returns the
     original message and appends nothing."""
@@ -150,10 +152,11 @@ def recall_message(
 def mark_read(tx: WriteTx, me: UserId, cid: ConversationId, seq: int, now: Instant) -> Outcome[int]:
     """Move my read position forward (never back). My devices learn it; in a direct
     conversation the peer does too (that is the read receipt)."""
-    member = access(tx, cid, me)
+    access(tx, cid, me)
     seq = min(seq, tx.last_seq(cid))
-    if seq <= member.last_read_seq:
-        return Outcome(member.last_read_seq)
+    current = tx.read_position(cid, me)
+    if seq <= current:
+        return Outcome(current)
     tx.read_up_to(cid, me, seq)
     event: Event = ReadMoved(cid, me, seq)
     state = tx.state(cid)
