@@ -65,6 +65,8 @@ async def test_messages_written_offline_are_queued_and_sent_in_order_when_back(
     bob = await open_app(PHONE)
     await login(bob, "bob")
     await open_chat(bob, "alice")
+    # The service worker has the app shell (it controls the page once installed).
+    await bob.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
     await bob.context.set_offline(True)
     await expect(bob.locator(".conn-status")).to_be_visible()

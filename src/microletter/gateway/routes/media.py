@@ -15,6 +15,7 @@ from microletter.core.errors import (
     MediaUnsupported,
     SignatureExpired,
     TooLarge,
+    UserNotFound,
 )
 from microletter.core.ids import UserId
 from microletter.core.media import MediaKind, Variant, served_type
@@ -104,7 +105,7 @@ async def _serve(call: Call, media_id: str, variant: Variant, q: LinkQuery) -> w
     return response
 
 
-@links.get("/avatars/{user_id}", auth=False, rate=None, errors=[MediaNotFound])
+@links.get("/avatars/{user_id}", auth=False, rate=None, errors=[UserNotFound, MediaNotFound])
 async def fetch_avatar(call: Call, user_id: int, query: AvatarQuery) -> web.FileResponse:
     """A user's profile picture (public, as profiles are). With `v` (the start of the
     avatar's media id, as clients build the URL) it may be cached for good."""
