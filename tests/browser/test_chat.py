@@ -15,6 +15,7 @@ from tests.browser.conftest import (
     send_text,
     shot,
 )
+from tests.conftest import MakeClient
 
 
 async def test_two_people_register_become_friends_and_chat(open_app: OpenApp) -> None:
@@ -102,3 +103,21 @@ async def test_language_follows_the_browser_and_can_be_switched(open_app: OpenAp
     await page.reload()
     await expect(page.locator(".tab[data-tab=me]")).to_contain_text("Me")
     no_page_errors(page)
+
+
+async def test_a_pasted_qr_code_opens_the_profile_to_add_that_person(
+    open_app: OpenApp, clients: MakeClient
+) -> None:
+    alice = await clients("alice")
+    carol = await open_app(PHONE)
+    await register(carol, "carol", "Carol")
+    # What alice's QR code encodes (her "my QR code" page shows the same text to copy).
+    await carol.goto("/#/contacts/new")
+    await carol.locator("#paste-code").fill("microletter:user:alice")
+    await carol.get_by_role("button", name="Open").click()
+    await expect(carol.locator(".profile-name")).to_have_text("alice")
+    await carol.get_by_role("button", name="Add to contacts").click()
+    await expect(carol.locator(".toast")).to_contain_text("Friend request sent")
+    pending = [r for r in await alice.requests() if r["status"] == "pending"]
+    assert [r["from_user"]["username"] for r in pending] == ["carol"]
+    no_page_errors(carol)

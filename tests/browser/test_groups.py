@@ -95,3 +95,25 @@ async def test_recalled_message_disappears_for_both(open_app: OpenApp, clients: 
         await expect(page.get_by_text("oops, wrong chat")).to_have_count(0)
     await shot(bob, "phone-recalled")
     no_page_errors(alice, bob)
+
+
+async def test_a_muted_conversation_shows_a_dot_and_stays_out_of_the_title(
+    open_app: OpenApp, clients: MakeClient
+) -> None:
+    alice_sdk, bob_sdk = await clients("alice"), await clients("bob")
+    cid = await befriend(alice_sdk, bob_sdk)
+    bob = await open_app(PHONE)
+    await login(bob, "bob")
+    await open_chat(bob, "alice")
+    await bob.locator(".conversation").get_by_role("button", name="Chat info").click()
+    await bob.get_by_role("switch", name="Mute notifications").check()
+    await bob.goto("/#/chats")
+    row = bob.locator(".chat-row", has_text="alice")
+    await expect(row.locator(".muted-mark")).to_be_visible()
+    await alice_sdk.send_text(cid, "ping")
+    await expect(row.locator(".chat-preview")).to_have_text("ping")
+    await expect(row.locator(".dot")).to_be_visible()
+    await expect(row.locator(".badge")).to_have_count(0)
+    await expect(bob).to_have_title("microletter")
+    assert (await bob_sdk.conversation(cid))["muted"] is True
+    no_page_errors(bob)
