@@ -34,15 +34,29 @@ async def test_voice_message_recorded_with_fake_microphone_arrives_and_plays(
     await open_chat(alice, "bob")
     await open_chat(bob, "alice")
 
-    # Switch to voice and hold the button (pointer events) for at least 1.5 s.
+    # Switch to voice; hold the button (pointer events).
     await alice.get_by_role("button", name="Switch to voice").click()
     hold = alice.locator(".hold-to-talk")
     await expect(hold).to_have_text("Hold to talk")
     box = await hold.bounding_box()
     assert box is not None
+    overlay = alice.locator(".voice-overlay")
+    # A recording slid up before release is cancelled: it is never sent (the outbox is
+    # first in, first out, so it would arrive before the next one).
     await alice.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     await alice.mouse.down()
-    overlay = alice.locator(".voice-overlay")
+    await expect(overlay).to_be_visible()
+    await alice.wait_for_function(
+        "() => Number(document.querySelector('.voice-overlay').dataset.ms) >= 1200"
+    )
+    await alice.mouse.move(box["x"] + box["width"] / 2, box["y"] - 150, steps=5)
+    await expect(overlay).to_contain_text("Release to cancel")
+    await alice.mouse.up()
+    await expect(overlay).to_be_hidden()
+
+    # Now hold for at least 1.5 s and release: it is sent.
+    await alice.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await alice.mouse.down()
     await expect(overlay).to_be_visible()
     await expect(overlay).to_contain_text("Slide up to cancel")
     await alice.wait_for_function(
@@ -57,6 +71,7 @@ async def test_voice_message_recorded_with_fake_microphone_arrives_and_plays(
     # Bob gets it with the server's duration and waveform, and an unplayed dot.
     theirs = bob.locator(".msg-row.theirs[data-kind=voice]")
     await expect(theirs).to_have_count(1)
+    await expect(mine).to_have_count(1)
     voice = theirs.locator(".bubble-voice")
     duration = int(await voice.get_attribute("data-duration") or 0)
     assert 1400 <= duration <= 5000, duration

@@ -3,6 +3,8 @@ written offline wait in the outbox and go out by themselves."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 
 from tests.browser.conftest import (
@@ -86,4 +88,34 @@ async def test_messages_written_offline_are_queued_and_sent_in_order_when_back(
     page = await alice_sdk.history(cid)
     texts = [m["text"] for m in page if m["kind"] == "text"]
     assert texts == queued
+    no_page_errors(bob)
+
+
+async def test_a_refused_message_shows_failed_and_a_retry_sends_it_once(
+    open_app: OpenApp, clients: MakeClient
+) -> None:
+    alice_sdk, bob_sdk = await clients("alice"), await clients("bob")
+    cid = await befriend(alice_sdk, bob_sdk)
+    bob = await open_app(PHONE)
+    await login(bob, "bob")
+    await open_chat(bob, "alice")
+    await alice_sdk.block(bob_sdk.user["id"])  # alice refuses bob's messages
+
+    await send_text(bob, "are you there?")
+    failed = bob.locator(".msg-row.mine[data-state=failed]")
+    await expect(failed).to_contain_text("are you there?")
+    await expect(bob.locator(".toast-error")).to_contain_text("doesn't accept messages from you")
+    retry = failed.get_by_role("button", name="Not sent. Try again")
+    await expect(retry).to_be_visible()
+    await shot(bob, "phone-failed-message")
+
+    await alice_sdk.unblock(bob_sdk.user["id"])
+    await befriend(alice_sdk, bob_sdk)
+    await retry.click()
+    await expect(failed).to_have_count(0)  # the pending row gives way to the sent message
+    sent = bob.locator(".msg-row.mine", has_text="are you there?")
+    await expect(sent).to_have_count(1)
+    await expect(sent).to_have_attribute("data-state", re.compile("sent|read"))
+    texts = [m["text"] for m in await alice_sdk.history(cid) if m["kind"] == "text"]
+    assert texts == ["are you there?"]
     no_page_errors(bob)

@@ -63,6 +63,10 @@ export class App {
     this.socket.addEventListener("status", () => this.showStatus());
     this.socket.addEventListener("reset", () => toast(t("status.resynced")));
     this.outbox.addEventListener("uploaded", (e) => this.media.primeLocal(e.detail.media.id, e.detail.blob));
+    this.outbox.addEventListener("failed", (e) => {
+      const key = `error.${e.detail.error}`;
+      toast(t(key) === key ? t("error.generic", { code: e.detail.error }) : t(key), { kind: "error" });
+    });
     this.store.subscribe(() => this.scheduleSave());
     this.store.addEventListener("joined", (e) => this.fetchView(e.detail));
     this.store.addEventListener("message", (e) => this.learnPeople([e.detail]));

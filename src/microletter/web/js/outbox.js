@@ -164,6 +164,7 @@ export class Outbox extends EventTarget {
       item.error = err?.code || "internal";
       this.save();
       this.changed();
+      this.dispatchEvent(new CustomEvent("failed", { detail: item }));
       return "failed";
     }
   }
