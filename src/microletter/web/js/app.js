@@ -71,6 +71,9 @@ export class App {
     this.store.addEventListener("joined", (e) => this.fetchView(e.detail));
     this.store.addEventListener("message", (e) => this.learnPeople([e.detail]));
     this.askedUsers = new Set();
+    // Leaving (reload, close, app switch): write what is pending now.
+    window.addEventListener("pagehide", () => this.saveTimer && this.saveNow());
+    document.addEventListener("visibilitychange", () => document.hidden && this.saveTimer && this.saveNow());
     window.addEventListener("hashchange", () => {
       if (this.store.me) this.route();
       else if (this.root.classList.contains("auth-mode")) this.showAuth();
@@ -110,6 +113,7 @@ export class App {
       }
     }
     await this.outbox.open(userId);
+    await this.saveNow();
     this.socket.start();
     this.buildShell();
     this.route();
@@ -153,12 +157,17 @@ export class App {
     this.tab = null;
   }
 
+  /** Save the store (with its cursor) soon: at most every 200 ms, never postponed for good. */
   scheduleSave() {
-    if (!this.store.me) return;
+    if (!this.store.me || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => this.saveNow(), 200);
+  }
+
+  saveNow() {
     clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => {
-      db.set(`state:${this.store.me.id}`, this.store.snapshot()).catch((err) => console.error("save", err));
-    }, 250);
+    this.saveTimer = null;
+    if (!this.store.me) return Promise.resolve();
+    return db.set(`state:${this.store.me.id}`, this.store.snapshot()).catch((err) => console.error("save", err));
   }
 
   /** Fill in a conversation we just joined (its peer, our read position). */
