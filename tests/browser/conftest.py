@@ -125,3 +125,17 @@ async def shot(page: Page, name: str) -> Path:
 def no_page_errors(*pages: Page) -> None:
     for page in pages:
         assert page.errors == [], page.errors  # type: ignore[attr-defined]
+
+
+UNLABELLED = """() => [...document.querySelectorAll(
+  'button, a[href], input:not([type=hidden]), textarea, select, [role=switch]')]
+  .filter((el) => el.offsetParent !== null && !el.closest('[aria-hidden=true]'))
+  .filter((el) => !(el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+    || (el.labels && el.labels.length) || el.textContent.trim() || el.title))
+  .map((el) => el.outerHTML.slice(0, 120))"""
+
+
+async def unlabelled_controls(page: Page) -> list[str]:
+    """Visible controls that a screen reader could not name (should be none)."""
+    found: list[str] = await page.evaluate(UNLABELLED)
+    return found

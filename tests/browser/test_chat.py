@@ -14,6 +14,7 @@ from tests.browser.conftest import (
     register,
     send_text,
     shot,
+    unlabelled_controls,
 )
 from tests.conftest import MakeClient
 
@@ -72,6 +73,15 @@ async def test_two_people_register_become_friends_and_chat(open_app: OpenApp) ->
         await shot(page, f"{size}-conversation-dark")
         await page.emulate_media(color_scheme="light")
 
+    # Every control on screen has a name a screen reader can read, and the keyboard reaches
+    # the composer and sends with Enter.
+    for page in (alice, bob):
+        assert await unlabelled_controls(page) == []
+    await bob.locator(".composer-input").focus()
+    await bob.keyboard.type("typed, not clicked")
+    await bob.keyboard.press("Enter")
+    await expect(bubbles(alice).last).to_have_text("typed, not clicked")
+
     # The other main screens, for the record.
     for page, size in ((alice, "phone"), (bob, "desktop")):
         await page.goto("/#/contacts")
@@ -84,6 +94,7 @@ async def test_two_people_register_become_friends_and_chat(open_app: OpenApp) ->
         await shot(page, f"{size}-my-qr-code")
         await page.goto("/#/me")
         await shot(page, f"{size}-me")
+        assert await unlabelled_controls(page) == []
         await page.goto("/#/discover")
         await shot(page, f"{size}-discover")
     no_page_errors(alice, bob)
