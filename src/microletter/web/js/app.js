@@ -263,7 +263,7 @@ export class App {
       this.detailView = detail(this, this.detailPane, ...params) || null;
     } else {
       this.detailPane.append(h("div.detail-empty", h("img", { src: new URL("../icons/icon.svg", import.meta.url).href, alt: "", width: 64, height: 64 }),
-        h("p", t("app.pick_chat"))));
+        h("p", t(`app.pick_${tab}`))));
     }
   }
 
