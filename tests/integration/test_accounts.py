@@ -193,8 +193,9 @@ async def test_openapi_is_3_1_and_lists_every_api_route(
     declared = {(r.path, r.method.lower()) for router in every for r in router.routes}
     listed = {(path, method) for path, ops in spec["paths"].items() for method in ops}
     assert listed == declared
-    # Everything is under /api/v1, but the signed media links that browsers fetch by URL.
-    assert all(path.startswith(("/api/v1/", "/m/")) for path, _ in listed)
+    # Everything is under /api/v1, but what browsers fetch by URL: signed media links and
+    # profile pictures.
+    assert all(path.startswith(("/api/v1/", "/m/", "/avatars/")) for path, _ in listed)
     for path in (
         "/api/v1/accounts",
         "/api/v1/conversations/{cid}/messages",
@@ -236,6 +237,8 @@ async def test_every_route_in_the_openapi_document_is_served(clients: MakeClient
                 expected = (401, "auth.required")
             elif path.startswith("/m/"):
                 expected = (400, "invalid_input")
+            elif path.startswith("/avatars/"):
+                expected = (404, "user.not_found")
             else:
                 expected = (400, "invalid_input.malformed")
             assert (status, body["error"]["code"]) == expected, (method, path)
@@ -266,11 +269,12 @@ async def test_metrics_count_messages_and_requests(clients: MakeClient) -> None:
     assert "microletter_http_seconds_bucket" in text
 
 
-async def test_the_index_page_links_the_docs(server: Server) -> None:
+async def test_the_index_page_is_the_web_client(server: Server) -> None:
     async with Client(server.url) as anon:
         async with anon.session.get(server.url + "/") as response:
             assert response.status == 200
-            assert 'href="/docs"' in await response.text()
+            page = await response.text()
+    assert '<script type="module"' in page and 'href="/manifest.webmanifest"' in page
 
 
 async def test_a_registration_locale_is_checked(clients: MakeClient) -> None:

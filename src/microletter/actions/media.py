@@ -88,3 +88,20 @@ async def open_link(
     if path is None:
         raise MediaNotFound("The blob is missing from the media store.", media_id=media_id)
     return Opened(path, media, Instant(expires))
+
+
+async def open_avatar(ctx: Context, user_id: UserId) -> Opened:
+    """A user's profile picture (its thumbnail when it has one): public, like the profile.
+    `expires_at` is 0: the URL names the picture, so it can be cached for good."""
+    user = await ctx.store.user(user_id)
+    if user.avatar is None:
+        raise MediaNotFound("This user has no avatar.", user_id=user_id)
+    mid = MediaId(user.avatar)
+    media = (await ctx.store.visible_media(user_id, [mid])).get(mid)
+    if media is None:
+        raise MediaNotFound("This user has no avatar.", user_id=user_id)
+    variant = Variant.THUMBNAIL if media.has_thumbnail else Variant.ORIGINAL
+    path = ctx.media.blobs.local_path(rules.blob_key(mid, variant))
+    if path is None:
+        raise MediaNotFound("The blob is missing from the media store.", media_id=mid)
+    return Opened(path, media, Instant(0))

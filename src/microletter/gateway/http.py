@@ -1,4 +1,5 @@
-"""The aiohttp application: REST routes, /ws, health, metrics, OpenAPI and its docs.
+"""The aiohttp application: REST routes, /ws, health, metrics, OpenAPI and its docs, and the
+web client at /.
 
 One middleware gives every request an id, a per-address rate limit, and turns every
 exception into the one error shape (a 500 with the request id for the unexpected).
@@ -33,6 +34,7 @@ from microletter.gateway.api import CLIENT_IP, MAX_BODY, Router, bind, json_enco
 from microletter.gateway.errors import error_body, http_status
 from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.routes import ROUTERS
+from microletter.gateway.webapp import WebClient
 from microletter.gateway.wire import Health
 from microletter.gateway.ws import Gateway
 from microletter.log import request_id
@@ -162,13 +164,10 @@ def create_app(
     async def metrics(request: web.Request) -> web.Response:
         return web.Response(body=ctx.metrics.render(), content_type="text/plain")
 
-    async def index(request: web.Request) -> web.Response:
-        return web.Response(text=_INDEX, content_type="text/html")
-
     app.router.add_get("/openapi.json", openapi_json)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    app.router.add_get("/", index)
+    WebClient().mount(app)
     _mount_docs(app)
     return app
 
@@ -178,10 +177,3 @@ def _mount_docs(app: web.Application) -> None:
     from swagger_ui import api_doc
 
     api_doc(app, config_rel_url="/openapi.json", url_prefix="/docs", title="microletter API")
-
-
-_INDEX = """<!doctype html><meta charset=utf-8><title>microletter</title>
-<body style="font-family:system-ui;max-width:40em;margin:3em auto">
-<h1>microletter</h1><p>The server is running.</p>
-<ul><li><a href="/docs">API docs</a> (<a href="/openapi.json">OpenAPI</a>)</li>
-<li><a href="/healthz">health</a> · <a href="/metrics">metrics</a></li></ul></body>"""

@@ -76,8 +76,17 @@ class SessionReply(Struct):
 
 
 class ProfilePatch(Struct, forbid_unknown_fields=True):
+    """`avatar`: the id of an image you uploaded (POST /api/v1/media?kind=image)."""
+
     display_name: Short | None = None
     locale: Short | None = None
+    avatar: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class AvatarQuery(Struct, forbid_unknown_fields=True):
+    """`v`: the first characters of the avatar's media id (a cache key)."""
+
+    v: Annotated[str, Meta(max_length=64)] | None = None
 
 
 class DevicesReply(Struct):

@@ -25,8 +25,9 @@ from microletter.platform import tokens
 from microletter.platform.cgi import CgiCall, endpoint
 from microletter.platform.errcodes import OK, error_json
 
-# Where the web client keeps its bearer token (localStorage); the page reads it there.
-TOKEN_KEY = "microletter.token"  # noqa: S105 - a storage key, not a secret
+# Where the web client keeps its session ({token, user_id} in localStorage, web/js/app.js);
+# the page reads the token there.
+SESSION_KEY = "ml.session"
 
 
 @endpoint("/sns/oauth2/access_token", ("GET",), auth=False)
@@ -89,7 +90,7 @@ async def authorize_page(call: CgiCall) -> web.StreamResponse:
         return web.Response(status=302, headers={"Location": target})
     nonce = secrets.token_urlsafe(12)
     return web.Response(
-        text=PAGE.replace("{nonce}", nonce).replace("{token_key}", TOKEN_KEY),
+        text=PAGE.replace("{nonce}", nonce).replace("{session_key}", SESSION_KEY),
         content_type="text/html",
         headers={
             "Content-Security-Policy": (

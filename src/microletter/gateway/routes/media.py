@@ -15,10 +15,13 @@ from microletter.core.errors import (
     MediaUnsupported,
     SignatureExpired,
     TooLarge,
+    UserNotFound,
 )
+from microletter.core.ids import UserId
 from microletter.core.media import MediaKind, Variant, served_type
 from microletter.gateway.api import Call, Router
 from microletter.gateway.wire import (
+    AvatarQuery,
     LinkOut,
     LinkQuery,
     LinksBody,
@@ -99,6 +102,22 @@ async def _serve(call: Call, media_id: str, variant: Variant, q: LinkQuery) -> w
     headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     how = "attachment" if found.kind is MediaKind.FILE and not thumbnail else "inline"
     headers["Content-Disposition"] = content_disposition(how, found.name)
+    return response
+
+
+@links.get("/avatars/{user_id}", auth=False, rate=None, errors=[UserNotFound, MediaNotFound])
+async def fetch_avatar(call: Call, user_id: int, query: AvatarQuery) -> web.FileResponse:
+    """A user's profile picture (public, as profiles are). With `v` (the start of the
+    avatar's media id, as clients build the URL) it may be cached for good."""
+    opened = await media.open_avatar(call.ctx, UserId(user_id))
+    response = web.FileResponse(opened.path)
+    headers = response.headers
+    thumbnail = opened.media.has_thumbnail
+    headers["Content-Type"] = THUMBNAIL_TYPE if thumbnail else served_type(opened.media.mime)
+    current = bool(query.v) and opened.media.id.startswith(query.v or "")
+    headers["Cache-Control"] = "public, max-age=31536000, immutable" if current else "no-cache"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
