@@ -390,3 +390,20 @@ async def test_your_own_group_actions_leave_you_nothing_unread(clients: MakeClie
     assert (await bob.conversation(cid))["unread"] == 0  # acting reads what came before
     await carol.leave(cid)
     assert (await alice.conversation(cid))["unread"] == 2  # bob's announcement, carol left
+
+
+async def test_a_new_direct_conversation_tells_each_side_its_peer_and_position(
+    clients: MakeClient,
+) -> None:
+    alice, bob = await clients("alice"), await clients("bob")
+    before = (await bob.state())["cursor"]
+    cid = await befriend(alice, bob)
+    events = (await bob.changes(before))["events"]
+    (update,) = [e["data"] for e in events if e["kind"] == "conversation"]
+    assert update["conversation"]["id"] == cid
+    assert update["peer"]["id"] == uid(alice) and update["last_read_seq"] == 1
+    view = await bob.conversation(cid)
+    assert view["unread"] == 0 and view["peer_read_seq"] == 1
+    await bob.send_text(cid, "hi")
+    await alice.mark_read(cid, 2)
+    assert (await bob.conversation(cid))["peer_read_seq"] == 2

@@ -106,6 +106,9 @@ async def test_people_find_follow_and_unfollow_accounts(clients: MakeClient) -> 
         and view["conversation"]["owner_id"] == weather["id"]
     )
     assert view["peer"]["username"] == weather["original_id"]
+    changes = await alice.call("GET", "/api/v1/sync/changes", None, after=0)
+    (joined,) = [e for e in changes["events"] if e["kind"] == "conversation"]
+    assert joined["data"]["peer"]["display_name"] == "Weather Station"
     assert view["peer"]["display_name"] == "Weather Station"
     assert [
         a["id"]

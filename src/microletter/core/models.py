@@ -147,6 +147,7 @@ class ConversationView:
     unread: int
     peer: User | None = None
     last_message: Message | None = None
+    peer_read_seq: int | None = None  # direct conversations: the other person's position
 
 
 @dataclass(frozen=True, slots=True)

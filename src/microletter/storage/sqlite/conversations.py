@@ -67,26 +67,39 @@ def _tell(
     *,
     updated: Sequence[UserId] = (),
     left: Sequence[tuple[UserId, UserId | None]] = (),
-    seen: bool = True,
+    seen_by_all: bool = False,
 ) -> list[LogEntry]:
     """Post a system note to the current members (and to those who just left, who see it
     before their `left` event), preceded by a conversation update for `updated` users.
 
-    Like a send, the note counts as read by its actor (unless `seen` is False)."""
+    Like a send, the note counts as read by its actor; `seen_by_all` makes it read by
+    everyone (a note that is news to nobody)."""
     message = post_note(tx, cid, actor, data, now)
-    if seen:
-        tx.read_up_to(cid, actor, message.seq)
-    conversation = tx.conversation(cid)
     current = tx.state(cid).members
+    for uid in current if seen_by_all else (actor,):
+        tx.read_up_to(cid, uid, message.seq)
+    conversation = tx.conversation(cid)
     posted: Event = MessagePosted(message)
     targets: list[tuple[UserId, Event]] = []
+    peers = _peers(tx, conversation, list(current))
     for uid in updated:
         m = current[uid]
-        targets.append((uid, ConversationUpdated(conversation, m.role, m.muted)))
+        read = tx.read_position(cid, uid)
+        update = ConversationUpdated(conversation, m.role, m.muted, read, peers.get(uid))
+        targets.append((uid, update))
     targets += [(uid, posted) for uid in current]
     for uid, by in left:
         targets += [(uid, posted), (uid, ConversationLeft(cid, by))]
     return tx.append(targets, now)
+
+
+def _peers(tx: WriteTx, conversation: Conversation, members: list[UserId]) -> dict[UserId, User]:
+    """For a direct (or official) conversation: each member's other side."""
+    if conversation.kind is ConversationKind.GROUP or len(members) != 2:
+        return {}
+    users = fetch_users(tx.conn, members)
+    a, b = members
+    return {a: users[b], b: users[a]}
 
 
 def _check_invitees(tx: WriteTx, inviter: UserId, invitees: Sequence[UserId]) -> None:
@@ -133,7 +146,8 @@ def ensure_direct(tx: WriteTx, a: UserId, b: UserId, now: Instant) -> list[LogEn
     _insert_members(tx, cid, [(a, Role.MEMBER), (b, Role.MEMBER)], 1, now)
     tx.refresh(cid)
     data = note("contact.accepted", a, users=[b])
-    return _tell(tx, cid, a, data, now, updated=[a, b], seen=False)  # news to both
+    # "You are now friends" opens the chat; like WeChat, it is not an unread message.
+    return _tell(tx, cid, a, data, now, updated=[a, b], seen_by_all=True)
 
 
 def open_direct(tx: WriteTx, me: UserId, them: UserId, now: Instant) -> Outcome[Conversation]:
@@ -276,7 +290,10 @@ def set_muted(
         "UPDATE members SET muted=? WHERE conversation_id=? AND user_id=?", (muted, cid, me)
     )
     tx.refresh(cid)
-    event: Event = ConversationUpdated(tx.conversation(cid), member.role, muted)
+    conversation = tx.conversation(cid)
+    peer = _peers(tx, conversation, list(tx.state(cid).members)).get(me)
+    read = tx.read_position(cid, me)
+    event: Event = ConversationUpdated(conversation, member.role, muted, read, peer)
     return Outcome(tx.conversation(cid), tuple(tx.append([(me, event)], now)))
 
 
@@ -309,14 +326,15 @@ def conversations_of(
     ).fetchall()
     # The other side: the person of a direct conversation, the account of an official one.
     direct = [r[0] for r in rows if r[1] in (ConversationKind.DIRECT, ConversationKind.OFFICIAL)]
-    peers: dict[int, User] = {}
+    peers: dict[int, tuple[User, int]] = {}
     if direct:
         for r in conn.execute(
-            f"SELECT m.conversation_id, {USER_COLS} FROM members m JOIN users u ON u.id=m.user_id"
+            f"SELECT m.conversation_id, m.last_read_seq, {USER_COLS} FROM members m"
+            " JOIN users u ON u.id=m.user_id"
             f" WHERE m.conversation_id IN ({placeholders(len(direct))}) AND m.user_id!=?",
             (*direct, me),
         ):
-            peers[r[0]] = user_of(r, 1)
+            peers[r[0]] = (user_of(r, 2), r[1])
     views = []
     for r in rows:
         conversation = conversation_of(r)
@@ -328,8 +346,9 @@ def conversations_of(
                 last_read_seq=member.last_read_seq,
                 muted=member.muted,
                 unread=max(0, conversation.last_seq - member.last_read_seq),
-                peer=peers.get(conversation.id),
+                peer=peers[conversation.id][0] if conversation.id in peers else None,
                 last_message=None if r[15] is None else message_of(r, 15),
+                peer_read_seq=peers[conversation.id][1] if conversation.id in peers else None,
             )
         )
     return views

@@ -36,7 +36,7 @@ from microletter.core.officials import (
 )
 from microletter.storage.sqlite.messages import post_message
 from microletter.storage.sqlite.officials import load_account
-from microletter.storage.sqlite.rows import USER_COLS, Row, user_of
+from microletter.storage.sqlite.rows import USER_COLS, Row, fetch_users, user_of
 from microletter.storage.sqlite.writetx import WriteTx
 
 FOLLOWER_COLS = (
@@ -168,7 +168,10 @@ def follow(
     )
     cid = _join(tx, account, uid, now)
     member = tx.state(cid).members[uid]
-    joined: Event = ConversationUpdated(tx.conversation(cid), member.role, member.muted)
+    account_user = fetch_users(tx.conn, [account_id])[account_id]
+    joined: Event = ConversationUpdated(
+        tx.conversation(cid), member.role, member.muted, tx.read_position(cid, uid), account_user
+    )
     key_text = "" if qr is None else "qrscene_" + qr.scene
     subscribed: Event = AccountEvent(account_id, uid, "subscribe", key_text, ticket)
     return Outcome(cid, tuple(tx.append([(uid, joined), (account_id, subscribed)], now)))
