@@ -23,7 +23,7 @@ from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.ws import Gateway
 from microletter.media import load_secret, open_blobs, open_intake
 from microletter.metrics import Metrics
-from microletter.platform import Dispatcher, MediaFiles, Platform, WebhookClient
+from microletter.platform import Dispatcher, Platform, WebhookClient
 from microletter.platform import mount as mount_platform
 from microletter.ports import Bus, Intake, Store
 from microletter.settings import Settings
@@ -77,16 +77,14 @@ class Server:
             platform_store(store),
             s.platform_limits,
             WebhookClient(timeout=s.oa_webhook_timeout, allow_private=s.oa_allow_private_webhooks),
-            s.data_dir / "platform-media",
             base_url=s.public_url,
             followers_page=s.oa_followers_page,
         )
-        files = MediaFiles(p.media_dir)
         dispatcher = Dispatcher(
             p, attempts=s.oa_webhook_attempts, concurrency=s.oa_push_concurrency
         )
         app = create_app(
-            ctx, s, gateway, limits, mounts=[lambda a: mount_platform(a, p, files, limits.hit)]
+            ctx, s, gateway, limits, mounts=[lambda a: mount_platform(a, p, limits.hit)]
         )
 
         async def on_shutdown(_: web.Application) -> None:

@@ -122,6 +122,7 @@ class Settings:
     oa_broadcasts_per_day: int = 4  # broadcasts per account per 24 hours
     oa_accounts_per_owner: int = 10  # official accounts one developer may create
     oa_followers_page: int = 10000  # OpenIDs per page of user/get
+    oa_media_seconds: int = 3 * 86400  # life of an account's temporary media (media/upload)
 
     # fault injection, for crash tests only: exit right after the Nth commit, before acks
     fault_exit_after_commits: int = 0
@@ -199,6 +200,7 @@ class Settings:
             access_token_seconds=self.oa_token_seconds,
             broadcasts_per_day=self.oa_broadcasts_per_day,
             accounts_per_owner=self.oa_accounts_per_owner,
+            media_seconds=self.oa_media_seconds,
         )
 
     def redacted(self) -> dict[str, str]:

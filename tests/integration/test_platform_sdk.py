@@ -5,17 +5,22 @@ the error codes the SDK reacts to."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import io
 
 import pytest
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
+from PIL import Image
+
 from microletter.client import Client
 from tests.conftest import MakeClient
+from tests.support.media import amr_clip, picture
 from tests.support.platform import follow, from_account, new_account, wait_history
 from tests.support.wechat import sdk, wechat_client
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-AMR = b"#!AMR\n" + b"\x00" * 64
+PNG = picture((64, 48))
+AMR = amr_clip(1.0)
 MENU = {
     "button": [
         {"type": "click", "name": "Today", "key": "TODAY"},
@@ -91,15 +96,16 @@ async def test_every_custom_message_kind_reaches_the_follower(clients: MakeClien
     page = await wait_history(alice, cid, lambda p: len(from_account(p, account_id)) == 4)
     text, pic, sound, news = from_account(page, account_id)
     assert (text["kind"], text["text"]) == ("text", "你好 alice")
-    assert pic["kind"] == "image" and pic["data"]["media_id"] == image["media_id"]
-    assert sound["kind"] == "voice" and sound["data"]["mime"] == "audio/amr"
+    assert pic["kind"] == "image" and pic["data"]["media"]["id"] == image["media_id"]
+    assert sound["kind"] == "voice" and sound["data"]["media"]["mime"] == "audio/amr"
     assert news["kind"] == "news"
     assert [a["title"] for a in news["data"]["articles"]] == ["Rain", "Sun"]
     assert news["data"]["articles"][0]["picurl"] == "https://e.com/r.png"
-    # The picture a follower's client shows is the uploaded file.
-    async with alice.session.get(alice.base_url + pic["data"]["url"]) as response:
-        assert response.status == 200 and await response.read() == PNG
-        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # The follower's client fetches the picture like any other, through a signed link.
+    links = await alice.media_urls([pic["data"]["media"]["id"], sound["data"]["media"]["id"]])
+    assert links["denied"] == []
+    shown = await alice.download(links["urls"][image["media_id"]]["url"])
+    assert Image.open(io.BytesIO(shown)).size == (64, 48)
 
 
 async def test_custom_messages_need_a_follower_and_a_known_media_id(clients: MakeClient) -> None:
@@ -183,13 +189,20 @@ async def test_an_empty_account_lists_no_followers(clients: MakeClient) -> None:
 
 
 async def test_media_round_trips_and_bad_uploads_get_their_errcode(clients: MakeClient) -> None:
-    _, _, client = await setup(clients)
+    dev, _, client = await setup(clients)
     image = await sdk(client.media.upload, "image", ("a.png", PNG, "image/png"))
     got = await sdk(client.media.download, image["media_id"])
-    assert got.status_code == 200 and got.content == PNG
-    assert got.headers["Content-Type"] == "image/png"
+    assert got.status_code == 200 and got.headers["Content-Type"] == "image/png"
+    assert hashlib.sha256(got.content).hexdigest() == image["media_id"]  # the media room's blob
+    assert Image.open(io.BytesIO(got.content)).size == (64, 48)
     with pytest.raises(WeChatClientException) as caught:
         await sdk(client.media.upload, "image", ("page.html", b"<html><script>", "image/png"))
+    assert caught.value.errcode == 40004
+    with pytest.raises(WeChatClientException) as caught:
+        await sdk(client.media.upload, "voice", ("a.amr", b"#!AMR\n" + b"\x00" * 64, "audio/amr"))
+    assert caught.value.errcode == 40004
+    with pytest.raises(WeChatClientException) as caught:
+        await sdk(client.media.upload, "video", ("v.mp4", PNG, "video/mp4"))
     assert caught.value.errcode == 40004
     with pytest.raises(WeChatClientException) as caught:
         await sdk(client.media.upload, "thumb", ("big.png", PNG + b"\x00" * 70000, "image/png"))
@@ -197,8 +210,42 @@ async def test_media_round_trips_and_bad_uploads_get_their_errcode(clients: Make
     with pytest.raises(WeChatClientException) as caught:
         await sdk(client.media.download, "missing")
     assert caught.value.errcode == 40007
-    url = await sdk(client.media.upload_image, ("b.png", PNG, "image/png"))
-    assert url.startswith("http://127.0.0.1:") and "/api/v1/platform/media/" in url
+    url = await sdk(client.media.upload_image, ("b.png", picture((30, 20)), "image/png"))
+    assert url.startswith("http://127.0.0.1:") and "/m/" in url
+    async with dev.session.get(url) as response:  # an article's picture: anyone may fetch it
+        assert response.status == 200 and response.headers["Content-Type"] == "image/png"
+
+
+@pytest.mark.settings(oa_media_seconds=1)
+async def test_temporary_media_expire_but_messages_keep_their_pictures(
+    clients: MakeClient,
+) -> None:
+    _, made, client = await setup(clients)
+    alice = await clients("alice")
+    cid = await follow(alice, made["account"]["id"])
+    openid = (await sdk(client.user.get_followers))["data"]["openid"][0]
+    image = await sdk(client.media.upload, "image", ("a.png", PNG, "image/png"))
+    await sdk(client.message.send_image, openid, image["media_id"])
+    async with asyncio.timeout(10):  # the server's clock passes the upload's 1 s life
+        while True:
+            try:
+                await sdk(client.media.download, image["media_id"])
+            except WeChatClientException as exc:
+                assert exc.errcode == 40007
+                break
+            await asyncio.sleep(0.1)
+    with pytest.raises(WeChatClientException) as caught:
+        await sdk(client.message.send_image, openid, image["media_id"])
+    assert caught.value.errcode == 40007
+    # The message sent meanwhile still shows its picture to the follower.
+    links = await alice.media_urls([image["media_id"]])
+    assert list(links["urls"]) == [image["media_id"]]
+    # Uploading the same bytes again is a fresh temporary media (the same id).
+    again = await sdk(client.media.upload, "image", ("a.png", PNG, "image/png"))
+    assert again["media_id"] == image["media_id"]
+    await sdk(client.message.send_image, openid, again["media_id"])
+    page = await alice.history(cid)
+    assert [m["kind"] for m in page].count("image") == 2
 
 
 async def test_qr_codes_are_made_shown_and_resolved(clients: MakeClient) -> None:

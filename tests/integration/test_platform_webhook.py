@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from wechatpy import create_reply
+from wechatpy.exceptions import WeChatClientException
 from wechatpy.replies import ArticlesReply, ImageReply, TextReply, VoiceReply
 
 from microletter.client import ApiError, Client
 from tests.conftest import MakeClient, befriend
 from tests.support.bot import Bot
+from tests.support.media import amr_clip, opus_clip, picture
 from tests.support.platform import (
     FAST_PUSH,
     connect,
@@ -97,14 +99,51 @@ async def test_a_bot_hears_everything_and_its_replies_reach_the_follower(
         await bot.stop()
 
 
+async def test_a_followers_picture_and_voice_reach_the_webhook_with_working_links(
+    clients: MakeClient,
+) -> None:
+    dev, made, bot = await account_with_bot(clients, "safe")
+    aid = made["account"]["id"]
+    client = wechat_client(dev.base_url, made["account"]["appid"], made["appsecret"])
+    alice = await clients("alice")
+    try:
+        cid = await follow(alice, aid)
+        photo = await alice.upload(picture((80, 60)), "image", "me.png")
+        note = await alice.upload(opus_clip(1.0), "voice", "note.webm")
+        await alice.send_media(cid, photo)
+        await alice.send_media(cid, note)
+        _, pic, sound = await bot.wait_for(3)
+        assert pic.type == "image" and pic.media_id == photo["id"]
+        async with dev.session.get(pic.image) as response:  # PicUrl: no token needed
+            assert response.status == 200
+            assert await response.read() == (await client_bytes(client, pic.media_id))
+        assert sound.type == "voice" and sound.media_id == note["id"]
+        assert sound.format == "webm"
+        heard = await sdk(client.media.download, sound.media_id)
+        assert heard.status_code == 200 and heard.headers["Content-Type"] == "audio/webm"
+        # Somebody else's blob, seen in no conversation of the account, is not served.
+        stranger = await clients("stranger")
+        hidden = await stranger.upload(picture((10, 10), color=(0, 0, 0)), "image", "x.png")
+        with pytest.raises(WeChatClientException) as caught:
+            await sdk(client.media.download, hidden["id"])
+        assert caught.value.errcode == 40007
+    finally:
+        await bot.stop()
+
+
+async def client_bytes(client: Any, media_id: str) -> bytes:
+    got = await sdk(client.media.download, media_id)
+    assert got.status_code == 200
+    content: bytes = got.content
+    return content
+
+
 async def test_passive_replies_of_every_kind_are_shown(clients: MakeClient) -> None:
     dev, made, bot = await account_with_bot(clients, "safe")
     aid = made["account"]["id"]
     client = wechat_client(dev.base_url, made["account"]["appid"], made["appsecret"])
-    image = await sdk(
-        client.media.upload, "image", ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 40, "image/png")
-    )
-    voice = await sdk(client.media.upload, "voice", ("a.amr", b"#!AMR\n" + b"0" * 40, "audio/amr"))
+    image = await sdk(client.media.upload, "image", ("a.png", picture(), "image/png"))
+    voice = await sdk(client.media.upload, "voice", ("a.amr", amr_clip(), "audio/amr"))
     one = [
         {
             "title": "Only",
@@ -128,8 +167,12 @@ async def test_passive_replies_of_every_kind_are_shown(clients: MakeClient) -> N
             await alice.send_text(cid, word)
         page = await wait_history(alice, cid, lambda p: len(from_account(p, aid)) == 4)
         pic, sound, single, double = from_account(page, aid)
-        assert pic["kind"] == "image" and pic["data"]["media_id"] == image["media_id"]
-        assert sound["kind"] == "voice" and sound["data"]["media_id"] == voice["media_id"]
+        # Exactly the shape of a person's picture and voice note (the media room's Media).
+        assert pic["kind"] == "image" and pic["data"]["media"]["id"] == image["media_id"]
+        assert pic["data"]["media"]["width"] == 64
+        assert sound["kind"] == "voice" and sound["data"]["media"]["id"] == voice["media_id"]
+        assert sound["data"]["media"]["mime"] == "audio/amr"
+        assert 900 <= sound["data"]["media"]["duration_ms"] <= 1200
         assert [a["title"] for a in single["data"]["articles"]] == ["Only"]
         assert single["data"]["articles"][0]["picurl"] == "https://e.com/1.jpg"
         assert [a["title"] for a in double["data"]["articles"]] == ["Only", "Second"]

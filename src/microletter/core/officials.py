@@ -137,18 +137,19 @@ class QrCode:
 
 
 @dataclass(frozen=True, slots=True)
-class AccountMedia:
-    """A file an official account uploaded. Temporary media expire; media that a message
-    uses are kept (`expires_at` None) so the message keeps its picture."""
+class AccountUpload:
+    """An official account's upload of a blob of the media room, as the protocol's
+    `type` (image, voice, video, thumb, news, img). Temporary media serve media/get and
+    messages for `media_seconds` after their last upload; `img` (media/uploadimg, the
+    pictures of articles) never expire."""
 
-    media_id: str
     account_id: UserId
+    media_id: str
     type: str
-    mime: str
-    filename: str
-    size: int
-    created_at: Instant
-    expires_at: Instant | None
+    uploaded_at: Instant
+
+    def is_fresh(self, now: Instant, media_seconds: int) -> bool:
+        return self.type == "img" or now < self.uploaded_at + media_seconds * 1000
 
 
 @dataclass(frozen=True, slots=True)

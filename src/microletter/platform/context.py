@@ -1,13 +1,12 @@
 """What every platform action is given: the messaging core's Context, the PlatformStore,
-the platform's limits, the webhook client, where account media live, and how the
-server is reached from outside. Built once in app.py and passed in."""
+the platform's limits, the webhook client, and how the server is reached from outside.
+Account media live in the media room (`ctx.media`). Built once in app.py and passed in."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from microletter.actions.context import Context
 from microletter.core.events import ChannelPosted, Outcome
@@ -23,7 +22,6 @@ class Platform:
     store: PlatformStore
     limits: PlatformLimits
     webhooks: WebhookClient
-    media_dir: Path
     base_url: str = ""  # set once the server knows its address (or from public_url)
     followers_page: int = 10_000
     random: Callable[[int], bytes] = field(default=secrets.token_bytes)

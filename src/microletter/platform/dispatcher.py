@@ -42,10 +42,12 @@ import aiohttp
 from microletter.core.errors import MicroletterError
 from microletter.core.events import AccountEvent, LogEntry, MessagePosted
 from microletter.core.ids import UserId
+from microletter.core.media import MediaId
 from microletter.core.models import Message, MessageKind
 from microletter.core.officials import OfficialAccount, openid_for
 from microletter.platform import sending
 from microletter.platform.context import Platform
+from microletter.platform.media import PUSH_LINK_MS, link
 from microletter.platform.pushes import (
     BadReply,
     build_push,
@@ -198,13 +200,22 @@ class Worker:
             m = event.message
             if m.sender_id == self.account.id or m.kind not in PUSHED_KINDS or m.recalled:
                 return None
-            return Job(entry.seq, m.sender_id, lambda a, o, m=m: message_fields(a, o, m), m)
+            pic = self.pic_url(m)
+            return Job(entry.seq, m.sender_id, lambda a, o, m=m: message_fields(a, o, m, pic), m)
         if isinstance(event, AccountEvent):
             now = self.p.seconds()
             return Job(
                 entry.seq, event.user_id, lambda a, o, e=event: event_fields(a, o, e, now), None
             )
         return None
+
+    def pic_url(self, message: Message) -> str:
+        """PicUrl of a follower's picture: a signed link for the account, which sees it in
+        the conversation (a recall or an unfollow ends the link's use)."""
+        media = (message.data or {}).get("media")
+        if message.kind is not MessageKind.IMAGE or not isinstance(media, dict):
+            return ""
+        return link(self.p, MediaId(str(media.get("id"))), self.account.id, PUSH_LINK_MS)
 
     def _start(self, job: Job) -> None:
         before = self.lanes.get(job.user_id)

@@ -6,19 +6,18 @@ ones SDKs read at start-up. Paths, parameters and replies are the protocol's
 from __future__ import annotations
 
 import io
-import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import segno
 from aiohttp import BodyPartReader, web
 
 from microletter.core.errors import (
-    AccountMediaNotFound,
     InvalidInput,
     MalformedBody,
     MenuNotFound,
-    TooLarge,
 )
+from microletter.core.media import served_type
 from microletter.core.menus import as_protocol
 from microletter.core.models import User
 from microletter.core.officials import (
@@ -28,18 +27,9 @@ from microletter.core.officials import (
     check_qr_request,
     check_template,
 )
-from microletter.platform import console, sending, tokens
+from microletter.platform import console, media, sending, tokens
 from microletter.platform.cgi import CgiCall, endpoint
 from microletter.platform.errcodes import OK
-from microletter.platform.media import (
-    MAX_BYTES,
-    MediaFiles,
-    Upload,
-    download,
-    media_url,
-    save_news,
-    upload,
-)
 
 LANGS = ("zh_CN", "zh_TW", "en")
 MAX_BATCH = 100
@@ -82,8 +72,8 @@ async def mass_sendall(call: CgiCall) -> dict[str, Any]:
         kind, payload = "news", await _uploaded_news(call, body.get("mpnews"))
     else:
         payload = body.get(kind) if isinstance(kind, str) else None
-    mkind, text, data = await sending.content(call.p, call.account, str(kind), payload)
-    post = await sending.broadcast(call.p, call.account, mkind, text, data)
+    said = await sending.content(call.p, call.account, str(kind), payload)
+    post = await sending.broadcast(call.p, call.account, said)
     return {"errcode": 0, "errmsg": "send job submission success", "msg_id": post.id,
             "msg_data_id": post.seq}  # fmt: skip
 
@@ -92,10 +82,7 @@ async def _uploaded_news(call: CgiCall, payload: object) -> dict[str, Any]:
     media_id = payload.get("media_id") if isinstance(payload, dict) else None
     if not isinstance(media_id, str):
         raise InvalidInput("mpnews.media_id is needed.", field="mpnews.media_id")
-    media, data = await download(call.p, _files(call), media_id)
-    if media.type != "news" or media.account_id != call.account.id:
-        raise InvalidInput("mpnews.media_id must come from media/uploadnews.")
-    return {"articles": json.loads(data)}
+    return {"articles": await media.read_news(call.p, call.account.id, media_id)}
 
 
 # --- templates ---
@@ -251,51 +238,49 @@ async def followers(call: CgiCall) -> dict[str, Any]:
 # --- media ---
 
 
-def _files(call: CgiCall) -> MediaFiles:
-    files: MediaFiles = call.request.app[MEDIA_FILES]
-    return files
-
-
-MEDIA_FILES = web.AppKey("platform_media_files", MediaFiles)
-
-
-async def _part(call: CgiCall, kind: str) -> Upload:
-    """The `media` part of a multipart upload, read up to the kind's size limit."""
+async def _part(call: CgiCall) -> BodyPartReader:
+    """The `media` part of a multipart upload (read by the caller, chunk by chunk)."""
     try:
         reader = await call.request.multipart()
     except (AssertionError, ValueError, KeyError):
         raise MalformedBody("Upload the file as multipart/form-data, field 'media'.") from None
-    limit = MAX_BYTES.get(kind, 0)
     async for part in reader:
-        if not isinstance(part, BodyPartReader) or part.name != "media":
-            continue
-        data = bytearray()
-        while chunk := await part.read_chunk(65536):
-            data += chunk
-            if len(data) > limit:
-                raise TooLarge("The file is too large.", max_bytes=limit)
-        return Upload(kind, part.filename or "media", bytes(data))
+        if isinstance(part, BodyPartReader) and part.name == "media":
+            return part
     raise MalformedBody("No 'media' field in the upload.")
+
+
+async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
+    while chunk := await part.read_chunk(65536):
+        yield chunk
+
+
+async def _upload(call: CgiCall, kind: str) -> media.Stored:
+    part = await _part(call)
+    name = part.filename or kind
+    return await media.upload(call.p, call.account.id, kind, name, _chunks(part))
 
 
 @endpoint("/cgi-bin/media/upload", ("POST",))
 async def media_upload(call: CgiCall) -> dict[str, Any]:
+    """Temporary media (3 days), decoded and kept by the media room; the media_id is the
+    blob's id."""
     kind = call.arg("type")
-    if kind not in MAX_BYTES:
+    if kind not in media.MAX_BYTES:
         raise InvalidInput("type is image, voice, video or thumb.", field="type")
-    media = await upload(call.p, _files(call), call.account.id, await _part(call, kind))
-    out: dict[str, Any] = {"type": kind, "media_id": media.media_id,
-                           "created_at": media.created_at // 1000}  # fmt: skip
+    stored = await _upload(call, kind)
+    out: dict[str, Any] = {"type": kind, "media_id": stored.media.id,
+                           "created_at": stored.upload.uploaded_at // 1000}  # fmt: skip
     if kind == "thumb":
-        out["thumb_media_id"] = media.media_id
+        out["thumb_media_id"] = stored.media.id
     return out
 
 
 @endpoint("/cgi-bin/media/uploadimg", ("POST",))
 async def media_uploadimg(call: CgiCall) -> dict[str, Any]:
-    media = await upload(call.p, _files(call), call.account.id, await _part(call, "image"))
-    await call.p.store.keep_media(call.account.id, media.media_id, call.p.now())
-    return {"url": call.p.url(media_url(media.media_id))}
+    """A picture for articles: a signed link that works for anyone, for good."""
+    stored = await _upload(call, "img")
+    return {"url": media.link(call.p, stored.media.id, call.account.id, media.PUBLIC_LINK_MS)}
 
 
 @endpoint("/cgi-bin/media/uploadnews", ("POST",))
@@ -315,24 +300,20 @@ async def media_uploadnews(call: CgiCall) -> dict[str, Any]:
             for a in raw
         ]  # fmt: skip
     )
-    media = await save_news(call.p, _files(call), call.account.id, cards)
-    return {"type": "news", "media_id": media.media_id, "created_at": media.created_at // 1000}
+    stored = await media.save_news(call.p, call.account.id, cards)
+    return {"type": "news", "media_id": stored.media.id,
+            "created_at": stored.upload.uploaded_at // 1000}  # fmt: skip
 
 
 @endpoint("/cgi-bin/media/get", ("GET",))
 async def media_get(call: CgiCall) -> web.StreamResponse:
-    media, data = await download(call.p, _files(call), call.arg("media_id"))
-    if media.account_id != call.account.id:
-        raise AccountMediaNotFound(media_id=media.media_id)
-    return media_response(media.mime, media.filename, data)
-
-
-def media_response(mime: str, filename: str, data: bytes) -> web.Response:
-    safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "media"
-    return web.Response(
-        body=data,
-        content_type=mime,
+    """The account's fresh uploads, and its followers' pictures and voice notes."""
+    found, path = await media.readable(call.p, call.account.id, call.arg("media_id"))
+    safe = "".join(c for c in found.name if c.isalnum() or c in "._-") or "media"
+    return web.FileResponse(
+        path,
         headers={
+            "Content-Type": served_type(found.mime),
             "Content-Disposition": f'attachment; filename="{safe}"',
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, max-age=86400",

@@ -1,169 +1,154 @@
-"""AccountMedia of official accounts (media/upload, media/get, the pictures of their messages):
-bytes in files under the data directory, one row each in the store.
+"""Media of official accounts, kept by the media room like anyone's: media/upload decodes
+and stores a blob with the account's user as its uploader, so the account's image and
+voice messages carry `{"media": Media}` exactly as people's do, and followers' clients
+fetch them through signed links. The protocol adds only its own rules on top: per-type
+size limits and formats (errcodes 45002 and 40004), and temporary media that serve
+media/get and messages for `media_seconds` (3 days) after their last upload (40007).
 
-Only formats we recognise by their first bytes are taken (pictures, sound, MP4), so an
-upload can never be served back as a web page. Files are written to a temporary name
-and renamed, off the event loop. This is the platform's own small blob store; when the
-media room lands on main, account media can move to its `Blobs` port.
+The `media_id` of the protocol is the blob's id (its sha256). A follower's picture or
+voice note reaches the webhook under its own blob id, with a signed link as PicUrl, and
+media/get serves it to the account while a message it sees carries it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import os
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from microletter.core.errors import MediaTypeInvalid, TooLarge
+import filetype
+
+from microletter.core import media as rules
+from microletter.core.errors import (
+    AccountMediaNotFound,
+    InvalidInput,
+    MediaTypeInvalid,
+    MediaUnsupported,
+    TooLarge,
+)
 from microletter.core.ids import UserId
+from microletter.core.media import Media, MediaId, MediaKind, Variant
 from microletter.core.models import Instant, JsonValue
-from microletter.core.officials import AccountMedia
+from microletter.core.officials import AccountUpload
 from microletter.platform.context import Platform
 
 MAX_BYTES = {"image": 10 << 20, "voice": 2 << 20, "video": 10 << 20, "thumb": 64 << 10}
-FORMATS = {
-    "image": ("image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp"),
-    "thumb": ("image/jpeg", "image/png"),
-    "voice": ("audio/amr", "audio/mpeg", "audio/ogg", "audio/webm", "audio/mp4", "audio/wav"),
-    "video": ("video/mp4",),
+KINDS = {
+    "image": MediaKind.IMAGE,
+    "thumb": MediaKind.IMAGE,
+    "img": MediaKind.IMAGE,
+    "voice": MediaKind.VOICE,
+    "video": MediaKind.FILE,
+    "news": MediaKind.FILE,
 }
-
-
-def sniff(head: bytes, kind: str) -> str | None:
-    """The MIME type of a file from its first bytes, or None if we do not know it."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "audio/wav"
-    if head.startswith(b"BM"):
-        return "image/bmp"
-    if head.startswith(b"#!AMR"):
-        return "audio/amr"
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
-        return "audio/mpeg"
-    if head.startswith(b"OggS"):
-        return "audio/ogg"
-    if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return "audio/webm"
-    if head[4:8] == b"ftyp":
-        return "video/mp4" if kind == "video" else "audio/mp4"
-    return None
+PUBLIC_LINK_MS = 10 * 365 * 86_400_000  # media/uploadimg: pictures for articles, for good
+PUSH_LINK_MS = 3 * 86_400_000  # PicUrl of a follower's picture in a push
 
 
 @dataclass(frozen=True, slots=True)
-class Upload:
-    kind: str
-    filename: str
-    data: bytes
+class Stored:
+    """An upload as the account made it: the blob and the protocol's record of it."""
+
+    media: Media
+    upload: AccountUpload
 
 
-def check_upload(upload: Upload) -> str:
-    """The upload's MIME type, if its kind, format and size are allowed."""
-    if upload.kind not in MAX_BYTES:
-        raise MediaTypeInvalid(f"type must be one of {', '.join(MAX_BYTES)}.", type=upload.kind)
-    if len(upload.data) > MAX_BYTES[upload.kind]:
-        raise TooLarge("The file is too large.", max_bytes=MAX_BYTES[upload.kind])
-    if not upload.data:
-        raise MediaTypeInvalid("The file is empty.")
-    mime = sniff(upload.data[:16], upload.kind)
-    if mime not in FORMATS[upload.kind]:
-        raise MediaTypeInvalid(
-            f"A {upload.kind} must be one of {', '.join(FORMATS[upload.kind])}.", got=mime
-        )
-    return mime
+async def limited(chunks: AsyncIterable[bytes], kind: str) -> AsyncIterator[bytes]:
+    """The chunks of an upload of protocol type `kind`, refused (45002) past its limit and
+    (40004) when a video is not an MP4."""
+    limit, size, first = MAX_BYTES.get(kind, 1 << 20), 0, True
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge("The file is too large.", max_bytes=limit)
+        if first and kind == "video" and filetype.guess_mime(chunk[:262]) != "video/mp4":
+            raise MediaTypeInvalid("A video must be an MP4.", type=kind)
+        first = False
+        yield chunk
 
 
-class MediaFiles:
-    """The files, one per media id, under `root/<account id>/`."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def path(self, account_id: UserId, media_id: str) -> Path:
-        return self.root / str(account_id) / media_id
-
-    async def write(self, account_id: UserId, media_id: str, data: bytes) -> None:
-        await asyncio.to_thread(self._write, self.path(account_id, media_id), data)
-
-    @staticmethod
-    def _write(path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(".part")
-        temp.write_bytes(data)
-        os.replace(temp, path)
-
-    async def read(self, account_id: UserId, media_id: str) -> bytes:
-        return await asyncio.to_thread(self.path(account_id, media_id).read_bytes)
-
-    async def delete(self, account_id: UserId, media_ids: list[str]) -> None:
-        def unlink() -> None:
-            for media_id in media_ids:
-                self.path(account_id, media_id).unlink(missing_ok=True)
-
-        await asyncio.to_thread(unlink)
-
-
-async def upload(p: Platform, files: MediaFiles, account_id: UserId, item: Upload) -> AccountMedia:
-    """Keep an account's upload for `media_seconds` (3 days), or for good once a
-    message uses it."""
-    mime = check_upload(item)
-    now = p.now()
-    media_id = base64.urlsafe_b64encode(p.random(33)).decode()
-    media = AccountMedia(
-        media_id=media_id,
-        account_id=account_id,
-        type=item.kind,
-        mime=mime,
-        filename=os.path.basename(item.filename)[:128] or "media",
-        size=len(item.data),
-        created_at=now,
-        expires_at=Instant(now + p.limits.media_seconds * 1000),
-    )
-    await files.write(account_id, media_id, item.data)
+async def upload(
+    p: Platform, account_id: UserId, kind: str, name: str, chunks: AsyncIterable[bytes]
+) -> Stored:
+    """Decode and keep an account's upload of protocol type `kind` (see KINDS)."""
+    if kind not in KINDS:
+        raise MediaTypeInvalid(f"type must be one of {', '.join(MAX_BYTES)}.", type=kind)
+    media_kind = KINDS[kind]
     try:
-        expired = await p.store.add_media(media, now)
-    except BaseException:
-        await files.delete(account_id, [media_id])
+        facts = await p.ctx.media.intake.ingest(media_kind, limited(chunks, kind), None)
+    except TooLarge:
         raise
-    if expired:
-        await files.delete(account_id, expired)
-    return media
+    except (MediaUnsupported, InvalidInput) as exc:  # undecodable, or empty
+        raise MediaTypeInvalid(str(exc), type=kind) from None
+    now = p.now()
+    clean = rules.check_name(name, media_kind)
+    media = await p.ctx.store.save_media(account_id, facts, media_kind, clean, now)
+    record = await p.store.record_upload(AccountUpload(account_id, media.id, kind, now))
+    p.ctx.metrics.uploads.labels(str(media_kind)).inc()
+    return Stored(media, record)
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 async def save_news(
-    p: Platform, files: MediaFiles, account_id: UserId, articles: list[dict[str, JsonValue]]
-) -> AccountMedia:
-    """Articles uploaded for a later broadcast (media/uploadnews), kept like media."""
+    p: Platform, account_id: UserId, articles: list[dict[str, JsonValue]]
+) -> Stored:
+    """Articles uploaded for a later broadcast (media/uploadnews), a blob like media."""
     data = json.dumps(articles, ensure_ascii=False).encode()
+    return await upload(p, account_id, "news", "news.json", _one(data))
+
+
+async def uploaded(p: Platform, account_id: UserId, media_id: object, *types: str) -> Media:
+    """The account's own upload of one of `types` that is still fresh, as its Media."""
+    if not isinstance(media_id, str) or not media_id:
+        raise InvalidInput("media_id is needed.", field="media_id")
+    if not rules.MEDIA_ID_RE.fullmatch(media_id):
+        raise AccountMediaNotFound(media_id=media_id)
     now = p.now()
-    media = AccountMedia(
-        media_id=base64.urlsafe_b64encode(p.random(33)).decode(),
-        account_id=account_id,
-        type="news",
-        mime="application/json",
-        filename="news.json",
-        size=len(data),
-        created_at=now,
-        expires_at=Instant(now + p.limits.media_seconds * 1000),
-    )
-    await files.write(account_id, media.media_id, data)
-    await p.store.add_media(media, now)
+    fresh = [
+        u
+        for u in await p.store.uploads(account_id, media_id)
+        if u.type in types and u.is_fresh(now, p.limits.media_seconds)
+    ]
+    visible = await p.ctx.store.visible_media(account_id, [MediaId(media_id)])
+    media = visible.get(MediaId(media_id))
+    if not fresh or media is None:
+        raise AccountMediaNotFound(media_id=media_id)
     return media
 
 
-async def download(p: Platform, files: MediaFiles, media_id: str) -> tuple[AccountMedia, bytes]:
-    media = await p.store.account_media(media_id, p.now())
-    return media, await files.read(media.account_id, media_id)
+async def readable(p: Platform, account_id: UserId, media_id: str) -> tuple[Media, Path]:
+    """media/get: the account's own fresh uploads, and the blobs its followers sent it
+    (while a message it sees carries them)."""
+    if not rules.MEDIA_ID_RE.fullmatch(media_id):
+        raise AccountMediaNotFound(media_id=media_id)
+    mid = MediaId(media_id)
+    own = await p.store.uploads(account_id, media_id)
+    now = p.now()
+    if own and not any(u.is_fresh(now, p.limits.media_seconds) for u in own):
+        raise AccountMediaNotFound("This media expired.", media_id=media_id)
+    media = (await p.ctx.store.visible_media(account_id, [mid])).get(mid)
+    path = p.ctx.media.blobs.local_path(rules.blob_key(mid))
+    if media is None or path is None:
+        raise AccountMediaNotFound(media_id=media_id)
+    return media, path
 
 
-def media_url(media_id: str) -> str:
-    """Where clients fetch an account's media (a capability URL: the id is the secret)."""
-    return f"/api/v1/platform/media/{media_id}"
+async def read_news(p: Platform, account_id: UserId, media_id: object) -> list[JsonValue]:
+    """The articles of an mpnews broadcast, from the account's media/uploadnews."""
+    await uploaded(p, account_id, media_id, "news")
+    _, path = await readable(p, account_id, str(media_id))
+    articles: list[JsonValue] = json.loads(await asyncio.to_thread(path.read_bytes))
+    return articles
+
+
+def link(p: Platform, media_id: MediaId, user: UserId, lifetime_ms: int) -> str:
+    """An absolute signed link to a blob for `user` (who must be able to see it when the
+    link is used), valid for `lifetime_ms`."""
+    expires = Instant(p.now() + lifetime_ms)
+    path = rules.signed_path(p.ctx.media.secret, media_id, Variant.ORIGINAL, user, expires)
+    return p.url(path)

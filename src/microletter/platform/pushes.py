@@ -20,6 +20,16 @@ from microletter.platform import xmlcodec
 from microletter.platform.crypto import CryptoError, Envelope
 from microletter.platform.signature import matches, signature
 
+VOICE_FORMATS = {  # the protocol's Format of a voice note, by its MIME type
+    "audio/amr": "amr",
+    "audio/mpeg": "mp3",
+    "audio/ogg": "ogg",
+    "audio/webm": "webm",
+    "audio/mp4": "m4a",
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/flac": "flac",
+}
 REPLAY_WINDOW = 300  # seconds an encrypted reply's TimeStamp may differ from the push's
 
 
@@ -43,28 +53,28 @@ class Reply:
     articles: list[dict[str, JsonValue]] | None = None
 
 
-def message_fields(account: OfficialAccount, openid: str, message: Message) -> dict[str, object]:
-    """The XML fields of a follower's message (None if it is not one the protocol knows)."""
+def message_fields(
+    account: OfficialAccount, openid: str, message: Message, pic_url: str = ""
+) -> dict[str, object]:
+    """The XML fields of a follower's message. A picture or voice note is named by its
+    blob id (`MediaId`, for media/get); `pic_url` is a link to the picture the webhook
+    may fetch without a token."""
     fields: dict[str, object] = {
         "ToUserName": account.original_id,
         "FromUserName": openid,
         "CreateTime": message.created_at // 1000,
         "MsgType": str(message.kind),
     }
-    data = message.data or {}
-    media = data.get("media")  # a person's upload (the media room): {id, mime, ...}
-    media_id = (
-        str(media.get("id", "")) if isinstance(media, dict) else str(data.get("media_id", ""))
-    )
+    media = (message.data or {}).get("media")  # {id, mime, ...}: the media room's Media
+    found = media if isinstance(media, dict) else {}
     if message.kind is MessageKind.TEXT:
         fields["Content"] = message.text or ""
     elif message.kind is MessageKind.IMAGE:
-        fields["PicUrl"] = str(data.get("url", ""))
-        fields["MediaId"] = media_id
+        fields["PicUrl"] = pic_url
+        fields["MediaId"] = str(found.get("id", ""))
     elif message.kind is MessageKind.VOICE:
-        fields["MediaId"] = media_id
-        mime = str(media.get("mime", "")) if isinstance(media, dict) else ""
-        fields["Format"] = mime.rsplit("/", 1)[-1]
+        fields["MediaId"] = str(found.get("id", ""))
+        fields["Format"] = VOICE_FORMATS.get(str(found.get("mime", "")), "")
         fields["Recognition"] = ""
     fields["MsgId"] = message.id
     return fields

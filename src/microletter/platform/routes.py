@@ -167,7 +167,8 @@ class ConsoleRoutes:
         within the daily quota."""
         account = await console.owned(self.p, call.me, UserId(account_id))
         text = check_text(body.text, self.p.ctx.limits)
-        return PostReply(await sending.broadcast(self.p, account, MessageKind.TEXT, text, None))
+        said = sending.Content(MessageKind.TEXT, text)
+        return PostReply(await sending.broadcast(self.p, account, said))
 
     async def create_qrcode(self, call: Call, account_id: int, body: QrBody) -> QrReply:
         """A QR code people scan to follow: without a scene, the account's own (permanent)

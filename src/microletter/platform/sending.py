@@ -9,11 +9,13 @@ Every message lands in the follower's conversation with the account through the 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from microletter.core import messages as message_rules
 from microletter.core.errors import InvalidInput, NotFollowing
 from microletter.core.events import AccountEvent, ChannelPosted
 from microletter.core.ids import UserId
+from microletter.core.media import Media, media_data
 from microletter.core.messages import note
 from microletter.core.models import ChannelPost, JsonValue, Message, MessageKind
 from microletter.core.officials import (
@@ -23,19 +25,22 @@ from microletter.core.officials import (
     render_template,
 )
 from microletter.platform.context import Platform
-from microletter.platform.media import media_url
+from microletter.platform.media import uploaded
 from microletter.platform.pushes import Reply
 
-Content = tuple[MessageKind, str | None, dict[str, JsonValue] | None]
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What an account says: a kind, text or data, or an upload of its own (`media`) for
+    image and voice, which the message carries as `{"media": Media}`."""
+
+    kind: MessageKind
+    text: str | None = None
+    data: dict[str, JsonValue] | None = None
+    media: Media | None = None
 
 
-async def _media_data(
-    p: Platform, account: OfficialAccount, media_id: object
-) -> dict[str, JsonValue]:
-    if not isinstance(media_id, str) or not media_id:
-        raise InvalidInput("media_id is needed.", field="media_id")
-    media = await p.store.keep_media(account.id, media_id, p.now())
-    return {"media_id": media.media_id, "url": media_url(media.media_id), "mime": media.mime}
+MEDIA_TYPES = {"image": ("image", "thumb"), "voice": ("voice",)}
 
 
 async def content(p: Platform, account: OfficialAccount, kind: str, payload: object) -> Content:
@@ -47,14 +52,28 @@ async def content(p: Platform, account: OfficialAccount, kind: str, payload: obj
         text = payload.get("content")
         if not isinstance(text, str):
             raise InvalidInput("text.content is needed.", field="text.content")
-        return MessageKind.TEXT, message_rules.check_text(text, p.ctx.limits), None
-    if kind in ("image", "voice"):
-        return MessageKind(kind), None, await _media_data(p, account, payload.get("media_id"))
+        return Content(MessageKind.TEXT, message_rules.check_text(text, p.ctx.limits))
+    if kind in MEDIA_TYPES:
+        media = await uploaded(p, account.id, payload.get("media_id"), *MEDIA_TYPES[kind])
+        return Content(MessageKind(kind), media=media)
     articles = payload.get("articles")
     if not isinstance(articles, list) or not all(isinstance(a, Mapping) for a in articles):
         raise InvalidInput("news.articles is a list of articles.", field="news.articles")
     cards: list[JsonValue] = list(check_articles(articles))
-    return MessageKind.NEWS, None, {"articles": cards}
+    return Content(MessageKind.NEWS, data={"articles": cards})
+
+
+async def say(
+    p: Platform, account: OfficialAccount, uid: UserId, ref: str, said: Content,
+    window_ms: int | None = None,
+) -> Message:  # fmt: skip
+    """Post `said` in the follower's conversation, once per `ref`."""
+    outcome = await p.store.post_as_account(
+        account.id, uid, ref, said.kind, said.text, said.data, window_ms, p.now(),
+        None if said.media is None else said.media.id,
+    )  # fmt: skip
+    await p.publish(outcome)
+    return outcome.value
 
 
 async def _openid_user(p: Platform, account: OfficialAccount, openid: object) -> UserId:
@@ -76,13 +95,9 @@ async def send_custom(p: Platform, account: OfficialAccount, body: Mapping[str, 
     if not isinstance(kind, str):
         raise InvalidInput("msgtype is needed.", field="msgtype")
     uid = await _openid_user(p, account, body.get("touser"))
-    mkind, text, data = await content(p, account, kind, body.get(kind))
+    said = await content(p, account, kind, body.get(kind))
     window = p.limits.reply_window_seconds * 1000
-    outcome = await p.store.post_as_account(
-        account.id, uid, _ref(p, "cs"), mkind, text, data, window, p.now()
-    )
-    await p.publish(outcome)
-    return outcome.value
+    return await say(p, account, uid, _ref(p, "cs"), said, window)
 
 
 async def send_template(
@@ -127,42 +142,34 @@ async def send_template(
     return outcome.value
 
 
-async def broadcast(
-    p: Platform,
-    account: OfficialAccount,
-    kind: MessageKind,
-    text: str | None,
-    data: dict[str, JsonValue] | None,
-) -> ChannelPost:
+async def broadcast(p: Platform, account: OfficialAccount, said: Content) -> ChannelPost:
     """One post on the account's channel for every follower (read diffusion), within the
-    daily quota; followers' devices get a hint and fetch it."""
+    daily quota; followers' devices get a hint and fetch it. A picture or voice post
+    carries `{"media": Media}`, which followers may fetch like a message's."""
+    data = said.data if said.media is None else media_data(said.media)
     outcome = await p.store.broadcast(
-        account.id, kind, text, data, p.limits.broadcasts_per_day, p.now()
+        account.id, said.kind, said.text, data, p.limits.broadcasts_per_day, p.now()
     )
     await p.publish(outcome)
     await p.announce_post(ChannelPosted(account.id, outcome.value.seq))
     return outcome.value
 
 
-async def reply_data(p: Platform, account: OfficialAccount, reply: Reply) -> Content:
+async def reply_content(p: Platform, account: OfficialAccount, reply: Reply) -> Content:
     if reply.kind in (MessageKind.IMAGE, MessageKind.VOICE):
-        return reply.kind, None, await _media_data(p, account, reply.media_id)
+        types = MEDIA_TYPES[str(reply.kind)]
+        return Content(reply.kind, media=await uploaded(p, account.id, reply.media_id, *types))
     if reply.kind is MessageKind.NEWS:
         cards: list[JsonValue] = list(reply.articles or [])
-        return reply.kind, None, {"articles": cards}
-    return MessageKind.TEXT, message_rules.check_text(reply.text or "", p.ctx.limits), None
+        return Content(reply.kind, data={"articles": cards})
+    return Content(MessageKind.TEXT, message_rules.check_text(reply.text or "", p.ctx.limits))
 
 
 async def post_reply(
     p: Platform, account: OfficialAccount, uid: UserId, reply: Reply, ref: str
 ) -> Message:
     """Show a passive reply to the follower, once per push (`ref` names the push)."""
-    kind, text, data = await reply_data(p, account, reply)
-    outcome = await p.store.post_as_account(
-        account.id, uid, f"reply:{ref}", kind, text, data, None, p.now()
-    )
-    await p.publish(outcome)
-    return outcome.value
+    return await say(p, account, uid, f"reply:{ref}", await reply_content(p, account, reply))
 
 
 async def tell_unavailable(p: Platform, account: OfficialAccount, uid: UserId, ref: str) -> None:

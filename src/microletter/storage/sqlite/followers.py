@@ -25,6 +25,7 @@ from microletter.core.events import (
     Outcome,
 )
 from microletter.core.ids import ConversationId, UserId
+from microletter.core.media import MediaId
 from microletter.core.messages import Draft
 from microletter.core.models import Instant, JsonValue, Message, MessageKind, Role, User
 from microletter.core.officials import (
@@ -234,15 +235,17 @@ def post_as_account(
     data: dict[str, JsonValue] | None,
     window_ms: int | None,
     now: Instant,
+    media_id: MediaId | None = None,
 ) -> Outcome[Message]:
     """The account says something to one follower, in their conversation. With
-    `window_ms`, only if the follower acted within it (customer-service rule)."""
+    `window_ms`, only if the follower acted within it (customer-service rule). An image
+    or voice message names the account's upload by `media_id`, as a person's does."""
     cid = _conversation(tx, account_id, uid)
     if cid is None or uid not in tx.state(cid).members:
         raise NotFollowing(account_id=account_id)
     if window_ms is not None:
         check_reply_window(last_active(tx.conn, account_id, uid, cid), now, window_ms)
-    draft = Draft(cid, account_id, client_msg_id, kind, text, data=data)
+    draft = Draft(cid, account_id, client_msg_id, kind, text, data=data, media_id=media_id)
     return post_message(tx, draft, now)
 
 

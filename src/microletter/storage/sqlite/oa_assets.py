@@ -1,12 +1,12 @@
-"""SQLite: what official accounts keep besides followers: QR codes, uploaded media,
-message templates and OAuth authorization codes (single-use, stored as hashes)."""
+"""SQLite: what official accounts keep besides followers: QR codes, when they uploaded
+which blobs (the protocol's temporary media), message templates and OAuth authorization
+codes (single-use, stored as hashes)."""
 
 from __future__ import annotations
 
 import sqlite3
 
 from microletter.core.errors import (
-    AccountMediaNotFound,
     OAuthCodeExpired,
     OAuthCodeInvalid,
     OAuthCodeUsed,
@@ -15,16 +15,13 @@ from microletter.core.errors import (
 )
 from microletter.core.ids import UserId
 from microletter.core.models import Instant
-from microletter.core.officials import AccountMedia, QrCode, QrRequest, Scope, Template
+from microletter.core.officials import AccountUpload, QrCode, QrRequest, Scope, Template
 from microletter.storage.sqlite.followers import ensure_follower
 from microletter.storage.sqlite.officials import load_account
 from microletter.storage.sqlite.rows import Row
 from microletter.storage.sqlite.writetx import WriteTx
 
 QR_COLS = "q.ticket, q.account_id, q.scene_id, q.scene_str, q.permanent, q.expires_at, q.created_at"
-MEDIA_COLS = (
-    "d.media_id, d.account_id, d.type, d.mime, d.filename, d.size, d.created_at, d.expires_at"
-)
 TEMPLATE_COLS = "t.template_id, t.account_id, t.title, t.content, t.created_at"
 
 
@@ -37,19 +34,6 @@ def qr_of(r: Row) -> QrCode:
         bool(r[4]),
         None if r[5] is None else Instant(r[5]),
         Instant(r[6]),
-    )
-
-
-def media_of(r: Row) -> AccountMedia:
-    return AccountMedia(
-        r[0],
-        UserId(r[1]),
-        r[2],
-        r[3],
-        r[4],
-        r[5],
-        Instant(r[6]),
-        None if r[7] is None else Instant(r[7]),
     )
 
 
@@ -102,61 +86,29 @@ def qrcode(conn: sqlite3.Connection, ticket: str, now: Instant) -> QrCode:
     return code
 
 
-# --- media ---
+# --- media (the blobs are the media room's; this is the protocol's clock) ---
 
 
-def add_media(tx: WriteTx, media: AccountMedia, now: Instant) -> list[str]:
-    """Record an upload; returns the ids of the account's expired media, now forgotten
-    (the caller deletes their files)."""
-    expired = [
-        r[0]
-        for r in tx.conn.execute(
-            "SELECT media_id FROM oa_media WHERE account_id=? AND expires_at<=?",
-            (media.account_id, now),
-        )
-    ]
+def record_upload(tx: WriteTx, upload: AccountUpload) -> AccountUpload:
+    """Note (again) that an account uploaded a blob as a protocol type: a repeated upload
+    of the same bytes starts its temporary-media clock anew."""
+    load_account(tx.conn, upload.account_id)
     tx.conn.execute(
-        "DELETE FROM oa_media WHERE account_id=? AND expires_at<=?", (media.account_id, now)
+        "INSERT INTO oa_uploads (account_id, media_id, type, uploaded_at) VALUES (?,?,?,?)"
+        " ON CONFLICT (account_id, media_id, type) DO UPDATE SET uploaded_at=excluded.uploaded_at",
+        (upload.account_id, upload.media_id, upload.type, upload.uploaded_at),
     )
-    tx.conn.execute(
-        "INSERT INTO oa_media (media_id, account_id, type, mime, filename, size, created_at,"
-        " expires_at) VALUES (?,?,?,?,?,?,?,?)",
-        (
-            media.media_id,
-            media.account_id,
-            media.type,
-            media.mime,
-            media.filename,
-            media.size,
-            media.created_at,
-            media.expires_at,
-        ),
-    )
-    return expired
+    return upload
 
 
-def keep_media(tx: WriteTx, account_id: UserId, media_id: str, now: Instant) -> AccountMedia:
-    """A message uses this media: it must exist (for this account) and is kept for good."""
-    media = _media(tx.conn, media_id, now)
-    if media.account_id != account_id:
-        raise AccountMediaNotFound(media_id=media_id)
-    tx.conn.execute("UPDATE oa_media SET expires_at=NULL WHERE media_id=?", (media_id,))
-    return media
-
-
-def _media(conn: sqlite3.Connection, media_id: str, now: Instant) -> AccountMedia:
-    row = conn.execute(f"SELECT {MEDIA_COLS} FROM oa_media d WHERE d.media_id=?", (media_id,))
-    found = row.fetchone()
-    if found is None:
-        raise AccountMediaNotFound(media_id=media_id)
-    media = media_of(found)
-    if media.expires_at is not None and media.expires_at <= now:
-        raise AccountMediaNotFound("This media expired.", media_id=media_id)
-    return media
-
-
-def media(conn: sqlite3.Connection, media_id: str, now: Instant) -> AccountMedia:
-    return _media(conn, media_id, now)
+def uploads(conn: sqlite3.Connection, account_id: UserId, media_id: str) -> list[AccountUpload]:
+    """The account's uploads of a blob, one per protocol type, newest first."""
+    rows = conn.execute(
+        "SELECT type, uploaded_at FROM oa_uploads WHERE account_id=? AND media_id=?"
+        " ORDER BY uploaded_at DESC",
+        (account_id, media_id),
+    ).fetchall()
+    return [AccountUpload(account_id, media_id, r[0], Instant(r[1])) for r in rows]
 
 
 # --- templates ---

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from microletter.core.events import AccountEvent, Outcome
 from microletter.core.ids import ConversationId, UserId
+from microletter.core.media import MediaId
 from microletter.core.models import ChannelPost, Instant, JsonValue, Message, MessageKind, User
 from microletter.core.officials import (
-    AccountMedia,
+    AccountUpload,
     Credentials,
     Follower,
     MessageMode,
@@ -131,6 +132,7 @@ class SqlitePlatformStore:
         data: dict[str, JsonValue] | None,
         window_ms: int | None,
         now: Instant,
+        media_id: MediaId | None = None,
     ) -> Outcome[Message]:
         return await self._writer.submit(
             followers.post_as_account,
@@ -142,6 +144,7 @@ class SqlitePlatformStore:
             data,
             window_ms,
             now,
+            media_id,
         )
 
     async def follower(self, account_id: UserId, user_id: UserId) -> Follower | None:
@@ -184,14 +187,11 @@ class SqlitePlatformStore:
     async def qrcode(self, ticket: str, now: Instant) -> QrCode:
         return await self._readers.run(oa_assets.qrcode, ticket, now)
 
-    async def add_media(self, media: AccountMedia, now: Instant) -> list[str]:
-        return await self._writer.submit(oa_assets.add_media, media, now)
+    async def record_upload(self, upload: AccountUpload) -> AccountUpload:
+        return await self._writer.submit(oa_assets.record_upload, upload)
 
-    async def keep_media(self, account_id: UserId, media_id: str, now: Instant) -> AccountMedia:
-        return await self._writer.submit(oa_assets.keep_media, account_id, media_id, now)
-
-    async def account_media(self, media_id: str, now: Instant) -> AccountMedia:
-        return await self._readers.run(oa_assets.media, media_id, now)
+    async def uploads(self, account_id: UserId, media_id: str) -> list[AccountUpload]:
+        return await self._readers.run(oa_assets.uploads, account_id, media_id)
 
     async def add_template(self, template: Template) -> Template:
         return await self._writer.submit(oa_assets.add_template, template)
