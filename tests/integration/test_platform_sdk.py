@@ -9,9 +9,8 @@ import hashlib
 import io
 
 import pytest
-from wechatpy.exceptions import APILimitedException, WeChatClientException
-
 from PIL import Image
+from wechatpy.exceptions import APILimitedException, WeChatClientException
 
 from microletter.client import Client
 from tests.conftest import MakeClient
