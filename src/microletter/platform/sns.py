@@ -2,18 +2,16 @@
 (/connect/oauth2/authorize, /connect/qrconnect) and the /sns calls of WeChatOAuth.
 
 The authorize page is where a person's browser lands from an H5 page. The browser sends
-no bearer token on a navigation, so the page is a small document whose script reads the
-web client's token (same origin), asks /api/v1/oauth/consent what is being asked, and
-then either goes on at once (snsapi_base, silent) or shows a consent screen
-(snsapi_userinfo); agreeing calls /api/v1/oauth/authorize and follows its redirect. A
-client that can send `Authorization: Bearer` (an app, a test) gets the 302 right away
-for snsapi_base.
+no bearer token on a navigation, so it is sent on to the web client's consent screen
+(`/#/oauth?<the same query>`, web/js/views/consent.js), which uses the client's session,
+asks /api/v1/oauth/consent what is being asked, and then either goes on at once
+(snsapi_base, silent) or asks the person (snsapi_userinfo); agreeing calls
+/api/v1/oauth/authorize and follows its redirect. A client that can send
+`Authorization: Bearer` (an app, a test) gets the 302 right away for snsapi_base.
 """
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -24,10 +22,6 @@ from microletter.core.officials import Scope
 from microletter.platform import tokens
 from microletter.platform.cgi import CgiCall, endpoint
 from microletter.platform.errcodes import OK, error_json
-
-# Where the web client keeps its session ({token, user_id} in localStorage, web/js/app.js);
-# the page reads the token there.
-SESSION_KEY = "ml.session"
 
 
 @endpoint("/sns/oauth2/access_token", ("GET",), auth=False)
@@ -88,15 +82,10 @@ async def authorize_page(call: CgiCall) -> web.StreamResponse:
         except MicroletterError as exc:
             return web.json_response(error_json(exc))
         return web.Response(status=302, headers={"Location": target})
-    nonce = secrets.token_urlsafe(12)
     return web.Response(
-        text=PAGE.replace("{nonce}", nonce).replace("{session_key}", SESSION_KEY),
-        content_type="text/html",
+        status=302,
         headers={
-            "Content-Security-Policy": (
-                f"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}';"
-                " img-src https: http: data:; frame-ancestors 'self'"
-            ),
+            "Location": "/#/oauth?" + call.request.rel_url.raw_query_string,
             "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer",
         },
@@ -105,6 +94,3 @@ async def authorize_page(call: CgiCall) -> web.StreamResponse:
 
 endpoint("/connect/oauth2/authorize", ("GET",), auth=False)(authorize_page)
 endpoint("/connect/qrconnect", ("GET",), auth=False)(authorize_page)
-
-
-PAGE = (Path(__file__).parent / "consent.html").read_text(encoding="utf-8")
