@@ -44,7 +44,9 @@ async def test_an_h5_page_learns_its_user_with_consent(clients: MakeClient) -> N
     async with alice.session.get(url, allow_redirects=False) as page:
         assert page.status == 302
         target = page.headers["Location"]
-        assert target.startswith("/#/oauth?") and target.endswith("?" + url.split("?", 1)[1])
+        assert target.startswith("/#/oauth?")
+        sent, landed = parse_qs(url.split("?", 1)[1]), parse_qs(target.split("?", 1)[1])
+        assert landed == sent and landed["scope"] == ["snsapi_userinfo"]
     query = await agree(alice, appid, "snsapi_userinfo")
     assert query["from"] == ["chat"] and query["state"] == ["st8"]
     code = query["code"][0]
