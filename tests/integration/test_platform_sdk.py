@@ -247,6 +247,23 @@ async def test_temporary_media_expire_but_messages_keep_their_pictures(
     assert [m["kind"] for m in page].count("image") == 2
 
 
+async def test_a_picture_broadcast_is_seen_by_followers_only(clients: MakeClient) -> None:
+    _, made, client = await setup(clients)
+    alice, stranger = await clients("alice"), await clients("stranger")
+    account_id = made["account"]["id"]
+    await follow(alice, account_id)
+    image = await sdk(client.media.upload, "image", ("storm.png", PNG, "image/png"))
+    await sdk(client.message.send_mass_image, None, image["media_id"], is_to_all=True)
+    (post,) = (await alice.call("GET", f"/api/v1/official-accounts/{account_id}/broadcasts"))[
+        "posts"
+    ]
+    assert post["kind"] == "image" and post["data"]["media"]["id"] == image["media_id"]
+    assert post["data"]["media"]["width"] == 64
+    seen = await alice.media_urls([image["media_id"]])
+    assert Image.open(io.BytesIO(await alice.download(seen["urls"][image["media_id"]]["url"])))
+    assert (await stranger.media_urls([image["media_id"]]))["denied"] == [image["media_id"]]
+
+
 async def test_qr_codes_are_made_shown_and_resolved(clients: MakeClient) -> None:
     _, made, client = await setup(clients)
     temporary = await sdk(

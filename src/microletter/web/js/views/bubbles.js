@@ -248,10 +248,10 @@ function linkify(text) {
 }
 
 /** The small time and delivery state under a bubble. */
-export function meta(message, state) {
+export function meta(message, state, note = null) {
   const time = h("time", { datetime: new Date(message.created_at).toISOString(), title: formatFull(message.created_at) },
     formatClock(message.created_at));
-  if (!state) return h("div.msg-meta", time);
+  if (!state) return h("div.msg-meta", time, note ? ["·", note] : null);
   const icons = { sending: "clock", sent: "check", read: "checks", failed: "alert" };
   return h("div.msg-meta", time,
     h(`span.msg-state.state-${state}`, { title: t(`msg.state_${state}`) }, icon(icons[state]), h("span.sr-only", t(`msg.state_${state}`))));

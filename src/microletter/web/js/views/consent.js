@@ -60,7 +60,6 @@ export function mount(app, root, query) {
       h("div.consent-actions",
         h("button.btn.btn-primary.btn-block#consent-allow", { type: "button", onclick: () => answer(true) }, t("oauth.allow")),
         h("button.btn.btn-plain.btn-block#consent-deny", { type: "button", onclick: () => answer(false) }, t("oauth.deny")))));
-    box.querySelector("#consent-allow").focus();
   }
 
   status(t("common.loading"), true);

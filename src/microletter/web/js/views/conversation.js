@@ -300,7 +300,7 @@ export function mount(app, root, cidText) {
           onclick: () => outbox.retry(pending.id),
         }, icon("alert")) : null,
         body),
-      meta(message, state));
+      meta(message, state, post ? h("span.broadcast-tag", icon("announce"), t("official.broadcast")) : null));
     const row = h(`div.msg-row.${mine ? "mine" : "theirs"}`, {
       dataset: { seq: String(message.seq ?? ""), kind: message.kind, state: state || "", cmid: message.client_msg_id, post: post ? String(post.seq) : null },
     }, official && !mine ? officialAvatar() : userAvatar(store, message.sender_id, 40), bodyWrap);

@@ -13,7 +13,7 @@ export function mount(app, root) {
   let selected = null;
   const body = h("div.scroll");
   root.append(topbar({ title: t("nav.me") }), body);
-  const row = (path, name, cls, key) => h("li", h(`a.row${selected === path ? ".active" : ""}`, { href: `#/${path}` },
+  const row = (path, name, cls, key) => h("li", h(`a.row${selected === path || selected?.startsWith(`${path}/`) ? ".active" : ""}`, { href: `#/${path}` },
     h(`span.row-icon.${cls}`, icon(name)), h("span.row-text", t(key)), icon("chevron", "cell-chevron")));
   function render() {
     const me = store.me;
