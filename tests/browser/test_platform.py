@@ -366,8 +366,8 @@ async def test_the_consent_screen_on_a_wide_screen_can_decline(
     alice = await open_app(DESKTOP)
     await login(alice, "alice")
     back = "http://127.0.0.1:9/back"
-    query = urlencode({"appid": made["account"]["appid"], "redirect_uri": back,
-                       "response_type": "code", "scope": "snsapi_userinfo", "state": "s1"})  # fmt: skip
+    ask = {"appid": made["account"]["appid"], "redirect_uri": back, "response_type": "code"}
+    query = urlencode({**ask, "scope": "snsapi_userinfo", "state": "s1"})
     await alice.goto(f"/connect/oauth2/authorize?{query}")
     await expect(alice.locator(".consent-name")).to_have_text("Corner Shop")
     await shot(alice, "desktop-oauth-consent")
