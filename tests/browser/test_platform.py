@@ -361,10 +361,35 @@ async def test_a_scanned_code_follows_and_an_h5_page_learns_who_you_are(
 async def test_the_consent_screen_on_a_wide_screen_can_decline(
     open_app: OpenApp, clients: MakeClient, dev: Client
 ) -> None:
-    made = await new_account(dev, "Corner Shop")
-    await clients("alice")
+    made = await new_account(dev, "Corner Shop", description="Fresh bread daily")
+    aid = made["account"]["id"]
+    orders = [
+        {"type": "click", "name": "My orders", "key": "MINE"},
+        {"type": "click", "name": "Opening hours", "key": "HOURS"},
+    ]
+    bread = {"type": "click", "name": "Today's bread", "key": "BREAD"}
+    menu = {"button": [bread, {"name": "Orders", "sub_button": orders}]}
+    await dev.call("PUT", f"/api/v1/developer/accounts/{aid}/menu", menu)
+    alice_api = await clients("alice")
+    await alice_api.call("PUT", f"/api/v1/official-accounts/{aid}/follow", {"scene": "search"})
+    client = wechat_client(dev.base_url, made["account"]["appid"], made["appsecret"])
+    openid = (await sdk(client.user.get_followers))["data"]["openid"][0]
+    loaf = {"title": "Sourdough is back", "description": "Baked at 6, gone by 10.",
+            "url": "https://example.com/bread", "image": ""}  # fmt: skip
+    more = [
+        {"title": f"Recipe {n}", "description": "", "url": "https://example.com/r", "image": ""}
+        for n in (1, 2)
+    ]
+    await sdk(client.message.send_articles, openid, [loaf, *more])
     alice = await open_app(DESKTOP)
     await login(alice, "alice")
+    await open_chat(alice, "Corner Shop")
+    await expect(alice.locator(".bubble-news.multi .news-item")).to_have_count(2)
+    await alice.get_by_role("button", name="Orders").click()
+    await expect(alice.get_by_role("menuitem", name="Opening hours")).to_be_visible()
+    await shot(alice, "desktop-official-chat")
+    await alice.keyboard.press("Escape")
+    await expect(alice.get_by_role("menu", name="Orders")).to_have_count(0)
     back = "http://127.0.0.1:9/back"
     ask = {"appid": made["account"]["appid"], "redirect_uri": back, "response_type": "code"}
     query = urlencode({**ask, "scope": "snsapi_userinfo", "state": "s1"})
