@@ -174,6 +174,7 @@ async def test_a_developer_builds_an_account_and_a_follower_uses_it(
     await alice.locator("#official-search").fill("weath")
     result = alice.locator(".account-row", has_text="Weather")
     await expect(result).to_contain_text("Forecasts for your city")
+    await shot(alice, "phone-official-search")
     await result.click()
     await expect(alice.locator(".account-card")).to_contain_text("0 followers")
     await shot(alice, "phone-official-profile")
