@@ -120,3 +120,27 @@ async def test_bad_oauth_requests_get_their_errcodes(clients: MakeClient) -> Non
                 appid=first["account"]["appid"], redirect_uri=uri, scope="snsapi_base",
             )  # fmt: skip
         assert api.value.code == "platform.redirect_invalid"
+
+
+async def test_the_profile_picture_is_an_absolute_link_that_serves_the_image(
+    clients: MakeClient,
+) -> None:
+    from tests.support.media import picture
+
+    dev = await clients("dev")
+    made = await new_account(dev, "Shop")
+    appid, secret = made["account"]["appid"], made["appsecret"]
+    alice = await clients("alice")
+    avatar = await alice.upload(picture(), "image", "me.png")
+    await alice.call("PATCH", "/api/v1/me", {"avatar": avatar["id"]})
+    oauth = wechat_oauth(dev.base_url, appid, secret, PAGE, "snsapi_userinfo")
+    code = (await agree(alice, appid, "snsapi_userinfo"))["code"][0]
+    await sdk(oauth.fetch_access_token, code)
+    info = await sdk(oauth.get_user_info)
+    assert info["headimgurl"] == f"{dev.base_url}/avatars/{alice.user['id']}"  # type: ignore[index]
+    async with dev.session.get(info["headimgurl"]) as response:
+        assert response.status == 200 and response.content_type.startswith("image/")
+    await follow(alice, made["account"]["id"])
+    client = wechat_client(dev.base_url, appid, secret)
+    (openid,) = (await sdk(client.user.get_followers))["data"]["openid"]
+    assert (await sdk(client.user.get, openid))["headimgurl"] == info["headimgurl"]

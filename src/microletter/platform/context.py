@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from microletter.actions.context import Context
 from microletter.core.events import ChannelPosted, Outcome
-from microletter.core.models import Instant
-from microletter.core.officials import PlatformLimits
+from microletter.core.models import Instant, User
+from microletter.core.officials import PlatformLimits, is_web_url
 from microletter.platform.webhook import WebhookClient
 from microletter.ports import PLATFORM_TOPIC, PlatformStore, channel_topic
 
@@ -38,6 +38,13 @@ class Platform:
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
+
+    def avatar_url(self, user: User) -> str:
+        """The protocol's `headimgurl`: an absolute link, or "" when there is no picture.
+        People's avatars are media ids served at /avatars/<id>; an account's is a URL."""
+        if not user.avatar:
+            return ""
+        return user.avatar if is_web_url(user.avatar) else self.url(f"/avatars/{user.id}")
 
     async def publish(self, outcome: Outcome[object]) -> None:
         await self.ctx.publish(outcome)

@@ -179,7 +179,7 @@ def user_info(call: CgiCall, follower: Follower, user: User) -> dict[str, Any]:
         "city": "",
         "province": "",
         "country": "",
-        "headimgurl": user.avatar or "",
+        "headimgurl": call.p.avatar_url(user),
         "subscribe_time": (follower.followed_at or 0) // 1000,
         "remark": follower.remark,
         "groupid": 0,

@@ -49,7 +49,7 @@ async def userinfo(call: CgiCall) -> dict[str, Any]:
         "province": "",
         "city": "",
         "country": "",
-        "headimgurl": user.avatar or "",
+        "headimgurl": call.p.avatar_url(user),
         "privilege": [],
         "unionid": tokens.unionid(call.p, account, uid),
     }
