@@ -140,13 +140,16 @@ def check_media_id(raw: str) -> MediaId:
     return MediaId(raw)
 
 
+_CARRIED = {
+    MessageKind.IMAGE: MediaKind.IMAGE,
+    MessageKind.VOICE: MediaKind.VOICE,
+    MessageKind.FILE: MediaKind.FILE,
+}
+
+
 def media_kind_of(kind: MessageKind) -> MediaKind | None:
     """The media kind a message of this kind carries (None for text and system notes)."""
-    return {
-        MessageKind.IMAGE: MediaKind.IMAGE,
-        MessageKind.VOICE: MediaKind.VOICE,
-        MessageKind.FILE: MediaKind.FILE,
-    }.get(kind)
+    return _CARRIED.get(kind)
 
 
 def choose_media(media_id: MediaId, visible: Sequence[Media], kind: MediaKind) -> Media:

@@ -23,7 +23,7 @@ class Outbox:
         "_parts",
         "_size",
         "_scheduled",
-        "_loop",
+        "loop",
         "closed",
     )
 
@@ -41,7 +41,7 @@ class Outbox:
         self._parts: list[bytes] = []
         self._size = 0
         self._scheduled = False
-        self._loop = asyncio.get_running_loop()
+        self.loop = asyncio.get_running_loop()
         self.closed = False
 
     def put(self, payload: bytes, bounded: bool = True) -> bool:
@@ -60,7 +60,7 @@ class Outbox:
         self._parts.append(frame)
         if not self._scheduled:
             self._scheduled = True
-            self._loop.call_soon(self.flush)
+            self.loop.call_soon(self.flush)
         return True
 
     async def drained(self, patience: float = 30.0) -> None:
@@ -69,9 +69,9 @@ class Outbox:
         nothing for `patience` seconds is treated as too slow."""
         self.flush()
         low = self._limit // 4
-        deadline = self._loop.time() + patience
+        deadline = self.loop.time() + patience
         while not self.closed and self._transport.get_write_buffer_size() > low:
-            if self._loop.time() > deadline:
+            if self.loop.time() > deadline:
                 self.closed = True
                 self._on_overflow()
                 return

@@ -89,6 +89,7 @@ class Session:
         # Sends in flight on this connection, by client_msg_id: the echo of the new
         # message to this connection carries the first ref and stands for its ack.
         self.awaiting: dict[str, list[object]] = {}
+        self._rate_key = str(principal.user_id)
         self.echoed: dict[str, object] = {}
         # The official conversations' broadcast channels: conversation id -> account id.
         self.channels: dict[ConversationId, UserId] = {}
@@ -206,7 +207,7 @@ class Session:
     # --- requests ---
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+        task = self.outbox.loop.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -256,7 +257,7 @@ class Session:
     ) -> None:
         """Run one request and answer it (ack or error) with the client's ref."""
         try:
-            self.limits.hit_now("user", str(self.principal.user_id))
+            self.limits.hit_now("user", self._rate_key)
             result = await handler(frame)
         except MicroletterError as exc:
             if not quiet:

@@ -121,6 +121,7 @@ class Writer:
         self._wake = asyncio.Event()
         self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
         self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: sqlite3.Connection | None = None
         self._closed = False
         self.stats = WriterStats()
@@ -128,12 +129,14 @@ class Writer:
     def start(self) -> None:
         self._conn = connect(self._path, synchronous=self._synchronous)
         tx = self._make_tx(self._conn)
-        self._task = asyncio.get_running_loop().create_task(self._run(self._conn, tx))
+        # Kept: asyncio.get_running_loop() costs a getpid() system call on every use.
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._run(self._conn, tx))
 
     def submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-        if self._closed:
+        if self._closed or self._loop is None:
             raise Unavailable("The store is shutting down.")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[T] = self._loop.create_future()
         self._queue.append(_Job(fn, args, future))
         self._wake.set()
         return future
