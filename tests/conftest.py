@@ -12,6 +12,7 @@ import uvloop
 from microletter.app import Server
 from microletter.client import Client
 from microletter.settings import Settings
+from tests.support import services
 
 # Cheap argon2 parameters keep registration fast in tests; the hashing itself is real.
 FAST_HASH: dict[str, Any] = {
@@ -29,6 +30,10 @@ PASSWORD = "correct horse"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "settings(**kw): override server settings for a test")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    services.finish()
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:

@@ -25,6 +25,8 @@ NOT_SETTINGS = {
     "MICROLETTER_CLI_CONFIG",
     "MICROLETTER_PASSWORD",  # `microletter chat register/login`
     "MICROLETTER_TEST_DB",
+    "MICROLETTER_TEST_POSTGRES",  # tests: the shared PostgreSQL to make databases on
+    "MICROLETTER_TEST_REDIS",  # tests: the shared Redis
 }
 
 

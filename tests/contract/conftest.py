@@ -1,6 +1,9 @@
 """Every Store and Bus backend gets the same suite. A backend is a name in STORE_BACKENDS
 or BUS_BACKENDS plus a small opener; add PostgreSQL or Redis there, skipping when their
-URL variable is unset, and every contract test runs against it too."""
+URL variable is unset, and every contract test runs against it too.
+
+PostgreSQL and Redis are the machine's shared servers (tests/support/services.py): each
+test gets a database and a Redis namespace of its own."""
 
 from __future__ import annotations
 
@@ -17,7 +20,9 @@ from microletter.core.limits import Limits
 from microletter.core.messages import Draft
 from microletter.core.models import Instant, MessageKind, User
 from microletter.ports import Bus, Store
+from microletter.storage import open_store
 from microletter.storage.sqlite.store import SqliteStore
+from tests.support import services
 
 
 class StoreBackend(Protocol):
@@ -45,8 +50,31 @@ class SqliteBackend:
             await store.close()
 
 
+class PostgresBackend:
+    """A database of its own on the machine's PostgreSQL, dropped afterwards."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.url: str | None = None
+        self.opened: list[Store] = []
+
+    async def open(self) -> Store:
+        server = services.postgres_server()
+        if self.url is None:
+            self.url = await server.new_database()
+        store = await open_store(self.url, IdGenerator(0), Limits(), pool_size=4)
+        self.opened.append(store)
+        return store
+
+    async def close(self) -> None:
+        for store in self.opened:
+            await store.close()
+        if self.url is not None:
+            await services.postgres_server().drop(self.url)
+
+
 STORE_BACKENDS: dict[str, Callable[[Path], StoreBackend]] = {
     "sqlite": SqliteBackend,
+    "postgres": PostgresBackend,
 }
 
 
@@ -54,8 +82,23 @@ async def open_memory_bus() -> Bus:
     return await open_bus("memory://")
 
 
+async def open_redis_bus() -> Bus:
+    server = services.redis_server()
+    url = await server.new_namespace()
+    bus = await open_bus(url)
+    close = bus.close
+
+    async def close_and_drop() -> None:
+        await close()
+        await server.drop(url)
+
+    bus.close = close_and_drop  # type: ignore[method-assign]
+    return bus
+
+
 BUS_BACKENDS: dict[str, Callable[[], Awaitable[Bus]]] = {
     "memory": open_memory_bus,
+    "redis": open_redis_bus,
 }
 
 

@@ -9,7 +9,6 @@ from microletter.core import conversations as rules
 from microletter.core.contacts import check_may_message
 from microletter.core.errors import AlreadyMember, InvalidInput, NotMember, UserNotFound
 from microletter.core.events import (
-    ConversationLeft,
     ConversationUpdated,
     Event,
     LogEntry,
@@ -76,16 +75,9 @@ def _tell(
     message = post_note(tx, cid, actor, data, now)
     if seen:
         tx.read_up_to(cid, actor, message.seq)
-    conversation = tx.conversation(cid)
-    current = tx.state(cid).members
-    posted: Event = MessagePosted(message)
-    targets: list[tuple[UserId, Event]] = []
-    for uid in updated:
-        m = current[uid]
-        targets.append((uid, ConversationUpdated(conversation, m.role, m.muted)))
-    targets += [(uid, posted) for uid in current]
-    for uid, by in left:
-        targets += [(uid, posted), (uid, ConversationLeft(cid, by))]
+    targets = rules.note_targets(
+        tx.conversation(cid), tx.state(cid).members, MessagePosted(message), updated, left
+    )
     return tx.append(targets, now)
 
 
