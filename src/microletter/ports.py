@@ -146,6 +146,11 @@ Handler = Callable[[object], None]
 class Subscription(Protocol):
     def close(self) -> None: ...
 
+    async def ready(self) -> None:
+        """Return once messages published from now on reach the handler (at once in one
+        process; after the server confirmed it for Redis)."""
+        ...
+
 
 class Bus(Protocol):
     """Fan-out hints between processes. At most once: correctness comes from the log,
@@ -156,6 +161,12 @@ class Bus(Protocol):
         ...
 
     def subscribe(self, topic: str, handler: Handler) -> Subscription: ...
+
+    def on_gap(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever messages may have been lost (the bus reconnected):
+        subscribers should then read the log instead of waiting for hints."""
+        ...
+
     async def close(self) -> None: ...
 
 

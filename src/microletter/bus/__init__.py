@@ -12,5 +12,9 @@ async def open_bus(url: str) -> Bus:
         from microletter.bus.memory import MemoryBus
 
         return MemoryBus()
+    if url.startswith(("redis:", "rediss:")):
+        from microletter.bus.redis import RedisBus
+
+        return await RedisBus.open(url)
     scheme = url.split(":", 1)[0]
-    raise ValueError(f"unsupported bus URL scheme {scheme!r}; use memory://")
+    raise ValueError(f"unsupported bus URL scheme {scheme!r}; use memory:// or redis://...")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from microletter.ports import Handler
 
@@ -20,6 +20,9 @@ class _Subscription:
 
     def close(self) -> None:
         self._bus._remove(self._topic, self._handler)
+
+    async def ready(self) -> None:
+        return  # a direct call: live from the moment it is made
 
 
 class MemoryBus:
@@ -41,6 +44,9 @@ class MemoryBus:
     def subscribe(self, topic: str, handler: Handler) -> _Subscription:
         self._topics.setdefault(topic, []).append(handler)
         return _Subscription(self, topic, handler)
+
+    def on_gap(self, callback: Callable[[], None]) -> None:
+        return  # in one process nothing is ever lost between publish and handler
 
     def _remove(self, topic: str, handler: Handler) -> None:
         handlers = self._topics.get(topic)

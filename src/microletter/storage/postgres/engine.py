@@ -32,7 +32,6 @@ from microletter.core.errors import Unavailable
 from microletter.core.events import Outcome
 from microletter.core.ids import IdGenerator
 from microletter.core.limits import Limits
-from microletter.storage.postgres.conn import Conn
 from microletter.storage.postgres.tx import PgTx
 
 log = logging.getLogger(__name__)
