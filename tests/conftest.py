@@ -54,10 +54,28 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+async def backends(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
+    """The settings that pick a backend pair: SQLite + the in-process bus, or a database
+    of its own on the machine's PostgreSQL + a namespace of its own on its Redis."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    postgres, redis = services.postgres_server(), services.redis_server()
+    database_url = await postgres.new_database()
+    bus_url = await redis.new_namespace()
+    yield {"database_url": database_url, "bus_url": bus_url, "database_pool_size": 4}
+    await postgres.drop(database_url)
+    await redis.drop(bus_url)
+
+
 @pytest.fixture
-async def server(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Server]:
+async def server(
+    tmp_path: Path, request: pytest.FixtureRequest, backends: dict[str, Any]
+) -> AsyncIterator[Server]:
     marker = request.node.get_closest_marker("settings")
-    srv = Server(make_settings(tmp_path / "data", **(marker.kwargs if marker else {})))
+    overrides = {**backends, **(marker.kwargs if marker else {})}
+    srv = Server(make_settings(tmp_path / "data", **overrides))
     await srv.start()
     yield srv
     await srv.stop()

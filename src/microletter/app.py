@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from microletter.actions import accounts
 from microletter.actions.context import Context, Passwords
 from microletter.bus import open_bus
 from microletter.core.ids import IdGenerator
@@ -55,15 +56,19 @@ class Server:
             sqlite_synchronous=s.sqlite_synchronous.upper(),
             on_batch=metrics.observe_batch,
             exit_after_commits=s.fault_exit_after_commits,
+            pool_size=s.database_pool_size,
+            timeout=s.database_timeout,
         )
         bus = await open_bus(s.bus_url)
         passwords = Passwords(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
         self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics)
         limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip)
+        revocations = accounts.follow_revocations(ctx)
         gateway = Gateway(ctx, Hub(bus), s, limits)
         app = create_app(ctx, s, gateway, limits)
 
         async def on_shutdown(_: web.Application) -> None:
+            revocations.close()
             await gateway.shutdown()
 
         async def on_cleanup(_: web.Application) -> None:
@@ -73,9 +78,11 @@ class Server:
         app.on_cleanup.append(on_cleanup)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
         await self._runner.setup()
-        sock = _listen(s.host, s.port)
+        sock = _listen(s.host, s.port, s.reuse_port)
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
+        if s.is_distributed:  # in one process no hint is ever lost: no need to sweep
+            gateway.start()
         log.info(
             "server.started", extra={"url": self.url, "database": s.redacted()["database_url"]}
         )
@@ -93,10 +100,12 @@ async def _close_backends(store: Store, bus: Bus, passwords: Passwords) -> None:
     passwords.close()
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:  # several worker processes on one port; the kernel spreads connections
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(1024)
     sock.setblocking(False)

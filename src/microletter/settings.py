@@ -63,6 +63,15 @@ class Settings:
 
     # storage
     sqlite_synchronous: str = "FULL"
+    database_pool_size: int = 10  # PostgreSQL connections per process
+    database_timeout: float = 10.0  # seconds a PostgreSQL statement or pool wait may take
+
+    # several processes (PostgreSQL and Redis only): worker processes on one port, and
+    # how often a device with no news reads its log anyway (0 = never; in case a hint was
+    # lost on the way between processes)
+    workers: int = 1
+    reuse_port: bool = False  # set by --workers for its children: share the port
+    bus_resync_seconds: float = 30.0
 
     # realtime gateway
     ws_max_frame: int = 64 * 1024  # larger frames get an error frame
@@ -108,6 +117,23 @@ class Settings:
             raise SettingsError("sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA")
         if not 0 <= self.node_id <= 15:
             raise SettingsError("node_id must be 0-15")
+        if not 1 <= self.workers <= 16:
+            raise SettingsError("workers must be 1-16")
+        if self.workers > 1 and not self.is_distributed:
+            raise SettingsError(
+                "--workers needs a shared database and bus: set MICROLETTER_DATABASE_URL="
+                "postgresql://... and MICROLETTER_BUS_URL=redis://... (SQLite and the"
+                " in-memory bus belong to one process)"
+            )
+        if self.database_pool_size < 1:
+            raise SettingsError("database_pool_size must be at least 1")
+
+    @property
+    def is_distributed(self) -> bool:
+        """State and bus are shared services, so several processes can serve together."""
+        return self.effective_database_url.startswith(
+            ("postgresql:", "postgres:")
+        ) and self.bus_url.startswith(("redis:", "rediss:"))
 
     @property
     def effective_database_url(self) -> str:

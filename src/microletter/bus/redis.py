@@ -186,7 +186,8 @@ class RedisBus:
                     await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 
     async def _listen(self, pubsub: Any) -> None:
-        while True:
+        # Checks `_closed` itself: redis-py may turn our cancellation into a timeout.
+        while not self._closed:
             if self._dirty.is_set():
                 await self._sync(pubsub)
             message = await pubsub.get_message(timeout=0.02)

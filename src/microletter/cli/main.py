@@ -38,20 +38,44 @@ def main() -> None:
 )
 @click.option("--database-url", help="sqlite:///path (default: <data>/microletter.db).")
 @click.option("--log-format", type=click.Choice(["auto", "json", "text"]), help="Log format.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    help="Server processes sharing the port (PostgreSQL + Redis only; default 1).",
+)
 def serve(
     host: str | None,
     port: int | None,
     data_dir: Path | None,
     database_url: str | None,
     log_format: str | None,
+    workers: int | None,
 ) -> None:
-    """Run the server (creates and migrates its database on first start)."""
+    """Run the server (creates and migrates its database on first start).
+
+    With --workers N, N processes share one port; they need MICROLETTER_DATABASE_URL=
+    postgresql://... and MICROLETTER_BUS_URL=redis://... Several `serve` on other ports
+    or machines with the same database and bus make a cluster."""
     from microletter import app, log
 
     settings = _settings(
-        host=host, port=port, data_dir=data_dir, database_url=database_url, log_format=log_format
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        database_url=database_url,
+        log_format=log_format,
+        workers=workers,
     )
     log.setup(settings.log_format, settings.log_level)
+    if settings.workers > 1:
+        from microletter.cli import workers as supervisor
+
+        def announce_all(url: str, count: int) -> None:
+            click.echo(f"microletter {__version__} is running at {url} ({count} workers)")
+            click.echo(f"  data: {settings.redacted()['database_url']}  ·  API docs: {url}/docs")
+            sys.stdout.flush()
+
+        sys.exit(supervisor.run(settings, announce_all))
 
     def announce(server: app.Server) -> None:
         click.echo(f"microletter {__version__} is running at {server.url}")

@@ -1,9 +1,13 @@
 """The local fan-out: which sessions of which users live in this process, and the bus
-subscriptions that feed them (one per user with at least one open session)."""
+subscriptions that feed them (one per user with at least one open session).
+
+Hints can be lost between processes; the hub makes every session read its log when the
+bus says so (`on_gap`) and, as a backstop, every so often (`sweep`)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING
 
 from microletter.core.events import DeviceRevoked, Event, LogEntry, Typing, kind_of
@@ -23,6 +27,7 @@ class Hub:
         # The last event encoded: a fan-out hands the same event object to every member
         # in a row, so remembering one is enough to encode each event once.
         self._last: tuple[Event, str, bytes, bytes | None] | None = None
+        bus.on_gap(self.resync_all)
 
     def attach(self, session: Session) -> None:
         uid = session.principal.user_id
@@ -34,6 +39,34 @@ class Hub:
             )
         else:
             sessions.append(session)
+
+    async def live(self, uid: UserId, timeout: float = 2.0) -> None:
+        """Wait until the bus delivers this user's hints (briefly: if the bus is down,
+        the session goes on and its log is read when the bus is back)."""
+        subscription = self._subscriptions.get(uid)
+        if subscription is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await subscription.ready()
+
+    def resync_all(self) -> None:
+        """Hints may have been lost: every session reads its log."""
+        for session in self.sessions():
+            session.resync()
+
+    async def sweep(self, interval: float) -> None:
+        """Every `interval` seconds, each session reads its log once (spread over the
+        interval), so a lost hint delays an event by at most that long."""
+        while True:
+            sessions = self.sessions()
+            if not sessions:
+                await asyncio.sleep(interval)
+                continue
+            pause = interval / len(sessions)
+            for session in sessions:
+                if session in self._sessions.get(session.principal.user_id, ()):
+                    session.resync()
+                await asyncio.sleep(pause)
 
     def detach(self, session: Session) -> None:
         uid = session.principal.user_id

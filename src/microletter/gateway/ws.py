@@ -87,6 +87,11 @@ class Session:
         elif decision is Decision.PULL:
             self.spawn(self.pull())
 
+    def resync(self) -> None:
+        """Read the log now, in case a hint was lost on its way."""
+        if not self.closing and self.delivery.resync():
+            self.spawn(self.pull())
+
     def typing(self, event: Typing) -> None:
         self.reply(
             {"t": "typing", "conversation_id": event.conversation_id, "user_id": event.user_id}
@@ -274,9 +279,20 @@ class Gateway:
         self.settings = settings
         self.limits = limits
         self.lingering: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the background sweep that re-reads idle devices' logs (if configured)."""
+        interval = self.settings.bus_resync_seconds
+        if interval > 0:
+            self._sweeper = asyncio.get_running_loop().create_task(self.hub.sweep(interval))
 
     async def shutdown(self) -> None:
         """Close every session with "going away", after in-flight requests finish."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
         await self.hub.shutdown(Close.GOING_AWAY, "server shutting down")
         pending = [t for t in self.lingering if not t.done()]
         if pending:
@@ -365,6 +381,7 @@ class Gateway:
         # Subscribe before reading the head: nothing committed from now on can be missed.
         self.hub.attach(session)
         self.ctx.metrics.connections.inc()
+        await self.hub.live(principal.user_id)
         store = self.ctx.store
         head = await store.log_head(principal.user_id)
         start = head if hello.after is None else hello.after
