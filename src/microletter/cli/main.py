@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from microletter import __version__
+from microletter.cli.admin import admin
 from microletter.cli.chat import chat
 from microletter.settings import Settings, SettingsError
 
@@ -191,3 +192,4 @@ def bench(
 
 
 main.add_command(chat)
+main.add_command(admin)
