@@ -15,14 +15,14 @@ from aiohttp import web
 
 from microletter.actions import accounts
 from microletter.actions.context import Context, Passwords
-from microletter.bus import open_bus
+from microletter.bus import open_bus, open_presence
 from microletter.core.ids import IdGenerator
 from microletter.gateway.http import create_app
 from microletter.gateway.hub import Hub
 from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.ws import Gateway
 from microletter.metrics import Metrics
-from microletter.ports import Bus, Store
+from microletter.ports import Bus, Presence, Store
 from microletter.settings import Settings
 from microletter.storage import open_store
 
@@ -60,11 +60,12 @@ class Server:
             timeout=s.database_timeout,
         )
         bus = await open_bus(s.bus_url)
+        presence = await open_presence(s.bus_url)
         passwords = Passwords(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
-        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics)
+        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics, presence)
         limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip)
         revocations = accounts.follow_revocations(ctx)
-        gateway = Gateway(ctx, Hub(bus), s, limits)
+        gateway = Gateway(ctx, Hub(bus, presence, s.presence_ttl_seconds), s, limits)
         app = create_app(ctx, s, gateway, limits)
 
         async def on_shutdown(_: web.Application) -> None:
@@ -72,7 +73,7 @@ class Server:
             await gateway.shutdown()
 
         async def on_cleanup(_: web.Application) -> None:
-            await _close_backends(store, bus, passwords)
+            await _close_backends(store, bus, presence, passwords)
 
         app.on_shutdown.append(on_shutdown)
         app.on_cleanup.append(on_cleanup)
@@ -81,8 +82,8 @@ class Server:
         sock = _listen(s.host, s.port, s.reuse_port)
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
-        if s.is_distributed:  # in one process no hint is ever lost: no need to sweep
-            gateway.start()
+        # In one process no hint is ever lost: no need to sweep the logs.
+        gateway.start(sweep=s.is_distributed)
         log.info(
             "server.started", extra={"url": self.url, "database": s.redacted()["database_url"]}
         )
@@ -94,9 +95,10 @@ class Server:
             log.info("server.stopped")
 
 
-async def _close_backends(store: Store, bus: Bus, passwords: Passwords) -> None:
+async def _close_backends(store: Store, bus: Bus, presence: Presence, passwords: Passwords) -> None:
     await store.close()  # the writer commits everything queued before it stops
     await bus.close()
+    await presence.close()
     passwords.close()
 
 

@@ -170,5 +170,16 @@ class Bus(Protocol):
     async def close(self) -> None: ...
 
 
+class Presence(Protocol):
+    """Who is online (has a live connection), with an expiry: a device not renewed
+    within its TTL counts as gone. Best effort; never in the durable store."""
+
+    async def mark_online(self, devices: Sequence[tuple[UserId, DeviceId]], ttl: float) -> None: ...
+
+    async def mark_offline(self, user_id: UserId, device_id: DeviceId) -> None: ...
+    async def online(self, user_ids: Sequence[UserId]) -> set[UserId]: ...
+    async def close(self) -> None: ...
+
+
 def user_topic(user_id: UserId) -> str:
     return f"u:{user_id}"

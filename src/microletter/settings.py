@@ -80,6 +80,7 @@ class Settings:
     ws_hello_timeout: float = 10.0
     ws_heartbeat: float = 30.0
     ws_abuse_limit: int = 20  # bad frames per minute before a policy-violation close
+    presence_ttl_seconds: float = 60.0  # a device not renewed for this long is offline
 
     trust_proxy: bool = False  # take the client address from X-Forwarded-For
 

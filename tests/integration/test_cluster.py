@@ -87,6 +87,9 @@ async def test_people_on_two_nodes_chat_directly_and_in_a_group(nodes: list[Serv
 
         history = await bob.history(group)
         assert [m["seq"] for m in history] == list(range(1, len(history) + 1))
+        # Presence is shared too: alice, on node a, sees bob and carol of node b online.
+        reply = await alice.call("GET", "/api/v1/presence")
+        assert reply["online"] == sorted([uid(bob), uid(carol)])
     finally:
         for rt in rts:
             await rt.close()

@@ -18,7 +18,7 @@ from microletter.core.events import Outcome
 from microletter.core.limits import Limits
 from microletter.core.models import Instant, Principal
 from microletter.metrics import Metrics
-from microletter.ports import Bus, Store, user_topic
+from microletter.ports import Bus, Presence, Store, user_topic
 
 
 def wall_clock() -> Instant:
@@ -90,6 +90,7 @@ class Context:
     limits: Limits
     passwords: Passwords
     metrics: Metrics
+    presence: Presence
     clock: Callable[[], Instant] = wall_clock
     tokens: TokenCache = field(default_factory=lambda: TokenCache())
 

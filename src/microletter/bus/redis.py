@@ -12,6 +12,10 @@ connection breaks, the bus reconnects with backoff, subscribes everything again 
 calls the `on_gap` callbacks: hints may have been lost meanwhile, so whoever depends on
 them (the gateway) reads the log. Channels are namespaced by a prefix (`?prefix=` in
 the URL, default `ml{db}:`), because pub/sub ignores Redis database numbers.
+
+Presence lives beside it: a sorted set per user, `{prefix}presence:{user_id}`, devices
+scored by the time they expire, the key itself expiring with its last device, so the
+devices of a process that died fade out by themselves.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -27,6 +32,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from microletter.bus.codec import Codec
+from microletter.core.ids import DeviceId, UserId
 from microletter.ports import Handler
 
 log = logging.getLogger(__name__)
@@ -238,3 +244,56 @@ class RedisBus:
                 callback()
             except Exception:
                 log.exception("bus.gap_callback_failed")
+
+
+class RedisPresence:
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+
+    @classmethod
+    def open(cls, url: str) -> RedisPresence:
+        clean, prefix, _ = parse_url(url)
+        return cls(redis.Redis.from_url(clean, socket_connect_timeout=5), prefix)
+
+    def _key(self, uid: UserId) -> str:
+        return f"{self._prefix}presence:{uid}"
+
+    async def mark_online(self, devices: Sequence[tuple[UserId, DeviceId]], ttl: float) -> None:
+        if not devices:
+            return
+        now, ms = time.time_ns() // 1_000_000, int(ttl * 1000)
+        pipe = self._client.pipeline(transaction=False)
+        for uid, did in devices:
+            key = self._key(uid)
+            pipe.zadd(key, {str(did): now + ms})  # type: ignore[unused-awaitable]  # queued
+            pipe.zremrangebyscore(key, 0, now)  # type: ignore[unused-awaitable]  # queued
+            pipe.pexpire(key, ms)  # type: ignore[unused-awaitable]  # queued
+        await self._run(pipe)
+
+    async def mark_offline(self, user_id: UserId, device_id: DeviceId) -> None:
+        pipe = self._client.pipeline(transaction=False)
+        pipe.zrem(self._key(user_id), str(device_id))  # type: ignore[unused-awaitable]  # queued
+        await self._run(pipe)
+
+    async def online(self, user_ids: Sequence[UserId]) -> set[UserId]:
+        if not user_ids:
+            return set()
+        pipe = self._client.pipeline(transaction=False)
+        now = time.time_ns() // 1_000_000
+        for uid in user_ids:
+            pipe.zcount(self._key(uid), now + 1, "+inf")  # type: ignore[unused-awaitable]  # queued
+        counts = await self._run(pipe)
+        return {u for u, n in zip(user_ids, counts or [0] * len(user_ids), strict=True) if n}
+
+    async def _run(self, pipe: redis.client.Pipeline) -> list[int] | None:
+        """Presence is best effort: if Redis is away, nobody looks online meanwhile."""
+        try:
+            result: list[int] = await pipe.execute()
+            return result
+        except (RedisError, OSError) as exc:
+            log.warning("presence.unavailable", extra={"error": repr(exc)})
+            return None
+
+    async def close(self) -> None:
+        await self._client.aclose()

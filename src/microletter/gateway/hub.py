@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from microletter.core.events import DeviceRevoked, Event, LogEntry, Typing, kind_of
-from microletter.core.ids import UserId
+from microletter.core.ids import DeviceId, UserId
 from microletter.gateway.connection import JSON, MSGPACK
-from microletter.ports import Bus, Subscription, user_topic
+from microletter.ports import Bus, Presence, Subscription, user_topic
 
 if TYPE_CHECKING:
     from microletter.gateway.ws import Session
 
 
 class Hub:
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, presence: Presence, presence_ttl: float = 60.0) -> None:
         self._bus = bus
+        self._presence = presence
+        self._presence_ttl = presence_ttl
+        self._tasks: set[asyncio.Task[None]] = set()
         self._sessions: dict[UserId, list[Session]] = {}
         self._subscriptions: dict[UserId, Subscription] = {}
         # The last event encoded: a fan-out hands the same event object to every member
@@ -31,6 +35,7 @@ class Hub:
 
     def attach(self, session: Session) -> None:
         uid = session.principal.user_id
+        self._spawn(self._presence.mark_online([self._device(session)], self._presence_ttl))
         sessions = self._sessions.get(uid)
         if sessions is None:
             self._sessions[uid] = [session]
@@ -48,6 +53,23 @@ class Hub:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await subscription.ready()
+
+    @staticmethod
+    def _device(session: Session) -> tuple[UserId, DeviceId]:
+        return session.principal.user_id, session.principal.device_id
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def renew_presence(self) -> None:
+        """Renew every connected device's presence, every third of its TTL."""
+        while True:
+            await asyncio.sleep(self._presence_ttl / 3)
+            devices = list(dict.fromkeys(self._device(s) for s in self.sessions()))
+            with contextlib.suppress(Exception):
+                await self._presence.mark_online(devices, self._presence_ttl)
 
     def resync_all(self) -> None:
         """Hints may have been lost: every session reads its log."""
@@ -74,6 +96,8 @@ class Hub:
         if sessions is None or session not in sessions:
             return
         sessions.remove(session)
+        if not any(s.principal.device_id == session.principal.device_id for s in sessions):
+            self._spawn(self._presence.mark_offline(uid, session.principal.device_id))
         if not sessions:
             del self._sessions[uid]
             self._subscriptions.pop(uid).close()

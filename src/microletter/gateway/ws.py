@@ -280,19 +280,24 @@ class Gateway:
         self.limits = limits
         self.lingering: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self._renewer: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Start the background sweep that re-reads idle devices' logs (if configured)."""
+    def start(self, sweep: bool) -> None:
+        """Start renewing presence, and (with `sweep`, when hints can be lost between
+        processes) the sweep that re-reads idle devices' logs."""
+        loop = asyncio.get_running_loop()
+        self._renewer = loop.create_task(self.hub.renew_presence())
         interval = self.settings.bus_resync_seconds
-        if interval > 0:
-            self._sweeper = asyncio.get_running_loop().create_task(self.hub.sweep(interval))
+        if sweep and interval > 0:
+            self._sweeper = loop.create_task(self.hub.sweep(interval))
 
     async def shutdown(self) -> None:
         """Close every session with "going away", after in-flight requests finish."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+        for task in (self._sweeper, self._renewer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.hub.shutdown(Close.GOING_AWAY, "server shutting down")
         pending = [t for t in self.lingering if not t.done()]
         if pending:

@@ -1,13 +1,21 @@
 """The REST routes, one router per part of the API."""
 
 from microletter.gateway.api import Router
-from microletter.gateway.routes import accounts, contacts, conversations, messages, sync
+from microletter.gateway.routes import (
+    accounts,
+    contacts,
+    conversations,
+    messages,
+    presence,
+    sync,
+)
 
 ROUTERS: list[Router] = [
     accounts.router,
     contacts.router,
     conversations.router,
     messages.router,
+    presence.router,
     sync.router,
 ]
 
