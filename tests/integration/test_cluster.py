@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from microletter.app import Server
+from microletter.cli import main
 from microletter.client import ApiError, Client
 from microletter.ports import Bus
 from tests.conftest import PASSWORD, befriend, make_settings
 from tests.support import services
+from tests.support.process import ServerProcess
 from tests.support.rest import uid
 
 Json = dict[str, Any]
@@ -182,3 +185,34 @@ async def test_the_nodes_hold_different_node_numbers(nodes: list[Server]) -> Non
     finally:
         await alice.close()
         await bob.close()
+
+
+@pytest.mark.slow
+async def test_serve_with_two_workers_shares_one_port_between_two_processes(
+    tmp_path: Path, shared: dict[str, Any]
+) -> None:
+    server = ServerProcess(tmp_path / "data", workers=2, **shared)
+    url = await asyncio.to_thread(server.start)
+    clients = [Client(url) for _ in range(20)]  # a TCP connection each: spread by the kernel
+    try:
+        replies = [await c.register(f"user{i}", PASSWORD) for i, c in enumerate(clients)]
+        nodes = {(r["user"]["id"] >> 8) & 0xF for r in replies}
+        assert len(nodes) == 2, "both workers served (each leases its own node number)"
+        direct = await befriend(clients[0], clients[1])
+        rt, events = await listen(clients[1])
+        await clients[0].send_text(direct, "through whichever worker")
+        await next_message(events, "through whichever worker")
+        await rt.close()
+    finally:
+        for c in clients:
+            await c.close()
+        assert await asyncio.to_thread(server.stop) == 0  # SIGTERM stops every worker
+        server.close()
+
+
+async def test_workers_are_refused_on_sqlite_with_a_clear_error() -> None:
+    result = await asyncio.to_thread(
+        CliRunner().invoke, main, ["serve", "--workers", "2"], env={"MICROLETTER_PORT": "0"}
+    )
+    assert result.exit_code == 2
+    assert "--workers needs a shared database and bus" in result.output
