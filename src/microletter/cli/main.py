@@ -83,7 +83,12 @@ def serve(
         click.echo(f"  data: {settings.redacted()['database_url']}  ·  API docs: {server.url}/docs")
         sys.stdout.flush()
 
-    app.run(settings, announce)
+    from microletter.core.errors import Unavailable
+
+    try:
+        app.run(settings, announce)
+    except Unavailable as exc:  # the database or bus cannot be reached at start
+        raise click.ClickException(exc.message) from None
 
 
 @main.command()

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from microletter.core.errors import Unavailable
 from microletter.core.events import LogEntry, Outcome
 from microletter.core.ids import ConversationId, DeviceId, IdGenerator, RequestId, UserId
 from microletter.core.limits import Limits
@@ -27,7 +28,7 @@ from microletter.core.models import (
 )
 from microletter.storage.migrate import migrate_postgres
 from microletter.storage.postgres import accounts, contacts, conversations, messages, sync
-from microletter.storage.postgres.engine import Database, open_pool
+from microletter.storage.postgres.engine import Database, is_gone, open_pool
 from microletter.storage.postgres.lease import NodeLease
 
 
@@ -48,10 +49,16 @@ class PostgresStore:
         pool_size: int = 10,
         timeout: float = 10.0,
     ) -> PostgresStore:
-        """Migrate to the newest schema, lease a node number, open the pool."""
-        await migrate_postgres(dsn)
-        lease = NodeLease(dsn, ids)
-        await lease.start()
+        """Migrate to the newest schema, lease a node number, open the pool. Raises
+        `Unavailable` if the database cannot be reached."""
+        try:
+            await migrate_postgres(dsn)
+            lease = NodeLease(dsn, ids)
+            await lease.start()
+        except Exception as exc:
+            if is_gone(exc) or isinstance(exc, OSError):
+                raise Unavailable(f"Cannot reach PostgreSQL: {exc}") from None
+            raise
         try:
             pool = await open_pool(dsn, pool_size, timeout)
             epoch = await _epoch(pool)
