@@ -94,16 +94,22 @@ def serve(
 @main.command()
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Data folder.")
 def migrate(data_dir: Path | None) -> None:
-    """Create or upgrade the database schema, then exit."""
+    """Create or upgrade the database schema (SQLite or PostgreSQL), then exit."""
+    import asyncio
+
+    from microletter.settings import mask_url
     from microletter.storage import sqlite_path
-    from microletter.storage.migrate import HEAD, migrate_sqlite
+    from microletter.storage.migrate import HEAD, migrate_postgres, migrate_sqlite
 
     settings = _settings(data_dir=data_dir)
     url = settings.effective_database_url
-    path = Path(sqlite_path(url))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    applied = migrate_sqlite(str(path))
-    click.echo(f"{'migrated' if applied else 'already at'} revision {HEAD}: {url}")
+    if url.startswith(("postgresql:", "postgres:")):
+        applied = asyncio.run(migrate_postgres(url))
+    else:
+        path = Path(sqlite_path(url))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        applied = migrate_sqlite(str(path))
+    click.echo(f"{'migrated' if applied else 'already at'} revision {HEAD}: {mask_url(url)}")
 
 
 SETTING_NAMES = ", ".join(f"MICROLETTER_{f.name.upper()}" for f in fields(Settings))
