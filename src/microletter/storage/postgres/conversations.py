@@ -26,7 +26,7 @@ from microletter.core.models import (
 from microletter.storage.postgres import members as lookup
 from microletter.storage.postgres.accounts import fetch_users
 from microletter.storage.postgres.conn import Conn
-from microletter.storage.postgres.messages import access, post_note, read_up_to
+from microletter.storage.postgres.messages import access, post_note
 from microletter.storage.postgres.tx import PgTx
 from microletter.storage.rows import (
     CONVERSATION_COLS,
@@ -74,9 +74,7 @@ async def _tell(
     before their `left` event), preceded by a conversation update for `updated` users.
 
     Like a send, the note counts as read by its actor (unless `seen` is False)."""
-    message = await post_note(tx, cid, actor, data, now)
-    if seen:
-        await read_up_to(tx, cid, actor, message.seq)
+    message = await post_note(tx, cid, actor, data, now, seen=seen)
     targets = rules.note_targets(
         await tx.conversation(cid), await tx.members(cid), MessagePosted(message), updated, left
     )
@@ -152,8 +150,7 @@ async def open_direct(tx: PgTx, me: UserId, them: UserId, now: Instant) -> Conve
 
 
 async def _group(tx: PgTx, cid: ConversationId, me: UserId) -> tuple[Conversation, Member]:
-    member = await access(tx, cid, me)
-    conversation = await tx.conversation(cid)
+    conversation, member = await access(tx, cid, me)
     if conversation.kind is not ConversationKind.GROUP:
         raise InvalidInput("This works on groups only.", conversation_id=cid)
     return conversation, member

@@ -32,6 +32,7 @@ from microletter.core.errors import Unavailable
 from microletter.core.events import Outcome
 from microletter.core.ids import IdGenerator
 from microletter.core.limits import Limits
+from microletter.storage.postgres.conn import Conn
 from microletter.storage.postgres.tx import PgTx
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,12 @@ def _unavailable(exc: BaseException) -> Unavailable:
     return Unavailable("The database is unavailable; retry.")
 
 
+async def _keep(conn: Conn) -> None:
+    """No reset on release: our connections keep no session state (no LISTEN, no SET,
+    no session locks; transaction locks end with the transaction), and a reset would cost
+    a round trip per request."""
+
+
 async def open_pool(dsn: str, size: int, timeout: float) -> asyncpg.Pool:
     """A pool of `size` connections; each statement is bounded by `timeout` seconds."""
     try:
@@ -145,6 +152,7 @@ async def open_pool(dsn: str, size: int, timeout: float) -> asyncpg.Pool:
             max_size=size,
             command_timeout=timeout,
             max_inactive_connection_lifetime=60,
+            reset=_keep,
             server_settings={
                 "application_name": "microletter",
                 "statement_timeout": str(int(timeout * 1000)),

@@ -16,6 +16,7 @@ from microletter.core.messages import (
     read_receipt_readers,
 )
 from microletter.core.models import (
+    Conversation,
     ConversationKind,
     Instant,
     JsonValue,
@@ -38,14 +39,20 @@ WITH ins AS (
   ON CONFLICT ON CONSTRAINT messages_once DO NOTHING RETURNING seq
 ), bump AS (
   UPDATE conversations SET last_seq = ins.seq FROM ins WHERE id = $1
+), seen AS (  -- sending implies having read everything before (not for notes: $13)
+  UPDATE members SET last_read_seq = ins.seq FROM ins
+  WHERE conversation_id = $1 AND user_id = $4 AND $13 AND last_read_seq < ins.seq
 )
 SELECT seq FROM ins
 """
 
 
-async def insert_message(tx: PgTx, draft: Draft, now: Instant) -> Message | None:
+async def insert_message(
+    tx: PgTx, draft: Draft, now: Instant, *, seen: bool = False
+) -> Message | None:
     """Give the draft the conversation's next seq and store it (the conversation must be
-    locked). No checks, no log. None if (conversation, sender, client_msg_id) exists."""
+    locked); with `seen`, the sender has read up to it. No checks, no log. None if
+    (conversation, sender, client_msg_id) exists."""
     cid = draft.conversation_id
     message = Message(
         id=MessageId(tx.new_id(now)),
@@ -75,6 +82,7 @@ async def insert_message(tx: PgTx, draft: Draft, now: Instant) -> Message | None
         message.mention_all,
         None if message.data is None else to_json(message.data),
         now,
+        seen,
     )
     if row is None:
         return None
@@ -83,42 +91,37 @@ async def insert_message(tx: PgTx, draft: Draft, now: Instant) -> Message | None
 
 
 async def post_note(
-    tx: PgTx, cid: ConversationId, actor: UserId, data: dict[str, JsonValue], now: Instant
+    tx: PgTx,
+    cid: ConversationId,
+    actor: UserId,
+    data: dict[str, JsonValue],
+    now: Instant,
+    *,
+    seen: bool = False,
 ) -> Message:
-    """A system note ("X invited Y") as a message of its own, so it has a place in history."""
+    """A system note ("X invited Y") as a message of its own, so it has a place in history;
+    with `seen`, it counts as read by its actor."""
     draft = Draft(cid, actor, f"note:{tx.new_id(now)}", MessageKind.SYSTEM, None, data=data)
-    message = await insert_message(tx, draft, now)
+    message = await insert_message(tx, draft, now, seen=seen)
     assert message is not None  # a note's client_msg_id is a fresh id
     return message
 
 
-async def access(tx: PgTx, cid: ConversationId, uid: UserId) -> Member:
+async def access(tx: PgTx, cid: ConversationId, uid: UserId) -> tuple[Conversation, Member]:
     """The write side's access funnel: lock the conversation; `uid` must be a member."""
-    await tx.lock_conversation(cid)
+    conversation = await tx.lock_conversation(cid)
     member = (await tx.members(cid)).get(uid)
     if member is None:
         raise NotMember(conversation_id=cid)
-    return member
-
-
-async def read_up_to(tx: PgTx, cid: ConversationId, uid: UserId, seq: int) -> None:
-    """Move a member's read position forward (never back)."""
-    await tx.conn.execute(
-        "UPDATE members SET last_read_seq=$3 WHERE conversation_id=$1 AND user_id=$2"
-        " AND last_read_seq < $3",
-        cid,
-        uid,
-        seq,
-    )
+    return conversation, member
 
 
 async def post_message(tx: PgTx, draft: Draft, now: Instant) -> Message:
     """Post exactly once: a repeated (conversation, sender, client_msg_id) returns the
     original message and appends nothing."""
     cid, uid = draft.conversation_id, draft.sender_id
-    sender = await access(tx, cid, uid)
+    conversation, sender = await access(tx, cid, uid)
     members = await tx.members(cid)
-    conversation = await tx.conversation(cid)
     if conversation.kind is ConversationKind.DIRECT:
         peer = next((u for u in members if u != uid), uid)
         check_may_message(await tx.relation(uid, peer))
@@ -126,7 +129,7 @@ async def post_message(tx: PgTx, draft: Draft, now: Instant) -> Message:
         mentions = check_mentions(draft.mentions, draft.mention_all, sender, members, tx.limits)
         draft = dataclasses.replace(draft, mentions=mentions)
     check_reply(draft.reply_to, sender, tx.last_seq(cid))
-    message = await insert_message(tx, draft, now)
+    message = await insert_message(tx, draft, now, seen=True)
     if message is None:
         row = await tx.fetchrow(
             f"SELECT {MESSAGE_COLS} FROM messages g WHERE g.conversation_id=$1"
@@ -137,8 +140,6 @@ async def post_message(tx: PgTx, draft: Draft, now: Instant) -> Message:
         )
         assert row is not None  # the conflict that stopped the insert is this row
         return message_of(row)
-    # Sending implies having read everything before: the sender's read position moves.
-    await read_up_to(tx, cid, uid, message.seq)
     event: Event = MessagePosted(message)
     tx.append([(m, event) for m in members], now)
     return message
@@ -148,7 +149,7 @@ async def recall_message(
     tx: PgTx, me: UserId, cid: ConversationId, seq: int, now: Instant
 ) -> Message:
     """Erase the content for good and tell every member. Recalling twice is a no-op."""
-    member = await access(tx, cid, me)
+    _, member = await access(tx, cid, me)
     message = await _visible(tx.conn, cid, seq, member.joined_seq)
     if message.recalled:
         return message

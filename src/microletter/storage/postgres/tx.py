@@ -24,7 +24,7 @@ from microletter.core.models import Conversation, Instant, Member
 from microletter.storage.codec import event_row
 from microletter.storage.postgres.conn import Conn
 from microletter.storage.postgres.members import load_members, relation
-from microletter.storage.rows import CONVERSATION_COLS, conversation_of
+from microletter.storage.rows import CONVERSATION_COLS, MEMBER_COLS, conversation_of, member_of
 
 # Lock the users in id order, bump each one's head by its count, insert the rows with
 # consecutive seqs in the order they were appended; return each user's old head.
@@ -50,6 +50,18 @@ SELECT id, base FROM bumped
 """
 
 
+# Lock without waiting (SKIP LOCKED) and read the members in the same statement. The
+# members come from the statement's snapshot, so they are only used if the locked row is
+# the version that snapshot saw (same xmin): every change of members also updates the
+# conversation row, so then nothing changed in between. Otherwise they are read again.
+_LOCK_AND_READ = f"""
+SELECT {CONVERSATION_COLS},
+  ARRAY(SELECT ROW({MEMBER_COLS}) FROM members m WHERE m.conversation_id = c.id),
+  c.xmin = (SELECT s.xmin FROM conversations s WHERE s.id = c.id)
+FROM conversations c WHERE c.id = $1 FOR UPDATE SKIP LOCKED
+"""
+
+
 class PgTx:
     def __init__(self, conn: Conn, ids: IdGenerator, limits: Limits) -> None:
         self.conn = conn
@@ -70,14 +82,23 @@ class PgTx:
         return row
 
     async def lock_conversation(self, cid: ConversationId) -> Conversation:
-        """Lock the conversation's row until COMMIT (seqs and members change under it)."""
-        row = await self.fetchrow(
-            f"SELECT {CONVERSATION_COLS} FROM conversations c WHERE c.id=$1 FOR UPDATE", cid
-        )
-        if row is None:
-            raise ConversationNotFound(conversation_id=cid)
+        """Lock the conversation's row until COMMIT (seqs and members change under it),
+        and read its members, in one round trip when nobody else holds the lock."""
+        row = await self.fetchrow(_LOCK_AND_READ, cid)
+        if row is None:  # it does not exist, or someone holds the lock: wait for it
+            row = await self.fetchrow(
+                f"SELECT {CONVERSATION_COLS}, NULL, false FROM conversations c"
+                " WHERE c.id=$1 FOR UPDATE",
+                cid,
+            )
+            if row is None:
+                raise ConversationNotFound(conversation_id=cid)
         conversation = conversation_of(row)
         self._seqs[cid] = conversation.last_seq
+        if row[9]:  # locked without waiting, and not changed since the members were read
+            self._members[cid] = {m.user_id: m for m in (member_of(r) for r in row[8])}
+        else:
+            self.changed(cid)
         return conversation
 
     async def conversation(self, cid: ConversationId) -> Conversation:
