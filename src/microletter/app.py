@@ -6,6 +6,7 @@ The only module that knows every room. Everything is built here and passed down.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import socket
@@ -14,15 +15,16 @@ from collections.abc import Callable
 from aiohttp import web
 
 from microletter.actions import accounts
-from microletter.actions.context import Context, Passwords
+from microletter.actions.context import Context, MediaRoom, Passwords
 from microletter.bus import open_bus, open_presence
 from microletter.core.ids import IdGenerator
 from microletter.gateway.http import create_app
 from microletter.gateway.hub import Hub
 from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.ws import Gateway
+from microletter.media import load_secret, open_blobs, open_intake
 from microletter.metrics import Metrics
-from microletter.ports import Bus, Presence, Store
+from microletter.ports import Bus, Intake, Presence, Store
 from microletter.settings import Settings
 from microletter.storage import open_store
 
@@ -62,8 +64,12 @@ class Server:
         bus = await open_bus(s.bus_url)
         presence = await open_presence(s.bus_url)
         passwords = Passwords(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
-        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics, presence)
-        limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip)
+        blobs = open_blobs(s.effective_media_url)
+        intake = open_intake(blobs, s.media_limits)
+        secret = load_secret(s.data_dir, s.media_secret.reveal())
+        media = MediaRoom(intake, blobs, secret)
+        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics, media, presence)
+        limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip, s.rate_upload)
         revocations = accounts.follow_revocations(ctx)
         gateway = Gateway(ctx, Hub(bus, presence, s.presence_ttl_seconds), s, limits)
         app = create_app(ctx, s, gateway, limits)
@@ -73,7 +79,7 @@ class Server:
             await gateway.shutdown()
 
         async def on_cleanup(_: web.Application) -> None:
-            await _close_backends(store, bus, presence, passwords)
+            await _close_backends(store, bus, presence, passwords, intake)
 
         app.on_shutdown.append(on_shutdown)
         app.on_cleanup.append(on_cleanup)
@@ -95,7 +101,10 @@ class Server:
             log.info("server.stopped")
 
 
-async def _close_backends(store: Store, bus: Bus, presence: Presence, passwords: Passwords) -> None:
+async def _close_backends(
+    store: Store, bus: Bus, presence: Presence, passwords: Passwords, intake: Intake
+) -> None:
+    await intake.close()  # uploads being decoded finish first
     await store.close()  # the writer commits everything queued before it stops
     await bus.close()
     await presence.close()
@@ -130,8 +139,18 @@ async def serve(settings: Settings, announce: Callable[[Server], None] | None = 
         await server.stop()
 
 
+def tune_gc() -> None:
+    """Collect cycles less often. Each message allocates a few dozen short-lived objects
+    (none of them cyclic); at the default threshold (700) the collector ran thousands of
+    times a second under load and took ~5% of the CPU. Objects alive at start are frozen
+    out of every collection."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def run(settings: Settings, announce: Callable[[Server], None] | None = None) -> None:
     """Serve on uvloop (falling back to asyncio where uvloop is not available)."""
+    tune_gc()
     try:
         import uvloop
     except ImportError:  # pragma: no cover - Windows

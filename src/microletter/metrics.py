@@ -58,6 +58,9 @@ class Metrics:
         self.errors = Counter(
             "microletter_errors", "Errors answered to clients, by code.", ["code"], registry=r
         )
+        self.uploads = Counter(
+            "microletter_uploads", "Uploads checked and stored, by kind.", ["kind"], registry=r
+        )
 
     def observe_batch(self, size: int, seconds: float) -> None:
         """Called from the writer thread after each group commit."""

@@ -1,4 +1,5 @@
-"""The doors the actions need: a Store for durable state and a Bus for fan-out hints.
+"""The doors the actions need: a Store for durable state, a Bus for fan-out hints, and
+for media an Intake (checks and stores uploads) over Blobs (content-addressed bytes).
 
 Each has an embedded implementation that needs nothing installed (SQLite, in-memory) and
 one that scales out (PostgreSQL, Redis). Every write method runs in one transaction,
@@ -8,11 +9,13 @@ entries it appended, which the caller publishes only after the commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterable, Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from microletter.core.events import LogEntry, Outcome
 from microletter.core.ids import ConversationId, DeviceId, RequestId, UserId
+from microletter.core.media import BlobFacts, Media, MediaId, MediaKind, MediaLimits
 from microletter.core.messages import Draft
 from microletter.core.models import (
     Contact,
@@ -134,10 +137,60 @@ class Store(Protocol):
     ) -> list[Message]: ...
     async def message(self, me: UserId, cid: ConversationId, seq: int) -> Message: ...
 
+    # media
+    async def save_media(
+        self, me: UserId, facts: BlobFacts, kind: MediaKind, name: str, now: Instant
+    ) -> Media:
+        """Record that `me` uploaded this blob as `kind` named `name` (again: the new name)."""
+        ...
+
+    async def visible_media(self, me: UserId, ids: Sequence[MediaId]) -> dict[MediaId, Media]:
+        """The media among `ids` that `me` may fetch: uploaded by them, or carried by a
+        message they can see (a member since before it, and it is not recalled)."""
+        ...
+
     # sync
     async def log_head(self, user_id: UserId) -> int: ...
     async def read_log(self, user_id: UserId, after: int, limit: int) -> list[LogEntry]: ...
     async def snapshot(self, user_id: UserId) -> Snapshot: ...
+
+
+class Blobs(Protocol):
+    """Content-addressed bytes: `key` is a media id, or a media id and a variant suffix.
+
+    Writing goes through a staging file on the same filesystem as the blobs: fill it,
+    then `keep` moves it into place atomically (or `discard` it). Synchronous, for the
+    worker threads that decode uploads; a remote store would upload in `keep`."""
+
+    def stage(self) -> Path:
+        """A new, empty staging file that nobody else uses."""
+        ...
+
+    def keep(self, staged: Path, key: str) -> None:
+        """Move a finished staging file into place as `key` (if `key` exists, drop it)."""
+        ...
+
+    def discard(self, staged: Path) -> None: ...
+    def exists(self, key: str) -> bool: ...
+
+    def local_path(self, key: str) -> Path | None:
+        """Where `key` is on this machine's disk (None if it is not stored here)."""
+        ...
+
+
+class Intake(Protocol):
+    """Turns an upload's byte stream into a checked, stored blob. It decodes what it got
+    (never trusting names or declared types) and refuses what is not of the kind or is
+    over the limits; a refused or broken-off upload leaves nothing behind."""
+
+    async def ingest(
+        self, kind: MediaKind, body: AsyncIterable[bytes], declared_size: int | None
+    ) -> BlobFacts: ...
+
+    @property
+    def limits(self) -> MediaLimits: ...
+
+    async def close(self) -> None: ...
 
 
 Handler = Callable[[object], None]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from microletter.core.limits import Limits
+from microletter.core.media import MediaLimits
 
 PREFIX = "MICROLETTER_"
 # Variables our tooling reads that are not settings of the server.
@@ -32,6 +33,33 @@ NOT_SETTINGS = {
 
 class SettingsError(ValueError):
     pass
+
+
+class Secret:
+    """A secret setting: its repr and str are *** so that logs and tracebacks never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    def __str__(self) -> str:
+        return "***" if self._value else ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +112,17 @@ class Settings:
 
     trust_proxy: bool = False  # take the client address from X-Forwarded-For
 
+    # media: where blobs live, upload limits, signed links
+    media_url: str = ""  # default: file://<data_dir>/media
+    media_secret: Secret = Secret("")  # signs media links; default: made once, kept in data_dir
+    media_link_seconds: int = 3600  # how long a signed media link works
+    max_upload_bytes: int = 100 * 1024 * 1024  # any upload (files)
+    max_image_bytes: int = 25 * 1024 * 1024
+    max_voice_bytes: int = 16 * 1024 * 1024
+    max_voice_seconds: int = 60
+    max_image_pixels: int = 50_000_000
+    rate_upload: str = "20/minute;300/hour"  # uploads per user
+
     # fault injection, for crash tests only: exit right after the Nth commit, before acks
     fault_exit_after_commits: int = 0
 
@@ -118,6 +157,10 @@ class Settings:
             raise SettingsError("sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA")
         if not 0 <= self.node_id <= 15:
             raise SettingsError("node_id must be 0-15")
+        if self.media_url and not self.media_url.startswith("file://"):
+            raise SettingsError("media_url must be file:///path (S3 is not supported yet)")
+        if self.media_link_seconds < 10:
+            raise SettingsError("media_link_seconds must be at least 10")
         if not 1 <= self.workers <= 16:
             raise SettingsError("workers must be 1-16")
         if self.workers > 1 and not self.is_distributed:
@@ -141,6 +184,21 @@ class Settings:
         return self.database_url or f"sqlite:///{self.data_dir / 'microletter.db'}"
 
     @property
+    def effective_media_url(self) -> str:
+        return self.media_url or f"file://{self.data_dir.absolute() / 'media'}"
+
+    @property
+    def media_limits(self) -> MediaLimits:
+        return MediaLimits(
+            max_upload_bytes=self.max_upload_bytes,
+            max_image_bytes=self.max_image_bytes,
+            max_voice_bytes=self.max_voice_bytes,
+            max_voice_seconds=self.max_voice_seconds,
+            max_image_pixels=self.max_image_pixels,
+            link_ttl_ms=self.media_link_seconds * 1000,
+        )
+
+    @property
     def limits(self) -> Limits:
         return Limits(
             max_text_bytes=self.max_text_bytes,
@@ -157,6 +215,9 @@ class Settings:
                 value = mask_url(value)
             shown[f.name] = value
         shown["database_url"] = mask_url(self.effective_database_url)
+        shown["media_url"] = mask_url(self.effective_media_url)
+        if not self.media_secret:
+            shown["media_secret"] = "(made on first start, kept in the data folder)"  # noqa: S105
         return shown
 
     def replace(self, **changes: Any) -> Settings:
@@ -193,6 +254,8 @@ def _convert(name: str, hint: Any, raw: str) -> Any:
             return hint(raw)
         if hint is Path:
             return Path(raw)
+        if hint is Secret:
+            return Secret(raw)
     except ValueError:
         raise SettingsError(
             f"{PREFIX}{name.upper()}={raw!r} is not a valid {hint.__name__}"

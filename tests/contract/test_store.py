@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -374,3 +375,34 @@ async def test_a_snapshot_taken_during_writes_is_one_consistent_view(store: Stor
         # Each message adds one entry to alice's log and one seq to the conversation.
         [view] = snapshot.conversations
         assert snapshot.log_seq - base.log_seq == view.conversation.last_seq - base_seq
+
+
+async def test_a_second_process_cannot_write_the_same_sqlite_file(tmp_path: Path) -> None:
+    """The writer's in-memory counters need one writing process per file: a second one is
+    refused at start with a clear error (the lock dies with its process, even on kill -9)."""
+    import subprocess
+    import sys
+
+    from microletter.core.ids import IdGenerator
+    from microletter.core.limits import Limits
+    from microletter.storage.sqlite.store import SqliteStore
+
+    path = str(tmp_path / "one.db")
+    store = await SqliteStore.open(path, IdGenerator(0), Limits())
+    try:
+        probe = (
+            "import asyncio, sys\n"
+            "from microletter.core.ids import IdGenerator\n"
+            "from microletter.core.limits import Limits\n"
+            "from microletter.storage.sqlite.store import SqliteStore\n"
+            f"asyncio.run(SqliteStore.open({path!r}, IdGenerator(1), Limits()))\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode != 0
+        assert "Another microletter process is writing" in result.stderr
+    finally:
+        await store.close()
+    again = await SqliteStore.open(path, IdGenerator(0), Limits())  # free after close
+    await again.close()

@@ -167,6 +167,14 @@ async def test_config_prints_the_effective_settings_from_the_environment() -> No
     assert "MICROLETTER_PASSWORD" not in shown
 
 
+async def test_config_shows_the_media_secret_as_stars() -> None:
+    result = await microletter("config", env=clean_env(MICROLETTER_MEDIA_SECRET="s3cret-key"))
+    assert result.code == 0, result.err
+    assert "s3cret-key" not in result.out
+    shown = dict(line.split(None, 1) for line in result.out.splitlines() if " " in line.strip())
+    assert shown["MICROLETTER_MEDIA_SECRET"].strip() == "***"
+
+
 async def test_an_unknown_setting_fails_loudly_with_its_name() -> None:
     result = await microletter("config", env=clean_env(MICROLETTER_FOO="1"))
     assert result.code != 0

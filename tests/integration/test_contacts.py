@@ -246,9 +246,9 @@ async def test_the_blocker_cannot_message_or_ask_until_unblocking(clients: MakeC
     alice, bob = await clients("alice"), await clients("bob")
     cid = await befriend(alice, bob)
     await alice.block(uid(bob))
-    await fails(alice.send_text(cid, "hi"), "invalid_input", 400)
-    await fails(alice.request_contact(user_id=uid(bob)), "invalid_input", 400)
-    await fails(alice.create_group("g", [uid(bob)]), "invalid_input", 400)
+    await fails(alice.send_text(cid, "hi"), "contact.you_blocked", 403)
+    await fails(alice.request_contact(user_id=uid(bob)), "contact.you_blocked", 403)
+    await fails(alice.create_group("g", [uid(bob)]), "contact.you_blocked", 403)
 
 
 async def test_unblocking_lets_them_ask_again(clients: MakeClient) -> None:

@@ -188,7 +188,7 @@ async def test_a_plain_member_removes_nobody(clients: MakeClient) -> None:
 async def test_removing_a_non_member_is_refused(clients: MakeClient) -> None:
     alice, bob, carol = await clients("alice"), await clients("bob"), await clients("carol")
     cid = await group_of(alice, bob)
-    error = await fails(alice.remove_member(cid, uid(carol)), "conversation.not_member", 403)
+    error = await fails(alice.remove_member(cid, uid(carol)), "conversation.member_not_found", 404)
     assert error.details["user_id"] == uid(carol)
 
 
@@ -252,7 +252,7 @@ async def test_only_the_owner_transfers_and_only_to_another_member(clients: Make
     cid = await group_of(alice, bob)
     await alice.set_role(cid, uid(bob), "admin")
     await fails(bob.transfer_owner(cid, uid(bob)), "conversation.permission_denied", 403)
-    await fails(alice.transfer_owner(cid, uid(carol)), "conversation.not_member", 403)
+    await fails(alice.transfer_owner(cid, uid(carol)), "conversation.member_not_found", 404)
     await fails(alice.transfer_owner(cid, uid(alice)), "invalid_input", 400)
     assert (await alice.conversation(cid))["conversation"]["owner_id"] == uid(alice)
 
@@ -390,3 +390,20 @@ async def test_your_own_group_actions_leave_you_nothing_unread(clients: MakeClie
     assert (await bob.conversation(cid))["unread"] == 0  # acting reads what came before
     await carol.leave(cid)
     assert (await alice.conversation(cid))["unread"] == 2  # bob's announcement, carol left
+
+
+async def test_a_new_direct_conversation_tells_each_side_its_peer_and_position(
+    clients: MakeClient,
+) -> None:
+    alice, bob = await clients("alice"), await clients("bob")
+    before = (await bob.state())["cursor"]
+    cid = await befriend(alice, bob)
+    events = (await bob.changes(before))["events"]
+    (update,) = [e["data"] for e in events if e["kind"] == "conversation"]
+    assert update["conversation"]["id"] == cid
+    assert update["peer"]["id"] == uid(alice) and update["last_read_seq"] == 1
+    view = await bob.conversation(cid)
+    assert view["unread"] == 0 and view["peer_read_seq"] == 1
+    await bob.send_text(cid, "hi")
+    await alice.mark_read(cid, 2)
+    assert (await bob.conversation(cid))["peer_read_seq"] == 2

@@ -69,7 +69,9 @@ async def test_kill_9_during_a_burst_loses_no_acknowledged_message(tmp_path: Pat
         async with asyncio.timeout(90):
             await asyncio.gather(*senders)
         assert len(acks) == USERS * PER_USER
-        assert all(rt.connects >= 3 for rt in devices)  # both crashes were lived through
+        # Every device lived through a crash; the ones that kept sending, through both.
+        assert all(rt.connects >= 2 for rt in devices)
+        assert max(rt.connects for rt in devices) >= 3
 
         reader = clients[0]
         for cid in [*convs[0]]:

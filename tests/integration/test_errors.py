@@ -79,7 +79,7 @@ async def test_wrong_types_are_refused_on_authenticated_routes(clients: MakeClie
     ("method", "path", "payload"),
     [
         ("POST", REGISTER, {"username": "eve", "password": PASSWORD, "is_admin": True}),
-        ("PATCH", "/api/v1/me", {"display_name": "Eve", "avatar": "x.png"}),
+        ("PATCH", "/api/v1/me", {"display_name": "Eve", "is_admin": True}),
     ],
 )
 async def test_unknown_fields_are_refused(
@@ -89,7 +89,7 @@ async def test_unknown_fields_are_refused(
     status, body = await raw(alice, method, path, json=payload)
     assert status == 400
     error = error_of(body, "invalid_input")
-    assert next(k for k in payload if k in ("is_admin", "avatar")) in error["message"]
+    assert "is_admin" in error["message"]
 
 
 async def test_unknown_query_parameters_are_refused(clients: MakeClient) -> None:

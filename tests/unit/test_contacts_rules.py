@@ -13,7 +13,14 @@ from microletter.core.contacts import (
     check_remark,
     plan_request,
 )
-from microletter.core.errors import AlreadyContacts, Blocked, InvalidInput, NotContact, TooLarge
+from microletter.core.errors import (
+    AlreadyContacts,
+    Blocked,
+    InvalidInput,
+    NotContact,
+    TooLarge,
+    YouBlocked,
+)
 from microletter.core.ids import RequestId, UserId
 from microletter.core.limits import Limits
 from microletter.core.models import ContactRequest, Instant, RequestStatus, User
@@ -67,7 +74,7 @@ def test_asking_someone_who_blocked_me_is_refused_as_blocked() -> None:
 
 
 def test_asking_someone_i_blocked_tells_me_to_unblock_first() -> None:
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(YouBlocked) as caught:
         plan_request(rel(i_blocked_them=True, pending_from_them=True))
     assert not isinstance(caught.value, Blocked)
     assert caught.value.details["user_id"] == THEM
@@ -87,7 +94,7 @@ def test_strangers_may_not_message_each_other() -> None:
 def test_a_block_either_way_stops_messages_even_between_contacts() -> None:
     with pytest.raises(Blocked):
         check_may_message(rel(are_contacts=True, they_blocked_me=True))
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(YouBlocked) as caught:
         check_may_message(rel(are_contacts=True, i_blocked_them=True))
     assert not isinstance(caught.value, Blocked)
 

@@ -8,7 +8,7 @@ from microletter.core import conversations as rules
 from microletter.core.errors import (
     GroupFull,
     InvalidInput,
-    NotMember,
+    MemberNotFound,
     PermissionDenied,
     TooLarge,
 )
@@ -98,7 +98,7 @@ def test_only_the_owner_transfers(actor: Member) -> None:
 
 
 def test_the_new_owner_must_be_a_member() -> None:
-    with pytest.raises(NotMember):
+    with pytest.raises(MemberNotFound):
         rules.check_transfer(OWNER, None)
 
 

@@ -96,8 +96,24 @@ RULES = [
         forbidden=["gateway", "actions", "app", "cli"],
     ),
     rule(
+        "media (decoding and blobs) implements ports over core values only",
+        ["media"],
+        allowed=["core", "ports", "media"],
+    ),
+    rule(
         "only app.py (and the cli that starts it) knows every room; nobody imports them",
-        ["core", "actions", "ports", "storage", "bus", "gateway", "settings", "metrics", "log"],
+        [
+            "core",
+            "actions",
+            "ports",
+            "storage",
+            "bus",
+            "media",
+            "gateway",
+            "settings",
+            "metrics",
+            "log",
+        ],
         forbidden=["app", "cli"],
     ),
 ]

@@ -8,6 +8,7 @@ from microletter.core import messages as rules
 from microletter.core.errors import (
     InvalidInput,
     MessageNotFound,
+    NotSender,
     PermissionDenied,
     RecallExpired,
     TooLarge,
@@ -178,13 +179,13 @@ def test_a_recall_after_the_window_is_refused() -> None:
 
 def test_nobody_recalls_someone_elses_message() -> None:
     sent = message(sender=ALICE)
-    with pytest.raises(RecallExpired):
+    with pytest.raises(NotSender):
         rules.check_recall(sent, BOB, sent.created_at, LIMITS)
 
 
 def test_nobody_recalls_a_system_note() -> None:
     note = message(sender=ALICE, kind=MessageKind.SYSTEM)
-    with pytest.raises(RecallExpired):
+    with pytest.raises(NotSender):
         rules.check_recall(note, ALICE, note.created_at, LIMITS)
 
 

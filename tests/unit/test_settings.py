@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from microletter.settings import Settings, SettingsError, mask_url
+from microletter.settings import Secret, Settings, SettingsError, mask_url
 
 
 def test_no_variables_give_the_defaults() -> None:
@@ -147,3 +147,28 @@ def test_the_repr_of_settings_hides_passwords_too() -> None:
     settings = Settings(database_url="postgresql://app:s3cret@db/ml")
     assert "s3cret" not in repr(settings)
     assert "s3cret" not in str(settings)
+
+
+def test_the_media_secret_is_never_shown() -> None:
+    settings = Settings.from_env({"MICROLETTER_MEDIA_SECRET": "hunter2-hunter2"})
+    assert settings.media_secret.reveal() == "hunter2-hunter2"
+    assert settings.redacted()["media_secret"] == "***"
+    assert "hunter2" not in repr(settings) and "hunter2" not in str(settings.media_secret)
+    assert Settings().redacted()["media_secret"].startswith("(made on first start")
+    assert Secret("a") == Secret("a") and Secret("a") != Secret("b")
+
+
+def test_media_defaults_to_a_folder_in_the_data_dir() -> None:
+    settings = Settings(data_dir=Path("/srv/ml"))
+    assert settings.effective_media_url == "file:///srv/ml/media"
+    assert settings.redacted()["media_url"] == "file:///srv/ml/media"
+    limits = Settings(max_voice_seconds=30, media_link_seconds=60).media_limits
+    assert (limits.max_voice_seconds, limits.link_ttl_ms) == (30, 60_000)
+
+
+@pytest.mark.parametrize(
+    "env", [{"MICROLETTER_MEDIA_URL": "s3://bucket"}, {"MICROLETTER_MEDIA_LINK_SECONDS": "1"}]
+)
+def test_media_settings_out_of_range_are_refused(env: dict[str, str]) -> None:
+    with pytest.raises(SettingsError):
+        Settings.from_env(env)

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 from microletter.actions.context import Context
 from microletter.core import accounts as rules
-from microletter.core.errors import BadCredentials, InvalidToken
+from microletter.core import media as media_rules
+from microletter.core.errors import BadCredentials, InvalidToken, MediaKindMismatch, MediaNotFound
 from microletter.core.events import DeviceRevoked
 from microletter.core.ids import DeviceId, UserId
+from microletter.core.media import MediaId, MediaKind
 from microletter.core.models import Device, Principal, User
 from microletter.ports import Subscription, user_topic
 
@@ -112,16 +114,34 @@ async def me(ctx: Context, me: Principal) -> User:
 
 
 async def update_profile(
-    ctx: Context, me: Principal, display_name: str | None, locale: str | None
+    ctx: Context,
+    me: Principal,
+    display_name: str | None,
+    locale: str | None,
+    avatar: str | None = None,
 ) -> User:
+    """Change the name, language or picture. An avatar is an image `me` may see (normally
+    one they uploaded); from then on anyone may fetch it, as profile pictures are public."""
     current = await ctx.store.user(me.user_id)
     if display_name is not None:
         display_name = rules.clean_display_name(display_name, fallback=current.username)
     if locale is not None:
         rules.check_locale(locale)
-    outcome = await ctx.store.update_profile(me.user_id, display_name, locale, None, ctx.clock())
+    if avatar is not None:
+        await _check_avatar(ctx, me, avatar)
+    outcome = await ctx.store.update_profile(me.user_id, display_name, locale, avatar, ctx.clock())
     await ctx.publish(outcome)
     return outcome.value
+
+
+async def _check_avatar(ctx: Context, me: Principal, avatar: str) -> None:
+    if not media_rules.MEDIA_ID_RE.fullmatch(avatar):
+        raise MediaNotFound(media_id=avatar)
+    found = (await ctx.store.visible_media(me.user_id, [MediaId(avatar)])).get(MediaId(avatar))
+    if found is None:
+        raise MediaNotFound(media_id=avatar)
+    if found.kind is not MediaKind.IMAGE:
+        raise MediaKindMismatch("An avatar must be an image.", media_id=avatar)
 
 
 async def profile(ctx: Context, user_id: UserId) -> User:

@@ -18,7 +18,7 @@ from microletter.core.events import Outcome
 from microletter.core.limits import Limits
 from microletter.core.models import Instant, Principal
 from microletter.metrics import Metrics
-from microletter.ports import Bus, Presence, Store, user_topic
+from microletter.ports import Blobs, Bus, Intake, Presence, Store, user_topic
 
 
 def wall_clock() -> Instant:
@@ -84,12 +84,23 @@ class TokenCache:
 
 
 @dataclass
+class MediaRoom:
+    """What the media actions need: the intake for uploads, the blobs to serve from, and
+    the key that signs links."""
+
+    intake: Intake
+    blobs: Blobs
+    secret: bytes
+
+
+@dataclass
 class Context:
     store: Store
     bus: Bus
     limits: Limits
     passwords: Passwords
     metrics: Metrics
+    media: MediaRoom
     presence: Presence
     clock: Callable[[], Instant] = wall_clock
     tokens: TokenCache = field(default_factory=lambda: TokenCache())

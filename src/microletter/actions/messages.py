@@ -14,28 +14,35 @@ from microletter.core.models import Message, MessageKind, Principal
 from microletter.ports import user_topic
 
 
-async def send_text(
+async def send_message(
     ctx: Context,
     me: Principal,
     cid: ConversationId,
     client_msg_id: str,
-    text: str,
+    text: str | None,
     *,
+    kind: MessageKind = MessageKind.TEXT,
+    media_id: str | None = None,
     reply_to: int | None = None,
     mentions: Sequence[UserId] = (),
     mention_all: bool = False,
 ) -> Message:
-    """Commit the message, then publish it. Resending a client_msg_id returns the original."""
+    """Commit the message, then publish it. Resending a client_msg_id returns the original.
+
+    Image, voice and file messages carry the media `media_id` (which the sender uploaded
+    or can already see, as that kind); their `text` is an optional caption (none for voice)."""
     started = time.perf_counter()
+    checked_text, checked_media = rules.check_body(kind, text, media_id, ctx.limits)
     draft = Draft(
         conversation_id=cid,
         sender_id=me.user_id,
         client_msg_id=rules.check_client_msg_id(client_msg_id, ctx.limits),
-        kind=MessageKind.TEXT,
-        text=rules.check_text(text, ctx.limits),
+        kind=kind,
+        text=checked_text,
         reply_to=reply_to,
         mentions=tuple(mentions),
         mention_all=mention_all,
+        media_id=checked_media,
     )
     outcome = await ctx.store.post_message(draft, ctx.clock())
     if outcome.entries:

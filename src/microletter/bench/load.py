@@ -6,21 +6,27 @@ t0 + k/rate and carries that intended time, so a stall of the generator or the s
 shows up as latency instead of silently lowering the rate (no coordinated omission).
 All processes of the machine share CLOCK_MONOTONIC, so a receiver in one process
 measures against a stamp made in another.
+
+The connections are picows clients (frames handled in a callback, no task per socket):
+the generator shares the machine with the server, so its cost per frame matters.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-import aiohttp
 import msgspec
+from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
-PROTOCOLS = {"json": "microletter.v1.json", "msgpack": "microletter.v1.msgpack"}
+PROTOCOLS = {
+    "json": "microletter.v1.json",
+    "msgpack": "microletter.v1.msgpack",
+    "compact": "microletter.v1.compact",
+}
 TEXT = "benchmark message 20"  # the 20-character text every message carries
 
 
@@ -54,7 +60,6 @@ class _Frame(msgspec.Struct):
     t: str
     ref: int | str | None = None
     data: _Data | None = None
-    cursor: int | None = None
 
 
 @dataclass
@@ -71,96 +76,120 @@ class StepStats:
     echoes: int = 0
 
 
+class Parser:
+    """(type, ref, client_msg_id, sender_id) of a server frame, in any of the codecs."""
+
+    def __init__(self, codec: str) -> None:
+        self.codec = codec
+        self._typed = (
+            msgspec.json.Decoder(_Frame) if codec == "json" else msgspec.msgpack.Decoder(_Frame)
+        )
+
+    def parse(self, raw: bytes) -> tuple[str, object, str, int]:
+        if self.codec == "compact" and (raw[0] & 0xF0) == 0x90:  # a fixarray: an event
+            frame = msgspec.msgpack.decode(raw)  # [0, seq, kind, data(, ref)]
+            ref = frame[4] if len(frame) > 4 else None
+            if frame[2] != 0:
+                return "ev", ref, "", 0
+            message = frame[3][0]
+            return "ev", ref, message[4], message[3]
+        typed = self._typed.decode(raw)
+        message = typed.data.message if typed.data is not None else None
+        if message is None:
+            return typed.t, typed.ref, "", 0
+        return typed.t, typed.ref, message.client_msg_id, message.sender_id
+
+
+class Client(WSListener):
+    """One connection: hello, wait for `synced`, then record what arrives."""
+
+    def __init__(self, worker: Worker, conn: Conn) -> None:
+        self.worker = worker
+        self.conn = conn
+        self.transport: WSTransport | None = None
+        self.synced: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self.transport = transport
+        self.worker.send(self, {"t": "hello", "token": self.conn.token})
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        if frame.msg_type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            return
+        raw = frame.get_payload_as_bytes()
+        if self.synced.done():
+            self.worker.received(self.conn, raw)
+        elif self.worker.parser.parse(raw)[0] == "synced":
+            self.synced.set_result(None)
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        if not self.synced.done():
+            self.synced.set_exception(ConnectionError("closed before synced"))
+
+
 class Worker:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.decoder = (
-            msgspec.json.Decoder(_Frame)
-            if plan.codec == "json"
-            else msgspec.msgpack.Decoder(_Frame)
-        )
+        self.parser = Parser(plan.codec)
         self.encode = msgspec.json.encode if plan.codec == "json" else msgspec.msgpack.encode
-        self.sockets: list[aiohttp.ClientWebSocketResponse] = []
+        self.opcode = WSMsgType.TEXT if plan.codec == "json" else WSMsgType.BINARY
+        self.clients: list[Client] = []
         self.stats: StepStats | None = None
         self.pending: dict[int, float] = {}  # ref -> intended send time
         self.last_rx = time.monotonic()
-        self.readers: list[asyncio.Task[None]] = []
-        self.session: aiohttp.ClientSession | None = None
-        self.caught_up = 0
 
     async def connect(self, parallel: int = 200) -> float:
         """Open and authenticate every connection; returns the seconds it took."""
-        self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=None)
-        )
         started = time.monotonic()
         gate = asyncio.Semaphore(parallel)
-        self.sockets = list(
-            await asyncio.gather(*(self._open(conn, gate) for conn in self.plan.conns))
-        )
+        self.clients = list(await asyncio.gather(*(self._open(c, gate) for c in self.plan.conns)))
         return time.monotonic() - started
 
-    async def _open(self, conn: Conn, gate: asyncio.Semaphore) -> aiohttp.ClientWebSocketResponse:
-        assert self.session is not None
+    async def _open(self, conn: Conn, gate: asyncio.Semaphore) -> Client:
+        url = self.plan.url.replace("http", "ws", 1) + "/ws"
+        headers = {"Sec-WebSocket-Protocol": PROTOCOLS[self.plan.codec]}
         async with gate:
-            ws = await self.session.ws_connect(
-                self.plan.url.replace("http", "ws", 1) + "/ws",
-                protocols=(PROTOCOLS[self.plan.codec],),
-                heartbeat=None,
-                autoping=True,
-                max_msg_size=0,
+            _, listener = await ws_connect(
+                lambda: Client(self, conn), url, extra_headers=headers, max_frame_size=1 << 26
             )
-            await self._send(ws, {"t": "hello", "token": conn.token})
-            while True:  # ready, then synced: the connection is live
-                frame = self.decoder.decode((await ws.receive()).data)
-                if frame.t == "synced":
-                    break
-        self.readers.append(asyncio.get_running_loop().create_task(self._read(ws, conn)))
-        return ws
+            assert isinstance(listener, Client)
+            await listener.synced
+        return listener
 
-    async def _send(self, ws: aiohttp.ClientWebSocketResponse, frame: dict[str, Any]) -> int:
+    def send(self, client: Client, frame: dict[str, Any]) -> int:
         """Send one frame; returns its size on the wire (client frames carry a 4-byte mask)."""
         data = self.encode(frame)
-        if self.plan.codec == "json":
-            await ws.send_str(data.decode())
-        else:
-            await ws.send_bytes(data)
+        if client.transport is not None and not client.transport.is_disconnected:
+            client.transport.send(self.opcode, data)
         return len(data) + (6 if len(data) < 126 else 8)
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse, conn: Conn) -> None:
-        decode = self.decoder.decode
-        async for msg in ws:
-            now = time.monotonic()
-            self.last_rx = now
-            if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                continue
-            raw = msg.data if isinstance(msg.data, bytes) else msg.data.encode()
-            frame = decode(raw)
-            stats = self.stats
-            if frame.t == "ev":
-                if frame.data is None or frame.data.message is None:
-                    continue
-                message = frame.data.message
-                stamp = _stamp(message.client_msg_id)
-                if stats is None or stamp is None or not stats.start <= stamp < stats.end:
-                    continue
-                size = len(raw) + (2 if len(raw) < 126 else 4)
-                if message.sender_id == conn.user_id:
-                    stats.echoes += 1
+    def received(self, conn: Conn, raw: bytes) -> None:
+        now = time.monotonic()
+        self.last_rx = now
+        kind, ref, client_msg_id, sender_id = self.parser.parse(raw)
+        stats = self.stats
+        size = len(raw) + (2 if len(raw) < 126 else 4)
+        if kind in ("ev", "ack") and isinstance(ref, int):  # an echo with ref is the ack
+            sent = self.pending.pop(ref, None)
+            if stats is not None and sent is not None and stats.start <= sent < stats.end:
+                stats.ack.append(now - sent)
+                if kind == "ack":
                     stats.other_bytes += size
-                else:
-                    stats.e2e.append(now - stamp)
-                    stats.delivery_bytes += size
-            elif frame.t == "ack":
-                sent = self.pending.pop(frame.ref, None) if isinstance(frame.ref, int) else None
-                if stats is not None and sent is not None and stats.start <= sent < stats.end:
-                    stats.ack.append(now - sent)
-                    stats.other_bytes += len(raw) + 4
-            elif frame.t == "error":
-                if stats is not None:
-                    stats.errors += 1
-                if isinstance(frame.ref, int):
-                    self.pending.pop(frame.ref, None)
+        if kind == "ev" and client_msg_id:
+            stamp = _stamp(client_msg_id)
+            if stats is None or stamp is None or not stats.start <= stamp < stats.end:
+                return
+            if sender_id == conn.user_id:
+                stats.echoes += 1
+                stats.other_bytes += size
+            else:
+                stats.e2e.append(now - stamp)
+                stats.delivery_bytes += size
+        elif kind == "error":
+            if stats is not None:
+                stats.errors += 1
+            if isinstance(ref, int):
+                self.pending.pop(ref, None)
 
     async def step(
         self, rate: float, t0: float, warmup: float, seconds: float, base: int
@@ -168,31 +197,28 @@ class Worker:
         """Send `rate` messages/s (this worker's share) from t0 for warmup+seconds, measure
         the window after warmup, then wait for the tail to drain."""
         self.stats = stats = StepStats(start=t0 + warmup, end=t0 + warmup + seconds)
-        senders = [
-            (ws, conn)
-            for ws, conn in zip(self.sockets, self.plan.conns, strict=True)
-            if conn.targets
-        ]
+        senders = [c for c in self.clients if c.conn.targets]
         total = int(rate * (warmup + seconds))
         k = 0
         while senders and k < total:
             due = min(total, int((time.monotonic() - t0) * rate) + 1)
             while k < due:
-                ws, conn = senders[k % len(senders)]
-                cid = conn.targets[(k // len(senders)) % len(conn.targets)]
+                client = senders[k % len(senders)]
+                targets = client.conn.targets
+                cid = targets[(k // len(senders)) % len(targets)]
                 intended = t0 + k / rate
                 ref = base + k
-                frame = {
-                    "t": "send",
-                    "ref": ref,
-                    "conversation_id": cid,
-                    "client_msg_id": f"{self.plan.worker}.{ref}.{int(intended * 1e6)}",
-                    "text": TEXT,
-                }
                 self.pending[ref] = intended
-                size = 0
-                with contextlib.suppress(ConnectionError):
-                    size = await self._send(ws, frame)
+                size = self.send(
+                    client,
+                    {
+                        "t": "send",
+                        "ref": ref,
+                        "conversation_id": cid,
+                        "client_msg_id": f"{self.plan.worker}.{ref}.{int(intended * 1e6)}",
+                        "text": TEXT,
+                    },
+                )
                 if stats.start <= intended < stats.end:
                     stats.sent += 1
                     stats.sent_by_conversation[cid] = stats.sent_by_conversation.get(cid, 0) + 1
@@ -218,12 +244,9 @@ class Worker:
             await asyncio.sleep(0.05)
 
     async def close(self) -> None:
-        for ws in self.sockets:
-            await ws.close()
-        for task in self.readers:
-            task.cancel()
-        if self.session is not None:
-            await self.session.close()
+        for client in self.clients:
+            if client.transport is not None:
+                client.transport.disconnect()
 
 
 def _stamp(client_msg_id: str) -> float | None:
@@ -235,6 +258,9 @@ def _stamp(client_msg_id: str) -> float | None:
 
 def worker_main(plan: Plan, pipe: Connection) -> None:
     """Entry point of a load process: obey the parent's commands over `pipe`."""
+    from microletter.app import tune_gc
+
+    tune_gc()
     try:
         import uvloop
 

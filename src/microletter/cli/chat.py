@@ -304,18 +304,42 @@ async def history(p: Profile, target: str, limit: int) -> None:
     """Show the latest messages of @username or a conversation id."""
     async with p.client() as c:
         items = await c.history(await _target(c, target), limit=limit)
+        names = {} if p.as_json else await _names(c)
     for m in items:
-        p.out(m, _describe(m))
+        p.out(m, _describe(m, names))
 
 
-def _describe(m: dict[str, Any]) -> str:
+Names = dict[int, str]
+
+
+async def _names(c: Client) -> Names:
+    """Display names of everyone the state mentions (me, contacts, direct peers)."""
+    state = await c.state()
+    names = {state["user"]["id"]: "me"}
+    for contact in state["contacts"]:
+        user = contact["user"]
+        names[user["id"]] = contact["remark"] or user["display_name"] or user["username"]
+    for view in state["conversations"]:
+        if view.get("peer"):
+            names.setdefault(view["peer"]["id"], view["peer"]["display_name"])
+    return names
+
+
+def _who(names: Names, user_id: int) -> str:
+    return names.get(user_id, str(user_id))
+
+
+def _describe(m: dict[str, Any], names: Names | None = None) -> str:
     if m["recalled"]:
         body = "(recalled)"
     elif m["kind"] == "system":
         body = f"[{(m['data'] or {}).get('action', 'note')}]"
+    elif m["kind"] != "text":
+        media = (m["data"] or {}).get("media", {})
+        body = f"<{m['kind']}: {media.get('name') or media.get('mime', '')}> {m['text'] or ''}"
     else:
         body = m["text"]
-    return f"#{m['seq']:<5} {m['sender_id']}: {body}"
+    return f"#{m['seq']:<5} {_who(names or {}, m['sender_id'])}: {body}"
 
 
 @chat.command()
@@ -330,6 +354,7 @@ async def listen(p: Profile, count: int | None, timeout: float | None, from_star
     # Where the next listen resumes: after the last event printed (not merely received).
     resume = {"cursor": cursor, "epoch": p.data.get("epoch")}
     async with p.client() as c:
+        names = {} if p.as_json else await _names(c)
         rt = c.realtime(cursor=cursor, epoch=resume["epoch"])
         await rt.start()
         seen = 0
@@ -342,7 +367,7 @@ async def listen(p: Profile, count: int | None, timeout: float | None, from_star
                         if rt.fatal is not None:  # e.g. this device was logged out
                             raise rt.fatal from None
                         continue
-                    _print_event(p, event)
+                    _print_event(p, event, names)
                     if event["seq"] is not None:  # typing has none; reset has the new cursor
                         resume = {"cursor": event["seq"], "epoch": rt.epoch}
                     seen += 1
@@ -354,11 +379,38 @@ async def listen(p: Profile, count: int | None, timeout: float | None, from_star
             p.save()
 
 
-def _print_event(p: Profile, event: dict[str, Any]) -> None:
-    kind, data = event["kind"], event["data"]
+def _print_event(p: Profile, event: dict[str, Any], names: Names) -> None:
+    p.out(event, lambda e: _event_text(e["kind"], e["data"], names))
+
+
+def _event_text(kind: str, data: dict[str, Any], names: Names) -> str:
+    """One readable line per event kind (docs/protocol.md lists them)."""
     if kind == "message":
         m = data["message"]
-        text = f"[{m['conversation_id']}] {_describe(m)}"
-    else:
-        text = f"({kind}) {json.dumps(data, ensure_ascii=False)}"
-    p.out(event, text)
+        return f"[{m['conversation_id']}] {_describe(m, names)}"
+    if kind == "contact":
+        user = data["contact"]["user"]
+        names[user["id"]] = data["contact"]["remark"] or user["display_name"]
+        return f"(contact) {user['username']} is a contact"
+    if kind == "contact_request":
+        r = data["request"]
+        return (
+            f"(request {r['id']}) {r['from_user']['username']} -> {r['to_user']['username']}:"
+            f" {r['status']} {r['greeting']!r}"
+        )
+    if kind == "read":
+        who = _who(names, data["user_id"])
+        return f"[{data['conversation_id']}] {who} read up to #{data['seq']}"
+    if kind == "recall":
+        return f"[{data['conversation_id']}] {_who(names, data['by'])} recalled #{data['seq']}"
+    if kind == "typing":
+        return f"[{data['conversation_id']}] {_who(names, data['user_id'])} is typing..."
+    if kind == "conversation":
+        conv = data["conversation"]
+        return f"[{conv['id']}] {conv['kind']} {conv['name']!r}: {conv['member_count']} members"
+    if kind == "left":
+        return f"[{data['conversation_id']}] you are no longer a member"
+    if kind == "profile":
+        names[data["user"]["id"]] = data["user"]["display_name"]
+        return f"(profile) {data['user']['username']} is now {data['user']['display_name']!r}"
+    return f"({kind}) {json.dumps(data, ensure_ascii=False)}"

@@ -97,18 +97,25 @@ def migrate(data_dir: Path | None) -> None:
     """Create or upgrade the database schema (SQLite or PostgreSQL), then exit."""
     import asyncio
 
+    from microletter.core.errors import MicroletterError
     from microletter.settings import mask_url
     from microletter.storage import sqlite_path
     from microletter.storage.migrate import HEAD, migrate_postgres, migrate_sqlite
+    from microletter.storage.sqlite.lock import hold_writer_lock
 
     settings = _settings(data_dir=data_dir)
     url = settings.effective_database_url
     if url.startswith(("postgresql:", "postgres:")):
-        applied = asyncio.run(migrate_postgres(url))
+        applied = asyncio.run(migrate_postgres(url))  # an advisory lock orders migrators
     else:
         path = Path(sqlite_path(url))
         path.parent.mkdir(parents=True, exist_ok=True)
-        applied = migrate_sqlite(str(path))
+        try:
+            lock = hold_writer_lock(str(path))
+        except MicroletterError as exc:
+            raise click.ClickException(exc.message) from None
+        with lock:
+            applied = migrate_sqlite(str(path))
     click.echo(f"{'migrated' if applied else 'already at'} revision {HEAD}: {mask_url(url)}")
 
 
@@ -152,8 +159,8 @@ def config() -> None:
 @click.option("--procs", type=int, default=1, show_default=True, help="Load processes.")
 @click.option(
     "--codec",
-    type=click.Choice(["msgpack", "json"]),
-    default="msgpack",
+    type=click.Choice(["compact", "msgpack", "json"]),
+    default="compact",
     show_default=True,
     help="WebSocket framing the clients negotiate.",
 )

@@ -53,7 +53,7 @@ class Realtime:
         self.resets = 0
         self.connects = 0
         self.fatal: ApiError | None = None
-        self._queue: asyncio.Queue[Json] = asyncio.Queue()
+        self._queue: asyncio.Queue[Json | None] = asyncio.Queue()  # None: refused for good
         self._pending: dict[str, tuple[Json, asyncio.Future[Json]]] = {}
         self._refs = itertools.count(1)
         self._ws: aiohttp.ClientWebSocketResponse | None = None
@@ -123,6 +123,30 @@ class Realtime:
         message: Json = reply["message"]
         return message
 
+    async def send_media(
+        self,
+        conversation_id: int,
+        media: Json,
+        *,
+        caption: str | None = None,
+        client_msg_id: str | None = None,
+        reply_to: int | None = None,
+    ) -> Json:
+        """Send an uploaded Media (from `Client.upload`) as an image, voice or file
+        message; acked, re-sent and deduplicated like `send_text`."""
+        frame: Json = {
+            "t": "send",
+            "conversation_id": conversation_id,
+            "client_msg_id": client_msg_id or new_client_msg_id(),
+            "kind": media["kind"],
+            "media_id": media["id"],
+            "text": caption,
+            "reply_to": reply_to,
+        }
+        reply = await self._request(frame)
+        message: Json = reply["message"]
+        return message
+
     async def mark_read(self, conversation_id: int, seq: int) -> int:
         reply = await self._request({"t": "read", "conversation_id": conversation_id, "seq": seq})
         last: int = reply["last_read_seq"]
@@ -156,17 +180,28 @@ class Realtime:
     # --- events ---
 
     async def events(self) -> AsyncIterator[Json]:
+        """Events in order; ends by raising the refusal if the server refuses this device."""
         while True:
-            yield await self._queue.get()
+            yield await self.next_event(timeout=None)
 
-    async def next_event(self, timeout: float = 5.0) -> Json:
+    async def next_event(self, timeout: float | None = 5.0) -> Json:
         async with asyncio.timeout(timeout):
-            return await self._queue.get()
+            event = await self._queue.get()
+        if event is None:
+            self._queue.put_nowait(None)  # every later caller learns it too
+            assert self.fatal is not None
+            raise self.fatal
+        return event
 
     def pending_events(self) -> list[Json]:
+        """Events received but not yet taken, without waiting."""
         items = []
         while not self._queue.empty():
-            items.append(self._queue.get_nowait())
+            item = self._queue.get_nowait()
+            if item is None:
+                self._queue.put_nowait(None)
+                break
+            items.append(item)
         return items
 
     # --- the connection loop ---
@@ -236,12 +271,15 @@ class Realtime:
                 self._on_error(frame)
         if ws.close_code in FATAL_CLOSE:
             self.fatal = ApiError(401, "auth.invalid_token", "the server refused this device")
+            self._queue.put_nowait(None)
             for _, future in self._pending.values():
                 if not future.done():
                     future.set_exception(self.fatal)
         return ready
 
     def _on_event(self, frame: Json) -> None:
+        if "ref" in frame:  # the echo of our own send: it is also its acknowledgement
+            self._resolve(frame["ref"], {"t": "ack", "message": frame["data"]["message"]})
         seq = frame["seq"]
         if self.cursor is not None and seq <= self.cursor:
             return  # already have it

@@ -8,7 +8,8 @@ async with Client("http://127.0.0.1:8080") as c:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -30,6 +31,12 @@ class ApiError(Exception):
 
 def new_client_msg_id() -> str:
     return uuid.uuid4().hex[:16]
+
+
+async def _read_chunks(path: Path, size: int = 256 * 1024) -> AsyncIterable[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(size):
+            yield chunk
 
 
 class Client:
@@ -67,12 +74,23 @@ class Client:
             await self._session.close()
             self._session = None
 
-    async def call(self, method: str, path: str, body: Json | None = None, **query: Any) -> Any:
-        """One request; raises ApiError for any error the server answers."""
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Json | None = None,
+        *,
+        raw: bytes | AsyncIterable[bytes] | None = None,
+        **query: Any,
+    ) -> Any:
+        """One request; raises ApiError for any error the server answers. `data` is a raw
+        body (bytes or a stream of chunks) instead of a JSON `body`."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if raw is not None:
+            headers["Content-Type"] = "application/octet-stream"
         params = {k: str(v) for k, v in query.items() if v is not None}
         async with self.session.request(
-            method, self.base_url + path, json=body, params=params, headers=headers
+            method, self.base_url + path, json=body, data=raw, params=params, headers=headers
         ) as response:
             if response.status == 204:
                 return None
@@ -287,6 +305,63 @@ class Client:
         path = f"/api/v1/conversations/{cid}/messages"
         message: Json = (await self.call("POST", path, body))["message"]
         return message
+
+    async def send_media(
+        self,
+        cid: int,
+        media: Json | str,
+        *,
+        kind: str | None = None,
+        caption: str | None = None,
+        client_msg_id: str | None = None,
+        reply_to: int | None = None,
+    ) -> Json:
+        """Send an image, voice or file message carrying uploaded `media` (the Media from
+        `upload`, or its id with `kind`); images and files may have a caption."""
+        media_id = media if isinstance(media, str) else media["id"]
+        body: Json = {
+            "client_msg_id": client_msg_id or new_client_msg_id(),
+            "kind": kind or (media["kind"] if isinstance(media, dict) else "file"),
+            "media_id": media_id,
+            "text": caption,
+            "reply_to": reply_to,
+        }
+        path = f"/api/v1/conversations/{cid}/messages"
+        message: Json = (await self.call("POST", path, body))["message"]
+        return message
+
+    # --- media ---
+
+    async def upload(
+        self,
+        data: bytes | Path | AsyncIterable[bytes],
+        kind: str = "file",
+        name: str | None = None,
+    ) -> Json:
+        """Upload bytes, a file (read as it is sent) or a stream of chunks as `kind`
+        (image, voice or file); returns the Media to send with `send_media`."""
+        if isinstance(data, Path):
+            name = name if name is not None else data.name
+            data = _read_chunks(data)
+        reply: Json = await self.call("POST", "/api/v1/media", raw=data, kind=kind, name=name)
+        media: Json = reply["media"]
+        return media
+
+    async def media_urls(self, ids: Sequence[str]) -> Json:
+        """Signed links to media you may see: `{"urls": {id: {url, thumbnail_url,
+        expires_at}}, "denied": [...]}`; the URLs are relative to the server."""
+        reply: Json = await self.call("POST", "/api/v1/media/urls", {"ids": list(ids)})
+        return reply
+
+    async def download(self, url: str) -> bytes:
+        """The bytes behind a signed link (no token needed)."""
+        async with self.session.get(self.base_url + url) as response:
+            if response.status >= 400:
+                error = (await response.json(content_type=None)).get("error", {})
+                raise ApiError(
+                    response.status, error.get("code", "internal"), error.get("message", "")
+                )
+            return await response.read()
 
     async def history(
         self,

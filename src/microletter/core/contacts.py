@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from microletter.core.errors import AlreadyContacts, Blocked, InvalidInput, NotContact, TooLarge
+from microletter.core.errors import (
+    AlreadyContacts,
+    Blocked,
+    InvalidInput,
+    NotContact,
+    TooLarge,
+    YouBlocked,
+)
 from microletter.core.ids import UserId
 from microletter.core.limits import Limits
 from microletter.core.models import ContactRequest, RequestStatus
@@ -52,7 +59,7 @@ def plan_request(rel: Relation) -> RequestPlan:
     if rel.they_blocked_me:
         raise Blocked()
     if rel.i_blocked_them:
-        raise InvalidInput("You blocked this user; unblock them first.", user_id=rel.them)
+        raise YouBlocked(user_id=rel.them)
     if rel.pending_from_them:
         return RequestPlan.ACCEPT_THEIRS
     if rel.pending_from_me:
@@ -73,6 +80,6 @@ def check_may_message(rel: Relation) -> None:
     if rel.they_blocked_me:
         raise Blocked()
     if rel.i_blocked_them:
-        raise InvalidInput("You blocked this user; unblock them to message them.")
+        raise YouBlocked("You blocked this user; unblock them to message them.", user_id=rel.them)
     if not rel.are_contacts:
         raise NotContact()

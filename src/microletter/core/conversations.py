@@ -8,14 +8,14 @@ from collections.abc import Iterable, Mapping
 from microletter.core.errors import (
     GroupFull,
     InvalidInput,
-    NotMember,
+    MemberNotFound,
     PermissionDenied,
     TooLarge,
 )
 from microletter.core.events import ConversationLeft, ConversationUpdated, Event
 from microletter.core.ids import UserId
 from microletter.core.limits import Limits
-from microletter.core.models import Conversation, Member, Role
+from microletter.core.models import Conversation, ConversationKind, Member, Role, User
 
 
 def direct_key(a: UserId, b: UserId) -> str:
@@ -74,7 +74,7 @@ def check_transfer(actor: Member, target: Member | None) -> Member:
     if actor.role is not Role.OWNER:
         raise PermissionDenied("Only the owner may transfer ownership.")
     if target is None:
-        raise NotMember("The new owner must be a member.")
+        raise MemberNotFound("The new owner must be a member.")
     if target.user_id == actor.user_id:
         raise InvalidInput("You already own this group.")
     return target
@@ -94,15 +94,29 @@ def note_targets(
     posted: Event,
     updated: Iterable[UserId] = (),
     left: Iterable[tuple[UserId, UserId | None]] = (),
+    reads: Mapping[UserId, int] | None = None,
+    peers: Mapping[UserId, User] | None = None,
 ) -> list[tuple[UserId, Event]]:
     """Who learns of a group change, in log order: a conversation update for each of
-    `updated`, the system note (`posted`) for every current member, and for those who
-    just left the note followed by their `left` event."""
+    `updated` (with their read position and, in a direct conversation, their peer), the
+    system note (`posted`) for every current member, and for those who just left the note
+    followed by their `left` event."""
     targets: list[tuple[UserId, Event]] = []
     for uid in updated:
         m = members[uid]
-        targets.append((uid, ConversationUpdated(conversation, m.role, m.muted)))
+        read = m.last_read_seq if reads is None else reads.get(uid, m.last_read_seq)
+        peer = None if peers is None else peers.get(uid)
+        targets.append((uid, ConversationUpdated(conversation, m.role, m.muted, read, peer)))
     targets += [(uid, posted) for uid in members]
     for uid, by in left:
         targets += [(uid, posted), (uid, ConversationLeft(conversation.id, by))]
     return targets
+
+
+def direct_peers(conversation: Conversation, members: Iterable[UserId]) -> dict[UserId, UserId]:
+    """For a direct conversation: each member's other person (none for a group)."""
+    ids = list(members)
+    if conversation.kind is not ConversationKind.DIRECT or len(ids) != 2:
+        return {}
+    a, b = ids
+    return {a: b, b: a}

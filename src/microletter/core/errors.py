@@ -7,8 +7,11 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     ├── InvalidInput                      invalid_input
     │   ├── MalformedBody                 invalid_input.malformed
     │   ├── TooLarge                      invalid_input.too_large
-    │   └── UsernameInvalid               user.username_invalid
-    │       PasswordTooWeak               user.password_too_weak
+    │   │   └── MediaTooLong              media.too_long
+    │   ├── UsernameInvalid               user.username_invalid
+    │   ├── PasswordTooWeak               user.password_too_weak
+    │   ├── MediaUnsupported              media.unsupported
+    │   └── MediaKindMismatch             media.kind_mismatch
     ├── Unauthenticated                   auth.required
     │   ├── BadCredentials                auth.bad_credentials
     │   └── InvalidToken                  auth.invalid_token
@@ -17,13 +20,19 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     │   ├── PermissionDenied              conversation.permission_denied
     │   ├── NotContact                    contact.required
     │   ├── Blocked                       contact.blocked
-    │   └── RecallExpired                 message.recall_expired
+    │   ├── YouBlocked                    contact.you_blocked
+    │   ├── NotSender                     message.not_sender
+    │   ├── RecallExpired                 message.recall_expired
+    │   ├── BadSignature                  media.bad_signature
+    │   └── SignatureExpired              media.expired
     ├── NotFound                          not_found
     │   ├── UserNotFound                  user.not_found
     │   ├── DeviceNotFound                device.not_found
     │   ├── ConversationNotFound          conversation.not_found
+    │   ├── MemberNotFound                conversation.member_not_found
     │   ├── MessageNotFound               message.not_found
-    │   └── ContactRequestNotFound        contact.request_not_found
+    │   ├── ContactRequestNotFound        contact.request_not_found
+    │   └── MediaNotFound                 media.not_found
     ├── Conflict                          conflict
     │   ├── UsernameTaken                 user.username_taken
     │   ├── AlreadyContacts               contact.already
@@ -68,6 +77,11 @@ class TooLarge(InvalidInput):
     hint = "The request or one of its fields is too large."
 
 
+class MediaTooLong(TooLarge):
+    code = "media.too_long"
+    hint = "The recording is too long."
+
+
 class UsernameInvalid(InvalidInput):
     code = "user.username_invalid"
     hint = "Usernames are 3 to 32 characters of a-z, 0-9 and _."
@@ -76,6 +90,16 @@ class UsernameInvalid(InvalidInput):
 class PasswordTooWeak(InvalidInput):
     code = "user.password_too_weak"
     hint = "Passwords need at least 8 characters."
+
+
+class MediaUnsupported(InvalidInput):
+    code = "media.unsupported"
+    hint = "The upload could not be decoded as this kind of media."
+
+
+class MediaKindMismatch(InvalidInput):
+    code = "media.kind_mismatch"
+    hint = "The message kind must be the kind the media was uploaded as."
 
 
 class Unauthenticated(MicroletterError):
@@ -118,9 +142,29 @@ class Blocked(Forbidden):
     hint = "This user does not accept messages or requests from you."
 
 
+class YouBlocked(Forbidden):
+    code = "contact.you_blocked"
+    hint = "You blocked this user; unblock them first."
+
+
+class NotSender(Forbidden):
+    code = "message.not_sender"
+    hint = "Only the sender of a message may recall it."
+
+
 class RecallExpired(Forbidden):
     code = "message.recall_expired"
-    hint = "Messages can only be recalled by their sender, shortly after sending."
+    hint = "The time to recall this message has passed."
+
+
+class BadSignature(Forbidden):
+    code = "media.bad_signature"
+    hint = "The media link is not valid; ask for a new one."
+
+
+class SignatureExpired(Forbidden):
+    code = "media.expired"
+    hint = "The media link has expired; ask for a new one."
 
 
 class NotFound(MicroletterError):
@@ -143,6 +187,11 @@ class ConversationNotFound(NotFound):
     hint = "No conversation has that id."
 
 
+class MemberNotFound(NotFound):
+    code = "conversation.member_not_found"
+    hint = "That user is not a member of this conversation."
+
+
 class MessageNotFound(NotFound):
     code = "message.not_found"
     hint = "No message has that sequence number in this conversation."
@@ -151,6 +200,11 @@ class MessageNotFound(NotFound):
 class ContactRequestNotFound(NotFound):
     code = "contact.request_not_found"
     hint = "No pending friend request has that id."
+
+
+class MediaNotFound(NotFound):
+    code = "media.not_found"
+    hint = "No media has that id, or you may not see it."
 
 
 class Conflict(MicroletterError):

@@ -35,11 +35,15 @@ class ReadMoved:
 
 @dataclass(frozen=True, slots=True)
 class ConversationUpdated:
-    """You joined a conversation, or its name, announcement, your role or mute changed."""
+    """You joined a conversation, or its name, announcement, your role or mute changed.
+    Carries what a chat list shows for it: your read position and, in a direct
+    conversation, the other person."""
 
     conversation: Conversation
     role: Role
     muted: bool
+    last_read_seq: int = 0
+    peer: User | None = None
 
 
 @dataclass(frozen=True, slots=True)

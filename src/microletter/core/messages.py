@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from microletter.core.errors import (
     InvalidInput,
     MessageNotFound,
+    NotSender,
     PermissionDenied,
     RecallExpired,
     TooLarge,
 )
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.limits import Limits
+from microletter.core.media import MediaId, check_media_id, media_kind_of
 from microletter.core.models import (
     ConversationKind,
     Instant,
@@ -40,6 +42,28 @@ class Draft:
     mentions: tuple[UserId, ...] = ()
     mention_all: bool = False
     data: dict[str, JsonValue] | None = None
+    media_id: MediaId | None = None  # image, voice and file messages: the blob they carry
+
+
+SENDABLE = (MessageKind.TEXT, MessageKind.IMAGE, MessageKind.VOICE, MessageKind.FILE)
+
+
+def check_body(
+    kind: MessageKind, text: str | None, media_id: str | None, limits: Limits
+) -> tuple[str | None, MediaId | None]:
+    """The (text, media_id) of a message a user sends. Text messages need text and carry
+    no media; image and file messages need media and may have a caption; voice messages
+    need media and drop any text."""
+    if kind not in SENDABLE:
+        raise InvalidInput(f"Messages of kind {kind} cannot be sent.", field="kind")
+    if media_kind_of(kind) is None:
+        if media_id is not None:
+            raise InvalidInput("Text messages carry no media_id.", field="media_id")
+        return check_text(text or "", limits), None
+    if media_id is None:
+        raise InvalidInput(f"A {kind} message needs a media_id.", field="media_id")
+    caption = None if kind is MessageKind.VOICE or not (text or "").strip() else text
+    return (None if caption is None else check_text(caption, limits)), check_media_id(media_id)
 
 
 def note(action: str, actor: UserId, **fields: JsonValue) -> dict[str, JsonValue]:
@@ -103,7 +127,7 @@ def check_reply(reply_to: int | None, sender: Member, last_seq: int) -> int | No
 def check_recall(message: Message, by: UserId, now: Instant, limits: Limits) -> None:
     """Only the sender may recall, only within the window, and never a system note."""
     if message.kind is MessageKind.SYSTEM or message.sender_id != by:
-        raise RecallExpired("Only the sender may recall a message.")
+        raise NotSender(conversation_id=message.conversation_id, seq=message.seq)
     age = now - message.created_at
     if age > limits.recall_window_ms:
         raise RecallExpired(window_seconds=limits.recall_window_ms // 1000)

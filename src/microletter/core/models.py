@@ -31,6 +31,9 @@ class ConversationKind(StrEnum):
 class MessageKind(StrEnum):
     TEXT = "text"
     SYSTEM = "system"
+    IMAGE = "image"  # data: {"media": Media}, text: an optional caption
+    VOICE = "voice"  # data: {"media": Media}, no text
+    FILE = "file"  # data: {"media": Media}, text: an optional caption
 
 
 class RequestStatus(StrEnum):
@@ -140,6 +143,7 @@ class ConversationView:
     unread: int
     peer: User | None = None
     last_message: Message | None = None
+    peer_read_seq: int | None = None  # direct conversations: the other person's position
 
 
 @dataclass(frozen=True, slots=True)

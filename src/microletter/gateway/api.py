@@ -65,16 +65,18 @@ class Route:
     body: type | None = None
     query: type | None = None
     reply: type | None = None
+    raw_body: str | None = None  # the media type of a body the handler streams itself
+    streams: bool = False  # the handler answers with its own (file) response
 
     @property
     def summary(self) -> str:
         doc = inspect.getdoc(self.handler) or self.handler.__name__.replace("_", " ")
-        return doc.split("\n", 1)[0]
+        return " ".join(doc.split("\n\n", 1)[0].split())
 
     @property
     def description(self) -> str:
         doc = inspect.getdoc(self.handler) or ""
-        return doc.split("\n", 1)[1].strip() if "\n" in doc else ""
+        return doc.split("\n\n", 1)[1].strip() if "\n\n" in doc else ""
 
 
 class Router:
@@ -92,10 +94,13 @@ class Router:
         auth: bool = True,
         rate: str | None = "user",
         errors: Sequence[type[MicroletterError]] = (),
+        raw_body: str | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             hints = typing.get_type_hints(fn)
             names = list(inspect.signature(fn).parameters)[1:]
+            returns = hints.get("return")
+            streams = isinstance(returns, type) and issubclass(returns, web.StreamResponse)
             route = Route(
                 method,
                 self.prefix + path,
@@ -108,7 +113,9 @@ class Router:
                 path_params={n: hints[n] for n in names if n not in ("body", "query")},
                 body=hints.get("body"),
                 query=hints.get("query"),
-                reply=None if hints.get("return") in (None, type(None)) else hints["return"],
+                reply=None if streams or returns in (None, type(None)) else returns,
+                raw_body=raw_body,
+                streams=streams,
             )
             self.routes.append(route)
             return fn
@@ -157,6 +164,8 @@ def bind(route: Route, ctx: Context, authenticate: Authenticate, limit: Limit) -
         if body_decoder is not None:
             kwargs["body"] = _decode(body_decoder, await _read(request))
         result = await route.handler(call, **kwargs)
+        if isinstance(result, web.StreamResponse):
+            return result
         if result is None:
             return web.Response(status=204)
         return web.Response(

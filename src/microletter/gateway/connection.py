@@ -30,6 +30,7 @@ from typing import Any
 
 import msgspec
 
+from microletter.core.events import KINDS, Event, MessagePosted
 from microletter.gateway import wire
 
 OP_TEXT = 0x1
@@ -118,8 +119,16 @@ def ws_frame(payload: bytes, opcode: int) -> bytes:
     return struct.pack("!BBQ", 0x80 | opcode, 127, n) + payload
 
 
+EVENT_CODES = {kind: code for code, kind in enumerate(KINDS.values())}
+MESSAGE_KIND_CODES = {"text": 0, "system": 1, "image": 2, "voice": 3, "file": 4}
+
+
 class Codec:
-    """A frame encoding the client chose with its WebSocket subprotocol."""
+    """A frame encoding the client chose with its WebSocket subprotocol.
+
+    Events are encoded in two parts: the event itself once per fan-out (`encode_event`,
+    shared by every recipient), then a small envelope per recipient (`event`) around
+    those bytes, which carries the recipient's own log seq."""
 
     def __init__(self, name: str, opcode: int, encoder: Any, decoder: Any) -> None:
         self.name = name
@@ -131,13 +140,65 @@ class Codec:
         frame: wire.ClientFrame = self._decode(data)
         return frame
 
-    def event(self, seq: int, kind: str, data: bytes) -> bytes:
-        """An event frame around `data`, the event already encoded (once per fan-out)."""
-        out: bytes = self.encode({"t": "ev", "seq": seq, "kind": kind, "data": msgspec.Raw(data)})
+    def encode_event(self, event: Event) -> bytes:
+        data: bytes = self.encode(event)
+        return data
+
+    def event(self, seq: int, kind: str, data: bytes, ref: object = None) -> bytes:
+        """An event frame around `data`; `ref` marks the echo that acknowledges a send."""
+        frame: dict[str, object] = {"t": "ev", "seq": seq, "kind": kind, "data": msgspec.Raw(data)}
+        if ref is not None:
+            frame["ref"] = ref
+        out: bytes = self.encode(frame)
+        return out
+
+
+class CompactCodec(Codec):
+    """MessagePack with positional event frames, for small frames on mobile networks:
+
+        [0, seq, kind_code, data]            (+ ref as a fifth item on a send's echo)
+
+    and for a message event `data` is the array
+        [id, conversation_id, seq, sender_id, client_msg_id, kind_code, text,
+         reply_to, mentions, mention_all, recalled, data]
+    with trailing defaults (null, [], false) left out; `created_at` is in the id
+    (ms since 2025-01-01 in its top 41 bits). Other events keep their field maps."""
+
+    def encode_event(self, event: Event) -> bytes:
+        if not isinstance(event, MessagePosted):
+            return super().encode_event(event)
+        m = event.message
+        row: list[object] = [
+            m.id,
+            m.conversation_id,
+            m.seq,
+            m.sender_id,
+            m.client_msg_id,
+            MESSAGE_KIND_CODES.get(m.kind, m.kind),
+            m.text,
+            m.reply_to,
+            list(m.mentions),
+            m.mention_all,
+            m.recalled,
+            m.data,
+        ]
+        while row and row[-1] in (None, False, []) and len(row) > 7:
+            row.pop()
+        data: bytes = self.encode([row])
+        return data
+
+    def event(self, seq: int, kind: str, data: bytes, ref: object = None) -> bytes:
+        frame: list[object] = [0, seq, EVENT_CODES[kind], msgspec.Raw(data)]
+        if ref is not None:
+            frame.append(ref)
+        out: bytes = self.encode(frame)
         return out
 
 
 JSON = Codec("microletter.v1.json", OP_TEXT, msgspec.json.Encoder(), wire.json_frames)
 MSGPACK = Codec("microletter.v1.msgpack", OP_BINARY, msgspec.msgpack.Encoder(), wire.msgpack_frames)
-CODECS = {JSON.name: JSON, MSGPACK.name: MSGPACK, "microletter.v1": JSON}
-SUBPROTOCOLS = (JSON.name, MSGPACK.name, "microletter.v1")
+COMPACT = CompactCodec(
+    "microletter.v1.compact", OP_BINARY, msgspec.msgpack.Encoder(), wire.msgpack_frames
+)
+CODECS = {c.name: c for c in (JSON, MSGPACK, COMPACT)} | {"microletter.v1": JSON}
+SUBPROTOCOLS = (JSON.name, MSGPACK.name, COMPACT.name, "microletter.v1")

@@ -10,6 +10,7 @@ HTTP_STATUS: dict[type[e.MicroletterError], int] = {
     e.MicroletterError: 500,
     e.InvalidInput: 400,
     e.TooLarge: 413,
+    e.MediaUnsupported: 415,
     e.Unauthenticated: 401,
     e.Forbidden: 403,
     e.NotFound: 404,

@@ -1,4 +1,5 @@
-"""The aiohttp application: REST routes, /ws, health, metrics, OpenAPI and its docs.
+"""The aiohttp application: REST routes, /ws, health, metrics, OpenAPI and its docs, and the
+web client at /.
 
 One middleware gives every request an id, a per-address rate limit, and turns every
 exception into the one error shape (a 500 with the request id for the unexpected).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +24,7 @@ from microletter.core.errors import (
     InvalidInput,
     MicroletterError,
     NotFound,
+    RateLimited,
     TooLarge,
     Unauthenticated,
 )
@@ -31,6 +34,7 @@ from microletter.gateway.api import CLIENT_IP, MAX_BODY, bind, json_encode
 from microletter.gateway.errors import error_body, http_status
 from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.routes import ROUTERS
+from microletter.gateway.webapp import WebClient
 from microletter.gateway.wire import Health
 from microletter.gateway.ws import Gateway
 from microletter.log import request_id
@@ -46,11 +50,15 @@ def error_response(
     error: MicroletterError, rid: str | None, status: int | None = None
 ) -> web.Response:
     """The error in the one shape; `status` overrides the class's (aiohttp's own errors)."""
-    return web.Response(
+    response = web.Response(
         body=json_encode(error_body(error, rid)),
         status=status or http_status(error),
         content_type="application/json",
     )
+    retry = error.details.get("retry_after_seconds") if isinstance(error, RateLimited) else None
+    if isinstance(retry, int | float):
+        response.headers["Retry-After"] = str(max(1, math.ceil(retry)))
+    return response
 
 
 def _client_ip(request: web.Request, trust_proxy: bool) -> str:
@@ -88,7 +96,7 @@ def make_middleware(ctx: Context, settings: Settings, limits: RateLimits) -> Mid
         try:
             request[CLIENT_IP] = ip = _client_ip(request, settings.trust_proxy)
             if request.path not in UNLIMITED:
-                await limits.hit("ip", ip)
+                limits.hit_now("ip", ip)  # every request: counted without awaiting
             response = await handler(request)
         except MicroletterError as exc:
             error = exc
@@ -149,13 +157,10 @@ def create_app(
     async def metrics(request: web.Request) -> web.Response:
         return web.Response(body=ctx.metrics.render(), content_type="text/plain")
 
-    async def index(request: web.Request) -> web.Response:
-        return web.Response(text=_INDEX, content_type="text/html")
-
     app.router.add_get("/openapi.json", openapi_json)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    app.router.add_get("/", index)
+    WebClient().mount(app)
     _mount_docs(app)
     return app
 
@@ -165,10 +170,3 @@ def _mount_docs(app: web.Application) -> None:
     from swagger_ui import api_doc
 
     api_doc(app, config_rel_url="/openapi.json", url_prefix="/docs", title="microletter API")
-
-
-_INDEX = """<!doctype html><meta charset=utf-8><title>microletter</title>
-<body style="font-family:system-ui;max-width:40em;margin:3em auto">
-<h1>microletter</h1><p>The server is running.</p>
-<ul><li><a href="/docs">API docs</a> (<a href="/openapi.json">OpenAPI</a>)</li>
-<li><a href="/healthz">health</a> · <a href="/metrics">metrics</a></li></ul></body>"""

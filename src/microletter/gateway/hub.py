@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from microletter.core.events import DeviceRevoked, Event, LogEntry, Typing, kind_of
 from microletter.core.ids import DeviceId, UserId
-from microletter.gateway.connection import JSON, MSGPACK
+from microletter.gateway.connection import Codec
 from microletter.ports import Bus, Presence, Subscription, user_topic
 
 if TYPE_CHECKING:
@@ -29,8 +29,10 @@ class Hub:
         self._sessions: dict[UserId, list[Session]] = {}
         self._subscriptions: dict[UserId, Subscription] = {}
         # The last event encoded: a fan-out hands the same event object to every member
-        # in a row, so remembering one is enough to encode each event once.
-        self._last: tuple[Event, str, bytes, bytes | None] | None = None
+        # in a row, so remembering one is enough to encode each event once per codec.
+        self._last: Event | None = None
+        self._last_kind = ""
+        self._encoded: dict[str, bytes] = {}
         bus.on_gap(self.resync_all)
 
     def attach(self, session: Session) -> None:
@@ -123,20 +125,16 @@ class Hub:
                 if session.principal.device_id == message.device_id:
                     session.kick_revoked()
 
-    def encoded(self, event: Event, binary: bool) -> tuple[str, bytes]:
+    def encoded(self, event: Event, codec: Codec) -> tuple[str, bytes]:
         """(kind, encoded event) for one codec, computed once per event object."""
-        last = self._last
-        if last is None or last[0] is not event:
-            kind = kind_of(event)
-            last = (event, kind, JSON.encode(event), None)
-            self._last = last
-        if not binary:
-            return last[1], last[2]
-        packed = last[3]
-        if packed is None:
-            packed = MSGPACK.encode(event)
-            self._last = (last[0], last[1], last[2], packed)
-        return last[1], packed
+        if self._last is not event:
+            self._last = event
+            self._last_kind = kind_of(event)
+            self._encoded.clear()
+        data = self._encoded.get(codec.name)
+        if data is None:
+            data = self._encoded[codec.name] = codec.encode_event(event)
+        return self._last_kind, data
 
     async def shutdown(self, code: int, reason: str) -> None:
         """Close every session (in-flight writes first get a moment to be acked)."""

@@ -92,9 +92,19 @@ def _operation(
             "required": True,
             "content": {"application/json": {"schema": by_type[r.body]}},
         }
+    if r.raw_body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {r.raw_body: {"schema": {"type": "string", "format": "binary"}}},
+        }
     if r.auth:
         op["security"] = [{"bearer": []}]
-    if r.reply is None:
+    if r.streams:
+        op["responses"][str(r.status)] = {
+            "description": "The bytes (a Range request is answered 206 Partial Content).",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    elif r.reply is None:
         op["responses"][str(204 if r.status == 200 else r.status)] = {"description": "Done."}
     else:
         op["responses"][str(r.status)] = {

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from microletter import PROTOCOL_VERSION
+from microletter.core.media import Media
 from microletter.core.models import (
     Contact,
     ContactRequest,
@@ -22,15 +24,17 @@ from microletter.core.models import (
     User,
 )
 
-PROTOCOL_VERSION = 1
-
 Id = Annotated[int, Meta(ge=1, lt=2**53, description="A 53-bit id (exact in JavaScript).")]
 Seq = Annotated[int, Meta(ge=0, lt=2**53)]
 Short = Annotated[str, Meta(max_length=256)]
 Medium = Annotated[str, Meta(max_length=4096)]
-Text = Annotated[str, Meta(max_length=65536)]  # the byte limit is checked by the core rules
+Text = Annotated[str, Meta(max_length=262144)]  # the byte limit (16 KiB) is the core rule's
 Ref = Annotated[str, Meta(max_length=64)] | Annotated[int, Meta(ge=0, lt=2**53)] | None
 IdList = Annotated[list[Id], Meta(max_length=1000)]
+MediaIdText = Annotated[
+    str, Meta(pattern="^[0-9a-f]{64}$", description="A media id: the sha256 of its bytes, in hex.")
+]
+SendKind = Literal["text", "image", "voice", "file"]
 
 
 class Problem(Struct):
@@ -71,8 +75,17 @@ class SessionReply(Struct):
 
 
 class ProfilePatch(Struct, forbid_unknown_fields=True):
+    """`avatar`: the id of an image you uploaded (POST /api/v1/media?kind=image)."""
+
     display_name: Short | None = None
     locale: Short | None = None
+    avatar: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class AvatarQuery(Struct, forbid_unknown_fields=True):
+    """`v`: the first characters of the avatar's media id (a cache key)."""
+
+    v: Annotated[str, Meta(max_length=64)] | None = None
 
 
 class DevicesReply(Struct):
@@ -181,8 +194,13 @@ class MembersReply(Struct):
 
 
 class SendBody(Struct, forbid_unknown_fields=True):
+    """`text` is required for text messages and an optional caption for image and file
+    messages (voice messages have none); `media_id` names an uploaded blob."""
+
     client_msg_id: Short
-    text: Text
+    text: Text | None = None
+    kind: SendKind = "text"
+    media_id: MediaIdText | None = None
     reply_to: Seq | None = None
     mentions: IdList = []
     mention_all: bool = False
@@ -210,6 +228,43 @@ class HistoryQuery(Struct, forbid_unknown_fields=True):
     before: Seq | None = None
     after: Seq | None = None
     limit: Annotated[int, Meta(ge=1, le=100)] | None = None
+
+
+# --- media ---
+
+
+class UploadQuery(Struct, forbid_unknown_fields=True):
+    """The body is the file's raw bytes; its Content-Type is only a hint."""
+
+    kind: Literal["image", "voice", "file"]
+    name: Short | None = None
+
+
+class MediaReply(Struct):
+    media: Media
+
+
+class LinksBody(Struct, forbid_unknown_fields=True):
+    ids: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=100)]
+
+
+class LinkOut(Struct):
+    """A signed link, good until `expires_at` (ms), for the asking user only."""
+
+    url: str
+    thumbnail_url: str | None
+    expires_at: int
+
+
+class LinksReply(Struct):
+    urls: dict[str, LinkOut]
+    denied: list[str]
+
+
+class LinkQuery(Struct, forbid_unknown_fields=True):
+    u: Annotated[int, Meta(ge=0, lt=2**53)]
+    e: Annotated[int, Meta(ge=0, lt=2**53)]
+    s: Annotated[str, Meta(max_length=64)]
 
 
 # --- sync ---
@@ -268,7 +323,9 @@ class Hello(Struct, tag="hello", tag_field="t", forbid_unknown_fields=True):
 class Send(Struct, tag="send", tag_field="t", forbid_unknown_fields=True):
     conversation_id: Id
     client_msg_id: Short
-    text: Text
+    text: Text | None = None
+    kind: SendKind = "text"
+    media_id: MediaIdText | None = None
     ref: Ref = None
     reply_to: Seq | None = None
     mentions: IdList = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -25,9 +26,9 @@ from microletter.core.errors import (
     TooLarge,
     Unauthenticated,
 )
-from microletter.core.events import LogEntry, Typing
-from microletter.core.ids import ConversationId, UserId
-from microletter.core.models import Principal
+from microletter.core.events import LogEntry, MessagePosted, Typing
+from microletter.core.ids import ConversationId, DeviceId, UserId
+from microletter.core.models import MessageKind, Principal
 from microletter.gateway import wire
 from microletter.gateway.connection import (
     CODECS,
@@ -46,6 +47,7 @@ from microletter.log import user_id as log_user
 from microletter.settings import Settings
 
 log = logging.getLogger(__name__)
+TOUCH_EVERY = 300.0  # seconds between two last-seen writes of one device
 
 
 class Session:
@@ -77,6 +79,10 @@ class Session:
         self.closing = False
         self.synced = False
         self._binary = codec is not JSON
+        # Sends in flight on this connection, by client_msg_id: the echo of the new
+        # message to this connection carries the first ref and stands for its ack.
+        self.awaiting: dict[str, list[object]] = {}
+        self.echoed: dict[str, object] = {}
 
     # --- from the hub (synchronous, on the event loop) ---
 
@@ -110,9 +116,23 @@ class Session:
         self.reply({"t": "error", "ref": ref, **error_body(error)})
 
     def _send_entry(self, entry: LogEntry, bounded: bool = True) -> None:
-        kind, data = self.hub.encoded(entry.event, self._binary)
-        if self.outbox.put(self.codec.event(entry.seq, kind, data), bounded):
+        kind, data = self.hub.encoded(entry.event, self.codec)
+        ref = self._echo_ref(entry) if self.awaiting else None
+        if self.outbox.put(self.codec.event(entry.seq, kind, data, ref), bounded):
             self.ctx.metrics.deliveries += 1
+
+    def _echo_ref(self, entry: LogEntry) -> object:
+        event = entry.event
+        if (
+            not isinstance(event, MessagePosted)
+            or event.message.sender_id != self.principal.user_id
+        ):
+            return None
+        refs = self.awaiting.pop(event.message.client_msg_id, None)
+        if not refs:
+            return None
+        self.echoed[event.message.client_msg_id] = refs[0]
+        return refs[0]
 
     def on_overflow(self) -> None:
         self.ctx.metrics.slow_consumers.inc()
@@ -209,7 +229,7 @@ class Session:
     ) -> None:
         """Run one request and answer it (ack or error) with the client's ref."""
         try:
-            await self.limits.hit("user", str(self.principal.user_id))
+            self.limits.hit_now("user", str(self.principal.user_id))
             result = await handler(frame)
         except MicroletterError as exc:
             if not quiet:
@@ -222,18 +242,36 @@ class Session:
         if result is not None:
             self.reply({"ref": ref, **result})
 
-    async def _send(self, f: wire.Send) -> dict[str, Any]:
-        message = await messages.send_text(
-            self.ctx,
-            self.principal,
-            ConversationId(f.conversation_id),
-            f.client_msg_id,
-            f.text,
-            reply_to=f.reply_to,
-            mentions=[UserId(u) for u in f.mentions],
-            mention_all=f.mention_all,
-        )
+    async def _send(self, f: wire.Send) -> dict[str, Any] | None:
+        cmid = f.client_msg_id
+        if f.ref is not None:
+            self.awaiting.setdefault(cmid, []).append(f.ref)
+        try:
+            message = await messages.send_message(
+                self.ctx,
+                self.principal,
+                ConversationId(f.conversation_id),
+                cmid,
+                f.text,
+                kind=MessageKind(f.kind),
+                media_id=f.media_id,
+                reply_to=f.reply_to,
+                mentions=[UserId(u) for u in f.mentions],
+                mention_all=f.mention_all,
+            )
+        finally:
+            self._forget_ref(cmid, f.ref)
+        if f.ref is not None and self.echoed.get(cmid) == f.ref:
+            del self.echoed[cmid]
+            return None  # the echoed event carried this ref: it was the ack
         return {"t": "ack", "message": message}
+
+    def _forget_ref(self, cmid: str, ref: object) -> None:
+        refs = self.awaiting.get(cmid)
+        if refs is not None and ref in refs:
+            refs.remove(ref)
+            if not refs:
+                del self.awaiting[cmid]
 
     async def _read(self, f: wire.Read) -> dict[str, Any]:
         seq = await messages.mark_read(
@@ -279,6 +317,7 @@ class Gateway:
         self.settings = settings
         self.limits = limits
         self.lingering: set[asyncio.Task[None]] = set()
+        self._touched: dict[DeviceId, float] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._renewer: asyncio.Task[None] | None = None
 
@@ -409,10 +448,25 @@ class Gateway:
         )
         if reset:
             session.reply({"t": "reset", "cursor": head, "epoch": store.epoch})
-        session.spawn(session.pull())
-        session.spawn(self._touch(principal))
+        if start == head and session.delivery.page_done(full_page=False):
+            session.synced = True  # nothing to catch up on, and no hint came meanwhile
+            session.reply({"t": "synced", "cursor": start})
+        else:
+            session.spawn(session.pull())
+        self._touch(session, principal)
         return session
 
-    async def _touch(self, principal: Principal) -> None:
+    def _touch(self, session: Session, principal: Principal) -> None:
+        """Record when a device was last seen, at most every few minutes per device (a
+        reconnect storm must not become a write storm)."""
+        now = time.monotonic()
+        if now - self._touched.get(principal.device_id, -TOUCH_EVERY) < TOUCH_EVERY:
+            return
+        if len(self._touched) > 100_000:
+            self._touched.clear()
+        self._touched[principal.device_id] = now
+        session.spawn(self._save_touch(principal))
+
+    async def _save_touch(self, principal: Principal) -> None:
         with contextlib.suppress(MicroletterError):
             await self.ctx.store.touch_device(principal.device_id, self.ctx.clock())

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 import msgspec
 
 from microletter.core.ids import ConversationId, MessageId, UserId
+from microletter.core.media import BlobFacts, Media, MediaId
 from microletter.core.models import (
     Conversation,
     ConversationKind,
@@ -92,3 +93,26 @@ def message_of(r: Row, at: int = 0) -> Message:
         recalled=r[at + 11] is not None,
         data=msgspec.json.decode(data) if data else None,
     )
+
+
+BLOB_COLS = "b.id, b.mime, b.size, b.width, b.height, b.has_thumbnail, b.duration_ms, b.waveform"
+
+
+def facts_of(r: Row, at: int = 0) -> BlobFacts:
+    wave = r[at + 7]
+    return BlobFacts(
+        id=MediaId(r[at]),
+        mime=r[at + 1],
+        size=r[at + 2],
+        width=r[at + 3],
+        height=r[at + 4],
+        has_thumbnail=bool(r[at + 5]),
+        duration_ms=r[at + 6],
+        waveform=tuple(msgspec.json.decode(wave)) if wave else None,
+    )
+
+
+class Carried(msgspec.Struct):
+    """The part of a media message's `data` that names its blob."""
+
+    media: Media

@@ -5,6 +5,7 @@ from microletter.gateway.routes import (
     accounts,
     contacts,
     conversations,
+    media,
     messages,
     presence,
     sync,
@@ -17,6 +18,8 @@ ROUTERS: list[Router] = [
     messages.router,
     presence.router,
     sync.router,
+    media.router,
+    media.links,
 ]
 
 __all__ = ["ROUTERS"]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import io
+
+import segno
+from aiohttp import web
+
 from microletter.actions import accounts
 from microletter.core.errors import (
     BadCredentials,
     DeviceNotFound,
     InvalidInput,
+    MediaKindMismatch,
+    MediaNotFound,
     UsernameTaken,
     UserNotFound,
 )
@@ -57,11 +64,42 @@ async def get_me(call: Call) -> UserReply:
     return UserReply(await accounts.me(call.ctx, call.me))
 
 
-@router.patch("/me", errors=[InvalidInput])
+@router.patch("/me", errors=[InvalidInput, MediaNotFound, MediaKindMismatch])
 async def update_me(call: Call, body: ProfilePatch) -> UserReply:
-    """Change your display name or language. Your contacts see the new name."""
-    user = await accounts.update_profile(call.ctx, call.me, body.display_name, body.locale)
+    """Change your display name, language or avatar. Your contacts see the change.
+
+    `avatar` is the id of an image you uploaded; profile pictures are public (GET
+    /avatars/{user_id})."""
+    user = await accounts.update_profile(
+        call.ctx, call.me, body.display_name, body.locale, body.avatar
+    )
     return UserReply(user)
+
+
+QR_PREFIX = "microletter:user:"
+
+
+@router.get("/me/qr.svg", rate=None)
+async def my_qr_code(call: Call) -> web.Response:
+    """Your "add me" QR code, as an SVG image.
+
+    It encodes `microletter:user:<username>`; a client that scans (or is given) that text
+    sends a friend request to that username."""
+    user = await accounts.me(call.ctx, call.me)
+    return web.Response(
+        body=qr_svg(QR_PREFIX + user.username),
+        content_type="image/svg+xml",
+        headers={"Cache-Control": "private, no-cache"},
+    )
+
+
+def qr_svg(payload: str) -> bytes:
+    """A scalable QR code (black on white, with its quiet zone) for `payload`."""
+    out = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(
+        out, kind="svg", border=4, xmldecl=False, omitsize=True, title="QR code"
+    )
+    return out.getvalue()
 
 
 @router.get("/me/devices", rate=None)

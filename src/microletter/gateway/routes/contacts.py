@@ -11,6 +11,7 @@ from microletter.core.errors import (
     NotContact,
     RequestAlreadyAnswered,
     UserNotFound,
+    YouBlocked,
 )
 from microletter.core.ids import RequestId, UserId
 from microletter.gateway.api import Call, Router
@@ -42,7 +43,7 @@ async def list_requests(call: Call) -> RequestsReply:
 @router.post(
     "/contact-requests",
     status=201,
-    errors=[UserNotFound, AlreadyContacts, Blocked, InvalidInput],
+    errors=[UserNotFound, AlreadyContacts, Blocked, YouBlocked, InvalidInput],
 )
 async def send_request(call: Call, body: RequestBody) -> RequestReply:
     """Ask someone (by user_id or exact username) to be your contact, with a greeting.

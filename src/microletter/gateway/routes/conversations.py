@@ -7,6 +7,7 @@ from microletter.core.errors import (
     AlreadyMember,
     ConversationNotFound,
     GroupFull,
+    MemberNotFound,
     NotContact,
     NotMember,
     PermissionDenied,
@@ -90,7 +91,9 @@ async def add_members(call: Call, cid: int, body: MembersBody) -> ConversationRe
     return await _view(call, ConversationId(cid))
 
 
-@router.delete("/conversations/{cid}/members/{user_id}", errors=[*ACCESS, PermissionDenied])
+@router.delete(
+    "/conversations/{cid}/members/{user_id}", errors=[*ACCESS, MemberNotFound, PermissionDenied]
+)
 async def remove_member(call: Call, cid: int, user_id: int) -> None:
     """Remove a member (owner: anyone; admin: plain members), or leave with your own id.
 
@@ -98,7 +101,10 @@ async def remove_member(call: Call, cid: int, user_id: int) -> None:
     await conversations.remove_member(call.ctx, call.me, ConversationId(cid), UserId(user_id))
 
 
-@router.put("/conversations/{cid}/members/{user_id}/role", errors=[*ACCESS, PermissionDenied])
+@router.put(
+    "/conversations/{cid}/members/{user_id}/role",
+    errors=[*ACCESS, MemberNotFound, PermissionDenied],
+)
 async def set_role(call: Call, cid: int, user_id: int, body: RoleBody) -> ConversationReply:
     """Appoint or dismiss an admin (owner only)."""
     await conversations.set_role(
@@ -107,7 +113,7 @@ async def set_role(call: Call, cid: int, user_id: int, body: RoleBody) -> Conver
     return await _view(call, ConversationId(cid))
 
 
-@router.post("/conversations/{cid}/owner", errors=[*ACCESS, PermissionDenied])
+@router.post("/conversations/{cid}/owner", errors=[*ACCESS, MemberNotFound, PermissionDenied])
 async def transfer_owner(call: Call, cid: int, body: OwnerBody) -> ConversationReply:
     """Hand the group to another member (owner only); you stay as a member."""
     await conversations.transfer_owner(call.ctx, call.me, ConversationId(cid), UserId(body.user_id))

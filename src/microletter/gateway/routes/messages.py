@@ -6,13 +6,18 @@ from microletter.actions import messages
 from microletter.core.errors import (
     Blocked,
     ConversationNotFound,
+    MediaKindMismatch,
+    MediaNotFound,
     MessageNotFound,
     NotContact,
     NotMember,
+    NotSender,
     RecallExpired,
     TooLarge,
+    YouBlocked,
 )
 from microletter.core.ids import ConversationId, UserId
+from microletter.core.models import MessageKind
 from microletter.gateway.api import Call, Router
 from microletter.gateway.wire import (
     HistoryQuery,
@@ -45,18 +50,31 @@ async def history(call: Call, cid: int, query: HistoryQuery) -> MessagesReply:
 @router.post(
     "/conversations/{cid}/messages",
     status=201,
-    errors=[*ACCESS, NotContact, Blocked, TooLarge, MessageNotFound],
+    errors=[
+        *ACCESS,
+        NotContact,
+        Blocked,
+        YouBlocked,
+        TooLarge,
+        MessageNotFound,
+        MediaNotFound,
+        MediaKindMismatch,
+    ],
 )
 async def send(call: Call, cid: int, body: SendBody) -> MessageReply:
-    """Send a text message; the reply follows the durable commit.
+    """Send a message (text, or image, voice or file with an uploaded `media_id`); the
+    reply follows the durable commit.
 
-    Sending the same `client_msg_id` again returns the original message, never a copy."""
-    message = await messages.send_text(
+    Sending the same `client_msg_id` again returns the original message, never a copy.
+    A media message's `data` is `{"media": Media}`."""
+    message = await messages.send_message(
         call.ctx,
         call.me,
         ConversationId(cid),
         body.client_msg_id,
         body.text,
+        kind=MessageKind(body.kind),
+        media_id=body.media_id,
         reply_to=body.reply_to,
         mentions=[UserId(u) for u in body.mentions],
         mention_all=body.mention_all,
@@ -72,7 +90,7 @@ async def get_message(call: Call, cid: int, seq: int) -> MessageReply:
 
 @router.post(
     "/conversations/{cid}/messages/{seq}/recall",
-    errors=[*ACCESS, MessageNotFound, RecallExpired],
+    errors=[*ACCESS, MessageNotFound, NotSender, RecallExpired],
 )
 async def recall(call: Call, cid: int, seq: int) -> MessageReply:
     """Recall your own message within the recall window: its content is erased for

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from microletter.core import conversations as rules
 from microletter.core.contacts import check_may_message
-from microletter.core.errors import AlreadyMember, InvalidInput, NotMember, UserNotFound
-from microletter.core.events import ConversationUpdated, Event, MessagePosted
+from microletter.core.errors import AlreadyMember, InvalidInput, MemberNotFound, UserNotFound
+from microletter.core.events import ConversationUpdated, MessagePosted
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.messages import note
 from microletter.core.models import (
@@ -68,17 +68,36 @@ async def _tell(
     *,
     updated: Sequence[UserId] = (),
     left: Sequence[tuple[UserId, UserId | None]] = (),
-    seen: bool = True,
+    seen_by_all: bool = False,
 ) -> None:
     """Post a system note to the current members (and to those who just left, who see it
     before their `left` event), preceded by a conversation update for `updated` users.
 
-    Like a send, the note counts as read by its actor (unless `seen` is False)."""
-    message = await post_note(tx, cid, actor, data, now, seen=seen)
-    targets = rules.note_targets(
-        await tx.conversation(cid), await tx.members(cid), MessagePosted(message), updated, left
-    )
-    tx.append(targets, now)
+    Like a send, the note counts as read by its actor; `seen_by_all` makes it read by
+    everyone (a note that is news to nobody)."""
+    message = await post_note(tx, cid, actor, data, now, seen=True)
+    if seen_by_all:
+        await tx.conn.execute(
+            "UPDATE members SET last_read_seq=$2 WHERE conversation_id=$1 AND last_read_seq<$2",
+            cid,
+            message.seq,
+        )
+    current = await tx.members(cid)
+    reads = {
+        uid: message.seq if seen_by_all or uid == actor else current[uid].last_read_seq
+        for uid in updated
+    }
+    conversation = await tx.conversation(cid)
+    peers = await _peers(tx, conversation, list(current))
+    posted = MessagePosted(message)
+    tx.append(rules.note_targets(conversation, current, posted, updated, left, reads, peers), now)
+
+
+async def _peers(tx: PgTx, conversation: Conversation, members: list[UserId]) -> dict[UserId, User]:
+    """For a direct conversation: each member's other person."""
+    pairs = rules.direct_peers(conversation, members)
+    users = await fetch_users(tx.conn, list(pairs)) if pairs else {}
+    return {uid: users[peer] for uid, peer in pairs.items()}
 
 
 async def _check_invitees(tx: PgTx, inviter: UserId, invitees: Sequence[UserId]) -> None:
@@ -132,7 +151,8 @@ async def ensure_direct(tx: PgTx, a: UserId, b: UserId, now: Instant) -> None:
     await tx.lock_conversation(cid)
     await _insert_members(tx, cid, [(a, Role.MEMBER), (b, Role.MEMBER)], 1, now)
     data = note("contact.accepted", a, users=[b])
-    await _tell(tx, cid, a, data, now, updated=[a, b], seen=False)  # news to both
+    # "You are now friends" opens the chat; like WeChat, it is not an unread message.
+    await _tell(tx, cid, a, data, now, updated=[a, b], seen_by_all=True)
 
 
 async def open_direct(tx: PgTx, me: UserId, them: UserId, now: Instant) -> Conversation:
@@ -159,7 +179,7 @@ async def _group(tx: PgTx, cid: ConversationId, me: UserId) -> tuple[Conversatio
 async def _target(tx: PgTx, cid: ConversationId, uid: UserId) -> Member:
     member = (await tx.members(cid)).get(uid)
     if member is None:
-        raise NotMember("That user is not a member of this group.", user_id=uid)
+        raise MemberNotFound(user_id=uid)
     return member
 
 
@@ -275,8 +295,10 @@ async def set_muted(
         )
     conversation = await tx.conversation(cid)
     if member.muted != muted:
-        event: Event = ConversationUpdated(conversation, member.role, muted)
-        tx.append([(me, event)], now)
+        members = await lookup.member_ids(tx.conn, cid)
+        peer = (await _peers(tx, conversation, members)).get(me)
+        update = ConversationUpdated(conversation, member.role, muted, member.last_read_seq, peer)
+        tx.append([(me, update)], now)
     return conversation
 
 
@@ -311,15 +333,16 @@ async def conversations_of(
         only,
     )
     direct = [r[0] for r in rows if r[1] == ConversationKind.DIRECT]
-    peers: dict[int, User] = {}
+    peers: dict[int, tuple[User, int]] = {}
     if direct:
         for r in await conn.fetch(
-            f"SELECT m.conversation_id, {USER_COLS} FROM members m JOIN users u ON u.id=m.user_id"
+            f"SELECT m.conversation_id, m.last_read_seq, {USER_COLS} FROM members m"
+            " JOIN users u ON u.id=m.user_id"
             " WHERE m.conversation_id = ANY($1::bigint[]) AND m.user_id<>$2",
             direct,
             me,
         ):
-            peers[r[0]] = user_of(r, 1)
+            peers[r[0]] = (user_of(r, 2), r[1])
     views = []
     for r in rows:
         conversation = conversation_of(r)
@@ -331,8 +354,9 @@ async def conversations_of(
                 last_read_seq=member.last_read_seq,
                 muted=member.muted,
                 unread=max(0, conversation.last_seq - member.last_read_seq),
-                peer=peers.get(conversation.id),
+                peer=peers[conversation.id][0] if conversation.id in peers else None,
                 last_message=None if r[15] is None else message_of(r, 15),
+                peer_read_seq=peers[conversation.id][1] if conversation.id in peers else None,
             )
         )
     return views

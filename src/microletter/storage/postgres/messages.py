@@ -8,6 +8,7 @@ from microletter.core.contacts import check_may_message
 from microletter.core.errors import MessageNotFound, NotMember
 from microletter.core.events import Event, MessagePosted, MessageRecalled, ReadMoved
 from microletter.core.ids import ConversationId, MessageId, UserId
+from microletter.core.media import media_data, media_kind_of
 from microletter.core.messages import (
     Draft,
     check_mentions,
@@ -24,6 +25,7 @@ from microletter.core.models import (
     Message,
     MessageKind,
 )
+from microletter.storage.postgres import media as blobs
 from microletter.storage.postgres import members as lookup
 from microletter.storage.postgres.conn import Conn
 from microletter.storage.postgres.tx import PgTx
@@ -129,6 +131,11 @@ async def post_message(tx: PgTx, draft: Draft, now: Instant) -> Message:
         mentions = check_mentions(draft.mentions, draft.mention_all, sender, members, tx.limits)
         draft = dataclasses.replace(draft, mentions=mentions)
     check_reply(draft.reply_to, sender, tx.last_seq(cid))
+    media_kind = media_kind_of(draft.kind)
+    media = None
+    if media_kind is not None and draft.media_id is not None:
+        media = await blobs.find_media(tx.conn, uid, draft.media_id, media_kind)
+        draft = dataclasses.replace(draft, data=media_data(media))
     message = await insert_message(tx, draft, now, seen=True)
     if message is None:
         row = await tx.fetchrow(
@@ -140,6 +147,8 @@ async def post_message(tx: PgTx, draft: Draft, now: Instant) -> Message:
         )
         assert row is not None  # the conflict that stopped the insert is this row
         return message_of(row)
+    if media is not None:
+        await blobs.carry(tx, media, cid, message.seq)
     event: Event = MessagePosted(message)
     tx.append([(m, event) for m in members], now)
     return message
@@ -161,6 +170,7 @@ async def recall_message(
         cid,
         seq,
     )
+    await blobs.uncarry(tx, cid, seq)
     event: Event = MessageRecalled(cid, seq, me)
     tx.append([(uid, event) for uid in await tx.members(cid)], now)
     return await _visible(tx.conn, cid, seq, member.joined_seq)

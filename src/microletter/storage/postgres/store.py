@@ -12,6 +12,7 @@ from microletter.core.errors import Unavailable
 from microletter.core.events import LogEntry, Outcome
 from microletter.core.ids import ConversationId, DeviceId, IdGenerator, RequestId, UserId
 from microletter.core.limits import Limits
+from microletter.core.media import BlobFacts, Media, MediaId, MediaKind
 from microletter.core.messages import Draft
 from microletter.core.models import (
     Contact,
@@ -27,7 +28,14 @@ from microletter.core.models import (
     User,
 )
 from microletter.storage.migrate import migrate_postgres
-from microletter.storage.postgres import accounts, contacts, conversations, messages, sync
+from microletter.storage.postgres import (
+    accounts,
+    contacts,
+    conversations,
+    media,
+    messages,
+    sync,
+)
 from microletter.storage.postgres.engine import Database, is_gone, open_pool
 from microletter.storage.postgres.lease import NodeLease
 
@@ -253,6 +261,17 @@ class PostgresStore:
 
     async def message(self, me: UserId, cid: ConversationId, seq: int) -> Message:
         return await self._db.read(messages.message, me, cid, seq)
+
+    # media
+
+    async def save_media(
+        self, me: UserId, facts: BlobFacts, kind: MediaKind, name: str, now: Instant
+    ) -> Media:
+        outcome = await self._db.write(media.save_media, me, facts, kind, name, now)
+        return outcome.value
+
+    async def visible_media(self, me: UserId, ids: Sequence[MediaId]) -> dict[MediaId, Media]:
+        return await self._db.read(media.visible_media, me, list(ids))
 
     # sync
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from microletter.core import conversations as rules
 from microletter.core.contacts import check_may_message
-from microletter.core.errors import AlreadyMember, InvalidInput, NotMember, UserNotFound
+from microletter.core.errors import AlreadyMember, InvalidInput, MemberNotFound, UserNotFound
 from microletter.core.events import (
     ConversationUpdated,
     Event,
@@ -66,19 +66,31 @@ def _tell(
     *,
     updated: Sequence[UserId] = (),
     left: Sequence[tuple[UserId, UserId | None]] = (),
-    seen: bool = True,
+    seen_by_all: bool = False,
 ) -> list[LogEntry]:
     """Post a system note to the current members (and to those who just left, who see it
     before their `left` event), preceded by a conversation update for `updated` users.
 
-    Like a send, the note counts as read by its actor (unless `seen` is False)."""
+    Like a send, the note counts as read by its actor; `seen_by_all` makes it read by
+    everyone (a note that is news to nobody)."""
     message = post_note(tx, cid, actor, data, now)
-    if seen:
-        tx.read_up_to(cid, actor, message.seq)
-    targets = rules.note_targets(
-        tx.conversation(cid), tx.state(cid).members, MessagePosted(message), updated, left
+    current = tx.state(cid).members
+    for uid in current if seen_by_all else (actor,):
+        tx.read_up_to(cid, uid, message.seq)
+    conversation = tx.conversation(cid)
+    reads = {uid: tx.read_position(cid, uid) for uid in updated}
+    peers = _peers(tx, conversation, list(current))
+    posted = MessagePosted(message)
+    return tx.append(
+        rules.note_targets(conversation, current, posted, updated, left, reads, peers), now
     )
-    return tx.append(targets, now)
+
+
+def _peers(tx: WriteTx, conversation: Conversation, members: list[UserId]) -> dict[UserId, User]:
+    """For a direct conversation: each member's other person."""
+    pairs = rules.direct_peers(conversation, members)
+    users = fetch_users(tx.conn, list(pairs)) if pairs else {}
+    return {uid: users[peer] for uid, peer in pairs.items()}
 
 
 def _check_invitees(tx: WriteTx, inviter: UserId, invitees: Sequence[UserId]) -> None:
@@ -125,7 +137,8 @@ def ensure_direct(tx: WriteTx, a: UserId, b: UserId, now: Instant) -> list[LogEn
     _insert_members(tx, cid, [(a, Role.MEMBER), (b, Role.MEMBER)], 1, now)
     tx.refresh(cid)
     data = note("contact.accepted", a, users=[b])
-    return _tell(tx, cid, a, data, now, updated=[a, b], seen=False)  # news to both
+    # "You are now friends" opens the chat; like WeChat, it is not an unread message.
+    return _tell(tx, cid, a, data, now, updated=[a, b], seen_by_all=True)
 
 
 def open_direct(tx: WriteTx, me: UserId, them: UserId, now: Instant) -> Outcome[Conversation]:
@@ -151,7 +164,7 @@ def _group(tx: WriteTx, cid: ConversationId, me: UserId) -> tuple[Conversation, 
 def _target(tx: WriteTx, cid: ConversationId, uid: UserId) -> Member:
     member = tx.state(cid).members.get(uid)
     if member is None:
-        raise NotMember("That user is not a member of this group.", user_id=uid)
+        raise MemberNotFound(user_id=uid)
     return member
 
 
@@ -268,7 +281,10 @@ def set_muted(
         "UPDATE members SET muted=? WHERE conversation_id=? AND user_id=?", (muted, cid, me)
     )
     tx.refresh(cid)
-    event: Event = ConversationUpdated(tx.conversation(cid), member.role, muted)
+    conversation = tx.conversation(cid)
+    peer = _peers(tx, conversation, list(tx.state(cid).members)).get(me)
+    read = tx.read_position(cid, me)
+    event: Event = ConversationUpdated(conversation, member.role, muted, read, peer)
     return Outcome(tx.conversation(cid), tuple(tx.append([(me, event)], now)))
 
 
@@ -300,14 +316,15 @@ def conversations_of(
         (me, only, only),
     ).fetchall()
     direct = [r[0] for r in rows if r[1] == ConversationKind.DIRECT]
-    peers: dict[int, User] = {}
+    peers: dict[int, tuple[User, int]] = {}
     if direct:
         for r in conn.execute(
-            f"SELECT m.conversation_id, {USER_COLS} FROM members m JOIN users u ON u.id=m.user_id"
+            f"SELECT m.conversation_id, m.last_read_seq, {USER_COLS} FROM members m"
+            " JOIN users u ON u.id=m.user_id"
             f" WHERE m.conversation_id IN ({placeholders(len(direct))}) AND m.user_id!=?",
             (*direct, me),
         ):
-            peers[r[0]] = user_of(r, 1)
+            peers[r[0]] = (user_of(r, 2), r[1])
     views = []
     for r in rows:
         conversation = conversation_of(r)
@@ -319,8 +336,9 @@ def conversations_of(
                 last_read_seq=member.last_read_seq,
                 muted=member.muted,
                 unread=max(0, conversation.last_seq - member.last_read_seq),
-                peer=peers.get(conversation.id),
+                peer=peers[conversation.id][0] if conversation.id in peers else None,
                 last_message=None if r[15] is None else message_of(r, 15),
+                peer_read_seq=peers[conversation.id][1] if conversation.id in peers else None,
             )
         )
     return views

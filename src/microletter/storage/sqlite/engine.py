@@ -35,12 +35,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from microletter.core.errors import Unavailable
+from microletter.core.errors import MicroletterError, Unavailable
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BatchObserver = Callable[[int, float], None]
+
+
+def checks_first(fn: Callable[..., T]) -> Callable[..., T]:
+    """Mark a write function that raises MicroletterError only before its first write, so
+    it runs without a savepoint (two statements fewer on the hot path). Any other error it
+    raises aborts its whole batch, which then fails with `Unavailable` and is retried."""
+    fn.checks_first = True  # type: ignore[attr-defined]  # read by Writer._run_job
+    return fn
+
+
+class _AbortBatch(Exception):
+    """A savepoint-free job failed after writing: the batch cannot be kept."""
 
 
 class Journal(Protocol):
@@ -62,6 +74,8 @@ def connect(path: str, *, readonly: bool = False, synchronous: str = "FULL") -> 
     else:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={synchronous}")
+        # A big batch must not spill dirty pages to the WAL mid-transaction (on the loop).
+        conn.execute("PRAGMA cache_size=-65536")
         # Recalled and deleted content is overwritten, not left in free pages.
         conn.execute("PRAGMA secure_delete=FAST")
     return conn
@@ -172,7 +186,8 @@ class Writer:
                 conn.execute("ROLLBACK")
             tx.forget()
             for job in batch:
-                job.error = Unavailable("The database could not commit; retry.")
+                if not isinstance(exc, _AbortBatch) or job.error is None:
+                    job.error = Unavailable("The database could not commit; retry.")
         self.stats.batches += 1
         self.stats.jobs += len(batch)
         self.stats.last_batch = len(batch)
@@ -182,9 +197,19 @@ class Writer:
 
     @staticmethod
     def _run_job(conn: sqlite3.Connection, tx: Journal, job: _Job, savepoint: bool) -> None:
+        tx.begin()
+        if getattr(job.fn, "checks_first", False):
+            try:
+                job.result = job.fn(tx, *job.args)
+            except MicroletterError as exc:  # refused before writing: nothing to undo in SQL
+                job.error = exc
+                tx.rollback()
+            except Exception as exc:
+                job.error = exc
+                raise _AbortBatch() from exc
+            return
         if savepoint:
             conn.execute("SAVEPOINT job")
-        tx.begin()
         try:
             job.result = job.fn(tx, *job.args)
         except Exception as exc:

@@ -15,6 +15,7 @@ from microletter.core.events import (
     ReadMoved,
 )
 from microletter.core.ids import ConversationId, MessageId, UserId
+from microletter.core.media import media_data, media_kind_of
 from microletter.core.messages import (
     Draft,
     check_mentions,
@@ -30,7 +31,9 @@ from microletter.core.models import (
     Message,
     MessageKind,
 )
+from microletter.storage.sqlite import media as blobs
 from microletter.storage.sqlite import members as lookup
+from microletter.storage.sqlite.engine import checks_first
 from microletter.storage.sqlite.rows import MESSAGE_COLS, message_of, to_json
 from microletter.storage.sqlite.writetx import WriteTx
 
@@ -91,6 +94,7 @@ def access(tx: WriteTx, cid: ConversationId, uid: UserId) -> Member:
     return member
 
 
+@checks_first
 def post_message(tx: WriteTx, draft: Draft, now: Instant) -> Outcome[Message]:
     """Post exactly once: a repeated (conversation, sender, client_msg_id) returns the
     original message and appends nothing."""
@@ -106,6 +110,11 @@ def post_message(tx: WriteTx, draft: Draft, now: Instant) -> Outcome[Message]:
         )
         draft = dataclasses.replace(draft, mentions=mentions)
     check_reply(draft.reply_to, sender, tx.last_seq(cid))
+    media_kind = media_kind_of(draft.kind)
+    media = None
+    if media_kind is not None and draft.media_id is not None:
+        media = blobs.find_media(tx.conn, uid, draft.media_id, media_kind)
+        draft = dataclasses.replace(draft, data=media_data(media))
     try:
         message = insert_message(tx, draft, now)
     except sqlite3.IntegrityError as exc:
@@ -117,6 +126,8 @@ def post_message(tx: WriteTx, draft: Draft, now: Instant) -> Outcome[Message]:
             (cid, uid, draft.client_msg_id),
         ).fetchone()
         return Outcome(message_of(original))
+    if media is not None:
+        blobs.carry(tx, media, cid, message.seq)
     # Sending implies having read everything before: the sender's read position moves.
     tx.read_up_to(cid, uid, message.seq)
     event: Event = MessagePosted(message)
@@ -137,6 +148,7 @@ def recall_message(
         " WHERE conversation_id=? AND seq=?",
         (now, cid, seq),
     )
+    blobs.uncarry(tx, cid, seq)
     event: Event = MessageRecalled(cid, seq, me)
     entries = tx.append([(uid, event) for uid in tx.state(cid).members], now)
     erased = _visible(tx.conn, cid, seq, member.joined_seq)
@@ -146,10 +158,11 @@ def recall_message(
 def mark_read(tx: WriteTx, me: UserId, cid: ConversationId, seq: int, now: Instant) -> Outcome[int]:
     """Move my read position forward (never back). My devices learn it; in a direct
     conversation the peer does too (that is the read receipt)."""
-    member = access(tx, cid, me)
+    access(tx, cid, me)
     seq = min(seq, tx.last_seq(cid))
-    if seq <= member.last_read_seq:
-        return Outcome(member.last_read_seq)
+    current = tx.read_position(cid, me)
+    if seq <= current:
+        return Outcome(current)
     tx.read_up_to(cid, me, seq)
     event: Event = ReadMoved(cid, me, seq)
     state = tx.state(cid)

@@ -7,10 +7,12 @@ import secrets
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from microletter.core.events import LogEntry, Outcome
 from microletter.core.ids import ConversationId, DeviceId, IdGenerator, RequestId, UserId
 from microletter.core.limits import Limits
+from microletter.core.media import BlobFacts, Media, MediaId, MediaKind
 from microletter.core.messages import Draft
 from microletter.core.models import (
     Contact,
@@ -26,16 +28,18 @@ from microletter.core.models import (
     User,
 )
 from microletter.storage.migrate import migrate_sqlite
-from microletter.storage.sqlite import accounts, contacts, conversations, messages, sync
+from microletter.storage.sqlite import accounts, contacts, conversations, media, messages, sync
 from microletter.storage.sqlite.engine import BatchObserver, Readers, Writer, connect
+from microletter.storage.sqlite.lock import hold_writer_lock
 from microletter.storage.sqlite.writetx import WriteTx
 
 
 class SqliteStore:
-    def __init__(self, writer: Writer, readers: Readers, epoch: str) -> None:
+    def __init__(self, writer: Writer, readers: Readers, epoch: str, lock: IO[bytes]) -> None:
         self._writer = writer
         self._readers = readers
         self._epoch = epoch
+        self._lock = lock
 
     @classmethod
     async def open(
@@ -49,8 +53,13 @@ class SqliteStore:
         exit_after_commits: int = 0,
     ) -> SqliteStore:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        lock = hold_writer_lock(path)
         loop = asyncio.get_running_loop()
-        epoch = await loop.run_in_executor(None, _prepare, path)
+        try:
+            epoch = await loop.run_in_executor(None, _prepare, path)
+        except BaseException:
+            lock.close()
+            raise
         writer = Writer(
             path,
             lambda conn: WriteTx(conn, ids, limits),
@@ -59,7 +68,7 @@ class SqliteStore:
             exit_after_commits=exit_after_commits,
         )
         writer.start()
-        return cls(writer, Readers(path), epoch)
+        return cls(writer, Readers(path), epoch, lock)
 
     @property
     def epoch(self) -> str:
@@ -72,6 +81,7 @@ class SqliteStore:
     async def close(self) -> None:
         await self._writer.close()
         self._readers.close()
+        self._lock.close()  # releases the writer lock
 
     async def ping(self) -> None:
         await self._readers.run(lambda conn: conn.execute("SELECT 1").fetchone())
@@ -247,6 +257,16 @@ class SqliteStore:
 
     async def message(self, me: UserId, cid: ConversationId, seq: int) -> Message:
         return await self._readers.run(messages.message, me, cid, seq)
+
+    # media
+
+    async def save_media(
+        self, me: UserId, facts: BlobFacts, kind: MediaKind, name: str, now: Instant
+    ) -> Media:
+        return await self._writer.submit(media.save_media, me, facts, kind, name, now)
+
+    async def visible_media(self, me: UserId, ids: Sequence[MediaId]) -> dict[MediaId, Media]:
+        return await self._readers.run(media.visible_media, me, list(ids))
 
     # sync
 

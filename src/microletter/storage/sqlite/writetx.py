@@ -53,9 +53,12 @@ class WriteTx:
         self._seqs: dict[ConversationId, int] = {}
         self._heads: dict[UserId, int] = {}
         self._relations: dict[tuple[UserId, UserId], Relation] = {}
-        self._dirty_seqs: dict[ConversationId, bool] = {}
-        self._dirty_heads: dict[UserId, bool] = {}
-        self._dirty_reads: dict[tuple[ConversationId, UserId], int] = {}
+        self._reads: dict[tuple[ConversationId, UserId], int] = {}  # newer than the members'
+        # Keys to write back at flush. Not journaled: writing back a value a failed job
+        # did not change again is harmless, it is the current value.
+        self._dirty_seqs: set[ConversationId] = set()
+        self._dirty_heads: set[UserId] = set()
+        self._dirty_reads: set[tuple[ConversationId, UserId]] = set()
         self._journal: list[tuple[dict[Any, Any], Any, Any]] = []
 
     # --- the journal ---
@@ -83,19 +86,10 @@ class WriteTx:
     def forget(self) -> None:
         """Drop everything: the whole transaction failed (nothing of it was committed)."""
         self._journal.clear()
-        for table in self._tables():
+        for table in (self._conversations, self._seqs, self._heads, self._relations, self._reads):
             table.clear()
-
-    def _tables(self) -> tuple[dict[Any, Any], ...]:
-        return (
-            self._conversations,
-            self._seqs,
-            self._heads,
-            self._relations,
-            self._dirty_seqs,
-            self._dirty_heads,
-            self._dirty_reads,
-        )
+        for keys in (self._dirty_seqs, self._dirty_heads, self._dirty_reads):
+            keys.clear()
 
     def flush(self) -> None:
         """Write counters and read positions back; called once per batch, before COMMIT."""
@@ -113,10 +107,10 @@ class WriteTx:
             self.conn.executemany(
                 "UPDATE members SET last_read_seq=max(last_read_seq, ?)"
                 " WHERE conversation_id=? AND user_id=?",
-                [(seq, c, u) for (c, u), seq in self._dirty_reads.items()],
+                [(self._reads[key], *key) for key in self._dirty_reads if key in self._reads],
             )
-        for table in (self._dirty_seqs, self._dirty_heads, self._dirty_reads):
-            table.clear()
+        for keys in (self._dirty_seqs, self._dirty_heads, self._dirty_reads):
+            keys.clear()
         self._journal.clear()
         if len(self._conversations) > MAX_CACHED or len(self._heads) > MAX_CACHED:
             self.forget()
@@ -138,9 +132,6 @@ class WriteTx:
     def _load(self, cid: ConversationId) -> ConversationState:
         header = load_conversation(self.conn, cid)
         roster = {m.user_id: m for m in members(self.conn, cid)}
-        for (c, uid), seq in self._dirty_reads.items():  # not yet written back
-            if c == cid and uid in roster and roster[uid].last_read_seq < seq:
-                roster[uid] = dataclasses.replace(roster[uid], last_read_seq=seq)
         state = ConversationState(header, roster)
         self._set(self._conversations, cid, state)
         if cid not in self._seqs:
@@ -166,16 +157,21 @@ class WriteTx:
 
     def took_seq(self, cid: ConversationId, seq: int) -> None:
         self._set(self._seqs, cid, seq)
-        self._set(self._dirty_seqs, cid, True)
+        self._dirty_seqs.add(cid)
+
+    def read_position(self, cid: ConversationId, uid: UserId) -> int:
+        """A member's read position (-1 if not a member)."""
+        member = self.state(cid).members.get(uid)
+        if member is None:
+            return -1
+        return max(member.last_read_seq, self._reads.get((cid, uid), 0))
 
     def read_up_to(self, cid: ConversationId, uid: UserId, seq: int) -> None:
         """Move a member's read position forward (written back at flush)."""
-        roster = self.state(cid).members
-        member = roster.get(uid)
-        if member is None or member.last_read_seq >= seq:
+        if seq <= self.read_position(cid, uid):
             return
-        self._set(roster, uid, dataclasses.replace(member, last_read_seq=seq))
-        self._set(self._dirty_reads, (cid, uid), seq)
+        self._set(self._reads, (cid, uid), seq)
+        self._dirty_reads.add((cid, uid))
 
     # --- contacts ---
 
@@ -209,12 +205,16 @@ class WriteTx:
                 self._set(heads, UserId(uid), head)
         entries: list[LogEntry] = []
         rows: list[tuple[Any, ...]] = []
+        last: Event | None = None
+        parts: tuple[Any, ...] = ()
         for uid, event in pairs:
+            if event is not last:  # a fan-out repeats one event: describe it once
+                last, parts = event, event_row(event)
             seq = heads[uid] + 1
             self._set(heads, uid, seq)
-            self._set(self._dirty_heads, uid, True)
+            self._dirty_heads.add(uid)
             entries.append(LogEntry(uid, seq, event))
-            rows.append((uid, seq, *event_row(event), now))
+            rows.append((uid, seq, *parts, now))
         self.conn.executemany(
             "INSERT INTO user_log (user_id, seq, kind, conversation_id, ref_seq, payload,"
             " created_at) VALUES (?,?,?,?,?,?,?)",

@@ -1,4 +1,4 @@
-"""Open platform: official accounts, followers, menus, tokens (placeholder: filled by the platform work)
+"""Open platform: official accounts, followers, menus (placeholder for the platform work)
 
 Revision ID: 0003
 Revises: 0002

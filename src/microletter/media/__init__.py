@@ -1,0 +1,46 @@
+"""Media behind its doors: uploads checked by decoding them (media.intake) and stored as
+content-addressed blobs picked by URL: file:///path (default). An S3-compatible store
+would be one more Blobs implementation chosen here by its scheme."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from microletter.core.media import MediaLimits
+from microletter.media.blobs import LocalBlobs
+from microletter.media.intake import MediaIntake
+from microletter.ports import Blobs
+
+__all__ = ["LocalBlobs", "MediaIntake", "load_secret", "open_blobs", "open_intake"]
+
+SECRET_FILE = "media.secret"  # noqa: S105 - a file name, not a secret
+
+
+def open_blobs(url: str) -> Blobs:
+    """The blob store that `url` names."""
+    if url.startswith("file://"):
+        return LocalBlobs(Path(url.removeprefix("file://")))
+    scheme = url.split(":", 1)[0]
+    raise ValueError(f"unsupported media URL scheme {scheme!r}; use file:///path")
+
+
+def open_intake(blobs: Blobs, limits: MediaLimits) -> MediaIntake:
+    return MediaIntake(blobs, limits)
+
+
+def load_secret(data_dir: Path, configured: str) -> bytes:
+    """The key that signs media links: the configured one, else the one kept in the data
+    folder, made (random, readable by the owner only) on first start."""
+    if configured:
+        return configured.encode()
+    path = data_dir / SECRET_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip().encode()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()

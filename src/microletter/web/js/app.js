@@ -1,0 +1,298 @@
+/**
+ * The app shell: boots the pieces (locale, API, store, socket, outbox), routes between
+ * views by the URL hash, lays out tabs, list and detail panes (one pane on a phone, side by
+ * side on a wide screen), saves the store with its cursor, and draws attention to new
+ * messages (title, app badge, notifications). Views live in views/*.js.
+ */
+
+import { Api } from "./api.js";
+import * as db from "./db.js";
+import { h, icon, empty, toast } from "./dom.js";
+import { loadLocale, t } from "./i18n.js";
+import { MediaUrls } from "./media.js";
+import { Attention } from "./attention.js";
+import { Outbox } from "./outbox.js";
+import { Socket } from "./socket.js";
+import { Store } from "./store.js";
+import * as authView from "./views/auth.js";
+import * as chatsView from "./views/chats.js";
+import * as conversationView from "./views/conversation.js";
+import * as infoView from "./views/info.js";
+import * as contactsView from "./views/contacts.js";
+import * as discoverView from "./views/discover.js";
+import * as meView from "./views/me.js";
+
+const SESSION = "ml.session";
+
+/** Routes: pattern → which tab's list shows, and which view (if any) fills the detail pane. */
+const ROUTES = [
+  [/^chats$/, "chats", null],
+  [/^chat\/(\d+)$/, "chats", conversationView.mount],
+  [/^chat\/(\d+)\/info$/, "chats", infoView.mount],
+  [/^group\/new$/, "chats", contactsView.mountNewGroup],
+  [/^contacts$/, "contacts", null],
+  [/^contacts\/new$/, "contacts", contactsView.mountAdd],
+  [/^user\/(\d+)$/, "contacts", contactsView.mountProfile],
+  [/^discover$/, "discover", null],
+  [/^me$/, "me", null],
+  [/^me\/(qr|profile|language|devices|notifications)$/, "me", meView.mountPage],
+];
+const TABS = {
+  chats: { icon: "chats", mount: chatsView.mount },
+  contacts: { icon: "contacts", mount: contactsView.mount },
+  discover: { icon: "discover", mount: discoverView.mount },
+  me: { icon: "me", mount: meView.mount },
+};
+
+/** Everything a view needs, in one place. */
+export class App {
+  constructor(root) {
+    this.root = root;
+    this.api = new Api();
+    this.store = new Store();
+    this.socket = new Socket(this.api, this.store);
+    this.outbox = new Outbox(this.api, this.socket, this.store);
+    this.media = new MediaUrls(this.api);
+    this.attention = new Attention(this);
+    this.tab = null;
+    this.listView = null;
+    this.detailView = null;
+    this.saveTimer = null;
+    this.api.onUnauthorized = () => this.signedOut();
+    this.socket.addEventListener("unauthorized", () => this.signedOut());
+    this.socket.addEventListener("status", () => this.showStatus());
+    this.socket.addEventListener("reset", () => toast(t("status.resynced")));
+    this.outbox.addEventListener("uploaded", (e) => this.media.primeLocal(e.detail.media.id, e.detail.blob));
+    this.outbox.addEventListener("failed", (e) => {
+      const key = `error.${e.detail.error}`;
+      toast(t(key) === key ? t("error.generic", { code: e.detail.error }) : t(key), { kind: "error" });
+    });
+    this.store.subscribe(() => this.scheduleSave());
+    this.store.addEventListener("joined", (e) => this.fetchView(e.detail));
+    this.store.addEventListener("message", (e) => this.learnPeople([e.detail]));
+    this.askedUsers = new Set();
+    // Leaving (reload, close, app switch): write what is pending now.
+    window.addEventListener("pagehide", () => this.saveTimer && this.saveNow());
+    document.addEventListener("visibilitychange", () => document.hidden && this.saveTimer && this.saveNow());
+    window.addEventListener("hashchange", () => {
+      if (this.store.me) this.route();
+      else if (this.root.classList.contains("auth-mode")) this.showAuth();
+    });
+  }
+
+  async start() {
+    await loadLocale();
+    const session = JSON.parse(localStorage.getItem(SESSION) || "null");
+    if (!session?.token) return this.showAuth();
+    this.api.token = session.token;
+    return this.enter(session.user_id);
+  }
+
+  showAuth() {
+    this.teardown();
+    empty(this.root).className = "app auth-mode";
+    authView.mount(this, this.root);
+  }
+
+  /** After register or log in. */
+  async signedIn({ user, token }) {
+    localStorage.setItem(SESSION, JSON.stringify({ token, user_id: user.id }));
+    this.api.token = token;
+    await this.enter(user.id);
+    if (!location.hash || location.hash === "#/login") location.hash = "#/chats";
+  }
+
+  async enter(userId) {
+    const saved = await db.get(`state:${userId}`).catch(() => null);
+    if (!this.store.restore(saved)) {
+      try {
+        this.store.load(await this.api.syncState());
+      } catch (err) {
+        if (err.code === "auth.invalid_token") return this.signedOut();
+        return this.showBootError();
+      }
+    }
+    await this.outbox.open(userId);
+    await this.saveNow();
+    this.socket.start();
+    this.buildShell();
+    this.route();
+    this.attention.start();
+    return undefined;
+  }
+
+  showBootError() {
+    empty(this.root).className = "app";
+    this.root.append(h("div.boot-error",
+      icon("wifi", "big"),
+      h("p", t("status.cannot_start")),
+      h("button.btn.btn-primary", { type: "button", onclick: () => location.reload() }, t("common.retry"))));
+  }
+
+  /** Log out here (and on the server when we still can). */
+  async logout() {
+    try {
+      await this.api.logout();
+    } catch { /* offline or already revoked: forget locally anyway */ }
+    await this.signedOut();
+  }
+
+  async signedOut() {
+    const userId = this.store.me?.id;
+    localStorage.removeItem(SESSION);
+    this.api.token = null;
+    this.socket.stop();
+    this.attention.stop();
+    if (userId) await db.clear().catch(() => {});
+    this.store.clear();
+    this.outbox.items = [];
+    location.hash = "#/login";
+    this.showAuth();
+  }
+
+  teardown() {
+    this.listView?.destroy?.();
+    this.detailView?.destroy?.();
+    this.listView = this.detailView = null;
+    this.tab = null;
+  }
+
+  /** Save the store (with its cursor) soon: at most every 200 ms, never postponed for good. */
+  scheduleSave() {
+    if (!this.store.me || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => this.saveNow(), 200);
+  }
+
+  saveNow() {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    if (!this.store.me) return Promise.resolve();
+    return db.set(`state:${this.store.me.id}`, this.store.snapshot()).catch((err) => console.error("save", err));
+  }
+
+  /** Fill in a conversation we just joined (its peer, our read position). */
+  async fetchView(cid) {
+    try {
+      const { conversation } = await this.api.conversation(cid);
+      this.store.putView(conversation);
+    } catch { /* it comes with the next state load */ }
+  }
+
+  /** Look up the people named in messages whom we don't know yet (group members). */
+  learnPeople(messages) {
+    const { store } = this;
+    for (const m of messages) {
+      const ids = [m.sender_id, m.data?.actor, ...(Array.isArray(m.data?.users) ? m.data.users : [])];
+      for (const id of ids) {
+        if (!id || store.users.has(id) || this.askedUsers.has(id)) continue;
+        this.askedUsers.add(id);
+        this.api.user(id).then(({ user }) => store.putUser(user)).catch(() => this.askedUsers.delete(id));
+      }
+    }
+  }
+
+  // --- layout ---
+
+  buildShell() {
+    this.teardown();
+    empty(this.root).className = "app";
+    this.tabbar = h("nav.tabbar", { "aria-label": t("nav.label") });
+    this.statusBar = h("div.conn-status", { role: "status", "aria-live": "polite", hidden: true });
+    this.listPane = h("section.list-pane");
+    this.detailPane = h("main.detail-pane", { id: "detail" });
+    this.root.append(this.tabbar, h("div.panes", this.statusBar, h("div.pane-row", this.listPane, this.detailPane)));
+    for (const [name, tab] of Object.entries(TABS)) {
+      const badge = h("span.badge.tab-badge", { hidden: true });
+      this.tabbar.append(h("a.tab", { href: `#/${name}`, dataset: { tab: name } },
+        h("span.tab-icon", icon(tab.icon), badge), h("span.tab-label", t(`nav.${name}`))));
+    }
+    this.store.subscribe(() => this.updateBadges());
+    this.updateBadges();
+    this.showStatus();
+  }
+
+  updateBadges() {
+    if (!this.tabbar) return;
+    const counts = { chats: this.store.unreadTotal(), contacts: this.store.pendingRequests().length };
+    for (const a of this.tabbar.querySelectorAll(".tab")) {
+      const badge = a.querySelector(".tab-badge");
+      const n = counts[a.dataset.tab] || 0;
+      badge.hidden = n === 0;
+      badge.textContent = n > 99 ? "99+" : String(n);
+      const label = t(`nav.${a.dataset.tab}`);
+      a.setAttribute("aria-label", n ? `${label} (${t("a11y.unread", { count: n })})` : label);
+    }
+  }
+
+  showStatus() {
+    if (!this.statusBar) return;
+    const status = this.socket.status;
+    this.root.dataset.connection = status;
+    const show = status !== "online" && !this.socket.stopped;
+    this.statusBar.hidden = !show;
+    this.statusBar.textContent = !navigator.onLine ? t("status.offline")
+      : status === "connecting" ? t("status.connecting") : t("status.reconnecting");
+  }
+
+  route() {
+    if (!this.store.me || !this.listPane) return;
+    const path = location.hash.replace(/^#\/?/, "") || "chats";
+    const found = ROUTES.find(([re]) => re.test(path));
+    if (!found) {
+      location.hash = "#/chats";
+      return;
+    }
+    const [re, tab, detail] = found;
+    const params = path.match(re).slice(1);
+    if (tab !== this.tab) {
+      this.tab = tab;
+      this.listView?.destroy?.();
+      empty(this.listPane);
+      this.listView = TABS[tab].mount(this, this.listPane) || null;
+      for (const a of this.tabbar.querySelectorAll(".tab")) {
+        if (a.dataset.tab === tab) a.setAttribute("aria-current", "page");
+        else a.removeAttribute("aria-current");
+      }
+    }
+    this.listView?.select?.(path);
+    this.detailView?.destroy?.();
+    empty(this.detailPane);
+    this.detailView = null;
+    this.root.classList.toggle("show-detail", Boolean(detail));
+    if (detail) {
+      this.detailView = detail(this, this.detailPane, ...params) || null;
+    } else {
+      this.detailPane.append(h("div.detail-empty", h("img", { src: new URL("../icons/icon.svg", import.meta.url).href, alt: "", width: 64, height: 64 }),
+        h("p", t(`app.pick_${tab}`))));
+    }
+  }
+
+  /** Go to a route, e.g. app.go("chat/12"). */
+  go(path) {
+    location.hash = `#/${path}`;
+  }
+
+  /** Back to the tab's list (the back button of detail views). */
+  back() {
+    if (history.length > 1 && this.cameFromApp) history.back();
+    else this.go(this.tab || "chats");
+  }
+}
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  } catch (err) {
+    console.warn("service worker", err);
+  }
+}
+
+const app = new App(document.getElementById("app"));
+window.microletter = app; // for debugging in the console
+window.addEventListener("hashchange", () => { app.cameFromApp = true; });
+app.start().catch((err) => {
+  console.error(err);
+  app.showBootError();
+});
+registerWorker();

@@ -1,0 +1,81 @@
+/**
+ * Pieces several views share: the top bar, conversation titles, message previews and
+ * avatars for people and conversations.
+ */
+
+import { avatar, h, icon } from "./dom.js";
+import { formatDuration, t } from "./i18n.js";
+
+/**
+ * The bar at the top of a screen: an optional back button, a title and actions.
+ * @param {{title: string|Node, back?: () => void, actions?: Node[], sub?: string|Node}} o
+ */
+export function topbar({ title, back, actions = [], sub }) {
+  return h("header.topbar",
+    back ? h("button.icon-btn.back", { type: "button", "aria-label": t("common.back"), onclick: back }, icon("back")) : h("span.topbar-spacer"),
+    h("div.topbar-title", h("h1", title), sub ? h("div.topbar-sub", sub) : null),
+    h("div.topbar-actions", actions));
+}
+
+/** The name a conversation is shown under. */
+export function conversationTitle(store, view) {
+  const conv = view.conversation;
+  if (conv.kind === "direct") return view.peer ? store.nameOf(view.peer.id) : t("chat.direct");
+  return conv.name || t("group.unnamed");
+}
+
+/** A one-line preview of a message for lists and notifications. */
+export function preview(store, message) {
+  if (!message) return "";
+  if (message.recalled) {
+    return message.sender_id === store.me?.id ? t("msg.you_recalled") : t("msg.recalled", { name: store.nameOf(message.sender_id) });
+  }
+  switch (message.kind) {
+    case "text": return message.text || "";
+    case "image": return t("msg.preview_image");
+    case "voice": return t("msg.preview_voice", { duration: formatDuration(message.data?.media?.duration_ms || 0) });
+    case "file": return t("msg.preview_file", { name: message.data?.media?.name || "" });
+    case "system": return systemText(store, message);
+    default: return t("msg.unsupported");
+  }
+}
+
+function names(store, ids) {
+  return (ids || []).map((id) => (id === store.me?.id ? t("msg.you_object") : store.nameOf(id) || "…")).join(t("list.separator"));
+}
+
+/** The sentence for a system note (someone joined, renamed the group, ...). */
+export function systemText(store, message) {
+  const d = message.data || {};
+  const actor = d.actor === store.me?.id ? t("msg.you") : store.nameOf(d.actor) || t("msg.someone");
+  switch (d.action) {
+    case "contact.accepted": return t("sys.contact_accepted");
+    case "group.created": return t("sys.group_created", { actor, users: names(store, d.users) });
+    case "group.renamed": return t("sys.group_renamed", { actor, name: d.name ?? "" });
+    case "announcement.set": return t("sys.announcement_set", { actor });
+    case "members.added": return t("sys.members_added", { actor, users: names(store, d.users) });
+    case "member.removed": return t("sys.member_removed", { actor, users: names(store, d.users ?? [d.user]) });
+    case "member.left": return t("sys.member_left", { actor });
+    case "admin.added": return t("sys.admin_added", { actor, users: names(store, d.users ?? [d.user]) });
+    case "admin.removed": return t("sys.admin_removed", { actor, users: names(store, d.users ?? [d.user]) });
+    case "owner.changed": return t("sys.owner_changed", { actor, users: names(store, d.users ?? [d.user]) });
+    default: return t("sys.unknown");
+  }
+}
+
+/** The avatar of a person. */
+export function userAvatar(store, userId, size = 40) {
+  const user = store.users.get(userId);
+  return avatar({ name: store.nameOf(userId) || user?.username || "?", key: user?.username || userId, url: avatarUrl(user), size });
+}
+
+/** The public URL of a person's profile picture (cacheable: it names the picture), or null. */
+export function avatarUrl(user) {
+  return user?.avatar ? `/avatars/${user.id}?v=${encodeURIComponent(user.avatar.slice(0, 12))}` : null;
+}
+
+/** The avatar of a conversation (the peer's, or the group's). */
+export function conversationAvatar(store, view, size = 48) {
+  if (view.conversation.kind === "direct" && view.peer) return userAvatar(store, view.peer.id, size);
+  return avatar({ name: conversationTitle(store, view), key: view.conversation.id, size, group: true });
+}

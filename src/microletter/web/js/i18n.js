@@ -1,0 +1,152 @@
+/**
+ * Every string the user sees comes from a locale file (../locales/<tag>.json); this module
+ * picks the locale (the saved choice, else the browser's languages), translates keys and
+ * formats times and dates for the locale. It does no DOM work besides <html lang>.
+ */
+
+/** The locales we ship, complete. */
+export const LOCALES = ["en", "zh-CN"];
+const KEY = "ml.locale";
+let strings = {};
+let fallback = {};
+let current = "en";
+
+/**
+ * The best shipped locale for a list of BCP 47 tags (navigator.languages, say).
+ * @param {readonly string[]} wanted
+ * @returns {string}
+ */
+export function pickLocale(wanted) {
+  for (const tag of wanted || []) {
+    const lower = tag.toLowerCase();
+    if (lower.startsWith("zh")) return "zh-CN";
+    if (lower.startsWith("en")) return "en";
+  }
+  return "en";
+}
+
+async function fetchLocale(tag) {
+  const response = await fetch(new URL(`../locales/${tag}.json`, import.meta.url));
+  if (!response.ok) throw new Error(`locale ${tag}: ${response.status}`);
+  return response.json();
+}
+
+/**
+ * Load a locale (the saved choice when none is given) and make it current.
+ * @param {string} [tag]
+ * @returns {Promise<string>} the locale now in use
+ */
+export async function loadLocale(tag) {
+  const chosen = tag || localStorage.getItem(KEY) || pickLocale(navigator.languages || [navigator.language]);
+  current = LOCALES.includes(chosen) ? chosen : "en";
+  if (!Object.keys(fallback).length) fallback = await fetchLocale("en");
+  strings = current === "en" ? fallback : await fetchLocale(current);
+  document.documentElement.lang = current;
+  return current;
+}
+
+/**
+ * Remember the user's choice of language (used on the next start and now).
+ * @param {string} tag
+ */
+export async function chooseLocale(tag) {
+  localStorage.setItem(KEY, tag);
+  return loadLocale(tag);
+}
+
+/** @returns {string} the current locale tag */
+export function locale() {
+  return current;
+}
+
+/**
+ * The string for `key`, with `{name}` placeholders filled from `vars`.
+ * A missing key shows itself, so it is noticed, never a blank.
+ * @param {string} key
+ * @param {Record<string, string|number>} [vars]
+ * @returns {string}
+ */
+export function t(key, vars) {
+  let text = strings[key] ?? fallback[key] ?? key;
+  if (vars) text = text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+  return text;
+}
+
+/**
+ * Like t(), picking `key.one` or `key.other` by count (Intl.PluralRules).
+ * @param {string} key
+ * @param {number} count
+ * @param {Record<string, string|number>} [vars]
+ */
+export function tn(key, count, vars = {}) {
+  const form = new Intl.PluralRules(current).select(count);
+  const full = `${key}.${form}`;
+  return t(full in strings || full in fallback ? full : `${key}.other`, { count, ...vars });
+}
+
+const DAY = 86400000;
+function startOfDay(ms) {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/** @param {number} ms @returns {string} hours and minutes, e.g. 14:05 or 下午2:05 */
+export function formatClock(ms) {
+  return new Intl.DateTimeFormat(current, { hour: "numeric", minute: "2-digit" }).format(ms);
+}
+
+/**
+ * A short time for the chat list: the clock today, "Yesterday", a weekday this week,
+ * else a date.
+ * @param {number} ms
+ * @param {number} [now]
+ */
+export function formatListTime(ms, now = Date.now()) {
+  const days = Math.round((startOfDay(now) - startOfDay(ms)) / DAY);
+  if (days <= 0) return formatClock(ms);
+  if (days === 1) return t("time.yesterday");
+  if (days < 7) return new Intl.DateTimeFormat(current, { weekday: "long" }).format(ms);
+  const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
+  return new Intl.DateTimeFormat(current, sameYear ? { month: "numeric", day: "numeric" }
+    : { year: "numeric", month: "numeric", day: "numeric" }).format(ms);
+}
+
+/**
+ * The label of a day separator in a conversation ("Today", "Yesterday", a weekday, a date).
+ * @param {number} ms
+ * @param {number} [now]
+ */
+export function formatDay(ms, now = Date.now()) {
+  const days = Math.round((startOfDay(now) - startOfDay(ms)) / DAY);
+  if (days <= 0) return t("time.today");
+  if (days === 1) return t("time.yesterday");
+  if (days < 7) return new Intl.DateTimeFormat(current, { weekday: "long" }).format(ms);
+  const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
+  return new Intl.DateTimeFormat(current, sameYear ? { month: "long", day: "numeric", weekday: "short" }
+    : { dateStyle: "long" }).format(ms);
+}
+
+/** @param {number} ms @returns {string} date and time in full, for tooltips */
+export function formatFull(ms) {
+  return new Intl.DateTimeFormat(current, { dateStyle: "medium", timeStyle: "short" }).format(ms);
+}
+
+/** @param {number} bytes @returns {string} a file size, e.g. 1.4 MB */
+export function formatSize(bytes) {
+  const units = ["B", "KB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${new Intl.NumberFormat(current, { maximumFractionDigits: digits }).format(value)} ${units[unit]}`;
+}
+
+/** @param {number} ms @returns {string} a duration, e.g. 0:07 or 7″ */
+export function formatDuration(ms) {
+  const total = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+}

@@ -1,0 +1,160 @@
+/**
+ * Conversation info: for a group its members (add, remove), name, announcement, mute and
+ * leave; for a direct conversation the person and mute. Changes go through REST and come
+ * back as events, so every device (this one included) updates the same way.
+ */
+
+import { confirmDialog, dialog, h, icon, promptDialog, toast } from "../dom.js";
+import { t, tn } from "../i18n.js";
+import { conversationTitle, topbar, userAvatar } from "../common.js";
+
+/**
+ * A list of people to pick from (checkboxes); resolves with the chosen ids.
+ * @param {import("../app.js").App} app
+ * @param {{title: string, people: number[], action: string}} o
+ * @returns {Promise<number[]|undefined>}
+ */
+export function pickPeople(app, { title, people, action }) {
+  const { store } = app;
+  return dialog((close) => {
+    const chosen = new Set();
+    const go = h("button.btn.btn-primary", { type: "submit", disabled: true }, action);
+    const list = h("ul.pick-list", people.map((id) => h("li", h("label.pick-row",
+      h("input", { type: "checkbox", value: String(id), onchange: (e) => {
+        if (e.target.checked) chosen.add(id);
+        else chosen.delete(id);
+        go.disabled = chosen.size === 0;
+        go.textContent = chosen.size ? `${action} (${chosen.size})` : action;
+      } }),
+      userAvatar(store, id, 36), h("span.pick-name", store.nameOf(id))))));
+    return h("form.dialog-body.pick", { onsubmit: (e) => { e.preventDefault(); close([...chosen]); } },
+      h("h2.dialog-title", title),
+      people.length ? list : h("p.dialog-text", t("group.nobody_to_pick")),
+      h("div.dialog-actions", h("button.btn.btn-plain", { type: "button", onclick: () => close() }, t("common.cancel")), go));
+  }, { label: title });
+}
+
+function cell(label, value, { onclick, disabled } = {}) {
+  const inner = [h("span.cell-label", label), h("span.cell-value", value || ""), onclick && !disabled ? icon("chevron", "cell-chevron") : null];
+  return onclick && !disabled ? h("button.cell", { type: "button", onclick }, inner) : h("div.cell", inner);
+}
+
+function switchCell(label, checked, onchange) {
+  const id = `sw-${Math.random().toString(36).slice(2)}`;
+  return h("div.cell", h("label.cell-label", { for: id }, label),
+    h("input.switch", { id, type: "checkbox", role: "switch", checked, onchange: (e) => onchange(e.target.checked) }));
+}
+
+/**
+ * @param {import("../app.js").App} app
+ * @param {HTMLElement} root
+ * @param {string} cidText
+ */
+export function mount(app, root, cidText) {
+  const { store, api } = app;
+  const cid = Number(cidText);
+  let members = [];
+  const body = h("div.scroll.info");
+  root.append(topbar({ title: t("chat.info"), back: () => app.go(`chat/${cid}`) }), body);
+
+  const run = async (fn, done) => {
+    try {
+      await fn();
+      if (done) toast(done);
+    } catch (err) {
+      const key = `error.${err.code}`;
+      toast(t(key) === key ? t("error.generic", { code: err.code }) : t(key), { kind: "error" });
+    }
+  };
+
+  async function loadMembers() {
+    try {
+      members = (await api.members(cid)).members;
+      for (const m of members) store.users.set(m.user.id, m.user);
+      render();
+    } catch { /* offline: show the rest */ }
+  }
+
+  function render() {
+    const view = store.conversations.get(cid);
+    if (!view) {
+      app.go("chats");
+      return;
+    }
+    const conv = view.conversation;
+    const manager = view.role === "owner" || view.role === "admin";
+    const mute = switchCell(t("chat.mute"), view.muted, (muted) => run(() => api.setMuted(cid, muted)));
+    if (conv.kind === "direct") {
+      const peer = view.peer;
+      body.replaceChildren(
+        h("section.card.member-grid", peer ? h("a.member", { href: `#/user/${peer.id}` }, userAvatar(store, peer.id, 56), h("span.member-name", store.nameOf(peer.id))) : null),
+        h("section.card", mute));
+      return;
+    }
+    const people = members.map((m) => m.user.id);
+    const addable = [...store.contacts.keys()].filter((id) => !people.includes(id));
+    const removable = members.filter((m) => m.user.id !== store.me.id
+      && (view.role === "owner" || (view.role === "admin" && m.role === "member"))).map((m) => m.user.id);
+    body.replaceChildren(
+      h("section.card.member-grid", { "aria-label": tn("group.members_count", conv.member_count) },
+        members.map((m) => h("a.member", { href: `#/user/${m.user.id}`, dataset: { uid: String(m.user.id) } },
+          userAvatar(store, m.user.id, 56),
+          h("span.member-name", store.nameOf(m.user.id)),
+          m.role !== "member" ? h("span.member-role", t(`group.role_${m.role}`)) : null)),
+        h("button.member.member-action", {
+          type: "button", "aria-label": t("group.add_members"),
+          onclick: async () => {
+            const ids = await pickPeople(app, { title: t("group.add_members"), people: addable, action: t("group.add") });
+            if (ids?.length) run(async () => { await api.addMembers(cid, ids); await loadMembers(); });
+          },
+        }, h("span.tile", icon("plus")), h("span.member-name", t("group.add"))),
+        removable.length ? h("button.member.member-action", {
+          type: "button", "aria-label": t("group.remove_members"),
+          onclick: async () => {
+            const ids = await pickPeople(app, { title: t("group.remove_members"), people: removable, action: t("group.remove") });
+            if (!ids?.length) return;
+            run(async () => {
+              for (const id of ids) await api.removeMember(cid, id);
+              await loadMembers();
+            });
+          },
+        }, h("span.tile", h("span.minus", "−")), h("span.member-name", t("group.remove"))) : null),
+      h("section.card",
+        cell(t("group.name"), conversationTitle(store, view), {
+          disabled: !manager,
+          onclick: async () => {
+            const name = await promptDialog({ title: t("group.rename"), value: conv.name, maxLength: 64 });
+            if (name !== undefined) run(() => api.updateGroup(cid, { name: name.trim() }));
+          },
+        }),
+        cell(t("group.announcement"), conv.announcement || t(manager ? "group.announcement_none_edit" : "group.announcement_none"), {
+          disabled: !manager,
+          onclick: async () => {
+            const text = await promptDialog({ title: t("group.announcement"), value: conv.announcement, maxLength: 2000, multiline: true });
+            if (text !== undefined) run(() => api.updateGroup(cid, { announcement: text.trim() }));
+          },
+        })),
+      h("section.card", mute),
+      h("section.card", h("button.cell.danger-cell", {
+        type: "button",
+        onclick: async () => {
+          if (!(await confirmDialog(t("group.leave_confirm"), { ok: t("group.leave"), danger: true }))) return;
+          run(async () => {
+            await api.removeMember(cid, store.me.id);
+            app.go("chats");
+          });
+        },
+      }, t("group.leave"))));
+  }
+
+  render();
+  loadMembers();
+  const stop = store.subscribe((topics) => {
+    if (topics.has("all") || topics.has(`conversation:${cid}`) || topics.has("contacts") || topics.has("users")) {
+      const view = store.conversations.get(cid);
+      if (view && members.length && view.conversation.member_count !== members.length) loadMembers();
+      else render();
+    }
+  });
+  return { destroy: stop };
+}

@@ -1,0 +1,119 @@
+"""Groups in the browser: a third person joins, and a recall disappears for everyone."""
+
+from __future__ import annotations
+
+from playwright.async_api import expect
+
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    OpenApp,
+    bubbles,
+    login,
+    no_page_errors,
+    open_chat,
+    send_text,
+    shot,
+)
+from tests.conftest import MakeClient, befriend
+
+
+async def test_third_person_joins_a_group_chat(open_app: OpenApp, clients: MakeClient) -> None:
+    alice_sdk, bob_sdk, carol_sdk = (
+        await clients("alice"),
+        await clients("bob"),
+        await clients("carol"),
+    )
+    await befriend(alice_sdk, bob_sdk)
+    await befriend(alice_sdk, carol_sdk)
+    alice = await open_app(DESKTOP)
+    bob = await open_app(PHONE)
+    carol = await open_app(PHONE)
+    for page, name in ((alice, "alice"), (bob, "bob"), (carol, "carol")):
+        await login(page, name)
+
+    # Alice starts a group with Bob.
+    await alice.goto("/#/group/new")
+    await alice.locator("#group-name").fill("Weekend hike")
+    await alice.get_by_role("checkbox", name="bob").check()
+    await alice.get_by_role("button", name="Create (1)").click()
+    await expect(alice.locator(".conversation .topbar h1")).to_contain_text("Weekend hike")
+    await send_text(alice, "Saturday at 8?")
+    await open_chat(bob, "Weekend hike")
+    await expect(bubbles(bob)).to_have_text(["Saturday at 8?"])
+
+    # Then adds Carol from the group's info page.
+    await alice.locator(".conversation").get_by_role("button", name="Chat info").click()
+    await alice.get_by_role("button", name="Add members").click()
+    await alice.get_by_role("dialog").get_by_role("checkbox", name="carol").check()
+    await alice.get_by_role("dialog").get_by_role("button", name="Add (1)").click()
+    await expect(alice.locator(".member-grid .member[data-uid]")).to_have_count(3)
+    await alice.locator(".info").get_by_role("button", name="Announcement").click()
+    await alice.get_by_role("dialog").locator("textarea").fill("Bring water and snacks.")
+    await alice.get_by_role("dialog").get_by_role("button", name="OK").click()
+    await expect(alice.locator(".info")).to_contain_text("Bring water and snacks.")
+    await shot(alice, "desktop-group-info")
+    await alice.locator(".detail-pane").get_by_role("button", name="Back").click()
+    await expect(alice.locator(".conversation .topbar h1")).to_contain_text("Weekend hike")
+
+    # Carol has the group now: she sees the note that she was added, and can talk.
+    await open_chat(carol, "Weekend hike")
+    await expect(carol.locator(".msg-system")).to_contain_text(["alice added you"])
+    await expect(carol.locator(".announcement")).to_contain_text("Bring water")
+    await send_text(carol, "Count me in!")
+    for page in (alice, bob):
+        await expect(page.locator(".msg-row.theirs", has_text="Count me in!")).to_be_visible()
+        await expect(page.locator(".msg-row.theirs .msg-sender").last).to_have_text("carol")
+    await expect(carol.locator(".conversation .topbar-sub")).to_have_text("3 members")
+    await shot(bob, "phone-group-conversation")
+    await shot(carol, "phone-group-joined")
+    no_page_errors(alice, bob, carol)
+
+
+async def test_recalled_message_disappears_for_both(open_app: OpenApp, clients: MakeClient) -> None:
+    await befriend(await clients("alice"), await clients("bob"))
+    alice = await open_app(PHONE)
+    bob = await open_app(PHONE)
+    await login(alice, "alice")
+    await login(bob, "bob")
+    await open_chat(alice, "bob")
+    await open_chat(bob, "alice")
+    await send_text(alice, "oops, wrong chat")
+    await send_text(alice, "see you tomorrow")
+    await expect(bubbles(bob)).to_have_text(["oops, wrong chat", "see you tomorrow"])
+
+    await alice.locator(".bubble-text", has_text="oops, wrong chat").click(button="right")
+    await alice.get_by_role("button", name="Recall").click()
+    await expect(alice.locator(".msg-system[data-kind=recalled]")).to_have_text(
+        "You recalled a message"
+    )
+    await expect(bob.locator(".msg-system[data-kind=recalled]")).to_have_text(
+        "alice recalled a message"
+    )
+    for page in (alice, bob):
+        await expect(bubbles(page)).to_have_text(["see you tomorrow"])
+        await expect(page.get_by_text("oops, wrong chat")).to_have_count(0)
+    await shot(bob, "phone-recalled")
+    no_page_errors(alice, bob)
+
+
+async def test_a_muted_conversation_shows_a_dot_and_stays_out_of_the_title(
+    open_app: OpenApp, clients: MakeClient
+) -> None:
+    alice_sdk, bob_sdk = await clients("alice"), await clients("bob")
+    cid = await befriend(alice_sdk, bob_sdk)
+    bob = await open_app(PHONE)
+    await login(bob, "bob")
+    await open_chat(bob, "alice")
+    await bob.locator(".conversation").get_by_role("button", name="Chat info").click()
+    await bob.get_by_role("switch", name="Mute notifications").check()
+    await bob.goto("/#/chats")
+    row = bob.locator(".chat-row", has_text="alice")
+    await expect(row.locator(".muted-mark")).to_be_visible()
+    await alice_sdk.send_text(cid, "ping")
+    await expect(row.locator(".chat-preview")).to_have_text("ping")
+    await expect(row.locator(".dot")).to_be_visible()
+    await expect(row.locator(".badge")).to_have_count(0)
+    await expect(bob).to_have_title("microletter")
+    assert (await bob_sdk.conversation(cid))["muted"] is True
+    no_page_errors(bob)

@@ -1,0 +1,58 @@
+"""The web client's locale files: every language has every string, and every key the code
+asks for exists (a missing one would show its key to the user)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+WEB = Path(__file__).resolve().parents[2] / "src" / "microletter" / "web"
+LOCALES = sorted((WEB / "locales").glob("*.json"))
+LITERAL_KEY = re.compile(r"""\btn?\(\s*"([a-z_]+\.[a-zA-Z0-9_.-]+)\"""")
+
+
+def load(path: Path) -> dict[str, str]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict) and all(isinstance(v, str) for v in data.values()), path
+    return data
+
+
+def test_english_and_simplified_chinese_are_shipped() -> None:
+    assert [p.stem for p in LOCALES] == ["en", "zh-CN"]
+
+
+def test_every_locale_has_the_same_keys() -> None:
+    english = set(load(WEB / "locales" / "en.json"))
+    for path in LOCALES:
+        keys = set(load(path))
+        assert keys == english, (path.name, sorted(keys ^ english))
+
+
+def test_every_string_is_translated() -> None:
+    english = load(WEB / "locales" / "en.json")
+    chinese = load(WEB / "locales" / "zh-CN.json")
+    same = {k for k in english if english[k] == chinese[k]}
+    # Names that are the same in both languages on purpose.
+    assert same <= {"app.name", "lang.en", "lang.zh-CN", "me.version"}, sorted(same)
+
+
+def test_every_key_the_code_uses_exists() -> None:
+    english = load(WEB / "locales" / "en.json")
+    plural = {k.rsplit(".", 1)[0] for k in english if k.endswith((".one", ".other"))}
+    used = set()
+    for path in (WEB / "js").rglob("*.js"):
+        used |= set(LITERAL_KEY.findall(path.read_text(encoding="utf-8")))
+    assert used, "no keys found: the pattern is wrong"
+    missing = sorted(k for k in used if k not in english and k not in plural)
+    assert missing == []
+
+
+def test_every_error_code_of_the_api_has_a_message() -> None:
+    english = load(WEB / "locales" / "en.json")
+    api = (WEB.parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    table = api.split("## Error codes", 1)[1]
+    codes = set(re.findall(r"^\| `([a-z_.]+)` \|", table, flags=re.M))
+    assert codes
+    missing = sorted(c for c in codes if f"error.{c}" not in english)
+    assert missing == []
