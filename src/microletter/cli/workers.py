@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
-from microletter.settings import PREFIX, Settings
+from microletter.media import load_secret
+from microletter.settings import PREFIX, Secret, Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,10 @@ def child_env(settings: Settings, port: int) -> dict[str, str]:
     """The parent's environment, with every setting spelled out for the child."""
     env = dict(os.environ)
     for f in fields(settings):
-        env[f"{PREFIX}{f.name.upper()}"] = str(getattr(settings, f.name))
+        value = getattr(settings, f.name)
+        env[f"{PREFIX}{f.name.upper()}"] = (
+            value.reveal() if isinstance(value, Secret) else str(value)
+        )
     env[f"{PREFIX}DATABASE_URL"] = settings.effective_database_url
     env[f"{PREFIX}WORKERS"] = "1"
     env[f"{PREFIX}REUSE_PORT"] = "1"
@@ -59,6 +63,8 @@ class Supervisor:
         self.stopping = False
 
     async def run(self) -> int:
+        # Made once here, so the children read one key (not race to create it).
+        load_secret(self.settings.data_dir, self.settings.media_secret.reveal())
         sock = reserve_port(self.settings.host, self.settings.port)
         port = sock.getsockname()[1]
         env = child_env(self.settings, port)
