@@ -8,7 +8,7 @@ test gets a database and a Redis namespace of its own."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -19,7 +19,7 @@ from microletter.core.ids import ConversationId, IdGenerator, UserId
 from microletter.core.limits import Limits
 from microletter.core.messages import Draft
 from microletter.core.models import Instant, MessageKind, User
-from microletter.ports import Bus, Store
+from microletter.ports import Bus, Handler, Store, Subscription
 from microletter.storage import open_store
 from microletter.storage.sqlite.store import SqliteStore
 from tests.support import services
@@ -82,23 +82,38 @@ async def open_memory_bus() -> Bus:
     return await open_bus("memory://")
 
 
-async def open_redis_bus() -> Bus:
+class ProcessPair:
+    """Two Redis buses on one namespace, as two processes have: messages are published
+    through one and received through the other, so every bus test crosses Redis (a bus
+    delivers to its own process's handlers directly)."""
+
+    def __init__(self, sender: Bus, receiver: Bus, drop: Callable[[], Awaitable[None]]) -> None:
+        self.sender, self.receiver, self._drop = sender, receiver, drop
+
+    async def publish(self, items: Sequence[tuple[str, object]]) -> None:
+        await self.sender.publish(items)
+
+    def subscribe(self, topic: str, handler: Handler) -> Subscription:
+        return self.receiver.subscribe(topic, handler)
+
+    def on_gap(self, callback: Callable[[], None]) -> None:
+        self.receiver.on_gap(callback)
+
+    async def close(self) -> None:
+        await self.sender.close()
+        await self.receiver.close()
+        await self._drop()
+
+
+async def open_redis_pair() -> Bus:
     server = services.redis_server()
     url = await server.new_namespace()
-    bus = await open_bus(url)
-    close = bus.close
-
-    async def close_and_drop() -> None:
-        await close()
-        await server.drop(url)
-
-    bus.close = close_and_drop  # type: ignore[method-assign]
-    return bus
+    return ProcessPair(await open_bus(url), await open_bus(url), lambda: server.drop(url))
 
 
 BUS_BACKENDS: dict[str, Callable[[], Awaitable[Bus]]] = {
     "memory": open_memory_bus,
-    "redis": open_redis_bus,
+    "redis": open_redis_pair,
 }
 
 

@@ -6,6 +6,11 @@ dict of topic → handlers, as in bus.memory; the set of channels subscribed in 
 follows the set of topics with handlers (`_sync` reconciles the two, in batches). A
 message is delivered to the handlers of its topic in publish order.
 
+A publish reaches the handlers of this process at once, by a direct call as in
+bus.memory (so a sender's own connection sees its message before the send returns, and
+nothing local waits for a round trip to Redis), and every other process through Redis;
+each message carries its origin, so this process skips its own copies coming back.
+
 Publishing is a hint: if Redis is unreachable the publish is dropped (logged), never
 raised, since the write it announces is already committed. When the subscriber
 connection breaks, the bus reconnects with backoff, subscribes everything again and then
@@ -23,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -40,6 +46,7 @@ log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT = 2.0
 CONTROL = "_bus"  # always subscribed, so the subscriber connection is never idle-empty
 BATCH = 500  # channels per (un)subscribe command
+ORIGIN = 8  # bytes of the publishing process's random id, in front of every message
 
 
 def parse_url(url: str) -> tuple[str, str, bool | None]:
@@ -76,6 +83,7 @@ class RedisBus:
         self._sharded = sharded
         self._out = Codec()
         self._in = Codec()
+        self._origin = secrets.token_bytes(ORIGIN)
         self._topics: dict[str, list[Handler]] = {CONTROL: []}
         self._requested: set[str] = set()  # topics asked for on this connection
         self._subscribed: set[str] = set()  # of those, the ones Redis confirmed
@@ -103,10 +111,13 @@ class RedisBus:
     async def publish(self, items: Sequence[tuple[str, object]]) -> None:
         if self._closed or not items:
             return
+        for topic, message in items:
+            self._deliver(topic, message)
         pipe = self._client.pipeline(transaction=False)
         send = pipe.spublish if self._sharded else pipe.publish
         for topic, message in items:
-            send(self._prefix + topic, self._out.encode(message))  # type: ignore[unused-awaitable]  # queued on the pipeline
+            payload = self._origin + self._out.encode(message)
+            send(self._prefix + topic, payload)  # type: ignore[unused-awaitable]  # queued on the pipeline
         try:
             async with asyncio.timeout(PUBLISH_TIMEOUT):
                 await pipe.execute()
@@ -222,21 +233,24 @@ class RedisBus:
         channel = message["channel"]
         topic = (channel.decode() if isinstance(channel, bytes) else channel)[len(self._prefix) :]
         if kind in ("smessage", "message"):
-            handlers = self._topics.get(topic)
-            if not handlers:
-                return
+            data: bytes = message["data"]
+            if data[:ORIGIN] == self._origin or not self._topics.get(topic):
+                return  # delivered here when it was published, or nobody listens
             try:
-                item = self._in.decode(message["data"])
+                item = self._in.decode(data[ORIGIN:])
             except Exception:
                 log.exception("bus.undecodable", extra={"topic": topic})
                 return
-            for handler in tuple(handlers):  # a handler may unsubscribe while called
-                try:
-                    handler(item)
-                except Exception:  # one broken subscriber must not stop the fan-out
-                    log.exception("bus.handler_failed", extra={"topic": topic})
+            self._deliver(topic, item)
         elif kind in ("ssubscribe", "subscribe") and topic in self._requested:
             self._confirmed(topic)
+
+    def _deliver(self, topic: str, item: object) -> None:
+        for handler in tuple(self._topics.get(topic, ())):  # a handler may unsubscribe
+            try:
+                handler(item)
+            except Exception:  # one broken subscriber must not stop the fan-out
+                log.exception("bus.handler_failed", extra={"topic": topic})
 
     def _notify_gap(self) -> None:
         for callback in tuple(self._gap):
