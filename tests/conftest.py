@@ -24,6 +24,7 @@ NO_RATE_LIMITS: dict[str, Any] = {
     "rate_user": "100000/second",
     "rate_ip": "100000/second",
     "rate_auth_ip": "100000/second",
+    "rate_account": "100000/second",
 }
 PASSWORD = "correct horse"
 

@@ -24,9 +24,11 @@ from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.ws import Gateway
 from microletter.media import load_secret, open_blobs, open_intake
 from microletter.metrics import Metrics
-from microletter.ports import Bus, Intake, Presence, Store
+from microletter.platform import Dispatcher, Platform, WebhookClient
+from microletter.platform import mount as mount_platform
+from microletter.ports import Bus, Intake, PlatformStore, Presence, Store
 from microletter.settings import Settings
-from microletter.storage import open_store
+from microletter.storage import open_store, platform_store
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ class Server:
         self.settings = settings
         self.port = 0
         self.ctx: Context | None = None
+        self.platform: Platform | None = None
         self._runner: web.AppRunner | None = None
 
     @property
@@ -69,16 +72,40 @@ class Server:
         secret = load_secret(s.data_dir, s.media_secret.reveal())
         media = MediaRoom(intake, blobs, secret)
         self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics, media, presence)
-        limits = RateLimits(s.rate_user, s.rate_ip, s.rate_auth_ip, s.rate_upload)
+        limits = RateLimits(
+            s.rate_user, s.rate_ip, s.rate_auth_ip, s.rate_upload, account=s.rate_account
+        )
         revocations = accounts.follow_revocations(ctx)
         gateway = Gateway(ctx, Hub(bus, presence, s.presence_ttl_seconds), s, limits)
-        app = create_app(ctx, s, gateway, limits)
+        mounts = []
+        dispatcher: Dispatcher | None = None
+        part = _platform_part(store)
+        if part is not None:
+            self.platform = p = Platform(
+                ctx,
+                part,
+                s.platform_limits,
+                WebhookClient(
+                    timeout=s.oa_webhook_timeout, allow_private=s.oa_allow_private_webhooks
+                ),
+                base_url=s.public_url,
+                followers_page=s.oa_followers_page,
+            )
+            dispatcher = Dispatcher(
+                p, attempts=s.oa_webhook_attempts, concurrency=s.oa_push_concurrency
+            )
+            mounts.append(lambda a: mount_platform(a, p, limits.hit))
+        app = create_app(ctx, s, gateway, limits, mounts=mounts)
 
         async def on_shutdown(_: web.Application) -> None:
             revocations.close()
             await gateway.shutdown()
+            if dispatcher is not None:
+                await dispatcher.stop()
 
         async def on_cleanup(_: web.Application) -> None:
+            if self.platform is not None:
+                await self.platform.webhooks.close()
             await _close_backends(store, bus, presence, passwords, intake)
 
         app.on_shutdown.append(on_shutdown)
@@ -90,6 +117,10 @@ class Server:
         await web.SockSite(self._runner, sock).start()
         # In one process no hint is ever lost: no need to sweep the logs.
         gateway.start(sweep=s.is_distributed)
+        if self.platform is not None and not self.platform.base_url:
+            self.platform.base_url = self.url
+        if s.oa_push and dispatcher is not None:
+            await dispatcher.start()
         log.info(
             "server.started", extra={"url": self.url, "database": s.redacted()["database_url"]}
         )
@@ -99,6 +130,16 @@ class Server:
             runner, self._runner = self._runner, None
             await runner.cleanup()
             log.info("server.stopped")
+
+
+def _platform_part(store: Store) -> PlatformStore | None:
+    """The open platform's part of the store, if its backend has one (SQLite does; the
+    PostgreSQL store does not yet, and then the platform's routes are not mounted)."""
+    try:
+        return platform_store(store)
+    except TypeError:
+        log.warning("platform.unavailable", extra={"store": type(store).__name__})
+        return None
 
 
 async def _close_backends(

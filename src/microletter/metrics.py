@@ -61,6 +61,13 @@ class Metrics:
         self.uploads = Counter(
             "microletter_uploads", "Uploads checked and stored, by kind.", ["kind"], registry=r
         )
+        self.platform_pushes = Counter(
+            "microletter_platform_pushes",
+            "Pushes to official accounts' webhooks, by outcome (ok: answered; failed: no"
+            " valid answer after every attempt).",
+            ["outcome"],
+            registry=r,
+        )
 
     def observe_batch(self, size: int, seconds: float) -> None:
         """Called from the writer thread after each group commit."""

@@ -13,22 +13,37 @@ from collections.abc import AsyncIterable, Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from microletter.core.events import LogEntry, Outcome
+from microletter.core.events import AccountEvent, LogEntry, Outcome
 from microletter.core.ids import ConversationId, DeviceId, RequestId, UserId
 from microletter.core.media import BlobFacts, Media, MediaId, MediaKind, MediaLimits
 from microletter.core.messages import Draft
 from microletter.core.models import (
+    ChannelPost,
+    ChannelView,
     Contact,
     ContactRequest,
     Conversation,
     ConversationView,
     Device,
     Instant,
+    JsonValue,
     Member,
     Message,
+    MessageKind,
     Role,
     Snapshot,
     User,
+)
+from microletter.core.officials import (
+    AccountUpload,
+    Credentials,
+    Follower,
+    MessageMode,
+    OfficialAccount,
+    QrCode,
+    QrRequest,
+    Scope,
+    Template,
 )
 
 
@@ -154,6 +169,137 @@ class Store(Protocol):
     async def read_log(self, user_id: UserId, after: int, limit: int) -> list[LogEntry]: ...
     async def snapshot(self, user_id: UserId) -> Snapshot: ...
 
+    # broadcast channels of the accounts a user follows (read diffusion)
+    async def channels(self, user_id: UserId) -> list[ChannelView]: ...
+    async def channel_posts(
+        self, user_id: UserId, channel_id: UserId, after: int, limit: int
+    ) -> list[ChannelPost]: ...
+    async def mark_channel_read(self, user_id: UserId, channel_id: UserId, seq: int) -> int: ...
+
+
+class PlatformStore(Protocol):
+    """Durable state of the open platform: official accounts, followers, channels, QR
+    codes, media, templates and OAuth codes. Writes run in one transaction each, with the
+    same group commit as the Store's; owner-only writes check the owner inside it."""
+
+    @property
+    def platform_key(self) -> bytes:
+        """A secret made on first start: OpenIDs, UnionIDs and tokens derive from it."""
+        ...
+
+    # accounts (the developer console)
+    async def create_account(
+        self,
+        owner: UserId,
+        creds: Credentials,
+        name: str,
+        description: str,
+        avatar: str | None,
+        max_per_owner: int,
+        now: Instant,
+    ) -> OfficialAccount: ...
+    async def update_account(
+        self,
+        owner: UserId,
+        account_id: UserId,
+        name: str | None,
+        description: str | None,
+        avatar: str | None,
+    ) -> OfficialAccount: ...
+    async def reset_secret(
+        self, owner: UserId, account_id: UserId, secret_hash: bytes
+    ) -> OfficialAccount: ...
+    async def set_webhook(
+        self,
+        owner: UserId,
+        account_id: UserId,
+        url: str | None,
+        token: str,
+        aes_key: str,
+        mode: MessageMode,
+        verified_at: Instant | None,
+    ) -> OfficialAccount: ...
+    async def set_menu(
+        self, account_id: UserId, menu: list[dict[str, JsonValue]] | None
+    ) -> OfficialAccount: ...
+    async def set_push_cursor(self, account_id: UserId, cursor: int) -> None: ...
+    async def account(self, account_id: UserId) -> OfficialAccount: ...
+    async def account_by_appid(self, appid: str) -> OfficialAccount: ...
+    async def accounts_of(self, owner: UserId) -> list[OfficialAccount]: ...
+    async def search_accounts(self, query: str, limit: int) -> list[OfficialAccount]: ...
+    async def webhook_accounts(self) -> list[tuple[OfficialAccount, int]]: ...
+
+    # followers
+    async def follow(
+        self, account_id: UserId, user_id: UserId, scene: str, qr: QrCode | None, now: Instant
+    ) -> Outcome[ConversationId]: ...
+    async def unfollow(
+        self, account_id: UserId, user_id: UserId, now: Instant
+    ) -> Outcome[None]: ...
+    async def press(
+        self, account_id: UserId, user_id: UserId, event: str, key: str, now: Instant
+    ) -> Outcome[None]: ...
+    async def notify(self, event: AccountEvent, now: Instant) -> Outcome[None]: ...
+    async def post_as_account(
+        self,
+        account_id: UserId,
+        user_id: UserId,
+        client_msg_id: str,
+        kind: MessageKind,
+        text: str | None,
+        data: dict[str, JsonValue] | None,
+        window_ms: int | None,
+        now: Instant,
+        media_id: MediaId | None = None,
+    ) -> Outcome[Message]: ...
+    async def follower(self, account_id: UserId, user_id: UserId) -> Follower | None: ...
+    async def follower_by_openid(
+        self, account_id: UserId, openid: str
+    ) -> tuple[Follower, User]: ...
+    async def followers_page(
+        self, account_id: UserId, after_openid: str, limit: int
+    ) -> list[str]: ...
+    async def conversation_with(
+        self, account_id: UserId, user_id: UserId
+    ) -> ConversationId | None: ...
+    async def followed(self, user_id: UserId) -> list[UserId]: ...
+
+    # broadcasts
+    async def broadcast(
+        self,
+        account_id: UserId,
+        kind: MessageKind,
+        text: str | None,
+        data: dict[str, JsonValue] | None,
+        per_day: int,
+        now: Instant,
+    ) -> Outcome[ChannelPost]: ...
+
+    # QR codes, media, templates
+    async def create_qrcode(
+        self, account_id: UserId, request: QrRequest, ticket: str, now: Instant
+    ) -> QrCode: ...
+    async def qrcode(self, ticket: str, now: Instant) -> QrCode: ...
+    async def record_upload(self, upload: AccountUpload) -> AccountUpload: ...
+    async def uploads(self, account_id: UserId, media_id: str) -> list[AccountUpload]: ...
+    async def add_template(self, template: Template) -> Template: ...
+    async def delete_template(self, account_id: UserId, template_id: str) -> None: ...
+    async def templates(self, account_id: UserId) -> list[Template]: ...
+    async def template(self, account_id: UserId, template_id: str) -> Template: ...
+
+    # OAuth codes
+    async def create_code(
+        self,
+        code_hash: bytes,
+        account_id: UserId,
+        user_id: UserId,
+        scope: Scope,
+        expires_at: Instant,
+    ) -> str: ...
+    async def use_code(
+        self, code_hash: bytes, account_id: UserId, now: Instant
+    ) -> tuple[UserId, Scope]: ...
+
 
 class Blobs(Protocol):
     """Content-addressed bytes: `key` is a media id, or a media id and a variant suffix.
@@ -236,3 +382,11 @@ class Presence(Protocol):
 
 def user_topic(user_id: UserId) -> str:
     return f"u:{user_id}"
+
+
+def channel_topic(channel_id: UserId) -> str:
+    """Hints of new broadcasts of one account, for the devices of its followers."""
+    return f"ch:{channel_id}"
+
+
+PLATFORM_TOPIC = "platform"  # webhook configuration changed (for the push dispatcher)

@@ -18,6 +18,7 @@ from typing import Any
 
 from microletter.core.limits import Limits
 from microletter.core.media import MediaLimits
+from microletter.core.officials import PlatformLimits
 
 PREFIX = "MICROLETTER_"
 # Variables our tooling reads that are not settings of the server.
@@ -83,6 +84,7 @@ class Settings:
     rate_user: str = "30/second;600/minute"
     rate_ip: str = "200/second"
     rate_auth_ip: str = "20/minute"
+    rate_account: str = "200/second"  # an official account's calls of the WeChat protocol API
 
     # password hashing (argon2id); defaults are argon2-cffi's RFC 9106 low-memory profile
     argon2_time_cost: int = 3
@@ -122,6 +124,17 @@ class Settings:
     max_voice_seconds: int = 60
     max_image_pixels: int = 50_000_000
     rate_upload: str = "20/minute;300/hour"  # uploads per user
+    # the open platform (official accounts, WeChat protocol)
+    oa_allow_private_webhooks: bool = False  # allow loopback/private webhook addresses (tests)
+    oa_webhook_timeout: float = 5.0  # seconds to wait for a webhook's answer
+    oa_webhook_attempts: int = 3  # pushes of one message before giving up
+    oa_push_concurrency: int = 8  # pushes of one account in flight at once
+    oa_push: bool = True  # run the push dispatcher here (one process of a cluster)
+    oa_token_seconds: int = 7200  # lifetime of access tokens
+    oa_broadcasts_per_day: int = 4  # broadcasts per account per 24 hours
+    oa_accounts_per_owner: int = 10  # official accounts one developer may create
+    oa_followers_page: int = 10000  # OpenIDs per page of user/get
+    oa_media_seconds: int = 3 * 86400  # life of an account's temporary media (media/upload)
 
     # fault injection, for crash tests only: exit right after the Nth commit, before acks
     fault_exit_after_commits: int = 0
@@ -161,6 +174,10 @@ class Settings:
             raise SettingsError("media_url must be file:///path (S3 is not supported yet)")
         if self.media_link_seconds < 10:
             raise SettingsError("media_link_seconds must be at least 10")
+        if self.oa_webhook_timeout <= 0 or self.oa_webhook_attempts < 1:
+            raise SettingsError("oa_webhook_timeout must be > 0 and oa_webhook_attempts >= 1")
+        if min(self.oa_push_concurrency, self.oa_token_seconds, self.oa_followers_page) < 1:
+            raise SettingsError("oa_push_concurrency, oa_token_seconds, oa_followers_page >= 1")
         if not 1 <= self.workers <= 16:
             raise SettingsError("workers must be 1-16")
         if self.workers > 1 and not self.is_distributed:
@@ -204,6 +221,15 @@ class Settings:
             max_text_bytes=self.max_text_bytes,
             max_group_members=self.max_group_members,
             recall_window_ms=self.recall_window_seconds * 1000,
+        )
+
+    @property
+    def platform_limits(self) -> PlatformLimits:
+        return PlatformLimits(
+            access_token_seconds=self.oa_token_seconds,
+            broadcasts_per_day=self.oa_broadcasts_per_day,
+            accounts_per_owner=self.oa_accounts_per_owner,
+            media_seconds=self.oa_media_seconds,
         )
 
     def redacted(self) -> dict[str, str]:

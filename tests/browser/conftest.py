@@ -125,7 +125,7 @@ async def shot(page: Page, name: str) -> Path:
     """Save a screenshot of what the person sees (artifacts/screenshots/<name>.png)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{re.sub(r'[^a-z0-9_-]+', '-', name.lower())}.png"
-    await page.screenshot(path=str(path))
+    await page.screenshot(path=str(path), animations="disabled")  # dialogs fully faded in
     return path
 
 

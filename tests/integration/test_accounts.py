@@ -11,6 +11,7 @@ import pytest
 from microletter.app import Server
 from microletter.client import Client
 from microletter.gateway.routes import ROUTERS
+from microletter.platform.routes import routers as platform_routers
 from tests.conftest import PASSWORD, MakeClient, befriend
 from tests.support.rest import error_of, fails, raw
 
@@ -179,13 +180,17 @@ async def test_healthz_reports_ok_with_versions(clients: MakeClient) -> None:
     assert body["api_version"] >= 1 and body["protocol_version"] >= 1
 
 
-async def test_openapi_is_3_1_and_lists_every_api_route(clients: MakeClient) -> None:
+async def test_openapi_is_3_1_and_lists_every_api_route(
+    clients: MakeClient, server: Server
+) -> None:
     anon = await clients()
     status, spec = await raw(anon, "GET", "/openapi.json")
     assert status == 200
     assert spec["openapi"].startswith("3.1")
     assert spec["info"]["title"] and spec["info"]["version"]
-    declared = {(r.path, r.method.lower()) for router in ROUTERS for r in router.routes}
+    assert server.platform is not None
+    every = [*ROUTERS, *platform_routers(server.platform)]
+    declared = {(r.path, r.method.lower()) for router in every for r in router.routes}
     listed = {(path, method) for path, ops in spec["paths"].items() for method in ops}
     assert listed == declared
     # Everything is under /api/v1, but what browsers fetch by URL: signed media links and
@@ -195,6 +200,8 @@ async def test_openapi_is_3_1_and_lists_every_api_route(clients: MakeClient) -> 
         "/api/v1/accounts",
         "/api/v1/conversations/{cid}/messages",
         "/api/v1/sync/changes",
+        "/api/v1/developer/accounts",
+        "/api/v1/official-accounts/{account_id}/follow",
     ):
         assert path in spec["paths"]
     operation_ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]

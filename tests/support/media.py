@@ -84,3 +84,25 @@ def _sine(i: int, rate: int) -> int:
 def stored_files(media_root: Path) -> list[Path]:
     """Every file under the media folder: blobs and leftover staging files alike."""
     return sorted(p for p in media_root.rglob("*") if p.is_file())
+
+
+def amr_clip(seconds: float = 1.0) -> bytes:
+    """A 440 Hz sine in AMR-NB (8 kHz mono), the voice format of the WeChat protocol."""
+    rate = 8000
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="amr") as out:
+        stream = out.add_stream("libopencore_amrnb", rate=rate, layout="mono")
+        stream.bit_rate = 12200
+        total, per = int(seconds * rate), 160
+        for start in range(0, total, per):
+            n = min(per, total - start)
+            pcm = array("h", (_sine(start + i, rate) for i in range(n))).tobytes()
+            frame = av.AudioFrame(format="s16", layout="mono", samples=n)
+            frame.planes[0].update(pcm + bytes(frame.planes[0].buffer_size - len(pcm)))
+            frame.sample_rate = rate
+            frame.pts = start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buf.getvalue()

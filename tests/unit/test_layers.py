@@ -116,6 +116,16 @@ RULES = [
         ],
         forbidden=["app", "cli"],
     ),
+    rule(
+        "feature rooms (platform) are composed in app.py; the rooms below never import them",
+        ["core", "actions", "ports", "storage", "bus", "gateway", "settings", "metrics", "log"],
+        forbidden=["platform"],
+    ),
+    rule(
+        "the platform reaches storage and the bus only through ports",
+        ["platform"],
+        forbidden=["storage", "bus", "app", "cli", "client"],
+    ),
 ]
 
 

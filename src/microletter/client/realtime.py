@@ -263,8 +263,8 @@ class Realtime:
                 self.resets += 1
                 self.cursor = frame["cursor"]
                 self._emit({"kind": "reset", "seq": frame["cursor"], "data": frame})
-            elif kind == "typing":
-                self._emit({"kind": "typing", "seq": None, "data": frame})
+            elif kind in ("typing", "channel"):  # ephemeral: no seq, cursor unchanged
+                self._emit({"kind": kind, "seq": None, "data": frame})
             elif kind in ("ack", "ok", "pong"):
                 self._resolve(frame.get("ref"), frame)
             elif kind == "error":

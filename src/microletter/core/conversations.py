@@ -114,9 +114,9 @@ def note_targets(
 
 
 def direct_peers(conversation: Conversation, members: Iterable[UserId]) -> dict[UserId, UserId]:
-    """For a direct conversation: each member's other person (none for a group)."""
+    """For a direct (or official) conversation: each member's other side (none for a group)."""
     ids = list(members)
-    if conversation.kind is not ConversationKind.DIRECT or len(ids) != 2:
+    if conversation.kind is ConversationKind.GROUP or len(ids) != 2:
         return {}
     a, b = ids
     return {a: b, b: a}

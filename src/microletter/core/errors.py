@@ -11,10 +11,25 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     │   ├── UsernameInvalid               user.username_invalid
     │   ├── PasswordTooWeak               user.password_too_weak
     │   ├── MediaUnsupported              media.unsupported
-    │   └── MediaKindMismatch             media.kind_mismatch
+    │   ├── MediaKindMismatch             media.kind_mismatch
+    │   ├── MenuInvalid                   platform.menu_invalid
+    │   ├── MessageTypeUnsupported        platform.message_type_unsupported
+    │   ├── MediaTypeInvalid              platform.media_type_invalid
+    │   ├── WebhookRefused                platform.webhook_refused
+    │   ├── WebhookVerificationFailed     platform.webhook_unverified
+    │   └── RedirectInvalid               platform.redirect_invalid
     ├── Unauthenticated                   auth.required
     │   ├── BadCredentials                auth.bad_credentials
-    │   └── InvalidToken                  auth.invalid_token
+    │   ├── InvalidToken                  auth.invalid_token
+    │   ├── AppSecretInvalid              platform.appsecret_invalid
+    │   ├── AccessTokenMissing            platform.access_token_missing
+    │   ├── AccessTokenInvalid            platform.access_token_invalid
+    │   ├── AccessTokenExpired            platform.access_token_expired
+    │   ├── OAuthCodeInvalid              platform.oauth_code_invalid
+    │   ├── OAuthCodeUsed                 platform.oauth_code_used
+    │   ├── OAuthCodeExpired              platform.oauth_code_expired
+    │   ├── RefreshTokenInvalid           platform.refresh_token_invalid
+    │   └── RefreshTokenExpired           platform.refresh_token_expired
     ├── Forbidden                         forbidden
     │   ├── NotMember                     conversation.not_member
     │   ├── PermissionDenied              conversation.permission_denied
@@ -24,7 +39,11 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     │   ├── NotSender                     message.not_sender
     │   ├── RecallExpired                 message.recall_expired
     │   ├── BadSignature                  media.bad_signature
-    │   └── SignatureExpired              media.expired
+    │   ├── SignatureExpired              media.expired
+    │   ├── NotAccountOwner               platform.not_owner
+    │   ├── ScopeNotGranted               platform.scope_not_granted
+    │   ├── NotFollowing                  platform.not_following
+    │   └── ReplyWindowClosed             platform.reply_window_closed
     ├── NotFound                          not_found
     │   ├── UserNotFound                  user.not_found
     │   ├── DeviceNotFound                device.not_found
@@ -32,16 +51,27 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     │   ├── MemberNotFound                conversation.member_not_found
     │   ├── MessageNotFound               message.not_found
     │   ├── ContactRequestNotFound        contact.request_not_found
-    │   └── MediaNotFound                 media.not_found
+    │   ├── MediaNotFound                 media.not_found
+    │   ├── AccountNotFound               platform.account_not_found
+    │   ├── OpenIdNotFound                platform.openid_not_found
+    │   ├── MenuNotFound                  platform.menu_not_found
+    │   ├── AccountMediaNotFound          platform.media_not_found
+    │   ├── TemplateNotFound              platform.template_not_found
+    │   └── QrCodeNotFound                platform.qrcode_not_found
     ├── Conflict                          conflict
     │   ├── UsernameTaken                 user.username_taken
     │   ├── AlreadyContacts               contact.already
     │   ├── RequestAlreadyAnswered        contact.request_answered
     │   ├── GroupFull                     conversation.full
-    │   └── AlreadyMember                 conversation.already_member
+    │   ├── AlreadyMember                 conversation.already_member
+    │   └── AccountLimitReached           platform.account_limit
     ├── RateLimited                       rate_limited
+    │   └── BroadcastQuotaExceeded        platform.broadcast_quota
     ├── SyncReset                         sync.reset
     └── Unavailable                       unavailable
+
+The open platform's errors (`platform.*`) also carry a WeChat `errcode` on the WeChat
+protocol's own paths (/cgi-bin, /sns); platform/errcodes.py maps them.
 """
 
 from __future__ import annotations
@@ -250,6 +280,144 @@ class SyncReset(MicroletterError):
 class Unavailable(MicroletterError):
     code = "unavailable"
     hint = "The service is temporarily unavailable; retry shortly."
+
+
+# --- the open platform (official accounts, WeChat protocol) ---
+
+
+class MenuInvalid(InvalidInput):
+    code = "platform.menu_invalid"
+    hint = "The menu is not valid: at most 3 buttons of at most 5 sub-buttons each."
+
+
+class MessageTypeUnsupported(InvalidInput):
+    code = "platform.message_type_unsupported"
+    hint = "This message type is not supported here."
+
+
+class MediaTypeInvalid(InvalidInput):
+    code = "platform.media_type_invalid"
+    hint = "Media type must be image, voice, video or thumb, in a format and size it allows."
+
+
+class WebhookRefused(InvalidInput):
+    code = "platform.webhook_refused"
+    hint = "The webhook URL is not allowed: use http(s) to a public address."
+
+
+class WebhookVerificationFailed(InvalidInput):
+    code = "platform.webhook_unverified"
+    hint = "The webhook did not answer the verification request with the echostr."
+
+
+class RedirectInvalid(InvalidInput):
+    code = "platform.redirect_invalid"
+    hint = "The redirect_uri must be an http(s) URL."
+
+
+class AppSecretInvalid(Unauthenticated):
+    code = "platform.appsecret_invalid"
+    hint = "The AppID and AppSecret do not match."
+
+
+class AccessTokenMissing(Unauthenticated):
+    code = "platform.access_token_missing"
+    hint = "Send the access_token query parameter (from /cgi-bin/token)."
+
+
+class AccessTokenInvalid(Unauthenticated):
+    code = "platform.access_token_invalid"
+    hint = "The access_token is not valid (or the AppSecret was reset since); fetch a new one."
+
+
+class AccessTokenExpired(Unauthenticated):
+    code = "platform.access_token_expired"
+    hint = "The access_token expired; fetch a new one."
+
+
+class OAuthCodeInvalid(Unauthenticated):
+    code = "platform.oauth_code_invalid"
+    hint = "The authorization code is not valid for this AppID."
+
+
+class OAuthCodeUsed(Unauthenticated):
+    code = "platform.oauth_code_used"
+    hint = "The authorization code was already used."
+
+
+class OAuthCodeExpired(Unauthenticated):
+    code = "platform.oauth_code_expired"
+    hint = "The authorization code expired (codes live 5 minutes)."
+
+
+class RefreshTokenInvalid(Unauthenticated):
+    code = "platform.refresh_token_invalid"
+    hint = "The refresh_token is not valid for this AppID."
+
+
+class RefreshTokenExpired(Unauthenticated):
+    code = "platform.refresh_token_expired"
+    hint = "The refresh_token expired (they live 30 days); authorize again."
+
+
+class NotAccountOwner(Forbidden):
+    code = "platform.not_owner"
+    hint = "Only the developer who created this official account may do this."
+
+
+class ScopeNotGranted(Forbidden):
+    code = "platform.scope_not_granted"
+    hint = "The user did not grant this scope (user info needs snsapi_userinfo)."
+
+
+class NotFollowing(Forbidden):
+    code = "platform.not_following"
+    hint = "This user does not follow the official account."
+
+
+class ReplyWindowClosed(Forbidden):
+    code = "platform.reply_window_closed"
+    hint = "Customer-service messages are allowed within 48 hours of the user's last action."
+
+
+class AccountNotFound(NotFound):
+    code = "platform.account_not_found"
+    hint = "No official account has that id or AppID."
+
+
+class OpenIdNotFound(NotFound):
+    code = "platform.openid_not_found"
+    hint = "No user has that OpenID for this official account."
+
+
+class MenuNotFound(NotFound):
+    code = "platform.menu_not_found"
+    hint = "The official account has no menu."
+
+
+class AccountMediaNotFound(NotFound):
+    code = "platform.media_not_found"
+    hint = "No media has that media_id for this official account (temporary media: 3 days)."
+
+
+class TemplateNotFound(NotFound):
+    code = "platform.template_not_found"
+    hint = "No template has that template_id for this official account."
+
+
+class QrCodeNotFound(NotFound):
+    code = "platform.qrcode_not_found"
+    hint = "No QR code has that ticket, or it expired."
+
+
+class AccountLimitReached(Conflict):
+    code = "platform.account_limit"
+    hint = "You have created as many official accounts as allowed."
+
+
+class BroadcastQuotaExceeded(RateLimited):
+    code = "platform.broadcast_quota"
+    hint = "The official account has used its broadcasts for today."
 
 
 def all_error_classes() -> list[type[MicroletterError]]:

@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from microletter.core.ids import ConversationId, DeviceId, UserId
-from microletter.core.models import Contact, ContactRequest, Conversation, Message, Role, User
+from microletter.core.models import (
+    Contact,
+    ContactRequest,
+    Conversation,
+    JsonValue,
+    Message,
+    Role,
+    User,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +87,29 @@ class ProfileUpdated:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountEvent:
+    """For an official account's webhook, never for a person's device: a follower
+    followed (`subscribe`), unfollowed, clicked a menu button (`CLICK`, `VIEW`), scanned a
+    code (`SCAN`), or a send job finished. Lives only in the account's own log."""
+
+    account_id: UserId
+    user_id: UserId
+    event: str
+    key: str = ""
+    ticket: str = ""
+    extra: dict[str, JsonValue] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPosted:
+    """Ephemeral: an official account broadcast post `seq` on its channel; followers'
+    devices fetch it (read diffusion: it is in nobody's log)."""
+
+    channel_id: UserId
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class Typing:
     """Ephemeral: someone is typing. Never stored, never in the log."""
 
@@ -104,6 +135,7 @@ Event = (
     | ContactRemoved
     | BlockUpdated
     | ProfileUpdated
+    | AccountEvent
 )
 
 
@@ -127,6 +159,7 @@ KINDS: dict[type[Event], str] = {
     ContactRemoved: "contact_removed",
     BlockUpdated: "block",
     ProfileUpdated: "profile",
+    AccountEvent: "account_event",
 }
 """The stable name of each event kind, on the wire and in the log."""
 

@@ -7,7 +7,7 @@ in JavaScript; we never store local time).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NewType
 
@@ -26,6 +26,7 @@ class Role(StrEnum):
 class ConversationKind(StrEnum):
     DIRECT = "direct"
     GROUP = "group"
+    OFFICIAL = "official"  # a follower and an official account (its owner_id is the account)
 
 
 class MessageKind(StrEnum):
@@ -34,6 +35,9 @@ class MessageKind(StrEnum):
     IMAGE = "image"  # data: {"media": Media}, text: an optional caption
     VOICE = "voice"  # data: {"media": Media}, no text
     FILE = "file"  # data: {"media": Media}, text: an optional caption
+    # Sent by official accounts only; `text` is null and `data` holds the content.
+    NEWS = "news"  # data: {articles: [{title, description, url, picurl}]}
+    TEMPLATE = "template"  # data: {template_id, title, text, url, fields}
 
 
 class RequestStatus(StrEnum):
@@ -147,6 +151,32 @@ class ConversationView:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelPost:
+    """One broadcast of an official account: stored once, read by every follower
+    (read diffusion). `seq` is dense per channel; the channel id is the account's id."""
+
+    channel_id: UserId
+    seq: int
+    id: MessageId
+    kind: MessageKind
+    text: str | None
+    data: dict[str, JsonValue] | None
+    created_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelView:
+    """A followed account's broadcast channel as one follower sees it: posts after
+    `joined_seq` up to `head` are theirs to read; `read_seq` is how far they read."""
+
+    channel_id: UserId
+    conversation_id: ConversationId
+    head: int
+    joined_seq: int
+    read_seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything a device needs to start, read in one consistent view, with the log
     position it corresponds to: apply events after `log_seq` and you stay current."""
@@ -157,3 +187,4 @@ class Snapshot:
     contacts: list[Contact]
     requests: list[ContactRequest]
     blocks: list[User]
+    channels: list[ChannelView] = field(default_factory=list)

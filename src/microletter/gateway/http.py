@@ -12,7 +12,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -30,7 +30,7 @@ from microletter.core.errors import (
 )
 from microletter.core.models import Principal
 from microletter.gateway import openapi
-from microletter.gateway.api import CLIENT_IP, MAX_BODY, bind, json_encode
+from microletter.gateway.api import CLIENT_IP, MAX_BODY, Router, bind, json_encode
 from microletter.gateway.errors import error_body, http_status
 from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.routes import ROUTERS
@@ -126,11 +126,18 @@ def make_middleware(ctx: Context, settings: Settings, limits: RateLimits) -> Mid
 
 
 def create_app(
-    ctx: Context, settings: Settings, gateway: Gateway, limits: RateLimits
+    ctx: Context,
+    settings: Settings,
+    gateway: Gateway,
+    limits: RateLimits,
+    mounts: Sequence[Callable[[web.Application], Sequence[Router]]] = (),
 ) -> web.Application:
+    """The app with the core's routes; each of `mounts` (a feature room) adds its own
+    paths to the app and returns its /api/v1 routers, served like the core's."""
     app = web.Application(
         middlewares=[make_middleware(ctx, settings, limits)], client_max_size=MAX_BODY
     )
+    extra = [router for mount in mounts for router in mount(app)]
 
     async def authenticate(request: web.Request) -> Principal:
         header = request.headers.get("Authorization", "")
@@ -139,7 +146,7 @@ def create_app(
             raise Unauthenticated()
         return await accounts.authenticate(ctx, token.strip())
 
-    routes = [route for router in ROUTERS for route in router.routes]
+    routes = [route for router in [*ROUTERS, *extra] for route in router.routes]
     for route in routes:
         app.router.add_route(route.method, route.path, bind(route, ctx, authenticate, limits.hit))
     app.router.add_get("/ws", gateway.handle)

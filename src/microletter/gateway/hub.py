@@ -11,10 +11,10 @@ import contextlib
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from microletter.core.events import DeviceRevoked, Event, LogEntry, Typing, kind_of
+from microletter.core.events import ChannelPosted, DeviceRevoked, Event, LogEntry, Typing, kind_of
 from microletter.core.ids import DeviceId, UserId
 from microletter.gateway.connection import Codec
-from microletter.ports import Bus, Presence, Subscription, user_topic
+from microletter.ports import Bus, Presence, Subscription, channel_topic, user_topic
 
 if TYPE_CHECKING:
     from microletter.gateway.ws import Session
@@ -28,6 +28,9 @@ class Hub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._sessions: dict[UserId, list[Session]] = {}
         self._subscriptions: dict[UserId, Subscription] = {}
+        # Broadcast channels (read diffusion): the sessions following each channel here.
+        self._channels: dict[UserId, list[Session]] = {}
+        self._channel_subscriptions: dict[UserId, Subscription] = {}
         # The last event encoded: a fan-out hands the same event object to every member
         # in a row, so remembering one is enough to encode each event once per codec.
         self._last: Event | None = None
@@ -92,7 +95,34 @@ class Hub:
                     session.resync()
                 await asyncio.sleep(pause)
 
+    def join_channel(self, session: Session, channel_id: UserId) -> None:
+        """Deliver `channel` hints of this account's broadcasts to the session."""
+        sessions = self._channels.get(channel_id)
+        if sessions is None:
+            self._channels[channel_id] = [session]
+            self._channel_subscriptions[channel_id] = self._bus.subscribe(
+                channel_topic(channel_id), lambda message: self._on_channel(channel_id, message)
+            )
+        elif session not in sessions:
+            sessions.append(session)
+
+    def leave_channel(self, session: Session, channel_id: UserId) -> None:
+        sessions = self._channels.get(channel_id)
+        if sessions is None or session not in sessions:
+            return
+        sessions.remove(session)
+        if not sessions:
+            del self._channels[channel_id]
+            self._channel_subscriptions.pop(channel_id).close()
+
+    def _on_channel(self, channel_id: UserId, message: object) -> None:
+        if isinstance(message, ChannelPosted):
+            for session in self._channels.get(channel_id, ()):
+                session.channel_posted(message)
+
     def detach(self, session: Session) -> None:
+        for channel_id in list(session.channels.values()):
+            self.leave_channel(session, channel_id)
         uid = session.principal.user_id
         sessions = self._sessions.get(uid)
         if sessions is None or session not in sessions:

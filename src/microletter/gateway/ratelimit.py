@@ -46,6 +46,7 @@ class RateLimits:
         auth_ip: str,
         upload: str = "20/minute",
         storage: Storage | None = None,
+        account: str = "200/second",
     ) -> None:
         self._limiter = FixedWindowRateLimiter(storage or MemoryStorage())
         self._rules: dict[str, list[RateLimitItem]] = {
@@ -53,6 +54,7 @@ class RateLimits:
             "ip": parse_many(ip),
             "auth": parse_many(auth_ip),
             "upload": parse_many(upload),
+            "account": parse_many(account),  # an official account's /cgi-bin calls
         }
         self._local = {kind: LocalWindows(items) for kind, items in self._rules.items()}
 

@@ -15,6 +15,7 @@ from msgspec import Meta, Struct
 from microletter import PROTOCOL_VERSION
 from microletter.core.media import Media
 from microletter.core.models import (
+    ChannelView,
     Contact,
     ContactRequest,
     ConversationView,
@@ -280,6 +281,7 @@ class StateReply(Struct):
     contacts: list[Contact]
     requests: list[ContactRequest]
     blocks: list[User]
+    channels: list[ChannelView] = []
 
 
 class ChangesQuery(Struct, forbid_unknown_fields=True):

@@ -26,9 +26,16 @@ from microletter.core.errors import (
     TooLarge,
     Unauthenticated,
 )
-from microletter.core.events import LogEntry, MessagePosted, Typing
+from microletter.core.events import (
+    ChannelPosted,
+    ConversationLeft,
+    ConversationUpdated,
+    LogEntry,
+    MessagePosted,
+    Typing,
+)
 from microletter.core.ids import ConversationId, DeviceId, UserId
-from microletter.core.models import MessageKind, Principal
+from microletter.core.models import ConversationKind, MessageKind, Principal
 from microletter.gateway import wire
 from microletter.gateway.connection import (
     CODECS,
@@ -83,6 +90,8 @@ class Session:
         # message to this connection carries the first ref and stands for its ack.
         self.awaiting: dict[str, list[object]] = {}
         self.echoed: dict[str, object] = {}
+        # The official conversations' broadcast channels: conversation id -> account id.
+        self.channels: dict[ConversationId, UserId] = {}
 
     # --- from the hub (synchronous, on the event loop) ---
 
@@ -103,6 +112,27 @@ class Session:
             {"t": "typing", "conversation_id": event.conversation_id, "user_id": event.user_id}
         )
 
+    def channel_posted(self, post: ChannelPosted) -> None:
+        cid = next((c for c, ch in self.channels.items() if ch == post.channel_id), None)
+        if cid is not None:
+            self.send_channel(post.channel_id, cid, post.seq)
+
+    def send_channel(self, channel_id: UserId, cid: ConversationId, head: int) -> None:
+        """A hint: the account's channel reached `head`; fetch the broadcasts after
+        what you have (GET /api/v1/official-accounts/{channel_id}/broadcasts)."""
+        self.reply({"t": "channel", "channel_id": channel_id, "conversation_id": cid, "head": head})
+
+    def follow_channels(self, event: object) -> None:
+        """Follow and unfollow arrive as conversation events: (un)subscribe the channel."""
+        if isinstance(event, ConversationUpdated):
+            conv = event.conversation
+            if conv.kind is ConversationKind.OFFICIAL and conv.owner_id is not None:
+                if conv.id not in self.channels:
+                    self.channels[conv.id] = conv.owner_id
+                    self.hub.join_channel(self, conv.owner_id)
+        elif isinstance(event, ConversationLeft) and event.conversation_id in self.channels:
+            self.hub.leave_channel(self, self.channels.pop(event.conversation_id))
+
     def kick_revoked(self) -> None:
         self.close_soon(Close.UNAUTHENTICATED, "device logged out")
 
@@ -116,6 +146,8 @@ class Session:
         self.reply({"t": "error", "ref": ref, **error_body(error)})
 
     def _send_entry(self, entry: LogEntry, bounded: bool = True) -> None:
+        if isinstance(entry.event, ConversationUpdated | ConversationLeft):
+            self.follow_channels(entry.event)
         kind, data = self.hub.encoded(entry.event, self.codec)
         ref = self._echo_ref(entry) if self.awaiting else None
         if self.outbox.put(self.codec.event(entry.seq, kind, data, ref), bounded):
@@ -453,8 +485,24 @@ class Gateway:
             session.reply({"t": "synced", "cursor": start})
         else:
             session.spawn(session.pull())
+        session.spawn(self._channels(session))
         self._touch(session, principal)
         return session
+
+    async def _channels(self, session: Session) -> None:
+        """Subscribe the session to the channels of the accounts its user follows, then
+        tell it their heads (read after subscribing, so no broadcast falls between)."""
+        store = self.ctx.store
+        with contextlib.suppress(MicroletterError):
+            for view in await store.channels(session.principal.user_id):
+                session.channels[view.conversation_id] = view.channel_id
+                self.hub.join_channel(session, view.channel_id)
+            for view in await store.channels(session.principal.user_id):
+                if view.conversation_id not in session.channels:
+                    session.channels[view.conversation_id] = view.channel_id
+                    self.hub.join_channel(session, view.channel_id)
+                if view.head > view.joined_seq:
+                    session.send_channel(view.channel_id, view.conversation_id, view.head)
 
     def _touch(self, session: Session, principal: Principal) -> None:
         """Record when a device was last seen, at most every few minutes per device (a

@@ -24,6 +24,7 @@ CONTAINERS = {  # PyAV's container names to the type browsers know
     "flac": "audio/flac",
     "mp4": "audio/mp4",
     "aac": "audio/aac",
+    "amr": "audio/amr",
 }
 
 

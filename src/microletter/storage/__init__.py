@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from microletter.core.ids import IdGenerator
 from microletter.core.limits import Limits
-from microletter.ports import Store
+from microletter.ports import PlatformStore, Store
 from microletter.storage.sqlite.engine import BatchObserver
 
-__all__ = ["open_store", "sqlite_path"]
+__all__ = ["open_store", "platform_store", "sqlite_path"]
 
 
 def sqlite_path(url: str) -> str:
@@ -49,3 +49,13 @@ async def open_store(
     raise ValueError(
         f"unsupported database URL scheme {scheme!r}; use sqlite:///path or postgresql://..."
     )
+
+
+def platform_store(store: Store) -> PlatformStore:
+    """The open platform's part of a store opened by `open_store` (same database, same
+    writer and transactions)."""
+    part = getattr(store, "platform", None)
+    if part is None:
+        raise TypeError(f"{type(store).__name__} has no platform part")
+    platform: PlatformStore = part
+    return platform

@@ -10,6 +10,7 @@ import msgspec
 from microletter.core.ids import ConversationId, MessageId, UserId
 from microletter.core.media import BlobFacts, Media, MediaId
 from microletter.core.models import (
+    ChannelPost,
     Conversation,
     ConversationKind,
     Instant,
@@ -116,3 +117,18 @@ class Carried(msgspec.Struct):
     """The part of a media message's `data` that names its blob."""
 
     media: Media
+
+
+POST_COLS = "p.channel_id, p.seq, p.id, p.kind, p.text, p.data, p.created_at"
+
+
+def post_of(r: Row) -> ChannelPost:
+    return ChannelPost(
+        channel_id=UserId(r[0]),
+        seq=r[1],
+        id=MessageId(r[2]),
+        kind=MessageKind(r[3]),
+        text=r[4],
+        data=msgspec.json.decode(r[5]) if r[5] else None,
+        created_at=Instant(r[6]),
+    )

@@ -24,6 +24,7 @@ async def state(call: Call) -> StateReply:
         contacts=snap.contacts,
         requests=snap.requests,
         blocks=snap.blocks,
+        channels=snap.channels,
     )
 
 

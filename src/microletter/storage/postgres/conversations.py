@@ -94,7 +94,7 @@ async def _tell(
 
 
 async def _peers(tx: PgTx, conversation: Conversation, members: list[UserId]) -> dict[UserId, User]:
-    """For a direct conversation: each member's other person."""
+    """For a direct (or official) conversation: each member's other side."""
     pairs = rules.direct_peers(conversation, members)
     users = await fetch_users(tx.conn, list(pairs)) if pairs else {}
     return {uid: users[peer] for uid, peer in pairs.items()}
@@ -332,7 +332,8 @@ async def conversations_of(
         me,
         only,
     )
-    direct = [r[0] for r in rows if r[1] == ConversationKind.DIRECT]
+    # The other side: the person of a direct conversation, the account of an official one.
+    direct = [r[0] for r in rows if r[1] in (ConversationKind.DIRECT, ConversationKind.OFFICIAL)]
     peers: dict[int, tuple[User, int]] = {}
     if direct:
         for r in await conn.fetch(

@@ -15,6 +15,8 @@ from microletter.core.limits import Limits
 from microletter.core.media import BlobFacts, Media, MediaId, MediaKind
 from microletter.core.messages import Draft
 from microletter.core.models import (
+    ChannelPost,
+    ChannelView,
     Contact,
     ContactRequest,
     Conversation,
@@ -30,6 +32,7 @@ from microletter.core.models import (
 from microletter.storage.migrate import migrate_postgres
 from microletter.storage.postgres import (
     accounts,
+    channels,
     contacts,
     conversations,
     media,
@@ -272,6 +275,20 @@ class PostgresStore:
 
     async def visible_media(self, me: UserId, ids: Sequence[MediaId]) -> dict[MediaId, Media]:
         return await self._db.read(media.visible_media, me, list(ids))
+
+    # broadcast channels
+
+    async def channels(self, user_id: UserId) -> list[ChannelView]:
+        return await self._db.read(channels.channels, user_id)
+
+    async def channel_posts(
+        self, user_id: UserId, channel_id: UserId, after: int, limit: int
+    ) -> list[ChannelPost]:
+        return await self._db.read(channels.posts, user_id, channel_id, after, limit)
+
+    async def mark_channel_read(self, user_id: UserId, channel_id: UserId, seq: int) -> int:
+        outcome = await self._db.write(channels.mark_read, user_id, channel_id, seq)
+        return outcome.value
 
     # sync
 

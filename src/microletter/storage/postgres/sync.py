@@ -6,7 +6,7 @@ from microletter.core.events import LogEntry
 from microletter.core.ids import UserId
 from microletter.core.models import Snapshot
 from microletter.storage.codec import row_event
-from microletter.storage.postgres import accounts, contacts, conversations
+from microletter.storage.postgres import accounts, channels, contacts, conversations
 from microletter.storage.postgres.conn import Conn
 from microletter.storage.rows import MESSAGE_COLS, message_of
 
@@ -41,4 +41,5 @@ async def snapshot(conn: Conn, user_id: UserId) -> Snapshot:
         contacts=await contacts.contacts(conn, user_id),
         requests=await contacts.requests(conn, user_id),
         blocks=await contacts.blocks(conn, user_id),
+        channels=await channels.channels(conn, user_id),
     )

@@ -87,7 +87,7 @@ def _tell(
 
 
 def _peers(tx: WriteTx, conversation: Conversation, members: list[UserId]) -> dict[UserId, User]:
-    """For a direct conversation: each member's other person."""
+    """For a direct (or official) conversation: each member's other side."""
     pairs = rules.direct_peers(conversation, members)
     users = fetch_users(tx.conn, list(pairs)) if pairs else {}
     return {uid: users[peer] for uid, peer in pairs.items()}
@@ -315,7 +315,8 @@ def conversations_of(
         " ORDER BY coalesce(g.created_at, c.created_at) DESC",
         (me, only, only),
     ).fetchall()
-    direct = [r[0] for r in rows if r[1] == ConversationKind.DIRECT]
+    # The other side: the person of a direct conversation, the account of an official one.
+    direct = [r[0] for r in rows if r[1] in (ConversationKind.DIRECT, ConversationKind.OFFICIAL)]
     peers: dict[int, tuple[User, int]] = {}
     if direct:
         for r in conn.execute(

@@ -1,5 +1,5 @@
-"""SQLite: uploads, and who may see which blob (its uploader, and the members who can
-see a message that carries it)."""
+"""SQLite: uploads, and who may see which blob (its uploader, the members who can see a
+message that carries it, and the followers of an official account whose broadcast does)."""
 
 from __future__ import annotations
 
@@ -77,6 +77,16 @@ def candidates(conn: sqlite3.Connection, me: UserId, media_id: MediaId) -> list[
     ).fetchall()
     for (data,) in rows:
         found.append(msgspec.json.decode(data, type=Carried).media)
+    if not found:  # a broadcast of an official account they follow (read diffusion)
+        post = conn.execute(
+            "SELECT p.data FROM oa_followers f JOIN oa_channel_posts p"
+            " ON p.channel_id=f.account_id AND p.seq>f.channel_joined_seq"
+            " WHERE f.user_id=? AND f.following AND json_extract(p.data, '$.media.id')=?"
+            " ORDER BY p.seq DESC LIMIT 1",
+            (me, media_id),
+        ).fetchone()
+        if post is not None:
+            found.append(msgspec.json.decode(post[0], type=Carried).media)
     return found
 
 

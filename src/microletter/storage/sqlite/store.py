@@ -15,6 +15,8 @@ from microletter.core.limits import Limits
 from microletter.core.media import BlobFacts, Media, MediaId, MediaKind
 from microletter.core.messages import Draft
 from microletter.core.models import (
+    ChannelPost,
+    ChannelView,
     Contact,
     ContactRequest,
     Conversation,
@@ -28,18 +30,30 @@ from microletter.core.models import (
     User,
 )
 from microletter.storage.migrate import migrate_sqlite
-from microletter.storage.sqlite import accounts, contacts, conversations, media, messages, sync
+from microletter.storage.sqlite import (
+    accounts,
+    channels,
+    contacts,
+    conversations,
+    media,
+    messages,
+    sync,
+)
 from microletter.storage.sqlite.engine import BatchObserver, Readers, Writer, connect
 from microletter.storage.sqlite.lock import hold_writer_lock
+from microletter.storage.sqlite.platform_store import SqlitePlatformStore
 from microletter.storage.sqlite.writetx import WriteTx
 
 
 class SqliteStore:
-    def __init__(self, writer: Writer, readers: Readers, epoch: str, lock: IO[bytes]) -> None:
+    def __init__(
+        self, writer: Writer, readers: Readers, epoch: str, lock: IO[bytes], key: bytes
+    ) -> None:
         self._writer = writer
         self._readers = readers
         self._epoch = epoch
         self._lock = lock
+        self.platform = SqlitePlatformStore(writer, readers, key)
 
     @classmethod
     async def open(
@@ -56,7 +70,7 @@ class SqliteStore:
         lock = hold_writer_lock(path)
         loop = asyncio.get_running_loop()
         try:
-            epoch = await loop.run_in_executor(None, _prepare, path)
+            epoch, key = await loop.run_in_executor(None, _prepare, path)
         except BaseException:
             lock.close()
             raise
@@ -68,7 +82,7 @@ class SqliteStore:
             exit_after_commits=exit_after_commits,
         )
         writer.start()
-        return cls(writer, Readers(path), epoch, lock)
+        return cls(writer, Readers(path), epoch, lock, key)
 
     @property
     def epoch(self) -> str:
@@ -279,20 +293,40 @@ class SqliteStore:
     async def snapshot(self, user_id: UserId) -> Snapshot:
         return await self._readers.run(sync.snapshot, user_id)
 
+    # broadcast channels
 
-def _prepare(path: str) -> str:
-    """Migrate to the newest schema and return the log epoch (made on first start)."""
+    async def channels(self, user_id: UserId) -> list[ChannelView]:
+        return await self._readers.run(channels.channels, user_id)
+
+    async def channel_posts(
+        self, user_id: UserId, channel_id: UserId, after: int, limit: int
+    ) -> list[ChannelPost]:
+        return await self._readers.run(channels.posts, user_id, channel_id, after, limit)
+
+    async def mark_channel_read(self, user_id: UserId, channel_id: UserId, seq: int) -> int:
+        return await self._writer.submit(channels.mark_read, user_id, channel_id, seq)
+
+
+def _prepare(path: str) -> tuple[str, bytes]:
+    """Migrate to the newest schema; return the log epoch and the platform key (both
+    made on first start)."""
     migrate_sqlite(path)
     conn = connect(path)
     try:
-        row = conn.execute("SELECT value FROM meta WHERE key='epoch'").fetchone()
-        if row is not None:
-            return str(row[0])
-        epoch = secrets.token_hex(6)
-        try:
-            conn.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?)", (epoch,))
-        except sqlite3.IntegrityError:  # another process won the race
-            return str(conn.execute("SELECT value FROM meta WHERE key='epoch'").fetchone()[0])
-        return epoch
+        epoch = _meta(conn, "epoch", secrets.token_hex(6))
+        key = _meta(conn, "platform_key", secrets.token_hex(32))
+        return epoch, bytes.fromhex(key)
     finally:
         conn.close()
+
+
+def _meta(conn: sqlite3.Connection, name: str, fresh: str) -> str:
+    """The meta value `name`, set to `fresh` if it has none yet."""
+    row = conn.execute("SELECT value FROM meta WHERE key=?", (name,)).fetchone()
+    if row is not None:
+        return str(row[0])
+    try:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (name, fresh))
+    except sqlite3.IntegrityError:  # another process won the race
+        return str(conn.execute("SELECT value FROM meta WHERE key=?", (name,)).fetchone()[0])
+    return fresh

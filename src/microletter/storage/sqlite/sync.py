@@ -8,7 +8,7 @@ from microletter.core.events import LogEntry
 from microletter.core.ids import UserId
 from microletter.core.models import Snapshot
 from microletter.storage.codec import row_event
-from microletter.storage.sqlite import accounts, contacts, conversations
+from microletter.storage.sqlite import accounts, channels, contacts, conversations
 from microletter.storage.sqlite.rows import MESSAGE_COLS, message_of
 
 
@@ -39,4 +39,5 @@ def snapshot(conn: sqlite3.Connection, user_id: UserId) -> Snapshot:
         contacts=contacts.contacts(conn, user_id),
         requests=contacts.requests(conn, user_id),
         blocks=contacts.blocks(conn, user_id),
+        channels=channels.channels(conn, user_id),
     )

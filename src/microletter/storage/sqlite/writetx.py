@@ -190,6 +190,14 @@ class WriteTx:
 
     # --- the update log ---
 
+    def log_head(self, uid: UserId) -> int:
+        """The last seq of a user's log, counting appends not yet written back."""
+        head = self._heads.get(uid)
+        if head is None:
+            row = self.conn.execute("SELECT log_seq FROM users WHERE id=?", (uid,)).fetchone()
+            head = 0 if row is None else int(row[0])
+        return head
+
     def append(self, targets: Iterable[tuple[UserId, Event]], now: Instant) -> list[LogEntry]:
         """Append each event to its user's log with that user's next seq, in order."""
         pairs = list(targets)

@@ -146,4 +146,47 @@ export class Api {
   }
   /** @param {number[]} ids @returns {Promise<{urls: Record<string, {url: string, thumbnail_url: string|null, expires_at: number}>}>} */
   mediaUrls(ids) { return this.request("POST", "/media/urls", { json: { ids } }); }
+
+  // --- official accounts (the user side) ---
+  /** @param {string} q @returns {Promise<{accounts: object[]}>} found by name, AppID or original id */
+  searchAccounts(q) { return this.request("GET", `/official-accounts?${new URLSearchParams({ q })}`); }
+  followedAccounts() { return this.request("GET", "/official-accounts/following"); }
+  /** @returns {Promise<{account: object, following: boolean, conversation_id: number|null}>} */
+  officialAccount(id) { return this.request("GET", `/official-accounts/${id}`); }
+  /** @returns {Promise<{account: object, conversation: object}>} the new conversation's view */
+  follow(id, scene = "profile") { return this.request("PUT", `/official-accounts/${id}/follow`, { json: { scene } }); }
+  unfollow(id) { return this.request("DELETE", `/official-accounts/${id}/follow`); }
+  /** @param {number[]} button [i] or [i, j] @returns {Promise<{event: string, key: string, url: string|null}>} */
+  pressMenu(id, button) { return this.request("POST", `/official-accounts/${id}/menu/press`, { json: { button } }); }
+  /** @returns {Promise<{posts: object[]}>} broadcasts after a channel seq, oldest first */
+  broadcasts(id, after = 0) { return this.request("GET", `/official-accounts/${id}/broadcasts?after=${after}&limit=100`); }
+  readBroadcasts(id, seq) { return this.request("POST", `/official-accounts/${id}/broadcasts/read`, { json: { seq } }); }
+  /** @returns {Promise<{account: object, scene: string, following: boolean}>} */
+  qrCode(ticket) { return this.request("GET", `/qrcodes/${encodeURIComponent(ticket)}`); }
+  scanQr(ticket) { return this.request("POST", `/qrcodes/${encodeURIComponent(ticket)}/scan`); }
+  /** @param {Record<string, string>} ask appid, redirect_uri, scope */
+  consent(ask) { return this.request("GET", `/oauth/consent?${new URLSearchParams(ask)}`); }
+  /** @returns {Promise<{redirect: string}>} */
+  authorize(body) { return this.request("POST", "/oauth/authorize", { json: body }); }
+
+  // --- the developer console ---
+  devAccounts() { return this.request("GET", "/developer/accounts"); }
+  /** @returns {Promise<{account: object, appsecret: string}>} the AppSecret, this once */
+  devCreate(name, description) { return this.request("POST", "/developer/accounts", { json: { name, description } }); }
+  devAccount(id) { return this.request("GET", `/developer/accounts/${id}`); }
+  devUpdate(id, patch) { return this.request("PATCH", `/developer/accounts/${id}`, { json: patch }); }
+  devResetSecret(id) { return this.request("POST", `/developer/accounts/${id}/secret`); }
+  devSetWebhook(id, url, mode) { return this.request("PUT", `/developer/accounts/${id}/webhook`, { json: { url, mode } }); }
+  devClearWebhook(id) { return this.request("DELETE", `/developer/accounts/${id}/webhook`); }
+  devSetMenu(id, button) { return this.request("PUT", `/developer/accounts/${id}/menu`, { json: { button } }); }
+  devDeleteMenu(id) { return this.request("DELETE", `/developer/accounts/${id}/menu`); }
+  /** Check a menu without saving it. @returns {Promise<{menu: object[]}>} */
+  menuPreview(button) { return this.request("POST", "/developer/menu-preview", { json: { button } }); }
+  devBroadcast(id, text) { return this.request("POST", `/developer/accounts/${id}/broadcasts`, { json: { text } }); }
+  /** @returns {Promise<{ticket: string, url: string, image_url: string, scene: string}>} */
+  devQr(id) { return this.request("POST", `/developer/accounts/${id}/qrcodes`, { json: {} }); }
+  devTemplates(id) { return this.request("GET", `/developer/accounts/${id}/templates`); }
+  devAddTemplate(id, title, content) {
+    return this.request("POST", `/developer/accounts/${id}/templates`, { json: { title, content } });
+  }
 }

@@ -21,6 +21,9 @@ import * as infoView from "./views/info.js";
 import * as contactsView from "./views/contacts.js";
 import * as discoverView from "./views/discover.js";
 import * as meView from "./views/me.js";
+import * as officialsView from "./views/officials.js";
+import * as consoleView from "./views/console.js";
+import * as consentView from "./views/consent.js";
 
 const SESSION = "ml.session";
 
@@ -34,6 +37,12 @@ const ROUTES = [
   [/^contacts\/new$/, "contacts", contactsView.mountAdd],
   [/^user\/(\d+)$/, "contacts", contactsView.mountProfile],
   [/^discover$/, "discover", null],
+  [/^officials$/, "discover", officialsView.mountList],
+  [/^official\/(\d+)$/, "discover", officialsView.mountProfile],
+  [/^qr\/([0-9a-f]{1,64})$/, "discover", officialsView.mountQr],
+  [/^oauth\?(.*)$/, "discover", consentView.mount],
+  [/^console$/, "me", consoleView.mountList],
+  [/^console\/(\d+)$/, "me", consoleView.mountAccount],
   [/^me$/, "me", null],
   [/^me\/(qr|profile|language|devices|notifications)$/, "me", meView.mountPage],
 ];
@@ -61,7 +70,12 @@ export class App {
     this.api.onUnauthorized = () => this.signedOut();
     this.socket.addEventListener("unauthorized", () => this.signedOut());
     this.socket.addEventListener("status", () => this.showStatus());
-    this.socket.addEventListener("reset", () => toast(t("status.resynced")));
+    this.socket.addEventListener("reset", () => {
+      toast(t("status.resynced"));
+      this.fetchAllPosts();
+    });
+    this.socket.addEventListener("channel", (e) => this.fetchPosts(e.detail));
+    this.fetchingPosts = new Map(); // channel id → the fetch in flight
     this.outbox.addEventListener("uploaded", (e) => this.media.primeLocal(e.detail.media.id, e.detail.blob));
     this.outbox.addEventListener("failed", (e) => {
       const key = `error.${e.detail.error}`;
@@ -115,6 +129,8 @@ export class App {
     await this.outbox.open(userId);
     await this.saveNow();
     this.socket.start();
+    this.loadAccounts();
+    this.fetchAllPosts();
     this.buildShell();
     this.route();
     this.attention.start();
@@ -175,7 +191,57 @@ export class App {
     try {
       const { conversation } = await this.api.conversation(cid);
       this.store.putView(conversation);
+      const conv = conversation.conversation;
+      if (conv.kind === "official") {
+        const { account } = await this.api.officialAccount(conv.owner_id);
+        this.store.putAccount(account);
+        if (this.store.setChannelHead(account.id, conv.id, account.channel_head)) this.fetchPosts(account.id);
+      }
     } catch { /* it comes with the next state load */ }
+  }
+
+  /** The official accounts I follow (names, pictures, menus), for the chat list. */
+  async loadAccounts() {
+    if (![...this.store.conversations.values()].some((v) => v.conversation.kind === "official")) return;
+    try {
+      const { accounts } = await this.api.followedAccounts();
+      for (const account of accounts) this.store.putAccount(account);
+    } catch { /* names fall back to the accounts' users */ }
+  }
+
+  /** Fetch the broadcasts of every channel whose head is past what we have. */
+  fetchAllPosts() {
+    for (const channel of this.store.channels.values()) {
+      if (channel.head > this.store.fetchedUpTo(channel.channel_id)) this.fetchPosts(channel.channel_id);
+    }
+  }
+
+  /** Fetch a channel's new broadcasts (read diffusion: nothing of them is in the log). */
+  fetchPosts(channelId) {
+    const running = this.fetchingPosts.get(channelId);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const job = { again: false };
+    this.fetchingPosts.set(channelId, job);
+    (async () => {
+      try {
+        do {
+          job.again = false;
+          const channel = this.store.channels.get(channelId);
+          let after = this.store.fetchedUpTo(channelId);
+          while (channel && after < channel.head) {
+            const { posts } = await this.api.broadcasts(channelId, after);
+            if (!posts.length) break;
+            this.store.putPosts(channelId, posts);
+            after = posts[posts.length - 1].seq;
+          }
+        } while (job.again);
+      } catch { /* the next channel frame or start tries again */ } finally {
+        this.fetchingPosts.delete(channelId);
+      }
+    })();
   }
 
   /** Look up the people named in messages whom we don't know yet (group members). */

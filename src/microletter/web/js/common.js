@@ -21,6 +21,10 @@ export function topbar({ title, back, actions = [], sub }) {
 export function conversationTitle(store, view) {
   const conv = view.conversation;
   if (conv.kind === "direct") return view.peer ? store.nameOf(view.peer.id) : t("chat.direct");
+  if (conv.kind === "official") {
+    const name = store.accounts.get(conv.owner_id)?.name || (view.peer ? store.nameOf(view.peer.id) : "");
+    return name || conv.name || t("official.title");
+  }
   return conv.name || t("group.unnamed");
 }
 
@@ -36,6 +40,8 @@ export function preview(store, message) {
     case "voice": return t("msg.preview_voice", { duration: formatDuration(message.data?.media?.duration_ms || 0) });
     case "file": return t("msg.preview_file", { name: message.data?.media?.name || "" });
     case "system": return systemText(store, message);
+    case "news": return t("msg.preview_news", { title: message.data?.articles?.[0]?.title || "" });
+    case "template": return t("msg.preview_template", { title: message.data?.title || "" });
     default: return t("msg.unsupported");
   }
 }
@@ -59,6 +65,7 @@ export function systemText(store, message) {
     case "admin.added": return t("sys.admin_added", { actor, users: names(store, d.users ?? [d.user]) });
     case "admin.removed": return t("sys.admin_removed", { actor, users: names(store, d.users ?? [d.user]) });
     case "owner.changed": return t("sys.owner_changed", { actor, users: names(store, d.users ?? [d.user]) });
+    case "account.unavailable": return t("sys.account_unavailable", { name: store.nameOf(d.actor) || t("official.title") });
     default: return t("sys.unknown");
   }
 }
@@ -71,11 +78,23 @@ export function userAvatar(store, userId, size = 40) {
 
 /** The public URL of a person's profile picture (cacheable: it names the picture), or null. */
 export function avatarUrl(user) {
-  return user?.avatar ? `/avatars/${user.id}?v=${encodeURIComponent(user.avatar.slice(0, 12))}` : null;
+  if (!user?.avatar) return null;
+  if (/^https?:\/\//.test(user.avatar)) return user.avatar; // an official account's picture
+  return `/avatars/${user.id}?v=${encodeURIComponent(user.avatar.slice(0, 12))}`;
+}
+
+/**
+ * The avatar of an official account (its picture, else its initials).
+ * @param {{id: number, name: string, avatar: string|null}} account
+ */
+export function accountAvatar(account, size = 48) {
+  return avatar({ name: account.name, key: account.original_id || account.id, url: account.avatar, size });
 }
 
 /** The avatar of a conversation (the peer's, or the group's). */
 export function conversationAvatar(store, view, size = 48) {
-  if (view.conversation.kind === "direct" && view.peer) return userAvatar(store, view.peer.id, size);
+  const conv = view.conversation;
+  if (conv.kind === "official" && store.accounts.has(conv.owner_id)) return accountAvatar(store.accounts.get(conv.owner_id), size);
+  if ((conv.kind === "direct" || conv.kind === "official") && view.peer) return userAvatar(store, view.peer.id, size);
   return avatar({ name: conversationTitle(store, view), key: view.conversation.id, size, group: true });
 }

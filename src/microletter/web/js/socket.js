@@ -176,6 +176,12 @@ export class Socket extends EventTarget {
       case "typing":
         this.store.noteTyping(frame.conversation_id, frame.user_id);
         break;
+      case "channel":
+        // A broadcast channel reached a new head (a hint: the posts come over REST).
+        if (this.store.setChannelHead(frame.channel_id, frame.conversation_id, frame.head)) {
+          this.dispatchEvent(new CustomEvent("channel", { detail: frame.channel_id }));
+        }
+        break;
       case "pong":
         clearTimeout(this.pongTimer);
         break;

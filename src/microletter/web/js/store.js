@@ -41,6 +41,16 @@ export class Store extends EventTarget {
     this.users = new Map();
     /** conversation id → (user id → until ms) */
     this.typing = new Map();
+    /**
+     * Broadcast channels of the official accounts I follow (read diffusion), by channel id
+     * (the account's id): {channel_id, conversation_id, head, joined_seq, read_seq}.
+     * @type {Map<number, {channel_id: number, conversation_id: number, head: number, joined_seq: number, read_seq: number}>}
+     */
+    this.channels = new Map();
+    /** channel id → (seq → post) */
+    this.posts = new Map();
+    /** official accounts seen (profile, menu), by id */
+    this.accounts = new Map();
   }
 
   // --- change notification ---
@@ -74,8 +84,13 @@ export class Store extends EventTarget {
   load(state) {
     const keepMessages = state.epoch === this.epoch && this.me?.id === state.user.id;
     const messages = keepMessages ? this.messages : new Map();
+    const posts = keepMessages ? this.posts : new Map();
+    const accounts = keepMessages ? this.accounts : new Map();
     this.clear();
     this.messages = messages;
+    this.posts = posts;
+    this.accounts = accounts;
+    for (const channel of state.channels || []) this.channels.set(channel.channel_id, { ...channel });
     this.epoch = state.epoch;
     this.cursor = state.cursor;
     this.setMe(state.user);
@@ -97,6 +112,7 @@ export class Store extends EventTarget {
       v: 1, me: this.me, epoch: this.epoch, cursor: this.cursor,
       conversations: this.conversations, contacts: this.contacts, requests: this.requests,
       blocks: this.blocks, messages, peerRead: this.peerRead, users: this.users,
+      channels: this.channels, posts: this.posts, accounts: this.accounts,
     };
   }
 
@@ -107,6 +123,7 @@ export class Store extends EventTarget {
       me: saved.me, epoch: saved.epoch, cursor: saved.cursor, conversations: saved.conversations,
       contacts: saved.contacts, requests: saved.requests, blocks: saved.blocks,
       messages: saved.messages, peerRead: saved.peerRead, users: saved.users,
+      channels: saved.channels || new Map(), posts: saved.posts || new Map(), accounts: saved.accounts || new Map(),
     });
     this.changed("all");
     return true;
@@ -206,11 +223,95 @@ export class Store extends EventTarget {
     this.changed(`messages:${cid}`);
   }
 
+  // --- official accounts and their broadcast channels ---
+
+  /** Remember an official account (profile and menu) and the user that speaks for it. */
+  putAccount(account) {
+    this.accounts.set(account.id, account);
+    this.changed("accounts", `account:${account.id}`);
+  }
+
+  /**
+   * A channel reached `head` (a `channel` frame, or a follow). An unknown channel (followed
+   * from another device just now) starts read at the head it is first seen with.
+   * @returns {boolean} true when there may be posts to fetch
+   */
+  setChannelHead(channelId, conversationId, head) {
+    let channel = this.channels.get(channelId);
+    if (!channel) {
+      channel = { channel_id: channelId, conversation_id: conversationId, head, joined_seq: head, read_seq: head };
+      this.channels.set(channelId, channel);
+    }
+    if (head <= channel.head && this.fetchedUpTo(channelId) >= head) return false;
+    channel.head = Math.max(channel.head, head);
+    this.changed("channels", "conversations", `conversation:${channel.conversation_id}`, `messages:${channel.conversation_id}`);
+    return true;
+  }
+
+  /** @returns {number} the highest seq of the posts we have of a channel */
+  fetchedUpTo(channelId) {
+    const bySeq = this.posts.get(channelId);
+    const channel = this.channels.get(channelId);
+    let top = channel ? channel.joined_seq : 0;
+    if (bySeq) for (const seq of bySeq.keys()) top = Math.max(top, seq);
+    return top;
+  }
+
+  /** Put fetched broadcasts (oldest first). */
+  putPosts(channelId, posts) {
+    let bySeq = this.posts.get(channelId);
+    if (!bySeq) this.posts.set(channelId, (bySeq = new Map()));
+    for (const post of posts) bySeq.set(post.seq, post);
+    const channel = this.channels.get(channelId);
+    if (channel && posts.length) channel.head = Math.max(channel.head, posts[posts.length - 1].seq);
+    const cid = channel?.conversation_id;
+    this.changed("channels", "conversations", `conversation:${cid}`, `messages:${cid}`);
+  }
+
+  /** Move the read position of a channel forward. */
+  readChannel(channelId, seq) {
+    const channel = this.channels.get(channelId);
+    if (!channel || seq <= channel.read_seq) return;
+    channel.read_seq = seq;
+    this.changed("channels", "conversations", `conversation:${channel.conversation_id}`);
+  }
+
+  /** The channel of an official conversation, if we know it. */
+  channelOf(cid) {
+    for (const channel of this.channels.values()) if (channel.conversation_id === cid) return channel;
+    return null;
+  }
+
+  /** @returns {object[]} the broadcasts we have for a conversation, oldest first */
+  postsOf(cid) {
+    const channel = this.channelOf(cid);
+    const bySeq = channel && this.posts.get(channel.channel_id);
+    return bySeq ? [...bySeq.values()].sort((a, b) => a.seq - b.seq) : [];
+  }
+
+  /** Unread messages plus, for an official conversation, unread broadcasts (head − read). */
+  unreadOf(view) {
+    const channel = view.conversation.kind === "official" ? this.channelOf(view.conversation.id) : null;
+    const posts = channel ? Math.max(0, channel.head - Math.max(channel.read_seq, channel.joined_seq)) : 0;
+    return view.unread + posts;
+  }
+
+  /** The newest thing in a conversation: its last message or its last broadcast. */
+  lastActivity(view) {
+    const posts = view.conversation.kind === "official" ? this.postsOf(view.conversation.id) : [];
+    const post = posts[posts.length - 1];
+    const message = view.last_message;
+    if (post && (!message || post.created_at > message.created_at)) {
+      return { ...post, sender_id: view.conversation.owner_id, conversation_id: view.conversation.id, broadcast: true };
+    }
+    return message;
+  }
+
   // --- queries ---
 
   /** @returns {ConversationView[]} newest activity first */
   chatList() {
-    const at = (v) => v.last_message?.created_at ?? v.conversation.created_at;
+    const at = (v) => this.lastActivity(v)?.created_at ?? v.conversation.created_at;
     return [...this.conversations.values()].sort((a, b) => at(b) - at(a));
   }
 
@@ -231,7 +332,7 @@ export class Store extends EventTarget {
   /** The total of unread messages in conversations that are not muted. */
   unreadTotal() {
     let total = 0;
-    for (const v of this.conversations.values()) if (!v.muted) total += v.unread;
+    for (const v of this.conversations.values()) if (!v.muted) total += this.unreadOf(v);
     return total;
   }
 
@@ -307,6 +408,11 @@ const HANDLERS = {
   left({ conversation_id: cid }) {
     this.conversations.delete(cid);
     this.messages.delete(cid);
+    const channel = this.channelOf(cid);
+    if (channel) {
+      this.channels.delete(channel.channel_id);
+      this.posts.delete(channel.channel_id);
+    }
     this.changed("conversations", `conversation:${cid}`, `messages:${cid}`);
   },
   contact_request({ request }) {

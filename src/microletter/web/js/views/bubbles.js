@@ -1,7 +1,8 @@
 /**
  * Message bubbles: text, image (thumbnail, full-screen viewer), voice (duration,
  * waveform, playback with progress, an unplayed dot) and file (name, size, download),
- * plus system notes and recalled messages. A bubble is built from a message, or from a
+ * official accounts' news cards and template notices, plus system notes and recalled
+ * messages. A bubble is built from a message, or from a
  * pending outbox item that the server does not have yet.
  */
 
@@ -169,9 +170,58 @@ export function bubble(app, message, { mine, pending }) {
       return fileBubble(app, pending ? null : media, media?.name || pending?.name || "file", media?.size || pending?.blob?.size);
     case "text":
       return h("div.bubble.bubble-text", linkify(message.text || ""));
+    case "news":
+      return newsBubble(message.data?.articles || []);
+    case "template":
+      return templateBubble(message);
     default:
       return h("div.bubble.bubble-text.unsupported", t("msg.unsupported"));
   }
+}
+
+/** Open an article or a page an official account links to (a new tab, no referrer). */
+export function openPage(url) {
+  if (/^https?:\/\//i.test(url || "")) window.open(url, "_blank", "noopener,noreferrer");
+}
+
+function cover(url, cls) {
+  if (!url) return null;
+  const img = h(`img.${cls}`, { src: url, alt: "", loading: "lazy", decoding: "async", referrerpolicy: "no-referrer" });
+  img.addEventListener("error", () => img.classList.add("broken"));
+  return img;
+}
+
+/** An official account's articles: one big card, or a cover story and a list. */
+function newsBubble(articles) {
+  const [first, ...rest] = articles;
+  if (!first) return h("div.bubble.bubble-text.unsupported", t("msg.unsupported"));
+  const label = (a) => t("msg.open_article", { title: a.title });
+  if (!rest.length) {
+    return h("button.bubble.bubble-news.single", { type: "button", "aria-label": label(first), onclick: () => openPage(first.url) },
+      h("span.news-title", first.title),
+      cover(first.picurl, "news-cover-img"),
+      first.description ? h("span.news-digest", first.description) : null,
+      h("span.news-more", t("msg.read_article"), icon("chevron")));
+  }
+  return h("div.bubble.bubble-news.multi", { role: "group", "aria-label": t("msg.articles", { count: articles.length }) },
+    h("button.news-lead", { type: "button", "aria-label": label(first), onclick: () => openPage(first.url) },
+      cover(first.picurl, "news-cover-img"), h("span.news-lead-title", first.title)),
+    rest.map((a) => h("button.news-item", { type: "button", "aria-label": label(a), onclick: () => openPage(a.url) },
+      h("span.news-item-title", a.title), cover(a.picurl, "news-thumb"))));
+}
+
+/** A template message: a notice card with its title, time, text and a details link. */
+function templateBubble(message) {
+  const d = message.data || {};
+  const parts = [
+    h("span.tpl-title", d.title || ""),
+    h("span.tpl-time", formatFull(message.created_at)),
+    h("span.tpl-text", d.text || ""),
+    d.url ? h("span.tpl-more", t("msg.details"), icon("chevron")) : null,
+  ];
+  return d.url
+    ? h("button.bubble.bubble-template", { type: "button", "aria-label": `${d.title}: ${t("msg.details")}`, onclick: () => openPage(d.url) }, parts)
+    : h("div.bubble.bubble-template", parts);
 }
 
 const blobUrls = new WeakMap();
@@ -198,10 +248,10 @@ function linkify(text) {
 }
 
 /** The small time and delivery state under a bubble. */
-export function meta(message, state) {
+export function meta(message, state, note = null) {
   const time = h("time", { datetime: new Date(message.created_at).toISOString(), title: formatFull(message.created_at) },
     formatClock(message.created_at));
-  if (!state) return h("div.msg-meta", time);
+  if (!state) return h("div.msg-meta", time, note ? ["·", note] : null);
   const icons = { sending: "clock", sent: "check", read: "checks", failed: "alert" };
   return h("div.msg-meta", time,
     h(`span.msg-state.state-${state}`, { title: t(`msg.state_${state}`) }, icon(icons[state]), h("span.sr-only", t(`msg.state_${state}`))));

@@ -48,7 +48,8 @@ export function mount(app, root) {
   function row(view) {
     const cid = view.conversation.id;
     const title = conversationTitle(store, view);
-    const last = view.last_message;
+    const last = store.lastActivity(view);
+    const unread = store.unreadOf(view);
     const pending = app.outbox.of(cid);
     const failed = pending.some((p) => p.state === "failed");
     let text = preview(store, last);
@@ -57,10 +58,10 @@ export function mount(app, root) {
       if (who) text = `${who}: ${text}`;
     }
     if (pending.length) text = pending[pending.length - 1].text || t(`msg.preview_${pending[pending.length - 1].kind}`, { duration: "", name: "" });
-    const badge = view.unread
-      ? view.muted ? h("span.dot", { "aria-hidden": "true" }) : h("span.badge", view.unread > 99 ? "99+" : String(view.unread))
+    const badge = unread
+      ? view.muted ? h("span.dot", { "aria-hidden": "true" }) : h("span.badge", unread > 99 ? "99+" : String(unread))
       : null;
-    const label = [title, view.unread ? t("a11y.unread", { count: view.unread }) : null, text].filter(Boolean).join(", ");
+    const label = [title, unread ? t("a11y.unread", { count: unread }) : null, text].filter(Boolean).join(", ");
     return h("li", h(`a.chat-row${selected === cid ? ".active" : ""}`, {
       href: `#/chat/${cid}`, dataset: { cid: String(cid) }, "aria-label": label, "aria-current": selected === cid ? "true" : null,
     },
@@ -86,7 +87,8 @@ export function mount(app, root) {
 
   render();
   const stop = store.subscribe((topics) => {
-    if (topics.has("all") || topics.has("conversations") || topics.has("outbox") || topics.has("users") || topics.has("contacts")) render();
+    if (topics.has("all") || topics.has("conversations") || topics.has("outbox") || topics.has("users") || topics.has("contacts")
+      || topics.has("channels")) render();
   });
   return {
     destroy: stop,

@@ -8,6 +8,7 @@
 import { dialog, h, icon, promptDialog, toast } from "../dom.js";
 import { formatListTime, locale, t, tn } from "../i18n.js";
 import { topbar, userAvatar } from "../common.js";
+import { ticketFromCode } from "./officials.js";
 
 const QR_PREFIX = "microletter:user:";
 
@@ -134,6 +135,11 @@ export function mountAdd(app, root) {
 
   const handleCode = async (text) => {
     if (text === undefined) return;
+    const ticket = ticketFromCode(text);
+    if (ticket && !usernameFromCode(text)) {
+      app.go(`qr/${ticket}`); // an official account's code
+      return;
+    }
     const username = usernameFromCode(text);
     if (!username) {
       toast(t("contacts.bad_code"), { kind: "error" });

@@ -2,14 +2,17 @@
  * One conversation: the messages with day separators, delivery and read state, and the
  * composer (keyboard, or hold-to-talk voice; pictures and files by picking, pasting or
  * dropping). Marks what is shown as read, asks for older history when scrolled to the top.
+ * With an official account it also shows the account's broadcasts among the messages (by
+ * time) and its custom menu in place of the composer (views/oamenu.js).
  */
 
 import { actionSheet, h, icon, toast } from "../dom.js";
 import { formatDay, formatDuration, t, tn } from "../i18n.js";
 import { imageSize } from "../media.js";
 import { canRecord, MAX_MS, MIN_MS, startRecording, waveformOf } from "../voice.js";
-import { conversationTitle, systemText, topbar, userAvatar } from "../common.js";
+import { accountAvatar, conversationTitle, systemText, topbar, userAvatar } from "../common.js";
 import { bubble, meta, player } from "./bubbles.js";
+import { officialMenu } from "./oamenu.js";
 
 const PAGE = 50;
 const RECALL_MS = 120000;
@@ -37,6 +40,8 @@ export function mount(app, root, cidText) {
   }
   const me = store.me.id;
   const isGroup = () => view.conversation.kind === "group";
+  const official = view.conversation.kind === "official";
+  const accountId = view.conversation.owner_id;
   const rendered = new Map(); // key → {sig, el}
   let noMore = false;
   let loadingOlder = false;
@@ -95,7 +100,8 @@ export function mount(app, root, cidText) {
   const overlay = h("div.voice-overlay", { hidden: true, role: "status", "aria-live": "assertive" });
   const dropHint = h("div.drop-hint", { hidden: true }, icon("image"), h("p", t("chat.drop_here")));
 
-  const screen = h("div.conversation", header, announcement, log, composer, overlay, dropHint);
+  const oa = official ? officialMenu(app, accountId, composer) : null;
+  const screen = h(`div.conversation${official ? ".official" : ""}`, header, announcement, log, composer, oa?.bar, overlay, dropHint);
   root.append(screen);
 
   toggle.addEventListener("click", () => {
@@ -276,7 +282,7 @@ export function mount(app, root, cidText) {
     return `${message.recalled}|${state}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}`;
   }
 
-  function messageRow(message, { pending } = {}) {
+  function messageRow(message, { pending, post } = {}) {
     if (message.kind === "system" || message.recalled) {
       const text = message.recalled
         ? (message.sender_id === me ? t("msg.you_recalled") : t("msg.recalled", { name: store.nameOf(message.sender_id) }))
@@ -294,10 +300,10 @@ export function mount(app, root, cidText) {
           onclick: () => outbox.retry(pending.id),
         }, icon("alert")) : null,
         body),
-      meta(message, state));
+      meta(message, state, post ? h("span.broadcast-tag", icon("announce"), t("official.broadcast")) : null));
     const row = h(`div.msg-row.${mine ? "mine" : "theirs"}`, {
-      dataset: { seq: String(message.seq ?? ""), kind: message.kind, state: state || "", cmid: message.client_msg_id },
-    }, userAvatar(store, message.sender_id, 40), bodyWrap);
+      dataset: { seq: String(message.seq ?? ""), kind: message.kind, state: state || "", cmid: message.client_msg_id, post: post ? String(post.seq) : null },
+    }, official && !mine ? officialAvatar() : userAvatar(store, message.sender_id, 40), bodyWrap);
     const bubbleEl = row.querySelector(".bubble");
     if (bubbleEl) {
       if (!bubbleEl.matches("button, a")) bubbleEl.tabIndex = 0;
@@ -365,11 +371,20 @@ export function mount(app, root, cidText) {
     };
     const all = store.messagesOf(cid);
     app.learnPeople(all);
+    const posts = official ? store.postsOf(cid) : [];
+    let p = 0;
+    const addPost = (post) => {
+      addDay(post.created_at);
+      const shaped = { ...post, conversation_id: cid, sender_id: accountId, client_msg_id: `b${post.seq}`, recalled: false, seq: null };
+      wanted.push({ key: `b${post.seq}`, sig: `post|${store.nameOf(accountId)}`, build: () => messageRow(shaped, { post }) });
+    };
     for (const m of all) {
+      while (p < posts.length && posts[p].created_at <= m.created_at) addPost(posts[p++]);
       addDay(m.created_at);
       const sig = sigOf(m, stateOf(m));
       wanted.push({ key: `m${m.seq}`, sig, build: () => messageRow(m) });
     }
+    while (p < posts.length) addPost(posts[p++]);
     for (const p of outbox.of(cid)) {
       addDay(p.created_at);
       const shaped = { ...p, client_msg_id: p.id, sender_id: me, seq: null, data: null, recalled: false };
@@ -402,9 +417,25 @@ export function mount(app, root, cidText) {
     markRead();
   }
 
+  function officialAvatar() {
+    const account = store.accounts.get(accountId);
+    return account ? accountAvatar(account, 40) : userAvatar(store, accountId, 40);
+  }
+
   let reading = 0;
+  let readingPosts = 0;
+  function markPostsRead() {
+    const channel = store.channelOf(cid);
+    if (!channel || channel.head <= channel.read_seq || channel.head <= readingPosts) return;
+    readingPosts = channel.head;
+    api.readBroadcasts(channel.channel_id, channel.head)
+      .then(({ read_seq: seq }) => store.readChannel(channel.channel_id, seq))
+      .catch(() => { readingPosts = 0; });
+  }
+
   function markRead() {
     if (document.hidden || !atBottom || !view) return;
+    if (official) markPostsRead();
     const last = view.conversation.last_seq;
     if (last > view.last_read_seq && last > reading && socket.status === "online") {
       reading = last;
@@ -464,7 +495,7 @@ export function mount(app, root, cidText) {
   loadPeople();
   const stop = store.subscribe((topics) => {
     if (topics.has("all") || topics.has(`messages:${cid}`) || topics.has(`conversation:${cid}`) || topics.has("outbox")
-      || topics.has(`typing:${cid}`) || topics.has("users") || topics.has("contacts")) {
+      || topics.has(`typing:${cid}`) || topics.has("users") || topics.has("contacts") || topics.has(`account:${accountId}`)) {
       render();
     }
   });
@@ -472,10 +503,11 @@ export function mount(app, root, cidText) {
   document.addEventListener("visibilitychange", onVisible);
   const onSynced = () => { markRead(); loadPeople(); };
   socket.addEventListener("synced", onSynced);
-  if (window.matchMedia("(pointer: fine)").matches) input.focus();
+  if (window.matchMedia("(pointer: fine)").matches && !oa?.menuShown()) input.focus();
   return {
     destroy() {
       stop();
+      oa?.destroy();
       document.removeEventListener("visibilitychange", onVisible);
       socket.removeEventListener("synced", onSynced);
       if (rec) endHold(true);

@@ -7,6 +7,7 @@
 import { confirmDialog, dialog, h, icon, promptDialog, toast } from "../dom.js";
 import { t, tn } from "../i18n.js";
 import { conversationTitle, topbar, userAvatar } from "../common.js";
+import { mountProfile } from "./officials.js";
 
 /**
  * A list of people to pick from (checkboxes); resolves with the chosen ids.
@@ -53,6 +54,8 @@ function switchCell(label, checked, onchange) {
 export function mount(app, root, cidText) {
   const { store, api } = app;
   const cid = Number(cidText);
+  const official = store.conversations.get(cid)?.conversation;
+  if (official?.kind === "official") return mountProfile(app, root, String(official.owner_id));
   let members = [];
   const body = h("div.scroll.info");
   root.append(topbar({ title: t("chat.info"), back: () => app.go(`chat/${cid}`) }), body);

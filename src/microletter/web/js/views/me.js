@@ -1,6 +1,6 @@
 /**
  * Me: my profile (display name, avatar), my QR code, language, notifications, my
- * logged-in devices, and logging out.
+ * logged-in devices, the developer console (views/console.js), and logging out.
  */
 
 import { confirmDialog, h, icon, promptDialog, toast } from "../dom.js";
@@ -13,7 +13,7 @@ export function mount(app, root) {
   let selected = null;
   const body = h("div.scroll");
   root.append(topbar({ title: t("nav.me") }), body);
-  const row = (path, name, cls, key) => h("li", h(`a.row${selected === path ? ".active" : ""}`, { href: `#/${path}` },
+  const row = (path, name, cls, key) => h("li", h(`a.row${selected === path || selected?.startsWith(`${path}/`) ? ".active" : ""}`, { href: `#/${path}` },
     h(`span.row-icon.${cls}`, icon(name)), h("span.row-text", t(key)), icon("chevron", "cell-chevron")));
   function render() {
     const me = store.me;
@@ -27,6 +27,7 @@ export function mount(app, root) {
         row("me/language", "globe", "blue", "me.language"),
         row("me/notifications", "bell", "orange", "me.notifications"),
         row("me/devices", "devices", "purple", "me.devices")),
+      h("ul.list.card-list", row("console", "code", "gray", "me.console")),
       h("ul.list.card-list", h("li", h("button.row.danger-row", { type: "button", onclick: async () => {
         if (await confirmDialog(t("me.logout_confirm"), { ok: t("me.logout"), danger: true })) app.logout();
       } }, h("span.row-icon.gray", icon("logout")), h("span.row-text", t("me.logout"))))),

@@ -1,0 +1,154 @@
+"""Media of official accounts, kept by the media room like anyone's: media/upload decodes
+and stores a blob with the account's user as its uploader, so the account's image and
+voice messages carry `{"media": Media}` exactly as people's do, and followers' clients
+fetch them through signed links. The protocol adds only its own rules on top: per-type
+size limits and formats (errcodes 45002 and 40004), and temporary media that serve
+media/get and messages for `media_seconds` (3 days) after their last upload (40007).
+
+The `media_id` of the protocol is the blob's id (its sha256). A follower's picture or
+voice note reaches the webhook under its own blob id, with a signed link as PicUrl, and
+media/get serves it to the account while a message it sees carries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+
+from microletter.core import media as rules
+from microletter.core.errors import (
+    AccountMediaNotFound,
+    InvalidInput,
+    MediaTypeInvalid,
+    MediaUnsupported,
+    TooLarge,
+)
+from microletter.core.ids import UserId
+from microletter.core.media import Media, MediaId, MediaKind, Variant
+from microletter.core.models import Instant, JsonValue
+from microletter.core.officials import AccountUpload
+from microletter.platform.context import Platform
+
+MAX_BYTES = {"image": 10 << 20, "voice": 2 << 20, "video": 10 << 20, "thumb": 64 << 10}
+KINDS = {
+    "image": MediaKind.IMAGE,
+    "thumb": MediaKind.IMAGE,
+    "img": MediaKind.IMAGE,
+    "voice": MediaKind.VOICE,
+    "video": MediaKind.FILE,
+    "news": MediaKind.FILE,
+}
+PUBLIC_LINK_MS = 10 * 365 * 86_400_000  # media/uploadimg: pictures for articles, for good
+PUSH_LINK_MS = 3 * 86_400_000  # PicUrl of a follower's picture in a push
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """An upload as the account made it: the blob and the protocol's record of it."""
+
+    media: Media
+    upload: AccountUpload
+
+
+async def limited(chunks: AsyncIterable[bytes], kind: str) -> AsyncIterator[bytes]:
+    """The chunks of an upload of protocol type `kind`, refused (45002) past its limit and
+    (40004) when a video is not an MP4."""
+    limit, size, first = MAX_BYTES.get(kind, 1 << 20), 0, True
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge("The file is too large.", max_bytes=limit)
+        if first and kind == "video" and filetype.guess_mime(chunk[:262]) != "video/mp4":
+            raise MediaTypeInvalid("A video must be an MP4.", type=kind)
+        first = False
+        yield chunk
+
+
+async def upload(
+    p: Platform, account_id: UserId, kind: str, name: str, chunks: AsyncIterable[bytes]
+) -> Stored:
+    """Decode and keep an account's upload of protocol type `kind` (see KINDS)."""
+    if kind not in KINDS:
+        raise MediaTypeInvalid(f"type must be one of {', '.join(MAX_BYTES)}.", type=kind)
+    media_kind = KINDS[kind]
+    try:
+        facts = await p.ctx.media.intake.ingest(media_kind, limited(chunks, kind), None)
+    except TooLarge:
+        raise
+    except (MediaUnsupported, InvalidInput) as exc:  # undecodable, or empty
+        raise MediaTypeInvalid(str(exc), type=kind) from None
+    now = p.now()
+    clean = rules.check_name(name, media_kind)
+    media = await p.ctx.store.save_media(account_id, facts, media_kind, clean, now)
+    record = await p.store.record_upload(AccountUpload(account_id, media.id, kind, now))
+    p.ctx.metrics.uploads.labels(str(media_kind)).inc()
+    return Stored(media, record)
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def save_news(
+    p: Platform, account_id: UserId, articles: list[dict[str, JsonValue]]
+) -> Stored:
+    """Articles uploaded for a later broadcast (media/uploadnews), a blob like media."""
+    data = json.dumps(articles, ensure_ascii=False).encode()
+    return await upload(p, account_id, "news", "news.json", _one(data))
+
+
+async def uploaded(p: Platform, account_id: UserId, media_id: object, *types: str) -> Media:
+    """The account's own upload of one of `types` that is still fresh, as its Media."""
+    if not isinstance(media_id, str) or not media_id:
+        raise InvalidInput("media_id is needed.", field="media_id")
+    if not rules.MEDIA_ID_RE.fullmatch(media_id):
+        raise AccountMediaNotFound(media_id=media_id)
+    now = p.now()
+    fresh = [
+        u
+        for u in await p.store.uploads(account_id, media_id)
+        if u.type in types and u.is_fresh(now, p.limits.media_seconds)
+    ]
+    visible = await p.ctx.store.visible_media(account_id, [MediaId(media_id)])
+    media = visible.get(MediaId(media_id))
+    if not fresh or media is None:
+        raise AccountMediaNotFound(media_id=media_id)
+    return media
+
+
+async def readable(p: Platform, account_id: UserId, media_id: str) -> tuple[Media, Path]:
+    """media/get: the account's own fresh uploads, and the blobs its followers sent it
+    (while a message it sees carries them)."""
+    if not rules.MEDIA_ID_RE.fullmatch(media_id):
+        raise AccountMediaNotFound(media_id=media_id)
+    mid = MediaId(media_id)
+    own = await p.store.uploads(account_id, media_id)
+    now = p.now()
+    if own and not any(u.is_fresh(now, p.limits.media_seconds) for u in own):
+        raise AccountMediaNotFound("This media expired.", media_id=media_id)
+    media = (await p.ctx.store.visible_media(account_id, [mid])).get(mid)
+    path = p.ctx.media.blobs.local_path(rules.blob_key(mid))
+    if media is None or path is None:
+        raise AccountMediaNotFound(media_id=media_id)
+    return media, path
+
+
+async def read_news(p: Platform, account_id: UserId, media_id: object) -> list[JsonValue]:
+    """The articles of an mpnews broadcast, from the account's media/uploadnews."""
+    await uploaded(p, account_id, media_id, "news")
+    _, path = await readable(p, account_id, str(media_id))
+    articles: list[JsonValue] = json.loads(await asyncio.to_thread(path.read_bytes))
+    return articles
+
+
+def link(p: Platform, media_id: MediaId, user: UserId, lifetime_ms: int) -> str:
+    """An absolute signed link to a blob for `user` (who must be able to see it when the
+    link is used), valid for `lifetime_ms`."""
+    expires = Instant(p.now() + lifetime_ms)
+    path = rules.signed_path(p.ctx.media.secret, media_id, Variant.ORIGINAL, user, expires)
+    return p.url(path)

@@ -1,0 +1,273 @@
+"""The /api/v1 shapes of the open platform: the developer console and the user side.
+Typed with msgspec, like gateway/wire.py, so they validate input and write OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+from microletter.core.models import ChannelPost, ConversationView, JsonValue
+from microletter.core.officials import OfficialAccount
+
+Short = Annotated[str, Meta(max_length=256)]
+Url = Annotated[str, Meta(max_length=1024)]
+Mode = Literal["plaintext", "compatible", "safe"]
+
+
+class AccountOut(Struct):
+    """An official account as anyone may see it. `id` is also the id of the user that
+    speaks for it in conversations (the `peer`/`owner_id` of its conversations)."""
+
+    id: int
+    appid: str
+    original_id: str
+    name: str
+    description: str
+    avatar: str | None
+    menu: list[dict[str, JsonValue]] | None
+    follower_count: int
+    channel_head: int
+
+
+def account_out(a: OfficialAccount) -> AccountOut:
+    return AccountOut(
+        a.id,
+        a.appid,
+        a.original_id,
+        a.name,
+        a.description,
+        a.avatar,
+        a.menu,
+        a.follower_count,
+        a.channel_head,
+    )
+
+
+class ConsoleAccount(Struct):
+    """An account as its developer sees it in the console (never the AppSecret)."""
+
+    id: int
+    appid: str
+    original_id: str
+    name: str
+    description: str
+    avatar: str | None
+    token: str
+    encoding_aes_key: str
+    webhook_url: str | None
+    mode: str
+    webhook_verified_at: int | None
+    menu: list[dict[str, JsonValue]] | None
+    follower_count: int
+    channel_head: int
+    created_at: int
+
+
+def console_out(a: OfficialAccount) -> ConsoleAccount:
+    return ConsoleAccount(
+        a.id,
+        a.appid,
+        a.original_id,
+        a.name,
+        a.description,
+        a.avatar,
+        a.token,
+        a.encoding_aes_key,
+        a.webhook_url,
+        a.mode.value,
+        a.webhook_verified_at,
+        a.menu,
+        a.follower_count,
+        a.channel_head,
+        a.created_at,
+    )
+
+
+# --- console ---
+
+
+class NewAccountBody(Struct, forbid_unknown_fields=True):
+    name: Short
+    description: Short = ""
+    avatar: Url | None = None
+
+
+class AccountPatch(Struct, forbid_unknown_fields=True):
+    name: Short | None = None
+    description: Short | None = None
+    avatar: Url | None = None
+
+
+class SecretReply(Struct):
+    """`appsecret` is shown this once; it is stored only as a hash."""
+
+    account: ConsoleAccount
+    appsecret: str
+
+
+class ConsoleReply(Struct):
+    account: ConsoleAccount
+
+
+class ConsoleListReply(Struct):
+    accounts: list[ConsoleAccount]
+
+
+class WebhookBody(Struct, forbid_unknown_fields=True):
+    """Saving runs the verification handshake against `url` first."""
+
+    url: Url
+    mode: Mode = "plaintext"
+    token: Short | None = None
+    encoding_aes_key: Short | None = None
+
+
+class MenuBody(Struct, forbid_unknown_fields=True):
+    """The menu as the protocol writes it: `{"button": [...]}`."""
+
+    button: list[dict[str, JsonValue]]
+
+
+class MenuReply(Struct):
+    """The menu as followers will see it (and as menu/get returns it)."""
+
+    menu: list[dict[str, JsonValue]]
+
+
+class BroadcastBody(Struct, forbid_unknown_fields=True):
+    text: Annotated[str, Meta(max_length=65536)]
+
+
+class PostReply(Struct):
+    post: ChannelPost
+
+
+class QrBody(Struct, forbid_unknown_fields=True):
+    """No scene: the account's own code (plain follow). A scene: a parametric code,
+    temporary unless `permanent`."""
+
+    scene_id: Annotated[int, Meta(ge=1, lt=2**32)] | None = None
+    scene_str: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    permanent: bool = False
+    expire_seconds: Annotated[int, Meta(ge=60, le=2592000)] | None = None
+
+
+class QrReply(Struct):
+    ticket: str
+    url: str
+    image_url: str
+    scene: str
+    expires_at: int | None
+
+
+class TemplateBody(Struct, forbid_unknown_fields=True):
+    """`content` uses `{{key.DATA}}` placeholders, filled by template messages."""
+
+    title: Short
+    content: Annotated[str, Meta(max_length=2048)] = ""
+
+
+class TemplateOut(Struct):
+    template_id: str
+    title: str
+    content: str
+
+
+class TemplatesReply(Struct):
+    templates: list[TemplateOut]
+
+
+# --- the user side ---
+
+
+class SearchQuery(Struct, forbid_unknown_fields=True):
+    q: Annotated[str, Meta(min_length=1, max_length=64)]
+
+
+class AccountsReply(Struct):
+    accounts: list[AccountOut]
+
+
+class ProfileReply(Struct):
+    account: AccountOut
+    following: bool
+    conversation_id: int | None
+
+
+class FollowBody(Struct, forbid_unknown_fields=True):
+    """How the person found the account (for the developer's statistics)."""
+
+    scene: Literal["search", "profile", "link", "other"] = "profile"
+
+
+class FollowReply(Struct):
+    account: AccountOut
+    conversation: ConversationView
+
+
+class PressBody(Struct, forbid_unknown_fields=True):
+    """The pressed button's position: `[i]` for a top button, `[i, j]` for a sub-button."""
+
+    button: Annotated[list[Annotated[int, Meta(ge=0, le=4)]], Meta(min_length=1, max_length=2)]
+
+
+class PressReply(Struct):
+    """What the webhook was told; for a `view` button, `url` is the page to open."""
+
+    event: str
+    key: str
+    url: str | None
+
+
+class PostsQuery(Struct, forbid_unknown_fields=True):
+    after: Annotated[int, Meta(ge=0)] = 0
+    limit: Annotated[int, Meta(ge=1, le=100)] = 50
+
+
+class PostsReply(Struct):
+    posts: list[ChannelPost]
+
+
+class ChannelReadBody(Struct, forbid_unknown_fields=True):
+    seq: Annotated[int, Meta(ge=0)]
+
+
+class ChannelReadReply(Struct):
+    read_seq: int
+
+
+class ScanReply(Struct):
+    """A scanned code: the account, its scene, and whether you follow it already."""
+
+    account: AccountOut
+    scene: str
+    following: bool
+
+
+class ConsentQuery(Struct, forbid_unknown_fields=True):
+    appid: Short
+    redirect_uri: Url
+    scope: Short = "snsapi_base"
+
+
+class ConsentReply(Struct):
+    """What the consent screen shows; `silent` means no screen (snsapi_base)."""
+
+    account: AccountOut
+    scope: str
+    silent: bool
+
+
+class AuthorizeBody(Struct, forbid_unknown_fields=True):
+    appid: Short
+    redirect_uri: Url
+    scope: Short = "snsapi_base"
+    state: Short = ""
+    allow: bool = True
+
+
+class AuthorizeReply(Struct):
+    """Where the browser goes next: the redirect_uri with `code` (and `state`)."""
+
+    redirect: str

@@ -1,0 +1,198 @@
+"""SQLite: what official accounts keep besides followers: QR codes, when they uploaded
+which blobs (the protocol's temporary media), message templates and OAuth authorization
+codes (single-use, stored as hashes)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from microletter.core.errors import (
+    OAuthCodeExpired,
+    OAuthCodeInvalid,
+    OAuthCodeUsed,
+    QrCodeNotFound,
+    TemplateNotFound,
+)
+from microletter.core.ids import UserId
+from microletter.core.models import Instant
+from microletter.core.officials import AccountUpload, QrCode, QrRequest, Scope, Template
+from microletter.storage.sqlite.followers import ensure_follower
+from microletter.storage.sqlite.officials import load_account
+from microletter.storage.sqlite.rows import Row
+from microletter.storage.sqlite.writetx import WriteTx
+
+QR_COLS = "q.ticket, q.account_id, q.scene_id, q.scene_str, q.permanent, q.expires_at, q.created_at"
+TEMPLATE_COLS = "t.template_id, t.account_id, t.title, t.content, t.created_at"
+
+
+def qr_of(r: Row) -> QrCode:
+    return QrCode(
+        r[0],
+        UserId(r[1]),
+        r[2],
+        r[3],
+        bool(r[4]),
+        None if r[5] is None else Instant(r[5]),
+        Instant(r[6]),
+    )
+
+
+def template_of(r: Row) -> Template:
+    return Template(r[0], UserId(r[1]), r[2], r[3], Instant(r[4]))
+
+
+# --- QR codes ---
+
+
+def create_qrcode(
+    tx: WriteTx, account_id: UserId, request: QrRequest, ticket: str, now: Instant
+) -> QrCode:
+    """A new code; a permanent code of a scene that has one already is that one."""
+    load_account(tx.conn, account_id)
+    if request.permanent:
+        row = tx.conn.execute(
+            f"SELECT {QR_COLS} FROM oa_qrcodes q WHERE q.account_id=? AND q.permanent=1"
+            " AND q.scene_id IS ? AND q.scene_str IS ?",
+            (account_id, request.scene_id, request.scene_str),
+        ).fetchone()
+        if row is not None:
+            return qr_of(row)
+    expires = None if request.expire_seconds is None else now + request.expire_seconds * 1000
+    code = QrCode(
+        ticket,
+        account_id,
+        request.scene_id,
+        request.scene_str,
+        request.permanent,
+        None if expires is None else Instant(expires),
+        now,
+    )
+    tx.conn.execute(
+        "INSERT INTO oa_qrcodes (ticket, account_id, scene_id, scene_str, permanent,"
+        " expires_at, created_at) VALUES (?,?,?,?,?,?,?)",
+        (ticket, account_id, code.scene_id, code.scene_str, code.permanent, expires, now),
+    )
+    return code
+
+
+def qrcode(conn: sqlite3.Connection, ticket: str, now: Instant) -> QrCode:
+    row = conn.execute(f"SELECT {QR_COLS} FROM oa_qrcodes q WHERE q.ticket=?", (ticket,))
+    found = row.fetchone()
+    if found is None:
+        raise QrCodeNotFound()
+    code = qr_of(found)
+    if code.expires_at is not None and code.expires_at <= now:
+        raise QrCodeNotFound("This QR code expired.")
+    return code
+
+
+# --- media (the blobs are the media room's; this is the protocol's clock) ---
+
+
+def record_upload(tx: WriteTx, upload: AccountUpload) -> AccountUpload:
+    """Note (again) that an account uploaded a blob as a protocol type: a repeated upload
+    of the same bytes starts its temporary-media clock anew."""
+    load_account(tx.conn, upload.account_id)
+    tx.conn.execute(
+        "INSERT INTO oa_uploads (account_id, media_id, type, uploaded_at) VALUES (?,?,?,?)"
+        " ON CONFLICT (account_id, media_id, type) DO UPDATE SET uploaded_at=excluded.uploaded_at",
+        (upload.account_id, upload.media_id, upload.type, upload.uploaded_at),
+    )
+    return upload
+
+
+def uploads(conn: sqlite3.Connection, account_id: UserId, media_id: str) -> list[AccountUpload]:
+    """The account's uploads of a blob, one per protocol type, newest first."""
+    rows = conn.execute(
+        "SELECT type, uploaded_at FROM oa_uploads WHERE account_id=? AND media_id=?"
+        " ORDER BY uploaded_at DESC",
+        (account_id, media_id),
+    ).fetchall()
+    return [AccountUpload(account_id, media_id, r[0], Instant(r[1])) for r in rows]
+
+
+# --- templates ---
+
+
+def add_template(tx: WriteTx, template: Template) -> Template:
+    load_account(tx.conn, template.account_id)
+    tx.conn.execute(
+        "INSERT INTO oa_templates (template_id, account_id, title, content, created_at)"
+        " VALUES (?,?,?,?,?)",
+        (
+            template.template_id,
+            template.account_id,
+            template.title,
+            template.content,
+            template.created_at,
+        ),
+    )
+    return template
+
+
+def delete_template(tx: WriteTx, account_id: UserId, template_id: str) -> None:
+    cur = tx.conn.execute(
+        "DELETE FROM oa_templates WHERE account_id=? AND template_id=?", (account_id, template_id)
+    )
+    if cur.rowcount == 0:
+        raise TemplateNotFound(template_id=template_id)
+
+
+def templates(conn: sqlite3.Connection, account_id: UserId) -> list[Template]:
+    rows = conn.execute(
+        f"SELECT {TEMPLATE_COLS} FROM oa_templates t WHERE t.account_id=? ORDER BY t.created_at",
+        (account_id,),
+    ).fetchall()
+    return [template_of(r) for r in rows]
+
+
+def template(conn: sqlite3.Connection, account_id: UserId, template_id: str) -> Template:
+    row = conn.execute(
+        f"SELECT {TEMPLATE_COLS} FROM oa_templates t WHERE t.account_id=? AND t.template_id=?",
+        (account_id, template_id),
+    ).fetchone()
+    if row is None:
+        raise TemplateNotFound(template_id=template_id)
+    return template_of(row)
+
+
+# --- OAuth codes ---
+
+
+def create_code(
+    tx: WriteTx,
+    code_hash: bytes,
+    account_id: UserId,
+    uid: UserId,
+    scope: Scope,
+    key: bytes,
+    expires_at: Instant,
+) -> str:
+    """Store a new authorization code; returns the user's OpenID (made if need be)."""
+    follower = ensure_follower(tx, load_account(tx.conn, account_id), uid, key)
+    tx.conn.execute(
+        "INSERT INTO oa_oauth_codes (code_hash, account_id, user_id, scope, expires_at)"
+        " VALUES (?,?,?,?,?)",
+        (code_hash, account_id, uid, scope, expires_at),
+    )
+    return follower.openid
+
+
+def use_code(
+    tx: WriteTx, code_hash: bytes, account_id: UserId, now: Instant
+) -> tuple[UserId, Scope]:
+    """Spend a code: once only, for its own account, before it expires."""
+    row = tx.conn.execute(
+        "SELECT account_id, user_id, scope, expires_at, used_at FROM oa_oauth_codes"
+        " WHERE code_hash=?",
+        (code_hash,),
+    ).fetchone()
+    if row is None or row[0] != account_id:
+        raise OAuthCodeInvalid()
+    if row[4] is not None:
+        raise OAuthCodeUsed()
+    if row[3] <= now:
+        raise OAuthCodeExpired()
+    tx.conn.execute("UPDATE oa_oauth_codes SET used_at=? WHERE code_hash=?", (now, code_hash))
+    tx.conn.execute("DELETE FROM oa_oauth_codes WHERE expires_at<?", (now - 86_400_000,))
+    return UserId(row[1]), Scope(row[2])
