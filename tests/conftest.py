@@ -31,6 +31,9 @@ PASSWORD = "correct horse"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "settings(**kw): override server settings for a test")
+    config.addinivalue_line(
+        "markers", "sqlite_only: runs on SQLite + memory only (the open platform, for now)"
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -55,7 +58,20 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test of a server runs on both backend pairs, except those marked
+    `sqlite_only` (the open platform, whose store is not on PostgreSQL yet) and the browser
+    tests (what differs between backends is below the API; the integration suite covers it)."""
+    if "backends" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        only = only or metafunc.module.__name__.startswith("tests.browser")
+        metafunc.parametrize("backends", ["sqlite"] if only else BACKENDS, indirect=True)
+
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture
 async def backends(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
     """The settings that pick a backend pair: SQLite + the in-process bus, or a database
     of its own on the machine's PostgreSQL + a namespace of its own on its Redis."""

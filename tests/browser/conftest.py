@@ -45,13 +45,6 @@ def chromium_path() -> str:
 
 
 @pytest.fixture
-def backends() -> dict[str, Any]:
-    """The web client is tested on the default pair only: what differs between backends
-    is below the API, and the integration suite runs on both."""
-    return {}
-
-
-@pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
         launched = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
