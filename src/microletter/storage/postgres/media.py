@@ -73,6 +73,17 @@ async def candidates(conn: Conn, me: UserId, media_id: MediaId) -> list[Media]:
         media_id,
     )
     found += [msgspec.json.decode(r[0], type=Carried).media for r in carried]
+    if not found:  # a broadcast of an official account they follow (read diffusion)
+        post = await conn.fetchval(
+            "SELECT p.data FROM oa_followers f JOIN oa_channel_posts p"
+            " ON p.channel_id=f.account_id AND p.seq>f.channel_joined_seq"
+            " WHERE f.user_id=$1 AND f.following AND (p.data::jsonb #>> '{media,id}')=$2"
+            " ORDER BY p.seq DESC LIMIT 1",
+            me,
+            media_id,
+        )
+        if post is not None:
+            found.append(msgspec.json.decode(post, type=Carried).media)
     return found
 
 
