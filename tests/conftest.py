@@ -12,6 +12,7 @@ import uvloop
 from microletter.app import Server
 from microletter.client import Client
 from microletter.settings import Settings
+from tests.support import services
 
 # Cheap argon2 parameters keep registration fast in tests; the hashing itself is real.
 FAST_HASH: dict[str, Any] = {
@@ -30,6 +31,13 @@ PASSWORD = "correct horse"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "settings(**kw): override server settings for a test")
+    config.addinivalue_line(
+        "markers", "sqlite_only: runs on SQLite + memory only (the open platform, for now)"
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    services.finish()
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
@@ -50,10 +58,41 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test of a server runs on both backend pairs, except those marked
+    `sqlite_only` (the open platform, whose store is not on PostgreSQL yet) and the browser
+    tests (what differs between backends is below the API; the integration suite covers it)."""
+    if "backends" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        only = only or metafunc.module.__name__.startswith("tests.browser")
+        metafunc.parametrize("backends", ["sqlite"] if only else BACKENDS, indirect=True)
+
+
+BACKENDS = ["sqlite", "postgres"]
+
+
 @pytest.fixture
-async def server(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Server]:
+async def backends(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
+    """The settings that pick a backend pair: SQLite + the in-process bus, or a database
+    of its own on the machine's PostgreSQL + a namespace of its own on its Redis."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    postgres, redis = services.postgres_server(), services.redis_server()
+    database_url = await postgres.new_database()
+    bus_url = await redis.new_namespace()
+    yield {"database_url": database_url, "bus_url": bus_url, "database_pool_size": 4}
+    await postgres.drop(database_url)
+    await redis.drop(bus_url)
+
+
+@pytest.fixture
+async def server(
+    tmp_path: Path, request: pytest.FixtureRequest, backends: dict[str, Any]
+) -> AsyncIterator[Server]:
     marker = request.node.get_closest_marker("settings")
-    srv = Server(make_settings(tmp_path / "data", **(marker.kwargs if marker else {})))
+    overrides = {**backends, **(marker.kwargs if marker else {})}
+    srv = Server(make_settings(tmp_path / "data", **overrides))
     await srv.start()
     yield srv
     await srv.stop()

@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from microletter.actions import accounts
 from microletter.actions.context import Context, MediaRoom, Passwords
-from microletter.bus import open_bus
+from microletter.bus import open_bus, open_presence
 from microletter.core.ids import IdGenerator
 from microletter.gateway.http import create_app
 from microletter.gateway.hub import Hub
@@ -25,7 +26,7 @@ from microletter.media import load_secret, open_blobs, open_intake
 from microletter.metrics import Metrics
 from microletter.platform import Dispatcher, Platform, WebhookClient
 from microletter.platform import mount as mount_platform
-from microletter.ports import Bus, Intake, Store
+from microletter.ports import Bus, Intake, PlatformStore, Presence, Store
 from microletter.settings import Settings
 from microletter.storage import open_store, platform_store
 
@@ -60,51 +61,65 @@ class Server:
             sqlite_synchronous=s.sqlite_synchronous.upper(),
             on_batch=metrics.observe_batch,
             exit_after_commits=s.fault_exit_after_commits,
+            pool_size=s.database_pool_size,
+            timeout=s.database_timeout,
         )
         bus = await open_bus(s.bus_url)
+        presence = await open_presence(s.bus_url)
         passwords = Passwords(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
         blobs = open_blobs(s.effective_media_url)
         intake = open_intake(blobs, s.media_limits)
         secret = load_secret(s.data_dir, s.media_secret.reveal())
         media = MediaRoom(intake, blobs, secret)
-        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics, media)
+        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics, media, presence)
         limits = RateLimits(
             s.rate_user, s.rate_ip, s.rate_auth_ip, s.rate_upload, account=s.rate_account
         )
-        gateway = Gateway(ctx, Hub(bus), s, limits)
-        self.platform = p = Platform(
-            ctx,
-            platform_store(store),
-            s.platform_limits,
-            WebhookClient(timeout=s.oa_webhook_timeout, allow_private=s.oa_allow_private_webhooks),
-            base_url=s.public_url,
-            followers_page=s.oa_followers_page,
-        )
-        dispatcher = Dispatcher(
-            p, attempts=s.oa_webhook_attempts, concurrency=s.oa_push_concurrency
-        )
-        app = create_app(
-            ctx, s, gateway, limits, mounts=[lambda a: mount_platform(a, p, limits.hit)]
-        )
+        revocations = accounts.follow_revocations(ctx)
+        gateway = Gateway(ctx, Hub(bus, presence, s.presence_ttl_seconds), s, limits)
+        mounts = []
+        dispatcher: Dispatcher | None = None
+        part = _platform_part(store)
+        if part is not None:
+            self.platform = p = Platform(
+                ctx,
+                part,
+                s.platform_limits,
+                WebhookClient(
+                    timeout=s.oa_webhook_timeout, allow_private=s.oa_allow_private_webhooks
+                ),
+                base_url=s.public_url,
+                followers_page=s.oa_followers_page,
+            )
+            dispatcher = Dispatcher(
+                p, attempts=s.oa_webhook_attempts, concurrency=s.oa_push_concurrency
+            )
+            mounts.append(lambda a: mount_platform(a, p, limits.hit))
+        app = create_app(ctx, s, gateway, limits, mounts=mounts)
 
         async def on_shutdown(_: web.Application) -> None:
+            revocations.close()
             await gateway.shutdown()
-            await dispatcher.stop()
+            if dispatcher is not None:
+                await dispatcher.stop()
 
         async def on_cleanup(_: web.Application) -> None:
-            await p.webhooks.close()
-            await _close_backends(store, bus, passwords, intake)
+            if self.platform is not None:
+                await self.platform.webhooks.close()
+            await _close_backends(store, bus, presence, passwords, intake)
 
         app.on_shutdown.append(on_shutdown)
         app.on_cleanup.append(on_cleanup)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
         await self._runner.setup()
-        sock = _listen(s.host, s.port)
+        sock = _listen(s.host, s.port, s.reuse_port)
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
-        if not p.base_url:
-            p.base_url = self.url
-        if s.oa_push:
+        # In one process no hint is ever lost: no need to sweep the logs.
+        gateway.start(sweep=s.is_distributed)
+        if self.platform is not None and not self.platform.base_url:
+            self.platform.base_url = self.url
+        if s.oa_push and dispatcher is not None:
             await dispatcher.start()
         log.info(
             "server.started", extra={"url": self.url, "database": s.redacted()["database_url"]}
@@ -117,17 +132,32 @@ class Server:
             log.info("server.stopped")
 
 
-async def _close_backends(store: Store, bus: Bus, passwords: Passwords, intake: Intake) -> None:
+def _platform_part(store: Store) -> PlatformStore | None:
+    """The open platform's part of the store, if its backend has one (SQLite does; the
+    PostgreSQL store does not yet, and then the platform's routes are not mounted)."""
+    try:
+        return platform_store(store)
+    except TypeError:
+        log.warning("platform.unavailable", extra={"store": type(store).__name__})
+        return None
+
+
+async def _close_backends(
+    store: Store, bus: Bus, presence: Presence, passwords: Passwords, intake: Intake
+) -> None:
     await intake.close()  # uploads being decoded finish first
     await store.close()  # the writer commits everything queued before it stops
     await bus.close()
+    await presence.close()
     passwords.close()
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:  # several worker processes on one port; the kernel spreads connections
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(1024)
     sock.setblocking(False)

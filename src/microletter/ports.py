@@ -345,6 +345,11 @@ Handler = Callable[[object], None]
 class Subscription(Protocol):
     def close(self) -> None: ...
 
+    async def ready(self) -> None:
+        """Return once messages published from now on reach the handler (at once in one
+        process; after the server confirmed it for Redis)."""
+        ...
+
 
 class Bus(Protocol):
     """Fan-out hints between processes. At most once: correctness comes from the log,
@@ -355,6 +360,23 @@ class Bus(Protocol):
         ...
 
     def subscribe(self, topic: str, handler: Handler) -> Subscription: ...
+
+    def on_gap(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever messages may have been lost (the bus reconnected):
+        subscribers should then read the log instead of waiting for hints."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Presence(Protocol):
+    """Who is online (has a live connection), with an expiry: a device not renewed
+    within its TTL counts as gone. Best effort; never in the durable store."""
+
+    async def mark_online(self, devices: Sequence[tuple[UserId, DeviceId]], ttl: float) -> None: ...
+
+    async def mark_offline(self, user_id: UserId, device_id: DeviceId) -> None: ...
+    async def online(self, user_ids: Sequence[UserId]) -> set[UserId]: ...
     async def close(self) -> None: ...
 
 

@@ -27,6 +27,8 @@ NOT_SETTINGS = {
     "MICROLETTER_CLI_CONFIG",
     "MICROLETTER_PASSWORD",  # `microletter chat register/login`
     "MICROLETTER_TEST_DB",
+    "MICROLETTER_TEST_POSTGRES",  # tests: the shared PostgreSQL to make databases on
+    "MICROLETTER_TEST_REDIS",  # tests: the shared Redis
 }
 
 
@@ -91,6 +93,15 @@ class Settings:
 
     # storage
     sqlite_synchronous: str = "FULL"
+    database_pool_size: int = 10  # PostgreSQL connections per process
+    database_timeout: float = 10.0  # seconds a PostgreSQL statement or pool wait may take
+
+    # several processes (PostgreSQL and Redis only): worker processes on one port, and
+    # how often a device with no news reads its log anyway (0 = never; in case a hint was
+    # lost on the way between processes)
+    workers: int = 1
+    reuse_port: bool = False  # set by --workers for its children: share the port
+    bus_resync_seconds: float = 30.0
 
     # realtime gateway
     ws_max_frame: int = 64 * 1024  # larger frames get an error frame
@@ -99,6 +110,7 @@ class Settings:
     ws_hello_timeout: float = 10.0
     ws_heartbeat: float = 30.0
     ws_abuse_limit: int = 20  # bad frames per minute before a policy-violation close
+    presence_ttl_seconds: float = 60.0  # a device not renewed for this long is offline
 
     trust_proxy: bool = False  # take the client address from X-Forwarded-For
 
@@ -166,6 +178,23 @@ class Settings:
             raise SettingsError("oa_webhook_timeout must be > 0 and oa_webhook_attempts >= 1")
         if min(self.oa_push_concurrency, self.oa_token_seconds, self.oa_followers_page) < 1:
             raise SettingsError("oa_push_concurrency, oa_token_seconds, oa_followers_page >= 1")
+        if not 1 <= self.workers <= 16:
+            raise SettingsError("workers must be 1-16")
+        if self.workers > 1 and not self.is_distributed:
+            raise SettingsError(
+                "--workers needs a shared database and bus: set MICROLETTER_DATABASE_URL="
+                "postgresql://... and MICROLETTER_BUS_URL=redis://... (SQLite and the"
+                " in-memory bus belong to one process)"
+            )
+        if self.database_pool_size < 1:
+            raise SettingsError("database_pool_size must be at least 1")
+
+    @property
+    def is_distributed(self) -> bool:
+        """State and bus are shared services, so several processes can serve together."""
+        return self.effective_database_url.startswith(
+            ("postgresql:", "postgres:")
+        ) and self.bus_url.startswith(("redis:", "rediss:"))
 
     @property
     def effective_database_url(self) -> str:

@@ -1,11 +1,14 @@
 """Every Store and Bus backend gets the same suite. A backend is a name in STORE_BACKENDS
 or BUS_BACKENDS plus a small opener; add PostgreSQL or Redis there, skipping when their
-URL variable is unset, and every contract test runs against it too."""
+URL variable is unset, and every contract test runs against it too.
+
+PostgreSQL and Redis are the machine's shared servers (tests/support/services.py): each
+test gets a database and a Redis namespace of its own."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -16,8 +19,10 @@ from microletter.core.ids import ConversationId, IdGenerator, UserId
 from microletter.core.limits import Limits
 from microletter.core.messages import Draft
 from microletter.core.models import Instant, MessageKind, User
-from microletter.ports import Bus, Store
+from microletter.ports import Bus, Handler, Store, Subscription
+from microletter.storage import open_store
 from microletter.storage.sqlite.store import SqliteStore
+from tests.support import services
 
 
 class StoreBackend(Protocol):
@@ -45,8 +50,31 @@ class SqliteBackend:
             await store.close()
 
 
+class PostgresBackend:
+    """A database of its own on the machine's PostgreSQL, dropped afterwards."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.url: str | None = None
+        self.opened: list[Store] = []
+
+    async def open(self) -> Store:
+        server = services.postgres_server()
+        if self.url is None:
+            self.url = await server.new_database()
+        store = await open_store(self.url, IdGenerator(0), Limits(), pool_size=4)
+        self.opened.append(store)
+        return store
+
+    async def close(self) -> None:
+        for store in self.opened:
+            await store.close()
+        if self.url is not None:
+            await services.postgres_server().drop(self.url)
+
+
 STORE_BACKENDS: dict[str, Callable[[Path], StoreBackend]] = {
     "sqlite": SqliteBackend,
+    "postgres": PostgresBackend,
 }
 
 
@@ -54,8 +82,38 @@ async def open_memory_bus() -> Bus:
     return await open_bus("memory://")
 
 
+class ProcessPair:
+    """Two Redis buses on one namespace, as two processes have: messages are published
+    through one and received through the other, so every bus test crosses Redis (a bus
+    delivers to its own process's handlers directly)."""
+
+    def __init__(self, sender: Bus, receiver: Bus, drop: Callable[[], Awaitable[None]]) -> None:
+        self.sender, self.receiver, self._drop = sender, receiver, drop
+
+    async def publish(self, items: Sequence[tuple[str, object]]) -> None:
+        await self.sender.publish(items)
+
+    def subscribe(self, topic: str, handler: Handler) -> Subscription:
+        return self.receiver.subscribe(topic, handler)
+
+    def on_gap(self, callback: Callable[[], None]) -> None:
+        self.receiver.on_gap(callback)
+
+    async def close(self) -> None:
+        await self.sender.close()
+        await self.receiver.close()
+        await self._drop()
+
+
+async def open_redis_pair() -> Bus:
+    server = services.redis_server()
+    url = await server.new_namespace()
+    return ProcessPair(await open_bus(url), await open_bus(url), lambda: server.drop(url))
+
+
 BUS_BACKENDS: dict[str, Callable[[], Awaitable[Bus]]] = {
     "memory": open_memory_bus,
+    "redis": open_redis_pair,
 }
 
 

@@ -1,8 +1,9 @@
 """The Bus contract, for every backend: per-topic fan-out in publish order, nothing for
 other topics, nothing after close, and one broken subscriber never starves the others.
 
-Delivery may be asynchronous (Redis), so tests wait for what they expect and use a fence
-(a message on a topic of its own, published last) before asserting that nothing came."""
+Delivery may be asynchronous (Redis), so tests wait until a subscription is live, wait for
+what they expect, and use a fence (a message on a topic of its own, published last)
+before asserting that nothing came."""
 
 from __future__ import annotations
 
@@ -14,9 +15,15 @@ import pytest
 from microletter.core.events import LogEntry, MessagePosted, Typing
 from microletter.core.ids import ConversationId, MessageId, UserId
 from microletter.core.models import Instant, Message, MessageKind
-from microletter.ports import Bus, user_topic
+from microletter.ports import Bus, Subscription, user_topic
 
 _fences = itertools.count()
+
+
+async def live(subscription: Subscription) -> Subscription:
+    """A subscription once it is live: what is published from now on reaches it."""
+    await subscription.ready()
+    return subscription
 
 
 class Inbox:
@@ -43,7 +50,7 @@ async def fence(bus: Bus) -> None:
     across topics for one publisher)."""
     inbox = Inbox()
     topic = f"fence:{next(_fences)}"
-    subscription = bus.subscribe(topic, inbox)
+    subscription = await live(bus.subscribe(topic, inbox))
     try:
         await bus.publish([(topic, "fence")])
         await inbox.wait_for(1)
@@ -55,8 +62,8 @@ async def test_every_subscriber_of_a_topic_gets_every_message_in_publish_order(
     bus: Bus,
 ) -> None:
     first, second = Inbox(), Inbox()
-    bus.subscribe("u:1", first)
-    bus.subscribe("u:1", second)
+    await live(bus.subscribe("u:1", first))
+    await live(bus.subscribe("u:1", second))
 
     await bus.publish([("u:1", i) for i in range(50)])
     for i in range(50, 60):
@@ -68,9 +75,9 @@ async def test_every_subscriber_of_a_topic_gets_every_message_in_publish_order(
 
 async def test_subscribers_of_other_topics_get_nothing(bus: Bus) -> None:
     one, two, three = Inbox(), Inbox(), Inbox()
-    bus.subscribe("u:1", one)
-    bus.subscribe("u:2", two)
-    bus.subscribe("u:3", three)
+    await live(bus.subscribe("u:1", one))
+    await live(bus.subscribe("u:2", two))
+    await live(bus.subscribe("u:3", three))
 
     await bus.publish([("u:1", "a"), ("u:2", "b"), ("u:1", "c"), ("u:4", "nobody")])
     await fence(bus)
@@ -82,8 +89,8 @@ async def test_subscribers_of_other_topics_get_nothing(bus: Bus) -> None:
 
 async def test_a_closed_subscription_gets_nothing_more(bus: Bus) -> None:
     leaving, staying = Inbox(), Inbox()
-    subscription = bus.subscribe("u:1", leaving)
-    bus.subscribe("u:1", staying)
+    subscription = await live(bus.subscribe("u:1", leaving))
+    await live(bus.subscribe("u:1", staying))
     await bus.publish([("u:1", 1)])
     await leaving.wait_for(1)
 
@@ -99,8 +106,8 @@ async def test_a_closed_subscription_gets_nothing_more(bus: Bus) -> None:
 
 async def test_the_same_handler_on_two_topics_is_two_subscriptions(bus: Bus) -> None:
     inbox = Inbox()
-    one = bus.subscribe("u:1", inbox)
-    bus.subscribe("u:2", inbox)
+    one = await live(bus.subscribe("u:1", inbox))
+    await live(bus.subscribe("u:2", inbox))
     one.close()
     await bus.publish([("u:1", "a"), ("u:2", "b")])
     await fence(bus)
@@ -109,7 +116,7 @@ async def test_the_same_handler_on_two_topics_is_two_subscriptions(bus: Bus) -> 
 
 async def test_a_closed_bus_delivers_nothing(bus: Bus) -> None:
     inbox = Inbox()
-    bus.subscribe("u:1", inbox)
+    await live(bus.subscribe("u:1", inbox))
     await bus.publish([("u:1", 1)])
     await inbox.wait_for(1)
 
@@ -128,9 +135,9 @@ async def test_a_raising_handler_does_not_stop_delivery_to_others(
     def broken(message: object) -> None:
         raise RuntimeError("subscriber bug")
 
-    bus.subscribe("u:1", before)
-    bus.subscribe("u:1", broken)
-    bus.subscribe("u:1", after)
+    await live(bus.subscribe("u:1", before))
+    await live(bus.subscribe("u:1", broken))
+    await live(bus.subscribe("u:1", after))
 
     await bus.publish([("u:1", 1), ("u:1", 2), ("u:1", 3)])
 
@@ -149,8 +156,8 @@ async def test_a_handler_that_unsubscribes_while_called_does_not_make_others_mis
         got.append(message)
         subscription.close()
 
-    subscription = bus.subscribe("u:1", once)
-    bus.subscribe("u:1", others)
+    subscription = await live(bus.subscribe("u:1", once))
+    await live(bus.subscribe("u:1", others))
 
     await bus.publish([("u:1", 1), ("u:1", 2)])
 
@@ -161,7 +168,7 @@ async def test_a_handler_that_unsubscribes_while_called_does_not_make_others_mis
 async def test_the_messages_the_gateway_sends_arrive_equal(bus: Bus) -> None:
     inbox = Inbox()
     uid = UserId(7)
-    bus.subscribe(user_topic(uid), inbox)
+    await live(bus.subscribe(user_topic(uid), inbox))
     message = Message(
         MessageId(1),
         ConversationId(2),

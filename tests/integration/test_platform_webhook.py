@@ -28,7 +28,8 @@ from tests.support.platform import (
 )
 from tests.support.wechat import sdk, wechat_client
 
-pytestmark = pytest.mark.settings(**FAST_PUSH)
+# The open platform's store is SQLite-only so far (docs/ARCHITECTURE.md, Deferred).
+pytestmark = [pytest.mark.settings(**FAST_PUSH), pytest.mark.sqlite_only]
 MENU = {
     "button": [
         {"type": "click", "name": "Today", "key": "TODAY"},

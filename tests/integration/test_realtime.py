@@ -47,10 +47,14 @@ async def until(ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float =
 
 
 async def closed_with(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5) -> int | None:
+    """The close code the server sent (read from its close frame: aiohttp's `close_code`
+    can turn into 1006 when the server drops the socket right after the handshake)."""
     async with asyncio.timeout(timeout):
         while True:
             msg = await ws.receive()
-            if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+            if msg.type is aiohttp.WSMsgType.CLOSE:
+                return int(msg.data)
+            if msg.type is aiohttp.WSMsgType.CLOSED:
                 return ws.close_code
 
 

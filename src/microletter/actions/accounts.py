@@ -14,9 +14,10 @@ from microletter.core.events import DeviceRevoked
 from microletter.core.ids import DeviceId, UserId
 from microletter.core.media import MediaId, MediaKind
 from microletter.core.models import Device, Principal, User
-from microletter.ports import user_topic
+from microletter.ports import Subscription, user_topic
 
 TOKEN_PREFIX = "mlt_"  # noqa: S105 - a prefix, not a secret
+REVOCATIONS = "devices:revoked"  # the bus topic every process follows
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +83,22 @@ async def authenticate(ctx: Context, token: str) -> Principal:
 
 async def revoke_device(ctx: Context, me: Principal, device_id: DeviceId) -> None:
     """Log a device out (yours or, with its id, any of your devices): its token stops
-    working and its open connections close."""
+    working and its open connections close, in every process."""
     await ctx.store.revoke_device(me.user_id, device_id)
     ctx.tokens.evict_device(device_id)
-    await ctx.bus.publish([(user_topic(me.user_id), DeviceRevoked(device_id))])
+    revoked = DeviceRevoked(device_id)
+    await ctx.bus.publish([(user_topic(me.user_id), revoked), (REVOCATIONS, revoked)])
+
+
+def follow_revocations(ctx: Context) -> Subscription:
+    """Evict devices revoked by other processes from this process's token cache at once
+    (without it, a revoked token would work here until its cache entry expires)."""
+
+    def evict(message: object) -> None:
+        if isinstance(message, DeviceRevoked):
+            ctx.tokens.evict_device(message.device_id)
+
+    return ctx.bus.subscribe(REVOCATIONS, evict)
 
 
 async def logout(ctx: Context, me: Principal) -> None:

@@ -18,7 +18,7 @@ from microletter.core.events import Outcome
 from microletter.core.limits import Limits
 from microletter.core.models import Instant, Principal
 from microletter.metrics import Metrics
-from microletter.ports import Blobs, Bus, Intake, Store, user_topic
+from microletter.ports import Blobs, Bus, Intake, Presence, Store, user_topic
 
 
 def wall_clock() -> Instant:
@@ -101,6 +101,7 @@ class Context:
     passwords: Passwords
     metrics: Metrics
     media: MediaRoom
+    presence: Presence
     clock: Callable[[], Instant] = wall_clock
     tokens: TokenCache = field(default_factory=lambda: TokenCache())
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from microletter import __version__
+from microletter.cli.admin import admin
 from microletter.cli.chat import chat
 from microletter.settings import Settings, SettingsError
 
@@ -38,49 +39,84 @@ def main() -> None:
 )
 @click.option("--database-url", help="sqlite:///path (default: <data>/microletter.db).")
 @click.option("--log-format", type=click.Choice(["auto", "json", "text"]), help="Log format.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    help="Server processes sharing the port (PostgreSQL + Redis only; default 1).",
+)
 def serve(
     host: str | None,
     port: int | None,
     data_dir: Path | None,
     database_url: str | None,
     log_format: str | None,
+    workers: int | None,
 ) -> None:
-    """Run the server (creates and migrates its database on first start)."""
+    """Run the server (creates and migrates its database on first start).
+
+    With --workers N, N processes share one port; they need MICROLETTER_DATABASE_URL=
+    postgresql://... and MICROLETTER_BUS_URL=redis://... Several `serve` on other ports
+    or machines with the same database and bus make a cluster."""
     from microletter import app, log
 
     settings = _settings(
-        host=host, port=port, data_dir=data_dir, database_url=database_url, log_format=log_format
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        database_url=database_url,
+        log_format=log_format,
+        workers=workers,
     )
     log.setup(settings.log_format, settings.log_level)
+    if settings.workers > 1:
+        from microletter.cli import workers as supervisor
+
+        def announce_all(url: str, count: int) -> None:
+            click.echo(f"microletter {__version__} is running at {url} ({count} workers)")
+            click.echo(f"  data: {settings.redacted()['database_url']}  ·  API docs: {url}/docs")
+            sys.stdout.flush()
+
+        sys.exit(supervisor.run(settings, announce_all))
 
     def announce(server: app.Server) -> None:
         click.echo(f"microletter {__version__} is running at {server.url}")
         click.echo(f"  data: {settings.redacted()['database_url']}  ·  API docs: {server.url}/docs")
         sys.stdout.flush()
 
-    app.run(settings, announce)
+    from microletter.core.errors import Unavailable
+
+    try:
+        app.run(settings, announce)
+    except Unavailable as exc:  # the database or bus cannot be reached at start
+        raise click.ClickException(exc.message) from None
 
 
 @main.command()
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Data folder.")
 def migrate(data_dir: Path | None) -> None:
-    """Create or upgrade the database schema, then exit."""
+    """Create or upgrade the database schema (SQLite or PostgreSQL), then exit."""
+    import asyncio
+
     from microletter.core.errors import MicroletterError
+    from microletter.settings import mask_url
     from microletter.storage import sqlite_path
-    from microletter.storage.migrate import HEAD, migrate_sqlite
+    from microletter.storage.migrate import HEAD, migrate_postgres, migrate_sqlite
     from microletter.storage.sqlite.lock import hold_writer_lock
 
     settings = _settings(data_dir=data_dir)
     url = settings.effective_database_url
-    path = Path(sqlite_path(url))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        lock = hold_writer_lock(str(path))
-    except MicroletterError as exc:
-        raise click.ClickException(exc.message) from None
-    with lock:
-        applied = migrate_sqlite(str(path))
-    click.echo(f"{'migrated' if applied else 'already at'} revision {HEAD}: {url}")
+    if url.startswith(("postgresql:", "postgres:")):
+        applied = asyncio.run(migrate_postgres(url))  # an advisory lock orders migrators
+    else:
+        path = Path(sqlite_path(url))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            lock = hold_writer_lock(str(path))
+        except MicroletterError as exc:
+            raise click.ClickException(exc.message) from None
+        with lock:
+            applied = migrate_sqlite(str(path))
+    click.echo(f"{'migrated' if applied else 'already at'} revision {HEAD}: {mask_url(url)}")
 
 
 SETTING_NAMES = ", ".join(f"MICROLETTER_{f.name.upper()}" for f in fields(Settings))
@@ -174,3 +210,4 @@ def bench(
 
 
 main.add_command(chat)
+main.add_command(admin)

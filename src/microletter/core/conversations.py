@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from microletter.core.errors import (
     GroupFull,
@@ -12,9 +12,10 @@ from microletter.core.errors import (
     PermissionDenied,
     TooLarge,
 )
+from microletter.core.events import ConversationLeft, ConversationUpdated, Event
 from microletter.core.ids import UserId
 from microletter.core.limits import Limits
-from microletter.core.models import Member, Role
+from microletter.core.models import Conversation, ConversationKind, Member, Role, User
 
 
 def direct_key(a: UserId, b: UserId) -> str:
@@ -85,3 +86,37 @@ def successor(leaving: Member, members: Iterable[Member]) -> Member | None:
     if not others:
         return None
     return min(others, key=lambda m: (m.role is not Role.ADMIN, m.joined_seq, m.user_id))
+
+
+def note_targets(
+    conversation: Conversation,
+    members: Mapping[UserId, Member],
+    posted: Event,
+    updated: Iterable[UserId] = (),
+    left: Iterable[tuple[UserId, UserId | None]] = (),
+    reads: Mapping[UserId, int] | None = None,
+    peers: Mapping[UserId, User] | None = None,
+) -> list[tuple[UserId, Event]]:
+    """Who learns of a group change, in log order: a conversation update for each of
+    `updated` (with their read position and, in a direct conversation, their peer), the
+    system note (`posted`) for every current member, and for those who just left the note
+    followed by their `left` event."""
+    targets: list[tuple[UserId, Event]] = []
+    for uid in updated:
+        m = members[uid]
+        read = m.last_read_seq if reads is None else reads.get(uid, m.last_read_seq)
+        peer = None if peers is None else peers.get(uid)
+        targets.append((uid, ConversationUpdated(conversation, m.role, m.muted, read, peer)))
+    targets += [(uid, posted) for uid in members]
+    for uid, by in left:
+        targets += [(uid, posted), (uid, ConversationLeft(conversation.id, by))]
+    return targets
+
+
+def direct_peers(conversation: Conversation, members: Iterable[UserId]) -> dict[UserId, UserId]:
+    """For a direct (or official) conversation: each member's other side (none for a group)."""
+    ids = list(members)
+    if conversation.kind is ConversationKind.GROUP or len(ids) != 2:
+        return {}
+    a, b = ids
+    return {a: b, b: a}

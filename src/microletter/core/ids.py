@@ -39,6 +39,20 @@ class IdGenerator:
         self._last_ms = 0
         self._counter = 0
 
+    @property
+    def node(self) -> int:
+        return self._node
+
+    def move_to(self, node: int) -> None:
+        """Hand out ids as `node` from now on (a cluster re-leased our node number). The
+        next id starts a new millisecond, so ids stay increasing across the move."""
+        if not 0 <= node <= MAX_NODE:
+            raise ValueError(f"node must be in 0..{MAX_NODE}")
+        if node != self._node:
+            self._node = node
+            self._last_ms += 1
+            self._counter = -1
+
     def next(self, now_ms: int) -> int:
         ms = max(now_ms - EPOCH_MS, self._last_ms)
         if ms == self._last_ms:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from microletter.core.errors import (
@@ -17,7 +17,14 @@ from microletter.core.errors import (
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.limits import Limits
 from microletter.core.media import MediaId, check_media_id, media_kind_of
-from microletter.core.models import Instant, JsonValue, Member, Message, MessageKind
+from microletter.core.models import (
+    ConversationKind,
+    Instant,
+    JsonValue,
+    Member,
+    Message,
+    MessageKind,
+)
 
 CLIENT_MSG_ID_RE = re.compile(r"[A-Za-z0-9_.:\-]+")
 
@@ -129,3 +136,11 @@ def check_recall(message: Message, by: UserId, now: Instant, limits: Limits) -> 
 def visible_from(member: Member) -> int:
     """The first seq a member may read: members do not see history from before they joined."""
     return member.joined_seq
+
+
+def read_receipt_readers(
+    kind: ConversationKind, members: Iterable[UserId], me: UserId
+) -> list[UserId]:
+    """Whose logs learn that `me` read up to a seq: my own devices always; in a direct
+    conversation the peer too (that is the read receipt); never a whole group."""
+    return list(members) if kind is ConversationKind.DIRECT else [me]

@@ -15,6 +15,9 @@ reached the highest seq any hint announced. An event committed during the pull e
 shows up in a page or raises `hint_max` and forces another page; one committed after
 the pull ends arrives as a hint with seq == sent + 1. Hence: every entry once, in order,
 no gap, without locking the log against writers.
+
+Hints can be lost between processes (a Redis reconnect). `resync()` makes the session
+read the log anyway: it starts a pull, or makes a running one read one more page.
 """
 
 from __future__ import annotations
@@ -41,12 +44,13 @@ class Decision(Enum):
 
 
 class Delivery:
-    __slots__ = ("sent", "hint_max", "pulling")
+    __slots__ = ("sent", "hint_max", "pulling", "recheck")
 
     def __init__(self, sent: int = 0, *, pulling: bool = True) -> None:
         self.sent = sent
         self.hint_max = sent
         self.pulling = pulling
+        self.recheck = False
 
     def offer(self, seq: int) -> Decision:
         if seq <= self.sent:
@@ -70,9 +74,19 @@ class Delivery:
 
     def page_done(self, full_page: bool) -> bool:
         """After a page of a pull: True when the pull is over (caught up)."""
-        if full_page or self.sent < self.hint_max:
+        if full_page or self.sent < self.hint_max or self.recheck:
+            self.recheck = False
             return False
         self.pulling = False
+        return True
+
+    def resync(self) -> bool:
+        """Hints may have been lost: True if a pull must start now (else the running
+        pull reads one more page before it ends)."""
+        if self.pulling:
+            self.recheck = True
+            return False
+        self.pulling = True
         return True
 
 

@@ -1,23 +1,31 @@
 """The local fan-out: which sessions of which users live in this process, and the bus
-subscriptions that feed them (one per user with at least one open session)."""
+subscriptions that feed them (one per user with at least one open session).
+
+Hints can be lost between processes; the hub makes every session read its log when the
+bus says so (`on_gap`) and, as a backstop, every so often (`sweep`)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import contextlib
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from microletter.core.events import ChannelPosted, DeviceRevoked, Event, LogEntry, Typing, kind_of
-from microletter.core.ids import UserId
+from microletter.core.ids import DeviceId, UserId
 from microletter.gateway.connection import Codec
-from microletter.ports import Bus, Subscription, channel_topic, user_topic
+from microletter.ports import Bus, Presence, Subscription, channel_topic, user_topic
 
 if TYPE_CHECKING:
     from microletter.gateway.ws import Session
 
 
 class Hub:
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, presence: Presence, presence_ttl: float = 60.0) -> None:
         self._bus = bus
+        self._presence = presence
+        self._presence_ttl = presence_ttl
+        self._tasks: set[asyncio.Task[None]] = set()
         self._sessions: dict[UserId, list[Session]] = {}
         self._subscriptions: dict[UserId, Subscription] = {}
         # Broadcast channels (read diffusion): the sessions following each channel here.
@@ -28,9 +36,11 @@ class Hub:
         self._last: Event | None = None
         self._last_kind = ""
         self._encoded: dict[str, bytes] = {}
+        bus.on_gap(self.resync_all)
 
     def attach(self, session: Session) -> None:
         uid = session.principal.user_id
+        self._spawn(self._presence.mark_online([self._device(session)], self._presence_ttl))
         sessions = self._sessions.get(uid)
         if sessions is None:
             self._sessions[uid] = [session]
@@ -39,6 +49,51 @@ class Hub:
             )
         else:
             sessions.append(session)
+
+    async def live(self, uid: UserId, timeout: float = 2.0) -> None:
+        """Wait until the bus delivers this user's hints (briefly: if the bus is down,
+        the session goes on and its log is read when the bus is back)."""
+        subscription = self._subscriptions.get(uid)
+        if subscription is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await subscription.ready()
+
+    @staticmethod
+    def _device(session: Session) -> tuple[UserId, DeviceId]:
+        return session.principal.user_id, session.principal.device_id
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def renew_presence(self) -> None:
+        """Renew every connected device's presence, every third of its TTL."""
+        while True:
+            await asyncio.sleep(self._presence_ttl / 3)
+            devices = list(dict.fromkeys(self._device(s) for s in self.sessions()))
+            with contextlib.suppress(Exception):
+                await self._presence.mark_online(devices, self._presence_ttl)
+
+    def resync_all(self) -> None:
+        """Hints may have been lost: every session reads its log."""
+        for session in self.sessions():
+            session.resync()
+
+    async def sweep(self, interval: float) -> None:
+        """Every `interval` seconds, each session reads its log once (spread over the
+        interval), so a lost hint delays an event by at most that long."""
+        while True:
+            sessions = self.sessions()
+            if not sessions:
+                await asyncio.sleep(interval)
+                continue
+            pause = interval / len(sessions)
+            for session in sessions:
+                if session in self._sessions.get(session.principal.user_id, ()):
+                    session.resync()
+                await asyncio.sleep(pause)
 
     def join_channel(self, session: Session, channel_id: UserId) -> None:
         """Deliver `channel` hints of this account's broadcasts to the session."""
@@ -73,6 +128,8 @@ class Hub:
         if sessions is None or session not in sessions:
             return
         sessions.remove(session)
+        if not any(s.principal.device_id == session.principal.device_id for s in sessions):
+            self._spawn(self._presence.mark_offline(uid, session.principal.device_id))
         if not sessions:
             del self._sessions[uid]
             self._subscriptions.pop(uid).close()

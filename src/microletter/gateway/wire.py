@@ -125,6 +125,12 @@ class ContactReply(Struct):
     contact: Contact
 
 
+class PresenceReply(Struct):
+    """The ids of your contacts who have a live connection now."""
+
+    online: list[int]
+
+
 class RemarkBody(Struct, forbid_unknown_fields=True):
     remark: Short
 

@@ -103,6 +103,11 @@ class Session:
         elif decision is Decision.PULL:
             self.spawn(self.pull())
 
+    def resync(self) -> None:
+        """Read the log now, in case a hint was lost on its way."""
+        if not self.closing and self.delivery.resync():
+            self.spawn(self.pull())
+
     def typing(self, event: Typing) -> None:
         self.reply(
             {"t": "typing", "conversation_id": event.conversation_id, "user_id": event.user_id}
@@ -346,9 +351,25 @@ class Gateway:
         self.limits = limits
         self.lingering: set[asyncio.Task[None]] = set()
         self._touched: dict[DeviceId, float] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+        self._renewer: asyncio.Task[None] | None = None
+
+    def start(self, sweep: bool) -> None:
+        """Start renewing presence, and (with `sweep`, when hints can be lost between
+        processes) the sweep that re-reads idle devices' logs."""
+        loop = asyncio.get_running_loop()
+        self._renewer = loop.create_task(self.hub.renew_presence())
+        interval = self.settings.bus_resync_seconds
+        if sweep and interval > 0:
+            self._sweeper = loop.create_task(self.hub.sweep(interval))
 
     async def shutdown(self) -> None:
         """Close every session with "going away", after in-flight requests finish."""
+        for task in (self._sweeper, self._renewer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.hub.shutdown(Close.GOING_AWAY, "server shutting down")
         pending = [t for t in self.lingering if not t.done()]
         if pending:
@@ -437,6 +458,7 @@ class Gateway:
         # Subscribe before reading the head: nothing committed from now on can be missed.
         self.hub.attach(session)
         self.ctx.metrics.connections.inc()
+        await self.hub.live(principal.user_id)
         store = self.ctx.store
         head = await store.log_head(principal.user_id)
         start = head if hello.after is None else hello.after

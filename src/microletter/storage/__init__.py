@@ -1,4 +1,5 @@
-"""Durable state behind the Store door, picked by URL: sqlite:///path (default) or postgresql://."""
+"""Durable state behind the Store door, picked by URL: sqlite:///path (default) or
+postgresql://user@host/db. A driver is imported only when its scheme is used."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ async def open_store(
     sqlite_synchronous: str = "FULL",
     on_batch: BatchObserver | None = None,
     exit_after_commits: int = 0,
+    pool_size: int = 10,
+    timeout: float = 10.0,
 ) -> Store:
     """Open (creating and migrating on first use) the store that `url` names."""
     if url.startswith("sqlite:"):
@@ -38,8 +41,14 @@ async def open_store(
             on_batch=on_batch,
             exit_after_commits=exit_after_commits,
         )
+    if url.startswith(("postgresql:", "postgres:")):
+        from microletter.storage.postgres.store import PostgresStore
+
+        return await PostgresStore.open(url, ids, limits, pool_size=pool_size, timeout=timeout)
     scheme = url.split(":", 1)[0]
-    raise ValueError(f"unsupported database URL scheme {scheme!r}; use sqlite:///path")
+    raise ValueError(
+        f"unsupported database URL scheme {scheme!r}; use sqlite:///path or postgresql://..."
+    )
 
 
 def platform_store(store: Store) -> PlatformStore:

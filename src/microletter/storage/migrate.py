@@ -49,14 +49,67 @@ def migrate_sqlite(path: str) -> bool:
 
 
 def _upgrade(engine: object) -> None:
+    with engine.begin() as connection:  # type: ignore[attr-defined]  # a SQLAlchemy Engine
+        _upgrade_on(connection)
+
+
+def _upgrade_on(connection: object) -> None:
+    """Alembic `upgrade head` on an open SQLAlchemy connection, inside its transaction."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:  # type: ignore[attr-defined]  # a SQLAlchemy Engine
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+MIGRATION_LOCK = 0x6D6C0001  # advisory lock: one process migrates, the others wait
+
+
+async def postgres_revision(dsn: str) -> str | None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        if await conn.fetchval("SELECT to_regclass('alembic_version')") is None:
+            return None
+        version = await conn.fetchval("SELECT version_num FROM alembic_version")
+        return None if version is None else str(version)
+    finally:
+        await conn.close()
+
+
+async def migrate_postgres(dsn: str) -> bool:
+    """Bring the PostgreSQL database at `dsn` to HEAD. Returns whether anything was applied.
+
+    Several processes may start at once: an advisory lock lets one migrate while the
+    others wait, then find nothing left to do. Alembic runs on SQLAlchemy's asyncpg
+    dialect, so no second driver is needed."""
+    if await postgres_revision(dsn) == HEAD:
+        return False
+    import sqlalchemy
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(sqlalchemy_url(dsn), poolclass=sqlalchemy.pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                sqlalchemy.text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            )
+            await connection.run_sync(_upgrade_on)
+    finally:
+        await engine.dispose()
+    log.info("store.migrated", extra={"revision": HEAD})
+    return True
+
+
+def sqlalchemy_url(dsn: str) -> str:
+    """postgresql://... as SQLAlchemy names it with the asyncpg driver."""
+    scheme, rest = dsn.split("://", 1)
+    if scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"not a PostgreSQL URL: {dsn!r}")
+    return f"postgresql+asyncpg://{rest}"
 
 
 def script_head() -> str | None:

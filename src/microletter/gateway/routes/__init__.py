@@ -1,13 +1,22 @@
 """The REST routes, one router per part of the API."""
 
 from microletter.gateway.api import Router
-from microletter.gateway.routes import accounts, contacts, conversations, media, messages, sync
+from microletter.gateway.routes import (
+    accounts,
+    contacts,
+    conversations,
+    media,
+    messages,
+    presence,
+    sync,
+)
 
 ROUTERS: list[Router] = [
     accounts.router,
     contacts.router,
     conversations.router,
     messages.router,
+    presence.router,
     sync.router,
     media.router,
     media.links,

@@ -10,30 +10,16 @@ from __future__ import annotations
 
 import sqlite3
 
-import msgspec
-
 from microletter.core.errors import BroadcastQuotaExceeded, NotFollowing
 from microletter.core.events import AccountEvent, Outcome
 from microletter.core.ids import ConversationId, MessageId, UserId
 from microletter.core.models import ChannelPost, ChannelView, Instant, JsonValue, MessageKind
+from microletter.storage.rows import POST_COLS, post_of
 from microletter.storage.sqlite.officials import load_account
-from microletter.storage.sqlite.rows import Row, to_json
+from microletter.storage.sqlite.rows import to_json
 from microletter.storage.sqlite.writetx import WriteTx
 
-POST_COLS = "p.channel_id, p.seq, p.id, p.kind, p.text, p.data, p.created_at"
 DAY_MS = 86_400_000
-
-
-def post_of(r: Row) -> ChannelPost:
-    return ChannelPost(
-        channel_id=UserId(r[0]),
-        seq=r[1],
-        id=MessageId(r[2]),
-        kind=MessageKind(r[3]),
-        text=r[4],
-        data=msgspec.json.decode(r[5]) if r[5] else None,
-        created_at=Instant(r[6]),
-    )
 
 
 def broadcast(

@@ -9,7 +9,6 @@ from microletter.core import conversations as rules
 from microletter.core.contacts import check_may_message
 from microletter.core.errors import AlreadyMember, InvalidInput, MemberNotFound, UserNotFound
 from microletter.core.events import (
-    ConversationLeft,
     ConversationUpdated,
     Event,
     LogEntry,
@@ -79,27 +78,19 @@ def _tell(
     for uid in current if seen_by_all else (actor,):
         tx.read_up_to(cid, uid, message.seq)
     conversation = tx.conversation(cid)
-    posted: Event = MessagePosted(message)
-    targets: list[tuple[UserId, Event]] = []
+    reads = {uid: tx.read_position(cid, uid) for uid in updated}
     peers = _peers(tx, conversation, list(current))
-    for uid in updated:
-        m = current[uid]
-        read = tx.read_position(cid, uid)
-        update = ConversationUpdated(conversation, m.role, m.muted, read, peers.get(uid))
-        targets.append((uid, update))
-    targets += [(uid, posted) for uid in current]
-    for uid, by in left:
-        targets += [(uid, posted), (uid, ConversationLeft(cid, by))]
-    return tx.append(targets, now)
+    posted = MessagePosted(message)
+    return tx.append(
+        rules.note_targets(conversation, current, posted, updated, left, reads, peers), now
+    )
 
 
 def _peers(tx: WriteTx, conversation: Conversation, members: list[UserId]) -> dict[UserId, User]:
     """For a direct (or official) conversation: each member's other side."""
-    if conversation.kind is ConversationKind.GROUP or len(members) != 2:
-        return {}
-    users = fetch_users(tx.conn, members)
-    a, b = members
-    return {a: users[b], b: users[a]}
+    pairs = rules.direct_peers(conversation, members)
+    users = fetch_users(tx.conn, list(pairs)) if pairs else {}
+    return {uid: users[peer] for uid, peer in pairs.items()}
 
 
 def _check_invitees(tx: WriteTx, inviter: UserId, invitees: Sequence[UserId]) -> None:

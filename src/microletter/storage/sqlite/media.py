@@ -11,24 +11,9 @@ import msgspec
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.media import BlobFacts, Media, MediaId, MediaKind, choose_media, media_of
 from microletter.core.models import Instant
-from microletter.storage.sqlite.rows import Row, to_json
+from microletter.storage.rows import BLOB_COLS, Carried, facts_of
+from microletter.storage.sqlite.rows import to_json
 from microletter.storage.sqlite.writetx import WriteTx
-
-BLOB_COLS = "b.id, b.mime, b.size, b.width, b.height, b.has_thumbnail, b.duration_ms, b.waveform"
-
-
-def facts_of(r: Row, at: int = 0) -> BlobFacts:
-    wave = r[at + 7]
-    return BlobFacts(
-        id=MediaId(r[at]),
-        mime=r[at + 1],
-        size=r[at + 2],
-        width=r[at + 3],
-        height=r[at + 4],
-        has_thumbnail=bool(r[at + 5]),
-        duration_ms=r[at + 6],
-        waveform=tuple(msgspec.json.decode(wave)) if wave else None,
-    )
 
 
 def save_media(
@@ -91,7 +76,7 @@ def candidates(conn: sqlite3.Connection, me: UserId, media_id: MediaId) -> list[
         (me, media_id),
     ).fetchall()
     for (data,) in rows:
-        found.append(msgspec.json.decode(data, type=_Carried).media)
+        found.append(msgspec.json.decode(data, type=Carried).media)
     if not found:  # a broadcast of an official account they follow (read diffusion)
         post = conn.execute(
             "SELECT p.data FROM oa_followers f JOIN oa_channel_posts p"
@@ -101,12 +86,8 @@ def candidates(conn: sqlite3.Connection, me: UserId, media_id: MediaId) -> list[
             (me, media_id),
         ).fetchone()
         if post is not None:
-            found.append(msgspec.json.decode(post[0], type=_Carried).media)
+            found.append(msgspec.json.decode(post[0], type=Carried).media)
     return found
-
-
-class _Carried(msgspec.Struct):
-    media: Media
 
 
 def find_media(conn: sqlite3.Connection, me: UserId, media_id: MediaId, kind: MediaKind) -> Media:

@@ -16,7 +16,13 @@ from microletter.core.events import (
 )
 from microletter.core.ids import ConversationId, MessageId, UserId
 from microletter.core.media import media_data, media_kind_of
-from microletter.core.messages import Draft, check_mentions, check_recall, check_reply
+from microletter.core.messages import (
+    Draft,
+    check_mentions,
+    check_recall,
+    check_reply,
+    read_receipt_readers,
+)
 from microletter.core.models import (
     ConversationKind,
     Instant,
@@ -160,7 +166,7 @@ def mark_read(tx: WriteTx, me: UserId, cid: ConversationId, seq: int, now: Insta
     tx.read_up_to(cid, me, seq)
     event: Event = ReadMoved(cid, me, seq)
     state = tx.state(cid)
-    targets = list(state.members) if state.header.kind is ConversationKind.DIRECT else [me]
+    targets = read_receipt_readers(state.header.kind, state.members, me)
     return Outcome(seq, tuple(tx.append([(uid, event) for uid in targets], now)))
 
 

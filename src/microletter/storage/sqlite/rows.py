@@ -1,93 +1,39 @@
-"""Rows to domain values: the column lists and the functions that read them."""
+"""SQLite: row helpers on top of the shared column lists and readers in storage.rows."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
-import msgspec
-
-from microletter.core.ids import ConversationId, MessageId, UserId
-from microletter.core.models import (
-    Conversation,
-    ConversationKind,
-    Instant,
-    Member,
-    Message,
-    MessageKind,
-    Role,
-    User,
+from microletter.core.ids import UserId
+from microletter.core.models import User
+from microletter.storage.rows import (
+    CONVERSATION_COLS,
+    MEMBER_COLS,
+    MESSAGE_COLS,
+    USER_COLS,
+    Row,
+    conversation_of,
+    member_of,
+    message_of,
+    to_json,
+    user_of,
 )
 
-Row = tuple[Any, ...]
-
-USER_COLS = "u.id, u.username, u.display_name, u.locale, u.avatar, u.created_at"
-CONVERSATION_COLS = (
-    "c.id, c.kind, c.name, c.announcement, c.owner_id, c.last_seq, c.member_count, c.created_at"
-)
-MEMBER_COLS = (
-    "m.conversation_id, m.user_id, m.role, m.joined_seq, m.last_read_seq, m.muted, m.joined_at"
-)
-MESSAGE_COLS = (
-    "g.id, g.conversation_id, g.seq, g.sender_id, g.client_msg_id, g.kind, g.text, g.reply_to,"
-    " g.mentions, g.mention_all, g.created_at, g.recalled_at, g.data"
-)
-
-_json = msgspec.json.Encoder()
-
-
-def to_json(value: object) -> str:
-    return _json.encode(value).decode()
-
-
-def user_of(r: Row, at: int = 0) -> User:
-    return User(UserId(r[at]), r[at + 1], r[at + 2], r[at + 3], r[at + 4], Instant(r[at + 5]))
-
-
-def conversation_of(r: Row, at: int = 0) -> Conversation:
-    return Conversation(
-        ConversationId(r[at]),
-        ConversationKind(r[at + 1]),
-        r[at + 2],
-        r[at + 3],
-        None if r[at + 4] is None else UserId(r[at + 4]),
-        r[at + 5],
-        r[at + 6],
-        Instant(r[at + 7]),
-    )
-
-
-def member_of(r: Row, at: int = 0) -> Member:
-    return Member(
-        ConversationId(r[at]),
-        UserId(r[at + 1]),
-        Role(r[at + 2]),
-        r[at + 3],
-        r[at + 4],
-        bool(r[at + 5]),
-        Instant(r[at + 6]),
-    )
-
-
-def message_of(r: Row, at: int = 0) -> Message:
-    mentions = r[at + 8]
-    data = r[at + 12]
-    return Message(
-        id=MessageId(r[at]),
-        conversation_id=ConversationId(r[at + 1]),
-        seq=r[at + 2],
-        sender_id=UserId(r[at + 3]),
-        client_msg_id=r[at + 4],
-        kind=MessageKind(r[at + 5]),
-        text=r[at + 6],
-        reply_to=r[at + 7],
-        mentions=tuple(msgspec.json.decode(mentions)) if mentions else (),
-        mention_all=bool(r[at + 9]),
-        created_at=Instant(r[at + 10]),
-        recalled=r[at + 11] is not None,
-        data=msgspec.json.decode(data) if data else None,
-    )
+__all__ = [
+    "CONVERSATION_COLS",
+    "MEMBER_COLS",
+    "MESSAGE_COLS",
+    "USER_COLS",
+    "Row",
+    "conversation_of",
+    "fetch_users",
+    "member_of",
+    "message_of",
+    "placeholders",
+    "to_json",
+    "user_of",
+]
 
 
 def placeholders(n: int) -> str:

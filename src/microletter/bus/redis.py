@@ -1,0 +1,313 @@
+"""The bus between processes and machines: Redis pub/sub, sharded (SPUBLISH/SSUBSCRIBE,
+Redis 7+) where available, so that on a Redis Cluster a channel lives on one shard.
+
+Theory of operation. Each process keeps one subscriber connection. Local handlers are a
+dict of topic → handlers, as in bus.memory; the set of channels subscribed in Redis
+follows the set of topics with handlers (`_sync` reconciles the two, in batches). A
+message is delivered to the handlers of its topic in publish order.
+
+A publish reaches the handlers of this process at once, by a direct call as in
+bus.memory (so a sender's own connection sees its message before the send returns, and
+nothing local waits for a round trip to Redis), and every other process through Redis;
+each message carries its origin, so this process skips its own copies coming back.
+
+Publishing is a hint: if Redis is unreachable the publish is dropped (logged), never
+raised, since the write it announces is already committed. When the subscriber
+connection breaks, the bus reconnects with backoff, subscribes everything again and then
+calls the `on_gap` callbacks: hints may have been lost meanwhile, so whoever depends on
+them (the gateway) reads the log. Channels are namespaced by a prefix (`?prefix=` in
+the URL, default `ml{db}:`), because pub/sub ignores Redis database numbers.
+
+Presence lives beside it: a sorted set per user, `{prefix}presence:{user_id}`, devices
+scored by the time they expire, the key itself expiring with its last device, so the
+devices of a process that died fade out by themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from microletter.bus.codec import Codec
+from microletter.core.ids import DeviceId, UserId
+from microletter.ports import Handler
+
+log = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT = 2.0
+CONTROL = "_bus"  # always subscribed, so the subscriber connection is never idle-empty
+BATCH = 500  # channels per (un)subscribe command
+ORIGIN = 8  # bytes of the publishing process's random id, in front of every message
+
+
+def parse_url(url: str) -> tuple[str, str, bool | None]:
+    """(redis-py URL, channel prefix, sharded or None for "if the server has it")."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    db = parts.path.strip("/") or "0"
+    prefix = query.pop("prefix", f"ml{db}:")
+    sharded_arg = query.pop("sharded", None)
+    sharded = None if sharded_arg is None else sharded_arg not in ("0", "false", "no")
+    clean = urlunsplit(parts._replace(query=urlencode(query)))
+    return clean, prefix, sharded
+
+
+class _Subscription:
+    __slots__ = ("_bus", "_topic", "_handler")
+
+    def __init__(self, bus: RedisBus, topic: str, handler: Handler) -> None:
+        self._bus = bus
+        self._topic = topic
+        self._handler = handler
+
+    def close(self) -> None:
+        self._bus._remove(self._topic, self._handler)
+
+    async def ready(self) -> None:
+        await self._bus._ready(self._topic)
+
+
+class RedisBus:
+    def __init__(self, client: redis.Redis, prefix: str, sharded: bool) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._sharded = sharded
+        self._out = Codec()
+        self._in = Codec()
+        self._origin = secrets.token_bytes(ORIGIN)
+        self._topics: dict[str, list[Handler]] = {CONTROL: []}
+        self._requested: set[str] = set()  # topics asked for on this connection
+        self._subscribed: set[str] = set()  # of those, the ones Redis confirmed
+        self._waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._dirty = asyncio.Event()
+        self._gap: list[Callable[[], None]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self.lost_publishes = 0
+        self.reconnects = 0
+
+    @classmethod
+    async def open(cls, url: str) -> RedisBus:
+        clean, prefix, sharded = parse_url(url)
+        client = redis.Redis.from_url(clean, socket_connect_timeout=5, socket_keepalive=True)
+        if sharded is None:
+            info = await client.info("server")
+            sharded = int(str(info.get("redis_version", "0")).split(".")[0]) >= 7
+        bus = cls(client, prefix, sharded)
+        bus._task = asyncio.get_running_loop().create_task(bus._run())
+        return bus
+
+    # --- the Bus protocol ---
+
+    async def publish(self, items: Sequence[tuple[str, object]]) -> None:
+        if self._closed or not items:
+            return
+        for topic, message in items:
+            self._deliver(topic, message)
+        pipe = self._client.pipeline(transaction=False)
+        send = pipe.spublish if self._sharded else pipe.publish
+        for topic, message in items:
+            payload = self._origin + self._out.encode(message)
+            send(self._prefix + topic, payload)  # type: ignore[unused-awaitable]  # queued on the pipeline
+        try:
+            async with asyncio.timeout(PUBLISH_TIMEOUT):
+                await pipe.execute()
+        except (RedisError, OSError, TimeoutError) as exc:
+            self.lost_publishes += len(items)
+            log.warning("bus.publish_failed", extra={"error": repr(exc), "items": len(items)})
+
+    def subscribe(self, topic: str, handler: Handler) -> _Subscription:
+        handlers = self._topics.setdefault(topic, [])
+        handlers.append(handler)
+        if len(handlers) == 1 and topic not in self._requested:
+            self._dirty.set()
+        return _Subscription(self, topic, handler)
+
+    def on_gap(self, callback: Callable[[], None]) -> None:
+        self._gap.append(callback)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._topics = {}
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for waiters in self._waiters.values():
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.cancel()
+        await self._client.aclose()
+
+    # --- subscriptions ---
+
+    def _remove(self, topic: str, handler: Handler) -> None:
+        handlers = self._topics.get(topic)
+        if handlers is None:
+            return
+        with contextlib.suppress(ValueError):
+            handlers.remove(handler)
+            if not handlers and topic != CONTROL:
+                del self._topics[topic]
+                self._dirty.set()
+
+    async def _ready(self, topic: str) -> None:
+        """Return once Redis confirmed the subscription to `topic`."""
+        if topic in self._subscribed or self._closed:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(topic, []).append(waiter)
+        await waiter
+
+    def _confirmed(self, topic: str) -> None:
+        self._subscribed.add(topic)
+        for waiter in self._waiters.pop(topic, ()):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    # --- the subscriber connection ---
+
+    async def _run(self) -> None:
+        delay = 0.05
+        first = True
+        while not self._closed:
+            pubsub = self._client.pubsub()
+            try:
+                self._requested.clear()
+                self._subscribed.clear()
+                await self._sync(pubsub)
+                if not first:
+                    self.reconnects += 1
+                    log.info("bus.reconnected")
+                    self._notify_gap()
+                first = False
+                delay = 0.05
+                await self._listen(pubsub)
+            except (RedisError, OSError, TimeoutError) as exc:
+                log.warning("bus.disconnected", extra={"error": repr(exc)})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+
+    async def _listen(self, pubsub: Any) -> None:
+        # Checks `_closed` itself: redis-py may turn our cancellation into a timeout.
+        while not self._closed:
+            if self._dirty.is_set():
+                await self._sync(pubsub)
+            message = await pubsub.get_message(timeout=0.02)
+            while message is not None:
+                self._on_message(message)
+                message = await pubsub.get_message(timeout=0)
+
+    async def _sync(self, pubsub: Any) -> None:
+        """Make the channels subscribed in Redis those with local handlers."""
+        self._dirty.clear()
+        wanted = set(self._topics)
+        add = sorted(wanted - self._requested)
+        drop = sorted(self._requested - wanted)
+        sub = pubsub.ssubscribe if self._sharded else pubsub.subscribe
+        unsub = pubsub.sunsubscribe if self._sharded else pubsub.unsubscribe
+        for i in range(0, len(add), BATCH):
+            await sub(*(self._prefix + t for t in add[i : i + BATCH]))
+        for i in range(0, len(drop), BATCH):
+            await unsub(*(self._prefix + t for t in drop[i : i + BATCH]))
+        self._requested.update(add)
+        self._requested.difference_update(drop)
+        self._subscribed.difference_update(drop)
+
+    def _on_message(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        channel = message["channel"]
+        topic = (channel.decode() if isinstance(channel, bytes) else channel)[len(self._prefix) :]
+        if kind in ("smessage", "message"):
+            data: bytes = message["data"]
+            if data[:ORIGIN] == self._origin or not self._topics.get(topic):
+                return  # delivered here when it was published, or nobody listens
+            try:
+                item = self._in.decode(data[ORIGIN:])
+            except Exception:
+                log.exception("bus.undecodable", extra={"topic": topic})
+                return
+            self._deliver(topic, item)
+        elif kind in ("ssubscribe", "subscribe") and topic in self._requested:
+            self._confirmed(topic)
+
+    def _deliver(self, topic: str, item: object) -> None:
+        for handler in tuple(self._topics.get(topic, ())):  # a handler may unsubscribe
+            try:
+                handler(item)
+            except Exception:  # one broken subscriber must not stop the fan-out
+                log.exception("bus.handler_failed", extra={"topic": topic})
+
+    def _notify_gap(self) -> None:
+        for callback in tuple(self._gap):
+            try:
+                callback()
+            except Exception:
+                log.exception("bus.gap_callback_failed")
+
+
+class RedisPresence:
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+
+    @classmethod
+    def open(cls, url: str) -> RedisPresence:
+        clean, prefix, _ = parse_url(url)
+        return cls(redis.Redis.from_url(clean, socket_connect_timeout=5), prefix)
+
+    def _key(self, uid: UserId) -> str:
+        return f"{self._prefix}presence:{uid}"
+
+    async def mark_online(self, devices: Sequence[tuple[UserId, DeviceId]], ttl: float) -> None:
+        if not devices:
+            return
+        now, ms = time.time_ns() // 1_000_000, int(ttl * 1000)
+        pipe = self._client.pipeline(transaction=False)
+        for uid, did in devices:
+            key = self._key(uid)
+            pipe.zadd(key, {str(did): now + ms})  # type: ignore[unused-awaitable]  # queued
+            pipe.zremrangebyscore(key, 0, now)  # type: ignore[unused-awaitable]  # queued
+            pipe.pexpire(key, ms)  # type: ignore[unused-awaitable]  # queued
+        await self._run(pipe)
+
+    async def mark_offline(self, user_id: UserId, device_id: DeviceId) -> None:
+        pipe = self._client.pipeline(transaction=False)
+        pipe.zrem(self._key(user_id), str(device_id))  # type: ignore[unused-awaitable]  # queued
+        await self._run(pipe)
+
+    async def online(self, user_ids: Sequence[UserId]) -> set[UserId]:
+        if not user_ids:
+            return set()
+        pipe = self._client.pipeline(transaction=False)
+        now = time.time_ns() // 1_000_000
+        for uid in user_ids:
+            pipe.zcount(self._key(uid), now + 1, "+inf")  # type: ignore[unused-awaitable]  # queued
+        counts = await self._run(pipe)
+        return {u for u, n in zip(user_ids, counts or [0] * len(user_ids), strict=True) if n}
+
+    async def _run(self, pipe: redis.client.Pipeline) -> list[int] | None:
+        """Presence is best effort: if Redis is away, nobody looks online meanwhile."""
+        try:
+            result: list[int] = await pipe.execute()
+            return result
+        except (RedisError, OSError) as exc:
+            log.warning("presence.unavailable", extra={"error": repr(exc)})
+            return None
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,131 @@
+"""PostgreSQL: users, devices and profiles. Write functions take a PgTx, reads a connection."""
+
+from __future__ import annotations
+
+from microletter.core.errors import DeviceNotFound, UsernameTaken, UserNotFound
+from microletter.core.events import Event, ProfileUpdated
+from microletter.core.ids import DeviceId, UserId
+from microletter.core.models import Device, Instant, User
+from microletter.storage.postgres.conn import Conn
+from microletter.storage.postgres.tx import PgTx
+from microletter.storage.rows import USER_COLS, user_of
+
+
+async def create_user(
+    tx: PgTx, username: str, password_hash: str, display_name: str, locale: str, now: Instant
+) -> User:
+    user = User(UserId(tx.new_id(now)), username, display_name, locale, None, now)
+    row = await tx.fetchrow(
+        "INSERT INTO users (id, username, password_hash, display_name, locale, created_at)"
+        " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (username) DO NOTHING RETURNING id",
+        user.id,
+        username,
+        password_hash,
+        display_name,
+        locale,
+        now,
+    )
+    if row is None:
+        raise UsernameTaken(username=username)
+    return user
+
+
+async def create_device(
+    tx: PgTx, user_id: UserId, name: str, token_hash: bytes, now: Instant
+) -> Device:
+    device = Device(DeviceId(tx.new_id(now)), user_id, name, now, now)
+    await tx.conn.execute(
+        "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)"
+        " VALUES ($1,$2,$3,$4,$5,$6)",
+        device.id,
+        user_id,
+        name,
+        token_hash,
+        now,
+        now,
+    )
+    return device
+
+
+async def revoke_device(tx: PgTx, user_id: UserId, device_id: DeviceId) -> None:
+    row = await tx.fetchrow(
+        "DELETE FROM devices WHERE id=$1 AND user_id=$2 RETURNING id", device_id, user_id
+    )
+    if row is None:
+        raise DeviceNotFound(device_id=device_id)
+
+
+async def touch_device(tx: PgTx, device_id: DeviceId, now: Instant) -> None:
+    await tx.conn.execute("UPDATE devices SET last_seen_at=$1 WHERE id=$2", now, device_id)
+
+
+async def update_profile(
+    tx: PgTx,
+    user_id: UserId,
+    display_name: str | None,
+    locale: str | None,
+    avatar: str | None,
+    now: Instant,
+) -> User:
+    peers = [
+        UserId(r[0])
+        for r in await tx.conn.fetch("SELECT peer_id FROM contacts WHERE user_id=$1", user_id)
+    ]
+    await tx.lock_users([user_id, *peers])  # the same rows, in the same order, as the log
+    row = await tx.fetchrow(
+        f"UPDATE users u SET display_name=coalesce($1, display_name), locale=coalesce($2, locale),"
+        f" avatar=coalesce($3, avatar) WHERE id=$4 RETURNING {USER_COLS}",
+        display_name,
+        locale,
+        avatar,
+        user_id,
+    )
+    if row is None:
+        raise UserNotFound(user_id=user_id)
+    user = user_of(row)
+    event: Event = ProfileUpdated(user)
+    tx.append([(uid, event) for uid in (user_id, *peers)], now)
+    return user
+
+
+# --- reads ---
+
+
+async def credentials(conn: Conn, username: str) -> tuple[User, str] | None:
+    row = await conn.fetchrow(
+        f"SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username=$1", username
+    )
+    return None if row is None else (user_of(row), row[6])
+
+
+async def device_for_token(conn: Conn, token_hash: bytes) -> tuple[UserId, DeviceId] | None:
+    row = await conn.fetchrow("SELECT user_id, id FROM devices WHERE token_hash=$1", token_hash)
+    return None if row is None else (UserId(row[0]), DeviceId(row[1]))
+
+
+async def devices(conn: Conn, user_id: UserId) -> list[Device]:
+    rows = await conn.fetch(
+        "SELECT id, user_id, name, created_at, last_seen_at FROM devices WHERE user_id=$1"
+        " ORDER BY id",
+        user_id,
+    )
+    return [Device(DeviceId(r[0]), UserId(r[1]), r[2], Instant(r[3]), Instant(r[4])) for r in rows]
+
+
+async def user(conn: Conn, user_id: UserId) -> User:
+    row = await conn.fetchrow(f"SELECT {USER_COLS} FROM users u WHERE u.id=$1", user_id)
+    if row is None:
+        raise UserNotFound(user_id=user_id)
+    return user_of(row)
+
+
+async def user_by_name(conn: Conn, username: str) -> User | None:
+    row = await conn.fetchrow(f"SELECT {USER_COLS} FROM users u WHERE u.username=$1", username)
+    return None if row is None else user_of(row)
+
+
+async def fetch_users(conn: Conn, ids: list[int]) -> dict[UserId, User]:
+    if not ids:
+        return {}
+    rows = await conn.fetch(f"SELECT {USER_COLS} FROM users u WHERE u.id = ANY($1::bigint[])", ids)
+    return {UserId(r[0]): user_of(r) for r in rows}

@@ -1,0 +1,134 @@
+"""Rows to domain values, for every backend: the column lists and the functions that read
+them (a row is anything indexable: a sqlite3 tuple or an asyncpg Record)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import msgspec
+
+from microletter.core.ids import ConversationId, MessageId, UserId
+from microletter.core.media import BlobFacts, Media, MediaId
+from microletter.core.models import (
+    ChannelPost,
+    Conversation,
+    ConversationKind,
+    Instant,
+    Member,
+    Message,
+    MessageKind,
+    Role,
+    User,
+)
+
+
+class Row(Protocol):
+    """A result row of any driver: indexable by column position."""
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+
+USER_COLS = "u.id, u.username, u.display_name, u.locale, u.avatar, u.created_at"
+CONVERSATION_COLS = (
+    "c.id, c.kind, c.name, c.announcement, c.owner_id, c.last_seq, c.member_count, c.created_at"
+)
+MEMBER_COLS = (
+    "m.conversation_id, m.user_id, m.role, m.joined_seq, m.last_read_seq, m.muted, m.joined_at"
+)
+MESSAGE_COLS = (
+    "g.id, g.conversation_id, g.seq, g.sender_id, g.client_msg_id, g.kind, g.text, g.reply_to,"
+    " g.mentions, g.mention_all, g.created_at, g.recalled_at, g.data"
+)
+
+_json = msgspec.json.Encoder()
+
+
+def to_json(value: object) -> str:
+    return _json.encode(value).decode()
+
+
+def user_of(r: Row, at: int = 0) -> User:
+    return User(UserId(r[at]), r[at + 1], r[at + 2], r[at + 3], r[at + 4], Instant(r[at + 5]))
+
+
+def conversation_of(r: Row, at: int = 0) -> Conversation:
+    return Conversation(
+        ConversationId(r[at]),
+        ConversationKind(r[at + 1]),
+        r[at + 2],
+        r[at + 3],
+        None if r[at + 4] is None else UserId(r[at + 4]),
+        r[at + 5],
+        r[at + 6],
+        Instant(r[at + 7]),
+    )
+
+
+def member_of(r: Row, at: int = 0) -> Member:
+    return Member(
+        ConversationId(r[at]),
+        UserId(r[at + 1]),
+        Role(r[at + 2]),
+        r[at + 3],
+        r[at + 4],
+        bool(r[at + 5]),
+        Instant(r[at + 6]),
+    )
+
+
+def message_of(r: Row, at: int = 0) -> Message:
+    mentions = r[at + 8]
+    data = r[at + 12]
+    return Message(
+        id=MessageId(r[at]),
+        conversation_id=ConversationId(r[at + 1]),
+        seq=r[at + 2],
+        sender_id=UserId(r[at + 3]),
+        client_msg_id=r[at + 4],
+        kind=MessageKind(r[at + 5]),
+        text=r[at + 6],
+        reply_to=r[at + 7],
+        mentions=tuple(msgspec.json.decode(mentions)) if mentions else (),
+        mention_all=bool(r[at + 9]),
+        created_at=Instant(r[at + 10]),
+        recalled=r[at + 11] is not None,
+        data=msgspec.json.decode(data) if data else None,
+    )
+
+
+BLOB_COLS = "b.id, b.mime, b.size, b.width, b.height, b.has_thumbnail, b.duration_ms, b.waveform"
+
+
+def facts_of(r: Row, at: int = 0) -> BlobFacts:
+    wave = r[at + 7]
+    return BlobFacts(
+        id=MediaId(r[at]),
+        mime=r[at + 1],
+        size=r[at + 2],
+        width=r[at + 3],
+        height=r[at + 4],
+        has_thumbnail=bool(r[at + 5]),
+        duration_ms=r[at + 6],
+        waveform=tuple(msgspec.json.decode(wave)) if wave else None,
+    )
+
+
+class Carried(msgspec.Struct):
+    """The part of a media message's `data` that names its blob."""
+
+    media: Media
+
+
+POST_COLS = "p.channel_id, p.seq, p.id, p.kind, p.text, p.data, p.created_at"
+
+
+def post_of(r: Row) -> ChannelPost:
+    return ChannelPost(
+        channel_id=UserId(r[0]),
+        seq=r[1],
+        id=MessageId(r[2]),
+        kind=MessageKind(r[3]),
+        text=r[4],
+        data=msgspec.json.decode(r[5]) if r[5] else None,
+        created_at=Instant(r[6]),
+    )
