@@ -131,6 +131,14 @@ async def store(store_backend: StoreBackend) -> Store:
     return await store_backend.open()
 
 
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
+    """The SQLite store alone, for the tests of its writer's own machinery."""
+    backend = STORE_BACKENDS["sqlite"](tmp_path)
+    yield await backend.open()
+    await backend.close()
+
+
 @pytest.fixture(params=sorted(BUS_BACKENDS))
 async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
     opened = await BUS_BACKENDS[request.param]()

@@ -153,9 +153,9 @@ async def post_and_fail(store: SqliteStore, draft: Draft) -> None:
     await store.writer.submit(post_then_fail, draft, now())
 
 
-async def test_a_job_failing_after_it_wrote_leaves_no_trace(store: Store) -> None:
-    if not isinstance(store, SqliteStore):
-        pytest.skip("runs a job on the SQLite writer")
+async def test_a_job_failing_after_it_wrote_leaves_no_trace(sqlite_store: Store) -> None:
+    store = sqlite_store
+    assert isinstance(store, SqliteStore)  # it runs a job on the SQLite writer
     alice, bob = await new_user(store, "alice"), await new_user(store, "bob")
     cid = await befriend(store, alice.id, bob.id)
     with pytest.raises(RuntimeError):
@@ -185,9 +185,9 @@ async def test_a_job_failing_after_it_wrote_leaves_no_trace(store: Store) -> Non
     assert view.last_read_seq < history[-3].seq, "bob's failed post did not mark anything read"
 
 
-async def test_group_commit_batches_concurrent_writes(store: Store) -> None:
-    if not isinstance(store, SqliteStore):
-        pytest.skip("group commit is how the SQLite writer works")
+async def test_group_commit_batches_concurrent_writes(sqlite_store: Store) -> None:
+    store = sqlite_store
+    assert isinstance(store, SqliteStore)  # group commit is how the SQLite writer works
     alice, bob = await new_user(store, "alice"), await new_user(store, "bob")
     cid = await befriend(store, alice.id, bob.id)
     stats = store.writer.stats

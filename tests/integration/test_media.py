@@ -455,3 +455,21 @@ async def test_the_sdk_uploads_a_file_from_disk_and_bob_downloads_it(
 def _near(pixel: object, color: tuple[int, int, int]) -> bool:
     assert isinstance(pixel, tuple)
     return all(abs(a - b) < 24 for a, b in zip(pixel, color, strict=False))
+
+
+def test_processes_starting_together_agree_on_one_link_key(tmp_path: Path) -> None:
+    """The key file is made once and never seen half-written, even when many starts race."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from pathlib import Path; from microletter.media import load_secret;"
+        f" print(load_secret(Path({str(tmp_path)!r}), '').decode())"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", probe], stdout=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
+    keys = {proc.communicate(timeout=60)[0].strip() for proc in procs}
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert [p.name for p in tmp_path.iterdir()] == ["media.secret"]  # no staging file left
