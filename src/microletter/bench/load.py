@@ -206,7 +206,10 @@ class Worker:
                 client = senders[k % len(senders)]
                 targets = client.conn.targets
                 cid = targets[(k // len(senders)) % len(targets)]
-                intended = t0 + k / rate
+                # The stamp travels in microseconds; the window test uses that same value
+                # on both ends, so a message on the window's edge counts on both or neither.
+                stamp_us = int((t0 + k / rate) * 1e6)
+                intended = stamp_us / 1e6
                 ref = base + k
                 self.pending[ref] = intended
                 size = self.send(
@@ -215,7 +218,7 @@ class Worker:
                         "t": "send",
                         "ref": ref,
                         "conversation_id": cid,
-                        "client_msg_id": f"{self.plan.worker}.{ref}.{int(intended * 1e6)}",
+                        "client_msg_id": f"{self.plan.worker}.{ref}.{stamp_us}",
                         "text": TEXT,
                     },
                 )
