@@ -34,8 +34,9 @@ class Passwords:
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism
         )
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
-        # Unknown users are checked against this, so both failures cost the same time.
-        self._decoy = self._hasher.hash("decoy password, never valid")
+        # Unknown users are checked against this, so both failures cost the same time. It
+        # is made on the pool, so a start does not wait the ~0.1 s one hash takes.
+        self._decoy = self._pool.submit(self._hasher.hash, "decoy password, never valid")
 
     async def hash(self, password: str) -> str:
         loop = asyncio.get_running_loop()
@@ -43,13 +44,11 @@ class Passwords:
 
     async def verify(self, stored: str | None, password: str) -> bool:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._pool, self._verify, stored or self._decoy, password, stored is not None
-        )
+        return await loop.run_in_executor(self._pool, self._verify, stored, password)
 
-    def _verify(self, stored: str, password: str, real: bool) -> bool:
+    def _verify(self, stored: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(stored, password) and real
+            return self._hasher.verify(stored or self._decoy.result(), password) and bool(stored)
         except (VerificationError, InvalidHashError):
             return False
 

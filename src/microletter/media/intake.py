@@ -14,7 +14,6 @@ import filetype
 
 from microletter.core.errors import InvalidInput, TooLarge
 from microletter.core.media import BlobFacts, MediaId, MediaKind, MediaLimits, Variant, blob_key
-from microletter.media import images, voice
 from microletter.ports import Blobs
 
 CHUNK = 256 * 1024
@@ -61,6 +60,8 @@ class MediaIntake:
         if kind is MediaKind.IMAGE:
             return self._rewrite_image(staged)
         if kind is MediaKind.VOICE:
+            from microletter.media import voice  # PyAV loads on the first voice note
+
             heard = voice.listen(staged, self._limits.max_voice_seconds)
             self.blobs.keep(staged, blob_key(digest))
             return BlobFacts(
@@ -73,6 +74,8 @@ class MediaIntake:
     def _rewrite_image(self, staged: Path) -> BlobFacts:
         out, thumb = self.blobs.stage(), self.blobs.stage()
         try:
+            from microletter.media import images  # Pillow loads on the first picture
+
             image = images.rewrite(staged, out, thumb, self._limits.max_image_pixels)
             digest, size = _hash_file(out)
             if image.has_thumbnail:  # first, so a kept image always has its thumbnail

@@ -14,10 +14,12 @@ from __future__ import annotations
 import base64
 import binascii
 import struct
-
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from typing import TYPE_CHECKING
 
 from microletter.core.officials import aes_key_bytes
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 BLOCK = 32  # the protocol pads to 32 bytes, not AES's 16
 
@@ -34,6 +36,10 @@ class Envelope:
         self._appid = appid.encode()
 
     def _cipher(self) -> Cipher[modes.CBC]:
+        # Imported here: cryptography's bindings cost ~30 ms at start, and only accounts
+        # in safe mode need them.
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
         return Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))
 
     def encrypt(self, xml: str, random16: bytes) -> str:
