@@ -150,7 +150,11 @@ class Worker:
         headers = {"Sec-WebSocket-Protocol": PROTOCOLS[self.plan.codec]}
         async with gate:
             _, listener = await ws_connect(
-                lambda: Client(self, conn), url, extra_headers=headers, max_frame_size=1 << 26
+                lambda: Client(self, conn),
+                url,
+                extra_headers=headers,
+                max_frame_size=1 << 26,
+                websocket_handshake_timeout=60,  # thousands of handshakes queue up at once
             )
             assert isinstance(listener, Client)
             await listener.synced

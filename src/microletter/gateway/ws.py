@@ -495,7 +495,10 @@ class Gateway:
         tell it their heads (read after subscribing, so no broadcast falls between)."""
         store = self.ctx.store
         with contextlib.suppress(MicroletterError):
-            for view in await store.channels(session.principal.user_id):
+            followed = await store.channels(session.principal.user_id)
+            if not followed:
+                return  # most people follow no account: one read, nothing to join
+            for view in followed:
                 session.channels[view.conversation_id] = view.channel_id
                 self.hub.join_channel(session, view.channel_id)
             for view in await store.channels(session.principal.user_id):
