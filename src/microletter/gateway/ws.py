@@ -191,9 +191,19 @@ class Session:
     async def pull(self) -> None:
         """Send the log from the cursor until caught up (see connection.py)."""
         page = self.ctx.limits.sync_page
+        ahead: tuple[int, asyncio.Task[list[LogEntry]]] | None = None  # (after, read)
         try:
             while not self.closing:
-                entries = await sync.changes(self.ctx, self.principal, self.delivery.sent, page)
+                if ahead is not None and ahead[0] == self.delivery.sent:
+                    entries = await ahead[1]
+                else:
+                    if ahead is not None:
+                        ahead[1].cancel()
+                    entries = await self._page(self.delivery.sent, page)
+                ahead = None
+                if len(entries) == page:  # read the next page while this one is sent
+                    after = entries[-1].seq
+                    ahead = (after, self.outbox.loop.create_task(self._page(after, page)))
                 for entry in entries:
                     if self.delivery.take(entry.seq):
                         self._send_entry(entry, bounded=False)
@@ -205,9 +215,15 @@ class Session:
             self.reply_error(None, exc)
             self.close_soon(Close.GOING_AWAY, "sync failed; retry")
             return
+        finally:
+            if ahead is not None and not ahead[1].done():
+                ahead[1].cancel()
         if not self.synced:
             self.synced = True
             self.reply({"t": "synced", "cursor": self.delivery.sent})
+
+    async def _page(self, after: int, page: int) -> list[LogEntry]:
+        return await sync.changes(self.ctx, self.principal, after, page)
 
     # --- requests ---
 
