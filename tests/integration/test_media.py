@@ -5,12 +5,14 @@ ends with a recall, and limits that leave nothing half-written behind."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import av
 import pytest
 from PIL import ExifTags, Image
 
@@ -23,6 +25,7 @@ from tests.conftest import MakeClient, befriend
 from tests.support.media import (
     BLUE,
     RED,
+    amr_clip,
     opus_clip,
     photo_with_gps,
     picture,
@@ -155,6 +158,24 @@ async def test_a_recording_over_sixty_seconds_is_refused(
     error = await fails(alice.upload(wav_clip(62.0), "voice", "long.wav"), "media.too_long", 413)
     assert error.details["max_seconds"] == 60
     assert stored_files(media_root(server)) == []
+
+
+async def test_a_recording_browsers_cannot_play_is_kept_as_aac_they_can(
+    server: Server, clients: MakeClient
+) -> None:
+    alice = await clients("alice")
+    amr = amr_clip(2.0)  # AMR-NB, the voice of phones and of the WeChat protocol
+    media = await alice.upload(amr, "voice", "note.amr")
+    assert media["mime"] == "audio/mp4" and 1950 <= media["duration_ms"] <= 2100
+    assert min(media["waveform"][:60]) > 150
+    status, body, headers = await fetch(alice, str((await link(alice, media["id"]))["url"]))
+    assert status == 200 and headers["Content-Type"] == "audio/mp4"
+    assert hashlib.sha256(body).hexdigest() == media["id"] != hashlib.sha256(amr).hexdigest()
+    with av.open(io.BytesIO(body)) as copy:
+        stream = copy.streams.audio[0]
+        assert stream.codec_context.name == "aac" and stream.rate == 16000
+        assert 1.9 <= float(copy.duration or 0) / av.time_base <= 2.2
+    assert len(stored_files(media_root(server))) == 1  # the copy only: no AMR, no staging
 
 
 async def test_a_picture_is_not_a_voice_message(clients: MakeClient) -> None:

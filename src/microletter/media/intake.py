@@ -60,16 +60,29 @@ class MediaIntake:
         if kind is MediaKind.IMAGE:
             return self._rewrite_image(staged)
         if kind is MediaKind.VOICE:
-            from microletter.media import voice  # PyAV loads on the first voice note
-
-            heard = voice.listen(staged, self._limits.max_voice_seconds)
-            self.blobs.keep(staged, blob_key(digest))
-            return BlobFacts(
-                digest, heard.mime, size, duration_ms=heard.duration_ms, waveform=heard.waveform
-            )
+            return self._check_voice(staged, size, digest)
         mime = filetype.guess_mime(str(staged)) or "application/octet-stream"
         self.blobs.keep(staged, blob_key(digest))
         return BlobFacts(digest, mime, size)
+
+    def _check_voice(self, staged: Path, size: int, digest: MediaId) -> BlobFacts:
+        """Keep the recording, or the copy browsers can play if it had to be re-encoded
+        (then the blob is named by the copy's bytes)."""
+        playable = self.blobs.stage()
+        try:
+            from microletter.media import voice  # PyAV loads on the first voice note
+
+            heard = voice.listen(staged, self._limits.max_voice_seconds, playable)
+            kept = staged
+            if heard.reencoded:
+                kept = playable
+                digest, size = _hash_file(playable)
+            self.blobs.keep(kept, blob_key(digest))
+            return BlobFacts(
+                digest, heard.mime, size, duration_ms=heard.duration_ms, waveform=heard.waveform
+            )
+        finally:
+            self.blobs.discard(playable)
 
     def _rewrite_image(self, staged: Path) -> BlobFacts:
         out, thumb = self.blobs.stage(), self.blobs.stage()
