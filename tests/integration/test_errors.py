@@ -235,3 +235,24 @@ async def test_registrations_and_logins_are_rate_limited_per_address(
     )
     assert status == 429
     assert error_of(body, "rate_limited")["details"]["scope"] == "auth"
+
+
+@pytest.mark.settings(rate_auth_ip="2/minute", trust_proxy=True)
+async def test_behind_a_proxy_the_address_it_appended_counts_not_what_the_client_claims(
+    clients: MakeClient,
+) -> None:
+    await clients("alice")
+    other = await clients()
+    login = {"username": "alice", "password": PASSWORD}
+
+    async def log_in(forwarded: str) -> int:
+        headers = {"X-Forwarded-For": forwarded}
+        return (await raw(other, "POST", "/api/v1/sessions", json=login, headers=headers))[0]
+
+    # The client makes up a new first address each time; the proxy appends 203.0.113.7.
+    assert await log_in("10.0.0.1, 203.0.113.7") == 201
+    assert await log_in("10.0.0.2, 203.0.113.7") == 201
+    assert await log_in("10.0.0.3, 203.0.113.7") == 429
+    assert (
+        await log_in("203.0.113.8") == 201
+    )  # another client behind the same proxy  # another client behind the same proxy

@@ -62,8 +62,11 @@ def error_response(
 
 
 def _client_ip(request: web.Request, trust_proxy: bool) -> str:
+    """Behind a proxy, the address it saw: the last one of X-Forwarded-For, which the proxy
+    appended. Earlier ones came from the client and would let anyone pick the address its
+    rate limits are counted under."""
     if trust_proxy and (forwarded := request.headers.get("X-Forwarded-For")):
-        candidate = forwarded.split(",")[0].strip()
+        candidate = forwarded.rsplit(",", 1)[-1].strip()
         try:
             return str(ipaddress.ip_address(candidate))
         except ValueError:
