@@ -29,7 +29,7 @@ from tests.support.platform import (
 from tests.support.wechat import sdk, wechat_client
 
 # The open platform's store is SQLite-only so far (docs/ARCHITECTURE.md, Deferred).
-pytestmark = [pytest.mark.settings(**FAST_PUSH), pytest.mark.sqlite_only]
+pytestmark = pytest.mark.settings(**FAST_PUSH)
 MENU = {
     "button": [
         {"type": "click", "name": "Today", "key": "TODAY"},
