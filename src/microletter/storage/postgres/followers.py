@@ -125,16 +125,16 @@ async def follow(
             await _touch(tx, account_id, uid, now)
             tx.append([(account_id, following.scanned(account_id, uid, qr))], now)
         return cid
-    j = following.joined(account, scene, qr)
+    start = following.joined(account, scene, qr)
     await tx.conn.execute(
         "UPDATE oa_followers SET following=true, followed_at=$1, unfollowed_at=NULL, scene=$2,"
         " qr_scene=$3, qr_scene_str=$4, last_active_at=$1, channel_joined_seq=$5,"
         " channel_read_seq=$5 WHERE account_id=$6 AND user_id=$7",
         now,
-        j.scene,
-        j.qr_scene,
-        j.qr_scene_str,
-        j.channel_seq,
+        start.scene,
+        start.qr_scene,
+        start.qr_scene_str,
+        start.channel_seq,
         account_id,
         uid,
     )

@@ -117,19 +117,19 @@ def follow(
         _touch(tx, account_id, uid, now)
         scan: Event = following.scanned(account_id, uid, qr)
         return Outcome(cid, tuple(tx.append([(account_id, scan)], now)))
-    j = following.joined(account, scene, qr)
+    start = following.joined(account, scene, qr)
     tx.conn.execute(
         "UPDATE oa_followers SET following=1, followed_at=?, unfollowed_at=NULL, scene=?,"
         " qr_scene=?, qr_scene_str=?, last_active_at=?, channel_joined_seq=?,"
         " channel_read_seq=? WHERE account_id=? AND user_id=?",
         (
             now,
-            j.scene,
-            j.qr_scene,
-            j.qr_scene_str,
+            start.scene,
+            start.qr_scene,
+            start.qr_scene_str,
             now,
-            j.channel_seq,
-            j.channel_seq,
+            start.channel_seq,
+            start.channel_seq,
             account_id,
             uid,
         ),
