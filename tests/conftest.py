@@ -31,9 +31,6 @@ PASSWORD = "correct horse"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "settings(**kw): override server settings for a test")
-    config.addinivalue_line(
-        "markers", "sqlite_only: runs on SQLite + memory only (the open platform, for now)"
-    )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -59,12 +56,11 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test of a server runs on both backend pairs, except those marked
-    `sqlite_only` (the open platform, whose store is not on PostgreSQL yet) and the browser
-    tests (what differs between backends is below the API; the integration suite covers it)."""
+    """Every test of a server runs on both backend pairs (the open platform's too), except
+    the browser tests (what differs between backends is below the API; the integration
+    suite covers it)."""
     if "backends" in metafunc.fixturenames:
-        only = metafunc.definition.get_closest_marker("sqlite_only") is not None
-        only = only or metafunc.module.__name__.startswith("tests.browser")
+        only = metafunc.module.__name__.startswith("tests.browser")
         metafunc.parametrize("backends", ["sqlite"] if only else BACKENDS, indirect=True)
 
 

@@ -42,6 +42,7 @@ class Server:
         self.port = 0
         self.ctx: Context | None = None
         self.platform: Platform | None = None
+        self.dispatcher: Dispatcher | None = None
         self._runner: web.AppRunner | None = None
 
     @property
@@ -91,8 +92,11 @@ class Server:
                 base_url=s.public_url,
                 followers_page=s.oa_followers_page,
             )
-            dispatcher = Dispatcher(
-                p, attempts=s.oa_webhook_attempts, concurrency=s.oa_push_concurrency
+            self.dispatcher = dispatcher = Dispatcher(
+                p,
+                part.push_lease(),
+                attempts=s.oa_webhook_attempts,
+                concurrency=s.oa_push_concurrency,
             )
             mounts.append(lambda a: mount_platform(a, p, limits.hit))
         app = create_app(ctx, s, gateway, limits, mounts=mounts)
@@ -133,8 +137,8 @@ class Server:
 
 
 def _platform_part(store: Store) -> PlatformStore | None:
-    """The open platform's part of the store, if its backend has one (SQLite does; the
-    PostgreSQL store does not yet, and then the platform's routes are not mounted)."""
+    """The open platform's part of the store (SQLite and PostgreSQL both have one); a
+    store of an unknown kind without one runs without the platform's routes."""
     try:
         return platform_store(store)
     except TypeError:

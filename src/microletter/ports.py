@@ -177,6 +177,22 @@ class Store(Protocol):
     async def mark_channel_read(self, user_id: UserId, channel_id: UserId, seq: int) -> int: ...
 
 
+class Lease(Protocol):
+    """The right to run a job that must run in one process at a time among all that share
+    the store (the platform's push dispatcher). Whoever holds it keeps it until it
+    releases it, or loses its connection, or dies; then another process may take it."""
+
+    async def try_acquire(self) -> bool:
+        """Take the lease if nobody holds it; True if this process holds it now."""
+        ...
+
+    async def lost(self) -> None:
+        """Wait while the lease is held; return once it is lost (held, then no more)."""
+        ...
+
+    async def release(self) -> None: ...
+
+
 class PlatformStore(Protocol):
     """Durable state of the open platform: official accounts, followers, channels, QR
     codes, media, templates and OAuth codes. Writes run in one transaction each, with the
@@ -228,6 +244,9 @@ class PlatformStore(Protocol):
     async def accounts_of(self, owner: UserId) -> list[OfficialAccount]: ...
     async def search_accounts(self, query: str, limit: int) -> list[OfficialAccount]: ...
     async def webhook_accounts(self) -> list[tuple[OfficialAccount, int]]: ...
+    def push_lease(self) -> Lease:
+        """A new lease on pushing to webhooks: exactly one process pushes at a time."""
+        ...
 
     # followers
     async def follow(

@@ -129,7 +129,7 @@ class Settings:
     oa_webhook_timeout: float = 5.0  # seconds to wait for a webhook's answer
     oa_webhook_attempts: int = 3  # pushes of one message before giving up
     oa_push_concurrency: int = 8  # pushes of one account in flight at once
-    oa_push: bool = True  # run the push dispatcher here (one process of a cluster)
+    oa_push: bool = True  # may dispatch pushes here (the push lease picks one process)
     oa_token_seconds: int = 7200  # lifetime of access tokens
     oa_broadcasts_per_day: int = 4  # broadcasts per account per 24 hours
     oa_accounts_per_owner: int = 10  # official accounts one developer may create

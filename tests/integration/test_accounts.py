@@ -180,7 +180,6 @@ async def test_healthz_reports_ok_with_versions(clients: MakeClient) -> None:
     assert body["api_version"] >= 1 and body["protocol_version"] >= 1
 
 
-@pytest.mark.sqlite_only  # lists the platform's routes too, mounted on SQLite only so far
 async def test_openapi_is_3_1_and_lists_every_api_route(
     clients: MakeClient, server: Server
 ) -> None:

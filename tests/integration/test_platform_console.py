@@ -14,7 +14,7 @@ from tests.support.platform import follow, new_account
 from tests.support.rest import fails
 
 # The open platform's store is SQLite-only so far (docs/ARCHITECTURE.md, Deferred).
-pytestmark = pytest.mark.sqlite_only
+
 
 MENU = {"button": [{"type": "click", "name": "Today", "key": "TODAY"}]}
 

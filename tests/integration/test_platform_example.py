@@ -15,7 +15,7 @@ from tests.support.wechat import sdk
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "weather_bot.py"
 # The open platform's store is SQLite-only so far (docs/ARCHITECTURE.md, Deferred).
-pytestmark = [pytest.mark.settings(**FAST_PUSH), pytest.mark.sqlite_only]
+pytestmark = pytest.mark.settings(**FAST_PUSH)
 
 
 def load_example() -> ModuleType:

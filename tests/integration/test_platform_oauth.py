@@ -14,7 +14,7 @@ from tests.support.platform import follow, new_account
 from tests.support.wechat import sdk, wechat_client, wechat_oauth
 
 # The open platform's store is SQLite-only so far (docs/ARCHITECTURE.md, Deferred).
-pytestmark = pytest.mark.sqlite_only
+
 
 PAGE = "https://h5.example/app?from=chat"
 

@@ -19,7 +19,7 @@ from tests.support.platform import follow, from_account, new_account, wait_histo
 from tests.support.wechat import sdk, wechat_client
 
 # The open platform's store is SQLite-only so far (docs/ARCHITECTURE.md, Deferred).
-pytestmark = pytest.mark.sqlite_only
+
 
 PNG = picture((64, 48))
 AMR = amr_clip(1.0)

@@ -19,8 +19,13 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from microletter.core.errors import (
+    AccountLimitReached,
     InvalidInput,
     MessageTypeUnsupported,
+    OAuthCodeExpired,
+    OAuthCodeInvalid,
+    OAuthCodeUsed,
+    QrCodeNotFound,
     ReplyWindowClosed,
     TooLarge,
     WebhookRefused,
@@ -380,6 +385,62 @@ def check_qr_request(action: str, scene: Mapping[str, object], expire: object) -
             raise InvalidInput("expire_seconds is an integer.", field="expire_seconds")
         seconds = max(60, min(seconds, MAX_QR_SECONDS))
     return QrRequest(scene_id, scene_str, permanent, seconds)
+
+
+def new_qrcode(ticket: str, account_id: UserId, request: QrRequest, now: Instant) -> QrCode:
+    expires = None if request.expire_seconds is None else now + request.expire_seconds * 1000
+    return QrCode(
+        ticket,
+        account_id,
+        request.scene_id,
+        request.scene_str,
+        request.permanent,
+        None if expires is None else Instant(expires),
+        now,
+    )
+
+
+def check_qr_live(code: QrCode, now: Instant) -> QrCode:
+    if code.expires_at is not None and code.expires_at <= now:
+        raise QrCodeNotFound("This QR code expired.")
+    return code
+
+
+# --- accounts and OAuth codes, as the stores find them ---
+
+
+def check_account_quota(owned: int, max_per_owner: int) -> None:
+    if owned >= max_per_owner:
+        raise AccountLimitReached(max_accounts=max_per_owner)
+
+
+def search_pattern(query: str) -> str:
+    """A LIKE pattern (escape character `\\`) for names containing `query`, any case."""
+    escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "%" + escaped + "%"
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthCode:
+    """A stored authorization code (the store keeps only its hash)."""
+
+    account_id: UserId
+    user_id: UserId
+    scope: Scope
+    expires_at: Instant
+    used_at: Instant | None
+
+
+def check_code(code: OAuthCode | None, account_id: UserId, now: Instant) -> OAuthCode:
+    """The code, if it may be spent now: once only, by its own account, before it
+    expires (None: no code has that hash)."""
+    if code is None or code.account_id != account_id:
+        raise OAuthCodeInvalid()
+    if code.used_at is not None:
+        raise OAuthCodeUsed()
+    if code.expires_at <= now:
+        raise OAuthCodeExpired()
+    return code
 
 
 # --- message kinds a developer may send ---

@@ -24,6 +24,13 @@ valid answer the follower is told, in the conversation, that the account cannot 
 now; their message is kept either way. Replies and that note are posted exactly once
 per log entry (their client_msg_id names it), so a re-push never shows them twice.
 Chat never waits for any of this: pushes start after the sender's commit and ack.
+
+One dispatcher at a time. Processes that share a database would otherwise all push the
+same logs. The dispatcher runs its workers only while it holds the store's push lease
+(`PlatformStore.push_lease`: on PostgreSQL a session advisory lock, on SQLite always
+held, as one process owns the file). The others try to take it every `retry_seconds`;
+when the holder stops or dies, PostgreSQL frees the lock and one of them takes over
+from the saved cursors (so, again, at most the pushes in flight are repeated).
 """
 
 from __future__ import annotations
@@ -55,13 +62,14 @@ from microletter.platform.pushes import (
     message_fields,
     read_reply,
 )
-from microletter.ports import PLATFORM_TOPIC, Subscription, user_topic
+from microletter.ports import PLATFORM_TOPIC, Lease, Subscription, user_topic
 
 log = logging.getLogger(__name__)
 
 PUSHED_KINDS = (MessageKind.TEXT, MessageKind.IMAGE, MessageKind.VOICE)
 PAGE = 100
 REPLAY_TTL = 900.0  # seconds an encrypted reply's (nonce, signature) is remembered
+LEASE_RETRY = 1.0  # seconds between attempts to take the push lease from another process
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,27 +101,76 @@ class ReplayGuard:
 
 
 class Dispatcher:
-    """Owns one Worker per account with a webhook; started and stopped by app.py."""
+    """Owns one Worker per account with a webhook while it holds the push lease; started
+    and stopped by app.py."""
 
-    def __init__(self, p: Platform, *, attempts: int = 3, concurrency: int = 8) -> None:
+    def __init__(
+        self,
+        p: Platform,
+        lease: Lease,
+        *,
+        attempts: int = 3,
+        concurrency: int = 8,
+        retry_seconds: float = LEASE_RETRY,
+    ) -> None:
         self.p = p
+        self.lease = lease
         self.attempts = attempts
         self.concurrency = concurrency
+        self.retry_seconds = retry_seconds
         self.replays = ReplayGuard()
         self.workers: dict[UserId, Worker] = {}
+        self.leading = False  # holds the lease, runs the workers
         self._subscription: Subscription | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._refreshing = asyncio.Lock()
+        self._lead_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Dispatch from now on if the lease is free; else wait for it in the background
+        (the holder dispatches meanwhile)."""
+        if await self.lease.try_acquire():
+            await self._begin()
+        self._lead_task = asyncio.get_running_loop().create_task(self._lead())
+
+    async def stop(self) -> None:
+        if self._lead_task is not None:
+            self._lead_task.cancel()
+            await asyncio.gather(self._lead_task, return_exceptions=True)
+        await self._end()
+        await self.lease.release()
+
+    async def _lead(self) -> None:
+        """Keep dispatching while the lease holds; take it when it is free."""
+        while True:
+            if self.leading:
+                await self.lease.lost()
+                log.warning("platform.push_lease_lost")
+                await self._end()
+            elif not await self.lease.try_acquire():
+                await asyncio.sleep(self.retry_seconds)
+            else:
+                try:
+                    await self._begin()
+                except MicroletterError:  # the store is away: give the lease up, try again
+                    log.exception("platform.dispatch_not_started")
+                    await self._end()
+                    await self.lease.release()
+                    await asyncio.sleep(self.retry_seconds)
+
+    async def _begin(self) -> None:
+        log.info("platform.dispatching")
+        self.leading = True
         self._subscription = self.p.ctx.bus.subscribe(
             PLATFORM_TOPIC, lambda _: self.spawn(self.refresh())
         )
         await self.refresh()
 
-    async def stop(self) -> None:
+    async def _end(self) -> None:
+        self.leading = False
         if self._subscription is not None:
             self._subscription.close()
+            self._subscription = None
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,15 +1,60 @@
-"""PostgreSQL: broadcast channels of official accounts as their followers read them (read
-diffusion: a broadcast is one row, whatever the number of followers). The accounts' own
-writes (broadcasting) belong to the open platform's store, which is SQLite-only so far."""
+"""PostgreSQL: broadcast channels of official accounts (read diffusion).
+
+A broadcast is one row in `oa_channel_posts` and one move of the account's
+`channel_head`, whatever the number of followers: nobody's update log grows. A follower
+sees the posts after the head at the time they followed (`channel_joined_seq`).
+"""
 
 from __future__ import annotations
 
 from microletter.core.errors import NotFollowing
-from microletter.core.ids import ConversationId, UserId
-from microletter.core.models import ChannelPost, ChannelView
+from microletter.core.following import DAY_MS, broadcast_done, check_broadcast_quota
+from microletter.core.ids import ConversationId, MessageId, UserId
+from microletter.core.models import ChannelPost, ChannelView, Instant, JsonValue, MessageKind
 from microletter.storage.postgres.conn import Conn
+from microletter.storage.postgres.officials import load_account
 from microletter.storage.postgres.tx import PgTx
-from microletter.storage.rows import POST_COLS, post_of
+from microletter.storage.rows import POST_COLS, post_of, to_json
+
+
+async def broadcast(
+    tx: PgTx,
+    account_id: UserId,
+    kind: MessageKind,
+    text: str | None,
+    data: dict[str, JsonValue] | None,
+    per_day: int,
+    now: Instant,
+) -> ChannelPost:
+    """Post once to the account's channel, within its daily quota (the account's row is
+    locked, so the head and the quota count move in order). The account's webhook later
+    hears MASSSENDJOBFINISH with the follower count."""
+    account = await load_account(tx.conn, account_id, lock=True)
+    today = await tx.conn.fetchval(
+        "SELECT count(*) FROM oa_channel_posts WHERE channel_id=$1 AND created_at>$2",
+        account_id,
+        now - DAY_MS,
+    )
+    check_broadcast_quota(today, per_day)
+    post = ChannelPost(
+        account_id, account.channel_head + 1, MessageId(tx.new_id(now)), kind, text, data, now
+    )
+    await tx.conn.execute(
+        "INSERT INTO oa_channel_posts (channel_id, seq, id, kind, text, data, created_at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        account_id,
+        post.seq,
+        post.id,
+        kind.value,
+        text,
+        None if data is None else to_json(data),
+        now,
+    )
+    await tx.conn.execute(
+        "UPDATE oa_accounts SET channel_head=$1 WHERE id=$2", post.seq, account_id
+    )
+    tx.append([(account_id, broadcast_done(account, post))], now)
+    return post
 
 
 async def mark_read(tx: PgTx, uid: UserId, channel_id: UserId, seq: int) -> int:

@@ -89,3 +89,67 @@ class NodeLease:
             with contextlib.suppress(Exception):
                 await self._conn.close(timeout=2)
         self.held = False
+
+
+PUSH_KEY = 0x100  # the second key of the push lease (node numbers use 0-15)
+
+
+class JobLease:
+    """A `Lease` (ports.py) held as the session-level advisory lock (LOCK_CLASS, key) on a
+    connection of its own, like the node number: PostgreSQL releases it when that
+    connection ends, however the process ends, and the next `try_acquire` of another
+    process gets it. A holder whose connection stops answering counts it as lost (the
+    server then ends that session, or already has, and someone else may take over)."""
+
+    def __init__(self, dsn: str, key: int, name: str) -> None:
+        self._dsn = dsn
+        self._key = key
+        self._name = name
+        self._conn: asyncpg.Connection | None = None
+        self.held = False
+
+    async def try_acquire(self) -> bool:
+        if self.held:
+            return True
+        try:
+            async with asyncio.timeout(5):
+                if self._conn is None:  # kept while waiting: one connection, not one per try
+                    self._conn = await asyncpg.connect(
+                        self._dsn, server_settings={"application_name": self._name}
+                    )
+                got = await self._conn.fetchval(
+                    "SELECT pg_try_advisory_lock($1, $2)", LOCK_CLASS, self._key
+                )
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("store.lease_unreachable", extra={"lease": self._name, "error": repr(exc)})
+            self._drop()
+            return False
+        self.held = bool(got)
+        if self.held:
+            log.info("store.lease_taken", extra={"lease": self._name})
+        return self.held
+
+    async def lost(self) -> None:
+        while self.held:
+            await asyncio.sleep(CHECK_EVERY)
+            try:
+                assert self._conn is not None
+                async with asyncio.timeout(5):
+                    await self._conn.fetchval("SELECT 1")
+            except Exception as exc:
+                log.warning("store.lease_lost", extra={"lease": self._name, "error": repr(exc)})
+                self._drop()
+
+    def _drop(self) -> None:
+        self.held = False
+        if self._conn is not None:
+            self._conn.terminate()
+            self._conn = None
+
+    async def release(self) -> None:
+        """Give the lease up (closing the connection ends the lock)."""
+        self.held = False
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=2)

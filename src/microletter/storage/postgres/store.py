@@ -41,13 +41,15 @@ from microletter.storage.postgres import (
 )
 from microletter.storage.postgres.engine import Database, is_gone, open_pool
 from microletter.storage.postgres.lease import NodeLease
+from microletter.storage.postgres.platform_store import PostgresPlatformStore
 
 
 class PostgresStore:
-    def __init__(self, db: Database, lease: NodeLease, epoch: str) -> None:
+    def __init__(self, db: Database, lease: NodeLease, epoch: str, key: bytes, dsn: str) -> None:
         self._db = db
         self._lease = lease
         self._epoch = epoch
+        self.platform = PostgresPlatformStore(db, key, dsn)
         db.writable = lambda: lease.held
 
     @classmethod
@@ -72,11 +74,12 @@ class PostgresStore:
             raise
         try:
             pool = await open_pool(dsn, pool_size, timeout)
-            epoch = await _epoch(pool)
+            epoch = await _meta(pool, "epoch", secrets.token_hex(6))
+            key = await _meta(pool, "platform_key", secrets.token_hex(32))
         except BaseException:
             await lease.close()
             raise
-        return cls(Database(pool, ids, limits, timeout), lease, epoch)
+        return cls(Database(pool, ids, limits, timeout), lease, epoch, bytes.fromhex(key), dsn)
 
     @property
     def epoch(self) -> str:
@@ -306,10 +309,10 @@ async def _ping(conn: asyncpg.Connection) -> None:
     await conn.fetchval("SELECT 1")
 
 
-async def _epoch(pool: asyncpg.Pool) -> str:
-    """The log epoch, made by whichever process starts first."""
+async def _meta(pool: asyncpg.Pool, name: str, fresh: str) -> str:
+    """The meta value `name` (the log epoch, the platform key), set to `fresh` by
+    whichever process starts first."""
     await pool.execute(
-        "INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING",
-        secrets.token_hex(6),
+        "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", name, fresh
     )
-    return str(await pool.fetchval("SELECT value FROM meta WHERE key='epoch'"))
+    return str(await pool.fetchval("SELECT value FROM meta WHERE key=$1", name))

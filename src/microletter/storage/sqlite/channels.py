@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 
-from microletter.core.errors import BroadcastQuotaExceeded, NotFollowing
-from microletter.core.events import AccountEvent, Outcome
+from microletter.core.errors import NotFollowing
+from microletter.core.events import Outcome
+from microletter.core.following import DAY_MS, broadcast_done, check_broadcast_quota
 from microletter.core.ids import ConversationId, MessageId, UserId
 from microletter.core.models import ChannelPost, ChannelView, Instant, JsonValue, MessageKind
 from microletter.storage.rows import POST_COLS, post_of
 from microletter.storage.sqlite.officials import load_account
 from microletter.storage.sqlite.rows import to_json
 from microletter.storage.sqlite.writetx import WriteTx
-
-DAY_MS = 86_400_000
 
 
 def broadcast(
@@ -38,8 +37,7 @@ def broadcast(
         "SELECT count(*) FROM oa_channel_posts WHERE channel_id=? AND created_at>?",
         (account_id, now - DAY_MS),
     ).fetchone()
-    if today >= per_day:
-        raise BroadcastQuotaExceeded(per_day=per_day)
+    check_broadcast_quota(today, per_day)
     post = ChannelPost(
         account_id, account.channel_head + 1, MessageId(tx.new_id(now)), kind, text, data, now
     )
@@ -49,19 +47,7 @@ def broadcast(
         (account_id, post.seq, post.id, kind, text, None if data is None else to_json(data), now),
     )
     tx.conn.execute("UPDATE oa_accounts SET channel_head=? WHERE id=?", (post.seq, account_id))
-    done = AccountEvent(
-        account_id,
-        account_id,
-        "MASSSENDJOBFINISH",
-        extra={
-            "MsgID": post.id,
-            "Status": "send success",
-            "TotalCount": account.follower_count,
-            "FilterCount": account.follower_count,
-            "SentCount": account.follower_count,
-            "ErrorCount": 0,
-        },
-    )
+    done = broadcast_done(account, post)
     return Outcome(post, tuple(tx.append([(account_id, done)], now)))
 
 

@@ -11,12 +11,8 @@ from __future__ import annotations
 import sqlite3
 
 from microletter.core import conversations as rules
-from microletter.core.errors import (
-    AccountNotFound,
-    InvalidInput,
-    NotFollowing,
-    OpenIdNotFound,
-)
+from microletter.core import following
+from microletter.core.errors import AccountNotFound, NotFollowing, OpenIdNotFound
 from microletter.core.events import (
     AccountEvent,
     ConversationLeft,
@@ -35,37 +31,11 @@ from microletter.core.officials import (
     check_reply_window,
     openid_for,
 )
+from microletter.storage.platform_rows import FOLLOWER_COLS, follower_of
 from microletter.storage.sqlite.messages import post_message
 from microletter.storage.sqlite.officials import load_account
-from microletter.storage.sqlite.rows import USER_COLS, Row, fetch_users, user_of
+from microletter.storage.sqlite.rows import USER_COLS, fetch_users, user_of
 from microletter.storage.sqlite.writetx import WriteTx
-
-FOLLOWER_COLS = (
-    "f.account_id, f.user_id, f.openid, f.following, f.followed_at, f.unfollowed_at, f.scene,"
-    " f.qr_scene, f.qr_scene_str, f.remark, f.last_active_at, f.channel_joined_seq,"
-    " f.channel_read_seq"
-)
-
-
-def follower_of(r: Row, at: int = 0) -> Follower:
-    def instant(v: int | None) -> Instant | None:
-        return None if v is None else Instant(v)
-
-    return Follower(
-        account_id=UserId(r[at]),
-        user_id=UserId(r[at + 1]),
-        openid=r[at + 2],
-        following=bool(r[at + 3]),
-        followed_at=instant(r[at + 4]),
-        unfollowed_at=instant(r[at + 5]),
-        scene=r[at + 6],
-        qr_scene=r[at + 7],
-        qr_scene_str=r[at + 8],
-        remark=r[at + 9],
-        last_active_at=instant(r[at + 10]),
-        channel_joined_seq=r[at + 11],
-        channel_read_seq=r[at + 12],
-    )
 
 
 def load_follower(conn: sqlite3.Connection, account_id: UserId, uid: UserId) -> Follower | None:
@@ -79,8 +49,7 @@ def load_follower(conn: sqlite3.Connection, account_id: UserId, uid: UserId) -> 
 def ensure_follower(tx: WriteTx, account: OfficialAccount, uid: UserId, key: bytes) -> Follower:
     """The user's row towards the account (made, not following, on first contact), so
     their OpenID can be looked up from now on."""
-    if account.id == uid:
-        raise InvalidInput("An official account cannot follow itself.")
+    following.check_may_follow(account.id, uid)
     if tx.conn.execute("SELECT 1 FROM users WHERE id=?", (uid,)).fetchone() is None:
         raise AccountNotFound("No such user.", user_id=uid)
     tx.conn.execute(
@@ -139,27 +108,28 @@ def follow(
     (SCAN). Following twice without a code changes nothing."""
     account = load_account(tx.conn, account_id)
     follower = ensure_follower(tx, account, uid, key)
-    ticket = "" if qr is None else qr.ticket
-    if follower.following:
+    step = following.follow_step(follower, qr)
+    if step is not following.FollowStep.SUBSCRIBE:
         cid = _conversation(tx, account_id, uid)
         assert cid is not None  # a follower is a member
-        if qr is None:
+        if qr is None or step is following.FollowStep.NOTHING:
             return Outcome(cid)
         _touch(tx, account_id, uid, now)
-        scan: Event = AccountEvent(account_id, uid, "SCAN", qr.scene, ticket)
+        scan: Event = following.scanned(account_id, uid, qr)
         return Outcome(cid, tuple(tx.append([(account_id, scan)], now)))
+    start = following.joined(account, scene, qr)
     tx.conn.execute(
         "UPDATE oa_followers SET following=1, followed_at=?, unfollowed_at=NULL, scene=?,"
         " qr_scene=?, qr_scene_str=?, last_active_at=?, channel_joined_seq=?,"
         " channel_read_seq=? WHERE account_id=? AND user_id=?",
         (
             now,
-            "ADD_SCENE_QR_CODE" if qr else scene,
-            0 if qr is None or qr.scene_id is None else qr.scene_id,
-            "" if qr is None or qr.scene_str is None else qr.scene_str,
+            start.scene,
+            start.qr_scene,
+            start.qr_scene_str,
             now,
-            account.channel_head,
-            account.channel_head,
+            start.channel_seq,
+            start.channel_seq,
             account_id,
             uid,
         ),
@@ -173,8 +143,7 @@ def follow(
     joined: Event = ConversationUpdated(
         tx.conversation(cid), member.role, member.muted, tx.read_position(cid, uid), account_user
     )
-    key_text = "" if qr is None else "qrscene_" + qr.scene
-    subscribed: Event = AccountEvent(account_id, uid, "subscribe", key_text, ticket)
+    subscribed: Event = following.subscribed(account_id, uid, qr)
     return Outcome(cid, tuple(tx.append([(uid, joined), (account_id, subscribed)], now)))
 
 
@@ -184,7 +153,7 @@ def unfollow(tx: WriteTx, account_id: UserId, uid: UserId, now: Instant) -> Outc
     load_account(tx.conn, account_id)
     follower = load_follower(tx.conn, account_id, uid)
     cid = _conversation(tx, account_id, uid)
-    if follower is None or not follower.following or cid is None:
+    if not following.is_following(follower) or cid is None:
         return Outcome(None)
     tx.conn.execute(
         "UPDATE oa_followers SET following=0, unfollowed_at=? WHERE account_id=? AND user_id=?",
@@ -197,7 +166,7 @@ def unfollow(tx: WriteTx, account_id: UserId, uid: UserId, now: Instant) -> Outc
     tx.conn.execute("UPDATE conversations SET member_count=member_count-1 WHERE id=?", (cid,))
     tx.refresh(cid)
     left: Event = ConversationLeft(cid, None)
-    gone: Event = AccountEvent(account_id, uid, "unsubscribe")
+    gone: Event = following.unsubscribed(account_id, uid)
     return Outcome(None, tuple(tx.append([(uid, left), (account_id, gone)], now)))
 
 
@@ -205,9 +174,7 @@ def press(
     tx: WriteTx, account_id: UserId, uid: UserId, event: str, key: str, now: Instant
 ) -> Outcome[None]:
     """A follower pressed a menu button: the webhook hears `event` with `key`."""
-    follower = load_follower(tx.conn, account_id, uid)
-    if follower is None or not follower.following:
-        raise NotFollowing(account_id=account_id)
+    following.check_following(account_id, load_follower(tx.conn, account_id, uid))
     _touch(tx, account_id, uid, now)
     pressed: Event = AccountEvent(account_id, uid, event, key)
     return Outcome(None, tuple(tx.append([(account_id, pressed)], now)))
@@ -259,10 +226,7 @@ def last_active(
         " FROM oa_followers f WHERE f.account_id=? AND f.user_id=?",
         (cid, uid, account_id, uid),
     ).fetchone()
-    if row is None:
-        return None
-    times = [t for t in row if t is not None]
-    return Instant(max(times)) if times else None
+    return None if row is None else following.last_active(*row)
 
 
 # --- reads ---

@@ -6,40 +6,32 @@ from __future__ import annotations
 
 import sqlite3
 
-from microletter.core.errors import (
-    OAuthCodeExpired,
-    OAuthCodeInvalid,
-    OAuthCodeUsed,
-    QrCodeNotFound,
-    TemplateNotFound,
-)
+from microletter.core.errors import QrCodeNotFound, TemplateNotFound
 from microletter.core.ids import UserId
 from microletter.core.models import Instant
-from microletter.core.officials import AccountUpload, QrCode, QrRequest, Scope, Template
+from microletter.core.officials import (
+    AccountUpload,
+    QrCode,
+    QrRequest,
+    Scope,
+    Template,
+    check_code,
+    check_qr_live,
+    new_qrcode,
+)
+from microletter.storage.platform_rows import (
+    CODE_COLS,
+    QR_COLS,
+    TEMPLATE_COLS,
+    code_of,
+    qr_of,
+    template_of,
+)
 from microletter.storage.sqlite.followers import ensure_follower
 from microletter.storage.sqlite.officials import load_account
-from microletter.storage.sqlite.rows import Row
+
+# , qr_of, template_of
 from microletter.storage.sqlite.writetx import WriteTx
-
-QR_COLS = "q.ticket, q.account_id, q.scene_id, q.scene_str, q.permanent, q.expires_at, q.created_at"
-TEMPLATE_COLS = "t.template_id, t.account_id, t.title, t.content, t.created_at"
-
-
-def qr_of(r: Row) -> QrCode:
-    return QrCode(
-        r[0],
-        UserId(r[1]),
-        r[2],
-        r[3],
-        bool(r[4]),
-        None if r[5] is None else Instant(r[5]),
-        Instant(r[6]),
-    )
-
-
-def template_of(r: Row) -> Template:
-    return Template(r[0], UserId(r[1]), r[2], r[3], Instant(r[4]))
-
 
 # --- QR codes ---
 
@@ -57,20 +49,11 @@ def create_qrcode(
         ).fetchone()
         if row is not None:
             return qr_of(row)
-    expires = None if request.expire_seconds is None else now + request.expire_seconds * 1000
-    code = QrCode(
-        ticket,
-        account_id,
-        request.scene_id,
-        request.scene_str,
-        request.permanent,
-        None if expires is None else Instant(expires),
-        now,
-    )
+    code = new_qrcode(ticket, account_id, request, now)
     tx.conn.execute(
         "INSERT INTO oa_qrcodes (ticket, account_id, scene_id, scene_str, permanent,"
         " expires_at, created_at) VALUES (?,?,?,?,?,?,?)",
-        (ticket, account_id, code.scene_id, code.scene_str, code.permanent, expires, now),
+        (ticket, account_id, code.scene_id, code.scene_str, code.permanent, code.expires_at, now),
     )
     return code
 
@@ -80,10 +63,7 @@ def qrcode(conn: sqlite3.Connection, ticket: str, now: Instant) -> QrCode:
     found = row.fetchone()
     if found is None:
         raise QrCodeNotFound()
-    code = qr_of(found)
-    if code.expires_at is not None and code.expires_at <= now:
-        raise QrCodeNotFound("This QR code expired.")
-    return code
+    return check_qr_live(qr_of(found), now)
 
 
 # --- media (the blobs are the media room's; this is the protocol's clock) ---
@@ -183,16 +163,10 @@ def use_code(
 ) -> tuple[UserId, Scope]:
     """Spend a code: once only, for its own account, before it expires."""
     row = tx.conn.execute(
-        "SELECT account_id, user_id, scope, expires_at, used_at FROM oa_oauth_codes"
-        " WHERE code_hash=?",
+        f"SELECT {CODE_COLS} FROM oa_oauth_codes o WHERE o.code_hash=?",
         (code_hash,),
     ).fetchone()
-    if row is None or row[0] != account_id:
-        raise OAuthCodeInvalid()
-    if row[4] is not None:
-        raise OAuthCodeUsed()
-    if row[3] <= now:
-        raise OAuthCodeExpired()
+    code = check_code(None if row is None else code_of(row), account_id, now)
     tx.conn.execute("UPDATE oa_oauth_codes SET used_at=? WHERE code_hash=?", (now, code_hash))
     tx.conn.execute("DELETE FROM oa_oauth_codes WHERE expires_at<?", (now - 86_400_000,))
-    return UserId(row[1]), Scope(row[2])
+    return code.user_id, code.scope

@@ -8,52 +8,20 @@ from __future__ import annotations
 
 import sqlite3
 
-import msgspec
-
-from microletter.core.errors import (
-    AccountLimitReached,
-    AccountNotFound,
-    NotAccountOwner,
-    UsernameTaken,
-)
+from microletter.core.errors import AccountNotFound, NotAccountOwner, UsernameTaken
 from microletter.core.ids import UserId
 from microletter.core.models import Instant, JsonValue
-from microletter.core.officials import Credentials, MessageMode, OfficialAccount, hash_secret
-from microletter.storage.sqlite.rows import Row, to_json
-from microletter.storage.sqlite.writetx import WriteTx
-
-ACCOUNT_COLS = (
-    "a.id, a.owner_id, a.appid, a.original_id, a.name, a.description, a.avatar,"
-    " a.secret_hash, a.secret_gen, a.token, a.encoding_aes_key, a.webhook_url, a.mode,"
-    " a.webhook_verified_at, a.menu, a.channel_head, a.follower_count, a.push_cursor,"
-    " a.created_at"
+from microletter.core.officials import (
+    Credentials,
+    MessageMode,
+    OfficialAccount,
+    check_account_quota,
+    hash_secret,
+    search_pattern,
 )
-NO_LOGIN = "!"  # never a valid argon2 hash: nobody logs in as an account
-
-
-def account_of(r: Row, at: int = 0) -> OfficialAccount:
-    menu = r[at + 14]
-    return OfficialAccount(
-        id=UserId(r[at]),
-        owner_id=UserId(r[at + 1]),
-        appid=r[at + 2],
-        original_id=r[at + 3],
-        name=r[at + 4],
-        description=r[at + 5],
-        avatar=r[at + 6],
-        secret_hash=bytes(r[at + 7]),
-        secret_gen=r[at + 8],
-        token=r[at + 9],
-        encoding_aes_key=r[at + 10],
-        webhook_url=r[at + 11],
-        mode=MessageMode(r[at + 12]),
-        webhook_verified_at=None if r[at + 13] is None else Instant(r[at + 13]),
-        menu=msgspec.json.decode(menu) if menu else None,
-        channel_head=r[at + 15],
-        follower_count=r[at + 16],
-        push_cursor=r[at + 17],
-        created_at=Instant(r[at + 18]),
-    )
+from microletter.storage.platform_rows import ACCOUNT_COLS, NO_LOGIN, account_of
+from microletter.storage.sqlite.rows import to_json
+from microletter.storage.sqlite.writetx import WriteTx
 
 
 def load_account(conn: sqlite3.Connection, account_id: UserId) -> OfficialAccount:
@@ -88,8 +56,7 @@ def create_account(
     (count,) = tx.conn.execute(
         "SELECT count(*) FROM oa_accounts WHERE owner_id=?", (owner,)
     ).fetchone()
-    if count >= max_per_owner:
-        raise AccountLimitReached(max_accounts=max_per_owner)
+    check_account_quota(count, max_per_owner)
     if tx.conn.execute("SELECT 1 FROM users WHERE id=?", (owner,)).fetchone() is None:
         raise AccountNotFound("The developer has no account.", user_id=owner)
     account_id = UserId(tx.new_id(now))
@@ -221,11 +188,10 @@ def accounts_of(conn: sqlite3.Connection, owner: UserId) -> list[OfficialAccount
 def search_accounts(conn: sqlite3.Connection, query: str, limit: int) -> list[OfficialAccount]:
     """Accounts whose name contains `query` (case-insensitive), or whose AppID or original
     id is exactly it; most followed first."""
-    pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = conn.execute(
         f"SELECT {ACCOUNT_COLS} FROM oa_accounts a WHERE lower(a.name) LIKE ? ESCAPE '\\'"
         " OR a.appid=? OR a.original_id=? ORDER BY a.follower_count DESC, a.id LIMIT ?",
-        (pattern + "%", query, query, limit),
+        (search_pattern(query), query, query, limit),
     ).fetchall()
     return [account_of(r) for r in rows]
 

@@ -3,6 +3,8 @@ messaging core's, on the same writer) and reads (on the same reader pool)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from microletter.core.events import AccountEvent, Outcome
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.media import MediaId
@@ -22,6 +24,20 @@ from microletter.storage.sqlite import channels, followers, oa_assets, officials
 from microletter.storage.sqlite.engine import Readers, Writer
 
 
+class SoleLease:
+    """The push lease on SQLite: one process writes a database file (lock.py), so the
+    process that opened it is the only one that could push; it always holds the lease."""
+
+    async def try_acquire(self) -> bool:
+        return True
+
+    async def lost(self) -> None:
+        await asyncio.Event().wait()  # never: nobody else can take it
+
+    async def release(self) -> None:
+        pass
+
+
 class SqlitePlatformStore:
     def __init__(self, writer: Writer, readers: Readers, key: bytes) -> None:
         self._writer = writer
@@ -31,6 +47,9 @@ class SqlitePlatformStore:
     @property
     def platform_key(self) -> bytes:
         return self._key
+
+    def push_lease(self) -> SoleLease:
+        return SoleLease()
 
     # accounts
 
