@@ -109,9 +109,13 @@ async def post_note(
     return message
 
 
-async def access(tx: PgTx, cid: ConversationId, uid: UserId) -> tuple[Conversation, Member]:
-    """The write side's access funnel: lock the conversation; `uid` must be a member."""
-    conversation = await tx.lock_conversation(cid)
+async def access(
+    tx: PgTx, cid: ConversationId, uid: UserId, *, relate: bool = False
+) -> tuple[Conversation, Member]:
+    """The write side's access funnel: lock the conversation; `uid` must be a member.
+    With `relate`, `tx.relation` of `uid` to a direct conversation's peer is then answered
+    from the same round trip."""
+    conversation = await tx.lock_conversation(cid, uid if relate else None)
     member = (await tx.members(cid)).get(uid)
     if member is None:
         raise NotMember(conversation_id=cid)
@@ -122,7 +126,7 @@ async def post_message(tx: PgTx, draft: Draft, now: Instant) -> Message:
     """Post exactly once: a repeated (conversation, sender, client_msg_id) returns the
     original message and appends nothing."""
     cid, uid = draft.conversation_id, draft.sender_id
-    conversation, sender = await access(tx, cid, uid)
+    conversation, sender = await access(tx, cid, uid, relate=True)
     members = await tx.members(cid)
     if conversation.kind is ConversationKind.DIRECT:
         peer = next((u for u in members if u != uid), uid)

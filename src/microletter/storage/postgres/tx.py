@@ -54,10 +54,24 @@ SELECT id, base FROM bumped
 # members come from the statement's snapshot, so they are only used if the locked row is
 # the version that snapshot saw (same xmin): every change of members also updates the
 # conversation row, so then nothing changed in between. Otherwise they are read again.
+# With $2 (a sender) and a direct conversation, the sender's relation to the other member
+# comes along too (contacts and blocks are not under the conversation's lock, so a read
+# in this statement is as good as one after it).
 _LOCK_AND_READ = f"""
 SELECT {CONVERSATION_COLS},
   ARRAY(SELECT ROW({MEMBER_COLS}) FROM members m WHERE m.conversation_id = c.id),
-  c.xmin = (SELECT s.xmin FROM conversations s WHERE s.id = c.id)
+  c.xmin = (SELECT s.xmin FROM conversations s WHERE s.id = c.id),
+  (SELECT ARRAY[p.id,
+     EXISTS(SELECT 1 FROM contacts WHERE user_id=$2 AND peer_id=p.id)::int,
+     EXISTS(SELECT 1 FROM blocks WHERE user_id=$2 AND blocked_id=p.id)::int,
+     EXISTS(SELECT 1 FROM blocks WHERE user_id=p.id AND blocked_id=$2)::int,
+     EXISTS(SELECT 1 FROM contact_requests WHERE from_id=$2 AND to_id=p.id
+            AND status='pending')::int,
+     EXISTS(SELECT 1 FROM contact_requests WHERE from_id=p.id AND to_id=$2
+            AND status='pending')::int]
+   FROM (SELECT COALESCE((SELECT o.user_id FROM members o WHERE o.conversation_id = c.id
+                          AND o.user_id <> $2 LIMIT 1), $2) AS id) p
+   WHERE c.kind = 'direct')
 FROM conversations c WHERE c.id = $1 FOR UPDATE SKIP LOCKED
 """
 
@@ -71,6 +85,7 @@ class PgTx:
         self._now = Instant(0)
         self._members: dict[ConversationId, dict[UserId, Member]] = {}
         self._seqs: dict[ConversationId, int] = {}
+        self._relations: dict[tuple[UserId, UserId], Relation] = {}  # read with a lock
 
     def new_id(self, now: Instant) -> int:
         return self.ids.next(now)
@@ -81,13 +96,16 @@ class PgTx:
         row: asyncpg.Record | None = await self.conn.fetchrow(sql, *args)
         return row
 
-    async def lock_conversation(self, cid: ConversationId) -> Conversation:
+    async def lock_conversation(
+        self, cid: ConversationId, sender: UserId | None = None
+    ) -> Conversation:
         """Lock the conversation's row until COMMIT (seqs and members change under it),
-        and read its members, in one round trip when nobody else holds the lock."""
-        row = await self.fetchrow(_LOCK_AND_READ, cid)
+        and read its members (and, for a `sender` in a direct conversation, their relation
+        to the peer), in one round trip when nobody else holds the lock."""
+        row = await self.fetchrow(_LOCK_AND_READ, cid, sender)
         if row is None:  # it does not exist, or someone holds the lock: wait for it
             row = await self.fetchrow(
-                f"SELECT {CONVERSATION_COLS}, NULL, false FROM conversations c"
+                f"SELECT {CONVERSATION_COLS}, NULL, false, NULL FROM conversations c"
                 " WHERE c.id=$1 FOR UPDATE",
                 cid,
             )
@@ -99,6 +117,11 @@ class PgTx:
             self._members[cid] = {m.user_id: m for m in (member_of(r) for r in row[8])}
         else:
             self.changed(cid)
+        if sender is not None and row[10] is not None:
+            peer, *facts = row[10]
+            self._relations[(sender, UserId(peer))] = Relation(
+                sender, UserId(peer), *(bool(f) for f in facts)
+            )
         return conversation
 
     async def conversation(self, cid: ConversationId) -> Conversation:
@@ -135,7 +158,8 @@ class PgTx:
         self._members.pop(cid, None)
 
     async def relation(self, me: UserId, them: UserId) -> Relation:
-        return await relation(self.conn, me, them)
+        found = self._relations.pop((me, them), None)  # once: later writes may change it
+        return found if found is not None else await relation(self.conn, me, them)
 
     async def lock_users(self, user_ids: Iterable[UserId]) -> None:
         """Lock these users' rows now, in id order (for a write that changes a user row
