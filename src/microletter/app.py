@@ -72,7 +72,16 @@ class Server:
         intake = open_intake(blobs, s.media_limits)
         secret = load_secret(s.data_dir, s.media_secret.reveal())
         media = MediaRoom(intake, blobs, secret)
-        self.ctx = ctx = Context(store, bus, s.limits, passwords, metrics, media, presence)
+        self.ctx = ctx = Context(
+            store,
+            bus,
+            s.limits,
+            passwords,
+            metrics,
+            media,
+            presence,
+            operators=frozenset(s.operators),
+        )
         limits = RateLimits(
             s.rate_user, s.rate_ip, s.rate_auth_ip, s.rate_upload, account=s.rate_account
         )

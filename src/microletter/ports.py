@@ -34,6 +34,7 @@ from microletter.core.models import (
     Snapshot,
     User,
 )
+from microletter.core.moderation import Suspension
 from microletter.core.officials import (
     AccountUpload,
     Credentials,
@@ -72,6 +73,19 @@ class Store(Protocol):
     async def touch_device(self, device_id: DeviceId, now: Instant) -> None: ...
     async def user(self, user_id: UserId) -> User: ...
     async def user_by_name(self, username: str) -> User | None: ...
+    # moderation: create_device refuses a suspended user inside its transaction
+    async def suspend_user(
+        self, user_id: UserId, reason: str, now: Instant
+    ) -> tuple[Suspension, list[DeviceId]]:
+        """Suspend (again: a new reason, the first time stays) and delete every device
+        of the user in one transaction; returns the suspension and the devices deleted."""
+        ...
+
+    async def unsuspend_user(self, user_id: UserId) -> None: ...
+    async def suspension(self, user_id: UserId) -> Suspension | None:
+        """UserNotFound if there is no such user."""
+        ...
+
     async def update_profile(
         self,
         user_id: UserId,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from microletter.core.accounts import USERNAME_RE
 from microletter.core.limits import Limits
 from microletter.core.media import MediaLimits
 from microletter.core.officials import PlatformLimits
@@ -114,6 +115,10 @@ class Settings:
 
     trust_proxy: bool = False  # take the client address from X-Forwarded-For
 
+    # moderation: usernames (comma-separated) that may look up and suspend users over
+    # /api/v1/admin; they cannot be suspended through the API themselves
+    operators: tuple[str, ...] = ()
+
     # media: where blobs live, upload limits, signed links
     media_url: str = ""  # default: file://<data_dir>/media
     media_secret: Secret = Secret("")  # signs media links; default: made once, kept in data_dir
@@ -188,6 +193,9 @@ class Settings:
             )
         if self.database_pool_size < 1:
             raise SettingsError("database_pool_size must be at least 1")
+        bad = [name for name in self.operators if not USERNAME_RE.fullmatch(name)]
+        if bad:
+            raise SettingsError(f"operators must be usernames (a-z, 0-9, _; 3-32): {bad}")
 
     @property
     def is_distributed(self) -> bool:
@@ -240,6 +248,7 @@ class Settings:
             if f.name.endswith("_url"):
                 value = mask_url(value)
             shown[f.name] = value
+        shown["operators"] = ",".join(self.operators) or "(none)"
         shown["database_url"] = mask_url(self.effective_database_url)
         shown["media_url"] = mask_url(self.effective_media_url)
         if not self.media_secret:
@@ -282,6 +291,8 @@ def _convert(name: str, hint: Any, raw: str) -> Any:
             return Path(raw)
         if hint is Secret:
             return Secret(raw)
+        if hint == tuple[str, ...]:  # a comma-separated list; blanks and spaces dropped
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
     except ValueError:
         raise SettingsError(
             f"{PREFIX}{name.upper()}={raw!r} is not a valid {hint.__name__}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from microletter.actions.context import Context
@@ -85,9 +86,19 @@ async def revoke_device(ctx: Context, me: Principal, device_id: DeviceId) -> Non
     """Log a device out (yours or, with its id, any of your devices): its token stops
     working and its open connections close, in every process."""
     await ctx.store.revoke_device(me.user_id, device_id)
-    ctx.tokens.evict_device(device_id)
-    revoked = DeviceRevoked(device_id)
-    await ctx.bus.publish([(user_topic(me.user_id), revoked), (REVOCATIONS, revoked)])
+    await announce_revoked(ctx, me.user_id, [device_id])
+
+
+async def announce_revoked(ctx: Context, user_id: UserId, device_ids: Sequence[DeviceId]) -> None:
+    """After the devices' rows are gone: forget their tokens here, and tell every process
+    to forget them and close their connections."""
+    messages: list[tuple[str, object]] = []
+    for device_id in device_ids:
+        ctx.tokens.evict_device(device_id)
+        revoked = DeviceRevoked(device_id)
+        messages += [(user_topic(user_id), revoked), (REVOCATIONS, revoked)]
+    if messages:
+        await ctx.bus.publish(messages)
 
 
 def follow_revocations(ctx: Context) -> Subscription:

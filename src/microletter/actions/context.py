@@ -103,6 +103,7 @@ class Context:
     presence: Presence
     clock: Callable[[], Instant] = wall_clock
     tokens: TokenCache = field(default_factory=lambda: TokenCache())
+    operators: frozenset[str] = frozenset()  # usernames (MICROLETTER_OPERATORS)
 
     async def publish(self, outcome: Outcome[object]) -> None:
         """Hand the outcome's log entries to the bus, after the commit that made them."""

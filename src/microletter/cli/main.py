@@ -12,6 +12,7 @@ import click
 from microletter import __version__
 from microletter.cli.admin import admin
 from microletter.cli.chat import chat
+from microletter.cli.moderation import moderation
 from microletter.settings import Settings, SettingsError
 
 
@@ -209,5 +210,6 @@ def bench(
         report.write(json_path)
 
 
+chat.add_command(moderation)  # `microletter chat admin ...`
 main.add_command(chat)
 main.add_command(admin)

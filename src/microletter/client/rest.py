@@ -404,3 +404,21 @@ class Client:
         from microletter.client.realtime import Realtime
 
         return Realtime(self, **options)
+
+    # --- moderation (operators only) ---
+
+    async def admin_user(self, username: str | None = None, *, user_id: int | None = None) -> Json:
+        """A user as an operator sees them: `{user, operator, suspension}`."""
+        path = f"/by-id/{user_id}" if user_id is not None else f"/{username}"
+        reply: Json = await self.call("GET", "/api/v1/admin/users" + path)
+        return reply
+
+    async def suspend(self, user_id: int, reason: str) -> Json:
+        reply: Json = await self.call(
+            "PUT", f"/api/v1/admin/users/{user_id}/suspension", {"reason": reason}
+        )
+        return reply
+
+    async def unsuspend(self, user_id: int) -> Json:
+        reply: Json = await self.call("DELETE", f"/api/v1/admin/users/{user_id}/suspension")
+        return reply

@@ -43,7 +43,10 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     │   ├── NotAccountOwner               platform.not_owner
     │   ├── ScopeNotGranted               platform.scope_not_granted
     │   ├── NotFollowing                  platform.not_following
-    │   └── ReplyWindowClosed             platform.reply_window_closed
+    │   ├── ReplyWindowClosed             platform.reply_window_closed
+    │   ├── AccountSuspended              account.suspended
+    │   ├── NotOperator                   admin.not_operator
+    │   └── OperatorProtected             admin.operator_protected
     ├── NotFound                          not_found
     │   ├── UserNotFound                  user.not_found
     │   ├── DeviceNotFound                device.not_found
@@ -280,6 +283,25 @@ class SyncReset(MicroletterError):
 class Unavailable(MicroletterError):
     code = "unavailable"
     hint = "The service is temporarily unavailable; retry shortly."
+
+
+# --- moderation (operators, MICROLETTER_OPERATORS) ---
+# 403s, not 401s: the caller is known (a right password, a valid token) but not allowed.
+
+
+class AccountSuspended(Forbidden):
+    code = "account.suspended"
+    hint = "This account is suspended by the server's operators; ask them if it is a mistake."
+
+
+class NotOperator(Forbidden):
+    code = "admin.not_operator"
+    hint = "Only the server's operators (MICROLETTER_OPERATORS) may do this."
+
+
+class OperatorProtected(Forbidden):
+    code = "admin.operator_protected"
+    hint = "Operators cannot be suspended through the API; remove them from the operators first."
 
 
 # --- the open platform (official accounts, WeChat protocol) ---

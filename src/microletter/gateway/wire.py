@@ -24,6 +24,7 @@ from microletter.core.models import (
     Role,
     User,
 )
+from microletter.core.moderation import Suspension
 
 Id = Annotated[int, Meta(ge=1, lt=2**53, description="A 53-bit id (exact in JavaScript).")]
 Seq = Annotated[int, Meta(ge=0, lt=2**53)]
@@ -96,6 +97,24 @@ class DevicesReply(Struct):
 
 class UserReply(Struct):
     user: User
+
+
+# --- moderation (operators only) ---
+
+
+class SuspendBody(Struct, forbid_unknown_fields=True):
+    """`reason`: why, for the other operators (1-500 characters; the user is not shown it)."""
+
+    reason: Medium
+
+
+class StandingReply(Struct):
+    """A user as an operator sees them: `suspension` is null unless they are suspended
+    (`at`: since when, in ms; `reason`: the operator's note)."""
+
+    user: User
+    operator: bool
+    suspension: Suspension | None
 
 
 # --- contacts ---

@@ -20,6 +20,7 @@ from microletter.core.models import (
     Role,
     User,
 )
+from microletter.core.moderation import Suspension
 
 
 class Row(Protocol):
@@ -49,6 +50,11 @@ def to_json(value: object) -> str:
 
 def user_of(r: Row, at: int = 0) -> User:
     return User(UserId(r[at]), r[at + 1], r[at + 2], r[at + 3], r[at + 4], Instant(r[at + 5]))
+
+
+def suspension_of(r: Row, at: int = 0) -> Suspension | None:
+    """From the columns `suspended_at, suspended_reason`."""
+    return None if r[at] is None else Suspension(Instant(r[at]), r[at + 1] or "")
 
 
 def conversation_of(r: Row, at: int = 0) -> Conversation:

@@ -3,6 +3,7 @@
 from microletter.gateway.api import Router
 from microletter.gateway.routes import (
     accounts,
+    admin,
     contacts,
     conversations,
     media,
@@ -20,6 +21,7 @@ ROUTERS: list[Router] = [
     sync.router,
     media.router,
     media.links,
+    admin.router,
 ]
 
 __all__ = ["ROUTERS"]

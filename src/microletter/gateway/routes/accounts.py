@@ -9,6 +9,7 @@ from aiohttp import web
 
 from microletter.actions import accounts
 from microletter.core.errors import (
+    AccountSuspended,
     BadCredentials,
     DeviceNotFound,
     InvalidInput,
@@ -43,11 +44,14 @@ async def register(call: Call, body: RegisterBody) -> SessionReply:
     return SessionReply(s.user, s.device, s.token)
 
 
-@router.post("/sessions", status=201, auth=False, rate="auth", errors=[BadCredentials])
+@router.post(
+    "/sessions", status=201, auth=False, rate="auth", errors=[BadCredentials, AccountSuspended]
+)
 async def login(call: Call, body: LoginBody) -> SessionReply:
     """Log in: every login is a new device with its own token.
 
-    A wrong password and an unknown username give the same error after the same time."""
+    A wrong password and an unknown username give the same error after the same time.
+    A suspended account (the right password) answers 403 `account.suspended`."""
     s = await accounts.login(call.ctx, body.username, body.password, body.device_name)
     return SessionReply(s.user, s.device, s.token)
 

@@ -6,9 +6,10 @@ from microletter.core.errors import DeviceNotFound, UsernameTaken, UserNotFound
 from microletter.core.events import Event, ProfileUpdated
 from microletter.core.ids import DeviceId, UserId
 from microletter.core.models import Device, Instant, User
+from microletter.core.moderation import check_may_log_in
 from microletter.storage.postgres.conn import Conn
 from microletter.storage.postgres.tx import PgTx
-from microletter.storage.rows import USER_COLS, user_of
+from microletter.storage.rows import USER_COLS, suspension_of, user_of
 
 
 async def create_user(
@@ -33,6 +34,15 @@ async def create_user(
 async def create_device(
     tx: PgTx, user_id: UserId, name: str, token_hash: bytes, now: Instant
 ) -> Device:
+    # KEY SHARE (which the devices insert takes anyway) waits for a suspension in
+    # flight, which locks the row FOR UPDATE, and then reads the committed row: no device
+    # is added behind a suspension's back.
+    row = await tx.fetchrow(
+        "SELECT suspended_at, suspended_reason FROM users WHERE id=$1 FOR KEY SHARE", user_id
+    )
+    if row is None:
+        raise UserNotFound(user_id=user_id)
+    check_may_log_in(suspension_of(row))
     device = Device(DeviceId(tx.new_id(now)), user_id, name, now, now)
     await tx.conn.execute(
         "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)"

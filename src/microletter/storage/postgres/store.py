@@ -29,6 +29,7 @@ from microletter.core.models import (
     Snapshot,
     User,
 )
+from microletter.core.moderation import Suspension
 from microletter.storage.migrate import migrate_postgres
 from microletter.storage.postgres import (
     accounts,
@@ -37,6 +38,7 @@ from microletter.storage.postgres import (
     conversations,
     media,
     messages,
+    moderation,
     sync,
 )
 from microletter.storage.postgres.engine import Database, is_gone, open_pool
@@ -144,6 +146,20 @@ class PostgresStore:
         return await self._db.write(
             accounts.update_profile, user_id, display_name, locale, avatar, now
         )
+
+    # moderation
+
+    async def suspend_user(
+        self, user_id: UserId, reason: str, now: Instant
+    ) -> tuple[Suspension, list[DeviceId]]:
+        outcome = await self._db.write(moderation.suspend_user, user_id, reason, now)
+        return outcome.value
+
+    async def unsuspend_user(self, user_id: UserId) -> None:
+        await self._db.write(moderation.unsuspend_user, user_id)
+
+    async def suspension(self, user_id: UserId) -> Suspension | None:
+        return await self._db.read(moderation.suspension, user_id)
 
     # contacts
 

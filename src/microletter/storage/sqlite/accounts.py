@@ -8,6 +8,8 @@ from microletter.core.errors import DeviceNotFound, UsernameTaken, UserNotFound
 from microletter.core.events import Event, Outcome, ProfileUpdated
 from microletter.core.ids import DeviceId, UserId
 from microletter.core.models import Device, Instant, User
+from microletter.core.moderation import check_may_log_in
+from microletter.storage.rows import suspension_of
 from microletter.storage.sqlite.rows import USER_COLS, user_of
 from microletter.storage.sqlite.writetx import WriteTx
 
@@ -30,6 +32,14 @@ def create_user(
 def create_device(
     tx: WriteTx, user_id: UserId, name: str, token_hash: bytes, now: Instant
 ) -> Device:
+    # Read in this transaction, never from a cache: one writer, so no suspension can
+    # commit between this check and the insert.
+    row = tx.conn.execute(
+        "SELECT suspended_at, suspended_reason FROM users WHERE id=?", (user_id,)
+    ).fetchone()
+    if row is None:
+        raise UserNotFound(user_id=user_id)
+    check_may_log_in(suspension_of(row))
     device = Device(DeviceId(tx.new_id(now)), user_id, name, now, now)
     tx.conn.execute(
         "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)"

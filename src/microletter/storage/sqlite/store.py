@@ -29,6 +29,7 @@ from microletter.core.models import (
     Snapshot,
     User,
 )
+from microletter.core.moderation import Suspension
 from microletter.storage.migrate import migrate_sqlite
 from microletter.storage.sqlite import (
     accounts,
@@ -37,6 +38,7 @@ from microletter.storage.sqlite import (
     conversations,
     media,
     messages,
+    moderation,
     sync,
 )
 from microletter.storage.sqlite.engine import BatchObserver, Readers, Writer, connect
@@ -146,6 +148,19 @@ class SqliteStore:
         return await self._writer.submit(
             accounts.update_profile, user_id, display_name, locale, avatar, now
         )
+
+    # moderation
+
+    async def suspend_user(
+        self, user_id: UserId, reason: str, now: Instant
+    ) -> tuple[Suspension, list[DeviceId]]:
+        return await self._writer.submit(moderation.suspend_user, user_id, reason, now)
+
+    async def unsuspend_user(self, user_id: UserId) -> None:
+        await self._writer.submit(moderation.unsuspend_user, user_id)
+
+    async def suspension(self, user_id: UserId) -> Suspension | None:
+        return await self._readers.run(moderation.suspension, user_id)
 
     # contacts
 
