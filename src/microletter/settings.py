@@ -269,6 +269,15 @@ class Settings:
         return f"Settings({', '.join(shown)})"
 
 
+def env_text(value: object) -> str:
+    """A setting's value as its variable spells it (what `from_env` reads back)."""
+    if isinstance(value, Secret):
+        return value.reveal()
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
 def mask_url(url: str) -> str:
     """Hide the password of `scheme://user:password@host`, also with an empty user
     (`redis://:password@host`) or an unescaped `@` in the password."""

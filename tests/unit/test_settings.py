@@ -172,3 +172,17 @@ def test_media_defaults_to_a_folder_in_the_data_dir() -> None:
 def test_media_settings_out_of_range_are_refused(env: dict[str, str]) -> None:
     with pytest.raises(SettingsError):
         Settings.from_env(env)
+
+
+def test_operators_are_a_comma_separated_list_of_usernames() -> None:
+    assert Settings().operators == ()
+    settings = Settings.from_env({"MICROLETTER_OPERATORS": " root, chief ,,"})
+    assert settings.operators == ("root", "chief")
+    assert settings.redacted()["operators"] == "root,chief"
+    assert Settings().redacted()["operators"] == "(none)"
+
+
+@pytest.mark.parametrize("raw", ["Root", "root,al ice", "ab"])
+def test_operators_must_be_valid_usernames(raw: str) -> None:
+    with pytest.raises(SettingsError, match="operators"):
+        Settings.from_env({"MICROLETTER_OPERATORS": raw})

@@ -16,6 +16,7 @@ def test_a_worker_reads_back_every_setting_of_its_parent() -> None:
         data_dir=Path("/srv/ml"),
         media_secret=Secret("s3cret"),
         trust_proxy=True,
+        operators=("root", "chief"),
     )
     env = {k: v for k, v in child_env(parent, 9000).items() if k.startswith("MICROLETTER_")}
     child = Settings.from_env(env)

@@ -22,7 +22,7 @@ from dataclasses import fields
 from typing import Any
 
 from microletter.media import load_secret
-from microletter.settings import PREFIX, Secret, Settings
+from microletter.settings import PREFIX, Settings, env_text
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,7 @@ def child_env(settings: Settings, port: int) -> dict[str, str]:
     """The parent's environment, with every setting spelled out for the child."""
     env = dict(os.environ)
     for f in fields(settings):
-        value = getattr(settings, f.name)
-        env[f"{PREFIX}{f.name.upper()}"] = (
-            value.reveal() if isinstance(value, Secret) else str(value)
-        )
+        env[f"{PREFIX}{f.name.upper()}"] = env_text(getattr(settings, f.name))
     env[f"{PREFIX}DATABASE_URL"] = settings.effective_database_url
     env[f"{PREFIX}WORKERS"] = "1"
     env[f"{PREFIX}REUSE_PORT"] = "1"
