@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from microletter.app import Server
 from microletter.client import Client
 from tests.conftest import PASSWORD
@@ -122,6 +124,40 @@ async def test_two_people_befriend_and_chat_from_the_command_line(
     assert who["username"] == "bob"
     history = await bob.ok("history", "@alice")
     assert [m["text"] for m in history][-3:] == ["hello", "are you there?", "bob?"]
+
+
+@pytest.mark.settings(operators=("root",))
+async def test_an_operator_suspends_and_unsuspends_from_the_command_line(
+    server: Server, tmp_path: Path
+) -> None:
+    root = Person(server, tmp_path / "root.json")
+    bob = Person(server, tmp_path / "bob.json")
+    await root.ok("register", "root")
+    [registered] = await bob.ok("register", "bob")
+
+    [shown] = await root.ok("admin", "user", "bob")
+    assert (shown["user"]["id"], shown["suspension"]) == (registered["id"], None)
+    [suspended] = await root.ok("admin", "suspend", "bob", "--reason", "spam")
+    assert suspended["suspension"]["reason"] == "spam"
+
+    refused = await bob.chat("whoami")
+    assert refused.code == 1 and "auth.invalid_token" in refused.err
+    refused = await bob.chat("login", "bob")
+    assert refused.code == 1 and "account.suspended" in refused.err
+    assert "Traceback" not in refused.err
+
+    [lifted] = await root.ok("admin", "unsuspend", "bob")
+    assert lifted["suspension"] is None
+    [me] = await bob.ok("login", "bob")
+    assert me["username"] == "bob"
+
+    # Someone who is not an operator is told so, with the code.
+    denied = await bob.chat("admin", "suspend", "root", "--reason", "revenge")
+    assert denied.code == 1 and "admin.not_operator" in denied.err
+    plain = await microletter(
+        "chat", "--server", server.url, "--profile", str(root.profile), "admin", "user", "bob"
+    )
+    assert plain.code == 0 and "bob (bob) id=" in plain.out and "active" in plain.out
 
 
 async def test_a_server_error_exits_1_with_its_code_and_no_traceback(

@@ -3,9 +3,12 @@ unsuspend them; a suspension closes the user's sockets and refuses their log-ins
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from microletter.app import Server
+from microletter.client import ApiError
 from tests.conftest import PASSWORD, MakeClient, befriend
 from tests.integration.test_realtime import bye, closed_with, connect, hello, until
 from tests.support.rest import error_of, fails, raw, uid
@@ -154,3 +157,19 @@ async def test_the_admin_routes_are_in_the_openapi_document(clients: MakeClient)
     assert set(paths["/api/v1/admin/users/{user_id}/suspension"]) == {"put", "delete"}
     assert "get" in paths["/api/v1/admin/users/{username}"]
     assert "403" in paths["/api/v1/admin/users/{user_id}/suspension"]["put"]["responses"]
+
+
+@operators
+async def test_no_log_in_racing_a_suspension_keeps_a_working_token(clients: MakeClient) -> None:
+    root, bob = await clients("root"), await clients("bob")
+    devices = [await clients() for _ in range(8)]
+    logins = [asyncio.create_task(d.login("bob", PASSWORD)) for d in devices]
+    await asyncio.sleep(0)
+    await root.suspend(uid(bob), "raced")
+    outcomes = await asyncio.gather(*logins, return_exceptions=True)
+    for device, outcome in zip(devices, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            assert isinstance(outcome, ApiError) and outcome.code == "account.suspended", outcome
+        else:  # it committed before the suspension, which deleted it
+            await fails(device.me(), "auth.invalid_token", 401)
+    await fails(bob.me(), "auth.invalid_token", 401)
