@@ -24,13 +24,13 @@ def _reply(standing: Standing) -> StandingReply:
 
 
 @router.get("/users/{username}", errors=[NotOperator, UserNotFound])
-async def find_user(call: Call, username: str) -> StandingReply:
+async def admin_find_user(call: Call, username: str) -> StandingReply:
     """Find a user by exact username, with whether they are suspended (operators only)."""
     return _reply(await moderation.find_user(call.ctx, call.me, username))
 
 
 @router.get("/users/by-id/{user_id}", errors=[NotOperator, UserNotFound])
-async def get_user(call: Call, user_id: int) -> StandingReply:
+async def admin_get_user(call: Call, user_id: int) -> StandingReply:
     """A user by id, with whether they are suspended (operators only)."""
     return _reply(await moderation.user_by_id(call.ctx, call.me, UserId(user_id)))
 
@@ -39,7 +39,7 @@ async def get_user(call: Call, user_id: int) -> StandingReply:
     "/users/{user_id}/suspension",
     errors=[NotOperator, UserNotFound, OperatorProtected, InvalidInput, TooLarge],
 )
-async def suspend(call: Call, user_id: int, body: SuspendBody) -> StandingReply:
+async def suspend_user(call: Call, user_id: int, body: SuspendBody) -> StandingReply:
     """Suspend a user: all their devices are logged out and log-in answers 403
     `account.suspended` (operators only).
 
@@ -51,7 +51,7 @@ async def suspend(call: Call, user_id: int, body: SuspendBody) -> StandingReply:
 
 
 @router.delete("/users/{user_id}/suspension", errors=[NotOperator, UserNotFound])
-async def unsuspend(call: Call, user_id: int) -> StandingReply:
+async def unsuspend_user(call: Call, user_id: int) -> StandingReply:
     """Lift a suspension: the user may log in again (operators only).
 
     Devices logged out by the suspension stay logged out. Unsuspending a user who is not
