@@ -4,13 +4,16 @@ unsuspend them; a suspension closes the user's sockets and refuses their log-ins
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import aiohttp
 import pytest
 
 from microletter.app import Server
 from microletter.client import ApiError
 from tests.conftest import PASSWORD, MakeClient, befriend
 from tests.integration.test_realtime import bye, closed_with, connect, hello, until
+from tests.support.platform import new_account
 from tests.support.rest import error_of, fails, raw, uid
 
 operators = pytest.mark.settings(operators=("root", "chief"))
@@ -173,3 +176,32 @@ async def test_no_log_in_racing_a_suspension_keeps_a_working_token(clients: Make
         else:  # it committed before the suspension, which deleted it
             await fails(device.me(), "auth.invalid_token", 401)
     await fails(bob.me(), "auth.invalid_token", 401)
+
+
+@operators
+async def test_a_suspended_developers_official_accounts_lose_their_api_until_it_is_lifted(
+    clients: MakeClient, server: Server
+) -> None:
+    root, dev = await clients("root"), await clients("dev")
+    made = await new_account(dev, "Spam Daily")
+    appid, secret = made["account"]["appid"], made["appsecret"]
+    credentials = {"grant_type": "client_credential", "appid": appid, "secret": secret}
+    async with aiohttp.ClientSession() as http:
+
+        async def cgi(path: str, **query: str) -> dict[str, Any]:
+            async with http.get(f"{server.url}/cgi-bin/{path}", params=query) as response:
+                assert response.status == 200  # the protocol's errors ride in the body
+                body: dict[str, Any] = await response.json(content_type=None)
+                return body
+
+        token = (await cgi("token", **credentials))["access_token"]
+        assert (await cgi("user/get", access_token=token)).get("errcode", 0) == 0
+
+        await root.suspend(uid(dev), "a spam bot")
+        # 50002 "user limited", which SDKs do not answer with a token refresh.
+        assert (await cgi("user/get", access_token=token))["errcode"] == 50002
+        assert (await cgi("token", **credentials))["errcode"] == 50002
+
+        await root.unsuspend(uid(dev))
+        assert (await cgi("user/get", access_token=token)).get("errcode", 0) == 0
+        assert "access_token" in await cgi("token", **credentials)

@@ -45,6 +45,7 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     │   ├── NotFollowing                  platform.not_following
     │   ├── ReplyWindowClosed             platform.reply_window_closed
     │   ├── AccountSuspended              account.suspended
+    │   ├── AccountRestricted             platform.account_restricted
     │   ├── NotOperator                   admin.not_operator
     │   └── OperatorProtected             admin.operator_protected
     ├── NotFound                          not_found
@@ -292,6 +293,14 @@ class Unavailable(MicroletterError):
 class AccountSuspended(Forbidden):
     code = "account.suspended"
     hint = "This account is suspended by the server's operators; ask them if it is a mistake."
+
+
+class AccountRestricted(Forbidden):
+    code = "platform.account_restricted"
+    hint = (
+        "The owner of this official account is suspended by the server's operators; its API"
+        " is closed until they lift the suspension."
+    )
 
 
 class NotOperator(Forbidden):

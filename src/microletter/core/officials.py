@@ -101,6 +101,7 @@ class OfficialAccount:
     follower_count: int
     push_cursor: int
     created_at: Instant
+    restricted: bool = False  # its owner (or its own user) is suspended: its API is closed
 
 
 @dataclass(frozen=True, slots=True)

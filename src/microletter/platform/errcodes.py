@@ -34,6 +34,7 @@ ERRCODES: dict[type[e.MicroletterError], tuple[int, str]] = {
     e.RefreshTokenInvalid: (40030, "invalid refresh_token"),
     e.RefreshTokenExpired: (42002, "refresh_token expired"),
     e.Forbidden: (48001, "api unauthorized"),
+    e.AccountRestricted: (50002, "user limited"),
     e.NotFollowing: (43004, "require subscribe"),
     e.ReplyWindowClosed: (45015, "response out of time limit or subscription is canceled"),
     e.NotFound: (40035, "invalid parameter"),

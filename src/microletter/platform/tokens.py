@@ -21,6 +21,7 @@ from microletter.core.errors import (
     AccessTokenExpired,
     AccessTokenInvalid,
     AccessTokenMissing,
+    AccountRestricted,
     AppSecretInvalid,
     InvalidInput,
     RedirectInvalid,
@@ -55,7 +56,15 @@ async def _with_secret(p: Platform, appid: str, secret: str) -> OfficialAccount:
     account = await p.store.account_by_appid(appid)
     if not secret_matches(account.secret_hash, secret):
         raise AppSecretInvalid(appid=appid)
+    _check_open(account)
     return account
+
+
+def _check_open(account: OfficialAccount) -> None:
+    """A suspended owner's accounts keep their followers and history, but neither get
+    tokens nor use them (50002, which SDKs do not answer with a token refresh)."""
+    if account.restricted:
+        raise AccountRestricted(appid=account.appid)
 
 
 async def authenticate(p: Platform, token: str | None) -> OfficialAccount:
@@ -70,6 +79,7 @@ async def authenticate(p: Platform, token: str | None) -> OfficialAccount:
         raise AccessTokenInvalid("The AppSecret was reset since this token was issued.")
     if grant.expired(p.now(), p.limits.access_token_seconds):
         raise AccessTokenExpired()
+    _check_open(account)
     return account
 
 
@@ -151,6 +161,7 @@ async def refresh(p: Platform, appid: str, refresh_token: str) -> dict[str, obje
         raise RefreshTokenInvalid("The AppSecret was reset since; authorize again.")
     if grant.expired(p.now(), p.limits.refresh_token_seconds):
         raise RefreshTokenExpired()
+    _check_open(account)
     assert grant.scope is not None  # minted with one
     return await _tokens(p, account, grant.user_id, grant.scope, refresh_token)
 
@@ -195,6 +206,7 @@ async def oauth_user(
         raise AccessTokenInvalid("The AppSecret was reset since this token was issued.")
     if grant.expired(p.now(), p.limits.access_token_seconds):
         raise AccessTokenExpired()
+    _check_open(account)
     if openid_given and openid_given != await openid(p, account, grant.user_id):
         raise AccessTokenInvalid("This token is not for that OpenID.")
     if need_userinfo and grant.scope is Scope.BASE:

@@ -22,7 +22,8 @@ ACCOUNT_COLS = (
     "a.id, a.owner_id, a.appid, a.original_id, a.name, a.description, a.avatar,"
     " a.secret_hash, a.secret_gen, a.token, a.encoding_aes_key, a.webhook_url, a.mode,"
     " a.webhook_verified_at, a.menu, a.channel_head, a.follower_count, a.push_cursor,"
-    " a.created_at"
+    " a.created_at, EXISTS(SELECT 1 FROM users s WHERE s.id IN (a.owner_id, a.id)"
+    " AND s.suspended_at IS NOT NULL)"
 )
 FOLLOWER_COLS = (
     "f.account_id, f.user_id, f.openid, f.following, f.followed_at, f.unfollowed_at, f.scene,"
@@ -61,6 +62,7 @@ def account_of(r: Row, at: int = 0) -> OfficialAccount:
         follower_count=r[at + 16],
         push_cursor=r[at + 17],
         created_at=Instant(r[at + 18]),
+        restricted=bool(r[at + 19]),
     )
 
 

@@ -225,4 +225,4 @@ async def webhook_accounts(conn: Conn) -> list[tuple[OfficialAccount, int]]:
         f"SELECT {ACCOUNT_COLS}, u.log_seq FROM oa_accounts a JOIN users u ON u.id=a.id"
         " WHERE a.webhook_url IS NOT NULL ORDER BY a.id"
     )
-    return [(account_of(r), int(r[19])) for r in rows]
+    return [(account_of(r), int(r[20])) for r in rows]
