@@ -93,6 +93,9 @@ class Session:
         self.echoed: dict[str, object] = {}
         # The official conversations' broadcast channels: conversation id -> account id.
         self.channels: dict[ConversationId, UserId] = {}
+        # The head of each channel this connection was told: the start-of-session read and
+        # a live hint can cross, and a hint is sent once.
+        self.channel_heads: dict[UserId, int] = {}
 
     # --- from the hub (synchronous, on the event loop) ---
 
@@ -121,6 +124,9 @@ class Session:
     def send_channel(self, channel_id: UserId, cid: ConversationId, head: int) -> None:
         """A hint: the account's channel reached `head`; fetch the broadcasts after
         what you have (GET /api/v1/official-accounts/{channel_id}/broadcasts)."""
+        if head <= self.channel_heads.get(channel_id, 0):
+            return
+        self.channel_heads[channel_id] = head
         self.reply({"t": "channel", "channel_id": channel_id, "conversation_id": cid, "head": head})
 
     def follow_channels(self, event: object) -> None:
@@ -132,7 +138,9 @@ class Session:
                     self.channels[conv.id] = conv.owner_id
                     self.hub.join_channel(self, conv.owner_id)
         elif isinstance(event, ConversationLeft) and event.conversation_id in self.channels:
-            self.hub.leave_channel(self, self.channels.pop(event.conversation_id))
+            channel_id = self.channels.pop(event.conversation_id)
+            self.channel_heads.pop(channel_id, None)
+            self.hub.leave_channel(self, channel_id)
 
     def kick_revoked(self) -> None:
         self.close_soon(Close.UNAUTHENTICATED, "device logged out")
