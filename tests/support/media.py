@@ -43,10 +43,19 @@ def picture(
 
 def opus_clip(seconds: float = 1.0, container: str = "webm", rate: int = 48000) -> bytes:
     """A 440 Hz sine, Opus-encoded in WebM (what Chromium's MediaRecorder sends) or Ogg."""
+    return _sine_clip(seconds, container, "libopus", rate, 960)
+
+
+def _sine_clip(
+    seconds: float, container: str, codec: str, rate: int, per: int, bit_rate: int = 0
+) -> bytes:
+    """A 440 Hz mono sine encoded with `codec` in `container`, `per` samples a frame."""
     buf = io.BytesIO()
     with av.open(buf, "w", format=container) as out:
-        stream = out.add_stream("libopus", rate=rate, layout="mono")
-        total, per = int(seconds * rate), 960
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        if bit_rate:
+            stream.bit_rate = bit_rate
+        total = int(seconds * rate)
         for start in range(0, total, per):
             n = min(per, total - start)
             pcm = array("h", (_sine(start + i, rate) for i in range(n))).tobytes()
@@ -88,21 +97,4 @@ def stored_files(media_root: Path) -> list[Path]:
 
 def amr_clip(seconds: float = 1.0) -> bytes:
     """A 440 Hz sine in AMR-NB (8 kHz mono), the voice format of the WeChat protocol."""
-    rate = 8000
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="amr") as out:
-        stream = out.add_stream("libopencore_amrnb", rate=rate, layout="mono")
-        stream.bit_rate = 12200
-        total, per = int(seconds * rate), 160
-        for start in range(0, total, per):
-            n = min(per, total - start)
-            pcm = array("h", (_sine(start + i, rate) for i in range(n))).tobytes()
-            frame = av.AudioFrame(format="s16", layout="mono", samples=n)
-            frame.planes[0].update(pcm + bytes(frame.planes[0].buffer_size - len(pcm)))
-            frame.sample_rate = rate
-            frame.pts = start
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return buf.getvalue()
+    return _sine_clip(seconds, "amr", "libopencore_amrnb", 8000, 160, bit_rate=12200)

@@ -35,6 +35,7 @@ CONTAINERS = {  # PyAV's container names to the type browsers know
 BROWSER_CODECS = frozenset(
     {"opus", "vorbis", "mp3", "mp3float", "aac", "flac", "pcm_s16le", "pcm_u8", "pcm_f32le"}
 )
+_PLAYED = frozenset(m for m in CONTAINERS.values() if m != "audio/amr")  # containers they play
 PLAYABLE_MIME = "audio/mp4"  # what a re-encoded recording is: AAC in MP4 (an .m4a)
 PLAYABLE_RATE = 16_000  # wide-band speech; AMR-NB itself is 8 kHz
 PLAYABLE_BIT_RATE = 32_000
@@ -85,9 +86,6 @@ def listen(source: Path, max_seconds: int, playable: Path) -> Heard:
     if copy is not None:
         return Heard(PLAYABLE_MIME, duration_ms, tuple(waveform(samples)), reencoded=True)
     return Heard(mime, duration_ms, tuple(waveform(samples)))
-
-
-_PLAYED = frozenset(m for m in CONTAINERS.values() if m != "audio/amr")
 
 
 class _Encoder:

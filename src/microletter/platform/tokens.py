@@ -69,10 +69,16 @@ def _check_open(account: OfficialAccount) -> None:
 
 async def authenticate(p: Platform, token: str | None) -> OfficialAccount:
     """The account an access token speaks for."""
+    _, account = await _read_token(p, token, Kind.ACCESS)
+    return account
+
+
+async def _read_token(p: Platform, token: str | None, kind: Kind) -> tuple[Grant, OfficialAccount]:
+    """A live token of `kind` (access or OAuth) and the open account that minted it."""
     if not token:
         raise AccessTokenMissing()
     grant = grants.read(p.key, token)
-    if grant is None or grant.kind is not Kind.ACCESS:
+    if grant is None or grant.kind is not kind:
         raise AccessTokenInvalid()
     account = await p.store.account(grant.account_id)
     if grant.secret_gen != account.secret_gen:
@@ -80,7 +86,7 @@ async def authenticate(p: Platform, token: str | None) -> OfficialAccount:
     if grant.expired(p.now(), p.limits.access_token_seconds):
         raise AccessTokenExpired()
     _check_open(account)
-    return account
+    return grant, account
 
 
 # --- OAuth 2 ---
@@ -196,17 +202,9 @@ async def oauth_user(
     p: Platform, token: str | None, openid_given: str | None, need_userinfo: bool
 ) -> tuple[OfficialAccount, UserId, Scope]:
     """Who an OAuth access token speaks for; the OpenID, if given, must be theirs."""
-    if not token:
-        raise AccessTokenMissing()
-    grant = grants.read(p.key, token)
-    if grant is None or grant.kind is not Kind.OAUTH or grant.scope is None:
+    grant, account = await _read_token(p, token, Kind.OAUTH)
+    if grant.scope is None:  # OAuth tokens are minted with one
         raise AccessTokenInvalid()
-    account = await p.store.account(grant.account_id)
-    if grant.secret_gen != account.secret_gen:
-        raise AccessTokenInvalid("The AppSecret was reset since this token was issued.")
-    if grant.expired(p.now(), p.limits.access_token_seconds):
-        raise AccessTokenExpired()
-    _check_open(account)
     if openid_given and openid_given != await openid(p, account, grant.user_id):
         raise AccessTokenInvalid("This token is not for that OpenID.")
     if need_userinfo and grant.scope is Scope.BASE:

@@ -25,6 +25,13 @@ LOCK_CLASS = 0x6D6C  # "ml": the first key of our advisory locks
 CHECK_EVERY = 1.0  # seconds between liveness checks of the lease connection
 
 
+async def _answer(conn: asyncpg.Connection | None) -> None:
+    """Raise unless the lease's connection still answers (its session holds the lock)."""
+    assert conn is not None
+    async with asyncio.timeout(5):
+        await conn.fetchval("SELECT 1")
+
+
 class NodeLease:
     def __init__(self, dsn: str, ids: IdGenerator) -> None:
         self._dsn = dsn
@@ -57,9 +64,7 @@ class NodeLease:
         while True:
             await asyncio.sleep(CHECK_EVERY)
             try:
-                assert self._conn is not None
-                async with asyncio.timeout(5):
-                    await self._conn.fetchval("SELECT 1")
+                await _answer(self._conn)
                 continue
             except Exception as exc:  # lost: stop writing until leased again
                 self.held = False
@@ -133,9 +138,7 @@ class JobLease:
         while self.held:
             await asyncio.sleep(CHECK_EVERY)
             try:
-                assert self._conn is not None
-                async with asyncio.timeout(5):
-                    await self._conn.fetchval("SELECT 1")
+                await _answer(self._conn)
             except Exception as exc:
                 log.warning("store.lease_lost", extra={"lease": self._name, "error": repr(exc)})
                 self._drop()

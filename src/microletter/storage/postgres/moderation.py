@@ -26,8 +26,7 @@ async def suspend_user(
         reason,
         user_id,
     )
-    if row is None:
-        raise UserNotFound(user_id=user_id)
+    assert row is not None  # locked just above
     revoked = await tx.conn.fetch("DELETE FROM devices WHERE user_id=$1 RETURNING id", user_id)
     return Suspension(Instant(row[0]), row[1]), [DeviceId(r[0]) for r in revoked]
 
