@@ -25,6 +25,7 @@ NO_RATE_LIMITS: dict[str, Any] = {
     "rate_ip": "100000/second",
     "rate_auth_ip": "100000/second",
     "rate_account": "100000/second",
+    "rate_search": "100000/second",
 }
 PASSWORD = "correct horse"
 
@@ -99,19 +100,30 @@ MakeClient = Callable[..., Awaitable[Client]]
 
 @pytest.fixture
 async def clients(server: Server) -> AsyncIterator[MakeClient]:
-    """`await clients("alice")` registers alice and returns her logged-in client."""
+    """`await clients("alice")` registers alice and returns her logged-in client. An
+    operator's username (reserved from sign-up) is made with the setup link's token."""
     made: list[Client] = []
 
     async def make(username: str | None = None, password: str = PASSWORD) -> Client:
         client = Client(server.url)
         made.append(client)
-        if username is not None:
+        if username is not None and username in server.settings.operators:
+            await client.setup_operator(await setup_token(server), username, password)
+        elif username is not None:
             await client.register(username, password)
         return client
 
     yield make
     for client in made:
         await client.close()
+
+
+async def setup_token(server: Server) -> str:
+    """The token of the operator setup link the server prints (a new one if the last was
+    used and an operator still has no account, as a restart would make)."""
+    link = await server.prepare_operator_setup()
+    assert link is not None, "every operator has an account already"
+    return link.rsplit("/", 1)[1]
 
 
 async def befriend(a: Client, b: Client) -> int:

@@ -6,29 +6,48 @@ The only module that knows every room. Everything is built here and passed down.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import signal
 import socket
 from collections.abc import Callable
+from pathlib import Path
 
 from aiohttp import web
 
+from microletter import favourites, moments, redpackets, search, stickers, wallet, wxpay
 from microletter.actions import accounts
+from microletter.actions.collector import Collector
 from microletter.actions.context import Context, MediaRoom, Passwords
+from microletter.actions.scheduler import Scheduler
 from microletter.bus import open_bus, open_presence
 from microletter.core.ids import IdGenerator
 from microletter.gateway.http import create_app
 from microletter.gateway.hub import Hub
 from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.ws import Gateway
-from microletter.media import load_secret, open_blobs, open_intake
+from microletter.media import (
+    DecoderLimits,
+    Referrers,
+    free_bytes,
+    load_secret,
+    open_blobs,
+    open_intake,
+)
 from microletter.metrics import Metrics
-from microletter.platform import Dispatcher, Platform, WebhookClient
+from microletter.platform import (
+    Dispatcher,
+    Platform,
+    PlatformStore,
+    WebhookClient,
+    platform_limits,
+    register_referrers,
+)
 from microletter.platform import mount as mount_platform
-from microletter.ports import Bus, Intake, PlatformStore, Presence, Store
-from microletter.settings import Settings
-from microletter.storage import open_store, platform_store
+from microletter.settings import Settings, SettingsError
+from microletter.setup import OperatorSetup, setup_link
+from microletter.storage import MEDIA_REFERRERS, JobStore, Store, open_database, sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +62,15 @@ class Server:
         self.ctx: Context | None = None
         self.platform: Platform | None = None
         self.dispatcher: Dispatcher | None = None
+        self.collector: Collector | None = None
+        self.scheduler: Scheduler | None = None
+        self.wallet: wallet.Wallet | None = None
+        self.redpackets: redpackets.RedPackets | None = None
+        self.wxpay: wxpay.WxPay | None = None
+        self.operator_setup = OperatorSetup(settings.data_dir)
+        self.setup_link: str | None = None  # while an operator has no account (see setup.py)
         self._runner: web.AppRunner | None = None
+        self._backends = contextlib.AsyncExitStack()
 
     @property
     def url(self) -> str:
@@ -52,10 +79,25 @@ class Server:
         wildcard = host in ("0.0.0.0", "::", "")  # noqa: S104 - only to print a reachable URL
         return f"http://{'127.0.0.1' if wildcard else shown}:{self.port}"
 
+    @property
+    def app(self) -> web.Application:
+        """The aiohttp application being served (after start): its router lists every
+        path, which the tests walk."""
+        if self._runner is None:
+            raise RuntimeError("the server is not started")
+        return self._runner.app
+
     async def start(self) -> None:
+        # What is opened is closed in reverse order: at shutdown (on_cleanup), or at once
+        # if a later step of the start fails, so nothing leaks.
+        async with contextlib.AsyncExitStack() as backends:
+            await self._start(backends)
+            self._backends = backends.pop_all()
+
+    async def _start(self, backends: contextlib.AsyncExitStack) -> None:
         s = self.settings
         metrics = Metrics()
-        store = await open_store(
+        db = await open_database(
             s.effective_database_url,
             IdGenerator(s.node_id),
             s.limits,
@@ -65,15 +107,32 @@ class Server:
             pool_size=s.database_pool_size,
             timeout=s.database_timeout,
         )
+        backends.push_async_callback(db.close)  # the writer commits what is queued first
         bus = await open_bus(s.bus_url)
+        backends.push_async_callback(bus.close)
         presence = await open_presence(s.bus_url)
+        backends.push_async_callback(presence.close)
         passwords = Passwords(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
+        backends.callback(passwords.close)
         blobs = open_blobs(s.effective_media_url)
-        intake = open_intake(blobs, s.media_limits)
+        decoding = DecoderLimits(
+            processes=s.media_decoders,
+            memory_bytes=s.media_decoder_memory_mb * 1024 * 1024,
+            cpu_seconds=s.media_decoder_cpu_seconds,
+            wall_seconds=s.media_decoder_timeout,
+            long_cpu_seconds=s.media_video_cpu_seconds,
+            long_wall_seconds=s.media_video_timeout,
+            per_user=s.media_decodes_per_user,
+            waiting_per_user=s.media_waiting_per_user,
+        )
+        intake = open_intake(blobs, s.media_limits, decoding)  # no process until an upload
+        backends.push_async_callback(intake.close)  # stops the decoders
         secret = load_secret(s.data_dir, s.media_secret.reveal())
-        media = MediaRoom(intake, blobs, secret)
+        referrers = media_referrers(s)
+        media = MediaRoom(intake, blobs, secret, s.retention, referrers, _free_disk(s))
+        metrics.watch_disk(media.free_disk or blobs.free_bytes)
         self.ctx = ctx = Context(
-            store,
+            Store(db),
             bus,
             s.limits,
             passwords,
@@ -81,45 +140,90 @@ class Server:
             media,
             presence,
             operators=frozenset(s.operators),
+            setup=self.operator_setup,
         )
+        # Before anything writes: every message from now on is indexed as it is posted.
+        finder = search.open_room(ctx)
+        await finder.store.ensure_index()  # rebuilt if missing (an older database)
         limits = RateLimits(
-            s.rate_user, s.rate_ip, s.rate_auth_ip, s.rate_upload, account=s.rate_account
+            s.rate_user,
+            s.rate_ip,
+            s.rate_auth_ip,
+            s.rate_upload,
+            account=s.rate_account,
+            search=s.rate_search,
         )
         revocations = accounts.follow_revocations(ctx)
         gateway = Gateway(ctx, Hub(bus, presence, s.presence_ttl_seconds), s, limits)
-        mounts = []
-        dispatcher: Dispatcher | None = None
-        part = _platform_part(store)
-        if part is not None:
-            self.platform = p = Platform(
-                ctx,
-                part,
-                s.platform_limits,
-                WebhookClient(
-                    timeout=s.oa_webhook_timeout, allow_private=s.oa_allow_private_webhooks
-                ),
-                base_url=s.public_url,
-                followers_page=s.oa_followers_page,
+        webhooks = WebhookClient(
+            timeout=s.oa_webhook_timeout,
+            allow_private=s.oa_allow_private_webhooks,
+            per_account=s.oa_push_concurrency,
+        )
+        backends.push_async_callback(webhooks.close)
+        self.platform = p = Platform(
+            ctx,
+            PlatformStore(db),
+            platform_limits(s),
+            webhooks,
+            base_url=s.public_url,
+            followers_page=s.oa_followers_page,
+        )
+        self.dispatcher = dispatcher = Dispatcher(
+            p,
+            p.store.push_lease(),
+            attempts=s.oa_webhook_attempts,
+            concurrency=s.oa_push_concurrency,
+        )
+        self.collector = collector = Collector(
+            ctx.store,
+            blobs,
+            s.retention,
+            referrers,
+            metrics,
+            lambda: ctx.clock(),  # the context's clock, even if replaced later (tests)
+            db.lease("media-collector"),
+            s.media_gc_interval_seconds,
+        )
+        kept, saved = favourites.open_room(ctx), stickers.open_room(ctx)
+        self.wallet = money = wallet.open_room(ctx, wallet_settings(s))
+        self.scheduler = scheduler = Scheduler(
+            JobStore(db), ctx.publish, lambda: ctx.clock(), s.scheduler_interval_seconds
+        )
+        self.redpackets = packets = redpackets.open_room(ctx, redpacket_settings(s))
+        self.wxpay = merchants = wxpay.open_room(ctx, p, money)
+        scheduler.register(*wallet.JOBS, *redpackets.JOBS, *wxpay.jobs(merchants))
+        scheduler.every("wallet.sweep", 600.0, lambda now: wallet.sweep(money, now))
+        scheduler.every("wxpay.sweep", 600.0, lambda now: wxpay.sweep(merchants, now))
+        if s.wallet_reconcile_seconds > 0:
+            scheduler.every(
+                "wallet.reconcile",
+                s.wallet_reconcile_seconds,
+                lambda now: _reconcile(money, metrics),
             )
-            self.dispatcher = dispatcher = Dispatcher(
-                p,
-                part.push_lease(),
-                attempts=s.oa_webhook_attempts,
-                concurrency=s.oa_push_concurrency,
-            )
-            mounts.append(lambda a: mount_platform(a, p, limits.hit))
+        feed = moments.open_room(ctx)  # registers its media grant and log resolver
+        mounts = [
+            lambda a: mount_platform(a, p, limits.hit),
+            lambda a: favourites.mount(a, kept),
+            lambda a: stickers.mount(a, saved),
+            lambda a: search.mount(a, finder),
+            lambda a: wallet.mount(a, money),
+            lambda a: redpackets.mount(packets),
+            lambda a: moments.mount(a, feed),
+            lambda a: wxpay.mount(a, merchants, limits.hit),
+        ]
         app = create_app(ctx, s, gateway, limits, mounts=mounts)
 
         async def on_shutdown(_: web.Application) -> None:
             revocations.close()
+            await finder.indexer.stop()
+            await collector.stop()
+            await scheduler.stop()
             await gateway.shutdown()
-            if dispatcher is not None:
-                await dispatcher.stop()
+            await dispatcher.stop()
 
         async def on_cleanup(_: web.Application) -> None:
-            if self.platform is not None:
-                await self.platform.webhooks.close()
-            await _close_backends(store, bus, presence, passwords, intake)
+            await self._backends.aclose()
 
         app.on_shutdown.append(on_shutdown)
         app.on_cleanup.append(on_cleanup)
@@ -130,13 +234,34 @@ class Server:
         await web.SockSite(self._runner, sock).start()
         # In one process no hint is ever lost: no need to sweep the logs.
         gateway.start(sweep=s.is_distributed)
-        if self.platform is not None and not self.platform.base_url:
-            self.platform.base_url = self.url
-        if s.oa_push and dispatcher is not None:
+        if not p.base_url:
+            p.base_url = self.url
+        if s.oa_push:
             await dispatcher.start()
+        collector.start()
+        finder.indexer.start()
+        scheduler.start()
+        await self.prepare_operator_setup()
         log.info(
-            "server.started", extra={"url": self.url, "database": s.redacted()["database_url"]}
+            "server.started",
+            extra={
+                "url": self.url,
+                "database": s.redacted()["database_url"],
+                "operator_setup": self.setup_link is not None,  # never the link: a secret
+            },
         )
+
+    async def prepare_operator_setup(self) -> str | None:
+        """The setup link to print while an operator listed in the settings has no
+        account (the pending one if there is one, so a restart keeps a printed link
+        working); None, and the token removed, once none is missing."""
+        if self.ctx is None:
+            raise RuntimeError("the server is not started")
+        missing = await accounts.missing_operators(self.ctx)
+        token = self.operator_setup.prepare(needed=bool(missing))
+        base = self.settings.public_url or self.url
+        self.setup_link = None if token is None else setup_link(base, token)
+        return self.setup_link
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -145,24 +270,63 @@ class Server:
             log.info("server.stopped")
 
 
-def _platform_part(store: Store) -> PlatformStore | None:
-    """The open platform's part of the store (SQLite and PostgreSQL both have one); a
-    store of an unknown kind without one runs without the platform's routes."""
+def redpacket_settings(s: Settings) -> redpackets.RedPacketSettings:
+    currency = wallet_settings(s).currency
+    return redpackets.RedPacketSettings(
+        limits=redpackets.Limits(
+            max_amount=min(s.redpacket_max_amount, s.redpacket_max_share * s.redpacket_max_shares),
+            max_share=s.redpacket_max_share,
+            max_shares=s.redpacket_max_shares,
+        ),
+        currency=currency.code,
+        exponent=currency.exponent,
+        expiry_ms=s.redpacket_expiry_seconds * 1000,
+    )
+
+
+def wallet_settings(s: Settings) -> wallet.WalletSettings:
     try:
-        return platform_store(store)
-    except TypeError:
-        log.warning("platform.unavailable", extra={"store": type(store).__name__})
+        currency = wallet.Currency.of(s.currency)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    return wallet.WalletSettings(
+        currency=currency,
+        max_amount=s.wallet_max_amount,
+        token_ms=s.wallet_token_seconds * 1000,
+        lock_ms=s.wallet_lock_seconds * 1000,
+        attempts=s.wallet_pay_attempts,
+        transfer_expiry_ms=s.wallet_transfer_expiry_seconds * 1000,
+    )
+
+
+async def _reconcile(room: wallet.Wallet, metrics: Metrics) -> None:
+    """Reconcile the ledger for /metrics (any process may: it only reads)."""
+    result = await wallet.reconcile(room)
+    metrics.observe_reconcile(result.ok, len(result.mismatches))
+    if not result.ok:
+        log.error("wallet.reconcile_mismatch", extra={"mismatches": len(result.mismatches)})
+
+
+def media_referrers(s: Settings) -> Referrers:
+    """Every room that keeps media ids declares them here, for the media collector."""
+    referrers = Referrers()
+    referrers.register(*MEDIA_REFERRERS)  # the core's: uploads, messages, avatars
+    register_referrers(referrers, platform_limits(s))  # account media, broadcasts
+    referrers.register(*favourites.REFERRERS, *stickers.REFERRERS)  # kept copies, stickers
+    referrers.register(*moments.REFERRERS)  # pictures of posts
+    return referrers
+
+
+def _free_disk(s: Settings) -> Callable[[], int] | None:
+    """The free disk that decides whether uploads are taken: the media folder's, and the
+    SQLite database's folder's where that is another filesystem (a full disk would stop
+    its writes too). None: the media folder's alone."""
+    url = s.effective_database_url
+    if not url.startswith("sqlite:"):
         return None
-
-
-async def _close_backends(
-    store: Store, bus: Bus, presence: Presence, passwords: Passwords, intake: Intake
-) -> None:
-    await intake.close()  # uploads being decoded finish first
-    await store.close()  # the writer commits everything queued before it stops
-    await bus.close()
-    await presence.close()
-    passwords.close()
+    media = Path(s.effective_media_url.removeprefix("file://"))
+    database = Path(sqlite_path(url)).absolute().parent
+    return lambda: min(free_bytes(media), free_bytes(database))
 
 
 def _listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:

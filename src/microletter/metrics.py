@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
@@ -55,11 +55,60 @@ class Metrics:
             buckets=_LATENCY,
             registry=r,
         )
+        # The wallet's ledger: the last reconciliation's result (-1: none yet).
+        self.wallet_reconcile_ok = Gauge(
+            "microletter_wallet_reconcile_ok",
+            "1 if the last reconciliation of the ledger found nothing wrong, 0 if it did.",
+            registry=r,
+        )
+        self.wallet_reconcile_ok.set(-1)
+        self.wallet_reconcile_mismatches = Gauge(
+            "microletter_wallet_reconcile_mismatches",
+            "Mismatches the last reconciliation of the ledger found.",
+            registry=r,
+        )
+        self.wallet_reconcile_time = Gauge(
+            "microletter_wallet_reconcile_timestamp_seconds",
+            "When the ledger was last reconciled (Unix time).",
+            registry=r,
+        )
         self.errors = Counter(
             "microletter_errors", "Errors answered to clients, by code.", ["code"], registry=r
         )
         self.uploads = Counter(
             "microletter_uploads", "Uploads checked and stored, by kind.", ["kind"], registry=r
+        )
+        # Storage (actions/collector.py): the gauges of stored media are measured at start
+        # and by each run of the collector; free disk when scraped (`watch_disk`).
+        self.media_blobs = Gauge(
+            "microletter_media_blobs",
+            "Blobs stored (measured at start and by each run of the collector).",
+            registry=r,
+        )
+        self.media_bytes = Gauge(
+            "microletter_media_bytes",
+            "Bytes of the blobs stored, thumbnails not counted (as measured with the blobs).",
+            registry=r,
+        )
+        self.disk_free = Gauge(
+            "microletter_disk_free_bytes",
+            "Free disk where the media and the server's data are (the least of the two).",
+            registry=r,
+        )
+        self.uploads_expired = Counter(
+            "microletter_media_uploads_expired",
+            "Uploads deleted because nothing referred to their blob in time.",
+            registry=r,
+        )
+        self.blobs_collected = Counter(
+            "microletter_media_blobs_collected",
+            "Blobs deleted because nothing referred to them any more.",
+            registry=r,
+        )
+        self.media_bytes_freed = Counter(
+            "microletter_media_bytes_freed",
+            "Bytes of files the collector deleted (blobs and thumbnails).",
+            registry=r,
         )
         self.platform_pushes = Counter(
             "microletter_platform_pushes",
@@ -69,10 +118,20 @@ class Metrics:
             registry=r,
         )
 
+    def observe_reconcile(self, ok: bool, mismatches: int) -> None:
+        """The last reconciliation of the wallet's ledger (app.py runs it periodically)."""
+        self.wallet_reconcile_ok.set(1 if ok else 0)
+        self.wallet_reconcile_mismatches.set(mismatches)
+        self.wallet_reconcile_time.set_to_current_time()
+
     def observe_batch(self, size: int, seconds: float) -> None:
         """Called from the writer thread after each group commit."""
         self.commit_batch.observe(size)
         self.commit_seconds.observe(seconds)
+
+    def watch_disk(self, free_bytes: Callable[[], int]) -> None:
+        """Report `free_bytes()` as the free disk whenever /metrics is scraped."""
+        self.disk_free.set_function(free_bytes)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -9,17 +9,22 @@ entries it appended, which the caller publishes only after the commit.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-from microletter.core.events import AccountEvent, LogEntry, Outcome
+from microletter.core.contacts import Privacy, Relation, Via
+from microletter.core.events import Event, LogEntry, Outcome
 from microletter.core.ids import ConversationId, DeviceId, RequestId, UserId
+from microletter.core.invites import Invite, JoinRequest
+from microletter.core.limits import Limits
 from microletter.core.media import BlobFacts, Media, MediaId, MediaKind, MediaLimits
 from microletter.core.messages import Draft
 from microletter.core.models import (
     ChannelPost,
     ChannelView,
+    ChatState,
     Contact,
     ContactRequest,
     Conversation,
@@ -29,27 +34,188 @@ from microletter.core.models import (
     JsonValue,
     Member,
     Message,
-    MessageKind,
+    Note,
     Role,
     Snapshot,
     User,
 )
 from microletter.core.moderation import Suspension
-from microletter.core.officials import (
-    AccountUpload,
-    Credentials,
-    Follower,
-    MessageMode,
-    OfficialAccount,
-    QrCode,
-    QrRequest,
-    Scope,
-    Template,
-)
+from microletter.core.quotas import Sweep
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Row(Protocol):
+    """A result row of any driver: indexable by column position."""
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+
+class Reader(Protocol):
+    """What a unit of work that reads gets: statements in PostgreSQL's dialect
+    (storage/sql.py says which forms SQLite gets translated)."""
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None: ...
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """The first column of the first row (None if there is no row)."""
+        ...
+
+
+class Tx(Reader, Protocol):
+    """What a unit of work that writes gets: one transaction, committed after it returns
+    (or rolled back if it raises). The methods below are where the backends differ for a
+    reason: SQLite's single writer keeps the hot state in memory and needs no locks;
+    PostgreSQL reads it inside the transaction and takes row locks in one order."""
+
+    @property
+    def limits(self) -> Limits: ...
+
+    def new_id(self, now: Instant) -> int: ...
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run one statement; the number of rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    # the lock order (PostgreSQL): a conversation, then a pair of users, then users in id order
+    async def lock_conversation(
+        self, cid: ConversationId, sender: UserId | None = None
+    ) -> Conversation:
+        """Lock the conversation until COMMIT (its seqs and members change under this lock)
+        and return its header; ConversationNotFound if there is none. With `sender`,
+        `relation(sender, peer)` of a direct conversation may come from the same read."""
+        ...
+
+    async def lock_pair(self, a: UserId, b: UserId) -> None:
+        """Serialize the writes about one pair of users (requests, contacts, blocks)."""
+        ...
+
+    async def lock_users(self, user_ids: Iterable[UserId]) -> None:
+        """Lock these users' rows, in id order (for a write that changes user rows and
+        then appends to exactly these users' logs)."""
+        ...
+
+    # conversations as this transaction sees them
+    async def conversation(self, cid: ConversationId) -> Conversation:
+        """The header, with its current last seq and member count."""
+        ...
+
+    async def members(self, cid: ConversationId) -> Mapping[UserId, Member]: ...
+
+    def conversation_changed(self, cid: ConversationId) -> None:
+        """SQL changed the conversation's header or members: read them again."""
+        ...
+
+    def last_seq(self, cid: ConversationId) -> int:
+        """The last seq, counting messages this transaction inserted (after a lock)."""
+        ...
+
+    async def insert_message(
+        self, draft: Draft, now: Instant, *, seen: bool = False
+    ) -> Message | None:
+        """Give the draft the conversation's next seq and store it (no checks, no log);
+        with `seen`, the sender has read up to it. None if (conversation, sender,
+        client_msg_id) exists already."""
+        ...
+
+    async def read_position(self, cid: ConversationId, uid: UserId) -> int:
+        """A member's read position (-1 if not a member)."""
+        ...
+
+    async def read_up_to(self, cid: ConversationId, uid: UserId, seq: int) -> bool:
+        """Move a member's read position forward to `seq`; False if it was there already."""
+        ...
+
+    # contacts
+    async def relation(self, me: UserId, them: UserId) -> Relation: ...
+
+    def relation_changed(self, a: UserId, b: UserId) -> None:
+        """SQL changed contacts, requests or blocks between a and b."""
+        ...
+
+    # the update log
+    def append(self, targets: Iterable[tuple[UserId, Event]], now: Instant) -> None:
+        """Append each event to its user's log, in order; the entries come back with the
+        write's `Outcome`, to be published after the commit."""
+        ...
+
+    async def log_head(self, uid: UserId) -> int:
+        """The last seq of a user's log, before this transaction's appends."""
+        ...
+
+    @property
+    def indexes(self) -> Sequence[MessageIndex]:
+        """The message indexes of feature rooms (search/), told of every message posted
+        and recalled in this transaction (`Database.add_index`)."""
+        ...
+
+
+class MessageIndex(Protocol):
+    """A feature room's own index of message content, kept in the transaction that
+    changes a message, so it never shows what the messages table no longer has. Its
+    methods only run statements on `tx` (and never raise a MicroletterError)."""
+
+    async def posted(self, tx: Tx, message: Message) -> None:
+        """A user's message was stored (not a system note)."""
+        ...
+
+    async def recalled(self, tx: Tx, message: Message) -> None:
+        """`message`, as it was before its content was erased, was recalled."""
+        ...
+
+
+class Database(Protocol):
+    """Runs units of work. Every backend returns the same shapes: a write's `Outcome`
+    (its value and the log entries it appended), a read's value."""
+
+    @property
+    def epoch(self) -> str:
+        """Changes only if the update logs were ever rebuilt; cursors of another epoch reset."""
+        ...
+
+    @property
+    def server_key(self) -> bytes:
+        """A secret made on first start (OpenIDs, UnionIDs and tokens derive from it)."""
+        ...
+
+    def write(
+        self, fn: Callable[Concatenate[Tx, P], Awaitable[T]], /, *args: P.args, **kw: P.kwargs
+    ) -> Awaitable[Outcome[T]]:
+        """Run `fn(tx, *args)` in one transaction and commit. Unavailable if the database
+        cannot be reached or commit (then nothing of it is visible)."""
+        ...
+
+    def read(
+        self, fn: Callable[Concatenate[Reader, P], Awaitable[T]], /, *args: P.args, **kw: P.kwargs
+    ) -> Awaitable[T]: ...
+
+    def lease(self, name: str) -> Lease:
+        """A new lease named `name`: one process at a time among all on this database."""
+        ...
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql": for a feature room whose index truly differs (search/)."""
+        ...
+
+    def add_index(self, index: MessageIndex) -> None:
+        """Keep `index` in every later write transaction that posts or recalls a message."""
+        ...
+
+    async def ping(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 class Store(Protocol):
     """Durable state. Reads never see uncommitted writes; writes are acked after commit."""
+
+    @property
+    def db(self) -> Database:
+        """The database the store's operations run on (feature rooms run theirs on it)."""
+        ...
 
     @property
     def epoch(self) -> str:
@@ -72,6 +238,15 @@ class Store(Protocol):
     async def revoke_device(self, user_id: UserId, device_id: DeviceId) -> None: ...
     async def touch_device(self, device_id: DeviceId, now: Instant) -> None: ...
     async def user(self, user_id: UserId) -> User: ...
+    async def password_hash(self, user_id: UserId) -> str: ...
+    async def privacy(self, user_id: UserId) -> Privacy: ...
+    async def set_privacy(self, user_id: UserId, settings: Privacy) -> Privacy: ...
+    async def change_password(
+        self, user_id: UserId, password_hash: str, keep: DeviceId | None
+    ) -> list[DeviceId]:
+        """Set the password hash; with `keep`, delete every other device of the user."""
+        ...
+
     async def user_by_name(self, username: str) -> User | None: ...
     # moderation: create_device refuses a suspended user inside its transaction
     async def suspend_user(
@@ -97,14 +272,31 @@ class Store(Protocol):
 
     # contacts
     async def request_contact(
-        self, me: UserId, them: UserId, greeting: str, now: Instant
+        self,
+        me: UserId,
+        them: UserId,
+        greeting: str,
+        now: Instant,
+        via: Via | None = None,
+        remark: str = "",
     ) -> Outcome[ContactRequest]: ...
     async def answer_request(
         self, me: UserId, request_id: RequestId, accept: bool, now: Instant
     ) -> Outcome[ContactRequest]: ...
+    async def refuse_requests(
+        self, me: UserId, request_id: RequestId, now: Instant
+    ) -> Outcome[ContactRequest]:
+        """Decline the request and keep its asker's later requests from me, in silence."""
+        ...
+
     async def remove_contact(self, me: UserId, them: UserId, now: Instant) -> Outcome[None]: ...
     async def set_remark(
-        self, me: UserId, them: UserId, remark: str, now: Instant
+        self,
+        me: UserId,
+        them: UserId,
+        remark: str | None,
+        now: Instant,
+        description: str | None = None,
     ) -> Outcome[Contact]: ...
     async def block(self, me: UserId, them: UserId, now: Instant) -> Outcome[None]: ...
     async def unblock(self, me: UserId, them: UserId, now: Instant) -> Outcome[None]: ...
@@ -143,7 +335,44 @@ class Store(Protocol):
     async def set_muted(
         self, me: UserId, cid: ConversationId, muted: bool, now: Instant
     ) -> Outcome[Conversation]: ...
+    async def set_chat_state(
+        self,
+        me: UserId,
+        cid: ConversationId,
+        pinned: bool | None,
+        unread: bool | None,
+        now: Instant,
+        saved: bool | None = None,
+    ) -> Outcome[ChatState]: ...
+    async def delete_chat(
+        self, me: UserId, cid: ConversationId, clear: bool, now: Instant
+    ) -> Outcome[ChatState]: ...
+    async def clear_history(
+        self, me: UserId, cid: ConversationId, now: Instant
+    ) -> Outcome[ChatState]: ...
+    # group invites (core/invites.py)
+    async def create_invite(
+        self, me: UserId, cid: ConversationId, token_hash: bytes, approval: bool, now: Instant
+    ) -> Invite: ...
+    async def revoke_invite(
+        self, me: UserId, cid: ConversationId, invite_id: int, now: Instant
+    ) -> None: ...
+    async def set_invite_approval(
+        self, me: UserId, cid: ConversationId, invite_id: int, approval: bool, now: Instant
+    ) -> Invite: ...
+    async def invite_preview(
+        self, token_hash: bytes, now: Instant
+    ) -> tuple[Invite, Conversation]: ...
+    async def join_by_invite(
+        self, me: UserId, token_hash: bytes, now: Instant
+    ) -> Outcome[tuple[ConversationId, JoinRequest | None]]: ...
+    async def answer_join(
+        self, me: UserId, cid: ConversationId, request_id: int, approve: bool, now: Instant
+    ) -> Outcome[JoinRequest]: ...
+    async def join_requests(self, me: UserId, cid: ConversationId) -> list[JoinRequest]: ...
+
     async def conversations(self, me: UserId) -> list[ConversationView]: ...
+    async def saved_groups(self, me: UserId) -> list[ConversationView]: ...
     async def conversation(self, me: UserId, cid: ConversationId) -> ConversationView: ...
     async def members(self, me: UserId, cid: ConversationId) -> list[tuple[Member, User]]: ...
     async def member_ids(self, me: UserId, cid: ConversationId) -> list[UserId]: ...
@@ -156,6 +385,12 @@ class Store(Protocol):
     async def mark_read(
         self, me: UserId, cid: ConversationId, seq: int, now: Instant
     ) -> Outcome[int]: ...
+    async def hide_messages(
+        self, me: UserId, cid: ConversationId, seqs: Sequence[int], now: Instant
+    ) -> Outcome[tuple[int, ...]]:
+        """Delete for me: history no longer returns these to me; my devices are told."""
+        ...
+
     async def history(
         self,
         me: UserId,
@@ -165,17 +400,77 @@ class Store(Protocol):
         limit: int,
     ) -> list[Message]: ...
     async def message(self, me: UserId, cid: ConversationId, seq: int) -> Message: ...
+    async def notes(self, me: UserId, cid: ConversationId, lo: int, hi: int | None) -> list[Note]:
+        """My notes (addressed to me among some members) placed after a message of seq
+        `lo` to `hi` (None: no end), oldest first."""
+        ...
 
     # media
     async def save_media(
-        self, me: UserId, facts: BlobFacts, kind: MediaKind, name: str, now: Instant
+        self,
+        me: UserId,
+        facts: BlobFacts,
+        kind: MediaKind,
+        name: str,
+        now: Instant,
+        quota: int | None = None,
     ) -> Media:
-        """Record that `me` uploaded this blob as `kind` named `name` (again: the new name)."""
+        """Record that `me` uploaded this blob as `kind` named `name` (again: the new name
+        and a new expiry). With a quota: QuotaExceeded, and nothing written, if the blob is
+        new to `me` and would take their uploads past it (one upload of a user decides at
+        a time)."""
+        ...
+
+    async def record_blob(self, facts: BlobFacts, now: Instant) -> None:
+        """Record a stored blob that no upload names (a refused one), so that the
+        collector deletes it once its grace period is over."""
+        ...
+
+    async def media_usage(self, me: UserId) -> int:
+        """The bytes of the blobs `me` has uploads of (each blob once)."""
         ...
 
     async def visible_media(self, me: UserId, ids: Sequence[MediaId]) -> dict[MediaId, Media]:
         """The media among `ids` that `me` may fetch: uploaded by them, or carried by a
         message they can see (a member since before it, and it is not recalled)."""
+        ...
+
+    # the media collector (actions/collector.py; the referrers come from every room)
+    async def expire_uploads(
+        self,
+        referrers: Sequence[Referrer],
+        before: Instant,
+        after: MediaId | None,
+        limit: int,
+        now: Instant,
+    ) -> Sweep:
+        """Delete the uploads last made before `before` of blobs that no referrer but the
+        uploads names: of up to `limit` blobs, in id order after `after`."""
+        ...
+
+    async def collect_media(
+        self,
+        referrers: Sequence[Referrer],
+        before: Instant,
+        after: MediaId | None,
+        limit: int,
+        now: Instant,
+    ) -> Sweep:
+        """Delete the rows of blobs stored or uploaded before `before` that no referrer
+        names (asked again under a lock that any new reference waits for, see
+        `hold_media`), of up to `limit` blobs in id order after `after`, and put them in
+        the trash: their files are to be deleted."""
+        ...
+
+    async def media_trash(self, limit: int) -> list[tuple[MediaId, bool]]:
+        """Blobs whose files are to be deleted, oldest first, each with whether an upload
+        stored the same bytes again since (then the file stays)."""
+        ...
+
+    async def forget_trash(self, ids: Sequence[MediaId]) -> None: ...
+
+    async def media_totals(self) -> tuple[int, int]:
+        """How many blobs are stored, and their bytes (originals; thumbnails not counted)."""
         ...
 
     # sync
@@ -189,6 +484,61 @@ class Store(Protocol):
         self, user_id: UserId, channel_id: UserId, after: int, limit: int
     ) -> list[ChannelPost]: ...
     async def mark_channel_read(self, user_id: UserId, channel_id: UserId, seq: int) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Referrer:
+    """A room's answer to the media collector's question "which of these blobs do you
+    still need?". `sql` runs on a Reader, in PostgreSQL's dialect (storage/sql.py): `$1`
+    is the media ids asked about (a text[]), `$2`, if the query names it, the time now
+    (ms); it returns, in its first column, those of the ids still referred to.
+
+    A room that keeps media ids in a table of its own registers one (the media room's
+    `Referrers`, wired in app.py), and every unit of work of it that makes a new
+    reference to a blob calls `storage.hold_media` in its transaction first, so a blob
+    is never deleted under a reference being made (docs/ARCHITECTURE.md)."""
+
+    name: str
+    sql: str
+
+    @property
+    def timed(self) -> bool:
+        """Whether the query takes the time as `$2`."""
+        return "$2" in self.sql
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A row of the durable scheduler (storage/jobs.py): run `kind` with `payload`."""
+
+    id: int
+    kind: str
+    key: str
+    payload: dict[str, JsonValue]
+    due_at: Instant
+    attempts: int
+
+
+JobHandler = Callable[["Tx", dict[str, JsonValue], Instant], Awaitable[None]]
+
+
+class Jobs(Protocol):
+    """The durable scheduler's table, as its runner (actions/scheduler.py) sees it."""
+
+    async def due(self, now: Instant) -> bool:
+        """Whether a job is due that nobody holds (a read)."""
+        ...
+
+    async def claim(self, owner: str, now: Instant, lease_ms: int, limit: int) -> list[Job]:
+        """Take up to `limit` due jobs nobody holds, for `lease_ms`."""
+        ...
+
+    async def run(self, job: Job, handler: JobHandler, now: Instant) -> Outcome[bool]:
+        """In one transaction: mark the job done and run `handler` (False, and nothing
+        run, if it was done already)."""
+        ...
+
+    async def fail(self, job_id: int, error: str, retry_at: Instant) -> None: ...
 
 
 class Lease(Protocol):
@@ -207,133 +557,6 @@ class Lease(Protocol):
     async def release(self) -> None: ...
 
 
-class PlatformStore(Protocol):
-    """Durable state of the open platform: official accounts, followers, channels, QR
-    codes, media, templates and OAuth codes. Writes run in one transaction each, with the
-    same group commit as the Store's; owner-only writes check the owner inside it."""
-
-    @property
-    def platform_key(self) -> bytes:
-        """A secret made on first start: OpenIDs, UnionIDs and tokens derive from it."""
-        ...
-
-    # accounts (the developer console)
-    async def create_account(
-        self,
-        owner: UserId,
-        creds: Credentials,
-        name: str,
-        description: str,
-        avatar: str | None,
-        max_per_owner: int,
-        now: Instant,
-    ) -> OfficialAccount: ...
-    async def update_account(
-        self,
-        owner: UserId,
-        account_id: UserId,
-        name: str | None,
-        description: str | None,
-        avatar: str | None,
-    ) -> OfficialAccount: ...
-    async def reset_secret(
-        self, owner: UserId, account_id: UserId, secret_hash: bytes
-    ) -> OfficialAccount: ...
-    async def set_webhook(
-        self,
-        owner: UserId,
-        account_id: UserId,
-        url: str | None,
-        token: str,
-        aes_key: str,
-        mode: MessageMode,
-        verified_at: Instant | None,
-    ) -> OfficialAccount: ...
-    async def set_menu(
-        self, account_id: UserId, menu: list[dict[str, JsonValue]] | None
-    ) -> OfficialAccount: ...
-    async def set_push_cursor(self, account_id: UserId, cursor: int) -> None: ...
-    async def account(self, account_id: UserId) -> OfficialAccount: ...
-    async def account_by_appid(self, appid: str) -> OfficialAccount: ...
-    async def accounts_of(self, owner: UserId) -> list[OfficialAccount]: ...
-    async def search_accounts(self, query: str, limit: int) -> list[OfficialAccount]: ...
-    async def webhook_accounts(self) -> list[tuple[OfficialAccount, int]]: ...
-    def push_lease(self) -> Lease:
-        """A new lease on pushing to webhooks: exactly one process pushes at a time."""
-        ...
-
-    # followers
-    async def follow(
-        self, account_id: UserId, user_id: UserId, scene: str, qr: QrCode | None, now: Instant
-    ) -> Outcome[ConversationId]: ...
-    async def unfollow(
-        self, account_id: UserId, user_id: UserId, now: Instant
-    ) -> Outcome[None]: ...
-    async def press(
-        self, account_id: UserId, user_id: UserId, event: str, key: str, now: Instant
-    ) -> Outcome[None]: ...
-    async def notify(self, event: AccountEvent, now: Instant) -> Outcome[None]: ...
-    async def post_as_account(
-        self,
-        account_id: UserId,
-        user_id: UserId,
-        client_msg_id: str,
-        kind: MessageKind,
-        text: str | None,
-        data: dict[str, JsonValue] | None,
-        window_ms: int | None,
-        now: Instant,
-        media_id: MediaId | None = None,
-    ) -> Outcome[Message]: ...
-    async def follower(self, account_id: UserId, user_id: UserId) -> Follower | None: ...
-    async def follower_by_openid(
-        self, account_id: UserId, openid: str
-    ) -> tuple[Follower, User]: ...
-    async def followers_page(
-        self, account_id: UserId, after_openid: str, limit: int
-    ) -> list[str]: ...
-    async def conversation_with(
-        self, account_id: UserId, user_id: UserId
-    ) -> ConversationId | None: ...
-    async def followed(self, user_id: UserId) -> list[UserId]: ...
-
-    # broadcasts
-    async def broadcast(
-        self,
-        account_id: UserId,
-        kind: MessageKind,
-        text: str | None,
-        data: dict[str, JsonValue] | None,
-        per_day: int,
-        now: Instant,
-    ) -> Outcome[ChannelPost]: ...
-
-    # QR codes, media, templates
-    async def create_qrcode(
-        self, account_id: UserId, request: QrRequest, ticket: str, now: Instant
-    ) -> QrCode: ...
-    async def qrcode(self, ticket: str, now: Instant) -> QrCode: ...
-    async def record_upload(self, upload: AccountUpload) -> AccountUpload: ...
-    async def uploads(self, account_id: UserId, media_id: str) -> list[AccountUpload]: ...
-    async def add_template(self, template: Template) -> Template: ...
-    async def delete_template(self, account_id: UserId, template_id: str) -> None: ...
-    async def templates(self, account_id: UserId) -> list[Template]: ...
-    async def template(self, account_id: UserId, template_id: str) -> Template: ...
-
-    # OAuth codes
-    async def create_code(
-        self,
-        code_hash: bytes,
-        account_id: UserId,
-        user_id: UserId,
-        scope: Scope,
-        expires_at: Instant,
-    ) -> str: ...
-    async def use_code(
-        self, code_hash: bytes, account_id: UserId, now: Instant
-    ) -> tuple[UserId, Scope]: ...
-
-
 class Blobs(Protocol):
     """Content-addressed bytes: `key` is a media id, or a media id and a variant suffix.
 
@@ -346,11 +569,22 @@ class Blobs(Protocol):
         ...
 
     def keep(self, staged: Path, key: str) -> None:
-        """Move a finished staging file into place as `key` (if `key` exists, drop it)."""
+        """Move a finished staging file into place as `key`. If `key` exists, drop the
+        staging file and mark `key` as kept now, so `delete` spares it."""
         ...
 
     def discard(self, staged: Path) -> None: ...
     def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str, unless_kept_after: Instant) -> int | None:
+        """Delete `key`, a blob the database no longer names, unless `keep` found or put
+        it in place at or after `unless_kept_after` (an upload of the same bytes may be
+        about to name it again). The bytes freed (0 if it was not there); None if spared."""
+        ...
+
+    def free_bytes(self) -> int:
+        """Free space where the blobs are, in bytes (for unprivileged writers)."""
+        ...
 
     def local_path(self, key: str) -> Path | None:
         """Where `key` is on this machine's disk (None if it is not stored here)."""
@@ -363,8 +597,24 @@ class Intake(Protocol):
     over the limits; a refused or broken-off upload leaves nothing behind."""
 
     async def ingest(
-        self, kind: MediaKind, body: AsyncIterable[bytes], declared_size: int | None
-    ) -> BlobFacts: ...
+        self,
+        owner: UserId,
+        kind: MediaKind,
+        body: AsyncIterable[bytes],
+        declared_size: int | None,
+        max_seconds: int | None = None,
+    ) -> BlobFacts:
+        """`owner` is who uploads: decoding is shared fairly between uploaders.
+        `max_seconds` caps a recording (voice, video) below the operator's limit."""
+        ...
+
+    async def compose_grid(
+        self, owner: UserId, tiles: Sequence[tuple[MediaId | None, str]], key: str
+    ) -> None:
+        """Draw a group's avatar, the grid of its first members' pictures (`tiles`: each
+        member's avatar and the key of their colour), and keep it as the blob `key`. In a
+        decoder process, in `owner`'s turn, like an upload."""
+        ...
 
     @property
     def limits(self) -> MediaLimits: ...
@@ -411,6 +661,19 @@ class Presence(Protocol):
     async def mark_offline(self, user_id: UserId, device_id: DeviceId) -> None: ...
     async def online(self, user_ids: Sequence[UserId]) -> set[UserId]: ...
     async def close(self) -> None: ...
+
+
+class SetupToken(Protocol):
+    """The one-time token of the link that creates an operator account (kept in the data
+    folder, shared by the worker processes: microletter/setup.py)."""
+
+    def claim(self, token: str) -> bool:
+        """True, once in all processes, if `token` is the pending token."""
+        ...
+
+    def restore(self, token: str) -> None:
+        """Give a claimed token back (the account could not be made)."""
+        ...
 
 
 def user_topic(user_id: UserId) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from microletter.core.accounts import USERNAME_RE
 from microletter.core.limits import Limits
 from microletter.core.media import MediaLimits
-from microletter.core.officials import PlatformLimits
+from microletter.core.quotas import GIB, Retention
 
 PREFIX = "MICROLETTER_"
 # Variables our tooling reads that are not settings of the server.
@@ -80,12 +80,15 @@ class Settings:
     max_text_bytes: int = 16 * 1024
     max_group_members: int = 500
     recall_window_seconds: int = 120
+    request_cooldown_seconds: int = 86_400  # a declined friend request reaches them again after
+    requests_per_day: int = 3  # friend requests to one person, whatever became of them
 
     # rate limits, in the `limits` library's notation ("20/second;300/minute")
     rate_user: str = "30/second;600/minute"
     rate_ip: str = "200/second"
     rate_auth_ip: str = "20/minute"
     rate_account: str = "200/second"  # an official account's calls of the WeChat protocol API
+    rate_search: str = "10/second;300/minute"  # searches of message history, per user
 
     # password hashing (argon2id); defaults are argon2-cffi's RFC 9106 low-memory profile
     argon2_time_cost: int = 3
@@ -127,8 +130,36 @@ class Settings:
     max_image_bytes: int = 25 * 1024 * 1024
     max_voice_bytes: int = 16 * 1024 * 1024
     max_voice_seconds: int = 60
+    max_video_bytes: int = 64 * 1024 * 1024  # a video as uploaded (it is kept transcoded)
+    max_video_seconds: int = 60
     max_image_pixels: int = 50_000_000
     rate_upload: str = "20/minute;300/hour"  # uploads per user
+    # what decoding one upload may cost, checked before the work is done
+    max_animation_frames: int = 1000
+    max_animation_pixels: int = 50_000_000  # frames x canvas pixels of an animated image
+    max_jpeg_scans: int = 100  # a progressive JPEG is decoded once per scan
+    max_media_streams: int = 4  # streams in a recording's container
+    max_sample_rate: int = 96_000  # Hz
+    max_audio_channels: int = 2
+    max_decoded_bytes: int = 64 * 1024 * 1024  # raw samples a recording may decode to
+    # decoder processes: uploads are decoded there, never in the server; they start
+    # with the first upload, and each job gets these limits
+    media_decoders: int = 2  # processes, so uploads decoded at once
+    media_decoder_memory_mb: int = 1024  # address space of one decoder (RLIMIT_AS)
+    media_decoder_cpu_seconds: int = 20  # CPU time of one upload's decoding (RLIMIT_CPU)
+    media_decoder_timeout: float = 30.0  # seconds from handing an upload over to its answer
+    # a video is transcoded (H.264/AAC, 720p): a 60 s clip takes ~7-11 s of CPU here
+    media_video_cpu_seconds: int = 45
+    media_video_timeout: float = 120.0
+    media_decodes_per_user: int = 1  # one user's uploads decoded at once
+    media_waiting_per_user: int = 4  # one user's uploads waiting; more answer 429 media.busy
+    # storage: quotas, expiry of unsent uploads, the collector, free disk (core/quotas.py)
+    media_quota_bytes: int = 5 * GIB  # per user, the blobs of their uploads; 0 = no quota
+    media_upload_ttl_seconds: int = 86400  # an upload nothing refers to is deleted after this
+    media_gc_grace_seconds: int = 3600  # a blob stored this recently is never collected
+    media_gc_interval_seconds: float = 300.0  # between runs of the collector; 0 = never
+    media_gc_batch: int = 500  # uploads and blobs one run looks at (bounds its cost)
+    media_min_free_bytes: int = 1 * GIB  # uploads are refused below this free disk; 0 = never
     # the open platform (official accounts, WeChat protocol)
     oa_allow_private_webhooks: bool = False  # allow loopback/private webhook addresses (tests)
     oa_webhook_timeout: float = 5.0  # seconds to wait for a webhook's answer
@@ -140,6 +171,22 @@ class Settings:
     oa_accounts_per_owner: int = 10  # official accounts one developer may create
     oa_followers_page: int = 10000  # OpenIDs per page of user/get
     oa_media_seconds: int = 3 * 86400  # life of an account's temporary media (media/upload)
+
+    # the wallet (docs/wallet.md): one currency per server, by its ISO 4217 code
+    currency: str = "CNY"
+    wallet_max_amount: int = 5_000_000  # minor units in one payment
+    wallet_token_seconds: int = 300  # a payment token's life
+    wallet_lock_seconds: int = 3 * 3600  # payments locked after too many wrong passwords
+    wallet_pay_attempts: int = 5  # wrong payment passwords in a row before the lock
+    wallet_transfer_expiry_seconds: int = 86400  # an unaccepted transfer is refunded after
+    wallet_reconcile_seconds: float = 3600.0  # between reconciliations (the metric); 0 = never
+    # red packets (docs/wallet.md, "Red packets"): operators' limits, in minor units
+    redpacket_max_amount: int = 2_000_000  # the total of one packet (20,000.00 CNY)
+    redpacket_max_share: int = 20_000  # the most one share may hold (200.00 CNY)
+    redpacket_max_shares: int = 500  # shares of one packet (and never more than members)
+    redpacket_expiry_seconds: int = 86400  # what is left is refunded to the sender after
+    # the durable scheduler: how often each process looks for due jobs; 0 = never by itself
+    scheduler_interval_seconds: float = 1.0
 
     # fault injection, for crash tests only: exit right after the Nth commit, before acks
     fault_exit_after_commits: int = 0
@@ -191,11 +238,65 @@ class Settings:
                 "postgresql://... and MICROLETTER_BUS_URL=redis://... (SQLite and the"
                 " in-memory bus belong to one process)"
             )
+        if min(self.media_quota_bytes, self.media_min_free_bytes) < 0:
+            raise SettingsError("media_quota_bytes and media_min_free_bytes must be >= 0")
+        if min(self.media_upload_ttl_seconds, self.media_gc_grace_seconds) < 60:
+            # Below a minute an upload could expire, or its blob be collected, between
+            # being stored and being sent.
+            raise SettingsError(
+                "media_upload_ttl_seconds and media_gc_grace_seconds must be at least 60"
+            )
+        if not re.fullmatch(r"[A-Za-z]{3}", self.currency):  # the wallet knows which exist
+            raise SettingsError("currency is an ISO 4217 code such as CNY")
+        if min(self.wallet_max_amount, self.wallet_token_seconds, self.wallet_pay_attempts) < 1:
+            raise SettingsError("wallet_max_amount, wallet_token_seconds, wallet_pay_attempts >= 1")
+        if (
+            min(
+                self.redpacket_max_amount,
+                self.redpacket_max_share,
+                self.redpacket_max_shares,
+                self.redpacket_expiry_seconds,
+            )
+            < 1
+        ):
+            raise SettingsError("the redpacket_* limits must be at least 1")
+        if self.scheduler_interval_seconds < 0 or self.wallet_reconcile_seconds < 0:
+            raise SettingsError("scheduler_interval_seconds, wallet_reconcile_seconds >= 0")
+        if self.media_gc_interval_seconds < 0 or self.media_gc_batch < 1:
+            raise SettingsError("media_gc_interval_seconds must be >= 0, media_gc_batch >= 1")
         if self.database_pool_size < 1:
             raise SettingsError("database_pool_size must be at least 1")
+        self._validate_decoding()
         bad = [name for name in self.operators if not USERNAME_RE.fullmatch(name)]
         if bad:
             raise SettingsError(f"operators must be usernames (a-z, 0-9, _; 3-32): {bad}")
+
+    def _validate_decoding(self) -> None:
+        counts = {
+            name: getattr(self, name)
+            for name in (
+                "max_animation_frames",
+                "max_animation_pixels",
+                "max_jpeg_scans",
+                "max_media_streams",
+                "max_sample_rate",
+                "max_audio_channels",
+                "max_decoded_bytes",
+                "media_decoders",
+                "media_decoder_cpu_seconds",
+                "media_video_cpu_seconds",
+                "max_video_seconds",
+                "media_decodes_per_user",
+                "media_waiting_per_user",
+            )
+        }
+        low = [name for name, value in counts.items() if value < 1]
+        if low:
+            raise SettingsError(f"these must be at least 1: {', '.join(low)}")
+        if self.media_decoder_memory_mb < 256:  # Python with Pillow and PyAV needs ~130 MB
+            raise SettingsError("media_decoder_memory_mb must be at least 256")
+        if self.media_decoder_timeout <= 0 or self.media_video_timeout <= 0:
+            raise SettingsError("media_decoder_timeout and media_video_timeout must be > 0")
 
     @property
     def is_distributed(self) -> bool:
@@ -219,8 +320,27 @@ class Settings:
             max_image_bytes=self.max_image_bytes,
             max_voice_bytes=self.max_voice_bytes,
             max_voice_seconds=self.max_voice_seconds,
+            max_video_bytes=self.max_video_bytes,
+            max_video_seconds=self.max_video_seconds,
             max_image_pixels=self.max_image_pixels,
             link_ttl_ms=self.media_link_seconds * 1000,
+            max_animation_frames=self.max_animation_frames,
+            max_animation_pixels=self.max_animation_pixels,
+            max_jpeg_scans=self.max_jpeg_scans,
+            max_streams=self.max_media_streams,
+            max_sample_rate=self.max_sample_rate,
+            max_channels=self.max_audio_channels,
+            max_decoded_bytes=self.max_decoded_bytes,
+        )
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(
+            quota_bytes=self.media_quota_bytes,
+            min_free_bytes=self.media_min_free_bytes,
+            upload_ttl_ms=self.media_upload_ttl_seconds * 1000,
+            grace_ms=self.media_gc_grace_seconds * 1000,
+            batch=self.media_gc_batch,
         )
 
     @property
@@ -229,15 +349,8 @@ class Settings:
             max_text_bytes=self.max_text_bytes,
             max_group_members=self.max_group_members,
             recall_window_ms=self.recall_window_seconds * 1000,
-        )
-
-    @property
-    def platform_limits(self) -> PlatformLimits:
-        return PlatformLimits(
-            access_token_seconds=self.oa_token_seconds,
-            broadcasts_per_day=self.oa_broadcasts_per_day,
-            accounts_per_owner=self.oa_accounts_per_owner,
-            media_seconds=self.oa_media_seconds,
+            request_cooldown_ms=self.request_cooldown_seconds * 1000,
+            requests_per_day=self.requests_per_day,
         )
 
     def redacted(self) -> dict[str, str]:

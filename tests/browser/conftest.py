@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
 from microletter.app import Server
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -59,7 +59,7 @@ OpenApp = Callable[..., Awaitable[Page]]
 async def open_app(server: Server, browser: Browser) -> OpenApp:
     """`await open_app(viewport=PHONE)`: a fresh person's page on the app (not logged in)."""
 
-    async def open_one(viewport: dict[str, int] = PHONE, locale: str = "en-US") -> Page:
+    async def open_one(viewport: ViewportSize = PHONE, locale: str = "en-US") -> Page:
         context = await browser.new_context(
             viewport=viewport,
             locale=locale,

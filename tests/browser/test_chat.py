@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 
 from tests.browser.conftest import (
@@ -65,7 +67,9 @@ async def test_two_people_register_become_friends_and_chat(open_app: OpenApp) ->
         ["Hello Alice! 你好", "Hi Bob 👋 how was the trip?", "Great, I'll send pictures later."]
     )
     await expect(alice.locator(".msg-row.mine").last).to_have_attribute("data-state", "read")
-    await expect(alice.locator(".day-sep")).to_have_text(["Today"])
+    # One time separator (the clock: all today, minutes apart), no time under the bubbles.
+    await expect(alice.locator(".time-sep")).to_have_text([re.compile(r"^\d{1,2}:\d{2}")])
+    await expect(alice.locator(".msg-meta time:not(.sr-only)")).to_have_count(0)
     await shot(alice, "phone-conversation")
     await shot(bob, "desktop-conversation")
     for page, size in ((alice, "phone"), (bob, "desktop")):
@@ -128,6 +132,7 @@ async def test_a_pasted_qr_code_opens_the_profile_to_add_that_person(
     await carol.get_by_role("button", name="Open").click()
     await expect(carol.locator(".profile-name")).to_have_text("alice")
     await carol.get_by_role("button", name="Add to contacts").click()
+    await carol.get_by_role("dialog").get_by_role("button", name="Add", exact=True).click()
     await expect(carol.locator(".toast")).to_contain_text("Friend request sent")
     pending = [r for r in await alice.requests() if r["status"] == "pending"]
     assert [r["from_user"]["username"] for r in pending] == ["carol"]

@@ -83,9 +83,10 @@ async def test_recalled_message_disappears_for_both(open_app: OpenApp, clients: 
     await expect(bubbles(bob)).to_have_text(["oops, wrong chat", "see you tomorrow"])
 
     await alice.locator(".bubble-text", has_text="oops, wrong chat").click(button="right")
-    await alice.get_by_role("button", name="Recall").click()
+    await alice.get_by_role("menuitem", name="Recall").click()
+    # The recalling device also offers "Re-edit" (tests/browser/test_message_menu.py).
     await expect(alice.locator(".msg-system[data-kind=recalled]")).to_have_text(
-        "You recalled a message"
+        "You recalled a message Re-edit"
     )
     await expect(bob.locator(".msg-system[data-kind=recalled]")).to_have_text(
         "alice recalled a message"

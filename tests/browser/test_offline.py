@@ -96,6 +96,7 @@ async def test_a_refused_message_shows_failed_and_a_retry_sends_it_once(
 ) -> None:
     alice_sdk, bob_sdk = await clients("alice"), await clients("bob")
     cid = await befriend(alice_sdk, bob_sdk)
+    assert bob_sdk.user is not None
     bob = await open_app(PHONE)
     await login(bob, "bob")
     await open_chat(bob, "alice")

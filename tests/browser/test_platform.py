@@ -2,7 +2,8 @@
 (the unmodified wechatpy behind tests/support/bot.py): a developer makes an official
 account in the console and connects its webhook; a follower finds it, follows it, uses
 its menu, and sees its news cards, notices, pictures and broadcasts; an H5 page opened
-from the chat learns who its user is through the consent screen."""
+from the chat, on a domain its account registered, learns who its user is through the
+consent screen."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from tests.browser.conftest import (
 from tests.conftest import MakeClient
 from tests.support.bot import Bot, echo
 from tests.support.media import picture
-from tests.support.platform import FAST_PUSH, new_account
+from tests.support.platform import FAST_PUSH, new_account, register_domains
 from tests.support.wechat import sdk, wechat_client, wechat_oauth
 
 pytestmark = pytest.mark.settings(**FAST_PUSH)
@@ -112,6 +113,8 @@ async def test_a_developer_builds_an_account_and_a_follower_uses_it(
     await login(console, "dev")
 
     # The developer console, reached from Me: create an account; the AppSecret shows once.
+    await console.goto("/#/me/settings")
+    await console.get_by_role("switch", name="Developer mode").check()
     await console.goto("/#/me")
     await console.get_by_role("link", name="Developer console").click()
     await console.locator("#new-account-name").fill("Weather")
@@ -139,6 +142,20 @@ async def test_a_developer_builds_an_account_and_a_follower_uses_it(
     await console.locator("#webhook-mode").select_option("safe")
     await console.get_by_role("button", name="Verify and save").click()
     await expect(console.locator(".webhook-state.on")).to_contain_text("Verified")
+
+    # Web authorization: OAuth returns only to the hosts registered here, exactly.
+    await expect(console.locator(".oauth-state")).to_contain_text("No domain yet")
+    await console.locator("#oauth-domains").fill("https://shop.example/")
+    await console.get_by_role("button", name="Save domains").click()
+    await expect(console.locator(".console-oauth .error-box")).to_contain_text("host names only")
+    await console.locator("#oauth-domains").fill("shop.example\n127.0.0.1")
+    await console.get_by_role("button", name="Save domains").click()
+    await expect(console.locator(".oauth-state.on")).to_be_visible()
+    await expect(console.locator("#oauth-domains")).to_have_value("shop.example\n127.0.0.1")
+    saved = await dev.call("GET", f"/api/v1/developer/accounts/{await account_id(console)}")
+    assert saved["account"]["oauth_domains"] == ["shop.example", "127.0.0.1"]
+    await console.locator("#sec-oauth").scroll_into_view_if_needed()
+    await shot(console, "desktop-console-oauth")
 
     # The menu editor checks with the server's rules, then saves.
     await console.get_by_role("button", name="Add a button").click()
@@ -316,6 +333,7 @@ async def test_a_scanned_code_follows_and_an_h5_page_learns_who_you_are(
     account = made["account"]
     h5 = H5(dev.base_url, account["appid"], made["appsecret"])
     page_url = await h5.start()
+    await register_domains(dev, made, "127.0.0.1")
     try:
         menu = {"button": [{"type": "view", "name": "Shop", "url": page_url}]}
         await dev.call("PUT", f"/api/v1/developer/accounts/{account['id']}/menu", menu)
@@ -391,6 +409,12 @@ async def test_the_consent_screen_on_a_wide_screen_can_decline(
     await shot(alice, "desktop-official-chat")
     await alice.keyboard.press("Escape")
     await expect(alice.get_by_role("menu", name="Orders")).to_have_count(0)
+    # A page on a host the account did not register is refused, and the browser stays.
+    evil = {"appid": made["account"]["appid"], "redirect_uri": "https://attacker.example/"}
+    await alice.goto("/#/oauth?" + urlencode({**evil, "scope": "snsapi_base"}))
+    await expect(alice.locator(".consent-status")).to_contain_text("isn't one the official")
+    assert alice.url.startswith(dev.base_url)
+    await register_domains(dev, made, "127.0.0.1")
     back = "http://127.0.0.1:9/back"
     ask = {"appid": made["account"]["appid"], "redirect_uri": back, "response_type": "code"}
     query = urlencode({**ask, "scope": "snsapi_userinfo", "state": "s1"})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
+from microletter.app import Server
+from microletter.setup import TOKEN_FILE
 from tests.browser.conftest import DESKTOP, PHONE, OpenApp, login, no_page_errors, shot
-from tests.conftest import MakeClient, befriend
+from tests.conftest import PASSWORD, MakeClient, befriend
 from tests.support.media import picture
 
 
@@ -52,3 +55,30 @@ async def test_new_avatar_and_name_reach_a_contact_and_logging_out_ends_the_sess
     await alice.reload()
     await expect(alice.locator("form.auth-form")).to_be_visible()
     no_page_errors(alice, bob)
+
+
+@pytest.mark.settings(operators=("root", "chief"))
+async def test_the_setup_link_creates_the_operator_account_and_keeps_no_token_in_the_url(
+    open_app: OpenApp, server: Server
+) -> None:
+    assert server.setup_link is not None
+    link = server.setup_link.removeprefix(server.url)
+    page = await open_app(PHONE)
+    await page.goto(link)
+    await expect(page.locator(".auth-title")).to_have_text("Set up this server")
+    assert page.url.endswith("#/setup")  # the token is not left in the address bar
+    await page.locator("#username").fill("root")
+    await page.locator("#display-name").fill("The Operator")
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("form.auth-form button[type=submit]").click()
+    await expect(page.locator(".tabbar")).to_be_visible()
+    assert not (server.settings.data_dir / TOKEN_FILE).exists()  # used up
+    no_page_errors(page)
+
+    # Used once: the same link now says so.
+    other = await open_app(PHONE)
+    await other.goto(link)
+    await other.locator("#username").fill("chief")
+    await other.locator("#password").fill(PASSWORD)
+    await other.locator("form.auth-form button[type=submit]").click()
+    await expect(other.locator(".form-error")).to_contain_text("has been used")

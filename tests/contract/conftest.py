@@ -20,8 +20,9 @@ from microletter.core.limits import Limits
 from microletter.core.messages import Draft
 from microletter.core.models import Instant, MessageKind, User
 from microletter.ports import Bus, Handler, Store, Subscription
+from microletter.storage import Store as StoreFacade
 from microletter.storage import open_store
-from microletter.storage.sqlite.store import SqliteStore
+from microletter.storage.sqlite.database import SqliteDatabase
 from tests.support import services
 
 
@@ -38,10 +39,10 @@ class StoreBackend(Protocol):
 class SqliteBackend:
     def __init__(self, tmp_path: Path) -> None:
         self.path = tmp_path / "x.db"
-        self.opened: list[SqliteStore] = []
+        self.opened: list[Store] = []
 
     async def open(self) -> Store:
-        store = await SqliteStore.open(str(self.path), IdGenerator(0), Limits())
+        store = StoreFacade(await SqliteDatabase.open(str(self.path), IdGenerator(0), Limits()))
         self.opened.append(store)
         return store
 
@@ -87,8 +88,10 @@ class ProcessPair:
     through one and received through the other, so every bus test crosses Redis (a bus
     delivers to its own process's handlers directly)."""
 
-    def __init__(self, sender: Bus, receiver: Bus, drop: Callable[[], Awaitable[None]]) -> None:
-        self.sender, self.receiver, self._drop = sender, receiver, drop
+    def __init__(
+        self, url: str, sender: Bus, receiver: Bus, drop: Callable[[], Awaitable[None]]
+    ) -> None:
+        self.url, self.sender, self.receiver, self._drop = url, sender, receiver, drop
 
     async def publish(self, items: Sequence[tuple[str, object]]) -> None:
         await self.sender.publish(items)
@@ -108,7 +111,7 @@ class ProcessPair:
 async def open_redis_pair() -> Bus:
     server = services.redis_server()
     url = await server.new_namespace()
-    return ProcessPair(await open_bus(url), await open_bus(url), lambda: server.drop(url))
+    return ProcessPair(url, await open_bus(url), await open_bus(url), lambda: server.drop(url))
 
 
 BUS_BACKENDS: dict[str, Callable[[], Awaitable[Bus]]] = {

@@ -34,6 +34,11 @@ async def test_sqlite_and_postgres_get_the_same_tables_and_columns(tmp_path: Pat
     pg: dict[str, set[str]] = {}
     for table, column in rows:
         pg.setdefault(table, set()).add(column)
+    # The one place the schemas differ by design: the search index (migration 0016), an
+    # FTS5 table (and its shadow tables) plus a queue on SQLite, a tsvector table on
+    # PostgreSQL.
+    lite = {t: c for t, c in lite.items() if not t.startswith(("message_search", "search_pending"))}
+    pg = {t: c for t, c in pg.items() if t != "message_search"}
     assert lite == pg
 
 

@@ -12,7 +12,7 @@ from microletter.core.errors import MediaKindMismatch, MediaNotFound
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.media import BlobFacts, MediaId, MediaKind
 from microletter.core.messages import Draft
-from microletter.core.models import MessageKind
+from microletter.core.models import Instant, MessageKind
 from microletter.ports import Store
 from tests.contract.conftest import befriend, new_user, now
 
@@ -43,7 +43,9 @@ async def test_an_upload_is_visible_to_its_uploader_only(store: Store) -> None:
 async def test_uploading_again_keeps_the_first_time_and_takes_the_new_name(store: Store) -> None:
     alice = await new_user(store, "alice")
     first = await store.save_media(alice.id, VOICE, MediaKind.VOICE, "a.webm", now())
-    again = await store.save_media(alice.id, VOICE, MediaKind.VOICE, "b.webm", first.created_at + 5)
+    again = await store.save_media(
+        alice.id, VOICE, MediaKind.VOICE, "b.webm", Instant(first.created_at + 5)
+    )
     assert again == dataclasses.replace(first, name="b.webm")
     as_file = await store.save_media(alice.id, VOICE, MediaKind.FILE, "c.webm", now())
     assert (as_file.kind, as_file.duration_ms, as_file.waveform) == (MediaKind.FILE, None, None)

@@ -15,10 +15,10 @@ from microletter.core.events import LogEntry, MessagePosted, MessageRecalled, Ou
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.messages import Draft
 from microletter.core.models import Instant, Message, Snapshot
-from microletter.ports import Store
-from microletter.storage.sqlite import messages as sql_messages
-from microletter.storage.sqlite.store import SqliteStore
-from microletter.storage.sqlite.writetx import WriteTx
+from microletter.ports import Store, Tx
+from microletter.storage import messages as store_messages
+from microletter.storage.sqlite.database import SqliteDatabase
+from microletter.storage.sqlite.engine import Writer
 from tests.contract.conftest import StoreBackend, befriend, new_user, now, text
 
 
@@ -44,14 +44,20 @@ def posted(entries: Sequence[LogEntry], cid: ConversationId) -> list[Message]:
     ]
 
 
+def writer_of(store: Store) -> Writer | None:
+    """The SQLite writer behind a store (None on PostgreSQL)."""
+    return store.db.writer if isinstance(store.db, SqliteDatabase) else None
+
+
 async def together(store: Store, writes: Sequence[Awaitable[object]]) -> list[object]:
     """Run writes concurrently, each submitted in the same turn of the event loop, and
     return their results or errors in order. The SQLite writer takes everything queued
     when it wakes, so these land in one batch; the stats prove it."""
-    before = store.writer.stats.batches if isinstance(store, SqliteStore) else 0
+    writer = writer_of(store)
+    before = writer.stats.batches if writer is not None else 0
     results = await asyncio.gather(*writes, return_exceptions=True)
-    if isinstance(store, SqliteStore):
-        assert store.writer.stats.batches - before == 1, "the writes did not share a batch"
+    if writer is not None:
+        assert writer.stats.batches - before == 1, "the writes did not share a batch"
     return results
 
 
@@ -142,20 +148,20 @@ async def test_a_failing_write_in_a_concurrent_batch_spares_its_neighbours(store
     assert [e.seq for e in after.entries if e.user_id == bob.id] == [len(bob_log) + 1]
 
 
-def post_then_fail(tx: WriteTx, draft: Draft, at: Instant) -> None:
-    """A SQLite write job that posts (moving seqs, log heads and read positions in the
-    writer's memory) and then fails, so all of it must be undone."""
-    sql_messages.post_message(tx, draft, at)
+async def post_then_fail(tx: Tx, draft: Draft, at: Instant) -> None:
+    """A unit of work that posts (on SQLite: moving seqs, log heads and read positions in
+    the writer's memory) and then fails, so all of it must be undone."""
+    await store_messages.post_message(tx, draft, at)
     raise RuntimeError("failed after writing")
 
 
-async def post_and_fail(store: SqliteStore, draft: Draft) -> None:
-    await store.writer.submit(post_then_fail, draft, now())
+async def post_and_fail(store: Store, draft: Draft) -> None:
+    await store.db.write(post_then_fail, draft, now())
 
 
 async def test_a_job_failing_after_it_wrote_leaves_no_trace(sqlite_store: Store) -> None:
     store = sqlite_store
-    assert isinstance(store, SqliteStore)  # it runs a job on the SQLite writer
+    assert writer_of(store) is not None  # batches with savepoints are the SQLite writer's
     alice, bob = await new_user(store, "alice"), await new_user(store, "bob")
     cid = await befriend(store, alice.id, bob.id)
     with pytest.raises(RuntimeError):
@@ -187,10 +193,11 @@ async def test_a_job_failing_after_it_wrote_leaves_no_trace(sqlite_store: Store)
 
 async def test_group_commit_batches_concurrent_writes(sqlite_store: Store) -> None:
     store = sqlite_store
-    assert isinstance(store, SqliteStore)  # group commit is how the SQLite writer works
+    writer = writer_of(store)
+    assert writer is not None  # group commit is how the SQLite writer works
     alice, bob = await new_user(store, "alice"), await new_user(store, "bob")
     cid = await befriend(store, alice.id, bob.id)
-    stats = store.writer.stats
+    stats = writer.stats
     batches, jobs = stats.batches, stats.jobs
 
     await asyncio.gather(
@@ -385,17 +392,16 @@ async def test_a_second_process_cannot_write_the_same_sqlite_file(tmp_path: Path
 
     from microletter.core.ids import IdGenerator
     from microletter.core.limits import Limits
-    from microletter.storage.sqlite.store import SqliteStore
 
     path = str(tmp_path / "one.db")
-    store = await SqliteStore.open(path, IdGenerator(0), Limits())
+    store = await SqliteDatabase.open(path, IdGenerator(0), Limits())
     try:
         probe = (
             "import asyncio, sys\n"
             "from microletter.core.ids import IdGenerator\n"
             "from microletter.core.limits import Limits\n"
-            "from microletter.storage.sqlite.store import SqliteStore\n"
-            f"asyncio.run(SqliteStore.open({path!r}, IdGenerator(1), Limits()))\n"
+            "from microletter.storage.sqlite.database import SqliteDatabase\n"
+            f"asyncio.run(SqliteDatabase.open({path!r}, IdGenerator(1), Limits()))\n"
         )
         result = subprocess.run(
             [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
@@ -404,5 +410,5 @@ async def test_a_second_process_cannot_write_the_same_sqlite_file(tmp_path: Path
         assert "Another microletter process is writing" in result.stderr
     finally:
         await store.close()
-    again = await SqliteStore.open(path, IdGenerator(0), Limits())  # free after close
+    again = await SqliteDatabase.open(path, IdGenerator(0), Limits())  # free after close
     await again.close()

@@ -55,13 +55,18 @@ def sample_body(route: Route, target: int) -> dict[str, Any] | None:
         "MuteBody": {"muted": True},
         "SendBody": {"client_msg_id": "intruder", "text": "hello from outside"},
         "ReadBody": {"seq": 1},
+        "HideBody": {"seqs": [1]},
+        "ChatBody": {"pinned": True},
+        "InviteBody": {"approval": False},
+        "DeleteChatBody": {"clear_history": True},
+        "ForwardBody": {"client_msg_id": "intruder", "seqs": [1], "to": [target]},
     }
     return samples[route.body.__name__]
 
 
 def concrete(route: Route, cid: int, user_id: int) -> str:
     path = route.path.replace("{cid}", str(cid)).replace("{user_id}", str(user_id))
-    path = path.replace("{seq}", "1")
+    path = path.replace("{seq}", "1").replace("{invite_id}", "1").replace("{request_id}", "1")
     assert not re.search(r"\{\w+\}", path), path
     return path
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from microletter import favourites, stickers
 from microletter.app import Server
 from microletter.client import Client
 from microletter.gateway.routes import ROUTERS
@@ -189,7 +190,13 @@ async def test_openapi_is_3_1_and_lists_every_api_route(
     assert spec["openapi"].startswith("3.1")
     assert spec["info"]["title"] and spec["info"]["version"]
     assert server.platform is not None
-    every = [*ROUTERS, *platform_routers(server.platform)]
+    assert server.ctx is not None
+    every = [
+        *ROUTERS,
+        *platform_routers(server.platform),
+        *favourites.routers(favourites.open_room(server.ctx)),
+        *stickers.routers(stickers.open_room(server.ctx)),
+    ]
     declared = {(r.path, r.method.lower()) for router in every for r in router.routes}
     listed = {(path, method) for path, ops in spec["paths"].items() for method in ops}
     assert listed == declared

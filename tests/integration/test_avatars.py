@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import aiohttp
 from PIL import Image
@@ -53,3 +54,45 @@ async def test_only_images_i_may_see_can_be_my_avatar(clients: MakeClient) -> No
     status, body = await raw(alice, "PATCH", "/api/v1/me", json={"avatar": "not-an-id"})
     assert status == 404
     assert (await alice.me())["avatar"] is None
+
+
+async def test_a_group_avatar_is_a_grid_of_its_members_redrawn_when_they_change(
+    server: Server, clients: MakeClient
+) -> None:
+    alice, bob, carol, eve = [await clients(n) for n in ("alice", "bob", "carol", "eve")]
+    await befriend(alice, bob)
+    await befriend(alice, carol)
+    green = await alice.upload(picture((300, 200), "PNG", (0, 200, 0)), kind="image")
+    await raw(alice, "PATCH", "/api/v1/me", json={"avatar": green["id"]})
+    cid = (await alice.create_group("Trio", [uid(bob)]))["conversation"]["id"]
+
+    body, etag = await bob.group_avatar(cid)
+    assert body is not None
+    grid = Image.open(io.BytesIO(body)).convert("RGB")
+    assert grid.size == (144, 144)
+    # Two members side by side: Alice's green picture left, Bob's coloured tile right.
+    left, right = grid.getpixel((30, 72)), grid.getpixel((110, 40))
+    assert isinstance(left, tuple) and left[1] > 150 and left[0] < 80
+    assert isinstance(right, tuple) and right != left
+    assert await bob.group_avatar(cid, etag) == (None, etag)  # unchanged: 304, no bytes
+    again, same = await alice.group_avatar(cid)
+    assert same == etag and again == body  # drawn once, kept
+
+    await alice.add_members(cid, [uid(carol)])
+    assert (await bob.group_avatar(cid, etag))[1] != etag  # a member more
+    _, with_carol = await bob.group_avatar(cid)
+    blue = await carol.upload(picture((64, 64), "PNG", (0, 0, 255)), kind="image")
+    await raw(carol, "PATCH", "/api/v1/me", json={"avatar": blue["id"]})
+    body, changed = await bob.group_avatar(cid, with_carol)
+    assert body is not None and changed != with_carol  # a member's picture changed
+    # Only the newest grid of the group is kept on disk.
+    root = Path(server.settings.effective_media_url.removeprefix("file://"))
+    assert len(list(root.rglob("*.grid"))) == 1
+
+    status, reply = await raw(eve, "GET", f"/api/v1/conversations/{cid}/avatar")
+    assert status == 403
+    error_of(reply, "conversation.not_member")
+    direct = await befriend(alice, eve)
+    status, reply = await raw(alice, "GET", f"/api/v1/conversations/{direct}/avatar")
+    assert status == 400
+    error_of(reply, "invalid_input")

@@ -19,6 +19,8 @@ def test_every_bench_scenario_runs_and_reports(scenario: str) -> None:
         warmup=0.3,
         connections=40,
         scale=0.06,
+        messages=3000,  # `search`: a small history, the same path as a million
+        queries=40,
         log=lines.append,
     )
     report = run(options)
@@ -33,6 +35,37 @@ def test_every_bench_scenario_runs_and_reports(scenario: str) -> None:
         assert data["facts"]["seconds_median"] > 0 and data["facts"]["backlog"] >= 50
     elif scenario == "connections":
         assert data["facts"]["connections"] == 40 and data["facts"]["kib_per_connection"]
+    elif scenario == "upload":
+        facts = data["facts"]
+        assert facts["image_per_s"] > 0 and facts["voice_per_s"] > 0
+        assert facts["image_ms_p99"] and facts["voice_ms_p99"] and facts["server_peak_rss_mib"]
+        assert facts["image_errors"] == facts["voice_errors"] == 0
+        assert facts["video_uploads"] == 3 and facts["video_kept_bytes"] > 0
+        assert facts["video_s_p50"] > 0 and facts["video_cpu_s_p50"] > 0
+    elif scenario == "transfer":
+        facts = data["facts"]
+        assert facts["transfers_per_s"] > 0 and facts["transfer_ms_p99"] is not None
+        assert facts["errors"] == 0 and facts["reconcile_ok"]
+    elif scenario == "search":
+        facts = data["facts"]
+        assert facts["all_ms_p99"] is not None and facts["all_ms_p50"] > 0
+        assert facts["index_seconds"] >= 0 and facts["database_mib"] > 0
     else:
         assert 0 < data["facts"]["seconds_median"] < 30
     assert scenario in report.table()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["stream", "many"])
+def test_the_redpacket_bench_runs_and_every_share_is_opened(mode: str) -> None:
+    from microletter.bench import redpacket
+
+    lines: list[str] = []
+    options = redpacket.Options(
+        mode=mode, packets=2, members=12, shares=5, groups=2, procs=1, log=lines.append
+    )
+    result = redpacket.run(options)
+    senders = 2 if mode == "many" else 1
+    assert result.packets == 2 * senders and result.opens == 2 * senders * 5
+    assert set(result.failed) <= {"redpacket.exhausted", "redpacket.already_opened"}
+    assert "opens/s" in result.summary() and result.latencies

@@ -19,7 +19,7 @@ import pytest
 
 from microletter.app import Server
 from microletter.client import Client
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, setup_token
 
 
 @dataclass
@@ -132,7 +132,12 @@ async def test_an_operator_suspends_and_unsuspends_from_the_command_line(
 ) -> None:
     root = Person(server, tmp_path / "root.json")
     bob = Person(server, tmp_path / "bob.json")
-    await root.ok("register", "root")
+    refused = await root.chat("register", "root")  # reserved: made with the setup link
+    assert refused.code == 1 and "user.username_reserved" in refused.err
+    first = Client(server.url)
+    await first.setup_operator(await setup_token(server), "root", PASSWORD)
+    await first.close()
+    await root.ok("login", "root")
     [registered] = await bob.ok("register", "bob")
 
     [shown] = await root.ok("admin", "user", "bob")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from microletter.client import Client
 from tests.conftest import MakeClient, befriend
 from tests.support.rest import fails, uid
@@ -104,6 +106,7 @@ async def test_a_declined_request_is_settled_when_they_become_contacts_anyway(
         assert [r["status"] for r in await client.requests()] == ["accepted", "accepted"]
 
 
+@pytest.mark.settings(request_cooldown_seconds=0)  # tests/security: within the cooldown
 async def test_asking_again_after_a_decline_makes_a_new_pending_request(
     clients: MakeClient,
 ) -> None:
@@ -283,3 +286,37 @@ async def test_contacts_and_blocks_reach_the_sync_state(clients: MakeClient) -> 
     assert [c["user"]["id"] for c in state["contacts"]] == [uid(bob)]
     assert [u["id"] for u in state["blocks"]] == [uid(carol)]
     assert [r["status"] for r in state["requests"]] == ["accepted"]
+
+
+async def test_a_contact_keeps_my_remark_and_description(clients: MakeClient) -> None:
+    alice, bob = await clients("alice"), await clients("bob")
+    await befriend(alice, bob)
+    await alice.set_remark(uid(bob), "Bobby")
+    updated = await alice.set_remark(uid(bob), description="Met at the climbing gym")
+    assert (updated["remark"], updated["description"]) == ("Bobby", "Met at the climbing gym")
+    [mine] = await alice.contacts()
+    assert (mine["remark"], mine["description"]) == ("Bobby", "Met at the climbing gym")
+    [theirs] = await bob.contacts()
+    assert (theirs["remark"], theirs["description"]) == ("", "")
+    await fails(alice.set_remark(uid(bob), description="x" * 501), "invalid_input.too_large", 413)
+
+
+async def test_the_remark_given_with_a_request_is_the_askers_alone_once_accepted(
+    clients: MakeClient,
+) -> None:
+    alice, bob, carol = await clients("alice"), await clients("bob"), await clients("carol")
+    sent = await alice.request_contact(user_id=uid(bob), greeting="hi", remark=" Bob (gym) ")
+    assert "remark" not in sent  # the request both sides see does not carry it
+    assert [r.get("remark") for r in await bob.requests()] == [None]
+    await bob.accept(sent["id"])
+    assert [c["remark"] for c in await alice.contacts()] == ["Bob (gym)"]
+    assert [c["remark"] for c in await bob.contacts()] == [""]
+    # Asking back someone who asked first accepts, with the remark given on the way.
+    await carol.request_contact(user_id=uid(alice), greeting="hello", remark="Ali")
+    await alice.request_contact(user_id=uid(carol), remark="Carol C.")
+    remarks = {c["user"]["id"]: c["remark"] for c in await alice.contacts()}
+    assert remarks[uid(carol)] == "Carol C."
+    assert [c["remark"] for c in await carol.contacts()] == ["Ali"]
+    dave = await clients("dave")
+    too_long = alice.request_contact(user_id=uid(dave), remark="x" * 65)
+    await fails(too_long, "invalid_input.too_large", 413)

@@ -38,7 +38,7 @@ class Cluster:
         self.redis = PrivateRedis(root / "redis")
         self.postgres.start()
         self.redis.start()
-        shared = {
+        shared: dict[str, Any] = {  # settings of every kind, as ServerProcess takes them
             "database_url": self.postgres.url,
             "bus_url": self.redis.url,
             "database_pool_size": 4,

@@ -48,9 +48,10 @@ async def test_the_example_weather_bot_answers_in_safe_mode(clients: MakeClient)
         alice = await clients("alice")
         cid = await follow(alice, account["id"])
         await alice.send_text(cid, "weather Paris")
-        await alice.call(
+        pressed = await alice.call(
             "POST", f"/api/v1/official-accounts/{account['id']}/menu/press", {"button": [1, 0]}
         )
+        assert pressed["answers"] is True  # it has a webhook
         page = await wait_history(alice, cid, lambda p: len(from_account(p, account["id"])) == 3)
         welcome, card, cities = from_account(page, account["id"])
         assert welcome["text"].startswith("Welcome!")

@@ -54,6 +54,8 @@ async def test_one_server_pushes_and_the_other_takes_over_when_it_stops(
     assert first.dispatcher is not None and second.dispatcher is not None
     assert first.platform is not None
     platform = first.platform
+    assert first.ctx is not None
+    store = first.ctx.store
     assert first.dispatcher.leading and not second.dispatcher.leading
     dev, alice = Client(second.url), Client(second.url)
     await dev.register("dev", PASSWORD)
@@ -70,7 +72,7 @@ async def test_one_server_pushes_and_the_other_takes_over_when_it_stops(
 
         async def cursor_saved() -> bool:  # so the next holder starts after "one"
             account = await platform.store.account(aid)
-            return account.push_cursor == await first.ctx.store.log_head(aid)
+            return account.push_cursor == await store.log_head(aid)
 
         await until(cursor_saved)
         await first.stop()

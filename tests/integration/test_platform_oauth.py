@@ -1,5 +1,6 @@
 """OAuth 2 web authorization, driven by the unmodified wechatpy WeChatOAuth: an H5 page
-learns who its user is (consent for snsapi_userinfo, silent for snsapi_base)."""
+learns who its user is (consent for snsapi_userinfo, silent for snsapi_base), on a domain
+its account registered (the attacks on that binding: tests/security/test_oauth.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,8 @@ from wechatpy.exceptions import WeChatOAuthException
 
 from microletter.client import ApiError, Client
 from tests.conftest import MakeClient
-from tests.support.platform import follow, new_account
+from tests.support.platform import follow, new_account, register_domains
 from tests.support.wechat import sdk, wechat_client, wechat_oauth
-
-# The open platform's store is SQLite-only so far (docs/ARCHITECTURE.md, Deferred).
-
 
 PAGE = "https://h5.example/app?from=chat"
 
@@ -27,7 +25,9 @@ def in_browser(base: str, url: str) -> str:
 async def agree(person: Client, appid: str, scope: str, allow: bool = True) -> dict[str, list[str]]:
     """What the authorize page's script does for the person; returns the redirect's query."""
     ask = {"appid": appid, "redirect_uri": PAGE, "scope": scope}
-    consent = await person.call("GET", "/api/v1/oauth/consent", None, **ask)
+    consent = await person.call(
+        "GET", "/api/v1/oauth/consent", appid=appid, redirect_uri=PAGE, scope=scope
+    )
     assert consent["silent"] == (scope == "snsapi_base")
     done = await person.call(
         "POST", "/api/v1/oauth/authorize", {**ask, "state": "st8", "allow": allow}
@@ -39,6 +39,7 @@ async def agree(person: Client, appid: str, scope: str, allow: bool = True) -> d
 async def test_an_h5_page_learns_its_user_with_consent(clients: MakeClient) -> None:
     dev = await clients("dev")
     made = await new_account(dev, "Shop")
+    await register_domains(dev, made, "h5.example")
     appid, secret = made["account"]["appid"], made["appsecret"]
     alice = await clients("alice")
     oauth = wechat_oauth(dev.base_url, appid, secret, PAGE, "snsapi_userinfo")
@@ -73,6 +74,7 @@ async def test_an_h5_page_learns_its_user_with_consent(clients: MakeClient) -> N
 async def test_snsapi_base_is_silent_and_gives_no_profile(clients: MakeClient) -> None:
     dev = await clients("dev")
     made = await new_account(dev)
+    await register_domains(dev, made, "h5.example")
     appid, secret = made["account"]["appid"], made["appsecret"]
     bob = await clients("bob")
     oauth = wechat_oauth(dev.base_url, appid, secret, PAGE, "snsapi_base")
@@ -99,6 +101,7 @@ async def test_snsapi_base_is_silent_and_gives_no_profile(clients: MakeClient) -
 async def test_bad_oauth_requests_get_their_errcodes(clients: MakeClient) -> None:
     dev = await clients("dev")
     first, second = await new_account(dev, "One"), await new_account(dev, "Two")
+    await register_domains(dev, first, "h5.example")
     carol = await clients("carol")
     declined = await agree(carol, first["account"]["appid"], "snsapi_userinfo", allow=False)
     assert "code" not in declined and declined["state"] == ["st8"]
@@ -132,6 +135,7 @@ async def test_the_profile_picture_is_an_absolute_link_that_serves_the_image(
 
     dev = await clients("dev")
     made = await new_account(dev, "Shop")
+    await register_domains(dev, made, "h5.example")
     appid, secret = made["account"]["appid"], made["appsecret"]
     alice = await clients("alice")
     avatar = await alice.upload(picture(), "image", "me.png")

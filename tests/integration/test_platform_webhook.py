@@ -41,7 +41,7 @@ MODES = ["plaintext", "compatible", "safe"]
 
 async def account_with_bot(
     clients: MakeClient, mode: str = "plaintext"
-) -> tuple[Client, dict, Bot]:
+) -> tuple[Client, dict[str, Any], Bot]:
     dev = await clients("dev")
     made = await new_account(dev)
     bot = await connect(dev, made, mode)
@@ -302,9 +302,11 @@ async def test_replies_that_fail_their_checks_are_dropped(clients: MakeClient) -
         cid = await follow(alice, aid)
         for word in ("misaddressed", "first", "replayed", "tampered"):
             await alice.send_text(cid, word)
-            await wait_history(
-                alice, cid, lambda p, w=word: p[-1]["kind"] != "text" or p[-1]["text"] != w
-            )
+
+            def answered(page: list[dict[str, Any]], sent: str = word) -> bool:
+                return bool(page[-1]["kind"] != "text" or page[-1]["text"] != sent)
+
+            await wait_history(alice, cid, answered)
         page = await wait_history(alice, cid, lambda p: len(notes(p, "account.unavailable")) == 3)
         assert [m["text"] for m in from_account(page, aid)] == ["one"]
     finally:

@@ -263,7 +263,7 @@ async def test_the_msgpack_subprotocol_speaks_the_same_protocol(
     ws = await connect(server, "microletter.v1.msgpack")
     assert ws.protocol == "microletter.v1.msgpack"
     await ws.send_bytes(msgspec.msgpack.encode({"t": "hello", "token": bob.token, "after": 0}))
-    frames = []
+    frames: list[dict[str, Any]] = []
     async with asyncio.timeout(5):
         while not frames or frames[-1]["t"] != "synced":
             msg = await ws.receive()

@@ -43,6 +43,16 @@ async def community(url: str) -> list[Client]:
     return [alice, bob, carol]
 
 
+async def finds_the_community(people: list[Client]) -> None:
+    """The search index came along (rebuilt by the import): every message is found, the
+    recalled one is not."""
+    alice, bob, carol = people
+    assert len((await bob.search("direct", limit=50))["results"]) == 30
+    assert len((await carol.search("group", limit=50))["results"]) == 30
+    assert (await alice.search("GROUP 7"))["results"][0]["message"]["text"] == "group 7"
+    assert (await bob.search("oops"))["results"] == []
+
+
 async def view(client: Client) -> dict[str, Any]:
     """Everything one user can see, in a comparable form."""
     state = await client.state()
@@ -81,6 +91,7 @@ async def test_export_from_sqlite_and_import_into_postgres_keeps_everything(
         moved = [Client(bigger.url, token=t) for t in tokens]  # the same logins
         try:
             assert [await view(c) for c in moved] == before
+            await finds_the_community(moved)
             # A device resumes from its old cursor in the old epoch: no reset, no gap.
             cursor = before[1]["state"]["cursor"] - 3
             rt = moved[1].realtime(cursor=cursor, epoch=before[1]["state"]["epoch"])
@@ -139,6 +150,7 @@ async def test_an_online_backup_of_postgres_restores_into_sqlite(tmp_path: Path)
             for cid, history in old["histories"].items():
                 assert new["histories"][cid][: len(history)] == history
             assert new["state"]["epoch"] == old["state"]["epoch"]
+        await finds_the_community(back)
     finally:
         for c in back:
             await c.close()

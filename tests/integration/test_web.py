@@ -57,6 +57,8 @@ async def test_the_service_worker_names_this_version_and_its_files(server: Serve
     assert f'const VERSION = "{version.group(1)}"' in worker
     assert f'"/v/{version.group(1)}/css/app.css"' in worker
     assert f'"/v/{version.group(1)}/locales/zh-CN.json"' in worker
+    assert f'"/v/{version.group(1)}/vendor/qr/decode.js"' in worker  # scanning works offline
+    assert 'const LINK_PREFIXES = ["u", "i", "q", "p"];' in worker
     status, headers, body = await fetch(server.url + "/manifest.webmanifest")
     assert status == 200 and headers["Content-Type"].startswith("application/manifest+json")
     assert f"/v/{version.group(1)}/icons/icon-512.png".encode() in body
@@ -76,10 +78,34 @@ async def test_my_qr_code_is_an_svg_of_my_username(server: Server, clients: Make
 def test_the_qr_code_encodes_the_add_me_payload() -> None:
     import segno
 
-    from microletter.gateway.routes.accounts import QR_PREFIX, qr_svg
+    from microletter.gateway.routes.accounts import qr_svg
 
-    assert QR_PREFIX == "microletter:user:"
-    svg = qr_svg("microletter:user:alice")
+    link = "https://chat.example/u/alice"
+    svg = qr_svg(link)
     # Same payload, same symbol: compare with segno's own matrix for it.
-    expected = segno.make("microletter:user:alice", error="m", micro=False)
+    expected = segno.make(link, error="m", micro=False)
     assert f'viewBox="0 0 {expected.symbol_size(border=4)[0]} '.encode() in svg
+
+
+async def test_the_links_that_codes_carry_serve_the_web_client(server: Server) -> None:
+    shell_status, _, shell = await fetch(server.url + "/")
+    for path in ("/u/alice", "/i/Ab_-9", "/q/0a1b2c"):
+        status, headers, body = await fetch(server.url + path)
+        assert (status, headers["Content-Type"].split(";")[0]) == (200, "text/html"), path
+        assert body == shell and shell_status == 200
+        assert "Content-Security-Policy" in headers
+    for path in ("/u/a", "/u/al!ce", "/q/not-hex", "/x/alice", "/u/alice/more"):
+        status, _, _ = await fetch(server.url + path)
+        assert status == 404, path
+
+
+def test_the_client_resolves_the_links_the_server_serves() -> None:
+    """web/js/links.js and gateway/webapp.py's LINKS name the same kinds at the same paths."""
+    from microletter.gateway.webapp import LINKS, WEB_ROOT
+
+    source = (WEB_ROOT / "js" / "links.js").read_text()
+    registered = dict(
+        re.findall(r'registerLink\(\{\s*name: "(\w+)",[^\n]*\n\s*prefix: "(\w)"', source)
+    )
+    served = {name: path.split("/")[1] for name, path in LINKS.items()}
+    assert registered == served

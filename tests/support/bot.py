@@ -5,7 +5,7 @@ reply from create_reply, encrypted with encrypt_message in compatible and safe m
 
 It runs on its own ephemeral loopback port. Tests steer it with `answer` (a function of
 the parsed message returning a wechatpy reply, None for "success", or raw bytes to send
-as they are), `delay` (seconds to hang before answering) and `status`.
+as they are), `delay` (seconds to hang before answering), `status` and `keep_alive`.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class Bot:
         self.answer: Answer = echo
         self.delay = 0.0
         self.status = 200
+        self.keep_alive = True  # False: close every connection after its answer
         self.received: list[Any] = []  # parsed messages, in arrival order
         self.queries: list[dict[str, str]] = []  # the query string of every POST
         self.bodies: list[str] = []  # the body of every POST, as it came
@@ -50,7 +51,7 @@ class Bot:
         self._released = asyncio.Event()  # ends every `delay` at once when the bot stops
 
     async def start(self) -> str:
-        app = web.Application()
+        app = web.Application(middlewares=[self._connection])
         app.router.add_get("/wechat", self.verify)
         app.router.add_post("/wechat", self.receive)
         self._runner = web.AppRunner(app, access_log=None)
@@ -60,6 +61,15 @@ class Bot:
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}/wechat"
         return self.url
+
+    @web.middleware
+    async def _connection(
+        self, request: web.Request, handler: Callable[[web.Request], Any]
+    ) -> web.StreamResponse:
+        response: web.StreamResponse = await handler(request)
+        if not self.keep_alive:
+            response.force_close()
+        return response
 
     async def stop(self) -> None:
         self._released.set()

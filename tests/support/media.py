@@ -53,6 +53,7 @@ def _sine_clip(
     buf = io.BytesIO()
     with av.open(buf, "w", format=container) as out:
         stream = out.add_stream(codec, rate=rate, layout="mono")
+        assert isinstance(stream, av.AudioStream)  # a codec given by name could be any kind
         if bit_rate:
             stream.bit_rate = bit_rate
         total = int(seconds * rate)

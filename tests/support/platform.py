@@ -20,6 +20,18 @@ async def new_account(dev: Client, name: str = "Weather Bot", **fields: Any) -> 
     return made
 
 
+async def register_domains(dev: Client, made: Json, *domains: str) -> Json:
+    """Register the account's web-authorization domains (OAuth redirects go only there);
+    returns the account as the console shows it."""
+    account = made["account"]
+    reply: Json = await dev.call(
+        "PUT",
+        f"/api/v1/developer/accounts/{account['id']}/oauth-domains",
+        {"domains": list(domains)},
+    )
+    return dict(reply["account"])
+
+
 async def connect(dev: Client, made: Json, mode: str = "plaintext") -> Bot:
     """Start a bot with the account's credentials and save it as the webhook."""
     account = made["account"]

@@ -36,9 +36,10 @@ def wait_port(port: int, timeout: float = 20.0) -> None:
     raise TimeoutError(f"nothing listens on port {port}")
 
 
-def _as_postgres() -> dict[str, str]:
-    """initdb and postgres refuse to run as root: run them as the postgres user then."""
-    return {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
+def _as_postgres() -> str | None:
+    """initdb and postgres refuse to run as root: run them as the postgres user then
+    (as user and group; None runs them as whoever runs the tests)."""
+    return "postgres" if os.geteuid() == 0 else None
 
 
 class PrivatePostgres:
@@ -56,7 +57,8 @@ class PrivatePostgres:
             [str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust"],
             check=True,
             capture_output=True,
-            **_as_postgres(),  # type: ignore[arg-type]
+            user=_as_postgres(),
+            group=_as_postgres(),
         )
 
     @property
@@ -96,7 +98,8 @@ class PrivatePostgres:
             ],
             stdout=subprocess.DEVNULL,
             stderr=log,
-            **_as_postgres(),  # type: ignore[arg-type]
+            user=_as_postgres(),
+            group=_as_postgres(),
         )
 
     def stop(self, mode: signal.Signals = signal.SIGINT) -> None:

@@ -32,6 +32,11 @@ class ServerProcess:
         self.url = ""
         self.log = open(data_dir.parent / "server.log", "a")  # noqa: SIM115 - closed in close()
 
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
     def start(self, timeout: float = 20.0) -> str:
         self.proc = subprocess.Popen(  # noqa: S603 - our own CLI
             [

@@ -2,7 +2,8 @@
 
 The only adaptation is the documented transport-level URL rewrite (recipe 3 of the
 protocol notes): a requests adapter mounted on the SDK's own HTTP session sends what it
-addresses to api.weixin.qq.com and mp.weixin.qq.com to the test server instead. The SDK
+addresses to api.weixin.qq.com and mp.weixin.qq.com (and WeChat Pay's
+api.mch.weixin.qq.com) to the test server instead. The SDK
 is synchronous, so tests call it in a thread (`sdk(...)`): the server shares the test's
 event loop.
 """
@@ -18,8 +19,13 @@ import requests
 from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
 from wechatpy.oauth import WeChatOAuth
+from wechatpy.pay import WeChatPay
 
-WECHAT_HOSTS = ("https://api.weixin.qq.com/", "https://mp.weixin.qq.com/")
+WECHAT_HOSTS = (
+    "https://api.weixin.qq.com/",
+    "https://mp.weixin.qq.com/",
+    "https://api.mch.weixin.qq.com/",
+)
 T = TypeVar("T")
 
 
@@ -53,6 +59,13 @@ def wechat_oauth(base: str, appid: str, secret: str, redirect_uri: str, scope: s
     oauth = WeChatOAuth(appid, secret, redirect_uri, scope=scope, state="st8")
     point_at(oauth._http, base)
     return oauth
+
+
+def wechat_pay(base: str, appid: str, api_key: str, mch_id: str) -> WeChatPay:
+    """The unmodified WeChatPay client of a merchant, pointed at the test server."""
+    pay = WeChatPay(appid, api_key, mch_id, timeout=10)
+    point_at(pay._http, base)
+    return pay
 
 
 async def sdk(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 
 from microletter.core.contacts import (
+    DAY_MS,
+    PriorRequest,
     Relation,
     RequestPlan,
     as_seen_by,
     check_greeting,
     check_may_message,
     check_remark,
+    judge_send,
     plan_request,
 )
 from microletter.core.errors import (
@@ -18,6 +21,7 @@ from microletter.core.errors import (
     Blocked,
     InvalidInput,
     NotContact,
+    RequestLimitReached,
     TooLarge,
     YouBlocked,
 )
@@ -127,3 +131,45 @@ def test_a_declined_request_still_looks_pending_to_its_asker() -> None:
 @pytest.mark.parametrize("status", [RequestStatus.PENDING, RequestStatus.ACCEPTED])
 def test_other_requests_look_the_same_to_both_sides(status: RequestStatus) -> None:
     assert as_seen_by(request(status), ME) == as_seen_by(request(status), THEM) == request(status)
+
+
+# --- how often a request reaches the person asked ---
+
+
+LIMITS = Limits(request_cooldown_ms=1_000, requests_per_day=2)
+
+
+def prior(
+    status: RequestStatus = RequestStatus.PENDING,
+    declined_at: int | None = None,
+    refused: bool = False,
+    sent: int = 1,
+    start: int = 0,
+) -> PriorRequest:
+    return PriorRequest(
+        status, None if declined_at is None else Instant(declined_at), refused, sent, Instant(start)
+    )
+
+
+def test_a_first_request_is_heard_and_counted() -> None:
+    send = judge_send(None, Instant(5), LIMITS)
+    assert (send.heard, send.sent_today, send.window_start) == (True, 1, 5)
+
+
+def test_past_a_decline_a_request_is_heard_only_after_the_cooldown() -> None:
+    declined = prior(RequestStatus.DECLINED, declined_at=100)
+    assert not judge_send(declined, Instant(1_099), LIMITS).heard
+    assert judge_send(declined, Instant(1_100), LIMITS).heard
+
+
+def test_a_refusal_keeps_every_later_request_silent() -> None:
+    refused = prior(RequestStatus.DECLINED, declined_at=0, refused=True)
+    assert not judge_send(refused, Instant(10 * DAY_MS), LIMITS).heard
+
+
+def test_the_daily_cap_counts_every_send_and_resets_after_a_day() -> None:
+    with pytest.raises(RequestLimitReached) as caught:
+        judge_send(prior(sent=2, start=0), Instant(DAY_MS - 1_000), LIMITS)
+    assert caught.value.details["retry_after_seconds"] == 1
+    fresh = judge_send(prior(sent=2, start=0), Instant(DAY_MS), LIMITS)
+    assert (fresh.sent_today, fresh.window_start) == (1, DAY_MS)

@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
+import microletter.app  # noqa: F401 - loads every room, so each registers its errors
 from microletter.core import errors
 from microletter.core.errors import MicroletterError, all_error_classes
+from microletter.favourites import errors as favourites_errors
+from microletter.moments import errors as moments_errors
+from microletter.platform import errors as platform_errors
+from microletter.redpackets import errors as redpackets_errors
+from microletter.search import errors as search_errors
+from microletter.stickers import errors as stickers_errors
+from microletter.wallet import errors as wallet_errors
+from microletter.wxpay import errors as wxpay_errors
 
 API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 CODE = re.compile(r"[a-z][a-z_]*(?:\.[a-z][a-z_]*)*")
 ERRORS = all_error_classes()
+ERROR_MODULES = [
+    errors,
+    platform_errors,
+    favourites_errors,
+    stickers_errors,
+    search_errors,
+    wallet_errors,
+    redpackets_errors,
+    moments_errors,
+    wxpay_errors,
+]  # the core's tree, and each feature room's part
 
 # Codes are API: once released they never change. Add new ones; never edit these.
 RELEASED = {
@@ -53,7 +74,8 @@ def test_all_error_classes_starts_at_the_root_and_misses_none() -> None:
     assert ERRORS[0] is MicroletterError
     defined = {
         obj
-        for obj in vars(errors).values()
+        for module in ERROR_MODULES
+        for obj in vars(module).values()
         if isinstance(obj, type) and issubclass(obj, MicroletterError)
     }
     assert set(ERRORS) == defined
@@ -82,9 +104,18 @@ def test_released_codes_are_never_renamed_or_removed() -> None:
 
 @pytest.mark.parametrize("cls", ERRORS, ids=lambda cls: cls.__name__)
 def test_the_drawn_tree_shows_every_class_with_its_code(cls: type[MicroletterError]) -> None:
-    assert errors.__doc__ is not None
+    drawn = sys.modules[cls.__module__].__doc__  # the tree of the module that declares it
+    assert drawn is not None
     line = re.compile(rf"\b{cls.__name__}\s+{re.escape(cls.code)}$", re.MULTILINE)
-    assert line.search(errors.__doc__), f"{cls.__name__} {cls.code} is missing from the tree"
+    assert line.search(drawn), f"{cls.__name__} {cls.code} is missing from the tree"
+
+
+def test_a_code_used_twice_fails_when_the_class_is_defined() -> None:
+    with pytest.raises(TypeError, match="reuses the error code 'user.not_found'"):
+
+        class Again(errors.NotFound):
+            code = "user.not_found"
+            hint = "A second owner of a code."
 
 
 def test_an_error_carries_its_message_and_details() -> None:

@@ -1,34 +1,27 @@
 """The rules both platform stores share: what a follow does, which events the webhook
-hears, the broadcast quota, OAuth codes, QR expiry and the account search pattern."""
+hears, the broadcast quota, QR expiry and the account search pattern."""
 
 from __future__ import annotations
 
 import pytest
 
-from microletter.core import following
-from microletter.core.errors import (
-    AccountLimitReached,
-    BroadcastQuotaExceeded,
-    InvalidInput,
-    NotFollowing,
-    OAuthCodeExpired,
-    OAuthCodeInvalid,
-    OAuthCodeUsed,
-    QrCodeNotFound,
-)
+from microletter.core.errors import InvalidInput, NotFollowing
 from microletter.core.events import AccountEvent
-from microletter.core.following import FollowStep
 from microletter.core.ids import MessageId, UserId
 from microletter.core.models import ChannelPost, Instant, MessageKind
-from microletter.core.officials import (
+from microletter.platform.errors import (
+    AccountLimitReached,
+    BroadcastQuotaExceeded,
+    QrCodeNotFound,
+)
+from microletter.platform.rules import following
+from microletter.platform.rules.following import FollowStep
+from microletter.platform.rules.officials import (
     Follower,
     MessageMode,
-    OAuthCode,
     OfficialAccount,
     QrRequest,
-    Scope,
     check_account_quota,
-    check_code,
     check_qr_live,
     new_qrcode,
     search_pattern,
@@ -91,19 +84,6 @@ def test_broadcasts_are_capped_per_day_and_report_the_follower_count() -> None:
     done = following.broadcast_done(account(followers=9), post)
     assert done.event == "MASSSENDJOBFINISH"
     assert done.extra is not None and (done.extra["MsgID"], done.extra["SentCount"]) == (77, 9)
-
-
-def test_an_oauth_code_is_for_its_account_once_and_before_it_expires() -> None:
-    code = OAuthCode(ACCOUNT, USER, Scope.BASE, Instant(T0 + 10), None)
-    assert check_code(code, ACCOUNT, T0) is code
-    with pytest.raises(OAuthCodeInvalid):
-        check_code(None, ACCOUNT, T0)
-    with pytest.raises(OAuthCodeInvalid):
-        check_code(code, USER, T0)
-    with pytest.raises(OAuthCodeUsed):
-        check_code(OAuthCode(ACCOUNT, USER, Scope.BASE, Instant(T0 + 10), T0), ACCOUNT, T0)
-    with pytest.raises(OAuthCodeExpired):
-        check_code(code, ACCOUNT, Instant(T0 + 10))
 
 
 def test_temporary_qr_codes_expire_and_permanent_ones_do_not() -> None:

@@ -15,6 +15,22 @@ import pytest
 PACKAGE = "microletter"
 SRC = Path(__file__).resolve().parents[2] / "src" / PACKAGE
 
+# Feature rooms: one feature each, with its rules, queries, actions and routes in one
+# folder. A new one (wallet, moments, ...) is added here and gets every rule below.
+FEATURE_ROOMS = [
+    "platform",
+    "favourites",
+    "stickers",
+    "search",
+    "wallet",
+    "redpackets",
+    "moments",
+    "wxpay",
+]
+PURE_PARTS = ["rules", "errors"]  # a feature room's parts held to the core's rules
+# What a feature room is built on: anything of theirs beyond their door is an inside.
+DOORS = {"storage": "microletter.storage"}
+
 
 @dataclass(frozen=True)
 class Import:
@@ -117,16 +133,33 @@ RULES = [
         forbidden=["app", "cli"],
     ),
     rule(
-        "feature rooms (platform) are composed in app.py; the rooms below never import them",
+        "feature rooms are composed in app.py; the rooms below never import them",
         ["core", "actions", "ports", "storage", "bus", "gateway", "settings", "metrics", "log"],
-        forbidden=["platform"],
+        forbidden=FEATURE_ROOMS,
     ),
     rule(
-        "the platform reaches storage and the bus only through ports",
-        ["platform"],
-        forbidden=["storage", "bus", "app", "cli", "client"],
+        "feature rooms reach the bus only through ports, and never the app or the client",
+        FEATURE_ROOMS,
+        forbidden=["bus", "app", "cli", "client"],
     ),
 ]
+
+
+def door_violations(imports: Iterable[Import]) -> list[str]:
+    """Imports that reach into a room past its door: a feature room's insides from
+    outside it (only its package, `microletter.<room>`, is public), or the storage room's
+    insides from a feature room (its unit-of-work API is `microletter.storage`)."""
+    found = []
+    for imp in imports:
+        if imp.target.split(".")[0] != PACKAGE:
+            continue
+        source, target = room_of(imp.source), room_of(imp.target)
+        door = f"{PACKAGE}.{target}"
+        if target in FEATURE_ROOMS and source != target and imp.target != door:
+            found.append(f"{imp}: another room enters {target} only through {door}")
+        if source in FEATURE_ROOMS and target in DOORS and imp.target != DOORS[target]:
+            found.append(f"{imp}: a feature room uses {target} only through {DOORS[target]}")
+    return found
 
 
 def is_stdlib(top: str) -> bool:
@@ -283,6 +316,26 @@ def test_no_import_breaks_the_rule(checked: Rule) -> None:
     assert not broken, "\n".join(broken)
 
 
+def test_a_feature_rooms_rules_are_as_pure_as_the_core() -> None:
+    """`<room>/rules` and `<room>/errors` hold values and rules: like `core/`, they import
+    only the stdlib, the core and each other."""
+    pure = tuple(f"{PACKAGE}.{room}.{part}" for room in FEATURE_ROOMS for part in PURE_PARTS)
+    broken = [
+        str(imp)
+        for imp in IMPORTS
+        if imp.source.startswith(pure)
+        and not (
+            is_stdlib(imp.target.split(".")[0]) or imp.target.startswith((f"{PACKAGE}.core", *pure))
+        )
+    ]
+    assert not broken, "\n".join(broken)
+
+
+def test_rooms_are_entered_only_through_their_doors() -> None:
+    broken = door_violations(IMPORTS)
+    assert not broken, "\n".join(broken)
+
+
 def test_rooms_never_import_each_other_in_a_circle() -> None:
     cycles = room_cycles(IMPORTS)
     assert not cycles, "cyclic imports between rooms:\n" + "\n".join(
@@ -293,7 +346,7 @@ def test_rooms_never_import_each_other_in_a_circle() -> None:
 def test_the_reader_sees_the_imports_it_must_check() -> None:
     edges = {(i.source, i.target) for i in IMPORTS}
     assert ("microletter.actions.context", "microletter.ports") in edges
-    assert ("microletter.storage", "microletter.storage.sqlite.store") in edges  # in a function
+    assert ("microletter.storage", "microletter.storage.sqlite.database") in edges  # in a function
     assert ("microletter.gateway.hub", "microletter.gateway.ws") in edges  # TYPE_CHECKING
     assert {room_of(i.source) for i in IMPORTS} >= {"core", "actions", "storage", "gateway"}
 
@@ -324,6 +377,21 @@ def test_a_wrong_way_import_is_reported_with_the_rule_it_breaks() -> None:
     )
     assert any("storage.sqlite.store" in f and "through ports" in f for f in found)
     assert any("gateway.hub" in f and "storage and bus never" in f for f in found)
+
+
+def test_a_door_passed_by_is_reported() -> None:
+    found = door_violations(
+        [
+            fake("microletter.platform.store.accounts", "microletter.storage.rows"),
+            fake("microletter.platform.store.accounts", "microletter.storage"),
+            fake("microletter.app", "microletter.platform.dispatcher"),
+            fake("microletter.app", "microletter.platform"),
+            fake("microletter.platform.routes", "microletter.platform.store"),
+        ]
+    )
+    assert len(found) == 2
+    assert "storage.rows" in found[0] and "only through microletter.storage" in found[0]
+    assert "platform.dispatcher" in found[1] and "only through microletter.platform" in found[1]
 
 
 def test_a_circle_of_rooms_is_found_and_explained() -> None:

@@ -3,6 +3,8 @@ media a message carries, the types blobs are served as, and signed links."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,8 +20,8 @@ from microletter.core.errors import (
     TooLarge,
 )
 from microletter.core.ids import UserId
+from microletter.core.kinds import Content, check_content
 from microletter.core.limits import Limits
-from microletter.core.messages import check_body
 from microletter.core.models import Instant, MessageKind
 
 ID = m.MediaId("ab" * 32)
@@ -106,28 +108,30 @@ def test_upload_caps_depend_on_the_kind_and_never_pass_the_overall_one() -> None
 
 
 def test_text_messages_need_text_and_carry_no_media() -> None:
-    assert check_body(MessageKind.TEXT, "hi", None, Limits()) == ("hi", None)
+    assert check_content(MessageKind.TEXT, "hi", None, None, Limits()) == Content(text="hi")
     with pytest.raises(InvalidInput):
-        check_body(MessageKind.TEXT, None, None, Limits())
+        check_content(MessageKind.TEXT, None, None, None, Limits())
     with pytest.raises(InvalidInput):
-        check_body(MessageKind.TEXT, "hi", ID, Limits())
+        check_content(MessageKind.TEXT, "hi", ID, None, Limits())
 
 
 def test_media_messages_need_a_media_id_and_take_a_caption_except_voice() -> None:
-    assert check_body(MessageKind.IMAGE, "look", ID, Limits()) == ("look", ID)
-    assert check_body(MessageKind.FILE, "  ", ID, Limits()) == (None, ID)
-    assert check_body(MessageKind.VOICE, "dropped", ID, Limits()) == (None, ID)
+    assert check_content(MessageKind.IMAGE, "look", ID, None, Limits()) == Content(
+        text="look", media_id=ID
+    )
+    assert check_content(MessageKind.FILE, "  ", ID, None, Limits()) == Content(media_id=ID)
+    assert check_content(MessageKind.VOICE, "dropped", ID, None, Limits()) == Content(media_id=ID)
     with pytest.raises(InvalidInput):
-        check_body(MessageKind.IMAGE, "look", None, Limits())
+        check_content(MessageKind.IMAGE, "look", None, None, Limits())
     with pytest.raises(InvalidInput):
-        check_body(MessageKind.IMAGE, None, "ABC", Limits())
+        check_content(MessageKind.IMAGE, None, "ABC", None, Limits())
     with pytest.raises(TooLarge):
-        check_body(MessageKind.FILE, "x" * 20, ID, Limits(max_text_bytes=10))
+        check_content(MessageKind.FILE, "x" * 20, ID, None, Limits(max_text_bytes=10))
 
 
 def test_system_notes_cannot_be_sent() -> None:
     with pytest.raises(InvalidInput):
-        check_body(MessageKind.SYSTEM, "hi", None, Limits())
+        check_content(MessageKind.SYSTEM, "hi", None, None, Limits())
 
 
 def media(kind: m.MediaKind) -> m.Media:
@@ -229,3 +233,20 @@ def test_links_expire_on_a_grid_so_repeated_asks_give_one_url() -> None:
     for now in (1, 12345, 9_999_999):
         left = m.link_expiry(Instant(now), hour) - now
         assert hour // 2 < left <= hour
+
+
+def test_a_group_avatar_key_changes_with_any_tile_and_keeps_the_group_prefix() -> None:
+    tiles = [("a" * 64, "alice"), (None, "bob")]
+    key = m.group_avatar_key(7, tiles)
+    assert re.fullmatch(r"[0-9a-f]{64}\.grid", key)
+    assert m.group_avatar_key(7, list(tiles)) == key
+    changed = [
+        m.group_avatar_key(7, [("b" * 64, "alice"), (None, "bob")]),  # a new picture
+        m.group_avatar_key(7, [*tiles, (None, "carol")]),  # a member more
+        m.group_avatar_key(7, tiles[::-1]),  # another order
+    ]
+    assert len({key, *changed}) == 4
+    assert all(k[:16] == key[:16] for k in changed)
+    assert m.group_avatar_key(8, tiles)[:16] != key[:16]
+    tenth = [(None, f"u{i}") for i in range(9)]
+    assert m.group_avatar_key(7, tenth) == m.group_avatar_key(7, [*tenth, (None, "late")])

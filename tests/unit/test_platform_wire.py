@@ -11,7 +11,6 @@ from wechatpy.replies import ArticlesReply, TextReply
 from microletter.core.events import AccountEvent
 from microletter.core.ids import ConversationId, MessageId, UserId
 from microletter.core.models import Instant, Message, MessageKind
-from microletter.core.officials import MessageMode, OfficialAccount
 from microletter.platform import xmlcodec
 from microletter.platform.pushes import (
     BadReply,
@@ -20,6 +19,7 @@ from microletter.platform.pushes import (
     message_fields,
     read_reply,
 )
+from microletter.platform.rules.officials import MessageMode, OfficialAccount
 
 TOKEN = "microletter"
 AES = "MicroLetterTestKey0123456789abcdefghijklmno"
@@ -68,9 +68,9 @@ def test_events_carry_the_protocol_s_fields() -> None:
 
 
 def reply_for(content: str) -> bytes:
-    return create_reply(content, parse_message(
-        xmlcodec.render(message_fields(account(MessageMode.PLAINTEXT), OPENID, text("q")))
-    )).render().encode()  # fmt: skip
+    incoming = xmlcodec.render(message_fields(account(MessageMode.PLAINTEXT), OPENID, text("q")))
+    rendered: str = create_reply(content, parse_message(incoming)).render()  # wechatpy is untyped
+    return rendered.encode()
 
 
 def test_a_plain_reply_is_read_and_nothing_means_no_reply() -> None:

@@ -10,8 +10,8 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from microletter.core.officials import aes_key_bytes
 from microletter.platform.crypto import CryptoError, Envelope
+from microletter.platform.rules.officials import aes_key_bytes
 from microletter.platform.signature import matches, signature
 
 TOKEN = "microletter"

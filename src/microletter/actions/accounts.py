@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,12 +11,23 @@ from dataclasses import dataclass
 from microletter.actions.context import Context
 from microletter.core import accounts as rules
 from microletter.core import media as media_rules
-from microletter.core.errors import BadCredentials, InvalidToken, MediaKindMismatch, MediaNotFound
+from microletter.core.errors import (
+    BadCredentials,
+    InvalidToken,
+    MediaKindMismatch,
+    MediaNotFound,
+    NotOperator,
+    SetupTokenInvalid,
+    UsernameReserved,
+    UsernameTaken,
+)
 from microletter.core.events import DeviceRevoked
 from microletter.core.ids import DeviceId, UserId
 from microletter.core.media import MediaId, MediaKind
 from microletter.core.models import Device, Principal, User
 from microletter.ports import Subscription, user_topic
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "mlt_"  # noqa: S105 - a prefix, not a secret
 REVOCATIONS = "devices:revoked"  # the bus topic every process follows
@@ -49,10 +61,61 @@ async def register(
     locale: str = rules.DEFAULT_LOCALE,
     device_name: str = "",
 ) -> Session:
+    """Public sign-up. The operators' usernames are reserved (UsernameReserved): their
+    accounts are made with the setup link (`register_operator`)."""
+    _check_new_account(username, password, display_name, locale)
+    if username in ctx.operators:
+        raise UsernameReserved(username=username)
+    return await _create(ctx, username, password, display_name, locale, device_name)
+
+
+async def register_operator(
+    ctx: Context,
+    token: str,
+    username: str,
+    password: str,
+    display_name: str = "",
+    locale: str = rules.DEFAULT_LOCALE,
+    device_name: str = "",
+) -> Session:
+    """Make the account of a listed operator who has none, with the setup link's
+    one-time token. Everything is checked before the token is taken, so a typo does not
+    use the link up; if the account cannot be made after all, the token is given back."""
+    _check_new_account(username, password, display_name, locale)
+    if username not in ctx.operators:
+        raise NotOperator(
+            "Only usernames listed in MICROLETTER_OPERATORS are made with the setup link.",
+            username=username,
+        )
+    if await ctx.store.user_by_name(username) is not None:
+        raise UsernameTaken(username=username)
+    if ctx.setup is None or not ctx.setup.claim(token):
+        raise SetupTokenInvalid()
+    try:
+        session = await _create(ctx, username, password, display_name, locale, device_name)
+    except BaseException:
+        ctx.setup.restore(token)
+        raise
+    log.info("admin.operator_created", extra={"user_id": session.user.id})
+    return session
+
+
+async def missing_operators(ctx: Context) -> list[str]:
+    """The listed operators' usernames that have no account yet."""
+    return [name for name in sorted(ctx.operators) if await ctx.store.user_by_name(name) is None]
+
+
+def _check_new_account(username: str, password: str, display_name: str, locale: str) -> None:
     rules.check_username(username)
     rules.check_password(password)
-    name = rules.clean_display_name(display_name, fallback=username)
+    rules.clean_display_name(display_name, fallback=username)
     rules.check_locale(locale)
+
+
+async def _create(
+    ctx: Context, username: str, password: str, display_name: str, locale: str, device_name: str
+) -> Session:
+    name = rules.clean_display_name(display_name, fallback=username)
     password_hash = await ctx.passwords.hash(password)
     user = await ctx.store.create_user(username, password_hash, name, locale, ctx.clock())
     return await _new_device(ctx, user, device_name)
@@ -116,6 +179,21 @@ async def logout(ctx: Context, me: Principal) -> None:
     await revoke_device(ctx, me, me.device_id)
 
 
+async def change_password(
+    ctx: Context, me: Principal, old: str, new: str, *, log_out_others: bool = False
+) -> list[DeviceId]:
+    """Change my password (the old one proves it is me); with `log_out_others`, every
+    other device of mine is logged out at once (its connections close). Returns those."""
+    rules.check_password(new)
+    if not await ctx.passwords.verify(await ctx.store.password_hash(me.user_id), old):
+        raise BadCredentials("The current password is wrong.")
+    hashed = await ctx.passwords.hash(new)
+    keep = me.device_id if log_out_others else None
+    revoked = await ctx.store.change_password(me.user_id, hashed, keep)
+    await announce_revoked(ctx, me.user_id, revoked)
+    return revoked
+
+
 async def devices(ctx: Context, me: Principal) -> list[Device]:
     return await ctx.store.devices(me.user_id)
 
@@ -140,9 +218,9 @@ async def update_profile(
         rules.check_locale(locale)
     if avatar is not None:
         await _check_avatar(ctx, me, avatar)
-    outcome = await ctx.store.update_profile(me.user_id, display_name, locale, avatar, ctx.clock())
-    await ctx.publish(outcome)
-    return outcome.value
+    return await ctx.write(
+        ctx.store.update_profile(me.user_id, display_name, locale, avatar, ctx.clock())
+    )
 
 
 async def _check_avatar(ctx: Context, me: Principal, avatar: str) -> None:

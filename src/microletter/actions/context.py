@@ -7,22 +7,45 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from microletter.core.events import Outcome
+from microletter.core.events import LogEntry, Outcome
+from microletter.core.ids import UserId
 from microletter.core.limits import Limits
+from microletter.core.media import Media, MediaId
 from microletter.core.models import Instant, Principal
+from microletter.core.quotas import Retention
 from microletter.metrics import Metrics
-from microletter.ports import Blobs, Bus, Intake, Presence, Store, user_topic
+from microletter.ports import (
+    Blobs,
+    Bus,
+    Intake,
+    Presence,
+    Referrer,
+    SetupToken,
+    Store,
+    user_topic,
+)
+
+# A room's way of resolving its own event kinds when a user's log is read (Moments' notices
+# point at a like or comment, shown only while its reader may still see it).
+LogResolver = Callable[[UserId, list[LogEntry]], Awaitable[list[LogEntry]]]
+# A room's answer to "which of these blobs may this user see through me?" (a Moments post's
+# pictures), asked by the media actions after the core's own rules said no.
+MediaGrant = Callable[[UserId, Sequence[MediaId]], Awaitable[dict[MediaId, Media]]]
 
 
 def wall_clock() -> Instant:
     return Instant(time.time_ns() // 1_000_000)
+
+
+T = TypeVar("T")
 
 
 class Passwords:
@@ -84,12 +107,18 @@ class TokenCache:
 
 @dataclass
 class MediaRoom:
-    """What the media actions need: the intake for uploads, the blobs to serve from, and
-    the key that signs links."""
+    """What the media actions need: the intake for uploads, the blobs to serve from, the
+    key that signs links; the storage settings, the referrers every room registered (the
+    collector asks them) and how much disk is free (the least of the blobs' and the
+    database's, for the server's own data)."""
 
     intake: Intake
     blobs: Blobs
     secret: bytes
+    retention: Retention = field(default_factory=Retention)
+    referrers: Iterable[Referrer] = ()
+    free_disk: Callable[[], int] | None = None  # None: the blobs' own
+    grants: list[MediaGrant] = field(default_factory=list)  # rooms' own viewers (app.py)
 
 
 @dataclass
@@ -104,6 +133,15 @@ class Context:
     clock: Callable[[], Instant] = wall_clock
     tokens: TokenCache = field(default_factory=lambda: TokenCache())
     operators: frozenset[str] = frozenset()  # usernames (MICROLETTER_OPERATORS)
+    setup: SetupToken | None = None  # the operator setup link's token (None: no link)
+    resolvers: list[LogResolver] = field(default_factory=list)  # rooms' event kinds (app.py)
+
+    async def write(self, write: Awaitable[Outcome[T]]) -> T:
+        """Await a store write, publish the log entries it appended, return its value:
+        `return await ctx.write(ctx.store.block(me, them, ctx.clock()))`."""
+        outcome = await write
+        await self.publish(outcome)
+        return outcome.value
 
     async def publish(self, outcome: Outcome[object]) -> None:
         """Hand the outcome's log entries to the bus, after the commit that made them."""

@@ -8,22 +8,26 @@ from microletter.actions.context import Context
 from microletter.core import conversations as rules
 from microletter.core.errors import InvalidInput
 from microletter.core.ids import ConversationId, UserId
-from microletter.core.models import Conversation, ConversationView, Member, Principal, Role, User
+from microletter.core.models import (
+    ChatState,
+    Conversation,
+    ConversationView,
+    Member,
+    Principal,
+    Role,
+    User,
+)
 
 
 async def create_group(
     ctx: Context, me: Principal, name: str, members: Sequence[UserId]
 ) -> Conversation:
     name = rules.check_group_name(name, ctx.limits)
-    outcome = await ctx.store.create_group(me.user_id, members, name, ctx.clock())
-    await ctx.publish(outcome)
-    return outcome.value
+    return await ctx.write(ctx.store.create_group(me.user_id, members, name, ctx.clock()))
 
 
 async def open_direct(ctx: Context, me: Principal, them: UserId) -> Conversation:
-    outcome = await ctx.store.open_direct(me.user_id, them, ctx.clock())
-    await ctx.publish(outcome)
-    return outcome.value
+    return await ctx.write(ctx.store.open_direct(me.user_id, them, ctx.clock()))
 
 
 async def update_group(
@@ -39,9 +43,7 @@ async def update_group(
         name = rules.check_group_name(name, ctx.limits)
     if announcement is not None:
         announcement = rules.check_announcement(announcement, ctx.limits)
-    outcome = await ctx.store.update_group(me.user_id, cid, name, announcement, ctx.clock())
-    await ctx.publish(outcome)
-    return outcome.value
+    return await ctx.write(ctx.store.update_group(me.user_id, cid, name, announcement, ctx.clock()))
 
 
 async def add_members(
@@ -49,9 +51,7 @@ async def add_members(
 ) -> Conversation:
     if not users:
         raise InvalidInput("Name at least one user to add.", field="user_ids")
-    outcome = await ctx.store.add_members(me.user_id, cid, users, ctx.clock())
-    await ctx.publish(outcome)
-    return outcome.value
+    return await ctx.write(ctx.store.add_members(me.user_id, cid, users, ctx.clock()))
 
 
 async def remove_member(
@@ -61,40 +61,60 @@ async def remove_member(
     if target == me.user_id:
         await leave(ctx, me, cid)
         return None
-    outcome = await ctx.store.remove_member(me.user_id, cid, target, ctx.clock())
-    await ctx.publish(outcome)
-    return outcome.value
+    return await ctx.write(ctx.store.remove_member(me.user_id, cid, target, ctx.clock()))
 
 
 async def leave(ctx: Context, me: Principal, cid: ConversationId) -> None:
-    outcome = await ctx.store.leave(me.user_id, cid, ctx.clock())
-    await ctx.publish(outcome)
+    await ctx.write(ctx.store.leave(me.user_id, cid, ctx.clock()))
 
 
 async def set_role(
     ctx: Context, me: Principal, cid: ConversationId, target: UserId, role: Role
 ) -> Conversation:
-    outcome = await ctx.store.set_role(me.user_id, cid, target, role, ctx.clock())
-    await ctx.publish(outcome)
-    return outcome.value
+    return await ctx.write(ctx.store.set_role(me.user_id, cid, target, role, ctx.clock()))
 
 
 async def transfer_owner(
     ctx: Context, me: Principal, cid: ConversationId, target: UserId
 ) -> Conversation:
-    outcome = await ctx.store.transfer_owner(me.user_id, cid, target, ctx.clock())
-    await ctx.publish(outcome)
-    return outcome.value
+    return await ctx.write(ctx.store.transfer_owner(me.user_id, cid, target, ctx.clock()))
 
 
 async def set_muted(ctx: Context, me: Principal, cid: ConversationId, muted: bool) -> Conversation:
-    outcome = await ctx.store.set_muted(me.user_id, cid, muted, ctx.clock())
-    await ctx.publish(outcome)
-    return outcome.value
+    return await ctx.write(ctx.store.set_muted(me.user_id, cid, muted, ctx.clock()))
+
+
+async def set_chat_state(
+    ctx: Context,
+    me: Principal,
+    cid: ConversationId,
+    *,
+    pinned: bool | None = None,
+    unread: bool | None = None,
+    saved: bool | None = None,
+) -> ChatState:
+    """Pin or unpin, mark unread or read, save a group to my contacts or not: my own chat
+    list, on all my devices."""
+    return await ctx.write(
+        ctx.store.set_chat_state(me.user_id, cid, pinned, unread, ctx.clock(), saved)
+    )
+
+
+async def delete_chat(ctx: Context, me: Principal, cid: ConversationId, clear: bool) -> ChatState:
+    """Off my chat list until the next message; with `clear`, its history too (for me)."""
+    return await ctx.write(ctx.store.delete_chat(me.user_id, cid, clear, ctx.clock()))
+
+
+async def clear_history(ctx: Context, me: Principal, cid: ConversationId) -> ChatState:
+    return await ctx.write(ctx.store.clear_history(me.user_id, cid, ctx.clock()))
 
 
 async def conversations(ctx: Context, me: Principal) -> list[ConversationView]:
     return await ctx.store.conversations(me.user_id)
+
+
+async def saved_groups(ctx: Context, me: Principal) -> list[ConversationView]:
+    return await ctx.store.saved_groups(me.user_id)
 
 
 async def conversation(ctx: Context, me: Principal, cid: ConversationId) -> ConversationView:

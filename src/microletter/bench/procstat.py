@@ -30,3 +30,41 @@ def machine_cpu_seconds() -> float:
     values = [int(p) for p in parts]
     idle = values[3] + values[4]
     return (sum(values[:8]) - idle) / _TICKS
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and its descendants (a server and its decoder processes) that are alive now."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def tree_peak_kib(pid: int) -> int:
+    """The sum of the peak resident memory (VmHWM) of `pid` and its live descendants."""
+    total = 0
+    for member in tree(pid):
+        try:
+            total += memory_kib(member).get("VmHWM", 0)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds used by `pid` and its descendants: the live ones, and those that ended
+    and were reaped (counted in their parent's cutime and cstime)."""
+    total = 0.0
+    for member in tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(f) for f in fields[11:15]) / _TICKS
+    return total

@@ -1,7 +1,8 @@
 """The scenarios of `microletter bench` and the rate search that drives them.
 
 Throughput scenarios (direct, groups, biggroup) hold every connection in load processes
-and step the offered rate; catchup, connections and coldstart measure one thing each.
+and step the offered rate; catchup, connections, coldstart and upload (uploads.py) measure
+one thing each.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import msgspec
 
 from microletter.bench import procstat
 from microletter.bench.load import Conn, Plan, worker_main
+from microletter.bench.moments import moments
+from microletter.bench.search import measure as measure_search
 from microletter.bench.setup import (
     LocalServer,
     World,
@@ -31,8 +34,20 @@ from microletter.bench.setup import (
     token,
 )
 from microletter.bench.stats import Report, Step, percentiles
+from microletter.bench.transfers import measure as measure_transfers
+from microletter.bench.uploads import measure as measure_uploads
 
-SCENARIOS = ("direct", "groups", "biggroup", "catchup", "connections", "coldstart")
+SCENARIOS = (
+    "direct",
+    "groups",
+    "biggroup",
+    "catchup",
+    "connections",
+    "coldstart",
+    "upload",
+    "search",
+    "transfer",
+)
 DEFAULT_RATE = {"direct": 5000.0, "groups": 1000.0, "biggroup": 100.0}
 
 
@@ -50,6 +65,10 @@ class Options:
     warmup: float = 1.0
     log: Callable[[str], None] = print
     scale: float = 1.0  # shrink user counts (the test suite's smoke run)
+    messages: int = 1_000_000  # the `search` scenario's history
+    queries: int = 2000  # the `search` scenario's timed searches
+    # The local server's database (default: SQLite); `search` fills it, so it must be empty.
+    database_url: str | None = None
 
 
 @dataclass
@@ -67,9 +86,17 @@ class Load:
 def run(options: Options) -> Report:
     """Run one scenario end to end (starting a local server unless --url) and report."""
     report = Report(options.scenario, describe_machine(), _settings(options))
+    if options.scenario == "search":  # its own database and server (search.py)
+        report.facts.update(
+            measure_search(options.messages, options.queries, options.database_url, options.log)
+        )
+        return report
     server = None
     if options.url is None:
-        server = LocalServer()
+        env = {"MICROLETTER_OPERATORS": "benchroot"}  # `transfer` credits wallets
+        if options.database_url:
+            env["MICROLETTER_DATABASE_URL"] = options.database_url
+        server = LocalServer(env=env)
         options.url = server.start()
         options.log(f"local server {options.url} (pid {server.pid}, data {server.data_dir})")
     try:
@@ -79,6 +106,23 @@ def run(options: Options) -> Report:
             asyncio.run(catchup(options, report))
         elif options.scenario == "connections":
             connections(options, report, server)
+        elif options.scenario == "upload":
+            upload(options, report, server)
+        elif options.scenario == "transfer":
+            assert options.url is not None
+            facts = asyncio.run(
+                measure_transfers(
+                    options.url,
+                    None if server is None else server.data_dir,
+                    max(2, int(16 * options.scale)),
+                    options.duration,
+                    options.warmup,
+                    options.log,
+                )
+            )
+            report.facts.update(facts)
+        elif options.scenario == "moments":
+            moments(options, report, server)
         else:
             throughput(options, report, server)
     finally:
@@ -97,6 +141,7 @@ def _settings(options: Options) -> dict[str, Any]:
         "codec": options.codec,
         "p99_ms": options.p99_ms,
         "url": options.url,
+        "scale": options.scale,
     }
 
 
@@ -389,6 +434,24 @@ async def _users_only(options: Options, count: int) -> World:
     world = await make_users(options.url, count, "n")
     await close_world(world)
     return world
+
+
+# --- upload ---
+
+
+def upload(options: Options, report: Report, server: LocalServer | None) -> None:
+    """Images, then voice notes, uploaded by `8 * scale` users at once, then videos of
+    60 s at 720p (2 s at 320x240 in a scaled-down run) one at a time (see uploads.py)."""
+    assert options.url is not None
+    users = max(2, int(8 * options.scale))
+    pid = server.pid if server is not None else None
+    video = (60.0, (1280, 720)) if options.scale >= 1 else (2.0, (320, 240))
+    facts = asyncio.run(
+        measure_uploads(
+            options.url, users, options.duration, options.warmup, pid, options.log, video
+        )
+    )
+    report.facts.update(facts)
 
 
 # --- coldstart ---

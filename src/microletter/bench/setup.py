@@ -27,7 +27,8 @@ PASSWORD = "benchmark password"  # noqa: S105 - accounts of a throwaway bench se
 URL = re.compile(r"running at (http://\S+)")
 
 # The benchmark server hashes passwords cheaply (setup creates hundreds of accounts) and
-# lifts rate limits (the load is the point). Durability settings stay at their defaults.
+# lifts rate limits, uploads' too (the load is the point). Durability settings stay at
+# their defaults.
 SERVER_ENV = {
     "MICROLETTER_ARGON2_TIME_COST": "1",
     "MICROLETTER_ARGON2_MEMORY_KIB": "1024",
@@ -35,6 +36,7 @@ SERVER_ENV = {
     "MICROLETTER_RATE_USER": "1000000/second",
     "MICROLETTER_RATE_IP": "1000000/second",
     "MICROLETTER_RATE_AUTH_IP": "1000000/second",
+    "MICROLETTER_RATE_UPLOAD": "1000000/second",
     "MICROLETTER_LOG_LEVEL": "warning",
     "MICROLETTER_LOG_FORMAT": "json",
 }
@@ -43,7 +45,13 @@ SERVER_ENV = {
 class LocalServer:
     """`microletter serve` in a child process on a temporary data folder."""
 
-    def __init__(self, data_dir: Path | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
+    ) -> None:
+        self.args = args or []  # more `serve` options (--workers)
         self._own_dir = data_dir is None
         self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="microletter-bench-"))
         self.env = env or {}
@@ -70,6 +78,7 @@ class LocalServer:
                 str(port),
                 "--data",
                 str(self.data_dir),
+                *self.args,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -3,6 +3,8 @@
 microletter admin export dump.mlt                    # from the configured database
 MICROLETTER_DATABASE_URL=postgresql://... microletter admin import dump.mlt
 microletter admin backup backups/                     # online, consistent, either backend
+microletter admin collect-media                       # delete unsent uploads and unused blobs now
+microletter admin reconcile                           # check the wallet's ledger (exit 1 if wrong)
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 from click._termui_impl import ProgressBar
 
 from microletter.settings import Settings, SettingsError, mask_url
+
+if TYPE_CHECKING:
+    from microletter.actions.collector import Collected
+    from microletter.wallet import Reconciliation
 
 
 def _url(database_url: str | None) -> str:
@@ -44,16 +50,40 @@ def _progress(total: int, label: str) -> ProgressBar[int]:
 
 
 async def _dump_counted(url: str, out: BinaryIO, bar: ProgressBar[int]) -> dict[str, int]:
+    from microletter.search import DERIVED
     from microletter.storage import transfer
 
-    async with transfer.Source(url) as source:
+    # The search index is left out: it is made of the messages, and rebuilt by `import`.
+    async with transfer.Source(url, DERIVED) as source:
         bar.length = sum([await source.count(t) for t in source.tables])
-    return await transfer.dump(url, out, bar.update)
+    return await transfer.dump(url, out, bar.update, DERIVED)
+
+
+def _rebuild_search(url: str) -> int:
+    """Index every message of the database at `url` for search (after an import)."""
+
+    async def rebuild(bar: ProgressBar[int]) -> int:
+        from microletter.core.ids import IdGenerator
+        from microletter.core.limits import Limits
+        from microletter.search import SearchStore
+        from microletter.storage import open_database
+
+        db = await open_database(url, IdGenerator(0), Limits(), pool_size=2)
+        try:
+            finder = SearchStore(db)
+            db.add_index(finder.index)
+            bar.length = await finder.messages()
+            return await finder.rebuild(bar.update)
+        finally:
+            await db.close()
+
+    with _progress(0, "indexing for search") as bar:
+        return asyncio.run(rebuild(bar))
 
 
 @click.group()
 def admin() -> None:
-    """Operator commands: export, import and backup a community's data."""
+    """Operator commands: export, import and backup a community's data; collect media."""
 
 
 @admin.command(name="export")
@@ -73,7 +103,8 @@ def export_(path: Path, database_url: str | None) -> None:
 @click.option("--database-url", help="Load into this database (default: the configured one).")
 def import_(path: Path, database_url: str | None) -> None:
     """Load a dump made by `export` or `backup` into an empty database (created and
-    migrated if needed). Nothing is written unless every row loads."""
+    migrated if needed). Nothing is written unless every row loads. Then the search index
+    is rebuilt from the messages (dumps leave it out)."""
     from microletter.storage import transfer
 
     url = _url(database_url)
@@ -85,6 +116,18 @@ def import_(path: Path, database_url: str | None) -> None:
     except transfer.TransferError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{sum(counts.values())} rows of {len(counts)} tables into {mask_url(url)}")
+    indexed = _rebuild_search(url)
+    click.echo(f"{indexed} messages indexed for search")
+
+
+@admin.command(name="reindex")
+@click.option("--database-url", help="Reindex this database (default: the configured one).")
+def reindex(database_url: str | None) -> None:
+    """Rebuild the search index of message history from the messages (the server does it
+    by itself at start when the index is missing or of an older version). On SQLite stop
+    the server first (one process writes the database)."""
+    indexed = _rebuild_search(_url(database_url))
+    click.echo(f"{indexed} messages indexed for search")
 
 
 @admin.command()
@@ -96,3 +139,85 @@ def backup(folder: Path, database_url: str | None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     _dump(_url(database_url), folder / f"microletter-{stamp}.mlt", "backing up")
+
+
+@admin.command(name="collect-media")
+@click.option("--database-url", help="Collect on this database (default: the configured one).")
+def collect_media(database_url: str | None) -> None:
+    """Delete now, in one whole pass, what the server's collector deletes by itself every
+    MICROLETTER_MEDIA_GC_INTERVAL_SECONDS: uploads nothing refers to after
+    MICROLETTER_MEDIA_UPLOAD_TTL_SECONDS, and blobs nothing refers to any more (from the
+    database and from MICROLETTER_MEDIA_URL). On PostgreSQL it may run beside the servers;
+    on SQLite stop the server first (one process writes the database)."""
+    try:
+        settings = Settings.from_env(os.environ, database_url=database_url)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    from microletter.core.errors import MicroletterError
+
+    try:
+        done = asyncio.run(_collect(settings))
+    except MicroletterError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(
+        f"{done.uploads_expired} uploads expired, {done.blobs_collected} blobs collected,"
+        f" {done.bytes_freed} bytes freed; {done.blobs} blobs of {done.bytes} bytes stored"
+    )
+
+
+async def _collect(settings: Settings) -> Collected:
+    from microletter.actions.collector import Collector
+    from microletter.actions.context import wall_clock
+    from microletter.app import media_referrers
+    from microletter.core.ids import IdGenerator
+    from microletter.media import open_blobs
+    from microletter.metrics import Metrics
+    from microletter.storage import open_store
+
+    url = settings.effective_database_url
+    store = await open_store(url, IdGenerator(settings.node_id), settings.limits)
+    try:
+        collector = Collector(
+            store,
+            open_blobs(settings.effective_media_url),
+            settings.retention,
+            media_referrers(settings),
+            Metrics(),
+            wall_clock,
+            store.db.lease("media-collector"),
+            0,
+        )
+
+        def progress(run: Collected) -> None:
+            click.echo(f"  {run.blobs_collected} blobs collected", err=True)
+
+        return await collector.run_pass(progress)
+    finally:
+        await store.close()
+
+
+@admin.command()
+@click.option("--database-url", help="Check this database (default: the configured one).")
+def reconcile(database_url: str | None) -> None:
+    """Check the wallet's ledger: every transaction's postings sum to zero and every
+    balance is the sum of its postings. Reads one snapshot without any lock, so it runs
+    beside the server, on SQLite too. Prints a summary; exits 1 on any mismatch."""
+    url = _url(database_url)
+    result = asyncio.run(_reconcile(url))
+    state = "OK" if result.ok else f"{len(result.mismatches)} MISMATCHES"
+    click.echo(
+        f"ledger {state}: {result.transactions} transactions, {result.postings} postings,"
+        f" {result.accounts} accounts in {mask_url(url)}"
+    )
+    for m in result.mismatches:
+        click.echo(f"  {m.what} {m.subject}: expected {m.expected}, found {m.found}")
+    if not result.ok:
+        sys.exit(1)
+
+
+async def _reconcile(url: str) -> Reconciliation:
+    from microletter.storage import read_only
+    from microletter.wallet import reconcile_ledger
+
+    async with read_only(url) as db:
+        return await reconcile_ledger(db)

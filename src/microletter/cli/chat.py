@@ -25,6 +25,7 @@ import aiohttp
 import click
 
 from microletter.client import ApiError, Client
+from microletter.core.ids import parse_id
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
 LOGIN_HINT = "log in with `microletter chat login USERNAME` (or `register`)"
@@ -278,9 +279,10 @@ async def _target(c: Client, target: str) -> int:
         user = await c.find_user(target[1:])
         view = await c.open_direct(user["id"])
         return int(view["conversation"]["id"])
-    if not target.isdigit():
+    cid = parse_id(target)
+    if cid is None:
         raise click.BadParameter("use @username or a conversation id", param_hint="TARGET")
-    return int(target)
+    return cid
 
 
 @chat.command()

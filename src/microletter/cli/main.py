@@ -14,6 +14,7 @@ from microletter.cli.admin import admin
 from microletter.cli.chat import chat
 from microletter.cli.moderation import moderation
 from microletter.settings import Settings, SettingsError
+from microletter.setup import OperatorSetup, setup_link
 
 
 def _settings(**overrides: object) -> Settings:
@@ -75,6 +76,9 @@ def serve(
         def announce_all(url: str, count: int) -> None:
             click.echo(f"microletter {__version__} is running at {url} ({count} workers)")
             click.echo(f"  data: {settings.redacted()['database_url']}  ·  API docs: {url}/docs")
+            token = OperatorSetup(settings.data_dir).pending()  # the children made it
+            if token is not None:
+                click.echo(setup_notice(setup_link(settings.public_url or url, token)))
             sys.stdout.flush()
 
         sys.exit(supervisor.run(settings, announce_all))
@@ -82,6 +86,8 @@ def serve(
     def announce(server: app.Server) -> None:
         click.echo(f"microletter {__version__} is running at {server.url}")
         click.echo(f"  data: {settings.redacted()['database_url']}  ·  API docs: {server.url}/docs")
+        if server.setup_link is not None and not settings.reuse_port:  # workers: the parent
+            click.echo(setup_notice(server.setup_link))
         sys.stdout.flush()
 
     from microletter.core.errors import Unavailable
@@ -90,6 +96,14 @@ def serve(
         app.run(settings, announce)
     except Unavailable as exc:  # the database or bus cannot be reached at start
         raise click.ClickException(exc.message) from None
+
+
+def setup_notice(link: str) -> str:
+    return (
+        "  no operator account yet: create it (once) at\n"
+        f"    {link}\n"
+        "  (MICROLETTER_OPERATORS names are reserved; this link works until it is used)"
+    )
 
 
 @main.command()
@@ -138,7 +152,21 @@ def config() -> None:
 @main.command()
 @click.argument(
     "scenario",
-    type=click.Choice(["direct", "groups", "biggroup", "catchup", "connections", "coldstart"]),
+    type=click.Choice(
+        [
+            "direct",
+            "groups",
+            "biggroup",
+            "catchup",
+            "connections",
+            "coldstart",
+            "upload",
+            "transfer",
+            "search",
+            "redpacket",
+            "moments",
+        ]
+    ),
 )
 @click.option(
     "--duration",
@@ -172,7 +200,38 @@ def config() -> None:
     show_default=True,
     help="Connections for the `connections` scenario.",
 )
+@click.option(
+    "--messages",
+    type=int,
+    default=1_000_000,
+    show_default=True,
+    help="Messages of history for the `search` scenario.",
+)
+@click.option(
+    "--queries", type=int, default=2000, show_default=True, help="Searches `search` times."
+)
+@click.option(
+    "--database-url",
+    help="The local server's database, empty (default: SQLite in a temporary folder).",
+)
+@click.option(
+    "--scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Shrink the generated data (`moments`: 10,000 users at 1.0).",
+)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option(
+    "--mode",
+    type=click.Choice(["stream", "many"]),
+    default="stream",
+    show_default=True,
+    help="redpacket: one group's stream of packets, or many groups at once.",
+)
+@click.option("--packets", type=int, default=50, show_default=True, help="redpacket: per sender.")
+@click.option("--groups", type=int, default=10, show_default=True, help="redpacket many: groups.")
+@click.option("--workers", type=int, default=1, show_default=True, help="redpacket: servers.")
 def bench(
     scenario: str,
     duration: float,
@@ -183,13 +242,45 @@ def bench(
     procs: int,
     codec: str,
     connections: int,
+    messages: int,
+    queries: int,
+    database_url: str | None,
+    scale: float,
     json_path: str | None,
+    mode: str,
+    packets: int,
+    groups: int,
+    workers: int,
 ) -> None:
-    """Measure a server: direct, groups, biggroup, catchup, connections or coldstart.
+    """Measure a server: direct, groups, biggroup, catchup, connections, coldstart, upload
+    search, transfer, redpacket or moments.
 
     Starts its own server (SQLite, default durability) unless --url is given; users,
     contacts and groups are made through the public API. Reports sends/s, deliveries/s,
-    ack and end-to-end latency percentiles, errors, CPU and memory, bytes on the wire."""
+    ack and end-to-end latency percentiles, errors, CPU and memory, bytes on the wire;
+    `upload` reports images and voice notes checked per second and their p50/p99; `search`
+    writes --messages of history straight into a new database (1,000 users, 5,000 groups)
+    and reports the p50/p99 of Chinese and English searches over the API; `transfer`
+    reports wallet transfers per second and their p50/p99;
+    `redpacket` reports successful and failed opens per second and their latency."""
+    if scenario == "redpacket":
+        from microletter.bench import redpacket
+
+        found = redpacket.run(
+            redpacket.Options(
+                mode=mode,
+                packets=packets,
+                members=500 if mode == "stream" else 100,
+                shares=100 if mode == "stream" else 50,
+                groups=groups,
+                procs=max(procs, 1),
+                database_url=database_url,
+                workers=workers,
+                log=lambda line: click.echo(line, err=True),
+            )
+        )
+        click.echo(found.summary())
+        return
     from microletter.bench import Options, run
 
     options = Options(
@@ -202,6 +293,10 @@ def bench(
         codec=codec,
         p99_ms=p99_ms,
         connections=connections,
+        messages=messages,
+        queries=queries,
+        database_url=database_url,
+        scale=scale,
         log=lambda line: click.echo(line, err=True),
     )
     report = run(options)

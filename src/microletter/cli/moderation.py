@@ -7,6 +7,9 @@ user's connections."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
@@ -23,7 +26,8 @@ def _describe(standing: dict[str, Any]) -> str:
 
 @click.group("admin")
 def moderation() -> None:
-    """Moderate as an operator: look users up, suspend and unsuspend them."""
+    """Operate as an operator: look users up, suspend and unsuspend them; credit and
+    debit wallets."""
 
 
 @moderation.command("user")
@@ -60,3 +64,96 @@ async def unsuspend(p: Profile, username: str) -> None:
         target = await c.admin_user(username)
         standing = await c.unsuspend(target["user"]["id"])
     p.out(standing, _describe)
+
+
+def _minor(amount: str, exponent: int) -> int:
+    """`12.34` (in the server's currency) as minor units, exactly (never a float)."""
+    try:
+        value = Decimal(amount) * (10**exponent)
+    except InvalidOperation:
+        raise click.BadParameter(f"{amount!r} is not an amount") from None
+    if value != value.to_integral_value() or value <= 0:
+        raise click.BadParameter(f"{amount!r}: a positive amount, at most {exponent} decimals")
+    return int(value)
+
+
+def _describe_receipt(reply: dict[str, Any]) -> str:
+    t, c = reply["transaction"], reply["currency"]
+    moved = sum(e["amount"] for e in t["entries"] if e["account_kind"] == "user")
+    shown = Decimal(moved).scaleb(-c["exponent"])
+    again = "  (replayed: nothing moved again)" if reply.get("replayed") else ""
+    return f"transaction {t['id']} {t['kind']} {shown} {c['code']}: {t['memo']}{again}"
+
+
+async def _adjust(
+    p: Profile, username: str, amount: str, reason: str, key: str | None, debit: bool
+) -> None:
+    async with p.client() as c:
+        target = await c.admin_user(username)
+        currency = (await c.wallet())["currency"]
+        reply = await c.admin_adjust(
+            target["user"]["id"],
+            _minor(amount, currency["exponent"]),
+            reason,
+            key or str(uuid.uuid4()),
+            debit=debit,
+        )
+    p.out(reply, _describe_receipt)
+
+
+def _adjustment(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The arguments credit and debit share."""
+    for option in reversed(
+        [
+            click.argument("username"),
+            click.argument("amount"),
+            click.option("--reason", required=True, help="Why (goes to the audit log)."),
+            click.option(
+                "--key", help="Idempotency key: run again with the same key to retry safely."
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+@moderation.command()
+@_adjustment
+@pass_profile
+@run
+async def credit(p: Profile, username: str, amount: str, reason: str, key: str | None) -> None:
+    """Credit AMOUNT (e.g. 12.50, in the server's currency) to a user's wallet."""
+    await _adjust(p, username, amount, reason, key, False)
+
+
+@moderation.command()
+@_adjustment
+@pass_profile
+@run
+async def debit(p: Profile, username: str, amount: str, reason: str, key: str | None) -> None:
+    """Debit AMOUNT from a user's wallet back to the funding account."""
+    await _adjust(p, username, amount, reason, key, True)
+
+
+@moderation.command()
+@click.argument("username")
+@pass_profile
+@run
+async def statement(p: Profile, username: str) -> None:
+    """A user's wallet statement (the newest 50 movements)."""
+    async with p.client() as c:
+        target = await c.admin_user(username)
+        reply = await c.admin_statement(target["user"]["id"])
+
+    def show(r: dict[str, Any]) -> str:
+        exp, code = r["currency"]["exponent"], r["currency"]["code"]
+        return (
+            "\n".join(
+                f"{x['transaction_id']}  {x['kind']:<16} {Decimal(x['amount']).scaleb(-exp):>12}"
+                f"  = {Decimal(x['balance_after']).scaleb(-exp)} {code}  {x['memo']}"
+                for x in r["lines"]
+            )
+            or "no movements"
+        )
+
+    p.out(reply, show)

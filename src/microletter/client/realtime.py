@@ -132,7 +132,7 @@ class Realtime:
         client_msg_id: str | None = None,
         reply_to: int | None = None,
     ) -> Json:
-        """Send an uploaded Media (from `Client.upload`) as an image, voice or file
+        """Send an uploaded Media (from `Client.upload`) as an image, voice, video or file
         message; acked, re-sent and deduplicated like `send_text`."""
         frame: Json = {
             "t": "send",

@@ -126,6 +126,30 @@ class Client:
         self.token, self.user = reply["token"], reply["user"]
         return reply
 
+    async def setup_operator(
+        self,
+        token: str,
+        username: str,
+        password: str,
+        display_name: str = "",
+        device_name: str = "sdk",
+    ) -> Json:
+        """Create an operator's account with the setup link's token (the part after
+        `#/setup/` in the link `microletter serve` printed), and log in as it."""
+        reply: Json = await self.call(
+            "POST",
+            "/api/v1/setup/operator",
+            {
+                "token": token,
+                "username": username,
+                "password": password,
+                "display_name": display_name,
+                "device_name": device_name,
+            },
+        )
+        self.token, self.user = reply["token"], reply["user"]
+        return reply
+
     async def login(self, username: str, password: str, device_name: str = "sdk") -> Json:
         reply: Json = await self.call(
             "POST",
@@ -155,6 +179,19 @@ class Client:
         user: Json = (await self.call("PATCH", "/api/v1/me", body))["user"]
         return user
 
+    async def change_password(
+        self, old_password: str, new_password: str, *, log_out_others: bool = False
+    ) -> list[int]:
+        """Change my password; with `log_out_others`, every other device is logged out."""
+        body: Json = {
+            "old_password": old_password,
+            "new_password": new_password,
+            "log_out_others": log_out_others,
+        }
+        reply: Json = await self.call("POST", "/api/v1/me/password", body)
+        logged_out: list[int] = reply["logged_out"]
+        return logged_out
+
     async def devices(self) -> Json:
         reply: Json = await self.call("GET", "/api/v1/me/devices")
         return reply
@@ -169,15 +206,32 @@ class Client:
     # --- contacts ---
 
     async def request_contact(
-        self, *, username: str | None = None, user_id: int | None = None, greeting: str = ""
+        self,
+        *,
+        username: str | None = None,
+        user_id: int | None = None,
+        greeting: str = "",
+        via: str | None = None,
+        remark: str = "",
     ) -> Json:
-        body: Json = {"greeting": greeting}
+        """Ask someone to be a contact; `remark` is the name I will know them by once
+        they accept (mine alone)."""
+        body: Json = {"greeting": greeting, "via": via, "remark": remark}
         if username is not None:
             body["username"] = username
         if user_id is not None:
             body["user_id"] = user_id
         request: Json = (await self.call("POST", "/api/v1/contact-requests", body))["request"]
         return request
+
+    async def privacy(self) -> Json:
+        settings: Json = (await self.call("GET", "/api/v1/me/privacy"))["privacy"]
+        return settings
+
+    async def set_privacy(self, **settings: bool) -> Json:
+        """add_by_username, add_by_qr, add_by_group, add_by_card, read_receipts."""
+        changed: Json = (await self.call("PATCH", "/api/v1/me/privacy", settings))["privacy"]
+        return changed
 
     async def requests(self) -> list[Json]:
         items: list[Json] = (await self.call("GET", "/api/v1/contact-requests"))["requests"]
@@ -193,6 +247,12 @@ class Client:
         request: Json = (await self.call("POST", path))["request"]
         return request
 
+    async def refuse(self, request_id: int) -> Json:
+        """Decline and hear no more requests from that person."""
+        path = f"/api/v1/contact-requests/{request_id}/refuse"
+        request: Json = (await self.call("POST", path))["request"]
+        return request
+
     async def contacts(self) -> list[Json]:
         items: list[Json] = (await self.call("GET", "/api/v1/contacts"))["contacts"]
         return items
@@ -200,10 +260,12 @@ class Client:
     async def remove_contact(self, user_id: int) -> None:
         await self.call("DELETE", f"/api/v1/contacts/{user_id}")
 
-    async def set_remark(self, user_id: int, remark: str) -> Json:
-        contact: Json = (
-            await self.call("PATCH", f"/api/v1/contacts/{user_id}", {"remark": remark})
-        )["contact"]
+    async def set_remark(
+        self, user_id: int, remark: str | None = None, *, description: str | None = None
+    ) -> Json:
+        """My remark name and/or description of a contact (None: unchanged)."""
+        body: Json = {"remark": remark, "description": description}
+        contact: Json = (await self.call("PATCH", f"/api/v1/contacts/{user_id}", body))["contact"]
         return contact
 
     async def block(self, user_id: int) -> None:
@@ -283,6 +345,76 @@ class Client:
         view: Json = (await self.call("PUT", path, {"muted": muted}))["conversation"]
         return view
 
+    async def set_chat(
+        self,
+        cid: int,
+        *,
+        pinned: bool | None = None,
+        unread: bool | None = None,
+        saved: bool | None = None,
+    ) -> Json:
+        """Pin/unpin a chat, mark it unread or not, save a group to my contacts or not
+        (my own list)."""
+        body: Json = {"pinned": pinned, "unread": unread, "saved": saved}
+        state: Json = (await self.call("PUT", f"/api/v1/conversations/{cid}/chat", body))["state"]
+        return state
+
+    async def saved_groups(self) -> list[Json]:
+        """The groups I saved to my contacts (deleted from my chat list or not)."""
+        views: list[Json] = (await self.call("GET", "/api/v1/saved-groups"))["conversations"]
+        return views
+
+    async def delete_chat(self, cid: int, *, clear_history: bool = False) -> Json:
+        """Off my chat list until the next message; with `clear_history`, its history too."""
+        body: Json = {"clear_history": clear_history}
+        path = f"/api/v1/conversations/{cid}/chat/delete"
+        state: Json = (await self.call("POST", path, body))["state"]
+        return state
+
+    async def clear_history(self, cid: int) -> Json:
+        path = f"/api/v1/conversations/{cid}/chat/clear"
+        state: Json = (await self.call("POST", path))["state"]
+        return state
+
+    # --- group invites ---
+
+    async def create_invite(self, cid: int, *, approval: bool = False) -> Json:
+        """An invite link to a group (owners and admins): `{id, token, url, expires_at}`."""
+        body: Json = {"approval": approval}
+        path = f"/api/v1/conversations/{cid}/invites"
+        invite: Json = (await self.call("POST", path, body))["invite"]
+        return invite
+
+    async def revoke_invite(self, cid: int, invite_id: int) -> None:
+        await self.call("DELETE", f"/api/v1/conversations/{cid}/invites/{invite_id}")
+
+    async def set_invite_approval(self, cid: int, invite_id: int, approval: bool) -> Json:
+        """Turn approval on or off for a live invite (the link stays the same)."""
+        path = f"/api/v1/conversations/{cid}/invites/{invite_id}"
+        invite: Json = (await self.call("PATCH", path, {"approval": approval}))["invite"]
+        return invite
+
+    async def invite(self, token: str) -> Json:
+        """What an invite shows: `{invite, conversation}`."""
+        reply: Json = await self.call("GET", f"/api/v1/invites/{token}")
+        return reply
+
+    async def join_invite(self, token: str) -> Json:
+        """Join by an invite: `{conversation_id, request}` (request: when it needs approval)."""
+        reply: Json = await self.call("POST", f"/api/v1/invites/{token}/join")
+        return reply
+
+    async def join_requests(self, cid: int) -> list[Json]:
+        path = f"/api/v1/conversations/{cid}/join-requests"
+        items: list[Json] = (await self.call("GET", path))["requests"]
+        return items
+
+    async def answer_join(self, cid: int, request_id: int, approve: bool) -> Json:
+        verb = "approve" if approve else "decline"
+        path = f"/api/v1/conversations/{cid}/join-requests/{request_id}/{verb}"
+        request: Json = (await self.call("POST", path))["request"]
+        return request
+
     # --- messages ---
 
     async def send_text(
@@ -316,19 +448,115 @@ class Client:
         client_msg_id: str | None = None,
         reply_to: int | None = None,
     ) -> Json:
-        """Send an image, voice or file message carrying uploaded `media` (the Media from
-        `upload`, or its id with `kind`); images and files may have a caption."""
+        """Send an image, voice, video or file message carrying uploaded `media` (the
+        Media from `upload`, or its id with `kind`); images and files may have a caption."""
         media_id = media if isinstance(media, str) else media["id"]
+        kind = kind or (media["kind"] if isinstance(media, dict) else "file")
+        return await self.send(
+            cid,
+            kind,
+            text=caption,
+            media_id=media_id,
+            client_msg_id=client_msg_id,
+            reply_to=reply_to,
+        )
+
+    async def send(
+        self,
+        cid: int,
+        kind: str,
+        *,
+        text: str | None = None,
+        media_id: str | None = None,
+        data: Json | None = None,
+        client_msg_id: str | None = None,
+        reply_to: int | None = None,
+    ) -> Json:
+        """Send a message of any kind users send (docs/protocol.md, "Message kinds"):
+        `send(cid, "sticker", media_id=...)`, `send(cid, "location", data={"latitude": ...,
+        "longitude": ..., "name": ...})`, `send(cid, "card", data={"user_id": ...})`."""
         body: Json = {
             "client_msg_id": client_msg_id or new_client_msg_id(),
-            "kind": kind or (media["kind"] if isinstance(media, dict) else "file"),
+            "kind": kind,
+            "text": text,
             "media_id": media_id,
-            "text": caption,
+            "data": data,
             "reply_to": reply_to,
         }
         path = f"/api/v1/conversations/{cid}/messages"
         message: Json = (await self.call("POST", path, body))["message"]
         return message
+
+    async def forward(
+        self,
+        cid: int,
+        seqs: Sequence[int],
+        to: Sequence[int],
+        *,
+        merged: bool = False,
+        title: str = "",
+        client_msg_id: str | None = None,
+    ) -> list[Json]:
+        """Forward messages to other chats; one result per target: `{conversation_id,
+        messages, error}`."""
+        body: Json = {
+            "client_msg_id": client_msg_id or new_client_msg_id(),
+            "seqs": list(seqs),
+            "to": list(to),
+            "merged": merged,
+            "title": title,
+        }
+        reply: Json = await self.call("POST", f"/api/v1/conversations/{cid}/forward", body)
+        results: list[Json] = reply["results"]
+        return results
+
+    async def hide(self, cid: int, seqs: Sequence[int]) -> list[int]:
+        """Delete messages for me (all my devices; nobody else)."""
+        path = f"/api/v1/conversations/{cid}/messages/hide"
+        hidden: list[int] = (await self.call("POST", path, {"seqs": list(seqs)}))["seqs"]
+        return hidden
+
+    # --- favourites ---
+
+    async def favourites(self, q: str = "", before: int | None = None) -> list[Json]:
+        """My favourites, newest first; with `q`, those whose text contains it."""
+        reply: Json = await self.call("GET", "/api/v1/favourites", q=q or None, before=before)
+        items: list[Json] = reply["favourites"]
+        return items
+
+    async def keep(self, cid: int, seq: int) -> Json:
+        """Keep my own copy of a message in my favourites."""
+        body: Json = {"conversation_id": cid, "seq": seq}
+        favourite: Json = (await self.call("POST", "/api/v1/favourites", body))["favourite"]
+        return favourite
+
+    async def keep_link(self, url: str, title: str = "") -> Json:
+        body: Json = {"url": url, "title": title}
+        favourite: Json = (await self.call("POST", "/api/v1/favourites", body))["favourite"]
+        return favourite
+
+    async def remove_favourite(self, favourite_id: int) -> None:
+        await self.call("DELETE", f"/api/v1/favourites/{favourite_id}")
+
+    # --- stickers ---
+
+    async def stickers(self) -> list[Json]:
+        """My stickers (Media), in my order."""
+        items: list[Json] = (await self.call("GET", "/api/v1/stickers"))["stickers"]
+        return items
+
+    async def save_sticker(self, media_id: str) -> list[Json]:
+        body: Json = {"media_id": media_id}
+        items: list[Json] = (await self.call("POST", "/api/v1/stickers", body))["stickers"]
+        return items
+
+    async def reorder_stickers(self, media_ids: Sequence[str]) -> list[Json]:
+        body: Json = {"media_ids": list(media_ids)}
+        items: list[Json] = (await self.call("PUT", "/api/v1/stickers/order", body))["stickers"]
+        return items
+
+    async def remove_sticker(self, media_id: str) -> None:
+        await self.call("DELETE", f"/api/v1/stickers/{media_id}")
 
     # --- media ---
 
@@ -339,13 +567,33 @@ class Client:
         name: str | None = None,
     ) -> Json:
         """Upload bytes, a file (read as it is sent) or a stream of chunks as `kind`
-        (image, voice or file); returns the Media to send with `send_media`."""
+        (image, voice, video or file); returns the Media to send with `send_media`. A
+        video (at most 60 s, else ApiError `media.too_long`) comes back transcoded to
+        MP4, with `width`, `height`, `duration_ms` and a poster (`media_urls`' thumbnail)."""
         if isinstance(data, Path):
             name = name if name is not None else data.name
             data = _read_chunks(data)
         reply: Json = await self.call("POST", "/api/v1/media", raw=data, kind=kind, name=name)
         media: Json = reply["media"]
         return media
+
+    async def send_video(
+        self,
+        cid: int,
+        data: bytes | Path | AsyncIterable[bytes],
+        *,
+        name: str | None = None,
+        client_msg_id: str | None = None,
+        reply_to: int | None = None,
+    ) -> Json:
+        """Upload a video (transcoded by the server) and send it as a video message."""
+        media = await self.upload(data, "video", name)
+        return await self.send_media(cid, media, client_msg_id=client_msg_id, reply_to=reply_to)
+
+    async def media_usage(self) -> Json:
+        """Your storage: `{"used_bytes", "quota_bytes" (null: none), "upload_ttl_seconds"}`."""
+        reply: Json = await self.call("GET", "/api/v1/media/usage")
+        return reply
 
     async def media_urls(self, ids: Sequence[str]) -> Json:
         """Signed links to media you may see: `{"urls": {id: {url, thumbnail_url,
@@ -362,6 +610,45 @@ class Client:
                     response.status, error.get("code", "internal"), error.get("message", "")
                 )
             return await response.read()
+
+    async def search(self, q: str, *, before: int | None = None, limit: int | None = None) -> Json:
+        """Search the messages of all my conversations, newest first: `{"results": [{message,
+        snippet, highlights, links}], "next_before"}`; pass `next_before` as `before` for
+        the next page."""
+        reply: Json = await self.call("GET", "/api/v1/search", q=q, before=before, limit=limit)
+        return reply
+
+    async def search_conversation(
+        self,
+        cid: int,
+        q: str = "",
+        *,
+        kind: str = "text",
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> Json:
+        """Search one conversation (`kind="text"`), or list its `file`, `image` or `link`
+        messages; the same reply as `search`."""
+        path = f"/api/v1/conversations/{cid}/search"
+        reply: Json = await self.call(
+            "GET", path, q=q or None, kind=kind, before=before, limit=limit
+        )
+        return reply
+
+    async def group_avatar(self, cid: int, etag: str | None = None) -> tuple[bytes | None, str]:
+        """A group's avatar (WebP) and its ETag; `(None, etag)` while it is still `etag`."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if etag is not None:
+            headers["If-None-Match"] = etag
+        path = f"{self.base_url}/api/v1/conversations/{cid}/avatar"
+        async with self.session.get(path, headers=headers) as response:
+            if response.status >= 400:
+                error = (await response.json(content_type=None)).get("error", {})
+                raise ApiError(
+                    response.status, error.get("code", "internal"), error.get("message", "")
+                )
+            body = None if response.status == 304 else await response.read()
+            return body, response.headers["ETag"]
 
     async def history(
         self,
@@ -421,4 +708,115 @@ class Client:
 
     async def unsuspend(self, user_id: int) -> Json:
         reply: Json = await self.call("DELETE", f"/api/v1/admin/users/{user_id}/suspension")
+        return reply
+
+    # the wallet (docs/wallet.md): amounts are ints of minor units
+    async def wallet(self) -> Json:
+        """`{balance, currency: {code, exponent}, has_pay_password, locked_until}`."""
+        reply: Json = await self.call("GET", "/api/v1/wallet")
+        return reply
+
+    async def statement(self, before: int | None = None) -> Json:
+        reply: Json = await self.call("GET", "/api/v1/wallet/statement", before=before)
+        return reply
+
+    async def receipt(self, transaction_id: int) -> Json:
+        reply: Json = await self.call("GET", f"/api/v1/wallet/transactions/{transaction_id}")
+        return reply
+
+    async def set_pay_password(self, login_password: str, pay_password: str) -> None:
+        body = {"login_password": login_password, "pay_password": pay_password}
+        await self.call("PUT", "/api/v1/wallet/pay-password", body)
+
+    async def payment_token(self, pay_password: str) -> str:
+        """Verify the payment password: a token for one payment within a few minutes."""
+        body = {"pay_password": pay_password}
+        reply = await self.call("POST", "/api/v1/wallet/pay-password/verify", body)
+        token: str = reply["payment_token"]
+        return token
+
+    async def transfer(
+        self,
+        conversation_id: int,
+        amount: Any,
+        *,
+        payment_token: str | None,
+        idempotency_key: Any,
+        note: str = "",
+    ) -> Json:
+        """Send money in a one-to-one chat: `{transfer, currency, replayed}`."""
+        body: Json = {
+            "amount": amount,
+            "note": note,
+            "payment_token": payment_token,
+            "idempotency_key": idempotency_key,
+        }
+        reply: Json = await self.call(
+            "POST", f"/api/v1/conversations/{conversation_id}/transfers", body
+        )
+        return reply
+
+    async def get_transfer(self, transfer_id: int) -> Json:
+        reply: Json = await self.call("GET", f"/api/v1/wallet/transfers/{transfer_id}")
+        return reply
+
+    async def settle_transfer(self, transfer_id: int, action: str, idempotency_key: str) -> Json:
+        """`action`: accept or return."""
+        path = f"/api/v1/wallet/transfers/{transfer_id}/{action}"
+        reply: Json = await self.call("POST", path, {"idempotency_key": idempotency_key})
+        return reply
+
+    async def send_red_packet(
+        self,
+        conversation_id: int,
+        kind: Any,
+        amount: Any,
+        shares: Any = 1,
+        *,
+        payment_token: str | None,
+        idempotency_key: Any,
+        greeting: str = "",
+        recipient_id: int | None = None,
+    ) -> Json:
+        """Send a red packet (`kind`: normal, lucky, exclusive; `amount`: the total):
+        `{packet, currency, replayed}`."""
+        body: Json = {
+            "kind": kind,
+            "amount": amount,
+            "shares": shares,
+            "greeting": greeting,
+            "recipient_id": recipient_id,
+            "payment_token": payment_token,
+            "idempotency_key": idempotency_key,
+        }
+        path = f"/api/v1/conversations/{conversation_id}/red-packets"
+        reply: Json = await self.call("POST", path, body)
+        return reply
+
+    async def open_red_packet(self, packet_id: int) -> Json:
+        """Take my share: `{packet_id, conversation_id, amount, finished, currency}`."""
+        reply: Json = await self.call("POST", f"/api/v1/red-packets/{packet_id}/open")
+        return reply
+
+    async def red_packet(self, packet_id: int) -> Json:
+        """`{packet, currency}`: with who got how much if I sent or opened it."""
+        reply: Json = await self.call("GET", f"/api/v1/red-packets/{packet_id}")
+        return reply
+
+    async def admin_adjust(
+        self, user_id: int, amount: Any, reason: str, idempotency_key: Any, *, debit: bool = False
+    ) -> Json:
+        """An operator's credit (or debit) of a wallet, with a reason for the audit log."""
+        verb = "debit" if debit else "credit"
+        body: Json = {"amount": amount, "reason": reason, "idempotency_key": idempotency_key}
+        reply: Json = await self.call("POST", f"/api/v1/admin/wallets/{user_id}/{verb}", body)
+        return reply
+
+    async def admin_statement(self, user_id: int, before: int | None = None) -> Json:
+        path = f"/api/v1/admin/wallets/{user_id}/statement"
+        reply: Json = await self.call("GET", path, before=before)
+        return reply
+
+    async def admin_reconcile(self) -> Json:
+        reply: Json = await self.call("GET", "/api/v1/admin/wallet/reconcile")
         return reply

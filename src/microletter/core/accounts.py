@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from microletter.core.errors import InvalidInput, PasswordTooWeak, TooLarge, UsernameInvalid
+from microletter.core.text import check_visible
 
 USERNAME_RE = re.compile(r"[a-z0-9_]{3,32}")
 MIN_PASSWORD = 8
@@ -40,6 +41,7 @@ def clean_display_name(name: str, *, fallback: str) -> str:
         )
     if any(unicodedata.category(c) == "Cc" for c in name):
         raise InvalidInput("Display name contains control characters.", field="display_name")
+    check_visible(name, "display_name", "The display name")
     return name or fallback
 
 

@@ -16,6 +16,7 @@ from microletter.core.events import ConversationLeft, ConversationUpdated, Event
 from microletter.core.ids import UserId
 from microletter.core.limits import Limits
 from microletter.core.models import Conversation, ConversationKind, Member, Role, User
+from microletter.core.text import check_visible
 
 
 def direct_key(a: UserId, b: UserId) -> str:
@@ -30,7 +31,7 @@ def check_group_name(name: str, limits: Limits) -> str:
         raise TooLarge("Group name is too long.", field="name", max_length=limits.max_group_name)
     if any(unicodedata.category(c) == "Cc" for c in name):
         raise InvalidInput("Group name contains control characters.", field="name")
-    return name
+    return check_visible(name, "name", "The group name")
 
 
 def check_announcement(text: str, limits: Limits) -> str:

@@ -7,47 +7,34 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     ├── InvalidInput                      invalid_input
     │   ├── MalformedBody                 invalid_input.malformed
     │   ├── TooLarge                      invalid_input.too_large
-    │   │   └── MediaTooLong              media.too_long
+    │   │   ├── MediaTooLong              media.too_long
+    │   │   └── MediaTooComplex           media.too_complex
     │   ├── UsernameInvalid               user.username_invalid
     │   ├── PasswordTooWeak               user.password_too_weak
     │   ├── MediaUnsupported              media.unsupported
+    │   │   └── DecoderFailed             media.decoder_failed
     │   ├── MediaKindMismatch             media.kind_mismatch
-    │   ├── MenuInvalid                   platform.menu_invalid
-    │   ├── MessageTypeUnsupported        platform.message_type_unsupported
-    │   ├── MediaTypeInvalid              platform.media_type_invalid
-    │   ├── WebhookRefused                platform.webhook_refused
-    │   ├── WebhookVerificationFailed     platform.webhook_unverified
-    │   └── RedirectInvalid               platform.redirect_invalid
+    │   └── InvisibleCharacters           invalid_input.invisible_characters
     ├── Unauthenticated                   auth.required
     │   ├── BadCredentials                auth.bad_credentials
-    │   ├── InvalidToken                  auth.invalid_token
-    │   ├── AppSecretInvalid              platform.appsecret_invalid
-    │   ├── AccessTokenMissing            platform.access_token_missing
-    │   ├── AccessTokenInvalid            platform.access_token_invalid
-    │   ├── AccessTokenExpired            platform.access_token_expired
-    │   ├── OAuthCodeInvalid              platform.oauth_code_invalid
-    │   ├── OAuthCodeUsed                 platform.oauth_code_used
-    │   ├── OAuthCodeExpired              platform.oauth_code_expired
-    │   ├── RefreshTokenInvalid           platform.refresh_token_invalid
-    │   └── RefreshTokenExpired           platform.refresh_token_expired
+    │   └── InvalidToken                  auth.invalid_token
     ├── Forbidden                         forbidden
     │   ├── NotMember                     conversation.not_member
     │   ├── PermissionDenied              conversation.permission_denied
     │   ├── NotContact                    contact.required
     │   ├── Blocked                       contact.blocked
+    │   ├── NotAddable                    contact.not_addable
     │   ├── YouBlocked                    contact.you_blocked
     │   ├── NotSender                     message.not_sender
     │   ├── RecallExpired                 message.recall_expired
     │   ├── BadSignature                  media.bad_signature
     │   ├── SignatureExpired              media.expired
-    │   ├── NotAccountOwner               platform.not_owner
-    │   ├── ScopeNotGranted               platform.scope_not_granted
     │   ├── NotFollowing                  platform.not_following
-    │   ├── ReplyWindowClosed             platform.reply_window_closed
     │   ├── AccountSuspended              account.suspended
-    │   ├── AccountRestricted             platform.account_restricted
     │   ├── NotOperator                   admin.not_operator
-    │   └── OperatorProtected             admin.operator_protected
+    │   ├── OperatorProtected             admin.operator_protected
+    │   ├── SetupTokenInvalid             admin.setup_token_invalid
+    │   └── QuotaExceeded                 media.quota_exceeded
     ├── NotFound                          not_found
     │   ├── UserNotFound                  user.not_found
     │   ├── DeviceNotFound                device.not_found
@@ -56,26 +43,27 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     │   ├── MessageNotFound               message.not_found
     │   ├── ContactRequestNotFound        contact.request_not_found
     │   ├── MediaNotFound                 media.not_found
-    │   ├── AccountNotFound               platform.account_not_found
-    │   ├── OpenIdNotFound                platform.openid_not_found
-    │   ├── MenuNotFound                  platform.menu_not_found
-    │   ├── AccountMediaNotFound          platform.media_not_found
-    │   ├── TemplateNotFound              platform.template_not_found
-    │   └── QrCodeNotFound                platform.qrcode_not_found
+    │   ├── InviteInvalid                 conversation.invite_invalid
+    │   └── JoinRequestNotFound           conversation.join_request_not_found
     ├── Conflict                          conflict
     │   ├── UsernameTaken                 user.username_taken
+    │   │   └── UsernameReserved          user.username_reserved
     │   ├── AlreadyContacts               contact.already
     │   ├── RequestAlreadyAnswered        contact.request_answered
     │   ├── GroupFull                     conversation.full
-    │   ├── AlreadyMember                 conversation.already_member
-    │   └── AccountLimitReached           platform.account_limit
+    │   └── AlreadyMember                 conversation.already_member
     ├── RateLimited                       rate_limited
-    │   └── BroadcastQuotaExceeded        platform.broadcast_quota
+    │   ├── RequestLimitReached           contact.request_limit
+    │   └── MediaBusy                     media.busy
     ├── SyncReset                         sync.reset
     └── Unavailable                       unavailable
+        └── StorageFull                   media.storage_full
 
-The open platform's errors (`platform.*`) also carry a WeChat `errcode` on the WeChat
-protocol's own paths (/cgi-bin, /sns); platform/errcodes.py maps them.
+A feature room declares its own errors in its room (platform/errors.py), as subclasses of
+the branches above, each with its own code and hint, and draws them in its module's
+docstring the same way. A class registers itself when it is defined: the gateway maps it
+by its branch, a code used twice fails at import, and `all_error_classes` lists it once
+its room is loaded (the docs test loads them all).
 """
 
 from __future__ import annotations
@@ -83,12 +71,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+_CODES: dict[str, type[MicroletterError]] = {}  # every code, to the class that owns it
+
 
 class MicroletterError(Exception):
     """Base of every error a client may see. `code` is stable; `hint` is for humans."""
 
     code: ClassVar[str] = "internal"
     hint: ClassVar[str] = "Something went wrong on the server."
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        code = vars(cls).get("code")
+        taken = _CODES.get(code) if isinstance(code, str) else None
+        if taken is not None and taken is not cls:
+            raise TypeError(f"{cls.__qualname__} reuses the error code {code!r} of {taken}")
+        if isinstance(code, str):
+            _CODES[code] = cls
 
     def __init__(self, message: str | None = None, **details: Any) -> None:
         self.message = message or self.hint
@@ -116,6 +115,14 @@ class MediaTooLong(TooLarge):
     hint = "The recording is too long."
 
 
+class MediaTooComplex(TooLarge):
+    code = "media.too_complex"
+    hint = (
+        "Decoding this upload would take more than the server allows (frames, pixels, JPEG"
+        " scans, streams, sample rate, memory or time); send a smaller or simpler file."
+    )
+
+
 class UsernameInvalid(InvalidInput):
     code = "user.username_invalid"
     hint = "Usernames are 3 to 32 characters of a-z, 0-9 and _."
@@ -131,9 +138,25 @@ class MediaUnsupported(InvalidInput):
     hint = "The upload could not be decoded as this kind of media."
 
 
+class DecoderFailed(MediaUnsupported):
+    code = "media.decoder_failed"
+    hint = (
+        "The decoder stopped on this upload (it crashed or was stopped); nothing was kept."
+        " Send the file again in another format."
+    )
+
+
 class MediaKindMismatch(InvalidInput):
     code = "media.kind_mismatch"
     hint = "The message kind must be the kind the media was uploaded as."
+
+
+class InvisibleCharacters(InvalidInput):
+    code = "invalid_input.invisible_characters"
+    hint = (
+        "Names cannot contain invisible or text-direction characters (such as U+200B or"
+        " U+202E); joiners inside emoji and in scripts that need them are fine."
+    )
 
 
 class Unauthenticated(MicroletterError):
@@ -174,6 +197,11 @@ class NotContact(Forbidden):
 class Blocked(Forbidden):
     code = "contact.blocked"
     hint = "This user does not accept messages or requests from you."
+
+
+class NotAddable(Forbidden):
+    code = "contact.not_addable"
+    hint = "This person can't be added this way."
 
 
 class YouBlocked(Forbidden):
@@ -251,6 +279,14 @@ class UsernameTaken(Conflict):
     hint = "That username is taken; pick another."
 
 
+class UsernameReserved(UsernameTaken):
+    code = "user.username_reserved"
+    hint = (
+        "That username is reserved for the server's operators (MICROLETTER_OPERATORS);"
+        " its account is made with the setup link `microletter serve` prints."
+    )
+
+
 class AlreadyContacts(Conflict):
     code = "contact.already"
     hint = "You are already contacts."
@@ -259,6 +295,16 @@ class AlreadyContacts(Conflict):
 class RequestAlreadyAnswered(Conflict):
     code = "contact.request_answered"
     hint = "This friend request was already accepted or declined."
+
+
+class InviteInvalid(NotFound):
+    code = "conversation.invite_invalid"
+    hint = "This group invite is unknown, revoked or expired."
+
+
+class JoinRequestNotFound(NotFound):
+    code = "conversation.join_request_not_found"
+    hint = "No such request to join this group."
 
 
 class GroupFull(Conflict):
@@ -274,6 +320,16 @@ class AlreadyMember(Conflict):
 class RateLimited(MicroletterError):
     code = "rate_limited"
     hint = "Too many requests; slow down and retry shortly."
+
+
+class RequestLimitReached(RateLimited):
+    code = "contact.request_limit"
+    hint = "You have asked this person to be a contact too often today; try again tomorrow."
+
+
+class MediaBusy(RateLimited):
+    code = "media.busy"
+    hint = "Several of your uploads are being checked already; retry when one has finished."
 
 
 class SyncReset(MicroletterError):
@@ -295,14 +351,6 @@ class AccountSuspended(Forbidden):
     hint = "This account is suspended by the server's operators; ask them if it is a mistake."
 
 
-class AccountRestricted(Forbidden):
-    code = "platform.account_restricted"
-    hint = (
-        "The owner of this official account is suspended by the server's operators; its API"
-        " is closed until they lift the suspension."
-    )
-
-
 class NotOperator(Forbidden):
     code = "admin.not_operator"
     hint = "Only the server's operators (MICROLETTER_OPERATORS) may do this."
@@ -313,142 +361,36 @@ class OperatorProtected(Forbidden):
     hint = "Operators cannot be suspended through the API; remove them from the operators first."
 
 
+class SetupTokenInvalid(Forbidden):
+    code = "admin.setup_token_invalid"
+    hint = (
+        "This setup link is used up or not valid. While an operator has no account,"
+        " `microletter serve` prints a new one when it starts."
+    )
+
+
+# --- storage: quotas and free disk (core/quotas.py) ---
+
+
+class QuotaExceeded(Forbidden):
+    code = "media.quota_exceeded"
+    hint = (
+        "Your uploads fill your storage quota. Uploads you never send are deleted after a"
+        " while; ask the server's operators for more room."
+    )
+
+
+class StorageFull(Unavailable):
+    code = "media.storage_full"
+    hint = "The server is low on disk space and takes no uploads for now; try again later."
+
+
 # --- the open platform (official accounts, WeChat protocol) ---
-
-
-class MenuInvalid(InvalidInput):
-    code = "platform.menu_invalid"
-    hint = "The menu is not valid: at most 3 buttons of at most 5 sub-buttons each."
-
-
-class MessageTypeUnsupported(InvalidInput):
-    code = "platform.message_type_unsupported"
-    hint = "This message type is not supported here."
-
-
-class MediaTypeInvalid(InvalidInput):
-    code = "platform.media_type_invalid"
-    hint = "Media type must be image, voice, video or thumb, in a format and size it allows."
-
-
-class WebhookRefused(InvalidInput):
-    code = "platform.webhook_refused"
-    hint = "The webhook URL is not allowed: use http(s) to a public address."
-
-
-class WebhookVerificationFailed(InvalidInput):
-    code = "platform.webhook_unverified"
-    hint = "The webhook did not answer the verification request with the echostr."
-
-
-class RedirectInvalid(InvalidInput):
-    code = "platform.redirect_invalid"
-    hint = "The redirect_uri must be an http(s) URL."
-
-
-class AppSecretInvalid(Unauthenticated):
-    code = "platform.appsecret_invalid"
-    hint = "The AppID and AppSecret do not match."
-
-
-class AccessTokenMissing(Unauthenticated):
-    code = "platform.access_token_missing"
-    hint = "Send the access_token query parameter (from /cgi-bin/token)."
-
-
-class AccessTokenInvalid(Unauthenticated):
-    code = "platform.access_token_invalid"
-    hint = "The access_token is not valid (or the AppSecret was reset since); fetch a new one."
-
-
-class AccessTokenExpired(Unauthenticated):
-    code = "platform.access_token_expired"
-    hint = "The access_token expired; fetch a new one."
-
-
-class OAuthCodeInvalid(Unauthenticated):
-    code = "platform.oauth_code_invalid"
-    hint = "The authorization code is not valid for this AppID."
-
-
-class OAuthCodeUsed(Unauthenticated):
-    code = "platform.oauth_code_used"
-    hint = "The authorization code was already used."
-
-
-class OAuthCodeExpired(Unauthenticated):
-    code = "platform.oauth_code_expired"
-    hint = "The authorization code expired (codes live 5 minutes)."
-
-
-class RefreshTokenInvalid(Unauthenticated):
-    code = "platform.refresh_token_invalid"
-    hint = "The refresh_token is not valid for this AppID."
-
-
-class RefreshTokenExpired(Unauthenticated):
-    code = "platform.refresh_token_expired"
-    hint = "The refresh_token expired (they live 30 days); authorize again."
-
-
-class NotAccountOwner(Forbidden):
-    code = "platform.not_owner"
-    hint = "Only the developer who created this official account may do this."
-
-
-class ScopeNotGranted(Forbidden):
-    code = "platform.scope_not_granted"
-    hint = "The user did not grant this scope (user info needs snsapi_userinfo)."
 
 
 class NotFollowing(Forbidden):
     code = "platform.not_following"
     hint = "This user does not follow the official account."
-
-
-class ReplyWindowClosed(Forbidden):
-    code = "platform.reply_window_closed"
-    hint = "Customer-service messages are allowed within 48 hours of the user's last action."
-
-
-class AccountNotFound(NotFound):
-    code = "platform.account_not_found"
-    hint = "No official account has that id or AppID."
-
-
-class OpenIdNotFound(NotFound):
-    code = "platform.openid_not_found"
-    hint = "No user has that OpenID for this official account."
-
-
-class MenuNotFound(NotFound):
-    code = "platform.menu_not_found"
-    hint = "The official account has no menu."
-
-
-class AccountMediaNotFound(NotFound):
-    code = "platform.media_not_found"
-    hint = "No media has that media_id for this official account (temporary media: 3 days)."
-
-
-class TemplateNotFound(NotFound):
-    code = "platform.template_not_found"
-    hint = "No template has that template_id for this official account."
-
-
-class QrCodeNotFound(NotFound):
-    code = "platform.qrcode_not_found"
-    hint = "No QR code has that ticket, or it expired."
-
-
-class AccountLimitReached(Conflict):
-    code = "platform.account_limit"
-    hint = "You have created as many official accounts as allowed."
-
-
-class BroadcastQuotaExceeded(RateLimited):
-    code = "platform.broadcast_quota"
-    hint = "The official account has used its broadcasts for today."
 
 
 def all_error_classes() -> list[type[MicroletterError]]:

@@ -12,11 +12,13 @@ from typing import Generic, TypeVar
 
 from microletter.core.ids import ConversationId, DeviceId, UserId
 from microletter.core.models import (
+    ChatState,
     Contact,
     ContactRequest,
     Conversation,
     JsonValue,
     Message,
+    Note,
     Role,
     User,
 )
@@ -28,10 +30,25 @@ class MessagePosted:
 
 
 @dataclass(frozen=True, slots=True)
+class NotePosted:
+    """A note for some members of a conversation only: in their logs, nobody else's."""
+
+    note: Note
+
+
+@dataclass(frozen=True, slots=True)
 class MessageRecalled:
     conversation_id: ConversationId
     seq: int
     by: UserId
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesHidden:
+    """Delete for me: these messages left my view (my devices only; nobody else's)."""
+
+    conversation_id: ConversationId
+    seqs: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +104,22 @@ class ProfileUpdated:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatStateChanged:
+    """My own view of a chat changed (pinned, marked unread, deleted, cleared): my
+    devices only."""
+
+    state: ChatState
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionChanged:
+    """One of my own collections changed (`favourites`, `stickers`): my devices fetch it
+    again. Only in my own log."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class AccountEvent:
     """For an official account's webhook, never for a person's device: a follower
     followed (`subscribe`), unfollowed, clicked a menu button (`CLICK`, `VIEW`), scanned a
@@ -98,6 +131,34 @@ class AccountEvent:
     key: str = ""
     ticket: str = ""
     extra: dict[str, JsonValue] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MomentNotice:
+    """Moments: someone liked or commented on my post, or replied to my comment. The log
+    keeps only the pointer (`ref`: the like's or comment's id, on post `post_id`); its
+    `notice` is resolved when the log is read, by the same visibility rules as every
+    Moments read, so a deleted comment, an unfriending or a block leaves it `None`
+    (shown as nothing). Only in the notified user's log."""
+
+    ref: int
+    post_id: int
+    notice: dict[str, JsonValue] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MomentLiked(MomentNotice):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MomentCommented(MomentNotice):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MomentReplied(MomentNotice):
+    """A reply to my comment (on anyone's post)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +188,7 @@ class DeviceRevoked:
 Event = (
     MessagePosted
     | MessageRecalled
+    | MessagesHidden
     | ReadMoved
     | ConversationUpdated
     | ConversationLeft
@@ -135,7 +197,13 @@ Event = (
     | ContactRemoved
     | BlockUpdated
     | ProfileUpdated
+    | CollectionChanged
+    | ChatStateChanged
     | AccountEvent
+    | NotePosted
+    | MomentLiked
+    | MomentCommented
+    | MomentReplied
 )
 
 
@@ -151,6 +219,7 @@ class LogEntry:
 KINDS: dict[type[Event], str] = {
     MessagePosted: "message",
     MessageRecalled: "recall",
+    MessagesHidden: "hidden",
     ReadMoved: "read",
     ConversationUpdated: "conversation",
     ConversationLeft: "left",
@@ -159,7 +228,13 @@ KINDS: dict[type[Event], str] = {
     ContactRemoved: "contact_removed",
     BlockUpdated: "block",
     ProfileUpdated: "profile",
+    CollectionChanged: "collection",
+    ChatStateChanged: "chat_state",
     AccountEvent: "account_event",
+    NotePosted: "note",
+    MomentLiked: "moment_like",
+    MomentCommented: "moment_comment",
+    MomentReplied: "moment_reply",
 }
 """The stable name of each event kind, on the wire and in the log."""
 

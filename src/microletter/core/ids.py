@@ -69,3 +69,17 @@ class IdGenerator:
 def id_time_ms(any_id: int) -> int:
     """The millisecond (Unix epoch) an id was made in."""
     return (any_id >> _TIME_SHIFT) + EPOCH_MS
+
+
+MAX_ID = (1 << 53) - 1  # the largest id (exact in JavaScript)
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def parse_id(text: str) -> int | None:
+    """The number `text` spells in ASCII digits (an id in a path, a query or a header),
+    0 to MAX_ID; None for anything else. The one id parser: `str.isdigit` also accepts
+    '²' (which `int` refuses) and '١٢' (which `int` reads as 12), so it is never used."""
+    if not 0 < len(text) <= 16 or not _ASCII_DIGITS.issuperset(text):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None

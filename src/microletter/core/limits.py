@@ -13,7 +13,13 @@ class Limits:
     max_group_name: int = 64
     max_announcement: int = 2048
     max_greeting: int = 256
+    max_sticker_bytes: int = 1024 * 1024
+    # Friend requests to one person: after a decline, re-sending reaches them again only
+    # after the cooldown; and at most `requests_per_day` sends a day (any status).
+    request_cooldown_ms: int = 24 * 3_600_000
+    requests_per_day: int = 3
     max_remark: int = 64
+    max_description: int = 500
     max_client_msg_id: int = 64
     max_mentions: int = 50
     history_page: int = 100

@@ -26,6 +26,7 @@ from microletter.core.errors import (
 )
 from microletter.core.ids import UserId
 from microletter.core.models import Instant, JsonValue, MessageKind
+from microletter.core.text import check_visible
 
 MediaId = NewType("MediaId", str)  # sha256 of the stored bytes, 64 lowercase hex digits
 MEDIA_ID_RE = re.compile(r"[0-9a-f]{64}")
@@ -40,6 +41,7 @@ class MediaKind(StrEnum):
     IMAGE = "image"
     VOICE = "voice"
     FILE = "file"
+    VIDEO = "video"  # kept as transcoded: H.264/AAC in MP4, at most 720p, with a poster
 
 
 class Variant(StrEnum):
@@ -62,11 +64,25 @@ class MediaLimits:
     max_image_bytes: int = 25 * 1024 * 1024
     max_voice_bytes: int = 16 * 1024 * 1024
     max_voice_seconds: int = 60
+    max_video_bytes: int = 64 * 1024 * 1024  # what is uploaded; the kept copy is smaller
+    max_video_seconds: int = 60  # video messages; other callers pass their own cap
     max_image_pixels: int = 50_000_000  # width x height, decoded
     link_ttl_ms: int = 3_600_000
+    # What decoding may cost, checked before the work is done (media.images, media.voice):
+    max_animation_frames: int = 1000
+    max_animation_pixels: int = 50_000_000  # frames x canvas pixels of an animation
+    max_jpeg_scans: int = 100  # a progressive JPEG is decoded once per scan
+    max_streams: int = 4  # streams in a recording's container
+    max_sample_rate: int = 96_000  # Hz
+    max_channels: int = 2
+    max_decoded_bytes: int = 64 * 1024 * 1024  # raw samples a recording decodes to
 
     def max_bytes(self, kind: MediaKind) -> int:
-        cap = {MediaKind.IMAGE: self.max_image_bytes, MediaKind.VOICE: self.max_voice_bytes}
+        cap = {
+            MediaKind.IMAGE: self.max_image_bytes,
+            MediaKind.VOICE: self.max_voice_bytes,
+            MediaKind.VIDEO: self.max_video_bytes,
+        }
         return min(cap.get(kind, self.max_upload_bytes), self.max_upload_bytes)
 
 
@@ -87,8 +103,9 @@ class BlobFacts:
 @dataclass(frozen=True, slots=True)
 class Media:
     """A blob as a user uploaded it (or as a message carries it): the bytes' facts plus
-    the kind and name it was sent as. Image fields are null for other kinds, and so are
-    voice fields."""
+    the kind and name it was sent as. Width and height are an image's or a video's;
+    `has_thumbnail` means a thumbnail (images) or a poster frame (videos, always);
+    `duration_ms` is a recording's (voice, video); the waveform is voice's alone."""
 
     id: MediaId
     kind: MediaKind
@@ -107,6 +124,8 @@ def media_of(facts: BlobFacts, kind: MediaKind, name: str, created_at: Instant) 
     """The Media of an upload: only the facts that belong to its kind."""
     image = kind is MediaKind.IMAGE
     voice = kind is MediaKind.VOICE
+    video = kind is MediaKind.VIDEO
+    pictured = image or video
     return Media(
         id=facts.id,
         kind=kind,
@@ -114,10 +133,10 @@ def media_of(facts: BlobFacts, kind: MediaKind, name: str, created_at: Instant) 
         size=facts.size,
         name=name,
         created_at=created_at,
-        width=facts.width if image else None,
-        height=facts.height if image else None,
-        has_thumbnail=facts.has_thumbnail and image,
-        duration_ms=facts.duration_ms if voice else None,
+        width=facts.width if pictured else None,
+        height=facts.height if pictured else None,
+        has_thumbnail=facts.has_thumbnail and pictured,
+        duration_ms=facts.duration_ms if voice or video else None,
         waveform=facts.waveform if voice else None,
     )
 
@@ -144,6 +163,8 @@ _CARRIED = {
     MessageKind.IMAGE: MediaKind.IMAGE,
     MessageKind.VOICE: MediaKind.VOICE,
     MessageKind.FILE: MediaKind.FILE,
+    MessageKind.VIDEO: MediaKind.VIDEO,
+    MessageKind.STICKER: MediaKind.IMAGE,  # a sticker is an image (a GIF or WebP may move)
 }
 
 
@@ -175,7 +196,9 @@ def check_name(name: str | None, kind: MediaKind) -> str:
     cleaned = _UNSAFE_NAME.sub("", (name or "").replace("\\", "/").rsplit("/", 1)[-1]).strip()
     if len(cleaned) > MAX_NAME:
         raise InvalidInput(f"File names are at most {MAX_NAME} characters.", field="name")
-    return cleaned or str(kind)
+    # 'invoice\u202efdp.exe' shows as 'invoiceexe.pdf': refused, not cleaned, so nobody
+    # is shown a name other than the one the uploader chose.
+    return check_visible(cleaned, "name", "The file name") or str(kind)
 
 
 def check_duration(duration_ms: int, max_seconds: int) -> int:
@@ -264,3 +287,17 @@ def check_signature(
         raise BadSignature()
     if now >= expires:
         raise SignatureExpired(expired_at=expires)
+
+
+GRID_TILES = 9  # a group's avatar shows its first nine members
+
+
+def group_avatar_key(conversation_id: int, tiles: Sequence[tuple[str | None, str]]) -> str:
+    """The blob key of a group's avatar drawn from `tiles` (each member's avatar media id,
+    or None, and the key of their colour): it changes whenever a tile would, so a cached
+    avatar is never stale. The first 16 characters name the group alone, so the grids
+    it had before can be found and deleted."""
+    group = hashlib.sha256(f"group-avatar:{conversation_id}".encode()).hexdigest()[:16]
+    drawn = "\n".join(f"{mid or ''}\t{key}" for mid, key in tiles[:GRID_TILES])
+    drawn_hash = hashlib.sha256(("grid1\n" + drawn).encode()).hexdigest()
+    return f"{group}{drawn_hash[:48]}.grid"

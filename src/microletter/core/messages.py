@@ -14,9 +14,9 @@ from microletter.core.errors import (
     RecallExpired,
     TooLarge,
 )
-from microletter.core.ids import ConversationId, UserId
+from microletter.core.ids import ConversationId, MessageId, UserId
 from microletter.core.limits import Limits
-from microletter.core.media import MediaId, check_media_id, media_kind_of
+from microletter.core.media import MediaId
 from microletter.core.models import (
     ConversationKind,
     Instant,
@@ -44,26 +44,44 @@ class Draft:
     data: dict[str, JsonValue] | None = None
     media_id: MediaId | None = None  # image, voice and file messages: the blob they carry
 
+    def stamped(self, message_id: MessageId, seq: int, now: Instant) -> Message:
+        """The message this draft becomes with its id and seq (a store gives them)."""
+        return Message(
+            id=message_id,
+            conversation_id=self.conversation_id,
+            seq=seq,
+            sender_id=self.sender_id,
+            client_msg_id=self.client_msg_id,
+            kind=self.kind,
+            text=self.text,
+            reply_to=self.reply_to,
+            mentions=self.mentions,
+            mention_all=self.mention_all,
+            created_at=now,
+            data=self.data,
+        )
 
-SENDABLE = (MessageKind.TEXT, MessageKind.IMAGE, MessageKind.VOICE, MessageKind.FILE)
+
+MAX_HIDDEN = 100  # messages deleted for me at once
 
 
-def check_body(
-    kind: MessageKind, text: str | None, media_id: str | None, limits: Limits
-) -> tuple[str | None, MediaId | None]:
-    """The (text, media_id) of a message a user sends. Text messages need text and carry
-    no media; image and file messages need media and may have a caption; voice messages
-    need media and drop any text."""
-    if kind not in SENDABLE:
-        raise InvalidInput(f"Messages of kind {kind} cannot be sent.", field="kind")
-    if media_kind_of(kind) is None:
-        if media_id is not None:
-            raise InvalidInput("Text messages carry no media_id.", field="media_id")
-        return check_text(text or "", limits), None
-    if media_id is None:
-        raise InvalidInput(f"A {kind} message needs a media_id.", field="media_id")
-    caption = None if kind is MessageKind.VOICE or not (text or "").strip() else text
-    return (None if caption is None else check_text(caption, limits)), check_media_id(media_id)
+def check_hidden(seqs: Sequence[int], joined_seq: int, last_seq: int) -> tuple[int, ...]:
+    """Delete for me: messages I can see (not older than my membership), at most 100."""
+    unique = tuple(sorted(set(seqs)))
+    if not unique:
+        raise InvalidInput("Name at least one message.", field="seqs")
+    if len(unique) > MAX_HIDDEN:
+        raise TooLarge("Too many messages at once.", field="seqs", max_items=MAX_HIDDEN)
+    unseen = [s for s in unique if not joined_seq <= s <= last_seq]
+    if unseen:
+        raise MessageNotFound("No such message.", field="seqs", seqs=unseen)
+    return unique
+
+
+def mentioned_members(message: Message, members: Iterable[UserId]) -> list[UserId]:
+    """Whom a message mentions, among the members (not its sender)."""
+    named = set(message.mentions)
+    return [u for u in members if u != message.sender_id and (message.mention_all or u in named)]
 
 
 def note(action: str, actor: UserId, **fields: JsonValue) -> dict[str, JsonValue]:
@@ -139,8 +157,9 @@ def visible_from(member: Member) -> int:
 
 
 def read_receipt_readers(
-    kind: ConversationKind, members: Iterable[UserId], me: UserId
+    kind: ConversationKind, members: Iterable[UserId], me: UserId, receipts: bool = True
 ) -> list[UserId]:
     """Whose logs learn that `me` read up to a seq: my own devices always; in a direct
-    conversation the peer too (that is the read receipt); never a whole group."""
-    return list(members) if kind is ConversationKind.DIRECT else [me]
+    conversation the peer too (that is the read receipt), unless I turned receipts off;
+    never a whole group."""
+    return list(members) if kind is ConversationKind.DIRECT and receipts else [me]

@@ -35,9 +35,19 @@ class MessageKind(StrEnum):
     IMAGE = "image"  # data: {"media": Media}, text: an optional caption
     VOICE = "voice"  # data: {"media": Media}, no text
     FILE = "file"  # data: {"media": Media}, text: an optional caption
+    VIDEO = "video"  # data: {"media": Media} (MP4, with width, height, duration_ms, a poster)
+    STICKER = "sticker"  # data: {"media": Media} (an image, shown without a bubble)
+    LOCATION = "location"  # data: {latitude, longitude, name, address}
+    CARD = "card"  # a contact card: data {user_id, username, display_name, avatar}
+    HISTORY = "history"  # a merged forward: data {title, items: [...]}, see core/kinds.py
     # Sent by official accounts only; `text` is null and `data` holds the content.
     NEWS = "news"  # data: {articles: [{title, description, url, picurl}]}
     TEMPLATE = "template"  # data: {template_id, title, text, url, fields}
+    # Sent by the wallet (wallet/): a money card; its state changes come as system notes.
+    TRANSFER = "transfer"  # data: {transfer_id, amount, currency, note, recipient_id}
+    # data: {packet_id, kind, greeting, shares, currency, recipient_id}: the amount is
+    # not on the card (WeChat shows it only to those who open)
+    RED_PACKET = "red_packet"
 
 
 class RequestStatus(StrEnum):
@@ -85,11 +95,13 @@ class ContactRequest:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """One side of a friendship: `user` as seen by its owner, with the owner's remark."""
+    """One side of a friendship: `user` as seen by its owner, with the owner's remark
+    name and description (only the owner sees them)."""
 
     user: User
     remark: str
     created_at: Instant
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +149,21 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A note addressed to some members of a conversation (`audience`), not a message:
+    it takes no seq, so nobody else's history or unread count changes. It sits after the
+    message `after_seq` in the history of those it is for ("Bob opened your red
+    packet"); `data` is `{action, actor, ...}` like a system note's."""
+
+    id: int
+    conversation_id: ConversationId
+    after_seq: int
+    audience: tuple[UserId, ...]
+    data: dict[str, JsonValue]
+    created_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationView:
     """A conversation as one member sees it in their chat list."""
 
@@ -148,6 +175,24 @@ class ConversationView:
     peer: User | None = None
     last_message: Message | None = None
     peer_read_seq: int | None = None  # direct conversations: the other person's position
+    mentioned: bool = False  # a message I have not read mentions me (or @all)
+    pinned: bool = False  # pinned to the top of my chat list
+    marked_unread: bool = False  # I marked it unread (cleared when I open it)
+    saved: bool = False  # a group I saved to my contacts ("Saved groups")
+
+
+@dataclass(frozen=True, slots=True)
+class ChatState:
+    """How one member keeps a chat in their own list: pinned (since when), marked
+    unread, deleted from the list until a message after `hidden_seq`, history cleared
+    up to `cleared_seq`, and (groups) saved to my contacts. Nobody else's view changes."""
+
+    conversation_id: ConversationId
+    pinned_at: Instant | None = None
+    marked_unread: bool = False
+    hidden_seq: int = 0
+    cleared_seq: int = 0
+    saved: bool = False
 
 
 @dataclass(frozen=True, slots=True)

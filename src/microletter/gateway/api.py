@@ -28,12 +28,14 @@ from microletter.core.errors import (
     TooLarge,
     Unauthenticated,
 )
+from microletter.core.ids import parse_id
 from microletter.core.models import Principal
 
 Handler = Callable[..., Awaitable[Any]]
 json_encode = msgspec.json.Encoder().encode
 MAX_BODY = 256 * 1024  # bytes of a JSON request body
-CLIENT_IP = web.RequestKey("client_ip", str)  # set by the middleware
+# The client's address as limits count it (an IPv6 address by its /64); set by the middleware.
+CLIENT_IP = web.RequestKey("client_ip", str)
 
 
 @dataclass
@@ -49,6 +51,11 @@ class Call:
         if self.principal is None:
             raise Unauthenticated()
         return self.principal
+
+    def link(self, path: str) -> str:
+        """An absolute link to `path` on this server, as this client reached it (the links
+        that codes encode, which a phone's camera app opens: gateway/webapp.py, LINKS)."""
+        return str(self.request.url.origin()).rstrip("/") + path
 
 
 @dataclass
@@ -181,9 +188,10 @@ def _path_value(request: web.Request, name: str, typ: type) -> int | str:
         if len(raw) > 256:
             raise InvalidInput(f"'{name}' in the path is too long.", field=name)
         return raw
-    if not raw.isdigit() or len(raw) > 16:
-        raise InvalidInput(f"'{name}' in the path must be a positive integer id.", field=name)
-    return int(raw)
+    value = parse_id(raw)
+    if value is None:
+        raise InvalidInput(f"'{name}' in the path must be an id (ASCII digits).", field=name)
+    return value
 
 
 async def _read(request: web.Request) -> bytes:

@@ -18,6 +18,7 @@ HTTP_STATUS: dict[type[e.MicroletterError], int] = {
     e.RateLimited: 429,
     e.SyncReset: 409,
     e.Unavailable: 503,
+    e.StorageFull: 507,  # Insufficient Storage: the server's disk, not the request
 }
 
 

@@ -32,7 +32,7 @@ from microletter.core.models import Principal
 from microletter.gateway import openapi
 from microletter.gateway.api import CLIENT_IP, MAX_BODY, Router, bind, json_encode
 from microletter.gateway.errors import error_body, http_status
-from microletter.gateway.ratelimit import RateLimits
+from microletter.gateway.ratelimit import RateLimits, address_key
 from microletter.gateway.routes import ROUTERS
 from microletter.gateway.webapp import WebClient
 from microletter.gateway.wire import Health
@@ -97,7 +97,7 @@ def make_middleware(ctx: Context, settings: Settings, limits: RateLimits) -> Mid
         error: MicroletterError | None = None
         status: int | None = None  # aiohttp's own errors keep their HTTP status
         try:
-            request[CLIENT_IP] = ip = _client_ip(request, settings.trust_proxy)
+            request[CLIENT_IP] = ip = address_key(_client_ip(request, settings.trust_proxy))
             if request.path not in UNLIMITED:
                 limits.hit_now("ip", ip)  # every request: counted without awaiting
             response = await handler(request)

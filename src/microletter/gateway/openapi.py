@@ -81,7 +81,9 @@ def _operation(
     if r.description:
         op["description"] = r.description
     if r.query is not None:
-        schema = components[r.query.__name__]
+        # By its reference, not its class name: msgspec qualifies a name two rooms share
+        # (both moments and wxpay have a PageQuery).
+        schema = components[by_type[r.query]["$ref"].rsplit("/", 1)[1]]
         required = set(schema.get("required", []))
         for name, prop in schema["properties"].items():
             op["parameters"].append(

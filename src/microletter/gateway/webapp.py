@@ -1,5 +1,6 @@
-"""Serves the web client (the files in `microletter/web/`): the app shell at `/`, the
-service worker at `/sw.js`, and every other file under `/v/<version>/...`.
+"""Serves the web client (the files in `microletter/web/`): the app shell at `/` and at the
+links that codes encode (LINKS), the service worker at `/sw.js`, and every other file under
+`/v/<version>/...`.
 
 The version is a hash of all the client's files, computed once at start-up. Versioned URLs
 never change content, so browsers may keep them for a year; the shell and the worker are
@@ -20,6 +21,7 @@ from aiohttp.typedefs import Handler
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 VERSION_MARK = "__VERSION__"
 ASSETS_MARK = "__ASSETS__"
+LINKS_MARK = "__LINK_PREFIXES__"
 TYPES = {
     ".html": "text/html",
     ".js": "text/javascript",
@@ -31,6 +33,24 @@ TYPES = {
 }
 # Entry points: fetched by fixed URLs, so they must be revalidated on every load.
 ENTRY = {"index.html": "/", "sw.js": "/sw.js", "manifest.webmanifest": "/manifest.webmanifest"}
+# The links that QR codes and shared links carry: each serves the shell, whose router
+# (web/js/links.js, the same table) opens the page the path names. A phone's camera app
+# opens them like any web page. Short `/<letter>/<id>` paths keep the codes small; a feature
+# that adds a kind of code (the wallet's pay codes, mini-apps' app codes) adds its path here
+# (one lower-case letter, then one segment) and its pattern in links.js.
+LINKS = {
+    "user": "/u/{username:[A-Za-z0-9_]{3,32}}",  # a person's "add me" code
+    "invite": "/i/{token:[A-Za-z0-9_-]{1,64}}",  # a group's invite link
+    "account": "/q/{ticket:[0-9a-f]{1,64}}",  # an official account's code
+    "pay": "/p/{code:[A-Za-z0-9_-]{22}}",  # a merchant's order to pay (wxpay's code_url)
+}
+
+
+def link_prefixes() -> list[str]:
+    """The first letters of the links (["u", "i", "q"]), for the service worker."""
+    return [path.split("/")[1] for path in LINKS.values()]
+
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 # Media (signed URLs) may live on another host (an object store); everything else is ours.
@@ -68,6 +88,7 @@ class WebClient:
             if rel in ENTRY:
                 text = body.decode().replace(VERSION_MARK, self.version)
                 text = text.replace(ASSETS_MARK, json.dumps(["/", *shell]))
+                text = text.replace(LINKS_MARK, json.dumps(link_prefixes()))
                 body = text.encode()
             suffix = Path(rel).suffix
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
@@ -77,6 +98,8 @@ class WebClient:
         for rel, url in ENTRY.items():
             if rel in self.assets:
                 app.router.add_get(url, self._entry(rel))
+        for path in LINKS.values():
+            app.router.add_get(path, self._entry("index.html"))
         app.router.add_get("/v/{version}/{path:.+}", self.versioned)
 
     def _entry(self, rel: str) -> Handler:

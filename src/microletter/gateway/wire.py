@@ -7,20 +7,25 @@ one vocabulary.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
 
 from microletter import PROTOCOL_VERSION
+from microletter.core.contacts import Privacy
+from microletter.core.invites import JoinRequest
 from microletter.core.media import Media
 from microletter.core.models import (
     ChannelView,
+    ChatState,
     Contact,
     ContactRequest,
+    Conversation,
     ConversationView,
     Device,
     Message,
+    Note,
     Role,
     User,
 )
@@ -36,7 +41,8 @@ IdList = Annotated[list[Id], Meta(max_length=1000)]
 MediaIdText = Annotated[
     str, Meta(pattern="^[0-9a-f]{64}$", description="A media id: the sha256 of its bytes, in hex.")
 ]
-SendKind = Literal["text", "image", "voice", "file"]
+SendKind = Literal["text", "image", "voice", "file", "video", "sticker", "location", "card"]
+SendData = Annotated[dict[str, Any], Meta(max_length=8)]  # location and card fields
 
 
 class Problem(Struct):
@@ -55,6 +61,18 @@ class ErrorReply(Struct):
 
 
 class RegisterBody(Struct, forbid_unknown_fields=True):
+    username: Short
+    password: Short
+    display_name: Short = ""
+    locale: Short = "en"
+    device_name: Short = ""
+
+
+class OperatorSetupBody(Struct, forbid_unknown_fields=True):
+    """`token`: the one in the setup link `microletter serve` printed (after `#/setup/`);
+    `username`: one of MICROLETTER_OPERATORS that has no account yet."""
+
+    token: Short
     username: Short
     password: Short
     display_name: Short = ""
@@ -126,6 +144,8 @@ class RequestBody(Struct, forbid_unknown_fields=True):
     user_id: Id | None = None
     username: Short | None = None
     greeting: Short = ""
+    via: Literal["username", "qr", "group", "card"] | None = None  # how you found them
+    remark: Short = ""  # your remark name for them once they accept (only you see it)
 
 
 class RequestReply(Struct):
@@ -151,7 +171,10 @@ class PresenceReply(Struct):
 
 
 class RemarkBody(Struct, forbid_unknown_fields=True):
-    remark: Short
+    """Your remark name and/or description of a contact (a field left out is kept)."""
+
+    remark: Short | None = None
+    description: Medium | None = None
 
 
 class BlocksReply(Struct):
@@ -224,6 +247,7 @@ class SendBody(Struct, forbid_unknown_fields=True):
     reply_to: Seq | None = None
     mentions: IdList = []
     mention_all: bool = False
+    data: SendData | None = None
 
 
 class MessageReply(Struct):
@@ -232,6 +256,7 @@ class MessageReply(Struct):
 
 class MessagesReply(Struct):
     messages: list[Message]
+    notes: list[Note] = []
 
 
 class ReadBody(Struct, forbid_unknown_fields=True):
@@ -240,6 +265,119 @@ class ReadBody(Struct, forbid_unknown_fields=True):
 
 class ReadReply(Struct):
     last_read_seq: int
+
+
+class ChatBody(Struct, forbid_unknown_fields=True):
+    """Your own view of a chat: pin it, mark it unread, save a group to your contacts
+    (any of them)."""
+
+    pinned: bool | None = None
+    unread: bool | None = None
+    saved: bool | None = None
+
+
+class DeleteChatBody(Struct, forbid_unknown_fields=True):
+    clear_history: bool = False
+
+
+class ChatStateReply(Struct):
+    state: ChatState
+
+
+class InviteBody(Struct, forbid_unknown_fields=True):
+    approval: bool = False  # joining needs an owner's or admin's approval
+
+
+class InviteWire(Struct):
+    id: int
+    conversation_id: int
+    approval: bool
+    expires_at: int
+    token: str | None = None  # only when it was just made
+    url: str | None = None
+
+
+class InviteReply(Struct):
+    invite: InviteWire
+
+
+class InvitePreviewReply(Struct):
+    invite: InviteWire
+    conversation: Conversation
+
+
+class JoinReply(Struct):
+    conversation_id: int
+    request: JoinRequest | None  # with approval on: the request that waits
+
+
+class JoinRequestReply(Struct):
+    request: JoinRequest
+
+
+class JoinRequestsReply(Struct):
+    requests: list[JoinRequest]
+
+
+class PrivacyBody(Struct, forbid_unknown_fields=True):
+    """Change any of your privacy settings (the others stay)."""
+
+    add_by_username: bool | None = None
+    add_by_qr: bool | None = None
+    add_by_group: bool | None = None
+    add_by_card: bool | None = None
+    read_receipts: bool | None = None
+
+
+class PrivacyReply(Struct):
+    privacy: Privacy
+
+
+class PasswordBody(Struct, forbid_unknown_fields=True):
+    old_password: Annotated[str, Meta(max_length=1024)]
+    new_password: Annotated[str, Meta(max_length=1024)]
+    log_out_others: bool = False
+
+
+class PasswordReply(Struct):
+    logged_out: list[int]  # the devices logged out
+
+
+SeqList = Annotated[list[Seq], Meta(max_length=100)]
+
+
+class HideBody(Struct, forbid_unknown_fields=True):
+    seqs: SeqList
+
+
+class HideReply(Struct):
+    seqs: list[int]
+
+
+class ForwardBody(Struct, forbid_unknown_fields=True):
+    """Forward `seqs` of this conversation to the chats `to`: one by one, or `merged`
+    into one chat-history card titled `title`."""
+
+    client_msg_id: Short
+    seqs: SeqList
+    to: Annotated[list[Id], Meta(min_length=1, max_length=9)]
+    merged: bool = False
+    title: Short = ""
+
+
+class ErrorInfo(Struct):
+    code: str
+    message: str
+
+
+class ForwardResult(Struct):
+    conversation_id: int
+    messages: list[Message]
+    error: ErrorInfo | None = None
+
+
+class ForwardReply(Struct):
+    results: list[ForwardResult]
 
 
 class HistoryQuery(Struct, forbid_unknown_fields=True):
@@ -256,12 +394,21 @@ class HistoryQuery(Struct, forbid_unknown_fields=True):
 class UploadQuery(Struct, forbid_unknown_fields=True):
     """The body is the file's raw bytes; its Content-Type is only a hint."""
 
-    kind: Literal["image", "voice", "file"]
+    kind: Literal["image", "voice", "file", "video"]
     name: Short | None = None
 
 
 class MediaReply(Struct):
     media: Media
+
+
+class UsageReply(Struct):
+    """Your storage: the bytes of the blobs you have uploads of (each once), and your
+    quota (null: none). Uploads nothing refers to expire after `upload_ttl_seconds`."""
+
+    used_bytes: int
+    quota_bytes: int | None
+    upload_ttl_seconds: int
 
 
 class LinksBody(Struct, forbid_unknown_fields=True):
@@ -351,6 +498,7 @@ class Send(Struct, tag="send", tag_field="t", forbid_unknown_fields=True):
     reply_to: Seq | None = None
     mentions: IdList = []
     mention_all: bool = False
+    data: SendData | None = None
 
 
 class Read(Struct, tag="read", tag_field="t", forbid_unknown_fields=True):

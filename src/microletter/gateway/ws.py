@@ -315,6 +315,7 @@ class Session:
                 reply_to=f.reply_to,
                 mentions=[UserId(u) for u in f.mentions],
                 mention_all=f.mention_all,
+                data=f.data,
             )
         finally:
             self._forget_ref(cmid, f.ref)

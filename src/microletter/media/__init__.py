@@ -1,6 +1,8 @@
-"""Media behind its doors: uploads checked by decoding them (media.intake) and stored as
-content-addressed blobs picked by URL: file:///path (default). An S3-compatible store
-would be one more Blobs implementation chosen here by its scheme."""
+"""Media behind its doors: uploads checked by decoding them in decoder processes
+(media.intake, media.decoders) and stored as content-addressed blobs picked by URL:
+file:///path (default). An S3-compatible store would be one more Blobs implementation
+chosen here by its scheme. `Referrers` is the registry in which every room declares the
+blobs it still needs (media.referrers)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,23 @@ import secrets
 from pathlib import Path
 
 from microletter.core.media import MediaLimits
-from microletter.media.blobs import LocalBlobs
+from microletter.media.blobs import LocalBlobs, free_bytes
+from microletter.media.decoders import DecoderLimits, DecoderPool
 from microletter.media.intake import MediaIntake
+from microletter.media.referrers import Referrers
 from microletter.ports import Blobs
 
-__all__ = ["LocalBlobs", "MediaIntake", "load_secret", "open_blobs", "open_intake"]
+__all__ = [
+    "DecoderLimits",
+    "DecoderPool",
+    "LocalBlobs",
+    "MediaIntake",
+    "Referrers",
+    "free_bytes",
+    "load_secret",
+    "open_blobs",
+    "open_intake",
+]
 
 SECRET_FILE = "media.secret"  # noqa: S105 - a file name, not a secret
 
@@ -26,8 +40,11 @@ def open_blobs(url: str) -> Blobs:
     raise ValueError(f"unsupported media URL scheme {scheme!r}; use file:///path")
 
 
-def open_intake(blobs: Blobs, limits: MediaLimits) -> MediaIntake:
-    return MediaIntake(blobs, limits)
+def open_intake(
+    blobs: Blobs, limits: MediaLimits, decoding: DecoderLimits | None = None
+) -> MediaIntake:
+    """The intake over `blobs`; its decoder processes start with the first upload."""
+    return MediaIntake(blobs, limits, DecoderPool(decoding or DecoderLimits()))
 
 
 def load_secret(data_dir: Path, configured: str) -> bytes:

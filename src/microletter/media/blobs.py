@@ -1,6 +1,14 @@
 """Blobs on the local disk, content-addressed: <root>/ab/cd/<key> where <key> starts with
 the sha256 hex of the bytes. Staging files live in <root>/staging (the same filesystem, so
-keeping one is an atomic rename). No decoding here, and no database."""
+keeping one is an atomic rename). No decoding here, and no database.
+
+Deleting races with keeping the same bytes again: the collector deletes a blob after the
+database stopped naming it, while an upload of the same bytes may have found the file in
+place (and so kept nothing) and not yet committed the row that names it again. So `keep`
+touches the file it finds, and `delete` first moves the file aside (atomically) and looks
+at its time: touched since the collector's cut-off, it goes back. Whichever of the two
+comes first on the file, the upload's row ends up with a file.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +39,11 @@ class LocalBlobs:
 
     def keep(self, staged: Path, key: str) -> None:
         target = self._path(key)
-        if target.exists():  # the same bytes are stored already
+        try:  # the same bytes are stored already: mark them as kept now (see above)
+            os.utime(target)
+        except FileNotFoundError:
+            pass
+        else:
             staged.unlink(missing_ok=True)
             return
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -46,6 +58,24 @@ class LocalBlobs:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def delete(self, key: str, unless_kept_after: int) -> int | None:
+        target = self._path(key)
+        aside = self.staging / f"gone-{key}-{os.urandom(4).hex()}"
+        try:
+            os.rename(target, aside)
+        except FileNotFoundError:
+            return 0
+        stat = aside.stat()
+        if stat.st_mtime_ns // 1_000_000 >= unless_kept_after:  # an upload kept it meanwhile
+            os.replace(aside, target)  # the same bytes, if that upload put a copy back
+            log.info("media.blob_spared", extra={"key": key})
+            return None
+        aside.unlink()
+        return stat.st_size
+
+    def free_bytes(self) -> int:
+        return free_bytes(self.root)
 
     def local_path(self, key: str) -> Path | None:
         path = self._path(key)
@@ -66,6 +96,12 @@ class LocalBlobs:
                     log.info("media.stale_staging_removed", extra={"file": path.name})
             except FileNotFoundError:
                 pass
+
+
+def free_bytes(path: Path) -> int:
+    """Free space on the filesystem of `path`, as an unprivileged process may use it."""
+    stat = os.statvfs(path)
+    return stat.f_bavail * stat.f_frsize
 
 
 def _fsync_dir(path: Path) -> None:

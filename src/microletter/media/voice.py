@@ -1,5 +1,7 @@
 """Voice, with PyAV: decode the recording (Opus in WebM from browsers, Ogg/Opus, MP3, AAC,
-WAV, FLAC, AMR, ...), measure its length and draw its waveform. Runs in a worker thread.
+WAV, FLAC, AMR, ...), measure its length and draw its waveform. Runs in a decoder process
+(media.decoders), never in the server; the container is judged (media.streams) before
+any frame is decoded, and every decoded frame is counted against the limits.
 
 A recording every browser can play is stored as it came; decoding it here is the proof
 that it is audio. One that browsers cannot play (AMR, the WeChat protocol's voice format,
@@ -17,7 +19,8 @@ from typing import Any
 import av
 
 from microletter.core.errors import MediaUnsupported
-from microletter.core.media import VOICE_TOLERANCE_MS, check_duration, waveform
+from microletter.core.media import VOICE_TOLERANCE_MS, MediaLimits, check_duration, waveform
+from microletter.media.streams import Spent, check_container
 
 RATE = 8000  # samples per second for measuring: plenty for a waveform of 64 bars
 CONTAINERS = {  # PyAV's container names to the type browsers know
@@ -49,9 +52,12 @@ class Heard:
     reencoded: bool = False  # the copy at `playable` is what is to be kept
 
 
-def listen(source: Path, max_seconds: int, playable: Path) -> Heard:
-    """Decode the whole recording; refuse it if it is no audio or longer than allowed.
-    If browsers could not play it, write a copy they can to `playable` on the way."""
+def listen(source: Path, limits: MediaLimits, playable: Path) -> Heard:
+    """Decode the whole recording; refuse it if it is no audio, longer than allowed or
+    over a decoding limit (its streams, sample rate and channels before decoding, the
+    bytes it decodes to as it goes). If browsers could not play it, write a copy they
+    can to `playable` on the way."""
+    max_seconds = limits.max_voice_seconds
     budget = (max_seconds * 1000 + VOICE_TOLERANCE_MS) * RATE // 1000
     samples = array("h")
     try:
@@ -59,6 +65,7 @@ def listen(source: Path, max_seconds: int, playable: Path) -> Heard:
             container = stack.enter_context(
                 av.open(str(source), mode="r", metadata_errors="ignore")
             )
+            check_container(container, limits, max_seconds)
             if not container.streams.audio:
                 raise MediaUnsupported("The upload has no sound in it.")
             stream = container.streams.audio[0]
@@ -67,7 +74,9 @@ def listen(source: Path, max_seconds: int, playable: Path) -> Heard:
             if stream.codec_context.name not in BROWSER_CODECS or mime not in _PLAYED:
                 copy = _Encoder(stack.enter_context(av.open(str(playable), "w", format="mp4")))
             resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
+            spent = Spent(limits)
             for frame in container.decode(stream):
+                spent.audio(frame)
                 for out in resampler.resample(frame):
                     samples.frombytes(bytes(out.planes[0])[: out.samples * 2])
                 if copy is not None:
@@ -78,6 +87,8 @@ def listen(source: Path, max_seconds: int, playable: Path) -> Heard:
                 samples.frombytes(bytes(out.planes[0])[: out.samples * 2])
             if copy is not None:
                 copy.encode(None)
+    except MemoryError:  # FFmpeg's ENOMEM too: the decoder process reports it as such
+        raise
     except av.FFmpegError as exc:
         raise MediaUnsupported("This is not a recording we can play.", reason=str(exc)) from None
     if not samples:

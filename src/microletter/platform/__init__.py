@@ -2,9 +2,12 @@
 protocol, so existing SDKs (wechatpy) work unchanged against a microletter server.
 
 Its door: `Platform` (what its actions are given), `Dispatcher` (pushes to webhooks),
-`WebhookClient`, and `mount`, which adds the protocol's paths (/cgi-bin, /sns, /connect)
-and returns the /api/v1 routers for the gateway to serve. Account media live in the media
-room (platform/media.py). Only app.py imports this room.
+`WebhookClient` (SSRF-guarded outgoing HTTP), what the merchant API needs of accounts
+(payees.py) and the protocol's XML, and `mount`, which adds the protocol's paths
+(/cgi-bin, /sns, /connect) and returns the /api/v1 routers for the gateway to serve.
+Account media live in the media room (platform/media.py); `register_referrers` tells its
+collector which blobs the platform still needs. app.py and the merchant API's room
+(wxpay) import it, through this door only.
 """
 
 from __future__ import annotations
@@ -12,27 +15,64 @@ from __future__ import annotations
 from aiohttp import web
 
 from microletter.gateway.api import Router
-from microletter.platform import endpoints, sns
+from microletter.media import Referrers
+from microletter.platform import endpoints, endpoints_audience, endpoints_material, sns
 from microletter.platform.cgi import Limit
 from microletter.platform.cgi import mount as mount_cgi
-from microletter.platform.context import Platform
+from microletter.platform.context import Platform, platform_limits
 from microletter.platform.dispatcher import Dispatcher
+from microletter.platform.errors import AccountNotFound, NotAccountOwner
+from microletter.platform.payees import (
+    account_by_appid,
+    account_by_id,
+    is_follower,
+    openid_of,
+    owned_account,
+)
 from microletter.platform.routes import routers
-from microletter.platform.webhook import WebhookClient
+from microletter.platform.rules.officials import OfficialAccount, PlatformLimits
+from microletter.platform.store import PlatformStore
+from microletter.platform.store.referrers import media_referrers
+from microletter.platform.webhook import Answer, WebhookClient
+from microletter.platform.xmlcodec import XmlError
+from microletter.platform.xmlcodec import parse as parse_xml
+from microletter.platform.xmlcodec import render as render_xml
 
-__all__ = ["Dispatcher", "Platform", "WebhookClient", "mount"]
+__all__ = [
+    "AccountNotFound",
+    "Answer",
+    "Dispatcher",
+    "NotAccountOwner",
+    "OfficialAccount",
+    "Platform",
+    "PlatformStore",
+    "WebhookClient",
+    "XmlError",
+    "account_by_appid",
+    "account_by_id",
+    "is_follower",
+    "mount",
+    "openid_of",
+    "owned_account",
+    "parse_xml",
+    "platform_limits",
+    "register_referrers",
+    "render_xml",
+]
 
-REGISTERED = (endpoints, sns)  # imported for their @endpoint registrations
+# imported for their @endpoint registrations
+REGISTERED = (endpoints, endpoints_audience, endpoints_material, sns)
 
 
 def mount(app: web.Application, p: Platform, limit: Limit) -> list[Router]:
-    """Add the protocol's paths and the QR links to `app`; return the /api/v1 routers
-    (the gateway binds them with its auth, rate limits and OpenAPI)."""
+    """Add the protocol's paths to `app`; return the /api/v1 routers (the gateway binds
+    them with its auth, rate limits and OpenAPI). An account's code links to /q/<ticket>,
+    which the gateway serves as a page of the web client (gateway/webapp.py, LINKS)."""
     mount_cgi(app, p, limit)
-
-    async def qr_link(request: web.Request) -> web.StreamResponse:
-        """What a scanned code opens: the web client, at the code."""
-        raise web.HTTPFound("/#/qr/" + request.match_info["ticket"])
-
-    app.router.add_get("/q/{ticket:[0-9a-f]{1,64}}", qr_link)
     return routers(p)
+
+
+def register_referrers(registry: Referrers, limits: PlatformLimits) -> None:
+    """Declare the blobs the platform still needs: accounts' fresh uploads and the media
+    of broadcasts (platform/store/referrers.py)."""
+    registry.register(*media_referrers(limits.media_seconds))

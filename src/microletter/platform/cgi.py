@@ -1,9 +1,16 @@
-"""The WeChat protocol's HTTP conventions, for its own paths (/cgi-bin, /sns):
+"""The WeChat protocol's HTTP conventions, at every path under its API prefixes
+(`PREFIXES`: /cgi-bin, /sns, /customservice, /datacube, ...):
 
 - every answer is HTTP 200 and JSON; an error is `{"errcode", "errmsg"}` (errcodes.py);
+- a path this server does not provide answers 48001 "api unauthorized", as WeChat does
+  for an API an account may not call; a GET on a POST-only API answers 43002, a POST on
+  a GET-only one 43001;
 - JSON bodies are read whatever the Content-Type (wechatpy sends none), as raw UTF-8;
 - the access token travels as the `access_token` query parameter;
 - a body above the limit is refused with an errcode, not an HTTP 413.
+
+The wallet's merchant API (/pay, /secapi) has conventions of its own (XML, signed): no
+catch-all here may answer it, so those prefixes are deliberately not in PREFIXES.
 
 Handlers are registered with `@endpoint(path)` and return a dict (the reply) or a ready
 response (media downloads, images, redirects). They stay thin: parse, call actions.
@@ -26,14 +33,35 @@ from microletter.core.errors import (
     MicroletterError,
     TooLarge,
 )
-from microletter.core.officials import OfficialAccount
 from microletter.platform import tokens
 from microletter.platform.context import Platform
 from microletter.platform.errcodes import error_json
+from microletter.platform.errors import ApiUnsupported, GetRequired, PostRequired
+from microletter.platform.rules.officials import OfficialAccount
 
 log = logging.getLogger(__name__)
 
 MAX_JSON = 256 * 1024
+
+# WeChat's API prefixes (every one wechatpy's WeChatClient calls): every path under
+# them answers 200 with an errcode.
+PREFIXES = (
+    "/cgi-bin",
+    "/sns",
+    "/customservice",
+    "/datacube",
+    "/wxa",
+    "/card",
+    "/semantic",
+    "/merchant",
+    "/shakearound",
+    "/poi",
+    "/device",
+    "/scan",
+    "/bizwifi",
+    "/marketing",
+    "/tcb",
+)
 
 Result = dict[str, Any] | web.StreamResponse
 Handler = Callable[["CgiCall"], Awaitable[Result]]
@@ -127,17 +155,44 @@ def bind(
     return handle
 
 
-async def not_supported(request: web.Request) -> web.Response:
-    """Any other /cgi-bin path: a clear errcode instead of an HTML 404."""
-    error = MicroletterError(f"{request.path} is not supported by this server.")
-    body = error_json(error)
-    body["errcode"] = 48001
-    return reply(body)
+def failing(
+    p: Platform, error: Callable[[web.Request], MicroletterError]
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A handler that answers the protocol's error for the request (never raises)."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        exc = error(request)
+        p.ctx.metrics.errors.labels(exc.code).inc()
+        return reply(error_json(exc))
+
+    return handle
+
+
+def unsupported(request: web.Request) -> MicroletterError:
+    return ApiUnsupported(f"{request.path} is not provided by this server.")
+
+
+def wrong_method(ep: Endpoint) -> Callable[[web.Request], MicroletterError]:
+    """43002 for a POST-only API called otherwise, 43001 for a GET-only one."""
+
+    def error(request: web.Request) -> MicroletterError:
+        if "POST" in ep.methods:
+            return PostRequired(f"{request.method} {ep.path}: use POST.")
+        return GetRequired(f"{request.method} {ep.path}: use GET.")
+
+    return error
 
 
 def mount(app: web.Application, p: Platform, limit: Limit) -> None:
     for ep in ENDPOINTS:
         handler = bind(p, ep, limit)
-        for method in ep.methods:
+        methods = list(ep.methods)
+        if "GET" in methods and "HEAD" not in methods:
+            methods.append("HEAD")
+        for method in methods:
             app.router.add_route(method, ep.path, handler)
-    app.router.add_route("*", "/cgi-bin/{tail:.*}", not_supported)
+        # Any other method of a known API: the protocol's method error, not 48001.
+        app.router.add_route("*", ep.path, failing(p, wrong_method(ep)))
+    for prefix in PREFIXES:
+        app.router.add_route("*", prefix, failing(p, unsupported))
+        app.router.add_route("*", prefix + "/{tail:.*}", failing(p, unsupported))

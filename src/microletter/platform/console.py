@@ -1,5 +1,6 @@
 """The developer console's actions: create an account and its credentials, edit it,
-reset the AppSecret, configure the webhook (running the handshake), set the menu.
+reset the AppSecret, configure the webhook (running the handshake), set the menu and the
+web-authorization domains of its OAuth.
 
 Every write goes through the PlatformStore, which checks the owner inside its
 transaction; webhook changes are announced to the push dispatcher after commit.
@@ -7,16 +8,14 @@ transaction; webhook changes are announced to the push dispatcher after commit.
 
 from __future__ import annotations
 
-from microletter.core.errors import (
-    InvalidInput,
-    NotAccountOwner,
-    Unavailable,
-    UsernameTaken,
-)
+from microletter.core.errors import InvalidInput, Unavailable, UsernameTaken
 from microletter.core.ids import UserId
-from microletter.core.menus import Menu, check_menu
 from microletter.core.models import Principal
-from microletter.core.officials import (
+from microletter.platform.context import Platform
+from microletter.platform.errors import NotAccountOwner
+from microletter.platform.rules.menus import Menu, check_menu
+from microletter.platform.rules.oauth import check_domains
+from microletter.platform.rules.officials import (
     CREDENTIAL_BYTES,
     Credentials,
     MessageMode,
@@ -31,7 +30,6 @@ from microletter.core.officials import (
     make_credentials,
     make_secret,
 )
-from microletter.platform.context import Platform
 
 
 def _avatar(avatar: str | None) -> str | None:
@@ -117,7 +115,7 @@ async def set_webhook(
     aes_key = encoding_aes_key if encoding_aes_key is not None else account.encoding_aes_key
     aes_key_bytes(aes_key)
     check_webhook_url(url)
-    await p.webhooks.verify(url, token, p.seconds())
+    await p.webhooks.verify(url, token, p.seconds(), owner=account_id)
     saved = await p.store.set_webhook(me.user_id, account_id, url, token, aes_key, mode, p.now())
     await p.webhook_changed()
     return saved
@@ -139,6 +137,13 @@ async def clear_webhook(p: Platform, me: Principal, account_id: UserId) -> Offic
     return saved
 
 
+async def set_oauth_domains(
+    p: Platform, me: Principal, account_id: UserId, domains: list[str]
+) -> OfficialAccount:
+    """Replace the hosts the account's OAuth codes may be sent to (none: OAuth refused)."""
+    return await p.store.set_oauth_domains(me.user_id, account_id, check_domains(domains))
+
+
 async def set_menu(p: Platform, account_id: UserId, body: object) -> Menu:
     """Validate and save the custom menu (the same for the console and menu/create)."""
     menu = check_menu(body)
@@ -147,4 +152,5 @@ async def set_menu(p: Platform, account_id: UserId, body: object) -> Menu:
 
 
 async def delete_menu(p: Platform, account_id: UserId) -> None:
-    await p.store.set_menu(account_id, None)
+    """Remove the menu, and its conditional menus with it (as menu/delete does)."""
+    await p.store.delete_menus(account_id)

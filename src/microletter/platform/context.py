@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from microletter.actions.context import Context
 from microletter.core.events import ChannelPosted, Outcome
 from microletter.core.models import Instant, User
-from microletter.core.officials import PlatformLimits, is_web_url
+from microletter.platform.rules.officials import PlatformLimits, is_web_url
+from microletter.platform.store import PlatformStore
 from microletter.platform.webhook import WebhookClient
-from microletter.ports import PLATFORM_TOPIC, PlatformStore, channel_topic
+from microletter.ports import PLATFORM_TOPIC, channel_topic
+from microletter.settings import Settings
 
 
 @dataclass
@@ -55,3 +57,13 @@ class Platform:
 
     async def webhook_changed(self) -> None:
         await self.ctx.bus.publish([(PLATFORM_TOPIC, "webhook")])
+
+
+def platform_limits(s: Settings) -> PlatformLimits:
+    """The platform's limits, from the server's settings (MICROLETTER_OA_*)."""
+    return PlatformLimits(
+        access_token_seconds=s.oa_token_seconds,
+        broadcasts_per_day=s.oa_broadcasts_per_day,
+        accounts_per_owner=s.oa_accounts_per_owner,
+        media_seconds=s.oa_media_seconds,
+    )

@@ -16,7 +16,7 @@ import binascii
 import struct
 from typing import TYPE_CHECKING
 
-from microletter.core.officials import aes_key_bytes
+from microletter.platform.rules.officials import aes_key_bytes
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers import Cipher, modes

@@ -51,7 +51,6 @@ from microletter.core.events import AccountEvent, LogEntry, MessagePosted
 from microletter.core.ids import UserId
 from microletter.core.media import MediaId
 from microletter.core.models import Message, MessageKind
-from microletter.core.officials import OfficialAccount, openid_for
 from microletter.platform import sending
 from microletter.platform.context import Platform
 from microletter.platform.media import PUSH_LINK_MS, link
@@ -62,6 +61,7 @@ from microletter.platform.pushes import (
     message_fields,
     read_reply,
 )
+from microletter.platform.rules.officials import OfficialAccount, openid_for
 from microletter.ports import PLATFORM_TOPIC, Lease, Subscription, user_topic
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,16 @@ PUSHED_KINDS = (MessageKind.TEXT, MessageKind.IMAGE, MessageKind.VOICE)
 PAGE = 100
 REPLAY_TTL = 900.0  # seconds an encrypted reply's (nonce, signature) is remembered
 LEASE_RETRY = 1.0  # seconds between attempts to take the push lease from another process
+LIVE_WAIT = 2.0  # seconds to wait for the bus to confirm a subscription before reading
+
+
+async def live(subscription: Subscription) -> None:
+    """Wait until hints published from now on reach us, so a read that follows misses
+    nothing (a write committed after the read is hinted). Briefly: with the bus away,
+    go on; its gap callback wakes everyone when it is back."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(LIVE_WAIT):
+            await subscription.ready()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +135,14 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._refreshing = asyncio.Lock()
         self._lead_task: asyncio.Task[None] | None = None
+        p.ctx.bus.on_gap(self._on_gap)
+
+    def _on_gap(self) -> None:
+        """Hints may have been lost: look at the settings and every log again."""
+        if self.leading:
+            self.spawn(self.refresh())
+            for worker in self.workers.values():
+                worker.wake.set()
 
     async def start(self) -> None:
         """Dispatch from now on if the lease is free; else wait for it in the background
@@ -164,6 +182,7 @@ class Dispatcher:
         self._subscription = self.p.ctx.bus.subscribe(
             PLATFORM_TOPIC, lambda _: self.spawn(self.refresh())
         )
+        await live(self._subscription)
         await self.refresh()
 
     async def _end(self) -> None:
@@ -228,8 +247,10 @@ class Worker:
         for task in lanes:
             task.cancel()
         await asyncio.gather(self._task, *lanes, return_exceptions=True)
+        await self.p.webhooks.forget(self.account.id)
 
     async def run(self) -> None:
+        await live(self._sub)
         while True:
             self.wake.clear()
             try:
@@ -329,7 +350,7 @@ class Worker:
             push = build_push(account, openid, fields, stamp, nonce, self.p.random(16))
             try:
                 answer = await self.p.webhooks.request(
-                    "POST", account.webhook_url, push.query, push.body
+                    "POST", account.webhook_url, push.query, push.body, owner=account.id
                 )
             except (OSError, TimeoutError, aiohttp.ClientError) as exc:
                 self._note("unreachable", attempt, error=type(exc).__name__)

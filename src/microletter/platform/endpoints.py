@@ -1,7 +1,9 @@
 """The /cgi-bin endpoints a WeChatClient calls: token, custom and template messages,
-templates, menus, users and followers, media, QR codes, broadcasts and a few small
-ones SDKs read at start-up. Paths, parameters and replies are the protocol's
-(shared/research/wechat-oa-protocol.md, section f)."""
+templates, menus (and conditional menus), users and followers, media, QR codes,
+broadcasts and mass sends, and a few small ones SDKs read at start-up (tags, customer
+service and statistics: endpoints_audience.py; permanent material: endpoints_material.py).
+Paths, parameters and replies are the protocol's (shared/research/wechat-oa-protocol.md,
+section f)."""
 
 from __future__ import annotations
 
@@ -12,24 +14,28 @@ from typing import Any
 import segno
 from aiohttp import BodyPartReader, web
 
-from microletter.core.errors import (
-    InvalidInput,
-    MalformedBody,
+from microletter.core.errors import InvalidInput, MalformedBody
+from microletter.core.media import served_type
+from microletter.core.models import User
+from microletter.gateway.disconnect import while_connected
+from microletter.platform import audience, console, media, sending, service, tokens
+from microletter.platform.cgi import CgiCall, endpoint
+from microletter.platform.errcodes import OK
+from microletter.platform.errors import (
+    AppIdMissing,
+    AppSecretMissing,
+    GrantTypeInvalid,
     MenuNotFound,
 )
-from microletter.core.media import served_type
-from microletter.core.menus import as_protocol
-from microletter.core.models import User
-from microletter.core.officials import (
+from microletter.platform.rules.audience import MASS_LIST, check_openids
+from microletter.platform.rules.menus import as_protocol
+from microletter.platform.rules.officials import (
     Follower,
     Template,
     check_articles,
     check_qr_request,
     check_template,
 )
-from microletter.platform import console, media, sending, tokens
-from microletter.platform.cgi import CgiCall, endpoint
-from microletter.platform.errcodes import OK
 
 LANGS = ("zh_CN", "zh_TW", "en")
 MAX_BATCH = 100
@@ -37,9 +43,16 @@ MAX_BATCH = 100
 
 @endpoint("/cgi-bin/token", ("GET",), auth=False)
 async def token(call: CgiCall) -> dict[str, Any]:
-    if call.arg("grant_type") != "client_credential":
-        raise InvalidInput("grant_type must be client_credential.", field="grant_type")
-    access, expires = await tokens.issue_access_token(call.p, call.arg("appid"), call.arg("secret"))
+    """WeChat's checks, in its order: grant_type (40002), appid (41002), secret (41004)."""
+    query = call.request.query
+    if query.get("grant_type") != "client_credential":
+        raise GrantTypeInvalid("grant_type must be client_credential.", field="grant_type")
+    appid, secret = query.get("appid"), query.get("secret")
+    if not appid:
+        raise AppIdMissing("The appid query parameter is needed.", field="appid")
+    if not secret:
+        raise AppSecretMissing("The secret query parameter is needed.", field="secret")
+    access, expires = await tokens.issue_access_token(call.p, appid, secret)
     return {"access_token": access, "expires_in": expires}
 
 
@@ -60,29 +73,54 @@ async def template_send(call: CgiCall) -> dict[str, Any]:
 
 @endpoint("/cgi-bin/message/mass/sendall", ("POST",))
 async def mass_sendall(call: CgiCall) -> dict[str, Any]:
-    """A broadcast to every follower (read diffusion). Tags and groups do not exist
-    here, so the filter must say `is_to_all: true`."""
+    """To every follower (`is_to_all`: one stored post that all read) or to the
+    followers carrying a tag (`tag_id`; wechatpy writes `group_id`): a message each."""
     body = await call.body()
-    target = body.get("filter") or {}
-    if not isinstance(target, dict) or target.get("is_to_all") is not True:
-        raise InvalidInput("Only sending to all followers is supported: filter.is_to_all.")
+    tag_id = audience.mass_target(body)
+    if tag_id is not None:
+        job = await audience.mass_send(call.p, call.account, body, tag_id=tag_id)
+        return _mass_reply(job.msg_id)
     kind = body.get("msgtype")
-    payload: object
-    if kind == "mpnews":
-        kind, payload = "news", await _uploaded_news(call, body.get("mpnews"))
-    else:
-        payload = body.get(kind) if isinstance(kind, str) else None
-    said = await sending.content(call.p, call.account, str(kind), payload)
+    said = await sending.mass_content(call.p, call.account, str(kind), body.get(str(kind)))
     post = await sending.broadcast(call.p, call.account, said)
-    return {"errcode": 0, "errmsg": "send job submission success", "msg_id": post.id,
-            "msg_data_id": post.seq}  # fmt: skip
+    return _mass_reply(post.id, post.seq)
 
 
-async def _uploaded_news(call: CgiCall, payload: object) -> dict[str, Any]:
-    media_id = payload.get("media_id") if isinstance(payload, dict) else None
-    if not isinstance(media_id, str):
-        raise InvalidInput("mpnews.media_id is needed.", field="mpnews.media_id")
-    return {"articles": await media.read_news(call.p, call.account.id, media_id)}
+def _mass_reply(msg_id: int, data_id: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id}
+    out["msg_data_id"] = data_id if data_id is not None else msg_id
+    return out
+
+
+@endpoint("/cgi-bin/message/mass/send", ("POST",))
+async def mass_send(call: CgiCall) -> dict[str, Any]:
+    """To a list of 2 to 10,000 OpenIDs (those who still follow get it)."""
+    body = await call.body()
+    openids = check_openids(body.get("touser"), *MASS_LIST, field="touser")
+    job = await audience.mass_send(call.p, call.account, body, openids=openids)
+    return _mass_reply(job.msg_id)
+
+
+@endpoint("/cgi-bin/message/mass/preview", ("POST",))
+async def mass_preview(call: CgiCall) -> dict[str, Any]:
+    """A preview to one follower (by OpenID; WeChat IDs do not exist here). Free of quota."""
+    body = await call.body()
+    touser = body.get("touser")
+    if not isinstance(touser, str) or not touser:
+        raise InvalidInput("touser (an OpenID) is needed; towxname is not supported.")
+    job = await audience.mass_send(call.p, call.account, body, openids=[touser], preview=True)
+    return {**OK, "msg_id": job.msg_id}
+
+
+@endpoint("/cgi-bin/message/mass/get", ("POST",))
+async def mass_get(call: CgiCall) -> dict[str, Any]:
+    msg_id = (await call.body()).get("msg_id")
+    if isinstance(msg_id, str) and msg_id.isdigit():
+        msg_id = int(msg_id)
+    if isinstance(msg_id, bool) or not isinstance(msg_id, int):
+        raise InvalidInput("msg_id is needed.", field="msg_id")
+    job = await call.p.store.mass_job(call.account.id, msg_id)
+    return {"msg_id": job.msg_id, "msg_status": job.status}
 
 
 # --- templates ---
@@ -151,10 +189,42 @@ async def menu_create(call: CgiCall) -> dict[str, Any]:
 
 @endpoint("/cgi-bin/menu/get", ("GET",))
 async def menu_get(call: CgiCall) -> dict[str, Any]:
+    """The default menu and, when there are any, the conditional menus."""
     account = await call.p.store.account(call.account.id)
     if not account.menu:
         raise MenuNotFound()
-    return {"menu": {"button": as_protocol(account.menu)}}
+    out: dict[str, Any] = {"menu": {"button": as_protocol(account.menu)}}
+    conditional = await call.p.store.conditional_menus(call.account.id)
+    if conditional:
+        out["conditionalmenu"] = [
+            {"button": as_protocol(c.menu), "matchrule": c.matchrule, "menuid": c.menu_id}
+            for c in conditional
+        ]
+    return out
+
+
+@endpoint("/cgi-bin/menu/addconditional", ("POST",))
+async def menu_add_conditional(call: CgiCall) -> dict[str, Any]:
+    made = await service.add_conditional_menu(call.p, call.account, await call.body())
+    return {"menuid": str(made.menu_id)}
+
+
+@endpoint("/cgi-bin/menu/delconditional", ("POST",))
+async def menu_del_conditional(call: CgiCall) -> dict[str, Any]:
+    raw = (await call.body()).get("menuid")
+    menu_id = int(raw) if isinstance(raw, str) and raw.isdigit() else raw
+    if isinstance(menu_id, bool) or not isinstance(menu_id, int):
+        raise InvalidInput("menuid is needed.", field="menuid")
+    await call.p.store.delete_conditional_menu(call.account.id, menu_id)
+    return OK
+
+
+@endpoint("/cgi-bin/menu/trymatch", ("POST",))
+async def menu_try_match(call: CgiCall) -> dict[str, Any]:
+    menu = await service.try_match(call.p, call.account, (await call.body()).get("user_id"))
+    if not menu:
+        raise MenuNotFound()
+    return {"button": as_protocol(menu)}
 
 
 @endpoint("/cgi-bin/menu/delete", ("GET",))
@@ -166,7 +236,9 @@ async def menu_delete(call: CgiCall) -> dict[str, Any]:
 # --- users ---
 
 
-def user_info(call: CgiCall, follower: Follower, user: User) -> dict[str, Any]:
+def user_info(
+    call: CgiCall, follower: Follower, user: User, tags: list[int] | None = None
+) -> dict[str, Any]:
     info: dict[str, Any] = {"subscribe": int(follower.following), "openid": follower.openid}
     info["unionid"] = tokens.unionid(call.p, call.account, follower.user_id)
     if not follower.following:
@@ -183,7 +255,7 @@ def user_info(call: CgiCall, follower: Follower, user: User) -> dict[str, Any]:
         "subscribe_time": (follower.followed_at or 0) // 1000,
         "remark": follower.remark,
         "groupid": 0,
-        "tagid_list": [],
+        "tagid_list": tags or [],
         "subscribe_scene": follower.scene,
         "qr_scene": follower.qr_scene,
         "qr_scene_str": follower.qr_scene_str,
@@ -199,7 +271,8 @@ def _lang(value: object) -> None:
 async def user_get(call: CgiCall) -> dict[str, Any]:
     _lang(call.arg("lang", "zh_CN"))
     follower, user = await call.p.store.follower_by_openid(call.account.id, call.arg("openid"))
-    return user_info(call, follower, user)
+    tags = await call.p.store.follower_tags(call.account.id, follower.user_id)
+    return user_info(call, follower, user, tags)
 
 
 @endpoint("/cgi-bin/user/info/batchget", ("POST",))
@@ -213,7 +286,8 @@ async def user_batch(call: CgiCall) -> dict[str, Any]:
             raise InvalidInput("Each user_list entry is {openid, lang}.", field="user_list")
         _lang(item.get("lang", "zh_CN"))
         follower, user = await call.p.store.follower_by_openid(call.account.id, item["openid"])
-        infos.append(user_info(call, follower, user))
+        tags = await call.p.store.follower_tags(call.account.id, follower.user_id)
+        infos.append(user_info(call, follower, user, tags))
     return {"user_info_list": infos}
 
 
@@ -238,7 +312,7 @@ async def followers(call: CgiCall) -> dict[str, Any]:
 # --- media ---
 
 
-async def _part(call: CgiCall) -> BodyPartReader:
+async def media_part(call: CgiCall) -> BodyPartReader:
     """The `media` part of a multipart upload (read by the caller, chunk by chunk)."""
     try:
         reader = await call.request.multipart()
@@ -250,15 +324,16 @@ async def _part(call: CgiCall) -> BodyPartReader:
     raise MalformedBody("No 'media' field in the upload.")
 
 
-async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
+async def chunks_of(part: BodyPartReader) -> AsyncIterator[bytes]:
     while chunk := await part.read_chunk(65536):
         yield chunk
 
 
 async def _upload(call: CgiCall, kind: str) -> media.Stored:
-    part = await _part(call)
+    part = await media_part(call)
     name = part.filename or kind
-    return await media.upload(call.p, call.account.id, kind, name, _chunks(part))
+    uploading = media.upload(call.p, call.account.id, kind, name, chunks_of(part))
+    return await while_connected(call.request, uploading)
 
 
 @endpoint("/cgi-bin/media/upload", ("POST",))
@@ -362,17 +437,9 @@ async def callback_ips(call: CgiCall) -> dict[str, Any]:
 
 
 @endpoint("/cgi-bin/ticket/getticket", ("GET",))
-async def jsapi_ticket(call: CgiCall) -> dict[str, Any]:
-    """A JS-SDK ticket (the H5 JS bridge that would check its signatures is not built)."""
-    seconds = call.p.limits.access_token_seconds
-    return {**OK, "ticket": call.p.random(16).hex(), "expires_in": seconds}
-
-
-@endpoint("/cgi-bin/customservice/getkflist", ("GET",))
-async def kf_list(call: CgiCall) -> dict[str, Any]:
-    return {"kf_list": []}
-
-
-@endpoint("/cgi-bin/customservice/getonlinekflist", ("GET",))
-async def kf_online(call: CgiCall) -> dict[str, Any]:
-    return {"kf_online_list": []}
+async def js_ticket(call: CgiCall) -> dict[str, Any]:
+    """A JS-SDK ticket (type jsapi or wx_card), stored with its expiry: the same one is
+    handed out while it has most of its life left, so pages' wx.config signatures can be
+    checked against it (service.check_js_config)."""
+    ticket, seconds = await service.ticket(call.p, call.account, call.arg("type", "jsapi"))
+    return {**OK, "ticket": ticket, "expires_in": seconds}

@@ -7,14 +7,16 @@ normal sync); the account's webhook hears subscribe, unsubscribe, SCAN, CLICK an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from microletter.core.errors import InvalidInput, NotFollowing
+from microletter.core.events import AccountEvent, Outcome
 from microletter.core.ids import ConversationId, UserId
-from microletter.core.menus import Press, press
-from microletter.core.models import ChannelPost, Principal
-from microletter.core.officials import Follower, OfficialAccount, QrCode
+from microletter.core.models import ChannelPost, MessageKind, Principal
+from microletter.platform import sending
 from microletter.platform.context import Platform
+from microletter.platform.rules.menus import Press, press
+from microletter.platform.rules.officials import Follower, OfficialAccount, QrCode
 
 SCENES = {
     "search": "ADD_SCENE_SEARCH",
@@ -46,7 +48,10 @@ async def search(p: Platform, query: str, limit: int = 20) -> list[OfficialAccou
 
 
 async def profile(p: Platform, me: Principal, account_id: UserId) -> Profile:
+    """The account as `me` sees it: with the menu that matches them (conditional menus)."""
     account = await p.store.account(account_id)
+    if account.menu:
+        account = replace(account, menu=await p.store.menu_seen_by(account_id, me.user_id))
     follower = await p.store.follower(account_id, me.user_id)
     cid = await p.store.conversation_with(account_id, me.user_id)
     return Profile(account, follower, cid)
@@ -64,7 +69,28 @@ async def follow(
         raise InvalidInput(f"`scene` is one of {', '.join(SCENES)}.", field="scene")
     outcome = await p.store.follow(account_id, me.user_id, SCENES[how], None, p.now())
     await p.publish(outcome)
+    await welcome(p, account_id, me.user_id, outcome)
     return outcome.value
+
+
+async def welcome(
+    p: Platform, account_id: UserId, uid: UserId, outcome: Outcome[ConversationId]
+) -> None:
+    """A new follower of an account without a webhook gets its on-follow auto-reply (with
+    a webhook, the developer's code answers `subscribe` itself). Once per follow: the
+    message's client_msg_id names the subscribe's log entry."""
+    subscribed = [
+        e for e in outcome.entries
+        if isinstance(e.event, AccountEvent) and e.event.event == "subscribe"
+    ]  # fmt: skip
+    if not subscribed:
+        return
+    account = await p.store.account(account_id)
+    settings = await p.store.autoreplies(account_id)
+    if account.webhook_url or settings.on_follow is None:
+        return
+    said = sending.Content(MessageKind.TEXT, settings.on_follow)
+    await sending.say(p, account, uid, f"welcome:{subscribed[0].seq}", said)
 
 
 async def unfollow(p: Platform, me: Principal, account_id: UserId) -> None:
@@ -84,17 +110,22 @@ async def scan(p: Platform, me: Principal, ticket: str) -> tuple[OfficialAccount
     qr = code if code.scene else None  # an account's own profile code has no scene
     outcome = await p.store.follow(account.id, me.user_id, "ADD_SCENE_QR_CODE", qr, p.now())
     await p.publish(outcome)
+    await welcome(p, account.id, me.user_id, outcome)
     return account, outcome.value
 
 
-async def press_button(p: Platform, me: Principal, account_id: UserId, path: list[int]) -> Press:
-    """Press a button of the account's current menu; a `view` button's URL comes back
-    for the client to open."""
+async def press_button(
+    p: Platform, me: Principal, account_id: UserId, path: list[int]
+) -> tuple[Press, bool]:
+    """Press a button of the menu `me` sees (the default or a conditional one); a `view`
+    button's URL comes back for the client to open, with whether the account can answer (it
+    has a webhook to hear the press; without one, a CLICK goes nowhere and the client should
+    say so)."""
     account = await p.store.account(account_id)
-    pressed = press(account.menu, path)
+    pressed = press(await p.store.menu_seen_by(account_id, me.user_id), path)
     outcome = await p.store.press(account_id, me.user_id, pressed.event, pressed.key, p.now())
     await p.publish(outcome)
-    return pressed
+    return pressed, account.webhook_url is not None
 
 
 async def broadcasts(

@@ -14,25 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
 
+from microletter.actions import media as media_actions
 from microletter.core import media as rules
-from microletter.core.errors import (
-    AccountMediaNotFound,
-    InvalidInput,
-    MediaTypeInvalid,
-    MediaUnsupported,
-    TooLarge,
-)
+from microletter.core.errors import InvalidInput, MediaUnsupported, TooLarge
 from microletter.core.ids import UserId
 from microletter.core.media import Media, MediaId, MediaKind, Variant
 from microletter.core.models import Instant, JsonValue
-from microletter.core.officials import AccountUpload
 from microletter.platform.context import Platform
+from microletter.platform.errors import AccountMediaNotFound, MaterialNotFound, MediaTypeInvalid
+from microletter.platform.rules.officials import AccountUpload
 
 MAX_BYTES = {"image": 10 << 20, "voice": 2 << 20, "video": 10 << 20, "thumb": 64 << 10}
 KINDS = {
@@ -43,6 +40,7 @@ KINDS = {
     "video": MediaKind.FILE,
     "news": MediaKind.FILE,
 }
+MATERIAL_ID_RE = re.compile(r"[0-9a-f]{40}")
 PUBLIC_LINK_MS = 10 * 365 * 86_400_000  # media/uploadimg: pictures for articles, for good
 PUSH_LINK_MS = 3 * 86_400_000  # PicUrl of a follower's picture in a push
 
@@ -76,16 +74,17 @@ async def upload(
     if kind not in KINDS:
         raise MediaTypeInvalid(f"type must be one of {', '.join(MAX_BYTES)}.", type=kind)
     media_kind = KINDS[kind]
+    # The account's storage quota and the server's free disk, as for anyone's upload.
+    chunks = await media_actions.within_room(p.ctx, account_id, chunks, None)
     try:
-        facts = await p.ctx.media.intake.ingest(media_kind, limited(chunks, kind), None)
+        facts = await p.ctx.media.intake.ingest(account_id, media_kind, limited(chunks, kind), None)
     except TooLarge:
         raise
     except (MediaUnsupported, InvalidInput) as exc:  # undecodable, or empty
         raise MediaTypeInvalid(str(exc), type=kind) from None
-    now = p.now()
     clean = rules.check_name(name, media_kind)
-    media = await p.ctx.store.save_media(account_id, facts, media_kind, clean, now)
-    record = await p.store.record_upload(AccountUpload(account_id, media.id, kind, now))
+    media = await media_actions.record_upload(p.ctx, account_id, facts, media_kind, clean)
+    record = await p.store.record_upload(AccountUpload(account_id, media.id, kind, p.now()))
     p.ctx.metrics.uploads.labels(str(media_kind)).inc()
     return Stored(media, record)
 
@@ -106,6 +105,8 @@ async def uploaded(p: Platform, account_id: UserId, media_id: object, *types: st
     """The account's own upload of one of `types` that is still fresh, as its Media."""
     if not isinstance(media_id, str) or not media_id:
         raise InvalidInput("media_id is needed.", field="media_id")
+    if MATERIAL_ID_RE.fullmatch(media_id):
+        return await material_media(p, account_id, media_id, *types)
     if not rules.MEDIA_ID_RE.fullmatch(media_id):
         raise AccountMediaNotFound(media_id=media_id)
     now = p.now()
@@ -119,6 +120,23 @@ async def uploaded(p: Platform, account_id: UserId, media_id: object, *types: st
     if not fresh or media is None:
         raise AccountMediaNotFound(media_id=media_id)
     return media
+
+
+async def material_media(p: Platform, account_id: UserId, media_id: str, *types: str) -> Media:
+    """The blob of a permanent material of one of `types` (pictures may be thumbs)."""
+    found = await p.store.material(account_id, media_id)
+    if found.type not in types or found.blob_id is None:
+        raise MaterialNotFound(f"That material is not {' or '.join(types)}.", media_id=media_id)
+    blob = MediaId(found.blob_id)
+    media = (await p.ctx.store.visible_media(account_id, [blob])).get(blob)
+    if media is None:
+        raise MaterialNotFound(media_id=media_id)
+    return media
+
+
+def new_material_id(random: bytes) -> str:
+    """A permanent material's media_id: 40 hex digits, never a blob id (64)."""
+    return random[:20].hex()
 
 
 async def readable(p: Platform, account_id: UserId, media_id: str) -> tuple[Media, Path]:

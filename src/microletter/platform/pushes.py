@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from microletter.core.errors import MicroletterError
 from microletter.core.events import AccountEvent
+from microletter.core.ids import parse_id
 from microletter.core.models import JsonValue, Message, MessageKind
-from microletter.core.officials import MessageMode, OfficialAccount, check_articles
 from microletter.platform import xmlcodec
 from microletter.platform.crypto import CryptoError, Envelope
+from microletter.platform.rules.officials import MessageMode, OfficialAccount, check_articles
 from microletter.platform.signature import matches, signature
 
 VOICE_FORMATS = {  # the protocol's Format of a voice note, by its MIME type
@@ -76,6 +77,11 @@ def message_fields(
         fields["MediaId"] = str(found.get("id", ""))
         fields["Format"] = VOICE_FORMATS.get(str(found.get("mime", "")), "")
         fields["Recognition"] = ""
+    elif message.kind is MessageKind.VIDEO:
+        # The protocol names the video and its thumbnail; ours is the blob's poster, so
+        # both name the same blob (media/get serves the video).
+        fields["MediaId"] = str(found.get("id", ""))
+        fields["ThumbMediaId"] = str(found.get("id", ""))
     fields["MsgId"] = message.id
     return fields
 
@@ -166,7 +172,8 @@ def _open(
     nonce = xmlcodec.text(fields, "Nonce")
     if not matches(given, account.token, stamp, nonce, encrypted):
         raise BadReply("MsgSignature does not match")
-    if not stamp.isdigit() or abs(int(stamp) - push_time) > REPLAY_WINDOW:
+    sent_at = parse_id(stamp)  # ASCII digits only ('²'.isdigit() is true, int('²') fails)
+    if sent_at is None or abs(sent_at - push_time) > REPLAY_WINDOW:
         raise BadReply("TimeStamp is too far from the push's")
     try:
         inner = Envelope(account.encoding_aes_key, account.appid).decrypt(encrypted)

@@ -8,37 +8,44 @@ serves and registers its bound methods on its Router.
 
 from __future__ import annotations
 
+import msgspec
+
 from microletter.actions import conversations
-from microletter.core.errors import (
+from microletter.core.errors import NotFollowing
+from microletter.core.ids import ConversationId, UserId
+from microletter.core.messages import check_text
+from microletter.core.models import MessageKind
+from microletter.gateway.api import Call, Router
+from microletter.platform import console, following, sending, service, tokens
+from microletter.platform.context import Platform
+from microletter.platform.errors import (
     AccountLimitReached,
     AccountNotFound,
+    AccountRestricted,
     BroadcastQuotaExceeded,
     MenuInvalid,
     NotAccountOwner,
-    NotFollowing,
+    OAuthDomainInvalid,
     QrCodeNotFound,
+    RedirectDomainMismatch,
     RedirectInvalid,
     WebhookRefused,
     WebhookVerificationFailed,
 )
-from microletter.core.ids import ConversationId, UserId
-from microletter.core.menus import as_protocol, check_menu
-from microletter.core.messages import check_text
-from microletter.core.models import MessageKind
-from microletter.core.officials import (
+from microletter.platform.rules.menus import as_protocol, check_menu
+from microletter.platform.rules.officials import (
     MessageMode,
     QrRequest,
     Template,
     check_template,
 )
-from microletter.gateway.api import Call, Router
-from microletter.platform import console, following, sending, tokens
-from microletter.platform.context import Platform
+from microletter.platform.rules.service import autoreplies_json
 from microletter.platform.wire import (
     AccountPatch,
     AccountsReply,
     AuthorizeBody,
     AuthorizeReply,
+    AutoRepliesBody,
     BroadcastBody,
     ChannelReadBody,
     ChannelReadReply,
@@ -51,6 +58,7 @@ from microletter.platform.wire import (
     MenuBody,
     MenuReply,
     NewAccountBody,
+    OAuthDomainsBody,
     PostReply,
     PostsQuery,
     PostsReply,
@@ -87,6 +95,8 @@ class ConsoleRoutes:
         hooks = [*OWNED, WebhookRefused, WebhookVerificationFailed]
         r.put("/accounts/{account_id}/webhook", errors=hooks)(self.set_webhook)
         r.delete("/accounts/{account_id}/webhook", errors=OWNED)(self.clear_webhook)
+        domains = [*OWNED, OAuthDomainInvalid]
+        r.put("/accounts/{account_id}/oauth-domains", errors=domains)(self.set_oauth_domains)
         r.put("/accounts/{account_id}/menu", errors=[*OWNED, MenuInvalid])(self.set_menu)
         r.delete("/accounts/{account_id}/menu", errors=OWNED)(self.delete_menu)
         r.post("/menu-preview", errors=[MenuInvalid])(self.preview_menu)
@@ -95,6 +105,8 @@ class ConsoleRoutes:
         r.post("/accounts/{account_id}/qrcodes", status=201, errors=OWNED)(self.create_qrcode)
         r.post("/accounts/{account_id}/templates", status=201, errors=OWNED)(self.add_template)
         r.get("/accounts/{account_id}/templates", rate=None, errors=OWNED)(self.list_templates)
+        r.get("/accounts/{account_id}/autoreplies", rate=None, errors=OWNED)(self.autoreplies)
+        r.put("/accounts/{account_id}/autoreplies", errors=OWNED)(self.set_autoreplies)
 
     async def create_account(self, call: Call, body: NewAccountBody) -> SecretReply:
         """Create an official account: you get its AppID, AppSecret (shown once), Token and
@@ -145,6 +157,15 @@ class ConsoleRoutes:
         return ConsoleReply(
             console_out(await console.clear_webhook(self.p, call.me, UserId(account_id)))
         )
+
+    async def set_oauth_domains(
+        self, call: Call, account_id: int, body: OAuthDomainsBody
+    ) -> ConsoleReply:
+        """Replace the account's web-authorization domains: the hosts (any port) its OAuth
+        codes may be sent to, as WeChat's console has them. A redirect_uri on any other
+        host is refused (errcode 10003); with none, the account's OAuth is refused."""
+        account = await console.set_oauth_domains(self.p, call.me, UserId(account_id), body.domains)
+        return ConsoleReply(console_out(account))
 
     async def set_menu(self, call: Call, account_id: int, body: MenuBody) -> MenuReply:
         """Save the custom menu shown under followers' composers (as menu/create does)."""
@@ -204,6 +225,20 @@ class ConsoleRoutes:
         found = await self.p.store.templates(UserId(account_id))
         return TemplatesReply([TemplateOut(t.template_id, t.title, t.content) for t in found])
 
+    async def autoreplies(self, call: Call, account_id: int) -> AutoRepliesBody:
+        """The account's automatic answers (on follow, by keyword, by default)."""
+        found = await service.autoreplies(self.p, call.me, UserId(account_id))
+        return msgspec.convert(autoreplies_json(found), AutoRepliesBody)
+
+    async def set_autoreplies(
+        self, call: Call, account_id: int, body: AutoRepliesBody
+    ) -> AutoRepliesBody:
+        """Replace the account's automatic answers; the account's API reads them with
+        get_current_autoreply_info."""
+        raw = msgspec.to_builtins(body)
+        saved = await service.set_autoreplies(self.p, call.me, UserId(account_id), raw)
+        return msgspec.convert(autoreplies_json(saved), AutoRepliesBody)
+
 
 class UserRoutes:
     """A person and official accounts: find, follow, menus, broadcasts, codes, OAuth."""
@@ -226,8 +261,9 @@ class UserRoutes:
         )
         r.get("/qrcodes/{ticket}", rate=None, errors=[QrCodeNotFound])(self.resolve_qr)
         r.post("/qrcodes/{ticket}/scan", errors=[QrCodeNotFound])(self.scan)
-        r.get("/oauth/consent", rate=None, errors=[AccountNotFound, RedirectInvalid])(self.consent)
-        r.post("/oauth/authorize", errors=[AccountNotFound, RedirectInvalid])(self.authorize)
+        oauth = [AccountNotFound, RedirectInvalid, RedirectDomainMismatch, AccountRestricted]
+        r.get("/oauth/consent", rate=None, errors=oauth)(self.consent)
+        r.post("/oauth/authorize", errors=oauth)(self.authorize)
 
     async def search(self, call: Call, query: SearchQuery) -> AccountsReply:
         """Find official accounts by name (or exact AppID or original id)."""
@@ -262,8 +298,10 @@ class UserRoutes:
     async def press(self, call: Call, account_id: int, body: PressBody) -> PressReply:
         """Press a button of the account's menu: the webhook hears CLICK or VIEW; for a
         `view` button, open the returned `url`."""
-        pressed = await following.press_button(self.p, call.me, UserId(account_id), body.button)
-        return PressReply(pressed.event, pressed.key, pressed.url)
+        pressed, answers = await following.press_button(
+            self.p, call.me, UserId(account_id), body.button
+        )
+        return PressReply(pressed.event, pressed.key, pressed.url, answers)
 
     async def broadcasts(self, call: Call, account_id: int, query: PostsQuery) -> PostsReply:
         """The account's broadcasts since you followed, after `after` (a channel seq)."""
@@ -300,8 +338,9 @@ class UserRoutes:
         """Answer the consent screen: with `allow`, the redirect carries a code the page
         exchanges at /sns/oauth2/access_token; without, the page gets no code."""
         if not body.allow:
-            await tokens.consent(self.p, body.appid, body.redirect_uri, body.scope)
-            return AuthorizeReply(tokens.decline(body.redirect_uri, body.state))
+            return AuthorizeReply(
+                await tokens.decline(self.p, body.appid, body.redirect_uri, body.scope, body.state)
+            )
         target = await tokens.authorize(
             self.p, call.me, body.appid, body.redirect_uri, body.scope, body.state
         )

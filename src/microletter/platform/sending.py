@@ -9,24 +9,27 @@ Every message lands in the follower's conversation with the account through the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from microletter.core import messages as message_rules
 from microletter.core.errors import InvalidInput, NotFollowing
 from microletter.core.events import AccountEvent, ChannelPosted
 from microletter.core.ids import UserId
-from microletter.core.media import Media, media_data
+from microletter.core.media import MEDIA_ID_RE, Media, media_data
 from microletter.core.messages import note
 from microletter.core.models import ChannelPost, JsonValue, Message, MessageKind
-from microletter.core.officials import (
+from microletter.platform.context import Platform
+from microletter.platform.errors import MaterialNotFound
+from microletter.platform.media import read_news, uploaded
+from microletter.platform.pushes import Reply
+from microletter.platform.rules.material import news_cards
+from microletter.platform.rules.officials import (
     OfficialAccount,
     check_articles,
     check_custom_kind,
     render_template,
 )
-from microletter.platform.context import Platform
-from microletter.platform.media import uploaded
-from microletter.platform.pushes import Reply
+from microletter.platform.rules.service import kf_data
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +93,53 @@ def _ref(p: Platform, prefix: str) -> str:
 
 
 async def send_custom(p: Platform, account: OfficialAccount, body: Mapping[str, object]) -> Message:
-    """message/custom/send: to a follower who acted within the last 48 hours."""
+    """message/custom/send: to a follower who acted within the last 48 hours; `mpnews`
+    names uploaded news (media/uploadnews, or a permanent news material). With
+    `customservice.kf_account`, a text or news message is sent as that customer-service
+    account and carries its name (`data.kf`), which followers' clients show."""
     kind = body.get("msgtype")
     if not isinstance(kind, str):
         raise InvalidInput("msgtype is needed.", field="msgtype")
     uid = await _openid_user(p, account, body.get("touser"))
-    said = await content(p, account, kind, body.get(kind))
+    said = await mass_content(p, account, kind, body.get(kind))
+    service = body.get("customservice")
+    if isinstance(service, Mapping) and service.get("kf_account"):
+        kf = await p.store.kf_account(account.id, str(service["kf_account"]))
+        said = as_kf(said, kf_data(kf))
     window = p.limits.reply_window_seconds * 1000
     return await say(p, account, uid, _ref(p, "cs"), said, window)
+
+
+def as_kf(said: Content, kf: dict[str, JsonValue]) -> Content:
+    """`said` in a customer-service account's name. Pictures and voice notes carry their
+    media in `data`, which the store fills, so only text and news carry the name."""
+    if said.media is not None:
+        return said
+    return replace(said, data={**(said.data or {}), **kf})
+
+
+async def mass_content(
+    p: Platform, account: OfficialAccount, kind: str, payload: object
+) -> Content:
+    """Content as custom and mass messages write it: `content`'s kinds, and `mpnews`
+    (uploaded news, by media_id)."""
+    if kind != "mpnews":
+        return await content(p, account, kind, payload)
+    media_id = payload.get("media_id") if isinstance(payload, Mapping) else None
+    if not isinstance(media_id, str) or not media_id:
+        raise InvalidInput("mpnews.media_id is needed.", field="mpnews.media_id")
+    return Content(MessageKind.NEWS, data={"articles": await news_articles(p, account, media_id)})
+
+
+async def news_articles(p: Platform, account: OfficialAccount, media_id: str) -> list[JsonValue]:
+    """The cards of uploaded news: temporary (media/uploadnews, a blob id) or a
+    permanent news material."""
+    if MEDIA_ID_RE.fullmatch(media_id):
+        return await read_news(p, account.id, media_id)
+    found = await p.store.material(account.id, media_id)
+    if found.type != "news" or not found.articles:
+        raise MaterialNotFound("That material is not news.", media_id=media_id)
+    return news_cards(found.articles)
 
 
 async def send_template(

@@ -1,7 +1,8 @@
 """Access tokens and OAuth 2 web authorization of the open platform.
 
 - /cgi-bin/token: AppID + AppSecret → an access token (7200 s), checked on every call.
-- /connect/oauth2/authorize → a code (single-use, 5 minutes) for a signed-in person;
+- /connect/oauth2/authorize → a code (single-use, 5 minutes) for a signed-in person, sent
+  only to a redirect_uri on one of the account's registered domains (rules/oauth.py);
   /sns/oauth2/access_token: code + AppSecret → an OAuth token, an OpenID and a refresh
   token (30 days); /sns/oauth2/refresh_token renews; /sns/userinfo and /sns/auth read.
 
@@ -14,33 +15,31 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from microletter.core import grants
-from microletter.core.errors import (
+from microletter.core.errors import InvalidInput
+from microletter.core.ids import UserId
+from microletter.core.models import Instant, Principal
+from microletter.platform.context import Platform
+from microletter.platform.errors import (
     AccessTokenExpired,
     AccessTokenInvalid,
     AccessTokenMissing,
     AccountRestricted,
     AppSecretInvalid,
-    InvalidInput,
-    RedirectInvalid,
     RefreshTokenExpired,
     RefreshTokenInvalid,
     ScopeNotGranted,
 )
-from microletter.core.grants import Grant, Kind
-from microletter.core.ids import UserId
-from microletter.core.models import Instant, Principal
-from microletter.core.officials import (
+from microletter.platform.rules import grants
+from microletter.platform.rules.grants import Grant, Kind
+from microletter.platform.rules.oauth import check_redirect, redirect_with
+from microletter.platform.rules.officials import (
     OfficialAccount,
     Scope,
-    is_web_url,
     openid_for,
     secret_matches,
     unionid_for,
 )
-from microletter.platform.context import Platform
 
 MAX_STATE = 128
 
@@ -92,12 +91,6 @@ async def _read_token(p: Platform, token: str | None, kind: Kind) -> tuple[Grant
 # --- OAuth 2 ---
 
 
-def check_redirect(redirect_uri: str) -> str:
-    if not is_web_url(redirect_uri):
-        raise RedirectInvalid(redirect_uri=redirect_uri[:200])
-    return redirect_uri
-
-
 def check_scope(scope: str) -> Scope:
     try:
         return Scope(scope)
@@ -107,54 +100,65 @@ def check_scope(scope: str) -> Scope:
         ) from None
 
 
-def redirect_with(redirect_uri: str, **params: str) -> str:
-    """`redirect_uri` with these query parameters added (its own ones kept)."""
-    parts = urlsplit(redirect_uri)
-    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
 @dataclass(frozen=True, slots=True)
 class Consent:
     """What the consent screen shows before a person authorizes an account."""
 
     account: OfficialAccount
     scope: Scope
-    redirect_uri: str
+    redirect_uri: str  # on one of the account's registered domains
     silent: bool  # snsapi_base: no screen, the page goes on at once
 
 
 async def consent(p: Platform, appid: str, redirect_uri: str, scope: str) -> Consent:
+    """A request to authorize, checked before anything is shown, minted or redirected: an
+    open account, a known scope, and a redirect_uri on one of the account's domains."""
     account = await p.store.account_by_appid(appid)
+    _check_open(account)
     chosen = check_scope(scope)
-    return Consent(account, chosen, check_redirect(redirect_uri), chosen is Scope.BASE)
+    target = check_redirect(redirect_uri, account.oauth_domains)
+    return Consent(account, chosen, target, chosen is Scope.BASE)
 
 
 async def authorize(
     p: Platform, me: Principal, appid: str, redirect_uri: str, scope: str, state: str
 ) -> str:
     """The person agreed: the redirect URL carrying a fresh code and the state."""
-    if len(state.encode()) > MAX_STATE:
-        raise InvalidInput(f"state is at most {MAX_STATE} bytes.", field="state")
     asked = await consent(p, appid, redirect_uri, scope)
+    _check_state(state)
     code = secrets.token_urlsafe(24)
     expires = Instant(p.now() + p.limits.oauth_code_seconds * 1000)
     await p.store.create_code(
-        grants.hash_code(code), asked.account.id, me.user_id, asked.scope, expires
+        grants.hash_code(code),
+        asked.account.id,
+        me.user_id,
+        asked.scope,
+        asked.redirect_uri,
+        expires,
     )
-    params = {"code": code, "state": state} if state else {"code": code}
-    return redirect_with(asked.redirect_uri, **params)
+    return redirect_with(asked.redirect_uri, code=code, state=state)
 
 
-def decline(redirect_uri: str, state: str) -> str:
-    """The person said no: back to the page without a code (as WeChat does)."""
-    return redirect_with(check_redirect(redirect_uri), **({"state": state} if state else {}))
+async def decline(p: Platform, appid: str, redirect_uri: str, scope: str, state: str) -> str:
+    """The person said no: back to the page without a code (as WeChat does), but only to
+    where a code could have gone."""
+    asked = await consent(p, appid, redirect_uri, scope)
+    _check_state(state)
+    return redirect_with(asked.redirect_uri, state=state)
 
 
-async def exchange(p: Platform, appid: str, secret: str, code: str) -> dict[str, object]:
-    """/sns/oauth2/access_token: spend the code."""
+def _check_state(state: str) -> None:
+    if len(state.encode()) > MAX_STATE:
+        raise InvalidInput(f"state is at most {MAX_STATE} bytes.", field="state")
+
+
+async def exchange(
+    p: Platform, appid: str, secret: str, code: str, redirect_uri: str | None = None
+) -> dict[str, object]:
+    """/sns/oauth2/access_token: spend the code. WeChat's exchange sends no redirect_uri;
+    a client that sends one (RFC 6749 4.1.3) must send the one the code was issued for."""
     account = await _with_secret(p, appid, secret)
-    uid, scope = await p.store.use_code(grants.hash_code(code), account.id, p.now())
+    uid, scope = await p.store.use_code(grants.hash_code(code), account.id, redirect_uri, p.now())
     return await _tokens(p, account, uid, scope)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct
 
 from microletter.core.models import ChannelPost, ConversationView, JsonValue
-from microletter.core.officials import OfficialAccount
+from microletter.platform.rules.officials import OfficialAccount
 
 Short = Annotated[str, Meta(max_length=256)]
 Url = Annotated[str, Meta(max_length=1024)]
@@ -62,6 +62,7 @@ class ConsoleAccount(Struct):
     follower_count: int
     channel_head: int
     created_at: int
+    oauth_domains: list[str]  # where its OAuth codes may go; none: OAuth is refused
 
 
 def console_out(a: OfficialAccount) -> ConsoleAccount:
@@ -81,6 +82,7 @@ def console_out(a: OfficialAccount) -> ConsoleAccount:
         a.follower_count,
         a.channel_head,
         a.created_at,
+        list(a.oauth_domains),
     )
 
 
@@ -123,6 +125,13 @@ class WebhookBody(Struct, forbid_unknown_fields=True):
     encoding_aes_key: Short | None = None
 
 
+class OAuthDomainsBody(Struct, forbid_unknown_fields=True):
+    """The account's web-authorization domains, all of them (an empty list removes them):
+    host names such as `h5.example.com`, no scheme, port or path; at most 5."""
+
+    domains: Annotated[list[Short], Meta(max_length=32)]
+
+
 class MenuBody(Struct, forbid_unknown_fields=True):
     """The menu as the protocol writes it: `{"button": [...]}`."""
 
@@ -133,6 +142,31 @@ class MenuReply(Struct):
     """The menu as followers will see it (and as menu/get returns it)."""
 
     menu: list[dict[str, JsonValue]]
+
+
+class KeywordOut(Struct, forbid_unknown_fields=True):
+    text: Annotated[str, Meta(max_length=30)]
+    match: Literal["contain", "equal"] = "contain"
+
+
+class KeywordRuleOut(Struct, forbid_unknown_fields=True):
+    """Replies to a follower's text that contains (or equals) one of `keywords`: all of
+    them with `reply_all`, else the first."""
+
+    keywords: list[KeywordOut]
+    replies: list[Annotated[str, Meta(max_length=600)]]
+    name: Annotated[str, Meta(max_length=60)] = ""
+    reply_all: bool = True
+    created_at: int | None = None
+
+
+class AutoRepliesBody(Struct, forbid_unknown_fields=True):
+    """An account's automatic answers: on follow, by keyword, and by default (null or
+    empty: off). get_current_autoreply_info reports them to the account's API."""
+
+    on_follow: Annotated[str, Meta(max_length=600)] | None = None
+    default: Annotated[str, Meta(max_length=600)] | None = None
+    keywords: list[KeywordRuleOut] = []
 
 
 class BroadcastBody(Struct, forbid_unknown_fields=True):
@@ -213,11 +247,14 @@ class PressBody(Struct, forbid_unknown_fields=True):
 
 
 class PressReply(Struct):
-    """What the webhook was told; for a `view` button, `url` is the page to open."""
+    """What the webhook was told; for a `view` button, `url` is the page to open.
+    `answers`: whether the account has a webhook to hear the press (if not, nobody will
+    answer a CLICK)."""
 
     event: str
     key: str
     url: str | None
+    answers: bool = True
 
 
 class PostsQuery(Struct, forbid_unknown_fields=True):

@@ -1,14 +1,91 @@
-"""Durable state behind the Store door, picked by URL: sqlite:///path (default) or
-postgresql://user@host/db. A driver is imported only when its scheme is used."""
+"""Durable state, picked by URL: sqlite:///path (default) or postgresql://user@host/db. A
+driver is imported only when its scheme is used.
+
+The door of the storage room. Feature rooms run their own units of work (ports.Tx,
+ports.Reader) on the `Database` that `open_database` gives, declare their facades with
+`Facade` and `reads`/`writes`/`writes_value`, and may reuse the shared pieces below; they
+never import a backend's modules. A room that refers to blobs calls `hold_media` in the
+unit of work that makes a reference; `MEDIA_REFERRERS` are the core's referrers. A room
+that needs work done later calls `schedule_job` in the unit of work that makes the need
+(the durable scheduler, jobs.py); `post_note` posts a system note, `post_audience_note` a
+note that only some members see (notes.py)."""
 
 from __future__ import annotations
 
 from microletter.core.ids import IdGenerator
 from microletter.core.limits import Limits
-from microletter.ports import PlatformStore, Store
+from microletter.ports import Database
+from microletter.storage.conversations import add_member_rows
+from microletter.storage.jobs import (
+    JobStore,
+    cancel_job,
+    claim_jobs,
+    fail_job,
+    forget_jobs,
+    pending_jobs,
+    schedule_job,
+    start_job,
+)
+from microletter.storage.media import (
+    MEDIA_REFERRERS,
+    adopt_media,
+    candidates,
+    find_media,
+    hold_media,
+)
+from microletter.storage.messages import post_message, post_note
+from microletter.storage.notes import notes_between, post_audience_note
+from microletter.storage.ops import Facade, reads, writes, writes_value
+from microletter.storage.readonly import read_only
+from microletter.storage.rows import (
+    MESSAGE_COLS,
+    USER_COLS,
+    fetch_users,
+    message_of,
+    to_json,
+    user_of,
+)
 from microletter.storage.sqlite.engine import BatchObserver
+from microletter.storage.store import Store
+from microletter.storage.work import checks_first, snapshot
 
-__all__ = ["open_store", "platform_store", "sqlite_path"]
+__all__ = [
+    "MEDIA_REFERRERS",
+    "JobStore",
+    "cancel_job",
+    "claim_jobs",
+    "fail_job",
+    "forget_jobs",
+    "pending_jobs",
+    "post_note",
+    "post_audience_note",
+    "notes_between",
+    "schedule_job",
+    "start_job",
+    "MESSAGE_COLS",
+    "USER_COLS",
+    "Facade",
+    "Store",
+    "add_member_rows",
+    "adopt_media",
+    "candidates",
+    "find_media",
+    "checks_first",
+    "fetch_users",
+    "hold_media",
+    "message_of",
+    "open_database",
+    "open_store",
+    "post_message",
+    "read_only",
+    "reads",
+    "snapshot",
+    "sqlite_path",
+    "to_json",
+    "user_of",
+    "writes",
+    "writes_value",
+]
 
 
 def sqlite_path(url: str) -> str:
@@ -18,7 +95,7 @@ def sqlite_path(url: str) -> str:
     return url.removeprefix("sqlite:///")
 
 
-async def open_store(
+async def open_database(
     url: str,
     ids: IdGenerator,
     limits: Limits,
@@ -28,12 +105,12 @@ async def open_store(
     exit_after_commits: int = 0,
     pool_size: int = 10,
     timeout: float = 10.0,
-) -> Store:
-    """Open (creating and migrating on first use) the store that `url` names."""
+) -> Database:
+    """Open (creating and migrating on first use) the database that `url` names."""
     if url.startswith("sqlite:"):
-        from microletter.storage.sqlite.store import SqliteStore
+        from microletter.storage.sqlite.database import SqliteDatabase
 
-        return await SqliteStore.open(
+        return await SqliteDatabase.open(
             sqlite_path(url),
             ids,
             limits,
@@ -42,20 +119,15 @@ async def open_store(
             exit_after_commits=exit_after_commits,
         )
     if url.startswith(("postgresql:", "postgres:")):
-        from microletter.storage.postgres.store import PostgresStore
+        from microletter.storage.postgres.database import PostgresDatabase
 
-        return await PostgresStore.open(url, ids, limits, pool_size=pool_size, timeout=timeout)
+        return await PostgresDatabase.open(url, ids, limits, pool_size=pool_size, timeout=timeout)
     scheme = url.split(":", 1)[0]
     raise ValueError(
         f"unsupported database URL scheme {scheme!r}; use sqlite:///path or postgresql://..."
     )
 
 
-def platform_store(store: Store) -> PlatformStore:
-    """The open platform's part of a store opened by `open_store` (same database, same
-    writer and transactions)."""
-    part = getattr(store, "platform", None)
-    if part is None:
-        raise TypeError(f"{type(store).__name__} has no platform part")
-    platform: PlatformStore = part
-    return platform
+async def open_store(url: str, ids: IdGenerator, limits: Limits, *, pool_size: int = 10) -> Store:
+    """`open_database`, and the core's Store on it (for tools and tests)."""
+    return Store(await open_database(url, ids, limits, pool_size=pool_size))

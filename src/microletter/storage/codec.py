@@ -7,9 +7,19 @@ event keeps a small JSON snapshot in `payload`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import msgspec
 
-from microletter.core.events import KINDS, ConversationUpdated, Event, MessagePosted
+from microletter.core.events import (
+    KINDS,
+    ChatStateChanged,
+    ConversationUpdated,
+    Event,
+    MessagePosted,
+    MomentNotice,
+    NotePosted,
+)
 from microletter.core.models import Message
 
 _CLASSES = {kind: cls for cls, kind in KINDS.items()}
@@ -27,6 +37,12 @@ def event_row(event: Event) -> LogRow:
     conversation_id = getattr(event, "conversation_id", None)
     if isinstance(event, ConversationUpdated):
         conversation_id = event.conversation.id
+    elif isinstance(event, ChatStateChanged):
+        conversation_id = event.state.conversation_id
+    elif isinstance(event, NotePosted):
+        conversation_id = event.note.conversation_id
+    elif isinstance(event, MomentNotice):  # the pointer only: resolved when read
+        event = replace(event, notice=None)
     return KINDS[type(event)], conversation_id, None, _encoder.encode(event).decode()
 
 

@@ -3,7 +3,7 @@ them (a row is anything indexable: a sqlite3 tuple or an asyncpg Record)."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Sequence
 
 import msgspec
 
@@ -21,15 +21,10 @@ from microletter.core.models import (
     User,
 )
 from microletter.core.moderation import Suspension
-
-
-class Row(Protocol):
-    """A result row of any driver: indexable by column position."""
-
-    def __getitem__(self, index: int, /) -> Any: ...
-
+from microletter.ports import Reader, Row
 
 USER_COLS = "u.id, u.username, u.display_name, u.locale, u.avatar, u.created_at"
+USER_RETURNING = USER_COLS.replace("u.", "")  # SQLite's RETURNING takes no table names
 CONVERSATION_COLS = (
     "c.id, c.kind, c.name, c.announcement, c.owner_id, c.last_seq, c.member_count, c.created_at"
 )
@@ -39,6 +34,18 @@ MEMBER_COLS = (
 MESSAGE_COLS = (
     "g.id, g.conversation_id, g.seq, g.sender_id, g.client_msg_id, g.kind, g.text, g.reply_to,"
     " g.mentions, g.mention_all, g.created_at, g.recalled_at, g.data"
+)
+
+# Contacts, blocks both ways and pending requests both ways between $1 and $2.
+RELATION_SQL = (
+    "SELECT"
+    " EXISTS(SELECT 1 FROM contacts WHERE user_id=$1 AND peer_id=$2),"
+    " EXISTS(SELECT 1 FROM blocks WHERE user_id=$1 AND blocked_id=$2),"
+    " EXISTS(SELECT 1 FROM blocks WHERE user_id=$2 AND blocked_id=$1),"
+    " EXISTS(SELECT 1 FROM contact_requests WHERE from_id=$1 AND to_id=$2"
+    " AND status='pending'),"
+    " EXISTS(SELECT 1 FROM contact_requests WHERE from_id=$2 AND to_id=$1"
+    " AND status='pending')"
 )
 
 _json = msgspec.json.Encoder()
@@ -144,3 +151,12 @@ def post_of(r: Row) -> ChannelPost:
         data=msgspec.json.decode(r[5]) if r[5] else None,
         created_at=Instant(r[6]),
     )
+
+
+async def fetch_users(db: Reader, ids: Sequence[int]) -> dict[UserId, User]:
+    if not ids:
+        return {}
+    rows = await db.fetch(
+        f"SELECT {USER_COLS} FROM users u WHERE u.id = ANY($1::bigint[])", list(ids)
+    )
+    return {UserId(r[0]): user_of(r) for r in rows}

@@ -6,14 +6,16 @@ The dump is read in one consistent snapshot (a read transaction on SQLite, REPEA
 READ on PostgreSQL), so it is also an online backup of either backend. Format: a stream
 of MessagePack items: a header {"format", "revision", "tables": {name: rows}}, then per
 table {"table", "columns"} followed by its rows in chunks (lists of row lists).
-Tables are found in the database, so tables added by later migrations come along.
+Tables are found in the database, so tables added by later migrations come along, except
+those a room derives from the others (`derived`: the search index, SQLite's FTS5 table and
+its shadow tables), which differ between the databases and are rebuilt after an import.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, BinaryIO
 
 import msgspec
@@ -44,8 +46,11 @@ def _sqlite_path(url: str) -> str:
     return sqlite_path(url)
 
 
-def _ordered(tables: list[str]) -> list[str]:
-    rest = sorted(t for t in tables if t not in FIRST and t not in SKIP)
+def _ordered(tables: list[str], derived: Sequence[str] = ()) -> list[str]:
+    def kept(t: str) -> bool:
+        return t not in SKIP and not any(t == d or t.startswith(d + "_") for d in derived)
+
+    rest = sorted(t for t in tables if t not in FIRST and kept(t))
     return [t for t in FIRST if t in tables] + rest
 
 
@@ -53,10 +58,11 @@ def _ordered(tables: list[str]) -> list[str]:
 
 
 class Source:
-    """Rows of every table, in one snapshot."""
+    """Rows of every table but the `derived` ones, in one snapshot."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, derived: Sequence[str] = ()) -> None:
         self.url = url
+        self.derived = derived
 
     async def __aenter__(self) -> Source:
         if _is_postgres(self.url):
@@ -69,12 +75,12 @@ class Source:
                 "SELECT table_name FROM information_schema.tables"
                 " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
             )
-            self.tables = _ordered([r[0] for r in rows])
+            self.tables = _ordered([r[0] for r in rows], self.derived)
         else:
             self._db = sqlite3.connect(_sqlite_path(self.url), isolation_level=None)
             self._db.execute("BEGIN")  # a read transaction: one WAL snapshot
             names = self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            self.tables = _ordered([r[0] for r in names])
+            self.tables = _ordered([r[0] for r in names], self.derived)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -119,9 +125,12 @@ class Source:
         return columns, sqlite_chunks()
 
 
-async def dump(url: str, out: BinaryIO, progress: Progress | None = None) -> dict[str, int]:
-    """Write every table of the database at `url` to `out`; return the row counts."""
-    async with Source(url) as source:
+async def dump(
+    url: str, out: BinaryIO, progress: Progress | None = None, derived: Sequence[str] = ()
+) -> dict[str, int]:
+    """Write every table of the database at `url` but the `derived` ones to `out`; return
+    the row counts."""
+    async with Source(url, derived) as source:
         counts = {t: await source.count(t) for t in source.tables}
         header = {"format": FORMAT, "revision": await source.revision(), "tables": counts}
         _write(out, header)

@@ -13,8 +13,13 @@ from microletter.core.errors import (
     BadCredentials,
     DeviceNotFound,
     InvalidInput,
+    InvisibleCharacters,
     MediaKindMismatch,
     MediaNotFound,
+    NotOperator,
+    PasswordTooWeak,
+    SetupTokenInvalid,
+    UsernameReserved,
     UsernameTaken,
     UserNotFound,
 )
@@ -23,6 +28,9 @@ from microletter.gateway.api import Call, Router
 from microletter.gateway.wire import (
     DevicesReply,
     LoginBody,
+    OperatorSetupBody,
+    PasswordBody,
+    PasswordReply,
     ProfilePatch,
     RegisterBody,
     SessionReply,
@@ -32,14 +40,48 @@ from microletter.gateway.wire import (
 router = Router("/api/v1", tags=["accounts"])
 
 
-@router.post("/accounts", status=201, auth=False, rate="auth", errors=[UsernameTaken])
+@router.post(
+    "/accounts",
+    status=201,
+    auth=False,
+    rate="auth",
+    errors=[UsernameTaken, UsernameReserved, InvisibleCharacters],
+)
 async def register(call: Call, body: RegisterBody) -> SessionReply:
     """Create an account and log its first device in.
 
     Usernames are 3-32 characters of a-z, 0-9 and _; passwords at least 8 characters.
-    The reply's token is shown once: send it as `Authorization: Bearer <token>`."""
+    The operators' usernames (MICROLETTER_OPERATORS) are reserved: 409
+    `user.username_reserved`. The reply's token is shown once: send it as
+    `Authorization: Bearer <token>`."""
     s = await accounts.register(
         call.ctx, body.username, body.password, body.display_name, body.locale, body.device_name
+    )
+    return SessionReply(s.user, s.device, s.token)
+
+
+@router.post(
+    "/setup/operator",
+    status=201,
+    auth=False,
+    rate="auth",
+    errors=[SetupTokenInvalid, NotOperator, UsernameTaken],
+)
+async def setup_operator(call: Call, body: OperatorSetupBody) -> SessionReply:
+    """Create an operator's account with the setup link's one-time token.
+
+    While a username listed in MICROLETTER_OPERATORS has no account, `microletter serve`
+    prints a link `.../#/setup/<token>`; the web client opens it and sends the token
+    here with one of those usernames. The token works once (403
+    `admin.setup_token_invalid` after); a refused username or password does not use it up."""
+    s = await accounts.register_operator(
+        call.ctx,
+        body.token,
+        body.username,
+        body.password,
+        body.display_name,
+        body.locale,
+        body.device_name,
     )
     return SessionReply(s.user, s.device, s.token)
 
@@ -80,18 +122,21 @@ async def update_me(call: Call, body: ProfilePatch) -> UserReply:
     return UserReply(user)
 
 
-QR_PREFIX = "microletter:user:"
+def user_link(call: Call, username: str) -> str:
+    """The link a person's "add me" code carries: it opens their profile in the web client."""
+    return call.link(f"/u/{username}")
 
 
 @router.get("/me/qr.svg", rate=None)
 async def my_qr_code(call: Call) -> web.Response:
     """Your "add me" QR code, as an SVG image.
 
-    It encodes `microletter:user:<username>`; a client that scans (or is given) that text
-    sends a friend request to that username."""
+    It encodes the link `https://<server>/u/<username>` (this server as you reached it),
+    which opens your profile in the web client, also from a phone's own camera app.
+    Clients still read the older `microletter:user:<username>` codes."""
     user = await accounts.me(call.ctx, call.me)
     return web.Response(
-        body=qr_svg(QR_PREFIX + user.username),
+        body=qr_svg(user_link(call, user.username)),
         content_type="image/svg+xml",
         headers={"Cache-Control": "private, no-cache"},
     )
@@ -104,6 +149,20 @@ def qr_svg(payload: str) -> bytes:
         out, kind="svg", border=4, xmldecl=False, omitsize=True, title="QR code"
     )
     return out.getvalue()
+
+
+@router.post("/me/password", rate="auth", errors=[BadCredentials, PasswordTooWeak])
+async def change_password(call: Call, body: PasswordBody) -> PasswordReply:
+    """Change your password: the current one proves it is you. With `log_out_others`,
+    every other device of yours is logged out at once (their connections close)."""
+    revoked = await accounts.change_password(
+        call.ctx,
+        call.me,
+        body.old_password,
+        body.new_password,
+        log_out_others=body.log_out_others,
+    )
+    return PasswordReply([int(d) for d in revoked])
 
 
 @router.get("/me/devices", rate=None)

@@ -10,16 +10,25 @@ from aiohttp import web
 from microletter.actions import media
 from microletter.core.errors import (
     BadSignature,
+    ConversationNotFound,
+    DecoderFailed,
+    InvalidInput,
+    MediaBusy,
     MediaNotFound,
+    MediaTooComplex,
     MediaTooLong,
     MediaUnsupported,
+    NotMember,
+    QuotaExceeded,
     SignatureExpired,
+    StorageFull,
     TooLarge,
     UserNotFound,
 )
-from microletter.core.ids import UserId
+from microletter.core.ids import ConversationId, UserId
 from microletter.core.media import MediaKind, Variant, served_type
 from microletter.gateway.api import Call, Router
+from microletter.gateway.disconnect import while_connected
 from microletter.gateway.wire import (
     AvatarQuery,
     LinkOut,
@@ -28,6 +37,7 @@ from microletter.gateway.wire import (
     LinksReply,
     MediaReply,
     UploadQuery,
+    UsageReply,
 )
 
 router = Router("/api/v1", tags=["media"])
@@ -41,17 +51,38 @@ THUMBNAIL_TYPE = "image/webp"
     status=201,
     rate="upload",
     raw_body="application/octet-stream",
-    errors=[TooLarge, MediaTooLong, MediaUnsupported],
+    errors=[
+        TooLarge,
+        MediaTooLong,
+        MediaTooComplex,
+        MediaUnsupported,
+        DecoderFailed,
+        MediaBusy,
+        QuotaExceeded,
+        StorageFull,
+    ],
 )
 async def upload(call: Call, query: UploadQuery) -> MediaReply:
-    """Upload an image, a voice recording or a file: the body is its raw bytes.
+    """Upload an image, a voice recording, a video or a file: the body is its raw bytes.
 
     The server decides what it got by decoding it, never by its name or Content-Type.
     Images are turned upright and written again without EXIF (no GPS), with a thumbnail
     when larger than 320 px; voice must be audio of at most 60 s and gets `duration_ms`
-    and a 64-bar `waveform`; files may be anything. Then send a message with `media_id`."""
+    and a 64-bar `waveform`; a video (MP4, MOV, WebM, ..., at most 60 s, else 413
+    `media.too_long`) is transcoded to H.264/AAC in MP4 within 720p, and gets `width`,
+    `height`, `duration_ms` and a poster frame (its `thumbnail_url`); files may be
+    anything. Then send a message with `media_id`:
+    an upload that nothing refers to expires (after a day by default). Uploads count
+    against your storage quota (403 `media.quota_exceeded`) and are refused while the
+    server's disk is nearly full (507 `media.storage_full`).
+
+    Decoding runs in decoder processes, within limits (pixels, frames, JPEG scans,
+    streams, memory, time): past one the upload is refused (413 `media.too_complex`);
+    a decoder that crashes on it fails it (415 `media.decoder_failed`); a user with
+    several uploads waiting already gets 429 `media.busy`. A client that disconnects
+    stops the decoding of its upload."""
     request = call.request
-    uploaded = await media.upload(
+    uploading = media.upload(
         call.ctx,
         call.me,
         MediaKind(query.kind),
@@ -59,7 +90,14 @@ async def upload(call: Call, query: UploadQuery) -> MediaReply:
         request.content.iter_chunked(CHUNK),
         request.content_length,
     )
-    return MediaReply(uploaded)
+    return MediaReply(await while_connected(request, uploading))
+
+
+@router.get("/media/usage", rate=None)
+async def usage(call: Call) -> UsageReply:
+    """How much of your storage quota your uploads take (each blob once, sent or not)."""
+    used, retention = await media.usage(call.ctx, call.me)
+    return UsageReply(used, retention.quota, retention.upload_ttl_ms // 1000)
 
 
 @router.post("/media/urls")
@@ -118,6 +156,29 @@ async def fetch_avatar(call: Call, user_id: int, query: AvatarQuery) -> web.File
     headers["Cache-Control"] = "public, max-age=31536000, immutable" if current else "no-cache"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@router.get(
+    "/conversations/{cid}/avatar",
+    rate=None,
+    errors=[ConversationNotFound, NotMember, InvalidInput, MediaBusy, MediaTooComplex],
+)
+async def group_avatar(call: Call, cid: int) -> web.StreamResponse:
+    """A group's avatar (WebP, 144 px): the pictures of its first nine members in a grid,
+    drawn on the server and kept until its members or their pictures change. Members
+    only; revalidate with the ETag (304 while it is unchanged)."""
+    found = await media.open_group_avatar(call.ctx, call.me, ConversationId(cid))
+    etag = f'"{found.key}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "private, no-cache",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if call.request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers=headers)
+    response = web.FileResponse(found.path, headers=headers)
+    response.headers["Content-Type"] = THUMBNAIL_TYPE
     return response
 
 

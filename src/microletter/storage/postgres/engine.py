@@ -2,8 +2,9 @@
 the mapping of a lost database to `Unavailable`.
 
 Theory of operation. Many processes write at once, so nothing is kept in memory between
-transactions: every write is `fn(tx, *args)` run in its own READ COMMITTED transaction on
-a pooled connection, and the order is made by row locks held until COMMIT:
+transactions: every write is a unit of work `fn(tx, *args)` (storage/work.py) run in its
+own READ COMMITTED transaction on a pooled connection, and the order is made by row locks
+held until COMMIT:
 
 - a conversation's row is locked first (`SELECT ... FOR UPDATE`) by every write that
   gives it a seq or changes its members, so its seqs commit in order and a send sees
@@ -32,8 +33,10 @@ from microletter.core.errors import Unavailable
 from microletter.core.events import Outcome
 from microletter.core.ids import IdGenerator
 from microletter.core.limits import Limits
+from microletter.ports import MessageIndex
 from microletter.storage.postgres.conn import Conn
-from microletter.storage.postgres.tx import PgTx
+from microletter.storage.postgres.tx import PgReader, PgTx
+from microletter.storage.work import is_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +67,9 @@ def is_gone(exc: BaseException) -> bool:
     return isinstance(exc, _GONE)
 
 
-class Database:
+class Engine:
     """The pool and the two ways to use it: `write` (a transaction that may append to
-    update logs) and `read` (a function of one connection)."""
+    update logs) and `read` (a unit of work on one connection)."""
 
     def __init__(
         self, pool: asyncpg.Pool, ids: IdGenerator, limits: Limits, timeout: float
@@ -74,16 +77,19 @@ class Database:
         self.pool = pool
         self.ids = ids
         self.limits = limits
+        self.indexes: list[MessageIndex] = []  # ports.Tx.indexes, added after opening
         self.timeout = timeout
         self.retries = 0  # deadlocks and serialization failures retried (for tests, metrics)
         self.writable: Callable[[], bool] = lambda: True  # the node lease is held
 
-    async def write(self, fn: Callable[..., Awaitable[T]], *args: Any) -> Outcome[T]:
-        """Run `fn(tx, *args)` in one transaction and commit; return its value and the
-        log entries it appended. Raises `Unavailable` if the database cannot be reached."""
+    async def write(
+        self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Outcome[T]:
+        """Run `fn(tx, *args, **kwargs)` in one transaction and commit; return its value
+        and the log entries it appended. `Unavailable` if the database cannot be reached."""
         for attempt in range(RETRIES):
             try:
-                return await self._write_once(fn, args)
+                return await self._write_once(fn, args, kwargs)
             except _RETRY:
                 self.retries += 1
                 log.info("store.write_retried", extra={"attempt": attempt + 1})
@@ -93,7 +99,7 @@ class Database:
         raise Unavailable("The database is too busy; retry.")
 
     async def _write_once(
-        self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...]
+        self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Outcome[T]:
         if not self.writable():
             raise Unavailable("This node is reconnecting to the database; retry.")
@@ -101,24 +107,26 @@ class Database:
             conn = await self.pool.acquire()
         try:
             async with conn.transaction():
-                tx = PgTx(conn, self.ids, self.limits)
-                value = await fn(tx, *args)
+                tx = PgTx(conn, self.ids, self.limits, self.indexes)
+                value = await fn(tx, *args, **kwargs)
                 entries = await tx.write_log()
         finally:
             await self.pool.release(conn)
-        return Outcome(value, tuple(entries))
+        return Outcome(value, entries)
 
-    async def read(self, fn: Callable[..., Awaitable[T]], *args: Any, snapshot: bool = False) -> T:
-        """`fn(conn, *args)`; with `snapshot`, inside one REPEATABLE READ read-only
-        transaction, so several queries see the same committed state."""
+    async def read(
+        self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> T:
+        """`fn(reader, *args, **kwargs)`; a unit of work marked `snapshot` runs inside one
+        REPEATABLE READ read-only transaction, so its queries see one committed state."""
         try:
             async with asyncio.timeout(self.timeout):
                 conn = await self.pool.acquire()
             try:
-                if not snapshot:
-                    return await fn(conn, *args)
+                if not is_snapshot(fn):
+                    return await fn(PgReader(conn), *args, **kwargs)
                 async with conn.transaction(isolation="repeatable_read", readonly=True):
-                    return await fn(conn, *args)
+                    return await fn(PgReader(conn), *args, **kwargs)
             finally:
                 await self.pool.release(conn)
         except _GONE as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import zlib
 
 import asyncpg
 
@@ -96,7 +97,12 @@ class NodeLease:
         self.held = False
 
 
-PUSH_KEY = 0x100  # the second key of the push lease (node numbers use 0-15)
+JOB_KEYS = 0x100  # job leases' second keys start here (node numbers use 0-15)
+
+
+def job_key(name: str) -> int:
+    """The advisory lock key of the job lease `name`: the same in every process."""
+    return JOB_KEYS + zlib.crc32(name.encode()) % (2**31 - JOB_KEYS)
 
 
 class JobLease:

@@ -1,5 +1,6 @@
-"""The write context of one PostgreSQL transaction: its connection, the locks it takes and
-the update-log entries it appends, which are written last, in one statement.
+"""The PostgreSQL side of a unit of work: `PgReader` for reads, `PgTx` for one write
+transaction, with the locks it takes and the update-log entries it appends, which are
+written last, in one statement.
 
 Log entries are collected while the write runs and written at the end (`write_log`): the
 users' counter rows are locked in ascending id order, bumped, and the rows inserted, all
@@ -9,22 +10,28 @@ writes that touch overlapping sets of users from deadlocking each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
-
-import asyncpg
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from microletter.core.contacts import Relation
 from microletter.core.conversations import direct_key
 from microletter.core.errors import ConversationNotFound
 from microletter.core.events import Event, LogEntry
-from microletter.core.ids import ConversationId, IdGenerator, UserId
+from microletter.core.ids import ConversationId, IdGenerator, MessageId, UserId
 from microletter.core.limits import Limits
-from microletter.core.models import Conversation, Instant, Member
+from microletter.core.messages import Draft
+from microletter.core.models import Conversation, Instant, Member, Message
+from microletter.ports import MessageIndex, Row
 from microletter.storage.codec import event_row
 from microletter.storage.postgres.conn import Conn
-from microletter.storage.postgres.members import load_members, relation
-from microletter.storage.rows import CONVERSATION_COLS, MEMBER_COLS, conversation_of, member_of
+from microletter.storage.rows import (
+    CONVERSATION_COLS,
+    MEMBER_COLS,
+    RELATION_SQL,
+    conversation_of,
+    member_of,
+    to_json,
+)
 
 # Lock the users in id order, bump each one's head by its count, insert the rows with
 # consecutive seqs in the order they were appended; return each user's old head.
@@ -76,32 +83,88 @@ FROM conversations c WHERE c.id = $1 FOR UPDATE SKIP LOCKED
 """
 
 
-class PgTx:
-    def __init__(self, conn: Conn, ids: IdGenerator, limits: Limits) -> None:
+# Insert the message unless (conversation, sender, client_msg_id) exists; if it was
+# inserted, move the conversation's last seq to it. One round trip.
+_INSERT = """
+WITH ins AS (
+  INSERT INTO messages (conversation_id, seq, id, sender_id, client_msg_id, kind, text,
+                        reply_to, mentions, mention_all, data, created_at)
+  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+  ON CONFLICT ON CONSTRAINT messages_once DO NOTHING RETURNING seq
+), bump AS (
+  UPDATE conversations SET last_seq = ins.seq FROM ins WHERE id = $1
+), seen AS (  -- sending implies having read everything before (not for notes: $13)
+  UPDATE members SET last_read_seq = ins.seq FROM ins
+  WHERE conversation_id = $1 AND user_id = $4 AND $13 AND last_read_seq < ins.seq
+)
+SELECT seq FROM ins
+"""
+
+
+class PgReader:
+    """A pooled connection, for one read (or one snapshot transaction)."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        # asyncpg's Records are Rows; the list is not re-typed without a copy
+        return cast(list[Row], await self.conn.fetch(sql, *args))
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        row: Row | None = await self.conn.fetchrow(sql, *args)
+        return row
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        return await self.conn.fetchval(sql, *args)
+
+
+class PgTx(PgReader):
+    __slots__ = ("ids", "_limits", "_indexes", "_log", "_now", "_members", "_seqs", "_relations")
+
+    def __init__(
+        self, conn: Conn, ids: IdGenerator, limits: Limits, indexes: Sequence[MessageIndex]
+    ) -> None:
+        super().__init__(conn)
         self.ids = ids
-        self.limits = limits
+        self._limits = limits
+        self._indexes = indexes
         self._log: list[tuple[UserId, Event]] = []
         self._now = Instant(0)
         self._members: dict[ConversationId, dict[UserId, Member]] = {}
         self._seqs: dict[ConversationId, int] = {}
         self._relations: dict[tuple[UserId, UserId], Relation] = {}  # read with a lock
 
+    @property
+    def limits(self) -> Limits:
+        return self._limits
+
+    @property
+    def indexes(self) -> Sequence[MessageIndex]:
+        return self._indexes
+
     def new_id(self, now: Instant) -> int:
         return self.ids.next(now)
 
-    # --- reads inside the transaction ---
+    async def execute(self, sql: str, *args: Any) -> int:
+        status: str = await self.conn.execute(sql, *args)
+        # "INSERT 0 3", "UPDATE 2", "DELETE 0", "SELECT 1": the count is the last word
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
 
-    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        row: asyncpg.Record | None = await self.conn.fetchrow(sql, *args)
-        return row
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self.conn.executemany(sql, list(rows))
+
+    # --- conversations ---
 
     async def lock_conversation(
         self, cid: ConversationId, sender: UserId | None = None
     ) -> Conversation:
-        """Lock the conversation's row until COMMIT (seqs and members change under it),
-        and read its members (and, for a `sender` in a direct conversation, their relation
-        to the peer), in one round trip when nobody else holds the lock."""
+        """Lock the conversation's row until COMMIT, and read its members (and, for a
+        `sender` in a direct conversation, their relation to the peer), in one round trip
+        when nobody else holds the lock."""
         row = await self.fetchrow(_LOCK_AND_READ, cid, sender)
         if row is None:  # it does not exist, or someone holds the lock: wait for it
             row = await self.fetchrow(
@@ -116,7 +179,7 @@ class PgTx:
         if row[9]:  # locked without waiting, and not changed since the members were read
             self._members[cid] = {m.user_id: m for m in (member_of(r) for r in row[8])}
         else:
-            self.changed(cid)
+            self.conversation_changed(cid)
         if sender is not None and row[10] is not None:
             peer, *facts = row[10]
             self._relations[(sender, UserId(peer))] = Relation(
@@ -125,7 +188,6 @@ class PgTx:
         return conversation
 
     async def conversation(self, cid: ConversationId) -> Conversation:
-        """The header as this transaction left it (the row must be locked)."""
         row = await self.fetchrow(
             f"SELECT {CONVERSATION_COLS} FROM conversations c WHERE c.id=$1", cid
         )
@@ -133,41 +195,92 @@ class PgTx:
             raise ConversationNotFound(conversation_id=cid)
         return conversation_of(row)
 
+    async def members(self, cid: ConversationId) -> Mapping[UserId, Member]:
+        found = self._members.get(cid)
+        if found is None:
+            rows = await self.conn.fetch(
+                f"SELECT {MEMBER_COLS} FROM members m WHERE m.conversation_id=$1"
+                " ORDER BY m.joined_seq, m.user_id",
+                cid,
+            )
+            found = self._members[cid] = {m.user_id: m for m in map(member_of, rows)}
+        return found
+
+    def conversation_changed(self, cid: ConversationId) -> None:
+        self._members.pop(cid, None)
+
     def last_seq(self, cid: ConversationId) -> int:
-        """The conversation's last seq (locked by `lock_conversation` in this transaction)."""
         return self._seqs[cid]
 
-    def took_seq(self, cid: ConversationId, seq: int) -> None:
-        self._seqs[cid] = seq
+    async def insert_message(
+        self, draft: Draft, now: Instant, *, seen: bool = False
+    ) -> Message | None:
+        cid = draft.conversation_id
+        message = draft.stamped(MessageId(self.ids.next(now)), self._seqs[cid] + 1, now)
+        row = await self.fetchrow(
+            _INSERT,
+            cid,
+            message.seq,
+            message.id,
+            message.sender_id,
+            message.client_msg_id,
+            message.kind.value,
+            message.text,
+            message.reply_to,
+            to_json(message.mentions) if message.mentions else None,
+            message.mention_all,
+            None if message.data is None else to_json(message.data),
+            now,
+            seen,
+        )
+        if row is None:
+            return None
+        self._seqs[cid] = message.seq
+        return message
+
+    async def read_position(self, cid: ConversationId, uid: UserId) -> int:
+        value = await self.conn.fetchval(
+            "SELECT last_read_seq FROM members WHERE conversation_id=$1 AND user_id=$2",
+            cid,
+            uid,
+        )
+        return -1 if value is None else int(value)
+
+    async def read_up_to(self, cid: ConversationId, uid: UserId, seq: int) -> bool:
+        # One conditional UPDATE: two devices moving it at once cannot both win.
+        row = await self.conn.fetchrow(
+            "UPDATE members SET last_read_seq=$3 WHERE conversation_id=$1 AND user_id=$2"
+            " AND last_read_seq < $3 RETURNING user_id",
+            cid,
+            uid,
+            seq,
+        )
+        return row is not None
+
+    # --- users ---
 
     async def lock_pair(self, a: UserId, b: UserId) -> None:
-        """Serialize the writes about one pair of users (requests, contacts, blocks)."""
         await self.conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", direct_key(a, b)
         )
 
-    async def members(self, cid: ConversationId) -> dict[UserId, Member]:
-        """The members (read once per transaction; call `changed` after changing them)."""
-        found = self._members.get(cid)
-        if found is None:
-            found = {m.user_id: m for m in await load_members(self.conn, cid)}
-            self._members[cid] = found
-        return found
-
-    def changed(self, cid: ConversationId) -> None:
-        self._members.pop(cid, None)
-
-    async def relation(self, me: UserId, them: UserId) -> Relation:
-        found = self._relations.pop((me, them), None)  # once: later writes may change it
-        return found if found is not None else await relation(self.conn, me, them)
-
     async def lock_users(self, user_ids: Iterable[UserId]) -> None:
-        """Lock these users' rows now, in id order (for a write that changes a user row
-        and then appends to the logs of exactly these users)."""
         await self.conn.execute(
             "SELECT id FROM users WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
             sorted(set(user_ids)),
         )
+
+    async def relation(self, me: UserId, them: UserId) -> Relation:
+        found = self._relations.pop((me, them), None)  # once: later writes may change it
+        if found is not None:
+            return found
+        row = await self.conn.fetchrow(RELATION_SQL, me, them)
+        assert row is not None  # a SELECT without FROM always returns its one row
+        return Relation(me, them, *(bool(x) for x in row))
+
+    def relation_changed(self, a: UserId, b: UserId) -> None:
+        self._relations.pop((a, b), None)
+        self._relations.pop((b, a), None)
 
     # --- the update log ---
 
@@ -176,9 +289,13 @@ class PgTx:
         self._log.extend(targets)
         self._now = now
 
-    async def write_log(self) -> list[LogEntry]:
+    async def log_head(self, uid: UserId) -> int:
+        value = await self.conn.fetchval("SELECT log_seq FROM users WHERE id=$1", uid)
+        return 0 if value is None else int(value)
+
+    async def write_log(self) -> tuple[LogEntry, ...]:
         if not self._log:
-            return []
+            return ()
         rows = [(uid, *event_row(event)) for uid, event in self._log]
         columns: Sequence[list[Any]] = [list(c) for c in zip(*rows, strict=True)]
         heads = {r[0]: r[1] for r in await self.conn.fetch(_WRITE_LOG, *columns, self._now)}
@@ -187,4 +304,4 @@ class PgTx:
             heads[uid] += 1
             entries.append(LogEntry(uid, heads[uid], event))
         self._log.clear()
-        return entries
+        return tuple(entries)

@@ -1,24 +1,25 @@
 """The SQLite engine: one writer with group commit, and a pool of reader threads.
 
-Theory of operation. Every write is a plain function `fn(tx, *args)` queued to the one
-writer, which owns the only write connection. The writer takes everything that queued up
-while the previous commit was flushing (up to `max_batch`), runs the jobs in one
-transaction (each in its own savepoint when there are several, so one rejected job does
-not undo its neighbours), commits once (one fsync under `synchronous=FULL`), and only
-then resolves every job's future, in queue order. Under load hundreds of writes share
-one fsync; when idle a write waits for nobody.
+Theory of operation. Every write is a unit of work `fn(tx, *args)` (storage/work.py)
+queued to the one writer, which owns the only write connection. The writer takes
+everything that queued up while the previous commit was flushing (up to `max_batch`),
+runs the jobs in one transaction (each in its own savepoint when there are several, so
+one rejected job does not undo its neighbours), commits once (one fsync under
+`synchronous=FULL`), and only then resolves every job's future, in queue order. Under
+load hundreds of writes share one fsync; when idle a write waits for nobody.
 
-The jobs' statements run on the event loop's own thread: they touch pages in memory and
-take microseconds, while handing each of them to another thread would cost a GIL
-hand-off per statement (measured: a writer thread stalls for milliseconds per statement
-when the loop is busy). Only COMMIT, which waits for the disk, runs on a helper thread;
-the loop keeps serving meanwhile and the next batch gathers.
+The jobs' statements run on the event loop's own thread, each job's coroutine driven to
+its end in one step (`run_now`): they touch pages in memory and take microseconds, while
+handing each of them to another thread would cost a GIL hand-off per statement
+(measured: a writer thread stalls for milliseconds per statement when the loop is busy).
+Only COMMIT, which waits for the disk, runs on a helper thread; the loop keeps serving
+meanwhile and the next batch gathers.
 
 If the commit fails (disk full, I/O error), every job of the batch fails with
 `Unavailable` and nothing of it is visible: acknowledgements always follow a commit.
 
-Reads run on a small thread pool, each thread with its own read-only connection; WAL
-lets them read a consistent snapshot while the writer writes.
+Reads run on a small thread pool, each thread with its own read-only connection, in one
+transaction each; WAL lets them read a consistent snapshot while the writer writes.
 """
 
 from __future__ import annotations
@@ -30,12 +31,15 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from microletter.core.errors import MicroletterError, Unavailable
+from microletter.core.events import Outcome
+from microletter.storage.sqlite.tx import SqliteReader, SqliteTx
+from microletter.storage.work import is_checks_first, run_now
 
 log = logging.getLogger(__name__)
 
@@ -43,25 +47,8 @@ T = TypeVar("T")
 BatchObserver = Callable[[int, float], None]
 
 
-def checks_first(fn: Callable[..., T]) -> Callable[..., T]:
-    """Mark a write function that raises MicroletterError only before its first write, so
-    it runs without a savepoint (two statements fewer on the hot path). Any other error it
-    raises aborts its whole batch, which then fails with `Unavailable` and is retried."""
-    fn.checks_first = True  # type: ignore[attr-defined]  # read by Writer._run_job
-    return fn
-
-
 class _AbortBatch(Exception):
     """A savepoint-free job failed after writing: the batch cannot be kept."""
-
-
-class Journal(Protocol):
-    """What the writer needs from the write context around each job and batch."""
-
-    def begin(self) -> None: ...
-    def rollback(self) -> None: ...
-    def flush(self) -> None: ...
-    def forget(self) -> None: ...
 
 
 def connect(path: str, *, readonly: bool = False, synchronous: str = "FULL") -> sqlite3.Connection:
@@ -83,8 +70,9 @@ def connect(path: str, *, readonly: bool = False, synchronous: str = "FULL") -> 
 
 @dataclass(slots=True)
 class _Job:
-    fn: Callable[..., Any]
+    fn: Callable[..., Awaitable[Any]]
     args: tuple[Any, ...]
+    kwargs: dict[str, Any]
     future: asyncio.Future[Any]
     result: Any = None
     error: BaseException | None = None
@@ -104,7 +92,7 @@ class Writer:
     def __init__(
         self,
         path: str,
-        make_tx: Callable[[sqlite3.Connection], Journal],
+        make_tx: Callable[[sqlite3.Connection], SqliteTx],
         *,
         synchronous: str = "FULL",
         max_batch: int = 512,
@@ -133,11 +121,14 @@ class Writer:
         self._loop = asyncio.get_running_loop()
         self._task = self._loop.create_task(self._run(self._conn, tx))
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    def submit(
+        self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> asyncio.Future[Outcome[T]]:
+        """Queue `fn(tx, *args, **kwargs)`; the future resolves after its batch commits."""
         if self._closed or self._loop is None:
             raise Unavailable("The store is shutting down.")
-        future: asyncio.Future[T] = self._loop.create_future()
-        self._queue.append(_Job(fn, args, future))
+        future: asyncio.Future[Outcome[T]] = self._loop.create_future()
+        self._queue.append(_Job(fn, args, kwargs, future))
         self._wake.set()
         return future
 
@@ -153,7 +144,7 @@ class Writer:
         if self._conn is not None:
             self._conn.close()
 
-    async def _run(self, conn: sqlite3.Connection, tx: Journal) -> None:
+    async def _run(self, conn: sqlite3.Connection, tx: SqliteTx) -> None:
         loop = asyncio.get_running_loop()
         while True:
             if not self._queue:
@@ -169,7 +160,7 @@ class Writer:
         self,
         loop: asyncio.AbstractEventLoop,
         conn: sqlite3.Connection,
-        tx: Journal,
+        tx: SqliteTx,
         batch: list[_Job],
     ) -> None:
         started = time.perf_counter()
@@ -199,11 +190,11 @@ class Writer:
         _resolve(batch)
 
     @staticmethod
-    def _run_job(conn: sqlite3.Connection, tx: Journal, job: _Job, savepoint: bool) -> None:
+    def _run_job(conn: sqlite3.Connection, tx: SqliteTx, job: _Job, savepoint: bool) -> None:
         tx.begin()
-        if getattr(job.fn, "checks_first", False):
+        if is_checks_first(job.fn):
             try:
-                job.result = job.fn(tx, *job.args)
+                job.result = _outcome(tx, job)
             except MicroletterError as exc:  # refused before writing: nothing to undo in SQL
                 job.error = exc
                 tx.rollback()
@@ -214,7 +205,7 @@ class Writer:
         if savepoint:
             conn.execute("SAVEPOINT job")
         try:
-            job.result = job.fn(tx, *job.args)
+            job.result = _outcome(tx, job)
         except Exception as exc:
             job.error = exc
             if savepoint:
@@ -225,6 +216,11 @@ class Writer:
             tx.rollback()
         if savepoint:
             conn.execute("RELEASE job")
+
+
+def _outcome(tx: SqliteTx, job: _Job) -> Outcome[Any]:
+    value = run_now(job.fn(tx, *job.args, **job.kwargs))
+    return Outcome(value, tx.take_entries())
 
 
 def _resolve(batch: list[_Job]) -> None:
@@ -247,26 +243,31 @@ class Readers:
         self._conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
 
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+    def _reader(self) -> SqliteReader:
+        reader: SqliteReader | None = getattr(self._local, "reader", None)
+        if reader is None:
             conn = connect(self._path, readonly=True)
-            self._local.conn = conn
+            reader = self._local.reader = SqliteReader(conn)
             with self._lock:
                 self._conns.append(conn)
-        return conn
+        return reader
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def run(
+        self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> T:
+        """`fn(reader, *args, **kwargs)` on a reader thread, in one read transaction."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._call, fn, args)
+        return await loop.run_in_executor(self._pool, self._call, fn, args, kwargs)
 
-    def _call(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-        conn = self._conn()
-        conn.execute("BEGIN")
+    def _call(
+        self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> T:
+        reader = self._reader()
+        reader.conn.execute("BEGIN")
         try:
-            return fn(conn, *args)
+            return run_now(fn(reader, *args, **kwargs))
         finally:
-            conn.execute("COMMIT")
+            reader.conn.execute("COMMIT")
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

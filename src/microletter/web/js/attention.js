@@ -1,7 +1,9 @@
+// @ts-check
 /**
  * Draws attention to unread messages: the count in the tab title, the app badge where the
  * browser has one, and a system notification for a new message while the page is hidden
- * (permission is asked for politely, once, from a card the user can dismiss).
+ * (permission is asked for politely, once, from a card the user can dismiss). A muted
+ * conversation stays quiet, except for a message that mentions me (or @all).
  */
 
 import { t } from "./i18n.js";
@@ -61,20 +63,27 @@ export class Attention {
     const { store } = this.app;
     if (!document.hidden || message.sender_id === store.me?.id || message.kind === "system") return;
     const view = store.conversations.get(message.conversation_id);
-    if (!view || view.muted) return;
+    const mentioned = store.mentionsMe(message);
+    if (!view || (view.muted && !mentioned)) return;
     if (!("Notification" in window) || Notification.permission !== "granted") return;
     const sender = store.nameOf(message.sender_id);
     const group = view.conversation.kind === "group";
     const title = group ? conversationTitle(store, view) : sender;
-    const body = group ? `${sender}: ${preview(store, message)}` : preview(store, message);
+    const said = group ? `${sender}: ${preview(store, message)}` : preview(store, message);
+    const body = mentioned ? `${t("chats.mentioned")} ${said}` : said;
     const options = {
-      body, tag: `c${message.conversation_id}`, renotify: true,
-      data: { url: `/#/chat/${message.conversation_id}` }, icon: new URL("../icons/icon-192.png", import.meta.url).href,
+      body,
+      tag: `c${message.conversation_id}`,
+      renotify: true,
+      data: { url: `/#/chat/${message.conversation_id}` },
+      icon: new URL("../icons/icon-192.png", import.meta.url).href,
     };
     try {
       const reg = await navigator.serviceWorker?.getRegistration();
       if (reg) await reg.showNotification(title, options);
-      else new Notification(title, options); // eslint-disable-line no-new
-    } catch { /* notifications are best effort */ }
+      else new Notification(title, options);
+    } catch {
+      /* notifications are best effort */
+    }
   }
 }

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * A small key-value store in IndexedDB for what must survive a reload: the synced state
  * with its cursor, and the outbox (which may hold recorded voice and picked files as
@@ -5,8 +6,10 @@
  */
 
 const NAME = "microletter";
+/** @type {Promise<IDBDatabase>|null} */
 let opening = null;
 
+/** @returns {Promise<IDBDatabase>} the database, opened once */
 function open() {
   if (!opening) {
     opening = new Promise((resolve, reject) => {
@@ -19,14 +22,22 @@ function open() {
   return opening;
 }
 
+/**
+ * @param {IDBTransactionMode} mode
+ * @param {(store: IDBObjectStore) => IDBRequest|undefined} fn
+ * @returns {Promise<any>} the request's result, once its transaction completed
+ */
 function run(mode, fn) {
-  return open().then((db) => new Promise((resolve, reject) => {
-    const tx = db.transaction("kv", mode);
-    const req = fn(tx.objectStore("kv"));
-    tx.oncomplete = () => resolve(req?.result);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
-  }));
+  return open().then(
+    (db) =>
+      new Promise((resolve, reject) => {
+        const tx = db.transaction("kv", mode);
+        const req = fn(tx.objectStore("kv"));
+        tx.oncomplete = () => resolve(req?.result);
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error);
+      }),
+  );
 }
 
 /** @param {string} key @returns {Promise<any>} the value, or undefined */

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Every string the user sees comes from a locale file (../locales/<tag>.json); this module
  * picks the locale (the saved choice, else the browser's languages), translates keys and
@@ -60,10 +61,10 @@ export function locale() {
 }
 
 /**
- * The string for `key`, with `{name}` placeholders filled from `vars`.
+ * The string for `key`, with `{name}` placeholders filled from `vars` (each as String()).
  * A missing key shows itself, so it is noticed, never a blank.
  * @param {string} key
- * @param {Record<string, string|number>} [vars]
+ * @param {Record<string, unknown>} [vars]
  * @returns {string}
  */
 export function t(key, vars) {
@@ -76,7 +77,7 @@ export function t(key, vars) {
  * Like t(), picking `key.one` or `key.other` by count (Intl.PluralRules).
  * @param {string} key
  * @param {number} count
- * @param {Record<string, string|number>} [vars]
+ * @param {Record<string, unknown>} [vars]
  */
 export function tn(key, count, vars = {}) {
   const form = new Intl.PluralRules(current).select(count);
@@ -108,8 +109,10 @@ export function formatListTime(ms, now = Date.now()) {
   if (days === 1) return t("time.yesterday");
   if (days < 7) return new Intl.DateTimeFormat(current, { weekday: "long" }).format(ms);
   const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(current, sameYear ? { month: "numeric", day: "numeric" }
-    : { year: "numeric", month: "numeric", day: "numeric" }).format(ms);
+  return new Intl.DateTimeFormat(
+    current,
+    sameYear ? { month: "numeric", day: "numeric" } : { year: "numeric", month: "numeric", day: "numeric" },
+  ).format(ms);
 }
 
 /**
@@ -123,8 +126,22 @@ export function formatDay(ms, now = Date.now()) {
   if (days === 1) return t("time.yesterday");
   if (days < 7) return new Intl.DateTimeFormat(current, { weekday: "long" }).format(ms);
   const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(current, sameYear ? { month: "long", day: "numeric", weekday: "short" }
-    : { dateStyle: "long" }).format(ms);
+  return new Intl.DateTimeFormat(
+    current,
+    sameYear ? { month: "long", day: "numeric", weekday: "short" } : { dateStyle: "long" },
+  ).format(ms);
+}
+
+/**
+ * The label of a time separator between messages: the clock today, else "Yesterday", a
+ * weekday or a date, then the clock ("Yesterday 09:10").
+ * @param {number} ms
+ * @param {number} [now]
+ */
+export function formatStamp(ms, now = Date.now()) {
+  const days = Math.round((startOfDay(now) - startOfDay(ms)) / DAY);
+  if (days <= 0) return formatClock(ms);
+  return t("time.day_and_clock", { day: formatDay(ms, now), clock: formatClock(ms) });
 }
 
 /** @param {number} ms @returns {string} date and time in full, for tooltips */
@@ -149,4 +166,19 @@ export function formatSize(bytes) {
 export function formatDuration(ms) {
   const total = Math.max(0, Math.round(ms / 1000));
   return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+}
+
+/**
+ * How long ago, in words: "just now", "2 hours ago", "3 days ago", else a date.
+ * @param {number} ms
+ * @param {number} [now]
+ */
+export function formatAgo(ms, now = Date.now()) {
+  const minutes = Math.floor((now - ms) / 60000);
+  if (minutes < 1) return t("time.just_now");
+  const rtf = new Intl.RelativeTimeFormat(current, { numeric: "always" });
+  if (minutes < 60) return rtf.format(-minutes, "minute");
+  if (minutes < 24 * 60) return rtf.format(-Math.floor(minutes / 60), "hour");
+  if (minutes < 7 * 24 * 60) return rtf.format(-Math.floor(minutes / 1440), "day");
+  return formatListTime(ms, now);
 }

@@ -1,12 +1,13 @@
+// @ts-check
 /**
  * Outgoing messages until the server has them. Each gets its client_msg_id once, when
  * written, so re-sending after a timeout or a reconnect can never make a copy (the server
  * answers a repeat with the original). Kept in IndexedDB, so messages written offline
  * survive a reload and go out, in order, when the connection is back. Media is uploaded
- * first (REST), then sent by id over the WebSocket.
+ * first (REST), then sent by id over the WebSocket. What it saves in, and how it uploads
+ * and sends, are given to it (IndexedDB, the Api and the Socket in the app; a Map and
+ * stand-ins for the network in tests/web/).
  */
-
-import * as db from "./db.js";
 
 /** @returns {string} a fresh client_msg_id (works outside secure contexts too) */
 export function newClientId() {
@@ -15,43 +16,87 @@ export function newClientId() {
 }
 
 /**
- * @typedef {{id: string, conversation_id: number, kind: "text"|"image"|"voice"|"file", text: string,
- *   blob?: Blob, name?: string, media?: any, local?: any, created_at: number,
+ * @typedef {"text"|"image"|"voice"|"file"|"video"|"sticker"|"location"|"card"} SendKind
+ * @typedef {{id: string, conversation_id: number, kind: SendKind, text: string,
+ *   blob?: Blob, name?: string, media?: any, local?: any, data?: any, created_at: number,
+ *   mentions?: number[], mention_all?: boolean, reply_to?: number,
  *   state: "queued"|"sending"|"failed", error?: string}} Pending
+ *   `media` is set once uploaded (or from the start, for a sticker or a favourite that is
+ *   sent again by its media id); `data` is a location's or a card's payload.
+ * @typedef {{kind?: SendKind, text?: string, blob?: Blob, name?: string, local?: any, media?: any,
+ *   data?: any, mentions?: number[], mention_all?: boolean, reply_to?: number}} Draft what add() takes
+ * @typedef {import("./store.js").Store} Store
+ * @typedef {import("./store.js").KeyValue} KeyValue
+ * @typedef {import("./store.js").Message} Message
  */
+
+/**
+ * What the outbox uploads media with (the Api).
+ * @typedef {object} Uploader
+ * @property {(blob: Blob, kind: "image"|"voice"|"file"|"video", name: string) => Promise<{media: {id: string}}>} uploadMedia
+ */
+
+/**
+ * What the outbox sends with (the Socket): an EventTarget that fires "synced" when it is
+ * connected and caught up, and answers a request frame or rejects with an error that has a
+ * `code` ("network" while offline, or the server's).
+ * @typedef {object} SenderParts
+ * @property {"connecting"|"online"|"offline"|string} status
+ * @property {(frame: Record<string, unknown>) => Promise<{message?: Message}>} request
+ * @typedef {EventTarget & SenderParts} Sender
+ */
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Outbox extends EventTarget {
   /**
-   * @param {import("./api.js").Api} api
-   * @param {import("./socket.js").Socket} socket
-   * @param {import("./store.js").Store} store
+   * @param {object} o
+   * @param {Uploader} o.api uploads media
+   * @param {Sender} o.socket sends messages
+   * @param {Store} o.store hears our own messages arrive, and learns the sent ones
+   * @param {KeyValue} o.storage keeps the queue across reloads
+   * @param {(ms: number) => Promise<unknown>} [o.wait] waits before a rate-limited retry
    */
-  constructor(api, socket, store) {
+  constructor({ api, socket, store, storage, wait = sleep }) {
     super();
     this.api = api;
     this.socket = socket;
     this.store = store;
+    this.storage = storage;
+    this.wait = wait;
     /** @type {Pending[]} */
     this.items = [];
+    /** @type {string|null} */
     this.key = null;
     this.flushing = false;
     store.addEventListener("message", (e) => {
-      const m = e.detail;
+      const m = /** @type {CustomEvent<Message>} */ (e).detail;
       if (m.sender_id === store.me?.id) this.settle(m.client_msg_id);
     });
     socket.addEventListener("synced", () => this.flush());
   }
 
-  /** Load the saved queue of this user. */
+  /**
+   * Load the saved queue of this user (what was being sent when the page went away is
+   * queued again, with the same client_msg_id).
+   * @param {number} userId
+   */
   async open(userId) {
     this.key = `outbox:${userId}`;
-    this.items = (await db.get(this.key)) || [];
+    this.items = (await this.storage.get(this.key)) || [];
     for (const item of this.items) if (item.state === "sending") item.state = "queued";
     this.changed();
   }
 
+  /** Forget the queue (log out). */
+  close() {
+    this.key = null;
+    this.items = [];
+  }
+
   save() {
-    if (this.key) db.set(this.key, this.items).catch((err) => console.error("outbox save", err));
+    if (this.key) this.storage.set(this.key, this.items).catch((err) => console.error("outbox save", err));
   }
 
   changed() {
@@ -59,7 +104,10 @@ export class Outbox extends EventTarget {
     this.store.changed("outbox");
   }
 
-  /** @returns {Pending[]} the pending messages of one conversation, oldest first */
+  /**
+   * @param {number} cid
+   * @returns {Pending[]} the pending messages of one conversation, oldest first
+   */
   of(cid) {
     return this.items.filter((i) => i.conversation_id === cid);
   }
@@ -67,15 +115,28 @@ export class Outbox extends EventTarget {
   /**
    * Queue a message and try to send it now.
    * @param {number} cid
-   * @param {{kind?: Pending["kind"], text?: string, blob?: Blob, name?: string, local?: any}} body
+   * @param {Draft} body
    * @returns {Pending}
    */
-  add(cid, { kind = "text", text = "", blob, name, local }) {
+  add(cid, { kind = "text", text = "", blob, name, local, media, data, mentions, mention_all, reply_to }) {
     /** @type {Pending} */
     const item = {
-      id: newClientId(), conversation_id: cid, kind, text, blob, name, local,
-      created_at: Date.now(), state: "queued",
+      id: newClientId(),
+      conversation_id: cid,
+      kind,
+      text,
+      blob,
+      name,
+      local,
+      created_at: Date.now(),
+      state: "queued",
     };
+    // Optional fields only when given, so the saved queue stays as it was for plain messages.
+    if (media) item.media = media;
+    if (data) item.data = data;
+    if (mentions?.length) item.mentions = mentions;
+    if (mention_all) item.mention_all = true;
+    if (reply_to != null) item.reply_to = reply_to;
     this.items.push(item);
     this.save();
     this.changed();
@@ -83,7 +144,10 @@ export class Outbox extends EventTarget {
     return item;
   }
 
-  /** Try a failed message again (same client_msg_id). */
+  /**
+   * Try a failed message again (same client_msg_id).
+   * @param {string} id
+   */
   retry(id) {
     const item = this.items.find((i) => i.id === id);
     if (!item) return;
@@ -94,14 +158,21 @@ export class Outbox extends EventTarget {
     this.flush();
   }
 
-  /** Give up on a message that was not sent. */
+  /**
+   * Give up on a message that was not sent.
+   * @param {string} id
+   */
   discard(id) {
     this.items = this.items.filter((i) => i.id !== id);
     this.save();
     this.changed();
   }
 
-  /** The server has it: drop it from the queue. */
+  /**
+   * The server has it: drop it from the queue.
+   * @param {string} id
+   * @param {Message} [message] the server's copy, when it came with the answer
+   */
   settle(id, message) {
     const before = this.items.length;
     this.items = this.items.filter((i) => i.id !== id);
@@ -128,28 +199,42 @@ export class Outbox extends EventTarget {
     }
   }
 
+  /**
+   * Upload (once) and send one message. "stop" leaves it queued until the next "synced".
+   * @param {Pending} item
+   * @returns {Promise<"sent"|"stop"|"again"|"failed">}
+   */
   async sendOne(item) {
     item.state = "sending";
     this.changed();
     try {
-      if (item.kind !== "text" && !item.media) {
-        const { media } = await this.api.uploadMedia(item.blob, item.kind, item.name || item.kind);
+      if (item.blob && !item.media) {
+        const blob = /** @type {Blob} */ (item.blob); // every media item is queued with its blob
+        const kind = /** @type {"image"|"voice"|"file"|"video"} */ (item.kind); // only these come with a blob
+        const { media } = await this.api.uploadMedia(blob, kind, item.name || item.kind);
         item.media = media;
         this.dispatchEvent(new CustomEvent("uploaded", { detail: { media, blob: item.blob } }));
         this.save();
       }
+      /** @type {Record<string, unknown>} */
       const frame = { t: "send", conversation_id: item.conversation_id, client_msg_id: item.id };
       if (item.kind === "text") frame.text = item.text;
       else {
-        Object.assign(frame, { kind: item.kind, media_id: item.media.id });
+        frame.kind = item.kind;
+        if (item.media) frame.media_id = item.media.id;
+        if (item.data) frame.data = item.data;
         if (item.text) frame.text = item.text;
       }
+      if (item.mentions) frame.mentions = item.mentions;
+      if (item.mention_all) frame.mention_all = true;
+      if (item.reply_to != null) frame.reply_to = item.reply_to;
       const answer = await this.socket.request(frame);
       this.settle(item.id, answer.message);
       return "sent";
-    } catch (err) {
+    } catch (caught) {
+      const err = /** @type {{code?: string, status?: number, details?: any}|undefined} */ (caught);
       if (!this.items.includes(item)) return "sent"; // settled by its event meanwhile
-      if (err?.code === "network" || err?.status >= 500) {
+      if (err?.code === "network" || (err?.status ?? 0) >= 500) {
         item.state = "queued"; // goes out after the reconnect
         this.changed();
         return "stop";
@@ -157,7 +242,7 @@ export class Outbox extends EventTarget {
       if (err?.code === "rate_limited") {
         item.state = "queued";
         const wait = Number(err.details?.retry_after_seconds || 1) * 1000;
-        await new Promise((r) => setTimeout(r, wait));
+        await this.wait(wait);
         return "again";
       }
       item.state = "failed";

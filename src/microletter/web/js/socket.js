@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The realtime connection (docs/protocol.md, version 1): hello with the store's cursor,
  * events applied in order exactly once, requests matched to answers by `ref`, and
@@ -28,9 +29,12 @@ export class Socket extends EventTarget {
     this.status = "offline";
     this.ws = null;
     this.attempt = 0;
-    this.timer = null;
-    this.pingTimer = null;
-    this.pongTimer = null;
+    /** @type {ReturnType<typeof setTimeout>|undefined} the reconnect's */
+    this.timer = undefined;
+    /** @type {ReturnType<typeof setInterval>|undefined} */
+    this.pingTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this.pongTimer = undefined;
     this.nextRef = 1;
     /** @type {Map<string, {resolve: Function, reject: Function, timer: any}>} */
     this.waiting = new Map();
@@ -91,9 +95,15 @@ export class Socket extends EventTarget {
     }
     this.ws = ws;
     ws.onopen = () => {
-      ws.send(JSON.stringify({
-        t: "hello", token: this.api.token, after: this.store.cursor, epoch: this.store.epoch, v: 1,
-      }));
+      ws.send(
+        JSON.stringify({
+          t: "hello",
+          token: this.api.token,
+          after: this.store.cursor,
+          epoch: this.store.epoch,
+          v: 1,
+        }),
+      );
     };
     ws.onmessage = (e) => {
       let frame;
@@ -102,10 +112,12 @@ export class Socket extends EventTarget {
       } catch {
         return;
       }
-      this.queue = this.queue.then(() => this.handle(frame, ws)).catch((err) => {
-        console.error("frame failed", err);
-        this.drop(ws);
-      });
+      this.queue = this.queue
+        .then(() => this.handle(frame, ws))
+        .catch((err) => {
+          console.error("frame failed", err);
+          this.drop(ws);
+        });
     };
     ws.onclose = (e) => this.closed(ws, e.code);
   }
@@ -115,7 +127,9 @@ export class Socket extends EventTarget {
     if (ws !== this.ws) return;
     try {
       ws.close(4000);
-    } catch { /* already closing */ }
+    } catch {
+      /* already closing */
+    }
     this.closed(ws, 4000);
   }
 

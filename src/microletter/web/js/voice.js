@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Voice notes: recording with MediaRecorder (Opus where the browser has it), up to
  * 60 seconds, with a live level meter; and a waveform computed from a recording for the
@@ -10,7 +11,8 @@ const TYPES = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4;cod
 
 /** @returns {boolean} whether this browser can record */
 export function canRecord() {
-  return Boolean(navigator.mediaDevices?.getUserMedia && window.MediaRecorder);
+  // mediaDevices is missing outside secure contexts, whatever the type declarations say.
+  return typeof navigator.mediaDevices?.getUserMedia === "function" && "MediaRecorder" in window;
 }
 
 /**
@@ -19,7 +21,9 @@ export function canRecord() {
  * @returns {Promise<{stop: () => Promise<{blob: Blob, duration_ms: number}>, cancel: () => void, startedAt: number}>}
  */
 export async function startRecording({ onLevel, onLimit } = {}) {
-  const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } });
+  const stream = await navigator.mediaDevices.getUserMedia({
+    audio: { echoCancellation: true, noiseSuppression: true },
+  });
   const mimeType = TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
   const recorder = new MediaRecorder(stream, mimeType ? { mimeType, audioBitsPerSecond: 32000 } : undefined);
   const chunks = [];
@@ -50,14 +54,18 @@ export async function startRecording({ onLevel, onLimit } = {}) {
   };
   return {
     startedAt,
-    stop: () => new Promise((resolve) => {
-      const duration = Math.min(MAX_MS, performance.now() - startedAt);
-      recorder.onstop = () => {
-        release();
-        resolve({ blob: new Blob(chunks, { type: recorder.mimeType || mimeType || "audio/webm" }), duration_ms: Math.round(duration) });
-      };
-      recorder.stop();
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        const duration = Math.min(MAX_MS, performance.now() - startedAt);
+        recorder.onstop = () => {
+          release();
+          resolve({
+            blob: new Blob(chunks, { type: recorder.mimeType || mimeType || "audio/webm" }),
+            duration_ms: Math.round(duration),
+          });
+        };
+        recorder.stop();
+      }),
     cancel: () => {
       recorder.onstop = release;
       if (recorder.state !== "inactive") recorder.stop();

@@ -1,6 +1,8 @@
+// @ts-check
 /**
- * Conversation info: for a group its members (add, remove), name, announcement, mute and
- * leave; for a direct conversation the person and mute. Changes go through REST and come
+ * Conversation info: for a group its members (add, remove), name, announcement, mute, pin,
+ * save to contacts, clear history and leave; for a direct conversation the person, mute,
+ * pin and clear history. Changes go through REST and come
  * back as events, so every device (this one included) updates the same way.
  */
 
@@ -8,6 +10,7 @@ import { confirmDialog, dialog, h, icon, promptDialog, toast } from "../dom.js";
 import { t, tn } from "../i18n.js";
 import { conversationTitle, topbar, userAvatar } from "../common.js";
 import { mountProfile } from "./officials.js";
+import { inviteCard } from "./invite.js";
 
 /**
  * A list of people to pick from (checkboxes); resolves with the chosen ids.
@@ -17,33 +20,76 @@ import { mountProfile } from "./officials.js";
  */
 export function pickPeople(app, { title, people, action }) {
   const { store } = app;
-  return dialog((close) => {
-    const chosen = new Set();
-    const go = h("button.btn.btn-primary", { type: "submit", disabled: true }, action);
-    const list = h("ul.pick-list", people.map((id) => h("li", h("label.pick-row",
-      h("input", { type: "checkbox", value: String(id), onchange: (e) => {
-        if (e.target.checked) chosen.add(id);
-        else chosen.delete(id);
-        go.disabled = chosen.size === 0;
-        go.textContent = chosen.size ? `${action} (${chosen.size})` : action;
-      } }),
-      userAvatar(store, id, 36), h("span.pick-name", store.nameOf(id))))));
-    return h("form.dialog-body.pick", { onsubmit: (e) => { e.preventDefault(); close([...chosen]); } },
-      h("h2.dialog-title", title),
-      people.length ? list : h("p.dialog-text", t("group.nobody_to_pick")),
-      h("div.dialog-actions", h("button.btn.btn-plain", { type: "button", onclick: () => close() }, t("common.cancel")), go));
-  }, { label: title });
+  return dialog(
+    (close) => {
+      const chosen = new Set();
+      const go = h("button.btn.btn-primary", { type: "submit", disabled: true }, action);
+      const list = h(
+        "ul.pick-list",
+        people.map((id) =>
+          h(
+            "li",
+            h(
+              "label.pick-row",
+              h("input", {
+                type: "checkbox",
+                value: String(id),
+                onchange: (e) => {
+                  if (e.target.checked) chosen.add(id);
+                  else chosen.delete(id);
+                  go.disabled = chosen.size === 0;
+                  go.textContent = chosen.size ? `${action} (${chosen.size})` : action;
+                },
+              }),
+              userAvatar(store, id, 36),
+              h("span.pick-name", store.nameOf(id)),
+            ),
+          ),
+        ),
+      );
+      return h(
+        "form.dialog-body.pick",
+        {
+          onsubmit: (e) => {
+            e.preventDefault();
+            close([...chosen]);
+          },
+        },
+        h("h2.dialog-title", title),
+        people.length ? list : h("p.dialog-text", t("group.nobody_to_pick")),
+        h(
+          "div.dialog-actions",
+          h("button.btn.btn-plain", { type: "button", onclick: () => close() }, t("common.cancel")),
+          go,
+        ),
+      );
+    },
+    { label: title },
+  );
 }
 
+/**
+ * A row of the info page: a label, a value and, when it can be changed, a chevron.
+ * @param {string} label
+ * @param {string} value
+ * @param {{onclick?: () => void, disabled?: boolean}} [o]
+ */
 function cell(label, value, { onclick, disabled } = {}) {
-  const inner = [h("span.cell-label", label), h("span.cell-value", value || ""), onclick && !disabled ? icon("chevron", "cell-chevron") : null];
+  const inner = [
+    h("span.cell-label", label),
+    h("span.cell-value", value || ""),
+    onclick && !disabled ? icon("chevron", "cell-chevron") : null,
+  ];
   return onclick && !disabled ? h("button.cell", { type: "button", onclick }, inner) : h("div.cell", inner);
 }
 
 function switchCell(label, checked, onchange) {
   const id = `sw-${Math.random().toString(36).slice(2)}`;
-  return h("div.cell", h("label.cell-label", { for: id }, label),
-    h("input.switch", { id, type: "checkbox", role: "switch", checked, onchange: (e) => onchange(e.target.checked) }));
+  return h(
+    "div.cell",
+    h("label.cell-label", { for: id }, label),
+    h("input.switch", { id, type: "checkbox", role: "switch", checked, onchange: (e) => onchange(e.target.checked) }),
+  );
 }
 
 /**
@@ -57,6 +103,8 @@ export function mount(app, root, cidText) {
   const official = store.conversations.get(cid)?.conversation;
   if (official?.kind === "official") return mountProfile(app, root, String(official.owner_id));
   let members = [];
+  /** @type {HTMLElement|undefined} the group code and join requests rows (managers) */
+  let invites;
   const body = h("div.scroll.info");
   root.append(topbar({ title: t("chat.info"), back: () => app.go(`chat/${cid}`) }), body);
 
@@ -64,7 +112,8 @@ export function mount(app, root, cidText) {
     try {
       await fn();
       if (done) toast(done);
-    } catch (err) {
+    } catch (caught) {
+      const err = /** @type {import("../api.js").ApiError} */ (caught);
       const key = `error.${err.code}`;
       toast(t(key) === key ? t("error.generic", { code: err.code }) : t(key), { kind: "error" });
     }
@@ -75,7 +124,9 @@ export function mount(app, root, cidText) {
       members = (await api.members(cid)).members;
       for (const m of members) store.users.set(m.user.id, m.user);
       render();
-    } catch { /* offline: show the rest */ }
+    } catch {
+      /* offline: show the rest */
+    }
   }
 
   function render() {
@@ -87,42 +138,109 @@ export function mount(app, root, cidText) {
     const conv = view.conversation;
     const manager = view.role === "owner" || view.role === "admin";
     const mute = switchCell(t("chat.mute"), view.muted, (muted) => run(() => api.setMuted(cid, muted)));
+    const chatState = (/** @type {{pinned?: boolean, saved?: boolean}} */ patch) =>
+      run(async () => store.setChatState((await api.setChat(cid, patch)).state));
+    const pin = switchCell(t("chat.pin"), Boolean(view.pinned), (pinned) => chatState({ pinned }));
+    const clear = h(
+      "section.card",
+      h(
+        "button.cell.danger-cell",
+        {
+          type: "button",
+          onclick: async () => {
+            if (!(await confirmDialog(t("chat.clear_confirm"), { ok: t("chat.clear"), danger: true }))) return;
+            run(async () => store.setChatState((await api.clearHistory(cid)).state), t("chat.cleared"));
+          },
+        },
+        t("chat.clear"),
+      ),
+    );
     if (conv.kind === "direct") {
       const peer = view.peer;
       body.replaceChildren(
-        h("section.card.member-grid", peer ? h("a.member", { href: `#/user/${peer.id}` }, userAvatar(store, peer.id, 56), h("span.member-name", store.nameOf(peer.id))) : null),
-        h("section.card", mute));
+        h(
+          "section.card.member-grid",
+          peer
+            ? h(
+                "a.member",
+                { href: `#/user/${peer.id}` },
+                userAvatar(store, peer.id, 56),
+                h("span.member-name", store.nameOf(peer.id)),
+              )
+            : null,
+        ),
+        h("section.card", mute, pin),
+        clear,
+      );
       return;
     }
     const people = members.map((m) => m.user.id);
     const addable = [...store.contacts.keys()].filter((id) => !people.includes(id));
-    const removable = members.filter((m) => m.user.id !== store.me.id
-      && (view.role === "owner" || (view.role === "admin" && m.role === "member"))).map((m) => m.user.id);
+    const removable = members
+      .filter(
+        (m) => m.user.id !== store.me?.id && (view.role === "owner" || (view.role === "admin" && m.role === "member")),
+      )
+      .map((m) => m.user.id);
     body.replaceChildren(
-      h("section.card.member-grid", { "aria-label": tn("group.members_count", conv.member_count) },
-        members.map((m) => h("a.member", { href: `#/user/${m.user.id}`, dataset: { uid: String(m.user.id) } },
-          userAvatar(store, m.user.id, 56),
-          h("span.member-name", store.nameOf(m.user.id)),
-          m.role !== "member" ? h("span.member-role", t(`group.role_${m.role}`)) : null)),
-        h("button.member.member-action", {
-          type: "button", "aria-label": t("group.add_members"),
-          onclick: async () => {
-            const ids = await pickPeople(app, { title: t("group.add_members"), people: addable, action: t("group.add") });
-            if (ids?.length) run(async () => { await api.addMembers(cid, ids); await loadMembers(); });
+      h(
+        "section.card.member-grid",
+        { "aria-label": tn("group.members_count", conv.member_count) },
+        members.map((m) =>
+          h(
+            "a.member",
+            { href: `#/user/${m.user.id}`, dataset: { uid: String(m.user.id) } },
+            userAvatar(store, m.user.id, 56),
+            h("span.member-name", store.nameOf(m.user.id)),
+            m.role !== "member" ? h("span.member-role", t(`group.role_${m.role}`)) : null,
+          ),
+        ),
+        h(
+          "button.member.member-action",
+          {
+            type: "button",
+            "aria-label": t("group.add_members"),
+            onclick: async () => {
+              const ids = await pickPeople(app, {
+                title: t("group.add_members"),
+                people: addable,
+                action: t("group.add"),
+              });
+              if (ids?.length)
+                run(async () => {
+                  await api.addMembers(cid, ids);
+                  await loadMembers();
+                });
+            },
           },
-        }, h("span.tile", icon("plus")), h("span.member-name", t("group.add"))),
-        removable.length ? h("button.member.member-action", {
-          type: "button", "aria-label": t("group.remove_members"),
-          onclick: async () => {
-            const ids = await pickPeople(app, { title: t("group.remove_members"), people: removable, action: t("group.remove") });
-            if (!ids?.length) return;
-            run(async () => {
-              for (const id of ids) await api.removeMember(cid, id);
-              await loadMembers();
-            });
-          },
-        }, h("span.tile", h("span.minus", "−")), h("span.member-name", t("group.remove"))) : null),
-      h("section.card",
+          h("span.tile", icon("plus")),
+          h("span.member-name", t("group.add")),
+        ),
+        removable.length
+          ? h(
+              "button.member.member-action",
+              {
+                type: "button",
+                "aria-label": t("group.remove_members"),
+                onclick: async () => {
+                  const ids = await pickPeople(app, {
+                    title: t("group.remove_members"),
+                    people: removable,
+                    action: t("group.remove"),
+                  });
+                  if (!ids?.length) return;
+                  run(async () => {
+                    for (const id of ids) await api.removeMember(cid, id);
+                    await loadMembers();
+                  });
+                },
+              },
+              h("span.tile", h("span.minus", "−")),
+              h("span.member-name", t("group.remove")),
+            )
+          : null,
+      ),
+      h(
+        "section.card",
         cell(t("group.name"), conversationTitle(store, view), {
           disabled: !manager,
           onclick: async () => {
@@ -130,24 +248,49 @@ export function mount(app, root, cidText) {
             if (name !== undefined) run(() => api.updateGroup(cid, { name: name.trim() }));
           },
         }),
-        cell(t("group.announcement"), conv.announcement || t(manager ? "group.announcement_none_edit" : "group.announcement_none"), {
-          disabled: !manager,
-          onclick: async () => {
-            const text = await promptDialog({ title: t("group.announcement"), value: conv.announcement, maxLength: 2000, multiline: true });
-            if (text !== undefined) run(() => api.updateGroup(cid, { announcement: text.trim() }));
+        cell(
+          t("group.announcement"),
+          conv.announcement || t(manager ? "group.announcement_none_edit" : "group.announcement_none"),
+          {
+            disabled: !manager,
+            onclick: async () => {
+              const text = await promptDialog({
+                title: t("group.announcement"),
+                value: conv.announcement,
+                maxLength: 2000,
+                multiline: true,
+              });
+              if (text !== undefined) run(() => api.updateGroup(cid, { announcement: text.trim() }));
+            },
           },
-        })),
-      h("section.card", mute),
-      h("section.card", h("button.cell.danger-cell", {
-        type: "button",
-        onclick: async () => {
-          if (!(await confirmDialog(t("group.leave_confirm"), { ok: t("group.leave"), danger: true }))) return;
-          run(async () => {
-            await api.removeMember(cid, store.me.id);
-            app.go("chats");
-          });
-        },
-      }, t("group.leave"))));
+        ),
+      ),
+      ...(manager ? [(invites ??= inviteCard(app, cid))] : []), // made once: it asks the server
+      h(
+        "section.card",
+        mute,
+        pin,
+        switchCell(t("group.save_to_contacts"), Boolean(view.saved), (saved) => chatState({ saved })),
+      ),
+      clear,
+      h(
+        "section.card",
+        h(
+          "button.cell.danger-cell",
+          {
+            type: "button",
+            onclick: async () => {
+              if (!(await confirmDialog(t("group.leave_confirm"), { ok: t("group.leave"), danger: true }))) return;
+              run(async () => {
+                await api.removeMember(cid, store.me?.id);
+                app.go("chats");
+              });
+            },
+          },
+          t("group.leave"),
+        ),
+      ),
+    );
   }
 
   render();

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The console's menu editor: up to 3 buttons, each a click button (a key the webhook
  * hears), a view button (a page to open) or a group of up to 5 sub-buttons. "Check" asks
@@ -7,6 +8,11 @@
 
 import { h, icon } from "../dom.js";
 import { t } from "../i18n.js";
+
+/**
+ * A menu button as the WeChat protocol writes it (menu/create, menu/get).
+ * @typedef {{name: string, type?: string, key?: string, url?: string, sub_button?: ProtocolButton[]}} ProtocolButton
+ */
 
 const MAX_TOP = 3;
 const MAX_SUB = 5;
@@ -25,71 +31,160 @@ function fromProtocol(button) {
 /** The protocol's button from the editable form. */
 function toProtocol(b) {
   if (b.type === "group") return { name: b.name, sub_button: b.sub.map(toProtocol) };
-  return b.type === "view" ? { type: "view", name: b.name, url: b.value } : { type: "click", name: b.name, key: b.value };
+  return b.type === "view"
+    ? { type: "view", name: b.name, url: b.value }
+    : { type: "click", name: b.name, key: b.value };
 }
 
 /**
  * A menu preview: a row of buttons as under a follower's composer, sub-buttons listed.
- * @param {object[]} menu protocol buttons
+ * @param {ProtocolButton[]} menu protocol buttons
  */
 export function menuPreview(menu) {
-  return h("div.menu-preview", { "aria-label": t("console.menu_preview") },
-    menu.map((b) => h("div.menu-preview-item",
-      h("span.menu-preview-name", (b.sub_button || []).length ? [icon("more", "menu-dots"), b.name] : b.name),
-      (b.sub_button || []).length ? h("ul.menu-preview-subs", b.sub_button.map((s) => h("li", s.name))) : null)));
+  return h(
+    "div.menu-preview",
+    { "aria-label": t("console.menu_preview") },
+    menu.map((b) =>
+      h(
+        "div.menu-preview-item",
+        h("span.menu-preview-name", (b.sub_button || []).length ? [icon("more", "menu-dots"), b.name] : b.name),
+        b.sub_button?.length
+          ? h(
+              "ul.menu-preview-subs",
+              b.sub_button.map((s) => h("li", s.name)),
+            )
+          : null,
+      ),
+    ),
+  );
 }
 
 /**
  * @param {import("../app.js").App} app
- * @param {{id: number, menu: object[]|null}} account
- * @param {(menu: object[]|null) => void} saved
+ * @param {{id: number, menu: ProtocolButton[]|null}} account
+ * @param {(menu: ProtocolButton[]|null) => void} saved
  */
 export function menuEditor(app, account, saved) {
   const { api } = app;
   let buttons = (account.menu || []).map(fromProtocol);
   const rows = h("div.menu-editor-rows");
   const outcome = h("div.menu-outcome", { role: "status", "aria-live": "polite" });
-  const add = h("button.btn.btn-small.btn-plain", { type: "button", onclick: () => {
-    buttons.push({ name: "", type: "click", value: "", sub: [] });
-    render();
-    rows.querySelector(".menu-button:last-child input")?.focus();
-  } }, icon("plus"), t("console.menu_add"));
+  const add = h(
+    "button.btn.btn-small.btn-plain",
+    {
+      type: "button",
+      onclick: () => {
+        buttons.push({ name: "", type: "click", value: "", sub: [] });
+        render();
+        /** @type {HTMLInputElement|null} */ (rows.querySelector(".menu-button:last-child input"))?.focus();
+      },
+    },
+    icon("plus"),
+    t("console.menu_add"),
+  );
 
   function fields(b, label, onRemove, allowGroup) {
     const valueLabel = b.type === "view" ? t("console.menu_url") : t("console.menu_key");
     return [
-      h("input.field.menu-name", { value: b.name, maxLength: 40, placeholder: t("console.menu_name"), "aria-label": `${label}: ${t("console.menu_name")}`,
-        oninput: (e) => { b.name = e.target.value; } }),
-      h("select.field.menu-type", { "aria-label": `${label}: ${t("console.menu_type")}`, onchange: (e) => {
-        b.type = e.target.value;
-        if (b.type === "group" && !b.sub.length) b.sub.push({ name: "", type: "click", value: "", sub: [] });
-        render();
-      } },
-      ["click", "view", ...(allowGroup ? ["group"] : [])].map((type) => h("option", { value: type, selected: b.type === type }, t(`console.menu_type_${type}`)))),
-      b.type === "group" ? null : h("input.field.menu-value", {
-        value: b.value, maxLength: 1000, placeholder: valueLabel, "aria-label": `${label}: ${valueLabel}`,
-        type: b.type === "view" ? "url" : "text", oninput: (e) => { b.value = e.target.value; },
+      h("input.field.menu-name", {
+        value: b.name,
+        maxLength: 40,
+        placeholder: t("console.menu_name"),
+        "aria-label": `${label}: ${t("console.menu_name")}`,
+        oninput: (e) => {
+          b.name = e.target.value;
+        },
       }),
-      h("button.icon-btn.menu-remove", { type: "button", "aria-label": t("console.menu_remove", { name: label }), onclick: onRemove }, icon("trash")),
+      h(
+        "select.field.menu-type",
+        {
+          "aria-label": `${label}: ${t("console.menu_type")}`,
+          onchange: (e) => {
+            b.type = e.target.value;
+            if (b.type === "group" && !b.sub.length) b.sub.push({ name: "", type: "click", value: "", sub: [] });
+            render();
+          },
+        },
+        ["click", "view", ...(allowGroup ? ["group"] : [])].map((type) =>
+          h("option", { value: type, selected: b.type === type }, t(`console.menu_type_${type}`)),
+        ),
+      ),
+      b.type === "group"
+        ? null
+        : h("input.field.menu-value", {
+            value: b.value,
+            maxLength: 1000,
+            placeholder: valueLabel,
+            "aria-label": `${label}: ${valueLabel}`,
+            type: b.type === "view" ? "url" : "text",
+            oninput: (e) => {
+              b.value = e.target.value;
+            },
+          }),
+      h(
+        "button.icon-btn.menu-remove",
+        { type: "button", "aria-label": t("console.menu_remove", { name: label }), onclick: onRemove },
+        icon("trash"),
+      ),
     ];
   }
 
   function render() {
-    rows.replaceChildren(...buttons.map((b, i) => {
-      const label = t("console.menu_button_n", { n: i + 1 });
-      return h("fieldset.menu-button",
-        h("legend", label),
-        h("div.menu-line", fields(b, label, () => { buttons.splice(i, 1); render(); }, true)),
-        b.type === "group" ? h("div.menu-subs",
-          b.sub.map((s, j) => {
-            const subLabel = t("console.menu_sub_n", { n: i + 1, m: j + 1 });
-            return h("div.menu-line.menu-sub", fields(s, subLabel, () => { b.sub.splice(j, 1); render(); }, false));
-          }),
-          b.sub.length < MAX_SUB ? h("button.btn.btn-small.btn-plain", { type: "button", onclick: () => {
-            b.sub.push({ name: "", type: "click", value: "", sub: [] });
-            render();
-          } }, icon("plus"), t("console.menu_add_sub")) : null) : null);
-    }));
+    rows.replaceChildren(
+      ...buttons.map((b, i) => {
+        const label = t("console.menu_button_n", { n: i + 1 });
+        return h(
+          "fieldset.menu-button",
+          h("legend", label),
+          h(
+            "div.menu-line",
+            fields(
+              b,
+              label,
+              () => {
+                buttons.splice(i, 1);
+                render();
+              },
+              true,
+            ),
+          ),
+          b.type === "group"
+            ? h(
+                "div.menu-subs",
+                b.sub.map((s, j) => {
+                  const subLabel = t("console.menu_sub_n", { n: i + 1, m: j + 1 });
+                  return h(
+                    "div.menu-line.menu-sub",
+                    fields(
+                      s,
+                      subLabel,
+                      () => {
+                        b.sub.splice(j, 1);
+                        render();
+                      },
+                      false,
+                    ),
+                  );
+                }),
+                b.sub.length < MAX_SUB
+                  ? h(
+                      "button.btn.btn-small.btn-plain",
+                      {
+                        type: "button",
+                        onclick: () => {
+                          b.sub.push({ name: "", type: "click", value: "", sub: [] });
+                          render();
+                        },
+                      },
+                      icon("plus"),
+                      t("console.menu_add_sub"),
+                    )
+                  : null,
+              )
+            : null,
+        );
+      }),
+    );
     add.hidden = buttons.length >= MAX_TOP;
     if (!buttons.length) rows.append(h("p.card-hint", t("console.menu_empty")));
   }
@@ -137,8 +232,16 @@ export function menuEditor(app, account, saved) {
   }
 
   render();
-  return h("div.menu-editor", rows, h("div.menu-editor-actions", add,
-    h("span.spacer"),
-    h("button.btn.btn-small.btn-plain#menu-check", { type: "button", onclick: check }, t("console.menu_check")),
-    h("button.btn.btn-small.btn-primary#menu-save", { type: "button", onclick: save }, t("console.menu_save"))), outcome);
+  return h(
+    "div.menu-editor",
+    rows,
+    h(
+      "div.menu-editor-actions",
+      add,
+      h("span.spacer"),
+      h("button.btn.btn-small.btn-plain#menu-check", { type: "button", onclick: check }, t("console.menu_check")),
+      h("button.btn.btn-small.btn-primary#menu-save", { type: "button", onclick: save }, t("console.menu_save")),
+    ),
+    outcome,
+  );
 }

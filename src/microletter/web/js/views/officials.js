@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Official accounts, the user side (Discover → Official accounts): the ones I follow,
  * search by name (or AppID, or original id), an account's profile with Follow and
@@ -32,12 +33,21 @@ export async function followAndOpen(app, accountId, scene) {
 }
 
 function accountRow(account, note) {
-  return h("li", h("a.row.account-row", { href: `#/official/${account.id}`, dataset: { account: String(account.id) } },
-    accountAvatar(account, 40),
-    h("span.account-main", h("span.row-text", account.name),
-      h("span.account-desc", account.description || t("official.no_description"))),
-    note ? h("span.row-note", note) : null,
-    icon("chevron", "cell-chevron")));
+  return h(
+    "li",
+    h(
+      "a.row.account-row",
+      { href: `#/official/${account.id}`, dataset: { account: String(account.id) } },
+      accountAvatar(account, 40),
+      h(
+        "span.account-main",
+        h("span.row-text", account.name),
+        h("span.account-desc", account.description || t("official.no_description")),
+      ),
+      note ? h("span.row-note", note) : null,
+      icon("chevron", "cell-chevron"),
+    ),
+  );
 }
 
 /** Discover → Official accounts: search, and the accounts I follow. */
@@ -47,28 +57,65 @@ export function mountList(app, root) {
   const followed = h("ul.list", { "aria-label": t("official.following") });
   let asked = 0;
   const search = h("input.search-field#official-search", {
-    type: "search", placeholder: t("official.search_placeholder"), "aria-label": t("official.search"),
-    autocomplete: "off", enterKeyHint: "search",
+    type: "search",
+    placeholder: t("official.search_placeholder"),
+    "aria-label": t("official.search"),
+    autocomplete: "off",
+    enterKeyHint: "search",
   });
-  const form = h("form.search-bar", { role: "search", onsubmit: (e) => { e.preventDefault(); find(); } },
-    icon("search", "search-icon"), search);
-  const code = h("input.field#official-code", { placeholder: t("official.code_placeholder"), autocomplete: "off", spellcheck: "false" });
-  const codeForm = h("form.inline-form", {
-    onsubmit: (e) => {
-      e.preventDefault();
-      const ticket = ticketFromCode(code.value);
-      if (ticket) app.go(`qr/${ticket}`);
-      else toast(t("official.bad_code"), { kind: "error" });
+  const form = h(
+    "form.search-bar",
+    {
+      role: "search",
+      onsubmit: (e) => {
+        e.preventDefault();
+        find();
+      },
     },
-  }, h("label.sr-only", { for: "official-code" }, t("official.paste_code")), code,
-  h("button.btn.btn-plain", { type: "submit" }, t("contacts.open_code")));
-  const resultsBox = h("div", { hidden: true }, h("h2.section-title", t("official.results")), h("section.card", results));
-  root.append(topbar({ title: t("official.title_plural"), back: () => app.go("discover") }),
+    icon("search", "search-icon"),
+    search,
+  );
+  const code = h("input.field#official-code", {
+    placeholder: t("official.code_placeholder"),
+    autocomplete: "off",
+    spellcheck: "false",
+  });
+  const codeForm = h(
+    "form.inline-form",
+    {
+      onsubmit: (e) => {
+        e.preventDefault();
+        const ticket = ticketFromCode(code.value);
+        if (ticket) app.go(`qr/${ticket}`);
+        else toast(t("official.bad_code"), { kind: "error" });
+      },
+    },
+    h("label.sr-only", { for: "official-code" }, t("official.paste_code")),
+    code,
+    h("button.btn.btn-plain", { type: "submit" }, t("contacts.open_code")),
+  );
+  const resultsBox = h(
+    "div",
+    { hidden: true },
+    h("h2.section-title", t("official.results")),
+    h("section.card", results),
+  );
+  root.append(
+    topbar({ title: t("official.title_plural"), back: () => app.go("discover") }),
     form,
-    h("div.scroll.page",
+    h(
+      "div.scroll.page",
       resultsBox,
-      h("h2.section-title", t("official.following")), h("section.card", followed),
-      h("section.card.pad", h("h2.card-title", t("official.paste_code")), h("p.card-hint", t("official.paste_hint")), codeForm)));
+      h("h2.section-title", t("official.following")),
+      h("section.card", followed),
+      h(
+        "section.card.pad",
+        h("h2.card-title", t("official.paste_code")),
+        h("p.card-hint", t("official.paste_hint")),
+        codeForm,
+      ),
+    ),
+  );
 
   async function find() {
     const q = search.value.trim();
@@ -80,21 +127,29 @@ export function mountList(app, root) {
       const { accounts } = await api.searchAccounts(q);
       if (mine !== asked) return;
       for (const a of accounts) store.putAccount(a);
-      results.replaceChildren(...(accounts.length ? accounts.map((a) => accountRow(a)) : [h("li.empty-row", t("official.none_found"))]));
-    } catch (err) {
+      results.replaceChildren(
+        ...(accounts.length ? accounts.map((a) => accountRow(a)) : [h("li.empty-row", t("official.none_found"))]),
+      );
+    } catch (caught) {
+      const err = /** @type {import("../api.js").ApiError} */ (caught);
       results.replaceChildren(h("li.empty-row", t("status.offline")));
       if (err.code !== "network") errorToast(err);
     }
   }
-  let timer = null;
-  search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(find, 250); });
+  /** @type {ReturnType<typeof setTimeout>|undefined} */
+  let timer;
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(find, 250);
+  });
 
   async function loadFollowed() {
     try {
       const { accounts } = await api.followedAccounts();
       for (const a of accounts) store.putAccount(a);
-      followed.replaceChildren(...(accounts.length ? accounts.map((a) => accountRow(a))
-        : [h("li.empty-row", t("official.none_followed"))]));
+      followed.replaceChildren(
+        ...(accounts.length ? accounts.map((a) => accountRow(a)) : [h("li.empty-row", t("official.none_followed"))]),
+      );
     } catch {
       followed.replaceChildren(h("li.empty-row", t("status.offline")));
     }
@@ -113,7 +168,8 @@ export function mountProfile(app, root, idText) {
   const id = Number(idText);
   const body = h("div.scroll.page");
   root.append(topbar({ title: t("official.profile"), back: () => app.back() }), body);
-  let seen = null; // {account, following, conversation_id}
+  /** @type {{account: import("../store.js").Account, following: boolean, conversation_id: number|null}|null} */
+  let seen = null;
 
   function render() {
     if (!seen) {
@@ -123,44 +179,81 @@ export function mountProfile(app, root, idText) {
     const { account, following } = seen;
     const cid = seen.conversation_id;
     body.replaceChildren(
-      h("section.card.account-card",
+      h(
+        "section.card.account-card",
         accountAvatar(account, 72),
         h("h2.account-name", account.name),
         h("p.account-id", account.original_id),
         account.description ? h("p.account-about", account.description) : null,
-        h("p.account-stats", tn("official.followers", account.follower_count))),
-      h("div.profile-actions.stack",
+        h("p.account-stats", tn("official.followers", account.follower_count)),
+      ),
+      h(
+        "div.profile-actions.stack",
         following && cid
-          ? h("button.btn.btn-primary.btn-block", { type: "button", onclick: () => app.go(`chat/${cid}`) }, icon("chats"), t("official.open_chat"))
-          : h("button.btn.btn-primary.btn-block#follow-btn", { type: "button", onclick: async (e) => {
-            e.currentTarget.disabled = true;
-            try {
-              await followAndOpen(app, id, "profile");
-            } catch (err) {
-              errorToast(err);
-              e.currentTarget.disabled = false;
-            }
-          } }, icon("plus"), t("official.follow")),
-        following ? h("button.btn.btn-plain.btn-block.danger-text", { type: "button", onclick: async () => {
-          if (!(await confirmDialog(t("official.unfollow_confirm", { name: account.name }), { ok: t("official.unfollow"), danger: true }))) return;
-          try {
-            await api.unfollow(id);
-            seen = { ...seen, following: false, conversation_id: null };
-            render();
-            toast(t("official.unfollowed"));
-          } catch (err) {
-            errorToast(err);
-          }
-        } }, t("official.unfollow")) : null));
+          ? h(
+              "button.btn.btn-primary.btn-block",
+              { type: "button", onclick: () => app.go(`chat/${cid}`) },
+              icon("chats"),
+              t("official.open_chat"),
+            )
+          : h(
+              "button.btn.btn-primary.btn-block#follow-btn",
+              {
+                type: "button",
+                onclick: async (e) => {
+                  e.currentTarget.disabled = true;
+                  try {
+                    await followAndOpen(app, id, "profile");
+                  } catch (err) {
+                    errorToast(err);
+                    e.currentTarget.disabled = false;
+                  }
+                },
+              },
+              icon("plus"),
+              t("official.follow"),
+            ),
+        following
+          ? h(
+              "button.btn.btn-plain.btn-block.danger-text",
+              {
+                type: "button",
+                onclick: async () => {
+                  if (
+                    !(await confirmDialog(t("official.unfollow_confirm", { name: account.name }), {
+                      ok: t("official.unfollow"),
+                      danger: true,
+                    }))
+                  )
+                    return;
+                  try {
+                    await api.unfollow(id);
+                    seen = { account, following: false, conversation_id: null };
+                    render();
+                    toast(t("official.unfollowed"));
+                  } catch (err) {
+                    errorToast(err);
+                  }
+                },
+              },
+              t("official.unfollow"),
+            )
+          : null,
+      ),
+    );
   }
 
   async function load() {
     try {
-      seen = await api.officialAccount(id);
-      store.putAccount(seen.account);
+      const got = await api.officialAccount(id);
+      seen = got;
+      store.putAccount(got.account);
       render();
-    } catch (err) {
-      body.replaceChildren(h("div.empty-state", h("p", t(err.code === "network" ? "status.offline" : "error.platform.account_not_found"))));
+    } catch (caught) {
+      const err = /** @type {import("../api.js").ApiError} */ (caught);
+      body.replaceChildren(
+        h("div.empty-state", h("p", t(err.code === "network" ? "status.offline" : "error.platform.account_not_found"))),
+      );
     }
   }
   render();
@@ -174,28 +267,48 @@ export function mountQr(app, root, ticket) {
   const body = h("div.scroll.page");
   root.append(topbar({ title: t("official.scanned"), back: () => app.go("officials") }), body);
   body.append(h("div.empty-state", h("p", t("common.loading"))));
-  api.qrCode(ticket).then(({ account, following }) => {
-    store.putAccount(account);
-    const go = h("button.btn.btn-primary.btn-block#scan-follow", { type: "button", onclick: async () => {
-      go.disabled = true;
-      try {
-        const { conversation } = await api.scanQr(ticket);
-        store.putView(conversation);
-        store.setChannelHead(account.id, conversation.conversation.id, account.channel_head);
-        app.go(`chat/${conversation.conversation.id}`);
-      } catch (err) {
-        errorToast(err);
-        go.disabled = false;
-      }
-    } }, following ? t("official.open_chat") : t("official.follow"));
-    body.replaceChildren(
-      h("section.card.account-card", accountAvatar(account, 72), h("h2.account-name", account.name),
-        account.description ? h("p.account-about", account.description) : null,
-        h("p.account-stats", tn("official.followers", account.follower_count))),
-      h("div.profile-actions", go));
-  }).catch((err) => {
-    body.replaceChildren(h("div.empty-state", icon("qr", "big"),
-      h("p", t(err.code === "network" ? "status.offline" : "error.platform.qrcode_not_found"))));
-  });
+  api
+    .qrCode(ticket)
+    .then(({ account, following }) => {
+      store.putAccount(account);
+      const go = h(
+        "button.btn.btn-primary.btn-block#scan-follow",
+        {
+          type: "button",
+          onclick: async () => {
+            go.disabled = true;
+            try {
+              const { conversation } = await api.scanQr(ticket);
+              store.putView(conversation);
+              store.setChannelHead(account.id, conversation.conversation.id, account.channel_head);
+              app.go(`chat/${conversation.conversation.id}`);
+            } catch (err) {
+              errorToast(err);
+              go.disabled = false;
+            }
+          },
+        },
+        following ? t("official.open_chat") : t("official.follow"),
+      );
+      body.replaceChildren(
+        h(
+          "section.card.account-card",
+          accountAvatar(account, 72),
+          h("h2.account-name", account.name),
+          account.description ? h("p.account-about", account.description) : null,
+          h("p.account-stats", tn("official.followers", account.follower_count)),
+        ),
+        h("div.profile-actions", go),
+      );
+    })
+    .catch((err) => {
+      body.replaceChildren(
+        h(
+          "div.empty-state",
+          icon("qr", "big"),
+          h("p", t(err.code === "network" ? "status.offline" : "error.platform.qrcode_not_found")),
+        ),
+      );
+    });
   return null;
 }

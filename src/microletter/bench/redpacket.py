@@ -1,0 +1,279 @@
+"""`microletter bench redpacket`: red packets opened as fast as the server allows.
+
+`stream`: one group of 500, a stream of 100-share lucky packets, each sent when the one
+before is empty; every member tries to open each one. `many`: several groups at once,
+each with its own sender and its own stream. The crowd is written into the database
+before the server starts (crowd.py); the openers are HTTP clients in load processes.
+
+A member who hears that a packet is empty (`redpacket.exhausted`, from any member of the
+same load process) does not try it any more, as a phone that saw the card turn grey
+would not. Reported: successful opens per second (over the whole stream, sending
+included, and over the opening phases only), failed opens by code, and latency
+percentiles of the opens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import msgspec
+
+from microletter.bench import procstat
+from microletter.bench.crowd import PAY_PASSWORD, Crowd, seed_crowd
+from microletter.bench.setup import LocalServer, describe_machine
+from microletter.bench.stats import percentiles
+
+
+@dataclass
+class Options:
+    mode: str = "stream"  # stream or many
+    packets: int = 50  # per sender
+    members: int = 500  # of each group
+    shares: int = 100
+    groups: int = 10  # `many`: groups (and senders) at once
+    procs: int = 2  # load processes
+    concurrency: int = 32  # open requests in flight per load process (its connections)
+    database_url: str | None = None  # default: SQLite in a temporary folder
+    workers: int = 1  # server processes (PostgreSQL)
+    log: Any = print
+
+
+@dataclass
+class Result:
+    mode: str
+    backend: str
+    workers: int
+    packets: int = 0
+    opens: int = 0
+    failed: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    open_seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    server_cpu: float = 0.0
+    machine: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        p = {k: v or 0.0 for k, v in percentiles(self.latencies).items()}
+        return (
+            f"redpacket {self.mode} on {self.backend} ({self.workers} server process(es)):"
+            f" {self.packets} packets, {self.opens} successful opens in {self.seconds:.1f} s ="
+            f" {self.opens / max(self.seconds, 1e-9):,.0f} opens/s"
+            f" ({self.opens / max(self.open_seconds, 1e-9):,.0f}/s while opening);"
+            f" failed opens {sum(self.failed.values())} {dict(self.failed)};"
+            f" open latency p50 {p['p50']:.1f} ms, p99 {p['p99']:.1f} ms, max {p['max']:.1f} ms;"
+            f" server CPU {self.server_cpu:.1f} s"
+        )
+
+
+def run(options: Options) -> Result:
+    folder = Path(tempfile.mkdtemp(prefix="microletter-redpacket-"))
+    url = options.database_url or f"sqlite:///{folder / 'microletter.db'}"
+    backend = "postgresql" if url.startswith("postgres") else "sqlite"
+    many = options.mode == "many"
+    senders = options.groups if many else 1
+    users = options.members if not many else max(options.members, options.groups)
+    options.log(f"seeding {users} users and {senders} group(s) of {options.members} ...")
+    crowd = asyncio.run(
+        seed_crowd(url, users, groups=senders, group_size=options.members, senders=senders)
+    )
+    env = {"MICROLETTER_DATABASE_URL": url, "MICROLETTER_REDPACKET_MAX_SHARES": "500"}
+    if options.workers > 1:
+        env["MICROLETTER_BUS_URL"] = os.environ.get("MICROLETTER_BUS_URL", "redis://127.0.0.1:6379")
+    args = ["--workers", str(options.workers)] if options.workers > 1 else []
+    server = LocalServer(folder / "data", env=env, args=args)
+    base = server.start()
+    result = Result(options.mode, backend, options.workers, machine=describe_machine())
+    try:
+        cpu0 = procstat.tree_cpu_seconds(server.pid)
+        _drive(options, crowd, base, senders, result)
+        result.server_cpu = procstat.tree_cpu_seconds(server.pid) - cpu0
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return result
+
+
+def _drive(options: Options, crowd: Crowd, base: str, senders: int, result: Result) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    pipes: list[Connection] = []
+    procs = []
+    members = crowd.tokens  # every user opens (the senders too: allowed in a group)
+    for w in range(options.procs):
+        parent, child = ctx.Pipe()
+        mine = members[w :: options.procs]
+        proc = ctx.Process(target=_load_main, args=(base, mine, options.concurrency, child))
+        proc.start()
+        pipes.append(parent)
+        procs.append(proc)
+    try:
+        for pipe in pipes:
+            assert pipe.recv() == "ready"
+        asyncio.run(_stream(options, crowd, base, senders, pipes, result))
+    finally:
+        for pipe in pipes:
+            pipe.send(None)
+        for proc in procs:
+            proc.join(timeout=30)
+
+
+async def _stream(
+    options: Options,
+    crowd: Crowd,
+    base: str,
+    senders: int,
+    pipes: list[Connection],
+    result: Result,
+) -> None:
+    async with aiohttp.ClientSession() as http:
+
+        def tokens() -> asyncio.Future[list[str]]:
+            return asyncio.gather(*(_token(http, base, crowd, s) for s in range(senders)))
+
+        started = time.monotonic()
+        ready = tokens()
+        for round_ in range(options.packets):
+            paid = await ready
+            sent = await asyncio.gather(
+                *(_send(http, base, crowd, s, paid[s], options, round_) for s in range(senders))
+            )
+            ready = tokens()  # the next round's payment tokens, while this one is opened
+            t0 = time.monotonic()
+            for pipe in pipes:
+                pipe.send(sent)
+            for pipe in pipes:
+                ok, failed, latencies = await asyncio.to_thread(pipe.recv)
+                result.opens += ok
+                result.failed.update(failed)
+                result.latencies += latencies
+            result.open_seconds += time.monotonic() - t0
+            result.packets += len(sent)
+            if round_ % 10 == 9:
+                options.log(f"  {result.packets} packets, {result.opens} opens")
+        result.seconds = time.monotonic() - started
+        await ready
+
+
+async def _token(http: aiohttp.ClientSession, base: str, crowd: Crowd, s: int) -> str:
+    headers = {"Authorization": f"Bearer {crowd.tokens[s]}"}
+    async with http.post(
+        base + "/api/v1/wallet/pay-password/verify",
+        json={"pay_password": PAY_PASSWORD},
+        headers=headers,
+    ) as r:
+        return str((await r.json())["payment_token"])
+
+
+async def _send(
+    http: aiohttp.ClientSession,
+    base: str,
+    crowd: Crowd,
+    s: int,
+    token: str,
+    options: Options,
+    n: int,
+) -> int:
+    headers = {"Authorization": f"Bearer {crowd.tokens[s]}"}
+    body = {
+        "kind": "lucky",
+        "amount": options.shares * 100,
+        "shares": options.shares,
+        "greeting": "bench",
+        "idempotency_key": f"bench-{s}-{n}",
+        "payment_token": token,
+    }
+    cid = crowd.groups[s]
+    async with http.post(
+        f"{base}/api/v1/conversations/{cid}/red-packets", json=body, headers=headers
+    ) as r:
+        reply = await r.json()
+        if r.status != 201:
+            raise RuntimeError(f"sending a packet failed: {reply}")
+        return int(reply["packet"]["id"])
+
+
+def _load_main(base: str, tokens: list[str], concurrency: int, pipe: Connection) -> None:
+    asyncio.run(_load(base, tokens, concurrency, pipe))
+
+
+class _Http:
+    """A bare HTTP/1.1 keep-alive connection: the openers' requests are all alike, and
+    the load shares the machine with the server, so each costs tens of microseconds
+    here rather than the general client's hundreds."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def connect(cls, base: str) -> _Http:
+        host, port = base.removeprefix("http://").rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        return cls(reader, writer)
+
+    async def post(self, path: str, token: str) -> tuple[int, bytes]:
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Length: 0\r\n\r\n".encode()
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        return status, await self.reader.readexactly(length)
+
+
+async def _load(base: str, tokens: list[str], concurrency: int, pipe: Connection) -> None:
+    free: asyncio.Queue[_Http] = asyncio.Queue()
+    for _ in range(concurrency):
+        free.put_nowait(await _Http.connect(base))
+    pipe.send("ready")
+    while True:
+        packets = await asyncio.to_thread(pipe.recv)
+        if packets is None:
+            return
+        opening = _Round(free)
+        await asyncio.gather(*(opening.open(t, p) for p in packets for t in tokens))
+        pipe.send((opening.ok, opening.failed, opening.latencies))
+
+
+@dataclass
+class _Round:
+    """One load process's opens of one round of packets."""
+
+    free: asyncio.Queue[_Http]
+    ok: int = 0
+    failed: Counter[str] = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+    empty: set[int] = field(default_factory=set)
+
+    async def open(self, token: str, pid: int) -> None:
+        if pid in self.empty:
+            return
+        http = await self.free.get()
+        try:
+            if pid in self.empty:  # heard while waiting for a connection
+                return
+            t = time.perf_counter()
+            status, body = await http.post(f"/api/v1/red-packets/{pid}/open", token)
+            self.latencies.append(time.perf_counter() - t)
+        finally:
+            self.free.put_nowait(http)
+        if status == 200:
+            self.ok += 1
+            return
+        code = str(msgspec.json.decode(body)["error"]["code"])
+        self.failed[code] += 1
+        if code in ("redpacket.exhausted", "redpacket.expired"):
+            self.empty.add(pid)

@@ -1,0 +1,15 @@
+"""Red packets' facade, on the one database (built in app.py); the units of work are in
+packets.py."""
+
+from __future__ import annotations
+
+from microletter.redpackets.store import packets
+from microletter.storage import Facade, reads, writes
+
+__all__ = ["RedPacketStore"]
+
+
+class RedPacketStore(Facade):
+    send_packet = writes(packets.send_packet)
+    open_packet = writes(packets.open_packet)
+    find_packet = reads(packets.find_packet)

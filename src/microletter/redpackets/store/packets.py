@@ -1,0 +1,420 @@
+"""Red packets' units of work (ports.Tx, ports.Reader), the same on both databases:
+sending, opening (the hot path), telling the sender, expiry, and reading a packet.
+
+Sending is one transaction: the payment token spent, the amount moved from the sender's
+wallet into one escrow account per share (the packet's envelopes), its card posted in
+the conversation, its shares written (decided now, in the order they will be taken), its
+expiry scheduled; once per (sender, idempotency key).
+
+Opening (hundreds of members in the same second):
+1. one read, without locks, answers the common refusals (not a member, already opened,
+   every share taken, expired), so the many who come too late write nothing;
+2. the opener's row in `red_packet_opens` (packet, opener) is inserted: a second open of
+   the same member waits for the first one's COMMIT on PostgreSQL and then inserts
+   nothing (AlreadyOpened); on SQLite the single writer runs them one after the other;
+3. one UPDATE claims the first untaken share (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
+   concurrent opens take different shares without waiting for each other), and its money
+   moves from the share's own escrow account to the opener's wallet. No row is common to
+   two opens of a packet (not the packet, not an escrow balance, not the sender's log),
+   so on PostgreSQL they commit side by side, in the server's group commits, instead of
+   queueing behind one row lock and one fsync each; on SQLite the single writer commits
+   them in groups;
+4. the opener gets a note that only they see; the sender hears of it from a job
+   (`ANNOUNCE_JOB`, one per packet and `ANNOUNCE_MS` window) that names everyone who
+   opened since the last one: one combined note for a burst, not a log row per open.
+
+Lock order (PostgreSQL): the idempotency key's row, the payment token's row, the
+conversation, accounts in id order (sending); the opener's row, one share, accounts in id
+order, the opener's log at commit (opening); a job's row, shares in index order, accounts
+in id order, the sender's log (expiry, announcements).
+"""
+
+from microletter.core.errors import NotMember
+from microletter.core.ids import ConversationId, UserId
+from microletter.core.messages import Draft
+from microletter.core.models import ConversationKind, Instant, JsonValue, MessageKind
+from microletter.ports import Reader, Row, Tx
+from microletter.redpackets.errors import (
+    AlreadyOpened,
+    Exhausted,
+    NotForYou,
+    RedPacketExpired,
+    RedPacketNotFound,
+)
+from microletter.redpackets.rules import (
+    ACCOUNT_KIND,
+    Opening,
+    PacketId,
+    RedPacket,
+    Request,
+    Status,
+    check_place,
+    may_open,
+)
+from microletter.storage import post_audience_note, post_message, schedule_job
+from microletter.wallet import (
+    USER,
+    AccountId,
+    Posting,
+    Result,
+    new_accounts,
+    post,
+    run_once,
+    spend_token,
+    wallet_of,
+)
+
+EXPIRY_JOB = "redpackets.expiry"
+ANNOUNCE_JOB = "redpackets.announce"
+ANNOUNCE_MS = 1000  # the sender's note on opens comes this long after a burst's first
+# An open's transaction takes its time at its start; a window's note waits this much
+# longer, so that the opens of the window have committed when it looks.
+ANNOUNCE_GRACE_MS = 1000
+COLS = (
+    "p.id, p.conversation_id, p.seq, p.sender_id, p.kind, p.amount, p.shares, p.greeting,"
+    " p.recipient_id, p.status, p.created_at, p.expires_at, p.finished_at, p.refunded"
+)
+# how many shares are taken (index 14 of a packet's row, after COLS)
+TAKEN = (
+    "(SELECT count(*) FROM red_packet_shares s WHERE s.packet_id=p.id AND s.opener_id IS NOT NULL)"
+)
+
+
+async def send_packet(
+    tx: Tx,
+    me: UserId,
+    cid: ConversationId,
+    request: Request,
+    shares: list[int],
+    currency: str,
+    key: str,
+    fingerprint: str,
+    token_hash: str,
+    now: Instant,
+    expires_in_ms: int,
+) -> tuple[Result, bool]:
+    """Send a red packet of `shares` (summing to `request.amount`) into `cid`; once per
+    (me, key): a replay returns the first result."""
+
+    async def work() -> Result:
+        await spend_token(tx, me, token_hash, now)
+        conversation = await tx.lock_conversation(cid, me)
+        members = await tx.members(cid)
+        if me not in members:
+            raise NotMember(conversation_id=cid)
+        check_place(request, me, conversation.kind, list(members))
+        pid = PacketId(tx.new_id(now))
+        envelopes = await new_accounts(tx, ACCOUNT_KIND, [tx.new_id(now) for _ in shares], now)
+        wallet = await wallet_of(tx, me, now)
+        sent = await post(
+            tx,
+            "redpacket.send",
+            [Posting(wallet, -request.amount)]
+            + [Posting(e, amount) for e, amount in zip(envelopes, shares, strict=True)],
+            now,
+            actor=me,
+            memo=request.greeting,
+            ref=f"redpacket:{pid}",
+        )
+        data: dict[str, JsonValue] = {
+            "packet_id": pid,
+            "kind": request.kind,
+            "greeting": request.greeting,
+            "shares": request.shares,
+            "currency": currency,
+            "recipient_id": request.recipient_id,
+        }
+        draft = Draft(cid, me, f"redpacket:{pid}", MessageKind.RED_PACKET, None, data=data)
+        card = await post_message(tx, draft, now)
+        expires = Instant(now + expires_in_ms)
+        await tx.execute(
+            "INSERT INTO red_packets (id, conversation_id, seq, sender_id, kind, amount, shares,"
+            " greeting, recipient_id, status, created_at, expires_at, refunded, send_tx)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,0,$13)",
+            pid,
+            cid,
+            card.seq,
+            me,
+            request.kind,
+            request.amount,
+            request.shares,
+            request.greeting,
+            request.recipient_id,
+            Status.OPEN,
+            now,
+            expires,
+            sent.id,
+        )
+        await tx.executemany(
+            "INSERT INTO red_packet_shares (packet_id, idx, amount, account_id, refunded,"
+            " announced) VALUES ($1,$2,$3,$4,false,false)",
+            [
+                (pid, i, amount, e)
+                for i, (amount, e) in enumerate(zip(shares, envelopes, strict=True))
+            ],
+        )
+        await schedule_job(tx, EXPIRY_JOB, f"{EXPIRY_JOB}:{pid}", {"packet_id": pid}, expires, now)
+        return {"packet_id": pid, "transaction_id": sent.id, "seq": card.seq}
+
+    return await run_once(tx, me, key, fingerprint, now, work)
+
+
+# The refusals an open can know without a lock, and what it needs to proceed, in one read.
+_LOOK = (
+    # in TAKEN's place: 0 while a share is untaken, else all (an index lookup, not a count)
+    f"SELECT {COLS}, CASE WHEN EXISTS (SELECT 1 FROM red_packet_shares s"
+    " WHERE s.packet_id=p.id AND s.opener_id IS NULL AND NOT s.refunded) THEN 0"
+    " ELSE p.shares END, c.kind, c.last_seq,"
+    " EXISTS (SELECT 1 FROM members m WHERE m.conversation_id=p.conversation_id"
+    " AND m.user_id=$2),"
+    " (SELECT s.amount FROM red_packet_shares s WHERE s.packet_id=p.id AND s.opener_id=$2),"
+    # the opener's wallet, read here to save a round trip (the wallet makes it if missing)
+    f" (SELECT a.id FROM wallet_accounts a WHERE a.kind='{USER}' AND a.owner_id=$2)"
+    " FROM red_packets p JOIN conversations c ON c.id = p.conversation_id WHERE p.id=$1"
+)
+_CLAIM = (
+    "UPDATE red_packet_shares SET opener_id=$2, opened_at=$3 WHERE packet_id=$1 AND idx ="
+    " (SELECT idx FROM red_packet_shares WHERE packet_id=$1 AND opener_id IS NULL"
+    " AND NOT refunded ORDER BY idx LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    " RETURNING idx, amount, account_id"
+)
+
+
+async def open_packet(
+    tx: Tx, me: UserId, pid: PacketId, now: Instant, *, announce: bool = True
+) -> dict[str, JsonValue]:
+    """Take the first untaken share of a packet for `me`: {packet_id, conversation_id,
+    idx, amount, finished, scheduled}. AlreadyOpened (with the amount), Exhausted,
+    RedPacketExpired, NotMember, NotForYou, RedPacketNotFound: and nothing changed.
+    `announce` False: the sender's note of this `window` is known to be scheduled
+    (a committed open of this process made it), so this open need not ask again."""
+    row = await tx.fetchrow(_LOOK, pid, me)
+    if row is None:
+        raise RedPacketNotFound(packet_id=pid)
+    packet = _packet_of(row)
+    kind, last_seq, member, mine = ConversationKind(row[15]), int(row[16]), row[17], row[18]
+    wallet = None if row[19] is None else AccountId(row[19])
+    if not member:
+        raise NotMember(conversation_id=packet.conversation_id)
+    if not may_open(packet, me, kind):
+        raise NotForYou(packet_id=pid)
+    if mine is not None:
+        raise AlreadyOpened(packet_id=pid, amount=int(mine))
+    _check_open(packet, now)
+    first = await tx.execute(
+        "INSERT INTO red_packet_opens (packet_id, opener_id, opened_at) VALUES ($1,$2,$3)"
+        " ON CONFLICT DO NOTHING",
+        pid,
+        me,
+        now,
+    )
+    if not first:  # another open of mine got here first (and has committed now)
+        amount = await tx.fetchval(
+            "SELECT amount FROM red_packet_shares WHERE packet_id=$1 AND opener_id=$2", pid, me
+        )
+        raise AlreadyOpened(packet_id=pid, amount=None if amount is None else int(amount))
+    share = await tx.fetchrow(_CLAIM, pid, me, now)
+    if share is None:  # the last share went since the read (or the packet expired)
+        raise Exhausted(packet_id=pid)
+    idx, amount, envelope = int(share[0]), int(share[1]), AccountId(share[2])
+    await post(
+        tx,
+        "redpacket.open",
+        [Posting(envelope, -amount), Posting(wallet or await wallet_of(tx, me, now), amount)],
+        now,
+        actor=me,
+        memo=packet.greeting,
+        ref=f"redpacket:{pid}",
+    )  # InsufficientFunds only if the expiry refunded this share meanwhile: all undone
+    finished = idx == packet.shares - 1  # the last share (taken in order, but for races)
+    cid = packet.conversation_id
+    note: dict[str, JsonValue] = {
+        "action": "redpacket.opened",
+        "actor": me,
+        "sender_id": packet.sender_id,
+        "packet_id": pid,
+        "seq": packet.seq,
+        "openers": [me],
+        "finished": finished,
+    }
+    await post_audience_note(tx, cid, [me], note, now, after_seq=last_seq)
+    window = now // ANNOUNCE_MS
+    scheduled = announce and me != packet.sender_id
+    if scheduled:  # the sender hears of it with the others of this window
+        await schedule_job(
+            tx,
+            ANNOUNCE_JOB,
+            f"{ANNOUNCE_JOB}:{pid}:{window}",
+            {"packet_id": pid},
+            Instant((window + 1) * ANNOUNCE_MS + ANNOUNCE_GRACE_MS),
+            now,
+        )
+    return {
+        "packet_id": pid,
+        "conversation_id": cid,
+        "idx": idx,
+        "amount": amount,
+        "finished": finished,
+        "scheduled": scheduled,
+    }
+
+
+def _check_open(packet: RedPacket, now: Instant) -> None:
+    if packet.status == Status.REFUNDED or (
+        packet.status == Status.OPEN and packet.expires_at <= now
+    ):
+        raise RedPacketExpired(packet_id=packet.id)
+    if packet.status == Status.FINISHED or packet.opened >= packet.shares:
+        raise Exhausted(packet_id=packet.id)
+
+
+async def announce(tx: Tx, payload: dict[str, JsonValue], now: Instant) -> None:
+    """The scheduler's job: one note to the sender naming everyone (but the sender) who
+    opened since the last such note."""
+    pid = payload["packet_id"]
+    assert isinstance(pid, int)  # written by open_packet
+    await _announce(tx, await _find(tx, PacketId(pid)), now)
+
+
+async def _announce(tx: Tx, packet: RedPacket, now: Instant) -> None:
+    # SKIP LOCKED: a share an open is taking right now is for the next note; this job
+    # never waits for an open (an open may wait for this job's row: no circle).
+    rows = await tx.fetch(
+        "UPDATE red_packet_shares SET announced=true WHERE packet_id=$1 AND idx IN"
+        " (SELECT idx FROM red_packet_shares WHERE packet_id=$1 AND opener_id IS NOT NULL"
+        " AND NOT announced FOR UPDATE SKIP LOCKED) RETURNING idx, opener_id",
+        packet.id,
+    )
+    ordered = sorted(rows, key=lambda r: int(r[0]))
+    openers = [UserId(r[1]) for r in ordered if r[1] != packet.sender_id]
+    cid, sender = packet.conversation_id, packet.sender_id
+    if not openers or not await _is_member(tx, cid, sender):
+        return
+    data: dict[str, JsonValue] = {
+        "action": "redpacket.opened",
+        "actor": openers[0],
+        "sender_id": sender,
+        "packet_id": packet.id,
+        "seq": packet.seq,
+        "openers": list(openers),
+        "finished": packet.opened >= packet.shares,
+    }
+    await post_audience_note(tx, cid, [sender], data, now)
+
+
+async def expire_packet(tx: Tx, payload: dict[str, JsonValue], now: Instant) -> None:
+    """The scheduler's job: refund what is left of a packet at its expiry to its sender."""
+    pid = payload["packet_id"]
+    assert isinstance(pid, int)  # written by send_packet
+    packet = await _find(tx, PacketId(pid))
+    if packet.status != Status.OPEN:
+        return
+    # Each untaken share, locked: an open taking one now finishes first, and then the
+    # share is not untaken any more (re-checked under the lock) and stays with it.
+    left = await tx.fetch(
+        "SELECT idx, amount, account_id FROM red_packet_shares WHERE packet_id=$1"
+        " AND opener_id IS NULL AND NOT refunded ORDER BY idx FOR UPDATE",
+        pid,
+    )
+    total = sum(int(r[1]) for r in left)
+    refund_tx = None
+    if total:
+        moved = await post(
+            tx,
+            "redpacket.refund",
+            [Posting(await wallet_of(tx, packet.sender_id, now), total)]
+            + [Posting(AccountId(r[2]), -int(r[1])) for r in left],
+            now,
+            memo=packet.greeting,
+            ref=f"redpacket:{pid}",
+        )
+        refund_tx = moved.id
+        await tx.execute(
+            "UPDATE red_packet_shares SET refunded=true WHERE packet_id=$1"
+            " AND idx = ANY($2::bigint[])",
+            pid,
+            [int(r[0]) for r in left],
+        )
+    await tx.execute(
+        "UPDATE red_packets SET status=$2, refunded=$3, finished_at=$4, refund_tx=$5 WHERE id=$1",
+        pid,
+        Status.REFUNDED if total else Status.FINISHED,
+        total,
+        now,
+        refund_tx,
+    )
+    await _announce(tx, packet, now)
+    if total and await _is_member(tx, packet.conversation_id, packet.sender_id):
+        data: dict[str, JsonValue] = {
+            "action": "redpacket.refunded",
+            "actor": packet.sender_id,
+            "sender_id": packet.sender_id,
+            "packet_id": pid,
+            "seq": packet.seq,
+            "amount": total,
+        }
+        await post_audience_note(tx, packet.conversation_id, [packet.sender_id], data, now)
+
+
+async def find_packet(
+    db: Reader, me: UserId, pid: PacketId
+) -> tuple[RedPacket, list[Opening], bool]:
+    """A packet, its shares and whether `me` may see who got how much: members of its
+    conversation see the card; the sender and those who opened it see every opening."""
+    packet = await _find(db, pid)
+    member = await _is_member(db, packet.conversation_id, me)
+    rows = await db.fetch(
+        "SELECT idx, amount, opener_id, opened_at FROM red_packet_shares"
+        " WHERE packet_id=$1 ORDER BY idx",
+        pid,
+    )
+    shares = [
+        Opening(
+            int(r[0]),
+            int(r[1]),
+            None if r[2] is None else UserId(r[2]),
+            None if r[3] is None else Instant(r[3]),
+        )
+        for r in rows
+    ]
+    opened = any(s.opener_id == me for s in shares)
+    if not member and not opened and me != packet.sender_id:
+        raise RedPacketNotFound(packet_id=pid)
+    return packet, shares, opened or me == packet.sender_id
+
+
+async def _is_member(db: Reader, cid: ConversationId, uid: UserId) -> bool:
+    found = await db.fetchval(
+        "SELECT 1 FROM members WHERE conversation_id=$1 AND user_id=$2", cid, uid
+    )
+    return found is not None
+
+
+async def _find(db: Reader, pid: PacketId) -> RedPacket:
+    row = await db.fetchrow(f"SELECT {COLS}, {TAKEN} FROM red_packets p WHERE p.id=$1", pid)
+    if row is None:
+        raise RedPacketNotFound(packet_id=pid)
+    return _packet_of(row)
+
+
+def _packet_of(r: Row) -> RedPacket:
+    status, taken, shares = r[9], int(r[14]), int(r[6])
+    if status == Status.OPEN and taken >= shares:
+        status = Status.FINISHED  # every share taken (the row says so after the expiry)
+    return RedPacket(
+        id=PacketId(r[0]),
+        conversation_id=ConversationId(r[1]),
+        seq=int(r[2]),
+        sender_id=UserId(r[3]),
+        kind=r[4],
+        amount=int(r[5]),
+        shares=shares,
+        greeting=r[7],
+        recipient_id=None if r[8] is None else UserId(r[8]),
+        status=status,
+        opened=taken,
+        created_at=Instant(r[10]),
+        expires_at=Instant(r[11]),
+        finished_at=None if r[12] is None else Instant(r[12]),
+        refunded=int(r[13]),
+    )

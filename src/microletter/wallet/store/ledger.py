@@ -1,0 +1,269 @@
+"""The ledger's units of work (ports.Tx, ports.Reader), the same on both databases:
+accounts, posting a transaction, statements, receipts and reconciliation.
+
+`post` is the one writer of money. Inside the caller's transaction it updates each
+account's balance with a guarded UPDATE (`... WHERE balance + amount >= 0`), in account id
+order, and appends the transaction and its postings; a posting that would take an account
+below zero raises InsufficientFunds and the whole transaction rolls back. On PostgreSQL
+the UPDATE takes the account's row lock until COMMIT and re-reads the row it waited for,
+so two payments from one wallet can never both pass on the same balance; on SQLite the
+one writer runs one unit of work at a time. The postings are the truth: `reconcile`
+checks that every balance equals the sum of its postings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from microletter.core.ids import UserId
+from microletter.core.models import Instant
+from microletter.ports import Reader, Row, Tx
+from microletter.storage import snapshot
+from microletter.wallet.errors import InsufficientFunds, WalletTransactionNotFound
+from microletter.wallet.rules import (
+    FUNDING,
+    PAGE,
+    SYSTEM_OWNER,
+    USER,
+    Account,
+    AccountId,
+    Entry,
+    Line,
+    Mismatch,
+    Posting,
+    Reconciliation,
+    Transaction,
+    TransactionId,
+    check_postings,
+    reversal_of,
+)
+
+ENTRY_COLS = "p.transaction_id, p.line, p.account_id, p.amount, p.balance_after"
+TX_COLS = "t.id, t.kind, t.actor_id, t.memo, t.ref, t.reverses, t.created_at"
+
+
+async def account(tx: Tx, kind: str, owner: int, now: Instant) -> AccountId:
+    """The account of `kind` and `owner` (a user's wallet: `USER` and their id; the
+    system's: `SYSTEM_OWNER`), made on first use. Only FUNDING may go below zero."""
+    found = await tx.fetchval(
+        "SELECT id FROM wallet_accounts WHERE kind=$1 AND owner_id=$2", kind, owner
+    )
+    if found is not None:
+        return AccountId(found)
+    await tx.execute(
+        "INSERT INTO wallet_accounts (id, kind, owner_id, balance, may_go_negative, created_at)"
+        " VALUES ($1,$2,$3,0,$4,$5) ON CONFLICT (kind, owner_id) DO NOTHING",
+        tx.new_id(now),
+        kind,
+        owner,
+        kind == FUNDING,
+        now,
+    )
+    made = await tx.fetchval(
+        "SELECT id FROM wallet_accounts WHERE kind=$1 AND owner_id=$2", kind, owner
+    )
+    return AccountId(made)
+
+
+async def new_accounts(tx: Tx, kind: str, owners: Sequence[int], now: Instant) -> list[AccountId]:
+    """Make accounts of `kind` for each of `owners` (new owners: ids no account of this
+    kind has yet), in one statement; their ids in the owners' order. For rooms that set
+    money aside in many envelopes at once (a red packet's shares)."""
+    await tx.executemany(
+        "INSERT INTO wallet_accounts (id, kind, owner_id, balance, may_go_negative, created_at)"
+        " VALUES ($1,$2,$3,0,false,$4)",
+        [(tx.new_id(now), kind, owner, now) for owner in owners],
+    )
+    rows = await tx.fetch(
+        "SELECT owner_id, id FROM wallet_accounts WHERE kind=$1 AND owner_id = ANY($2::bigint[])",
+        kind,
+        list(owners),
+    )
+    ids = {int(r[0]): AccountId(r[1]) for r in rows}
+    return [ids[owner] for owner in owners]
+
+
+async def wallet_of(tx: Tx, user_id: UserId, now: Instant) -> AccountId:
+    """A user's wallet (made on first use)."""
+    return await account(tx, USER, user_id, now)
+
+
+async def post(
+    tx: Tx,
+    kind: str,
+    postings: Sequence[Posting],
+    now: Instant,
+    *,
+    actor: UserId | None = None,
+    memo: str = "",
+    ref: str | None = None,
+    reverses: TransactionId | None = None,
+) -> Transaction:
+    """Move money: one transaction of `postings` (summing to zero, on distinct accounts),
+    appended in the caller's unit of work. InsufficientFunds (and nothing moved, once the
+    caller's transaction rolls back) if any account but funding would go below zero."""
+    ordered = check_postings(postings)
+    tid = TransactionId(tx.new_id(now))
+    entries = []
+    for line, p in enumerate(ordered):
+        balance = await tx.fetchval(
+            "UPDATE wallet_accounts SET balance = balance + $2"
+            " WHERE id=$1 AND (balance + $2 >= 0 OR may_go_negative) RETURNING balance",
+            p.account_id,
+            p.amount,
+        )
+        if balance is None:
+            raise InsufficientFunds(account_id=p.account_id, amount=-p.amount)
+        entries.append(Entry(tid, line, p.account_id, p.amount, int(balance)))
+    await tx.execute(
+        "INSERT INTO wallet_transactions (id, kind, actor_id, memo, ref, reverses, created_at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        tid,
+        kind,
+        actor,
+        memo,
+        ref,
+        reverses,
+        now,
+    )
+    await tx.executemany(
+        "INSERT INTO wallet_postings"
+        " (transaction_id, line, account_id, amount, balance_after, created_at)"
+        " VALUES ($1,$2,$3,$4,$5,$6)",
+        [(e.transaction_id, e.line, e.account_id, e.amount, e.balance_after, now) for e in entries],
+    )
+    return Transaction(tid, kind, actor, memo, ref, reverses, now, tuple(entries))
+
+
+async def reverse(
+    tx: Tx, tid: TransactionId, now: Instant, *, actor: UserId | None, memo: str
+) -> Transaction:
+    """Undo a transaction with a new one of opposite postings (the original stays)."""
+    original = await transaction(tx, tid)
+    return await post(
+        tx,
+        "reversal",
+        reversal_of(original.entries),
+        now,
+        actor=actor,
+        memo=memo,
+        ref=original.ref,
+        reverses=tid,
+    )
+
+
+async def transaction(db: Reader, tid: TransactionId) -> Transaction:
+    row = await db.fetchrow(f"SELECT {TX_COLS} FROM wallet_transactions t WHERE t.id=$1", tid)
+    if row is None:
+        raise WalletTransactionNotFound(transaction_id=tid)
+    rows = await db.fetch(
+        f"SELECT {ENTRY_COLS} FROM wallet_postings p WHERE p.transaction_id=$1 ORDER BY p.line",
+        tid,
+    )
+    return _transaction_of(row, [_entry_of(r) for r in rows])
+
+
+async def find_account(db: Reader, kind: str, owner: int = SYSTEM_OWNER) -> Account | None:
+    row = await db.fetchrow(
+        "SELECT id, kind, owner_id, balance FROM wallet_accounts WHERE kind=$1 AND owner_id=$2",
+        kind,
+        owner,
+    )
+    return None if row is None else Account(AccountId(row[0]), row[1], row[2], int(row[3]))
+
+
+async def balance(db: Reader, kind: str, owner: int = SYSTEM_OWNER) -> int:
+    """An account's balance (0 for one never used)."""
+    found = await find_account(db, kind, owner)
+    return 0 if found is None else found.balance
+
+
+async def accounts_by_id(db: Reader, ids: Sequence[int]) -> dict[AccountId, Account]:
+    rows = await db.fetch(
+        "SELECT id, kind, owner_id, balance FROM wallet_accounts WHERE id = ANY($1::bigint[])",
+        list(ids),
+    )
+    return {AccountId(r[0]): Account(AccountId(r[0]), r[1], r[2], int(r[3])) for r in rows}
+
+
+async def accounts(db: Reader) -> list[Account]:
+    rows = await db.fetch("SELECT id, kind, owner_id, balance FROM wallet_accounts ORDER BY id")
+    return [Account(AccountId(r[0]), r[1], r[2], int(r[3])) for r in rows]
+
+
+async def statement(
+    db: Reader, kind: str, owner: int, before: int | None, limit: int = PAGE
+) -> list[Line]:
+    """An account's movements, newest first, `limit` a page (`before`: a transaction id)."""
+    rows = await db.fetch(
+        "SELECT p.transaction_id, t.kind, p.amount, p.balance_after, t.memo, t.ref,"
+        " t.created_at FROM wallet_accounts a"
+        " JOIN wallet_postings p ON p.account_id = a.id"
+        " JOIN wallet_transactions t ON t.id = p.transaction_id"
+        " WHERE a.kind=$1 AND a.owner_id=$2 AND p.transaction_id < $3"
+        " ORDER BY p.transaction_id DESC LIMIT $4",
+        kind,
+        owner,
+        before if before is not None else 1 << 62,
+        min(limit, PAGE),
+    )
+    return [
+        Line(TransactionId(r[0]), r[1], int(r[2]), int(r[3]), r[4], r[5], Instant(r[6]))
+        for r in rows
+    ]
+
+
+@snapshot
+async def reconcile(db: Reader) -> Reconciliation:
+    """Check the ledger in one snapshot: every transaction has two or more postings that
+    sum to zero; every balance is the sum of its account's postings; no account but
+    funding is below zero; all balances together are zero."""
+    found: list[Mismatch] = []
+    for r in await db.fetch(
+        "SELECT t.id, COALESCE(sum(p.amount), 0), count(p.line) FROM wallet_transactions t"
+        " LEFT JOIN wallet_postings p ON p.transaction_id = t.id"
+        " GROUP BY t.id HAVING COALESCE(sum(p.amount), 0) <> 0 OR count(p.line) < 2"
+    ):
+        found.append(Mismatch("unbalanced", int(r[0]), 0, int(r[1])))
+    for r in await db.fetch(
+        "SELECT p.transaction_id, sum(p.amount) FROM wallet_postings p"
+        " LEFT JOIN wallet_transactions t ON t.id = p.transaction_id"
+        " WHERE t.id IS NULL GROUP BY p.transaction_id"
+    ):
+        found.append(Mismatch("orphan", int(r[0]), 0, int(r[1])))
+    for r in await db.fetch(
+        "SELECT a.id, a.balance, COALESCE(s.total, 0) FROM wallet_accounts a LEFT JOIN"
+        " (SELECT account_id, sum(amount) AS total FROM wallet_postings GROUP BY account_id) s"
+        " ON s.account_id = a.id WHERE a.balance <> COALESCE(s.total, 0)"
+    ):
+        found.append(Mismatch("balance", int(r[0]), int(r[2]), int(r[1])))
+    for r in await db.fetch(
+        "SELECT id, balance FROM wallet_accounts WHERE balance < 0 AND NOT may_go_negative"
+    ):
+        found.append(Mismatch("negative", int(r[0]), 0, int(r[1])))
+    total = await db.fetchval("SELECT COALESCE(sum(balance), 0) FROM wallet_accounts")
+    if int(total) != 0:
+        found.append(Mismatch("total", 0, 0, int(total)))
+    counts = await db.fetchrow(
+        "SELECT (SELECT count(*) FROM wallet_transactions),"
+        " (SELECT count(*) FROM wallet_postings), (SELECT count(*) FROM wallet_accounts)"
+    )
+    assert counts is not None  # a SELECT of scalars has one row
+    return Reconciliation(int(counts[0]), int(counts[1]), int(counts[2]), tuple(found))
+
+
+def _entry_of(r: Row) -> Entry:
+    return Entry(TransactionId(r[0]), int(r[1]), AccountId(r[2]), int(r[3]), int(r[4]))
+
+
+def _transaction_of(r: Row, entries: list[Entry]) -> Transaction:
+    return Transaction(
+        TransactionId(r[0]),
+        r[1],
+        None if r[2] is None else UserId(r[2]),
+        r[3],
+        r[4],
+        None if r[5] is None else TransactionId(r[5]),
+        Instant(r[6]),
+        tuple(entries),
+    )

@@ -1,0 +1,216 @@
+// @ts-check
+/**
+ * One Moments post as WeChat shows it: the author's avatar and name, the text, a 9-grid of
+ * pictures (fetched through signed links: the server grants them only to those who may
+ * see the post), a link card, the place, "2 hours ago", the like/comment bar, and the likes
+ * and comments underneath. What the server sends is already what I may see (the WeChat
+ * rule); this module only draws it and sends my likes, comments and replies.
+ */
+
+import { actionSheet, confirmDialog, h, icon, promptDialog, toast } from "../../dom.js";
+import { formatAgo, formatFull, t } from "../../i18n.js";
+import { userAvatar } from "../../common.js";
+
+/**
+ * @typedef {{id: number, user_id: number, created_at: number}} Like
+ * @typedef {{id: number, user_id: number, text: string, reply_to: number|null, reply_to_user: number|null,
+ *   created_at: number}} Comment
+ * @typedef {{id: number, author_id: number, text: string|null, data: any, audience: string, created_at: number,
+ *   likes: Like[], comments: Comment[], listed: number[]|null}} Post
+ */
+
+/**
+ * @param {import("../../app.js").App} app
+ * @param {Post} post
+ * @param {{changed: (post: Post|null) => void}} on `changed(null)`: the post was deleted
+ */
+export function postCard(app, post, on) {
+  const { api, store } = app;
+  const me = store.me?.id;
+  const liked = post.likes.some((l) => l.user_id === me);
+  const name = store.nameOf(post.author_id) || t("moments.someone");
+
+  async function toggleLike() {
+    try {
+      await api.likePost(post.id, !liked);
+      on.changed(await fresh());
+    } catch (err) {
+      failed(err);
+    }
+  }
+
+  /** @param {Comment|null} replyTo */
+  async function write(replyTo) {
+    const title = replyTo ? t("moments.reply_to", { name: store.nameOf(replyTo.user_id) }) : t("moments.comment");
+    const text = await promptDialog({ title, maxLength: 1000, multiline: true });
+    if (!text?.trim()) return;
+    try {
+      await api.commentPost(post.id, text.trim(), replyTo?.id ?? null);
+      on.changed(await fresh());
+    } catch (err) {
+      failed(err);
+    }
+  }
+
+  /** @param {Comment} c */
+  async function removeComment(c) {
+    if (!(await confirmDialog(t("moments.delete_comment"), { ok: t("msg.delete"), danger: true }))) return;
+    try {
+      await api.deleteComment(post.id, c.id);
+      on.changed(await fresh());
+    } catch (err) {
+      failed(err);
+    }
+  }
+
+  async function remove() {
+    if (!(await confirmDialog(t("moments.delete_confirm"), { ok: t("msg.delete"), danger: true }))) return;
+    try {
+      await api.deletePost(post.id);
+      on.changed(null);
+    } catch (err) {
+      failed(err);
+    }
+  }
+
+  /** @returns {Promise<Post|null>} the post as the server has it now (null: gone or hidden) */
+  async function fresh() {
+    try {
+      return (await api.request("GET", `/moments/posts/${post.id}`)).post;
+    } catch {
+      return null;
+    }
+  }
+
+  const comments = post.comments.map((c) =>
+    h(
+      "li.moment-comment",
+      {
+        dataset: { id: String(c.id), user: String(c.user_id) },
+        tabIndex: 0,
+        onclick: () => (c.user_id === me || post.author_id === me ? removeOrReply(c) : write(c)),
+      },
+      h("a.moment-name", { href: `#/moments/user/${c.user_id}` }, store.nameOf(c.user_id) || "?"),
+      c.reply_to_user != null
+        ? [
+            h("span.moment-reply-word", ` ${t("moments.replied")} `),
+            h("span.moment-name", store.nameOf(c.reply_to_user) || "?"),
+          ]
+        : null,
+      h("span.moment-comment-text", `: ${c.text}`),
+    ),
+  );
+
+  /** @param {Comment} c my comment, or any on my post: reply to it or remove it */
+  async function removeOrReply(c) {
+    const actions = [{ label: t("msg.delete"), value: "delete", danger: true }];
+    if (c.user_id !== me) actions.unshift({ label: t("moments.reply"), value: "reply", danger: false });
+    const choice = await actionSheet(actions, t("moments.comment"));
+    if (choice === "delete") removeComment(c);
+    else if (choice === "reply") write(c);
+  }
+
+  return h(
+    "article.moment",
+    { dataset: { id: String(post.id), author: String(post.author_id) } },
+    h(
+      "a.moment-avatar",
+      { href: `#/moments/user/${post.author_id}`, "aria-label": name },
+      userAvatar(store, post.author_id, 42),
+    ),
+    h(
+      "div.moment-main",
+      h("a.moment-author", { href: `#/moments/user/${post.author_id}` }, name),
+      post.text ? h("p.moment-text", post.text) : null,
+      pictures(app, post),
+      post.data?.link ? linkCard(app, post.data.link, post.data.link_picture) : null,
+      post.data?.location ? h("p.moment-location", icon("pin"), post.data.location) : null,
+      h(
+        "div.moment-bar",
+        h(
+          "time.moment-time",
+          { datetime: new Date(post.created_at).toISOString(), title: formatFull(post.created_at) },
+          formatAgo(post.created_at),
+        ),
+        post.audience !== "all" && post.author_id === me
+          ? h("span.moment-audience", t(`moments.audience_${post.audience}`))
+          : null,
+        post.author_id === me
+          ? h("button.link-btn.moment-delete", { type: "button", onclick: remove }, t("msg.delete"))
+          : null,
+        h(
+          `button.icon-btn.moment-like${liked ? ".on" : ""}`,
+          {
+            type: "button",
+            "aria-pressed": String(liked),
+            "aria-label": t(liked ? "moments.unlike" : "moments.like"),
+            onclick: toggleLike,
+          },
+          icon("star"),
+        ),
+        h(
+          "button.icon-btn.moment-comment-btn",
+          { type: "button", "aria-label": t("moments.comment"), onclick: () => write(null) },
+          icon("chats"),
+        ),
+      ),
+      post.likes.length || comments.length
+        ? h(
+            "div.moment-reactions",
+            post.likes.length
+              ? h(
+                  "p.moment-likes",
+                  icon("star"),
+                  post.likes.map((l, i) => [i ? ", " : "", h("span.moment-name", store.nameOf(l.user_id) || "?")]),
+                )
+              : null,
+            comments.length ? h("ul.moment-comments", comments) : null,
+          )
+        : null,
+    ),
+  );
+
+  /** @param {unknown} err */
+  function failed(err) {
+    const code = /** @type {any} */ (err)?.code;
+    toast(code === "moments.post_not_found" ? t("moments.gone") : t("moments.failed"), { kind: "error" });
+  }
+}
+
+/** The 9-grid (one picture alone is shown larger). */
+function pictures(app, post) {
+  const images = Array.isArray(post.data?.images) ? post.data.images : [];
+  if (!images.length) return null;
+  return h(
+    `div.moment-grid.n${Math.min(images.length, 9)}`,
+    images.map((m) => {
+      const img = h("img.moment-picture", { alt: t("moments.picture"), loading: "lazy" });
+      app.media
+        .get(m.id)
+        .then((u) => (img.src = u.thumbnail_url || u.url))
+        .catch(() => img.classList.add("missing"));
+      return img;
+    }),
+  );
+}
+
+/** A link card: title, description and picture, opening the link in a new tab. */
+function linkCard(app, link, picture) {
+  let img;
+  if (picture) {
+    const shown = h("img.moment-link-picture", { alt: "" });
+    app.media
+      .get(picture.id)
+      .then((u) => (shown.src = u.thumbnail_url || u.url))
+      .catch(() => {});
+    img = shown;
+  } else {
+    img = h("span.moment-link-icon", icon("globe"));
+  }
+  return h(
+    "a.moment-link",
+    { href: link.url, target: "_blank", rel: "noopener noreferrer" },
+    img,
+    h("span.moment-link-text", h("strong", link.title), link.description ? h("span", link.description) : null),
+  );
+}

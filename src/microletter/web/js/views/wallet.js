@@ -1,0 +1,405 @@
+// @ts-check
+/**
+ * Me → Wallet: the balance, the statement (newest first, more on demand), a receipt per
+ * line, and setting or changing the payment password; and the pieces the chat uses: the
+ * transfer sheet (amount, note, then the payment password), and the transfer card with
+ * accept and return. Amounts are integers of minor units everywhere: what the user types
+ * is parsed as text into minor units with the server's exponent, never through a float.
+ */
+
+import { dialog, h, icon, toast } from "../dom.js";
+import { formatFull, t } from "../i18n.js";
+import { topbar } from "../common.js";
+import { errorText } from "./contacts/request.js";
+
+/** @typedef {{code: string, exponent: number}} Currency */
+
+/** The currency's sign for the amounts we show (its code for those we don't know). */
+const SIGNS = /** @type {Record<string, string>} */ ({ CNY: "¥", USD: "$", EUR: "€", GBP: "£", JPY: "¥" });
+
+/**
+ * `1234` (minor units) → `¥12.34`.
+ * @param {number} minor
+ * @param {Currency} currency
+ */
+export function formatMoney(minor, currency) {
+  const sign = minor < 0 ? "-" : "";
+  const digits = String(Math.abs(minor)).padStart(currency.exponent + 1, "0");
+  const whole = currency.exponent ? digits.slice(0, -currency.exponent) : digits;
+  const part = currency.exponent ? `.${digits.slice(-currency.exponent)}` : "";
+  return `${sign}${SIGNS[currency.code] ?? `${currency.code} `}${whole}${part}`;
+}
+
+/**
+ * What the user typed (`12.5`) → minor units (1250), or null if it is not an amount.
+ * @param {string} text
+ * @param {Currency} currency
+ * @returns {number|null}
+ */
+export function parseAmount(text, currency) {
+  const match = /^\s*(\d{1,13})(?:[.,](\d*))?\s*$/.exec(text);
+  if (!match) return null;
+  const part = match[2] ?? "";
+  if (part.length > currency.exponent) return null;
+  const minor = Number(match[1] + part.padEnd(currency.exponent, "0"));
+  return Number.isSafeInteger(minor) && minor > 0 ? minor : null;
+}
+
+/** @param {import("../app.js").App} app */
+async function wallet(app) {
+  return app.api.request("GET", "/wallet");
+}
+
+/**
+ * Ask for the payment password and trade it for a payment token (null if cancelled or
+ * refused; the reason is shown).
+ * @param {import("../app.js").App} app
+ * @param {string} title what is being paid, shown above the field
+ * @returns {Promise<string|null>}
+ */
+export async function askPayment(app, title) {
+  const state = await wallet(app);
+  if (!state.has_pay_password) {
+    toast(t("wallet.set_password_first"), { kind: "error" });
+    return null;
+  }
+  const digits = await askDigits(title, t("wallet.enter_password"));
+  if (!digits) return null;
+  try {
+    const reply = await app.api.request("POST", "/wallet/pay-password/verify", { json: { pay_password: digits } });
+    return reply.payment_token;
+  } catch (err) {
+    toast(errorText(err), { kind: "error" });
+    return null;
+  }
+}
+
+/**
+ * A 6-digit field in a dialog.
+ * @param {string} title
+ * @param {string} label
+ * @returns {Promise<string|undefined>}
+ */
+function askDigits(title, label) {
+  return dialog(
+    (close) => {
+      const input = h("input.field.pay-password", {
+        type: "password",
+        inputMode: "numeric",
+        autocomplete: "off",
+        maxLength: 6,
+        pattern: "[0-9]{6}",
+        "aria-label": label,
+        placeholder: "••••••",
+        autofocus: true,
+      });
+      return h(
+        "form.dialog-body",
+        {
+          onsubmit: (/** @type {Event} */ e) => {
+            e.preventDefault();
+            if (/^\d{6}$/.test(input.value)) close(input.value);
+          },
+        },
+        h("h2.dialog-title", title),
+        h("p.dialog-text", label),
+        input,
+        h(
+          "div.dialog-actions",
+          h("button.btn.btn-plain", { type: "button", onclick: () => close() }, t("common.cancel")),
+          h("button.btn.btn-primary.pay-confirm", { type: "submit" }, t("wallet.pay")),
+        ),
+      );
+    },
+    { label: title },
+  );
+}
+
+/**
+ * The "+" panel's Transfer: amount and note, then the payment password; the card appears
+ * in the chat through the usual message event.
+ * @param {import("../app.js").App} app
+ * @param {number} cid
+ */
+export async function sendTransfer(app, cid) {
+  const { currency } = await wallet(app);
+  /** @type {{amount: number, note: string}|undefined} */
+  const asked = await dialog(
+    (close) => {
+      const amount = h("input.field.transfer-amount", {
+        inputMode: "decimal",
+        placeholder: formatMoney(0, currency),
+        "aria-label": t("wallet.amount"),
+        autofocus: true,
+      });
+      const note = h("input.field.transfer-note", {
+        maxLength: 100,
+        placeholder: t("wallet.note"),
+        "aria-label": t("wallet.note"),
+      });
+      const error = h("p.field-error", { hidden: true });
+      return h(
+        "form.dialog-body.transfer-sheet",
+        {
+          onsubmit: (/** @type {Event} */ e) => {
+            e.preventDefault();
+            const minor = parseAmount(amount.value, currency);
+            if (minor === null) {
+              error.textContent = t("wallet.amount_invalid");
+              error.hidden = false;
+              return;
+            }
+            close({ amount: minor, note: note.value.trim() });
+          },
+        },
+        h("h2.dialog-title", t("wallet.transfer")),
+        h("label.field-label", t("wallet.amount"), amount),
+        note,
+        error,
+        h(
+          "div.dialog-actions",
+          h("button.btn.btn-plain", { type: "button", onclick: () => close() }, t("common.cancel")),
+          h("button.btn.btn-primary.transfer-next", { type: "submit" }, t("wallet.transfer")),
+        ),
+      );
+    },
+    { label: t("wallet.transfer") },
+  );
+  if (!asked) return;
+  const token = await askPayment(app, t("wallet.paying", { amount: formatMoney(asked.amount, currency) }));
+  if (!token) return;
+  try {
+    await app.api.request("POST", `/conversations/${cid}/transfers`, {
+      json: { amount: asked.amount, note: asked.note, payment_token: token, idempotency_key: crypto.randomUUID() },
+    });
+  } catch (err) {
+    toast(errorText(err), { kind: "error" });
+  }
+}
+
+/**
+ * A transfer card in the chat: amount, note and status; its recipient accepts or returns
+ * it while it is pending. The status is asked of the server (notes tell of changes).
+ * @param {import("../app.js").App} app
+ * @param {any} message
+ * @param {boolean} mine
+ */
+export function transferBubble(app, message, mine) {
+  const d = message.data || {};
+  const currency = { code: d.currency || "CNY", exponent: 2 };
+  const status = h("span.transfer-status", t("wallet.status_pending"));
+  const actions = h("div.transfer-actions");
+  const card = h(
+    "div.bubble.bubble-transfer",
+    { "data-transfer": String(d.transfer_id) },
+    h("div.transfer-top", h("span.transfer-icon", icon("wallet")), h("span.transfer-amount")),
+    d.note ? h("div.transfer-note", d.note) : null,
+    h("div.transfer-foot", status, actions),
+  );
+  const amountEl = /** @type {HTMLElement} */ (card.querySelector(".transfer-amount"));
+  amountEl.textContent = formatMoney(d.amount || 0, currency);
+
+  /** @param {any} transfer */
+  function show(transfer) {
+    card.dataset.status = transfer.status;
+    card.classList.toggle("settled", transfer.status !== "pending");
+    status.textContent = t(`wallet.status_${transfer.status}`);
+    const forMe = transfer.recipient_id === app.store.me?.id;
+    actions.replaceChildren(
+      ...(forMe && transfer.status === "pending"
+        ? [
+            h(
+              "button.btn.btn-primary.transfer-accept",
+              { type: "button", onclick: () => settle("accept") },
+              t("wallet.accept"),
+            ),
+            h(
+              "button.btn.btn-plain.transfer-return",
+              { type: "button", onclick: () => settle("return") },
+              t("wallet.return"),
+            ),
+          ]
+        : []),
+    );
+  }
+
+  /** @param {"accept"|"return"} action */
+  async function settle(action) {
+    try {
+      const reply = await app.api.request("POST", `/wallet/transfers/${d.transfer_id}/${action}`, {
+        json: { idempotency_key: crypto.randomUUID() },
+      });
+      show(reply.transfer);
+    } catch (err) {
+      toast(errorText(err), { kind: "error" });
+      refresh();
+    }
+  }
+
+  function refresh() {
+    app.api
+      .request("GET", `/wallet/transfers/${d.transfer_id}`)
+      .then((reply) => {
+        currency.exponent = reply.currency.exponent;
+        amountEl.textContent = formatMoney(d.amount || 0, currency);
+        show(reply.transfer);
+      })
+      .catch(() => {});
+  }
+  if (d.transfer_id) refresh();
+  card.classList.toggle("mine", mine);
+  return card;
+}
+
+/**
+ * Me → Wallet.
+ * @param {import("../app.js").App} app
+ * @param {HTMLElement} root
+ * @returns {null}
+ */
+export function mountWallet(app, root) {
+  const balance = h("div.wallet-balance", { "aria-live": "polite" });
+  const passwordBtn = h("button.btn.btn-plain.wallet-password", { type: "button", onclick: () => setPassword() });
+  const lines = h("ul.list.statement", { "aria-label": t("wallet.statement") });
+  const more = h(
+    "button.btn.btn-plain.statement-more",
+    { type: "button", hidden: true, onclick: () => load(true) },
+    t("wallet.more"),
+  );
+  root.append(
+    topbar({ title: t("wallet.title"), back: () => app.go("me") }),
+    h(
+      "div.scroll.page",
+      h("div.wallet-card", h("span.wallet-label", t("wallet.balance")), balance, passwordBtn),
+      h("h3.list-title", t("wallet.statement")),
+      lines,
+      more,
+    ),
+  );
+  /** @type {Currency} */
+  let currency = { code: "CNY", exponent: 2 };
+  /** @type {number|undefined} */
+  let before;
+
+  async function refresh() {
+    const state = await wallet(app);
+    currency = state.currency;
+    balance.textContent = formatMoney(state.balance, currency);
+    passwordBtn.textContent = t(state.has_pay_password ? "wallet.change_password" : "wallet.set_password");
+  }
+
+  /** @param {boolean} next */
+  async function load(next) {
+    const q = next && before ? `?before=${before}` : "";
+    const reply = await app.api.request("GET", `/wallet/statement${q}`);
+    if (!next) lines.replaceChildren();
+    for (const line of reply.lines) lines.append(row(line));
+    if (!next && !reply.lines.length) lines.append(h("li.empty-row", t("wallet.empty")));
+    before = reply.lines.at(-1)?.transaction_id;
+    more.hidden = reply.lines.length < 50;
+  }
+
+  /** @param {any} line */
+  function row(line) {
+    return h(
+      "li",
+      h(
+        "button.row.statement-line",
+        { type: "button", onclick: () => receipt(line.transaction_id) },
+        h(
+          "span.row-text",
+          h("span.line-kind", t(`wallet.kind_${line.kind.replace(".", "_")}`) || line.kind),
+          h("span.line-time", formatFull(line.created_at)),
+        ),
+        h(
+          `span.line-amount${line.amount > 0 ? ".in" : ""}`,
+          (line.amount > 0 ? "+" : "") + formatMoney(line.amount, currency),
+        ),
+      ),
+    );
+  }
+
+  /** @param {number} id */
+  async function receipt(id) {
+    const { transaction: tx } = await app.api.request("GET", `/wallet/transactions/${id}`);
+    await dialog(
+      (close) =>
+        h(
+          "div.dialog-body.receipt",
+          h("h2.dialog-title", t("wallet.receipt")),
+          h("p.receipt-amount", formatMoney(tx.amount, currency)),
+          h(
+            "dl.receipt-fields",
+            h("dt", t("wallet.receipt_kind")),
+            h("dd", t(`wallet.kind_${tx.kind.replace(".", "_")}`)),
+            h("dt", t("wallet.receipt_time")),
+            h("dd", formatFull(tx.created_at)),
+            h("dt", t("wallet.receipt_id")),
+            h("dd", String(tx.id)),
+            tx.memo ? [h("dt", t("wallet.receipt_memo")), h("dd", tx.memo)] : null,
+          ),
+          h(
+            "div.dialog-actions",
+            h("button.btn.btn-primary", { type: "button", onclick: () => close() }, t("common.ok")),
+          ),
+        ),
+      { label: t("wallet.receipt") },
+    );
+  }
+
+  async function setPassword() {
+    /** @type {{login: string, pay: string}|undefined} */
+    const asked = await dialog(
+      (close) => {
+        const login = h("input.field.login-password", {
+          type: "password",
+          autocomplete: "current-password",
+          "aria-label": t("wallet.login_password"),
+          placeholder: t("wallet.login_password"),
+        });
+        const pay = h("input.field.new-pay-password", {
+          type: "password",
+          inputMode: "numeric",
+          maxLength: 6,
+          autocomplete: "off",
+          "aria-label": t("wallet.new_password"),
+          placeholder: t("wallet.new_password"),
+        });
+        return h(
+          "form.dialog-body",
+          {
+            onsubmit: (/** @type {Event} */ e) => {
+              e.preventDefault();
+              if (/^\d{6}$/.test(pay.value)) close({ login: login.value, pay: pay.value });
+              else toast(t("error.wallet.pay_password_invalid"), { kind: "error" });
+            },
+          },
+          h("h2.dialog-title", t("wallet.set_password")),
+          login,
+          pay,
+          h(
+            "div.dialog-actions",
+            h("button.btn.btn-plain", { type: "button", onclick: () => close() }, t("common.cancel")),
+            h("button.btn.btn-primary.save-pay-password", { type: "submit" }, t("common.ok")),
+          ),
+        );
+      },
+      { label: t("wallet.set_password") },
+    );
+    if (!asked) return;
+    try {
+      await app.api.request("PUT", "/wallet/pay-password", {
+        json: { login_password: asked.login, pay_password: asked.pay },
+      });
+      toast(t("wallet.password_saved"));
+      refresh();
+    } catch (err) {
+      toast(errorText(err), { kind: "error" });
+    }
+  }
+
+  refresh()
+    .then(() => load(false))
+    .catch((err) => toast(errorText(err), { kind: "error" }));
+  return null;
+}
