@@ -67,7 +67,8 @@ def _allow_cpu(seconds: int) -> None:
     """RLIMIT_CPU counts the process's whole life: move its soft limit to `seconds`
     from now. Past it the kernel sends SIGXCPU, which ends the process."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    soft = math.ceil(usage.ru_utime + usage.ru_stime) + seconds
+    # Whole seconds only: the job gets between `seconds` and one second more.
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds)
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     if hard != resource.RLIM_INFINITY:
         soft = min(soft, hard)

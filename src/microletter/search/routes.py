@@ -29,7 +29,7 @@ def routers(room: Search) -> list[Router]:
     router = Router("/api/v1", tags=["search"])
 
     @router.get("/search", rate="search", errors=[EmptyQuery, QueryTooLong])
-    async def search(call: Call, query: MessageSearchQuery) -> MessageSearchReply:
+    async def search_messages(call: Call, query: MessageSearchQuery) -> MessageSearchReply:
         """Search the messages of all your conversations, newest first.
 
         Chinese and Japanese are found by one or more characters, other languages by
