@@ -69,7 +69,7 @@ from microletter.ports import PLATFORM_TOPIC, Lease, Subscription, user_topic
 
 log = logging.getLogger(__name__)
 
-PUSHED_KINDS = (MessageKind.TEXT, MessageKind.IMAGE, MessageKind.VOICE)
+PUSHED_KINDS = (MessageKind.TEXT, MessageKind.IMAGE, MessageKind.VOICE, MessageKind.VIDEO)
 PAGE = 100
 REPLAY_TTL = 900.0  # seconds an encrypted reply's (nonce, signature) is remembered
 LEASE_RETRY = 1.0  # seconds between attempts to take the push lease from another process
