@@ -17,8 +17,8 @@ from microletter.platform import errors as platform_errors
 from microletter.redpackets import errors as redpackets_errors
 from microletter.search import errors as search_errors
 from microletter.stickers import errors as stickers_errors
-from microletter.wallet import errors as wallet_errors
 from microletter.telegram import errors as telegram_errors
+from microletter.wallet import errors as wallet_errors
 from microletter.wxpay import errors as wxpay_errors
 
 API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
