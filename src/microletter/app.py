@@ -203,7 +203,8 @@ class Server:
                 lambda now: _reconcile(money, metrics),
             )
         feed = moments.open_room(ctx)  # registers its media grant and log resolver
-        self.bots = bots = telegram.open_room(ctx)
+        self.bots, pusher = telegram.open_room(ctx, webhooks)
+        bots = self.bots
         mounts = [
             lambda a: mount_platform(a, p, limits.hit),
             lambda a: favourites.mount(a, kept),
@@ -224,6 +225,7 @@ class Server:
             await scheduler.stop()
             await gateway.shutdown()
             await dispatcher.stop()
+            await pusher.stop()
 
         async def on_cleanup(_: web.Application) -> None:
             await self._backends.aclose()
@@ -241,6 +243,7 @@ class Server:
             p.base_url = self.url
         if s.oa_push:
             await dispatcher.start()
+            pusher.start()
         collector.start()
         finder.indexer.start()
         scheduler.start()

@@ -13,12 +13,14 @@ from aiohttp import web
 
 from microletter.actions.context import Context
 from microletter.gateway.api import Router
+from microletter.platform import WebhookClient
 from microletter.telegram.actions import Bots
 from microletter.telegram.methods import METHODS
+from microletter.telegram.pusher import Pusher
 from microletter.telegram.routes import Limit, mount_bot_api, routers
 from microletter.telegram.store import BotStore
 
-__all__ = ["METHODS", "Bots", "mount", "open_room"]
+__all__ = ["METHODS", "Bots", "Pusher", "mount", "open_room"]
 
 
 def mount(app: web.Application, room: Bots, limit: Limit) -> list[Router]:
@@ -27,5 +29,9 @@ def mount(app: web.Application, room: Bots, limit: Limit) -> list[Router]:
     return routers(room)
 
 
-def open_room(ctx: Context) -> Bots:
-    return Bots(ctx, BotStore(ctx.store.db))
+def open_room(ctx: Context, webhooks: WebhookClient) -> tuple[Bots, Pusher]:
+    """The room on the context's database, and its webhook pusher (app.py starts it)."""
+    room = Bots(ctx, BotStore(ctx.store.db), webhooks)
+    pusher = Pusher(room, ctx.store.db.lease("telegram-webhooks"))
+    room.on_webhook_change = pusher.changed
+    return room, pusher

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from microletter.core.errors import (
     Blocked,
     Forbidden,
     MessageNotFound,
+    MicroletterError,
     NotFound,
     NotMember,
     YouBlocked,
@@ -45,6 +47,7 @@ from microletter.core.models import (
     Role,
     User,
 )
+from microletter.platform import WebhookClient
 from microletter.ports import user_topic
 from microletter.telegram.errors import BotBadRequest, BotForbidden, BotUnauthorized, ChatNotFound
 from microletter.telegram.objects import Chat, Json, is_understood, message_json
@@ -63,6 +66,7 @@ from microletter.telegram.store import BotStore
 TOKEN_BYTES = 27
 MAX_POLL_SECONDS = 50  # getUpdates' timeout is capped here (Telegram's own cap)
 SCAN_PAGE = 100
+SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 @dataclass
@@ -71,6 +75,8 @@ class Bots:
 
     ctx: Context
     store: BotStore
+    webhooks: WebhookClient
+    on_webhook_change: Callable[[], None] = field(default=lambda: None)  # the pusher's
     random: Callable[[int], bytes] = field(default=secrets.token_bytes)
     _is_bot: dict[UserId, bool] = field(default_factory=dict)
 
@@ -360,3 +366,36 @@ async def leave(room: Bots, bot: Bot, chat: Chat) -> None:
     if chat.peer is not None:
         raise BotBadRequest("chat member status can't be changed in private chats")
     await conversation_actions.leave(room.ctx, room.as_user(bot), chat.conversation.id)
+
+
+# --- webhooks ---
+
+
+async def set_webhook(room: Bots, bot: Bot, url: str, secret: str, drop_pending: bool) -> None:
+    """setWebhook: updates go to `url` from now on (checked by the SSRF guard); an empty
+    url removes the webhook, as deleteWebhook does."""
+    if url:
+        try:
+            await room.webhooks.check_address(url)
+        except MicroletterError as exc:
+            raise BotBadRequest(f"bad webhook: {exc.message}") from None
+    if secret and not SECRET_TOKEN_RE.fullmatch(secret):
+        raise BotBadRequest("secret token contains unallowed characters")
+    if drop_pending:
+        await room.store.acknowledge(bot.id, await room.ctx.store.log_head(bot.id))
+    await room.store.set_webhook(bot.id, url, secret)
+    room.on_webhook_change()
+
+
+async def webhook_info(room: Bots, bot: Bot) -> Json:
+    found, _ = await pending(room, bot, bot.acked_seq, 100)
+    info: Json = {
+        "url": bot.webhook_url,
+        "has_custom_certificate": False,
+        "pending_update_count": len(found),
+        "max_connections": 1,
+    }
+    if bot.last_error_at is not None:
+        info["last_error_date"] = bot.last_error_at // 1000
+        info["last_error_message"] = bot.last_error
+    return info

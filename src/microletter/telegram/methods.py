@@ -137,3 +137,22 @@ async def get_my_commands(room: Bots, bot: Bot, p: Params) -> object:
 async def delete_my_commands(room: Bots, bot: Bot, p: Params) -> object:
     await room.store.set_commands(bot.id, ())
     return True
+
+
+@method("setWebhook")
+async def set_webhook(room: Bots, bot: Bot, p: Params) -> object:
+    url = p.text("url", "") or ""
+    secret = p.text("secret_token", "") or ""
+    await actions.set_webhook(room, bot, url, secret, p.flag("drop_pending_updates"))
+    return True
+
+
+@method("deleteWebhook")
+async def delete_webhook(room: Bots, bot: Bot, p: Params) -> object:
+    await actions.set_webhook(room, bot, "", "", p.flag("drop_pending_updates"))
+    return True
+
+
+@method("getWebhookInfo")
+async def get_webhook_info(room: Bots, bot: Bot, p: Params) -> object:
+    return await actions.webhook_info(room, bot)
