@@ -153,3 +153,33 @@ async def test_chats_members_and_commands(clients: MakeClient) -> None:
     assert (
         status == 403 and body["description"] == "Forbidden: bot is not a member of the group chat"
     )
+
+
+async def test_a_group_bot_in_privacy_mode_sees_commands_and_replies_only(
+    clients: MakeClient,
+) -> None:
+    dev, ann = await clients("dev"), await clients("ann")
+    bot, token = await new_bot(dev)
+    await start(ann, "echo_bot")
+    cid = int((await ann.create_group("Fans", [bot["id"]]))["conversation"]["id"])
+    await bot_call(dev.base_url, token, "getUpdates", offset=-1)  # skip the private /start
+    last = (await bot_call(dev.base_url, token, "getUpdates"))[1]["result"]
+    offset = last[-1]["update_id"] + 1 if last else None
+    said = await bot_call(dev.base_url, token, "sendMessage", chat_id=-cid, text="I am here")
+    mine = said[1]["result"]["message_id"]
+    for text in ["just chatting", "/help", "/help@other_bot", "/help@echo_bot now"]:
+        await ann.send_text(cid, text)
+    await ann.send_text(cid, "thanks, bot", reply_to=mine)
+    got = (await bot_call(dev.base_url, token, "getUpdates", offset=offset))[1]["result"]
+    seen = [u["message"]["text"] for u in got]
+    assert seen == ["/help", "/help@echo_bot now", "thanks, bot"]
+    assert got[0]["message"]["chat"]["id"] == -cid and got[0]["message"]["chat"]["type"] == "group"
+    assert got[-1]["message"]["reply_to_message"]["message_id"] == mine
+    offset = got[-1]["update_id"] + 1
+    await dev.call("PATCH", f"/api/v1/telegram/bots/{bot['id']}", {"privacy": False})
+    assert (await bot_call(dev.base_url, token, "getMe"))[1]["result"][
+        "can_read_all_group_messages"
+    ]
+    await ann.send_text(cid, "now you hear all")
+    got = (await bot_call(dev.base_url, token, "getUpdates", offset=offset))[1]["result"]
+    assert [u["message"]["text"] for u in got] == ["now you hear all"]
