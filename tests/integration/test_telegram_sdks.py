@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from tests.conftest import MakeClient
+from tests.support.media import opus_clip, picture
 from tests.support.platform import FAST_PUSH, wait_history
 from tests.support.telegram import bot_call, new_bot, start
 
@@ -149,3 +150,47 @@ async def test_webhooks_carry_the_secret_and_are_retried_until_acknowledged(
     finally:
         await runner.cleanup()
     assert json.dumps(received)  # plain JSON, as a bot's framework parses it
+
+
+async def test_a_bot_hears_a_voice_note_downloads_it_and_answers_with_a_photo(
+    clients: MakeClient,
+) -> None:
+    dev, ann = await clients("dev"), await clients("ann")
+    _, token = await new_bot(dev, "camera_bot", "Camera")
+    clip, photo = opus_clip(1.0), picture((64, 48))
+    heard: list[bytes] = []
+
+    async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None and message.voice is not None
+        file = await context.bot.get_file(message.voice.file_id)
+        heard.append(bytes(await file.download_as_bytearray()))
+        await message.reply_photo(photo, caption="Here is a picture for your voice")
+
+    app = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{dev.base_url}/bot")
+        .base_file_url(f"{dev.base_url}/file/bot")
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.VOICE, on_voice))
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            cid = await start(ann, "camera_bot")
+            media = await ann.upload(clip, "voice", "hello.webm")
+            await ann.send_media(cid, media, kind="voice")
+            page = await wait_history(ann, cid, lambda ms: any(m["kind"] == "image" for m in ms))
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    assert heard == [clip]  # the bot fetched the very bytes through getFile
+    answer = next(m for m in page if m["kind"] == "image")
+    assert answer["text"] == "Here is a picture for your voice"
+    assert answer["data"]["media"]["width"] == 64 and answer["data"]["media"]["height"] == 48
+    # a file the bot cannot see is not its to fetch
+    status, body = await bot_call(dev.base_url, token, "getFile", file_id="0" * 64)
+    assert status == 400 and body["description"].startswith("Bad Request: wrong file identifier")

@@ -213,7 +213,7 @@ async def send(
     *,
     reply_to: int | None = None,
     data: dict[str, JsonValue] | None = None,
-    media_id: str | None = None,
+    media_id: MediaId | None = None,
 ) -> Json:
     """Post as the bot in the chat; the message as the Bot API shows it."""
     ctx = room.ctx
@@ -221,7 +221,7 @@ async def send(
         text = check_text(text, ctx.limits)
     draft = Draft(
         chat.conversation.id, bot.id, f"tg.{room.random(12).hex()}", kind, text,
-        reply_to=reply_to, data=data, media_id=None if media_id is None else MediaId(media_id),
+        reply_to=reply_to, data=data, media_id=media_id,
     )  # fmt: skip
     try:
         outcome = await ctx.store.post_message(draft, ctx.clock())

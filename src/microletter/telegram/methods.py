@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
+from microletter.core.media import MediaKind
 from microletter.core.models import JsonValue, MessageKind
-from microletter.telegram import actions
+from microletter.telegram import actions, files
 from microletter.telegram.actions import Bots
 from microletter.telegram.errors import BotBadRequest, BotConflict
 from microletter.telegram.objects import chat_full_json, me_json, user_json
@@ -156,3 +157,41 @@ async def delete_webhook(room: Bots, bot: Bot, p: Params) -> object:
 @method("getWebhookInfo")
 async def get_webhook_info(room: Bots, bot: Bot, p: Params) -> object:
     return await actions.webhook_info(room, bot)
+
+
+async def _send_file(
+    room: Bots, bot: Bot, p: Params, field: str, kind: MediaKind, message: MessageKind
+) -> object:
+    chat = await actions.chat_of(room, bot, p.chat_id())
+    seq, lenient = reply_seq(p)
+    reply_to = await actions.reply_target(room, bot, chat, seq, lenient)
+    media_id = await files.media_of(room, bot, p, field, kind)
+    caption = (p.text("caption") or "").strip() or None
+    if message is MessageKind.VOICE:
+        caption = None  # a voice note has no caption here
+    return await actions.send(
+        room, bot, chat, message, caption, reply_to=reply_to, media_id=media_id
+    )
+
+
+@method("sendPhoto")
+async def send_photo(room: Bots, bot: Bot, p: Params) -> object:
+    return await _send_file(room, bot, p, "photo", MediaKind.IMAGE, MessageKind.IMAGE)
+
+
+@method("sendVoice")
+async def send_voice(room: Bots, bot: Bot, p: Params) -> object:
+    return await _send_file(room, bot, p, "voice", MediaKind.VOICE, MessageKind.VOICE)
+
+
+@method("sendDocument")
+async def send_document(room: Bots, bot: Bot, p: Params) -> object:
+    return await _send_file(room, bot, p, "document", MediaKind.FILE, MessageKind.FILE)
+
+
+@method("getFile")
+async def get_file(room: Bots, bot: Bot, p: Params) -> object:
+    file_id = p.text("file_id")
+    if not file_id:
+        raise BotBadRequest("file_id is empty")
+    return await files.get_file(room, bot, file_id)

@@ -24,7 +24,7 @@ from microletter.core.errors import (
 )
 from microletter.core.ids import UserId
 from microletter.gateway.api import Call, Router
-from microletter.telegram import actions
+from microletter.telegram import actions, files
 from microletter.telegram.actions import Bots
 from microletter.telegram.errors import (
     BotApiError,
@@ -48,7 +48,6 @@ from microletter.telegram.wire import (
 
 log = logging.getLogger(__name__)
 
-MAX_UPLOAD = 50 * 1024 * 1024  # the Bot API's limit for files a bot sends
 Limit = Callable[[str, str], Awaitable[None]]
 
 
@@ -144,8 +143,23 @@ def bot_api(room: Bots, limit: Limit) -> Callable[[web.Request], Awaitable[web.S
     return handle
 
 
+def file_download(room: Bots) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            bot = await actions.authenticate(room, request.match_info["token"])
+            served = await files.serve(room, bot, request.match_info["path"])
+        except MicroletterError as exc:
+            return failure(exc)
+        if served.path is None:
+            raise web.HTTPFound(served.url or "/")
+        return web.FileResponse(served.path, headers={"Content-Type": served.media.mime})
+
+    return handle
+
+
 def mount_bot_api(app: web.Application, room: Bots, limit: Limit) -> None:
     app.router.add_route("*", "/bot{token}/{method}", bot_api(room, limit))
+    app.router.add_get("/file/bot{token}/{path:.+}", file_download(room))
 
 
 def routers(room: Bots) -> list[Router]:
