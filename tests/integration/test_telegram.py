@@ -183,3 +183,16 @@ async def test_a_group_bot_in_privacy_mode_sees_commands_and_replies_only(
     await ann.send_text(cid, "now you hear all")
     got = (await bot_call(dev.base_url, token, "getUpdates", offset=offset))[1]["result"]
     assert [u["message"]["text"] for u in got] == ["now you hear all"]
+
+
+@pytest.mark.settings(rate_account="3/minute")
+async def test_too_many_calls_get_retry_after(clients: MakeClient) -> None:
+    dev = await clients("dev")
+    _, token = await new_bot(dev)
+    answers = [await bot_call(dev.base_url, token, "getMe") for _ in range(4)]
+    assert [status for status, _ in answers] == [200, 200, 200, 429]
+    limited = answers[-1][1]
+    retry = limited["parameters"]["retry_after"]
+    assert retry >= 1 and limited["description"] == f"Too Many Requests: retry after {retry}"
+    status, body = await bot_call(dev.base_url, token, "getMe", "GET")
+    assert status == 429 and body["error_code"] == 429

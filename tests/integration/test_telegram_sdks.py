@@ -6,7 +6,9 @@ webhooks, pushed with the secret-token header and retried until acknowledged."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -194,3 +196,30 @@ async def test_a_bot_hears_a_voice_note_downloads_it_and_answers_with_a_photo(
     # a file the bot cannot see is not its to fetch
     status, body = await bot_call(dev.base_url, token, "getFile", file_id="0" * 64)
     assert status == 400 and body["description"].startswith("Bad Request: wrong file identifier")
+
+
+async def test_the_example_bot_publishes_its_commands_and_echoes(clients: MakeClient) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "telegram_bot.py"
+    spec = importlib.util.spec_from_file_location("telegram_bot_example", example)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dev, ann = await clients("dev"), await clients("ann")
+    _, token = await new_bot(dev)
+    app = module.build(dev.base_url, token)
+    async with app:
+        await app.post_init(app)  # run by run_polling; here the test drives the steps
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            cid = await start(ann, "echo_bot")
+            await wait_history(
+                ann, cid, lambda ms: "Hello, ann! I repeat what you say." in texts(ms)
+            )
+            await ann.send_text(cid, "ping")
+            await wait_history(ann, cid, lambda ms: texts(ms).count("ping") == 2)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    commands = (await bot_call(dev.base_url, token, "getMyCommands"))[1]["result"]
+    assert [c["command"] for c in commands] == ["start", "help"]

@@ -65,7 +65,9 @@ def failure(exc: MicroletterError) -> web.Response:
     body: dict[str, object] = {"ok": False, "error_code": status, "description": description}
     retry = exc.details.get("retry_after") or exc.details.get("retry_after_seconds")
     if status == 429 and isinstance(retry, int | float):
-        body["parameters"] = {"retry_after": max(1, math.ceil(retry))}
+        seconds = max(1, math.ceil(retry))
+        body["description"] = f"Too Many Requests: retry after {seconds}"
+        body["parameters"] = {"retry_after": seconds}
     return web.json_response(body, status=status, dumps=_dumps)
 
 
