@@ -6,7 +6,7 @@
  */
 
 /** The locales we ship, complete (scripts/check-locales keeps them so). */
-export const LOCALES = ["en", "zh-CN"];
+export const LOCALES = ["en", "zh-CN", "ja", "ko", "es", "ar"];
 /** Languages written right to left: the document's `dir` follows the locale. */
 const RTL = new Set(["ar"]);
 const KEY = "ml.locale";

@@ -8,17 +8,16 @@
  */
 
 import { dialog, h, icon, toast } from "../dom.js";
-import { formatFull, t } from "../i18n.js";
+import { formatFull, locale, t } from "../i18n.js";
 import { topbar } from "../common.js";
 import { errorText } from "./contacts/request.js";
 
 /** @typedef {{code: string, exponent: number}} Currency */
 
-/** The currency's sign for the amounts we show (its code for those we don't know). */
-const SIGNS = /** @type {Record<string, string>} */ ({ CNY: "¥", USD: "$", EUR: "€", GBP: "£", JPY: "¥" });
-
 /**
- * `1234` (minor units) → `¥12.34`.
+ * `1234` (minor units) → `¥12.34`, in the locale's format (Intl: its digits, separators and
+ * the sign's place; `١٢٫٣٤ ¥` in Arabic). The amount reaches Intl as a decimal string built
+ * from the integer, never as a float.
  * @param {number} minor
  * @param {Currency} currency
  */
@@ -27,7 +26,18 @@ export function formatMoney(minor, currency) {
   const digits = String(Math.abs(minor)).padStart(currency.exponent + 1, "0");
   const whole = currency.exponent ? digits.slice(0, -currency.exponent) : digits;
   const part = currency.exponent ? `.${digits.slice(-currency.exponent)}` : "";
-  return `${sign}${SIGNS[currency.code] ?? `${currency.code} `}${whole}${part}`;
+  const exact = /** @type {any} */ (`${sign}${whole}${part}`); // Intl takes decimal strings
+  try {
+    return new Intl.NumberFormat(locale(), {
+      style: "currency",
+      currency: currency.code,
+      currencyDisplay: "narrowSymbol",
+      minimumFractionDigits: currency.exponent,
+      maximumFractionDigits: currency.exponent,
+    }).format(exact);
+  } catch {
+    return `${sign}${currency.code} ${whole}${part}`; // a code Intl does not know
+  }
 }
 
 /**
