@@ -14,6 +14,7 @@ import { systemText } from "../../common.js";
 import { recalledTexts } from "./menu.js";
 import { messageRow, stateOf } from "./rows.js";
 import { noteRow, noteText, packetState } from "../redpacket.js";
+import { learnTransfers, transferState } from "../wallet.js";
 
 /** Messages per page of history. */
 const PAGE = 50;
@@ -59,7 +60,7 @@ function sigOf(chat, message) {
   const chosen = chat.tools?.selection.chosen;
   const selected = chosen ? (chosen.has(message.seq) ? "x" : "o") : "";
   const kept = message.recalled && recalledTexts.has(`${chat.cid}:${message.seq}`);
-  return `${message.recalled}|${state}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}|${selected}|${kept}|${packetState(message)}`;
+  return `${message.recalled}|${state}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}|${selected}|${kept}|${packetState(message)}|${transferState(message)}`;
 }
 
 /**
@@ -91,6 +92,7 @@ function wantedRows(chat) {
   };
   const all = store.messagesOf(cid);
   app.learnPeople(all);
+  learnTransfers(all); // before the signatures: a settling note comes after its card
   const posts = official ? store.postsOf(cid) : [];
   let p = 0;
   /** @param {any} post a broadcast, shown as a message of the account */
