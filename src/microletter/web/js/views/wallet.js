@@ -217,7 +217,7 @@ export function mountWallet(app, root) {
   root.append(
     topbar({ title: t("wallet.title"), back: () => app.go("me") }),
     h(
-      "div.scroll.page",
+      "div.scroll.page.wallet-page",
       h("div.wallet-card", h("span.wallet-label", t("wallet.balance")), balance, funding.buttons, passwordBtn),
       funding.section,
       h("h3.list-title", t("wallet.statement")),

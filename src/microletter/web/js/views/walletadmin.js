@@ -36,7 +36,7 @@ export function mountWalletAdmin(app, root) {
   root.append(
     topbar({ title: t("walletadmin.title"), back: () => app.go("me") }),
     h(
-      "div.scroll.page.wallet-admin",
+      "div.scroll.page.wallet-page.wallet-admin",
       h("h3.list-title", t("walletadmin.pending")),
       pending,
       h("h3.list-title", t("walletadmin.wallets")),
@@ -164,7 +164,8 @@ export function mountWalletAdmin(app, root) {
                 h(
                   "span.row-text",
                   h("span.line-kind", t(`wallet.kind_${line.kind.replace(".", "_")}`)),
-                  h("span.line-time", formatFull(line.created_at) + (line.memo ? ` · ${line.memo}` : "")),
+                  h("span.line-time", formatFull(line.created_at)),
+                  line.memo ? h("span.line-memo", line.memo) : null,
                 ),
                 h(
                   `span.line-amount${line.amount > 0 ? ".in" : ""}`,
