@@ -256,7 +256,7 @@ async def test_an_operator_credits_debits_and_reads_any_wallet_on_the_operators_
     await expect(sheet.locator(".field-error")).to_have_text("Give a reason.")
     await sheet.get_by_role("button", name="Cancel").click()
     await adjust(".admin-debit", "100", "too much")
-    await expect(root.locator(".toast-error")).to_be_visible()
+    await expect(root.locator(".toast-error", has_text="Not enough money")).to_be_visible()
     await expect(root.locator(".admin-balance")).to_have_text("¥10.00")
     assert (await bob_sdk.wallet())["balance"] == 1000
     memos = [x["memo"] for x in (await bob_sdk.statement())["lines"]]

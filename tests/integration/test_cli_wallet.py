@@ -1,4 +1,4 @@
-"""Top-ups and withdrawals from the command line, on both backends: a user asks with
+"""Top-ups and withdrawals (and an operator's credit) from the command line, on both backends: a user asks with
 `microletter chat wallet topup|withdraw`, follows them with `requests`, and an operator
 decides with `microletter chat admin funding list|approve|reject` (real processes against
 a real server, as tests/integration/test_cli.py runs them)."""
@@ -113,3 +113,9 @@ async def test_the_wallet_commands_read_well_and_refuse_bad_amounts(
     nothing = await microletter(*plain(alice, "wallet", "requests", "--status", "approved"))
     assert nothing.code == 0 and "no requests" in nothing.out
     assert await balance(alice) == 0
+    # An operator's credit shares the exact amounts (1.25 is 125 fen, never a float).
+    credited = await microletter(
+        *plain(root, "admin", "credit", "alice", "1.25", "--reason", "gift")
+    )
+    assert credited.code == 0 and "1.25 CNY: gift" in credited.out
+    assert await balance(alice) == 125
