@@ -1,7 +1,8 @@
-"""Top-ups and withdrawals (and an operator's credit) from the command line, on both backends: a user asks with
+"""Top-ups and withdrawals from the command line, on both backends: a user asks with
 `microletter chat wallet topup|withdraw`, follows them with `requests`, and an operator
-decides with `microletter chat admin funding list|approve|reject` (real processes against
-a real server, as tests/integration/test_cli.py runs them)."""
+decides with `microletter chat admin funding list|approve|reject` (and credits with
+`admin credit`), real processes against a real server, as tests/integration/test_cli.py
+runs them."""
 
 from __future__ import annotations
 
