@@ -227,9 +227,11 @@ export class Store extends EventTarget {
    */
   restore(saved) {
     if (!saved || saved.v !== 1 || !saved.me) return false;
+    // Saved before the state said whether I am an operator: load a fresh one, once.
+    if (typeof saved.operator !== "boolean") return false;
     Object.assign(this, {
       me: saved.me,
-      operator: Boolean(saved.operator),
+      operator: saved.operator,
       epoch: saved.epoch,
       cursor: saved.cursor,
       conversations: saved.conversations,
