@@ -16,7 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from microletter import favourites, moments, redpackets, search, stickers, wallet, wxpay
+from microletter import favourites, moments, redpackets, search, stickers, telegram, wallet, wxpay
 from microletter.actions import accounts
 from microletter.actions.collector import Collector
 from microletter.actions.context import Context, MediaRoom, Passwords
@@ -67,6 +67,7 @@ class Server:
         self.wallet: wallet.Wallet | None = None
         self.redpackets: redpackets.RedPackets | None = None
         self.wxpay: wxpay.WxPay | None = None
+        self.bots: telegram.Bots | None = None
         self.operator_setup = OperatorSetup(settings.data_dir)
         self.setup_link: str | None = None  # while an operator has no account (see setup.py)
         self._runner: web.AppRunner | None = None
@@ -202,6 +203,8 @@ class Server:
                 lambda now: _reconcile(money, metrics),
             )
         feed = moments.open_room(ctx)  # registers its media grant and log resolver
+        self.bots, pusher = telegram.open_room(ctx, webhooks)
+        bots = self.bots
         mounts = [
             lambda a: mount_platform(a, p, limits.hit),
             lambda a: favourites.mount(a, kept),
@@ -211,6 +214,7 @@ class Server:
             lambda a: redpackets.mount(packets),
             lambda a: moments.mount(a, feed),
             lambda a: wxpay.mount(a, merchants, limits.hit),
+            lambda a: telegram.mount(a, bots, limits.hit),
         ]
         app = create_app(ctx, s, gateway, limits, mounts=mounts)
 
@@ -221,6 +225,7 @@ class Server:
             await scheduler.stop()
             await gateway.shutdown()
             await dispatcher.stop()
+            await pusher.stop()
 
         async def on_cleanup(_: web.Application) -> None:
             await self._backends.aclose()
@@ -238,6 +243,7 @@ class Server:
             p.base_url = self.url
         if s.oa_push:
             await dispatcher.start()
+            pusher.start()
         collector.start()
         finder.indexer.start()
         scheduler.start()

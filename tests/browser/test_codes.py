@@ -5,6 +5,7 @@ directly (also before signing in), and a group invite by link with the owner's a
 from __future__ import annotations
 
 import io
+import re
 
 import segno
 from playwright.async_api import FilePayload, Page, expect
@@ -155,6 +156,7 @@ async def test_a_group_invite_by_link_waits_for_the_owners_approval(
     await alice.reload()
     await expect(link_box).to_have_text(link)
     await expect(alice.get_by_role("switch", name="Require my approval")).to_be_checked()
+    await alice.goto(f"/#/chat/{group['id']}")  # where her request will show, live
 
     # Carol, a stranger, scans a picture of the code: the group, and "Request to join".
     carol = await open_app(PHONE, locale="zh-CN")
@@ -166,8 +168,11 @@ async def test_a_group_invite_by_link_waits_for_the_owners_approval(
     await expect(carol.locator("#join-status")).to_contain_text("申请已发送")
     await shot(carol, "phone-join-request-sent-zh")
 
-    # Alice approves her; Carol has the chat, and Bob sees her join.
-    await alice.goto(f"/#/chat/{group['id']}/requests")
+    # Alice is told in the group (Bob is not), reviews and approves her; Carol has the
+    # chat, and Bob sees her join.
+    note = alice.locator(".msg-note", has_text="Carol asked to join")
+    await note.get_by_role("button", name="Review").click()
+    await expect(alice).to_have_url(re.compile(f"#/chat/{group['id']}/requests$"))
     row = alice.locator(".request-row", has_text="Carol")
     await row.get_by_role("button", name="Approve").click()
     await expect(alice.locator(".toast")).to_contain_text("Carol joined the group")
@@ -175,6 +180,7 @@ async def test_a_group_invite_by_link_waits_for_the_owners_approval(
     await open_chat(carol, "Hiking club")
     await open_chat(bob, "Hiking club")
     await expect(bob.locator(".msg-system").last).to_contain_text("Carol joined")
+    await expect(bob.locator(".msg-note")).to_have_count(0)  # the request was not for him
 
     # The link, opened again, knows Carol is in; revoked, it stops working.
     await carol.goto(link)

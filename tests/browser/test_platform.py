@@ -35,7 +35,14 @@ from tests.browser.conftest import (
 from tests.conftest import MakeClient
 from tests.support.bot import Bot, echo
 from tests.support.media import picture
-from tests.support.platform import FAST_PUSH, new_account, register_domains
+from tests.support.platform import (
+    FAST_PUSH,
+    follow,
+    from_account,
+    new_account,
+    register_domains,
+    wait_history,
+)
 from tests.support.wechat import sdk, wechat_client, wechat_oauth
 
 pytestmark = pytest.mark.settings(**FAST_PUSH)
@@ -424,3 +431,42 @@ async def test_the_consent_screen_on_a_wide_screen_can_decline(
     async with alice.expect_request(re.compile(r"^http://127\.0\.0\.1:9/back")) as leaving:
         await alice.get_by_role("button", name="Don't allow").click()
     assert "code=" not in (await leaving.value).url and "state=s1" in (await leaving.value).url
+
+
+async def test_the_console_sets_auto_replies_that_answer_followers(
+    open_app: OpenApp, clients: MakeClient
+) -> None:
+    """Without a webhook, what the developer writes in the console's Auto-replies section
+    answers followers: the welcome, a keyword rule, and the answer to anything else."""
+    dev = await clients("dev")
+    aid = (await new_account(dev, name="Bakery"))["account"]["id"]
+    console = await open_app(DESKTOP)
+    await login(console, "dev")
+    await console.goto(f"/#/console/{aid}")
+    section = console.locator(".console-autoreplies")
+    await expect(section).to_contain_text("Sent by the server")
+    await console.locator("#autoreply-follow").fill("Welcome to the bakery!")
+    await console.get_by_role("button", name="Add a keyword rule").click()
+    rule = section.locator(".autoreply-rule")
+    await rule.get_by_label("Rule name").fill("hours")
+    await rule.get_by_label("Keyword", exact=True).fill("open")
+    await rule.get_by_label("Replies, one per line").fill("7 to 7\nClosed on Mondays")
+    await console.locator("#autoreply-default").fill("We will answer soon.")
+    await console.get_by_role("button", name="Save auto-replies").click()
+    await expect(console.get_by_text("Auto-replies saved")).to_be_visible()
+    assert await unlabelled_controls(console) == []
+    await console.reload()  # they were saved: the page reads them back
+    await expect(console.locator(".autoreply-keyword")).to_have_value("open")
+    no_page_errors(console)
+    fan = await clients("fan")
+    cid = await follow(fan, aid)
+    await fan.send_text(cid, "are you open today?")
+    await fan.send_text(cid, "hello")
+    page = await wait_history(fan, cid, lambda p: len(from_account(p, aid)) >= 4)
+    said = [m["text"] for m in sorted(from_account(page, aid), key=lambda m: m["seq"])]
+    assert said == [
+        "Welcome to the bakery!",
+        "7 to 7",
+        "Closed on Mondays",
+        "We will answer soon.",
+    ]

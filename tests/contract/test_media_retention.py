@@ -26,6 +26,7 @@ from microletter.core.media import BlobFacts, MediaId, MediaKind
 from microletter.core.messages import Draft
 from microletter.core.models import Instant, Message, MessageKind
 from microletter.favourites import FavouritesStore
+from microletter.moments import MomentsStore
 from microletter.platform import PlatformStore
 from microletter.platform.rules.officials import AccountUpload, PlatformLimits
 from microletter.ports import Reader, Referrer, Store
@@ -219,6 +220,20 @@ async def test_an_avatar_keeps_its_blob(store: Store) -> None:
     assert image(1).id in await store.visible_media(alice.id, [image(1).id])
 
 
+async def test_a_moments_cover_keeps_its_blob(store: Store) -> None:
+    """The cover picture of someone's Moments (`moment_settings.cover`) needs its blob for
+    as long as it is the cover, like an avatar; a cover replaced lets it go."""
+    alice = await new_user(store, "alice")
+    for n in (1, 2):
+        await store.save_media(alice.id, image(n), MediaKind.IMAGE, "cover.png", now())
+    moments = MomentsStore(store.db)
+    await moments.set_settings(alice.id, None, image(1).id, False)
+    assert await collect(store, later(48)) == ({image(2).id}, {image(2).id})
+    assert image(1).id in await store.visible_media(alice.id, [image(1).id])
+    await moments.set_settings(alice.id, None, None, False)  # the cover is cleared
+    assert await collect(store, later(96)) == ({image(1).id}, {image(1).id})
+
+
 async def test_uploading_again_starts_the_expiry_anew(store: Store) -> None:
     alice, bob = await new_user(store, "alice"), await new_user(store, "bob")
     await store.save_media(alice.id, blob(1), MediaKind.FILE, "f", now())
@@ -314,7 +329,7 @@ async def test_sends_and_collections_at_once_never_leave_a_message_without_its_b
 
 # --- the schema: every place that keeps a media id is asked ---
 
-MEDIA_COLUMNS = ("media_id", "avatar")
+MEDIA_COLUMNS = ("media_id", "avatar", "cover")
 NOT_MEDIA = {
     ("oa_accounts", "avatar"),  # an official account's avatar is an http(s) URL (console.py)
     # WeChat's own 40-hex material id; the blob it names is kept through `blob_id`, which

@@ -4,10 +4,11 @@ joining through it at once, or by a request they approve; on both backends."""
 from __future__ import annotations
 
 from microletter.app import Server
+from microletter.client import Client
 from microletter.core.invites import INVITE_MS
 from tests.conftest import MakeClient, befriend
 from tests.support.clock import Clock
-from tests.support.rest import fails, uid
+from tests.support.rest import Json, fails, uid
 
 
 async def test_a_stranger_joins_by_link_until_it_is_revoked(
@@ -76,6 +77,33 @@ async def test_with_approval_a_manager_lets_them_in(clients: MakeClient) -> None
         "conversation.join_request_not_found",
         404,
     )
+
+
+async def test_a_join_request_is_a_note_for_the_managers_only(clients: MakeClient) -> None:
+    alice, bob, cat = await clients("alice"), await clients("bob"), await clients("cat")
+    await befriend(alice, bob)
+    await befriend(alice, cat)
+    cid = (await alice.create_group("team", [uid(bob), uid(cat)]))["conversation"]["id"]
+    await alice.set_role(cid, uid(bob), "admin")
+    invite = await alice.create_invite(cid, approval=True)
+    dave = await clients("dave")
+    before = [(await c.changes(0))["cursor"] for c in (alice, bob, cat)]
+    request = (await dave.join_invite(invite["token"]))["request"]
+    await dave.join_invite(invite["token"])  # asking again while it waits: no second note
+
+    async def notes_of(person: Client) -> list[Json]:
+        page = await person.call("GET", f"/api/v1/conversations/{cid}/messages")
+        return [n["data"] for n in page["notes"]]
+
+    for manager, cursor in ((alice, before[0]), (bob, before[1])):
+        # In their history, and in their update log (what their devices are sent live).
+        assert await notes_of(manager) == [
+            {"action": "group.join_requested", "actor": uid(dave), "request_id": request["id"]}
+        ]
+        logged = (await manager.changes(cursor))["events"]
+        assert [e["kind"] for e in logged] == ["note"]
+    assert await notes_of(cat) == []  # a plain member hears nothing
+    assert (await cat.changes(before[2]))["events"] == []
 
 
 async def test_approval_turned_on_for_a_shared_link_applies_to_the_next_joiner(

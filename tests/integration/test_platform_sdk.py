@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from tests.conftest import MakeClient
 from tests.support.clock import Clock
 from tests.support.media import amr_clip, picture
 from tests.support.platform import follow, from_account, new_account, wait_history
+from tests.support.video import clip
 from tests.support.wechat import sdk, wechat_client
 
 # The open platform's store is SQLite-only so far (docs/ARCHITECTURE.md, Deferred).
@@ -77,7 +79,9 @@ async def test_menus_are_created_read_and_deleted(clients: MakeClient) -> None:
     assert await sdk(client.menu.get) is None
 
 
-async def test_every_custom_message_kind_reaches_the_follower(clients: MakeClient) -> None:
+async def test_every_custom_message_kind_reaches_the_follower(
+    clients: MakeClient, tmp_path: Path
+) -> None:
     dev, made, client = await setup(clients)
     alice = await clients("alice")
     account_id = made["account"]["id"]
@@ -85,10 +89,13 @@ async def test_every_custom_message_kind_reaches_the_follower(clients: MakeClien
     openid = (await sdk(client.user.get_followers))["data"]["openid"][0]
     image = await sdk(client.media.upload, "image", ("cat.png", PNG, "image/png"))
     voice = await sdk(client.media.upload, "voice", ("hi.amr", AMR, "audio/amr"))
+    mp4 = clip(tmp_path / "v.mp4", seconds=0.5, size=(64, 48)).read_bytes()
+    video = await sdk(client.media.upload, "video", ("v.mp4", mp4, "video/mp4"))
     assert image["type"] == "image" and image["media_id"] and voice["media_id"]
     await sdk(client.message.send_text, openid, "你好 alice")
     await sdk(client.message.send_image, openid, image["media_id"])
     await sdk(client.message.send_voice, openid, voice["media_id"])
+    await sdk(client.message.send_video, openid, video["media_id"], "Tour", "A short tour")
     articles = [
         {
             "title": "Rain",
@@ -99,12 +106,16 @@ async def test_every_custom_message_kind_reaches_the_follower(clients: MakeClien
         {"title": "Sun", "description": "Tomorrow", "url": "https://e.com/s", "image": ""},
     ]
     await sdk(client.message.send_articles, openid, articles)
-    page = await wait_history(alice, cid, lambda p: len(from_account(p, account_id)) == 4)
-    text, pic, sound, news = from_account(page, account_id)
+    page = await wait_history(alice, cid, lambda p: len(from_account(p, account_id)) == 5)
+    text, pic, sound, film, news = from_account(page, account_id)
     assert (text["kind"], text["text"]) == ("text", "你好 alice")
     assert pic["kind"] == "image" and pic["data"]["media"]["id"] == image["media_id"]
     # AMR, which browsers cannot play, reaches them re-encoded as AAC in MP4
     assert sound["kind"] == "voice" and sound["data"]["media"]["mime"] == "audio/mp4"
+    # A video is transcoded like anyone's (H.264/AAC in MP4, with a poster); its title is
+    # its caption.
+    assert (film["kind"], film["text"]) == ("video", "Tour")
+    assert film["data"]["media"]["mime"] == "video/mp4" and film["data"]["media"]["duration_ms"]
     assert news["kind"] == "news"
     assert [a["title"] for a in news["data"]["articles"]] == ["Rain", "Sun"]
     assert news["data"]["articles"][0]["picurl"] == "https://e.com/r.png"
@@ -128,6 +139,11 @@ async def test_custom_messages_need_a_follower_and_a_known_media_id(clients: Mak
     assert caught.value.errcode == 40003
     with pytest.raises(WeChatClientException) as caught:
         await sdk(client.message.send_video, openid, "m")
+    assert caught.value.errcode == 40007
+    with pytest.raises(WeChatClientException) as caught:
+        await sdk(
+            client.message.send_music, openid, "https://e.com/a.mp3", "https://e.com/a.mp3", "t"
+        )
     assert caught.value.errcode == 40008
     await alice.call("DELETE", f"/api/v1/official-accounts/{made['account']['id']}/follow")
     with pytest.raises(WeChatClientException) as caught:

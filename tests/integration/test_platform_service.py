@@ -69,6 +69,34 @@ async def test_auto_replies_are_set_in_the_console_and_read_by_the_api(
         await dev.call("PUT", f"/api/v1/developer/accounts/{aid}/autoreplies", bad)
 
 
+async def test_without_a_webhook_keyword_and_default_replies_answer_followers(
+    clients: MakeClient,
+) -> None:
+    dev = await clients("dev")
+    aid = (await new_account(dev))["account"]["id"]
+    alice = await clients("alice")
+    cid = await follow(alice, aid)
+    await alice.send_text(cid, "what are your hours?")  # before any auto-reply: never answered
+    await dev.call("PUT", f"/api/v1/developer/accounts/{aid}/autoreplies", SETTINGS)
+    await alice.send_text(cid, "What are your HOURS")  # no keyword: the default
+    page = await wait_history(alice, cid, lambda p: len(from_account(p, aid)) >= 1)
+    await alice.send_text(cid, "open?")  # an equal match: every reply of the rule
+    page = await wait_history(alice, cid, lambda p: len(from_account(p, aid)) >= 3)
+    await alice.send_text(cid, "are you open?")  # `equal` needs the whole text
+    page = await wait_history(alice, cid, lambda p: len(from_account(p, aid)) >= 4)
+    said = [m["text"] for m in sorted(from_account(page, aid), key=lambda m: m["seq"])]
+    assert said == ["We will answer soon.", "9 to 5", "Closed on Sundays", "We will answer soon."]
+    # Without a default, a text no rule matches goes unanswered; the answer to the next
+    # one (the same follower's messages are served in order) shows it was passed over.
+    ping = {"keywords": [{"name": "ping", "keywords": [{"text": "ping"}], "replies": ["pong"]}]}
+    await dev.call("PUT", f"/api/v1/developer/accounts/{aid}/autoreplies", ping)
+    await alice.send_text(cid, "hours?")
+    await alice.send_text(cid, "ping")
+    page = await wait_history(alice, cid, lambda p: len(from_account(p, aid)) >= 5)
+    said = [m["text"] for m in sorted(from_account(page, aid), key=lambda m: m["seq"])]
+    assert said[4:] == ["pong"]
+
+
 async def test_datacube_counts_follows_and_unfollows_per_day(
     server: Server, clients: MakeClient
 ) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from wechatpy import create_reply
 from wechatpy.exceptions import WeChatClientException
-from wechatpy.replies import ArticlesReply, ImageReply, TextReply, VoiceReply
+from wechatpy.replies import ArticlesReply, ImageReply, TextReply, VideoReply, VoiceReply
 
 from microletter.client import ApiError, Client
 from tests.conftest import MakeClient, befriend
@@ -26,6 +27,7 @@ from tests.support.platform import (
     notes,
     wait_history,
 )
+from tests.support.video import clip
 from tests.support.wechat import sdk, wechat_client
 
 # The open platform's store is SQLite-only so far (docs/ARCHITECTURE.md, Deferred).
@@ -100,8 +102,8 @@ async def test_a_bot_hears_everything_and_its_replies_reach_the_follower(
         await bot.stop()
 
 
-async def test_a_followers_picture_and_voice_reach_the_webhook_with_working_links(
-    clients: MakeClient,
+async def test_a_followers_picture_voice_and_video_reach_the_webhook_with_working_links(
+    clients: MakeClient, tmp_path: Path
 ) -> None:
     dev, made, bot = await account_with_bot(clients, "safe")
     aid = made["account"]["id"]
@@ -111,9 +113,11 @@ async def test_a_followers_picture_and_voice_reach_the_webhook_with_working_link
         cid = await follow(alice, aid)
         photo = await alice.upload(picture((80, 60)), "image", "me.png")
         note = await alice.upload(opus_clip(1.0), "voice", "note.webm")
+        film = await alice.upload(clip(tmp_path / "v.mp4", seconds=0.5), "video", "v.mp4")
         await alice.send_media(cid, photo)
         await alice.send_media(cid, note)
-        _, pic, sound = await bot.wait_for(3)
+        await alice.send_media(cid, film)
+        _, pic, sound, movie = await bot.wait_for(4)
         assert pic.type == "image" and pic.media_id == photo["id"]
         async with dev.session.get(pic.image) as response:  # PicUrl: no token needed
             assert response.status == 200
@@ -122,6 +126,9 @@ async def test_a_followers_picture_and_voice_reach_the_webhook_with_working_link
         assert sound.format == "webm"
         heard = await sdk(client.media.download, sound.media_id)
         assert heard.status_code == 200 and heard.headers["Content-Type"] == "audio/webm"
+        assert movie.type == "video" and movie.media_id == film["id"]
+        seen = await sdk(client.media.download, movie.media_id)
+        assert seen.headers["Content-Type"] == "video/mp4"
         # Somebody else's blob, seen in no conversation of the account, is not served.
         stranger = await clients("stranger")
         hidden = await stranger.upload(picture((10, 10), color=(0, 0, 0)), "image", "x.png")
@@ -139,12 +146,14 @@ async def client_bytes(client: Any, media_id: str) -> bytes:
     return content
 
 
-async def test_passive_replies_of_every_kind_are_shown(clients: MakeClient) -> None:
+async def test_passive_replies_of_every_kind_are_shown(clients: MakeClient, tmp_path: Path) -> None:
     dev, made, bot = await account_with_bot(clients, "safe")
     aid = made["account"]["id"]
     client = wechat_client(dev.base_url, made["account"]["appid"], made["appsecret"])
     image = await sdk(client.media.upload, "image", ("a.png", picture(), "image/png"))
     voice = await sdk(client.media.upload, "voice", ("a.amr", amr_clip(), "audio/amr"))
+    mp4 = clip(tmp_path / "v.mp4", seconds=0.5, size=(64, 48)).read_bytes()
+    video = await sdk(client.media.upload, "video", ("v.mp4", mp4, "video/mp4"))
     one = [
         {
             "title": "Only",
@@ -157,6 +166,7 @@ async def test_passive_replies_of_every_kind_are_shown(clients: MakeClient) -> N
     replies = {
         "image": lambda m: ImageReply(message=m, media_id=image["media_id"]),
         "voice": lambda m: VoiceReply(message=m, media_id=voice["media_id"]),
+        "video": lambda m: VideoReply(message=m, media_id=video["media_id"], title="Tour"),
         "news1": lambda m: ArticlesReply(message=m, articles=one),
         "news2": lambda m: create_reply(two, m),
     }
@@ -166,14 +176,15 @@ async def test_passive_replies_of_every_kind_are_shown(clients: MakeClient) -> N
         cid = await follow(alice, aid)
         for word in replies:
             await alice.send_text(cid, word)
-        page = await wait_history(alice, cid, lambda p: len(from_account(p, aid)) == 4)
-        pic, sound, single, double = from_account(page, aid)
+        page = await wait_history(alice, cid, lambda p: len(from_account(p, aid)) == 5)
+        pic, sound, film, single, double = from_account(page, aid)
         # Exactly the shape of a person's picture and voice note (the media room's Media).
         assert pic["kind"] == "image" and pic["data"]["media"]["id"] == image["media_id"]
         assert pic["data"]["media"]["width"] == 64
         assert sound["kind"] == "voice" and sound["data"]["media"]["id"] == voice["media_id"]
         assert sound["data"]["media"]["mime"] == "audio/mp4"  # AMR re-encoded for browsers
         assert 900 <= sound["data"]["media"]["duration_ms"] <= 1200
+        assert film["kind"] == "video" and film["data"]["media"]["id"] == video["media_id"]
         assert [a["title"] for a in single["data"]["articles"]] == ["Only"]
         assert single["data"]["articles"][0]["picurl"] == "https://e.com/1.jpg"
         assert [a["title"] for a in double["data"]["articles"]] == ["Only", "Second"]

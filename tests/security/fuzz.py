@@ -69,6 +69,9 @@ KEYS = [
     "openid", "picurl", "redirect_uri", "scene", "scene_id", "scene_str", "scope", "state",
     "sub_button", "template_id", "template_id_short", "text", "thumb_media_id", "title",
     "touser", "type", "unionid", "url", "user_list", "value", "tag_id", "group_id",
+    # ids the protocols read from bodies (test_protocol_ids.py found '²' crashing them)
+    "id", "tag", "tagid", "msg_id", "menuid", "matchrule", "offset", "count", "remark",
+    "openid_list", "kf_account", "nickname",
     # and the REST bodies' most common ones
     "user_id", "username", "password", "client_msg_id", "seq", "member_ids", "kind",
 ]  # fmt: skip

@@ -83,3 +83,14 @@ def parse_id(text: str) -> int | None:
         return None
     value = int(text)
     return value if value <= MAX_ID else None
+
+
+def json_id(raw: object) -> int | None:
+    """An id as the WeChat protocols send it in a JSON body: a number, or a string of
+    ASCII digits (`parse_id`), 0 to MAX_ID; None for anything else (a bool, a float, a
+    negative or larger number, which the database could not even hold)."""
+    if isinstance(raw, str):
+        return parse_id(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    return raw if 0 <= raw <= MAX_ID else None

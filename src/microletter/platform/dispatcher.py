@@ -1,11 +1,13 @@
 """The push dispatcher: delivers each official account's followers' messages and events
-to its webhook, and shows the passive replies.
+to its webhook, and shows the passive replies. An account without a webhook whose
+console sets keyword or default auto-replies is served the same way, with those rules
+in place of the webhook (`Worker._answer_by_rules`).
 
 Theory of operation. An account is a user, and a member of every conversation with its
 followers, so everything its webhook must hear is already in its own update log
 (messages of followers, and `AccountEvent`s for follows, presses and scans). That log
 is the durable queue; the account's `push_cursor` is how far it was served. One worker
-per account with a webhook reads the log after the cursor and, for each entry to push,
+per account served reads the log after the cursor and, for each entry to push,
 starts a job:
 
     one lane per follower   jobs of one follower run in order (subscribe before text)
@@ -62,11 +64,12 @@ from microletter.platform.pushes import (
     read_reply,
 )
 from microletter.platform.rules.officials import OfficialAccount, openid_for
+from microletter.platform.rules.service import replies_to
 from microletter.ports import PLATFORM_TOPIC, Lease, Subscription, user_topic
 
 log = logging.getLogger(__name__)
 
-PUSHED_KINDS = (MessageKind.TEXT, MessageKind.IMAGE, MessageKind.VOICE)
+PUSHED_KINDS = (MessageKind.TEXT, MessageKind.IMAGE, MessageKind.VOICE, MessageKind.VIDEO)
 PAGE = 100
 REPLAY_TTL = 900.0  # seconds an encrypted reply's (nonce, signature) is remembered
 LEASE_RETRY = 1.0  # seconds between attempts to take the push lease from another process
@@ -111,8 +114,8 @@ class ReplayGuard:
 
 
 class Dispatcher:
-    """Owns one Worker per account with a webhook while it holds the push lease; started
-    and stopped by app.py."""
+    """Owns one Worker per account served (a webhook, or auto-replies) while it holds
+    the push lease; started and stopped by app.py."""
 
     def __init__(
         self,
@@ -204,7 +207,7 @@ class Dispatcher:
     async def refresh(self) -> None:
         """Follow the webhook settings: start, update or stop workers."""
         async with self._refreshing:
-            current = {a.id: a for a, _ in await self.p.store.webhook_accounts()}
+            current = {a.id: a for a in await self.p.store.served_accounts()}
             for account_id in [a for a in self.workers if a not in current]:
                 await self.workers.pop(account_id).stop()
             for account_id, account in current.items():
@@ -280,7 +283,7 @@ class Worker:
                 return None
             pic = self.pic_url(m)
             return Job(entry.seq, m.sender_id, lambda a, o, m=m: message_fields(a, o, m, pic), m)
-        if isinstance(event, AccountEvent):
+        if isinstance(event, AccountEvent) and self.account.webhook_url is not None:
             now = self.p.seconds()
             return Job(
                 entry.seq, event.user_id, lambda a, o, e=event: event_fields(a, o, e, now), None
@@ -340,6 +343,7 @@ class Worker:
     async def push(self, job: Job) -> None:
         account = self.account
         if account.webhook_url is None:
+            await self._answer_by_rules(account, job)
             return
         openid = openid_for(self.p.key, account.id, job.user_id)
         fields = job.fields_of(account, openid)
@@ -375,6 +379,29 @@ class Worker:
         if job.message is not None:
             with contextlib.suppress(MicroletterError):
                 await sending.tell_unavailable(self.p, account, job.user_id, ref)
+
+    async def _answer_by_rules(self, account: OfficialAccount, job: Job) -> None:
+        """Without a webhook, the console's auto-replies answer a follower's text: the
+        first keyword rule that matches, else the default answer (as WeChat's own
+        auto-replies do when the developer's server is not in charge). Each answer once
+        per message, as its client_msg_id names the log entry and the answer's place. The
+        settings are read for each message, so a change applies from the next one."""
+        m = job.message
+        if m is None or m.kind is not MessageKind.TEXT or not m.text:
+            return
+        settings = await self.p.store.autoreplies(account.id)
+        for i, text in enumerate(replies_to(settings, m.text)):
+            try:
+                await sending.say(
+                    self.p, account, job.user_id, f"auto:{job.seq}:{i}",
+                    sending.Content(MessageKind.TEXT, text),
+                )  # fmt: skip
+            except MicroletterError as exc:  # e.g. they unfollowed meanwhile
+                log.info(
+                    "platform.autoreply_dropped",
+                    extra={"account_id": account.id, "error": exc.code},
+                )
+                return
 
     async def _show(self, account: OfficialAccount, job: Job, reply: Any, ref: str) -> None:
         try:

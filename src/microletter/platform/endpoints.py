@@ -15,6 +15,7 @@ import segno
 from aiohttp import BodyPartReader, web
 
 from microletter.core.errors import InvalidInput, MalformedBody
+from microletter.core.ids import json_id
 from microletter.core.media import served_type
 from microletter.core.models import User
 from microletter.gateway.disconnect import while_connected
@@ -114,10 +115,8 @@ async def mass_preview(call: CgiCall) -> dict[str, Any]:
 
 @endpoint("/cgi-bin/message/mass/get", ("POST",))
 async def mass_get(call: CgiCall) -> dict[str, Any]:
-    msg_id = (await call.body()).get("msg_id")
-    if isinstance(msg_id, str) and msg_id.isdigit():
-        msg_id = int(msg_id)
-    if isinstance(msg_id, bool) or not isinstance(msg_id, int):
+    msg_id = json_id((await call.body()).get("msg_id"))
+    if msg_id is None:
         raise InvalidInput("msg_id is needed.", field="msg_id")
     job = await call.p.store.mass_job(call.account.id, msg_id)
     return {"msg_id": job.msg_id, "msg_status": job.status}
@@ -211,9 +210,8 @@ async def menu_add_conditional(call: CgiCall) -> dict[str, Any]:
 
 @endpoint("/cgi-bin/menu/delconditional", ("POST",))
 async def menu_del_conditional(call: CgiCall) -> dict[str, Any]:
-    raw = (await call.body()).get("menuid")
-    menu_id = int(raw) if isinstance(raw, str) and raw.isdigit() else raw
-    if isinstance(menu_id, bool) or not isinstance(menu_id, int):
+    menu_id = json_id((await call.body()).get("menuid"))
+    if menu_id is None:
         raise InvalidInput("menuid is needed.", field="menuid")
     await call.p.store.delete_conditional_menu(call.account.id, menu_id)
     return OK

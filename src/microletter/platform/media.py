@@ -37,7 +37,7 @@ KINDS = {
     "thumb": MediaKind.IMAGE,
     "img": MediaKind.IMAGE,
     "voice": MediaKind.VOICE,
-    "video": MediaKind.FILE,
+    "video": MediaKind.VIDEO,  # transcoded like anyone's video, so every client plays it
     "news": MediaKind.FILE,
 }
 MATERIAL_ID_RE = re.compile(r"[0-9a-f]{40}")

@@ -46,7 +46,7 @@ class Push:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A valid passive reply: `kind` is text, image, voice or news."""
+    """A valid passive reply: `kind` is text, image, voice, video or news."""
 
     kind: MessageKind
     text: str | None = None
@@ -193,7 +193,7 @@ def _reply(account: OfficialAccount, openid: str, fields: Mapping[str, object]) 
         if not content:
             raise BadReply("a text reply without Content")
         return Reply(MessageKind.TEXT, text=content)
-    if kind in ("image", "voice"):
+    if kind in ("image", "voice", "video"):
         inner = fields.get(kind.capitalize())
         media_id = xmlcodec.text(inner, "MediaId") if isinstance(inner, Mapping) else ""
         if not media_id:

@@ -43,7 +43,7 @@ class Content:
     media: Media | None = None
 
 
-MEDIA_TYPES = {"image": ("image", "thumb"), "voice": ("voice",)}
+MEDIA_TYPES = {"image": ("image", "thumb"), "voice": ("voice",), "video": ("video",)}
 
 
 async def content(p: Platform, account: OfficialAccount, kind: str, payload: object) -> Content:
@@ -58,7 +58,9 @@ async def content(p: Platform, account: OfficialAccount, kind: str, payload: obj
         return Content(MessageKind.TEXT, message_rules.check_text(text, p.ctx.limits))
     if kind in MEDIA_TYPES:
         media = await uploaded(p, account.id, payload.get("media_id"), *MEDIA_TYPES[kind])
-        return Content(MessageKind(kind), media=media)
+        title = payload.get("title") if kind == "video" else None  # shown as its caption
+        caption = message_rules.check_text(title, p.ctx.limits) if title else None
+        return Content(MessageKind(kind), caption, media=media)
     articles = payload.get("articles")
     if not isinstance(articles, list) or not all(isinstance(a, Mapping) for a in articles):
         raise InvalidInput("news.articles is a list of articles.", field="news.articles")
@@ -198,7 +200,7 @@ async def broadcast(p: Platform, account: OfficialAccount, said: Content) -> Cha
 
 
 async def reply_content(p: Platform, account: OfficialAccount, reply: Reply) -> Content:
-    if reply.kind in (MessageKind.IMAGE, MessageKind.VOICE):
+    if reply.kind in (MessageKind.IMAGE, MessageKind.VOICE, MessageKind.VIDEO):
         types = MEDIA_TYPES[str(reply.kind)]
         return Content(reply.kind, media=await uploaded(p, account.id, reply.media_id, *types))
     if reply.kind is MessageKind.NEWS:

@@ -57,7 +57,9 @@ async def set_autoreplies(
 ) -> AutoReplies:
     await console.owned(p, me, account_id)
     settings = check_autoreplies(raw, p.now())
-    return await p.store.set_autoreplies(account_id, settings, p.now())
+    saved = await p.store.set_autoreplies(account_id, settings, p.now())
+    await p.webhook_changed()  # the dispatcher answers messages by them (without a webhook)
+    return saved
 
 
 async def autoreplies(p: Platform, me: Principal, account_id: UserId) -> AutoReplies:

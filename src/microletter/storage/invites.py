@@ -8,10 +8,11 @@ from microletter.core import conversations as rules
 from microletter.core.errors import AlreadyMember, JoinRequestNotFound
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.invites import INVITE_MS, Invite, JoinRequest, JoinStatus, check_live
-from microletter.core.models import Conversation, Instant
+from microletter.core.models import Conversation, Instant, JsonValue, Role
 from microletter.ports import Reader, Row, Tx
 from microletter.storage import members as lookup
 from microletter.storage.conversations import admit, group_member
+from microletter.storage.notes import post_audience_note
 from microletter.storage.rows import CONVERSATION_COLS, conversation_of
 
 COLS = "i.id, i.conversation_id, i.created_by, i.approval, i.created_at, i.expires_at, i.revoked_at"
@@ -113,6 +114,11 @@ async def join(
     if not invite.approval:
         await admit(tx, cid, me, invite.created_by, now)
         return cid, None
+    waiting = await tx.fetchval(
+        "SELECT 1 FROM join_requests WHERE conversation_id=$1 AND user_id=$2 AND status='pending'",
+        cid,
+        me,
+    )
     await tx.execute(
         "INSERT INTO join_requests (id, conversation_id, user_id, invite_id, status, created_at)"
         " VALUES ($1,$2,$3,$4,'pending',$5) ON CONFLICT (conversation_id, user_id)"
@@ -130,7 +136,21 @@ async def join(
         me,
     )
     assert row is not None
-    return cid, request_of(row)
+    request = request_of(row)
+    if waiting is None:  # a new request: the managers hear of it now, in the group
+        managers = await tx.fetch(
+            "SELECT user_id FROM members WHERE conversation_id=$1 AND role IN ($2,$3)",
+            cid,
+            Role.OWNER.value,
+            Role.ADMIN.value,
+        )
+        data: dict[str, JsonValue] = {
+            "action": "group.join_requested",
+            "actor": me,
+            "request_id": request.id,
+        }
+        await post_audience_note(tx, cid, [UserId(r[0]) for r in managers], data, now)
+    return cid, request
 
 
 async def answer_join(

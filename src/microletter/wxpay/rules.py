@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from microletter.core.errors import InvalidInput, MicroletterError
-from microletter.core.ids import UserId
+from microletter.core.ids import UserId, parse_id
 from microletter.core.models import Instant
 from microletter.wxpay.errors import (
     WxPayError,
@@ -228,7 +228,7 @@ def transaction_id_of(order_id: int) -> str:
 def order_id_of(transaction_id: str) -> int | None:
     if len(transaction_id) != 28 or not transaction_id.startswith("4200"):
         return None
-    return int(transaction_id[4:]) if transaction_id[4:].isdigit() else None
+    return _padded_id(transaction_id[4:])
 
 
 def refund_id_of(refund_id: int) -> str:
@@ -238,7 +238,13 @@ def refund_id_of(refund_id: int) -> str:
 def refund_row_of(refund_id: str) -> int | None:
     if len(refund_id) != 29 or not refund_id.startswith("5030"):
         return None
-    return int(refund_id[4:]) if refund_id[4:].isdigit() else None
+    return _padded_id(refund_id[4:])
+
+
+def _padded_id(digits: str) -> int | None:
+    """The id that zero-padded ASCII digits spell, or None (parse_id: '²'.isdigit() is
+    true, int('١٢') is 12, and 24 digits overflow the database's integers)."""
+    return parse_id(digits.lstrip("0") or "0")
 
 
 # --- parameters ---

@@ -38,10 +38,15 @@ class MomentsStore(Facade):
     visible_pictures = reads(_tags.visible_pictures)
 
 
-# What the media collector asks (ports.Referrer): the blobs posts not deleted still show.
+# What the media collector asks (ports.Referrer): the blobs posts not deleted still show,
+# and each user's cover picture.
 REFERRERS = (
     Referrer(
         "moments.posts",
         "SELECT media_id FROM moment_media WHERE media_id = ANY($1::text[])",
+    ),
+    Referrer(
+        "moments.cover",
+        "SELECT cover FROM moment_settings WHERE cover = ANY($1::text[])",
     ),
 )

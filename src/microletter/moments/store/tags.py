@@ -17,7 +17,7 @@ from microletter.moments.rules import MAX_TAGS, album_choice
 from microletter.moments.store.facts import POST_COLS, friends_among, seen_posts
 from microletter.moments.values import Settings, Switches, Tag
 from microletter.ports import Reader, Tx
-from microletter.storage import snapshot
+from microletter.storage import hold_media, snapshot
 
 # --- tags ---
 
@@ -128,6 +128,8 @@ async def settings(db: Reader, me: UserId) -> Settings:
 async def set_settings(
     tx: Tx, me: UserId, days: int | None, cover: str | None, keep_cover: bool
 ) -> Settings:
+    if cover is not None and not keep_cover:
+        await hold_media(tx, MediaId(cover))  # the collector must not take it from under us
     await tx.execute(
         "INSERT INTO moment_settings (user_id, album_days, cover, notices_read)"
         " VALUES ($1,$2,$3,0) ON CONFLICT (user_id) DO UPDATE SET album_days=$2,"

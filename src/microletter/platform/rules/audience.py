@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from microletter.core.errors import InvalidInput, TooLarge
-from microletter.core.ids import UserId
+from microletter.core.ids import UserId, json_id
 from microletter.core.models import Instant, JsonValue
 from microletter.core.text import check_visible
 from microletter.platform.errors import (
@@ -50,12 +50,11 @@ def check_tag_name(name: object) -> str:
 
 
 def check_tag_id(raw: object) -> int:
-    """A tag id as the protocol sends it (a number, or a string of digits)."""
-    if isinstance(raw, str) and raw.isdigit():
-        raw = int(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+    """A tag id as the protocol sends it (a number, or a string of ASCII digits)."""
+    tag_id = json_id(raw)
+    if tag_id is None:
         raise InvalidInput("The tag id is a number.", field="tagid")
-    return raw
+    return tag_id
 
 
 def check_changeable(tag_id: int) -> int:

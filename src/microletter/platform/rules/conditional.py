@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from microletter.core.ids import UserId
+from microletter.core.ids import UserId, parse_id
 from microletter.core.models import Instant, JsonValue
 from microletter.platform.errors import ConditionalMenuLimit, MatchRuleInvalid
 from microletter.platform.rules.menus import Menu
@@ -65,7 +65,7 @@ def check_matchrule(raw: object) -> Rule:
     if not rule:
         raise MatchRuleInvalid("matchrule names no field.")
     checks = {
-        "tag_id": str(rule.get("tag_id", "0")).isdigit(),
+        "tag_id": parse_id(str(rule.get("tag_id", "0"))) is not None,
         "sex": rule.get("sex", "1") in ("1", "2"),
         "client_platform_type": rule.get("client_platform_type", "1") in ("1", "2", "3"),
         "language": rule.get("language", "en") in LANGUAGES,
@@ -85,7 +85,9 @@ def matches(rule: Mapping[str, JsonValue], who: Audience) -> bool:
     if any(rule.get(name) for name in UNKNOWN):
         return False
     tag = rule.get("tag_id")
-    if tag and int(str(tag)) not in who.tags:
+    # parse_id, not int(): a rule stored before tag ids were checked as ASCII digits
+    # ('²') matches nobody instead of failing every look at the account.
+    if tag and parse_id(str(tag)) not in who.tags:
         return False
     language = rule.get("language")
     return not language or language == who.language

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TypeGuard
 
 from microletter.core.errors import InvalidInput
-from microletter.core.ids import UserId
+from microletter.core.ids import MAX_ID, UserId
 from microletter.core.models import Instant, JsonValue
 from microletter.platform.errors import MaterialLimitReached
 from microletter.platform.rules.officials import MAX_URL, is_web_url
@@ -119,7 +119,9 @@ def news_cards(articles: Sequence[Mapping[str, JsonValue]]) -> list[JsonValue]:
 def check_page(kind: object, offset: object, count: object) -> tuple[str, int, int]:
     if not isinstance(kind, str) or kind not in LISTED_TYPES:
         raise InvalidInput(f"type is one of {', '.join(LISTED_TYPES)}.", field="type")
-    if not _is_int(offset) or not _is_int(count) or offset < 0 or not 1 <= count <= MAX_PAGE:
+    if not _is_int(offset) or not _is_int(count) or not 0 <= offset <= MAX_ID:
+        raise InvalidInput(f"offset is 0 or more and count 1 to {MAX_PAGE}.", field="offset")
+    if not 1 <= count <= MAX_PAGE:
         raise InvalidInput(f"offset is 0 or more and count 1 to {MAX_PAGE}.", field="count")
     return kind, offset, count
 

@@ -422,7 +422,7 @@ def search_pattern(query: str) -> str:
 
 # --- message kinds a developer may send ---
 
-CUSTOM_KINDS = ("text", "image", "voice", "news")
+CUSTOM_KINDS = ("text", "image", "voice", "video", "news")
 
 
 def check_custom_kind(msgtype: object) -> str:

@@ -145,6 +145,11 @@ def _keyword_rule(raw: object, i: int, now: Instant) -> KeywordRule:
     )
 
 
+def answers_messages(settings: AutoReplies) -> bool:
+    """Whether followers' messages get an automatic answer (by keyword or by default)."""
+    return settings.default is not None or bool(settings.keywords)
+
+
 def replies_to(settings: AutoReplies, text: str) -> list[str]:
     """What a follower's text gets: the first keyword rule that matches (all its replies,
     or the first), else the default answer, else nothing."""
@@ -161,7 +166,7 @@ def autoreply_info(settings: AutoReplies) -> dict[str, JsonValue]:
     """The protocol's get_current_autoreply_info."""
     info: dict[str, JsonValue] = {
         "is_add_friend_reply_open": int(settings.on_follow is not None),
-        "is_autoreply_open": int(settings.default is not None or bool(settings.keywords)),
+        "is_autoreply_open": int(answers_messages(settings)),
     }
     if settings.on_follow is not None:
         info["add_friend_autoreply_info"] = {"type": "text", "content": settings.on_follow}

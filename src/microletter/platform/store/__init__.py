@@ -45,7 +45,6 @@ class PlatformStore(Facade):
     account_by_appid = reads(_accounts.account_by_appid)
     accounts_of = reads(_accounts.accounts_of)
     search_accounts = reads(_accounts.search_accounts)
-    webhook_accounts = reads(_accounts.webhook_accounts)
 
     # followers
     async def follow(
@@ -142,6 +141,7 @@ class PlatformStore(Facade):
     kf_account = reads(_service.kf_account_named)
     set_autoreplies = writes_value(_service.set_autoreplies)
     autoreplies = reads(_service.autoreplies)
+    served_accounts = reads(_service.served_accounts)
 
     # JS-SDK tickets and statistics
     issue_ticket = writes_value(_service.issue_ticket)

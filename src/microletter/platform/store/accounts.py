@@ -21,7 +21,7 @@ from microletter.platform.rules.officials import (
     hash_secret,
     search_pattern,
 )
-from microletter.platform.store.rows import ACCOUNT_COLS, ACCOUNT_WIDTH, NO_LOGIN, account_of
+from microletter.platform.store.rows import ACCOUNT_COLS, NO_LOGIN, account_of
 from microletter.ports import Reader, Tx
 from microletter.storage import to_json
 
@@ -227,12 +227,3 @@ async def search_accounts(db: Reader, query: str, limit: int) -> list[OfficialAc
         limit,
     )
     return [account_of(r) for r in rows]
-
-
-async def webhook_accounts(db: Reader) -> list[tuple[OfficialAccount, int]]:
-    """Accounts with a webhook, each with its log head (what is left to push)."""
-    rows = await db.fetch(
-        f"SELECT {ACCOUNT_COLS}, u.log_seq FROM oa_accounts a JOIN users u ON u.id=a.id"
-        " WHERE a.webhook_url IS NOT NULL ORDER BY a.id"
-    )
-    return [(account_of(r), int(r[ACCOUNT_WIDTH])) for r in rows]

@@ -22,9 +22,11 @@ from microletter.platform.rules.conditional import (
     menu_for,
 )
 from microletter.platform.rules.menus import Menu
+from microletter.platform.rules.officials import OfficialAccount
 from microletter.platform.rules.service import (
     AutoReplies,
     KfAccount,
+    answers_messages,
     autoreplies_json,
     check_autoreplies,
     check_kf_count,
@@ -32,6 +34,7 @@ from microletter.platform.rules.service import (
 )
 from microletter.platform.rules.stats import FollowChange, source_of
 from microletter.platform.store.accounts import load_account
+from microletter.platform.store.rows import ACCOUNT_COLS, ACCOUNT_WIDTH, account_of
 from microletter.ports import Reader, Tx
 from microletter.storage import to_json
 
@@ -195,7 +198,17 @@ async def kf_account_named(db: Reader, account_id: UserId, kf_account: str) -> K
 async def set_autoreplies(
     tx: Tx, account_id: UserId, settings: AutoReplies, now: Instant
 ) -> AutoReplies:
-    await load_account(tx, account_id, lock=True)
+    """Save them. When an account without a webhook starts answering messages, its push
+    cursor moves to its log head: the answers begin with what is said from now on, never
+    with a backlog from before (as a new webhook's pushes do)."""
+    account = await load_account(tx, account_id, lock=True)
+    before = await autoreplies(tx, account_id)
+    if account.webhook_url is None and answers_messages(settings) and not answers_messages(before):
+        await tx.execute(
+            "UPDATE oa_accounts SET push_cursor=$1 WHERE id=$2",
+            await tx.log_head(account_id),
+            account_id,
+        )
     await tx.execute(
         "INSERT INTO oa_autoreplies (account_id, settings, updated_at) VALUES ($1,$2,$3)"
         " ON CONFLICT (account_id) DO UPDATE SET settings=excluded.settings,"
@@ -214,6 +227,28 @@ async def autoreplies(db: Reader, account_id: UserId) -> AutoReplies:
     if row is None:
         return AutoReplies()
     return check_autoreplies(msgspec.json.decode(row[0]), Instant(row[1]))
+
+
+async def served_accounts(db: Reader) -> list[OfficialAccount]:
+    """The accounts the dispatcher serves: those with a webhook (pushed to it), and those
+    without one that answer messages by keyword or default auto-replies."""
+    rows = await db.fetch(
+        f"SELECT {ACCOUNT_COLS}, r.settings, r.updated_at FROM oa_accounts a"
+        " LEFT JOIN oa_autoreplies r ON r.account_id=a.id"
+        " WHERE a.webhook_url IS NOT NULL OR r.account_id IS NOT NULL ORDER BY a.id"
+    )
+    served = []
+    for r in rows:
+        account = account_of(r)
+        raw = r[ACCOUNT_WIDTH]
+        settings = (
+            AutoReplies()
+            if raw is None
+            else check_autoreplies(msgspec.json.decode(raw), Instant(r[ACCOUNT_WIDTH + 1]))
+        )
+        if account.webhook_url is not None or answers_messages(settings):
+            served.append(account)
+    return served
 
 
 # --- JS-SDK tickets ---

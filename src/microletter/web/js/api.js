@@ -552,6 +552,12 @@ export class Api {
   devQr(id) {
     return this.request("POST", `/developer/accounts/${id}/qrcodes`, { json: {} });
   }
+  devAutoreplies(id) {
+    return this.request("GET", `/developer/accounts/${id}/autoreplies`);
+  }
+  devSetAutoreplies(id, settings) {
+    return this.request("PUT", `/developer/accounts/${id}/autoreplies`, { json: settings });
+  }
   devTemplates(id) {
     return this.request("GET", `/developer/accounts/${id}/templates`);
   }

@@ -358,7 +358,7 @@ export class App {
       .catch(() => {});
   }
 
-  /** Look up the people named in messages whom we don't know yet (group members). */
+  /** Look up the people named in messages or notes whom we don't know yet (group members, a stranger asking to join). */
   learnPeople(messages) {
     const { store } = this;
     for (const m of messages) {

@@ -296,7 +296,7 @@ function remember(app, pid, packet) {
  * @param {import("../app.js").App} app
  * @param {number} pid
  */
-async function showDetails(app, pid) {
+export async function showDetails(app, pid) {
   let reply;
   try {
     reply = await app.api.request("GET", `/red-packets/${pid}`);
@@ -358,13 +358,13 @@ async function showDetails(app, pid) {
 }
 
 /**
- * What a note says to me (see docs/protocol.md, "Notes").
+ * What a red packet's note says to me (docs/protocol.md, "Notes"); undefined for a note
+ * of another feature.
  * @param {import("../store.js").Store} store
- * @param {any} note
- * @returns {string}
+ * @param {any} d the note's data
+ * @returns {string|undefined}
  */
-export function noteText(store, note) {
-  const d = note.data || {};
+export function packetNoteText(store, d) {
   const me = store.me?.id;
   switch (d.action) {
     case "redpacket.opened": {
@@ -381,34 +381,6 @@ export function noteText(store, note) {
     case "redpacket.refunded":
       return t("note.refunded");
     default:
-      return t("msg.unsupported");
+      return undefined;
   }
-}
-
-/**
- * A note's row in the message list, in the style of a system note; a red packet's note
- * opens its details.
- * @param {import("../app.js").App} app
- * @param {any} note
- */
-export function noteRow(app, note) {
-  const pid = note.data?.packet_id;
-  return h(
-    "div.msg-system.msg-note",
-    { dataset: { note: String(note.id), kind: "note" } },
-    h(
-      "span",
-      noteText(app.store, note),
-      pid
-        ? [
-            " ",
-            h(
-              "button.link-btn.note-link",
-              { type: "button", onclick: () => showDetails(app, pid) },
-              t("redpacket.label"),
-            ),
-          ]
-        : null,
-    ),
-  );
 }

@@ -2,8 +2,8 @@
 /**
  * One account's page in the developer console: its card (name, description, followers),
  * its credentials (the AppSecret can only be reset, and is then shown once), and one
- * section each for the webhook, the web-authorization domains, the menu, a broadcast, the QR code and the message
- * templates. The page holds the account as the server last returned it and rebuilds the
+ * section each for the webhook, the web-authorization domains, the menu, the auto-replies,
+ * a broadcast, the QR code, the message templates and the merchant. The page holds the account as the server last returned it and rebuilds the
  * sections whenever a change returns a new one.
  */
 
@@ -15,6 +15,7 @@ import { errorToast } from "../officials.js";
 import { broadcastForm } from "./broadcast.js";
 import { copy, credential, showSecret } from "./credentials.js";
 import { templatesBox } from "./templates.js";
+import { autorepliesBox } from "./autoreplies.js";
 import { merchantBox } from "./merchant.js";
 import { oauthForm } from "./oauth.js";
 import { webhookForm } from "./webhook.js";
@@ -103,6 +104,7 @@ function render(page, title, body) {
         account.menu = menu;
       }),
     ),
+    ...section("autoreplies", autorepliesBox(page)),
     ...section("broadcast", broadcastForm(page)),
     ...section("qr", qrBox(page)),
     ...section("templates", templatesBox(page)),

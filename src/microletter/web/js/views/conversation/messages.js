@@ -13,7 +13,8 @@ import { formatFull, formatStamp, t } from "../../i18n.js";
 import { systemText } from "../../common.js";
 import { recalledTexts } from "./menu.js";
 import { messageRow, stateOf } from "./rows.js";
-import { noteRow, noteText, packetState } from "../redpacket.js";
+import { packetState } from "../redpacket.js";
+import { noteRow, noteText } from "./notes.js";
 import { learnTransfers, transferState } from "../wallet.js";
 
 /** Messages per page of history. */
@@ -115,6 +116,7 @@ function wantedRows(chat) {
   };
   // Notes for me sit after the message of their after_seq (they take no seq of their own).
   const notes = store.notesOf(cid);
+  app.learnPeople(notes); // a join request's note names someone not yet known here
   let n = 0;
   const addNotes = (/** @type {number} */ upTo) => {
     while (n < notes.length && notes[n].after_seq <= upTo) {
