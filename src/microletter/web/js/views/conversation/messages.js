@@ -15,6 +15,7 @@ import { recalledTexts } from "./menu.js";
 import { messageRow, stateOf } from "./rows.js";
 import { packetState } from "../redpacket.js";
 import { noteRow, noteText } from "./notes.js";
+import { learnTransfers, transferState } from "../wallet.js";
 
 /** Messages per page of history. */
 const PAGE = 50;
@@ -60,7 +61,7 @@ function sigOf(chat, message) {
   const chosen = chat.tools?.selection.chosen;
   const selected = chosen ? (chosen.has(message.seq) ? "x" : "o") : "";
   const kept = message.recalled && recalledTexts.has(`${chat.cid}:${message.seq}`);
-  return `${message.recalled}|${state}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}|${selected}|${kept}|${packetState(message)}`;
+  return `${message.recalled}|${state}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}|${selected}|${kept}|${packetState(message)}|${transferState(message)}`;
 }
 
 /**
@@ -92,6 +93,7 @@ function wantedRows(chat) {
   };
   const all = store.messagesOf(cid);
   app.learnPeople(all);
+  learnTransfers(all); // before the signatures: a settling note comes after its card
   const posts = official ? store.postsOf(cid) : [];
   let p = 0;
   /** @param {any} post a broadcast, shown as a message of the account */
