@@ -67,7 +67,8 @@ async def test_the_language_follows_the_browser_and_changes_in_me(open_app: Open
     await register(page, "sofia", "Sofía")
     await expect(page.locator("html")).to_have_attribute("lang", "es")
     await expect(page.locator(".tabbar")).to_contain_text(es["nav.chats"])
-    await page.goto("/#/me/language")
+    await page.goto("/#/me/settings")  # Me → Settings → Language
+    await page.get_by_role("link", name=es["me.language"]).click()
     await page.get_by_role("radio", name="日本語").check()
     await expect(page.locator("html")).to_have_attribute("lang", "ja")
     await expect(page.locator("html")).to_have_attribute("dir", "ltr")
