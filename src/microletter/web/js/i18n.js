@@ -80,6 +80,14 @@ export function t(key, vars) {
 }
 
 /**
+ * Whether a key exists (in the locale or in English).
+ * @param {string} key
+ */
+export function hasKey(key) {
+  return key in strings || key in fallback;
+}
+
+/**
  * Like t(), picking `key.one` or `key.other` by count (Intl.PluralRules).
  * @param {string} key
  * @param {number} count
