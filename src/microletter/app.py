@@ -16,7 +16,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from microletter import favourites, moments, redpackets, search, stickers, telegram, wallet, wxpay
+from microletter import (
+    favourites,
+    moments,
+    redpackets,
+    search,
+    stickers,
+    telegram,
+    translate,
+    wallet,
+    wxpay,
+)
 from microletter.actions import accounts
 from microletter.actions.collector import Collector
 from microletter.actions.context import Context, MediaRoom, Passwords
@@ -153,6 +163,7 @@ class Server:
             s.rate_upload,
             account=s.rate_account,
             search=s.rate_search,
+            translate=s.rate_translate,
         )
         revocations = accounts.follow_revocations(ctx)
         gateway = Gateway(ctx, Hub(bus, presence, s.presence_ttl_seconds), s, limits)
@@ -187,6 +198,12 @@ class Server:
             s.media_gc_interval_seconds,
         )
         kept, saved = favourites.open_room(ctx), stickers.open_room(ctx)
+        translating = translate.open_room(
+            ctx, translator(s), s.translator_timeout, s.translator_concurrency
+        )
+        engine_close = getattr(translating.engine, "aclose", None)
+        if engine_close is not None:
+            backends.push_async_callback(engine_close)
         self.wallet = money = wallet.open_room(ctx, wallet_settings(s))
         self.scheduler = scheduler = Scheduler(
             JobStore(db), ctx.publish, lambda: ctx.clock(), s.scheduler_interval_seconds
@@ -210,6 +227,7 @@ class Server:
             lambda a: favourites.mount(a, kept),
             lambda a: stickers.mount(a, saved),
             lambda a: search.mount(a, finder),
+            lambda a: translate.mount(a, translating),
             lambda a: wallet.mount(a, money),
             lambda a: redpackets.mount(packets),
             lambda a: moments.mount(a, feed),
@@ -288,6 +306,18 @@ def redpacket_settings(s: Settings) -> redpackets.RedPacketSettings:
         exponent=currency.exponent,
         expiry_ms=s.redpacket_expiry_seconds * 1000,
     )
+
+
+def translator(s: Settings) -> translate.Translator:
+    """The engine MICROLETTER_TRANSLATOR names (the default answers not_configured); one
+    that cannot be loaded stops the start, as any bad setting does."""
+    options = translate.EngineOptions(
+        url=s.translator_url, key=s.translator_key.reveal(), timeout=s.translator_timeout
+    )
+    try:
+        return translate.load_engine(s.translator, options)
+    except translate.EngineLoadError as exc:
+        raise SettingsError(f"MICROLETTER_TRANSLATOR={s.translator}: {exc}") from None
 
 
 def wallet_settings(s: Settings) -> wallet.WalletSettings:

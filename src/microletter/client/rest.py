@@ -530,6 +530,13 @@ class Client:
         favourite: Json = (await self.call("POST", "/api/v1/favourites", body))["favourite"]
         return favourite
 
+    async def translate(self, cid: int, seq: int, target: str | None = None) -> Json:
+        """A text message in `target` (default: my locale), if the server has a translator."""
+        body: Json = {} if target is None else {"target": target}
+        path = f"/api/v1/conversations/{cid}/messages/{seq}/translation"
+        translation: Json = (await self.call("POST", path, body))["translation"]
+        return translation
+
     async def keep_link(self, url: str, title: str = "") -> Json:
         body: Json = {"url": url, "title": title}
         favourite: Json = (await self.call("POST", "/api/v1/favourites", body))["favourite"]

@@ -302,6 +302,17 @@ export class Api {
   hideMessages(cid, seqs) {
     return this.request("POST", `/conversations/${cid}/messages/hide`, { json: { seqs } });
   }
+  /**
+   * A text message I can read, translated by the server's engine (501
+   * translate.not_configured when it has none).
+   * @param {number} cid
+   * @param {number} seq
+   * @param {string} target a BCP 47 tag (the language the client shows)
+   * @returns {Promise<{translation: {conversation_id: number, seq: number, text: string, source: string|null, target: string}}>}
+   */
+  translateMessage(cid, seq, target) {
+    return this.request("POST", `/conversations/${cid}/messages/${seq}/translation`, { json: { target } });
+  }
   /** Keep a message I can see as my own favourite. @param {number} cid @param {number} seq */
   addFavourite(cid, seq) {
     return this.request("POST", "/favourites", { json: { conversation_id: cid, seq } });

@@ -11,7 +11,7 @@
 import { h, toast } from "../../dom.js";
 import { formatFull, formatStamp, t } from "../../i18n.js";
 import { systemText } from "../../common.js";
-import { recalledTexts } from "./menu.js";
+import { recalledTexts, translations } from "./menu.js";
 import { messageRow, stateOf } from "./rows.js";
 import { packetState } from "../redpacket.js";
 import { noteRow, noteText } from "./notes.js";
@@ -61,7 +61,8 @@ function sigOf(chat, message) {
   const chosen = chat.tools?.selection.chosen;
   const selected = chosen ? (chosen.has(message.seq) ? "x" : "o") : "";
   const kept = message.recalled && recalledTexts.has(`${chat.cid}:${message.seq}`);
-  return `${message.recalled}|${state}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}|${selected}|${kept}|${packetState(message)}|${transferState(message)}`;
+  const translated = translations.get(`${chat.cid}:${message.seq}`)?.text.length ?? "";
+  return `${message.recalled}|${state}|${translated}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}|${selected}|${kept}|${packetState(message)}|${transferState(message)}`;
 }
 
 /**
