@@ -94,6 +94,8 @@ async def upload_video(
 
 
 async def post(room: Moments, me: Principal, draft: Draft) -> Post:
+    """Make a post: the cheap checks first, then its media (the author's own, of the
+    right kind; a link card's picture fetched if asked for), then one write."""
     text = rules.check_text(draft.text)
     rules.check_contents(text, draft.images, draft.video)
     try:
@@ -102,34 +104,12 @@ async def post(room: Moments, me: Principal, draft: Draft) -> Post:
         raise InvalidInput(
             "The audience is all, private, only or except.", field="audience"
         ) from None
-    images = await _own_media(room, me.user_id, draft.images, MediaKind.IMAGE)
-    data: dict[str, JsonValue] = {}
-    if images:
-        data["images"] = [_media_json(m) for m in images]
-    carried = list(images)
-    if draft.video is not None:
-        [video] = await _own_media(room, me.user_id, [draft.video], MediaKind.VIDEO)
-        rules.check_video(video.duration_ms)
-        data["video"] = _media_json(video)
-        carried.append(video)
-    if draft.link is not None:
-        link = rules.check_link(
-            draft.link.url,
-            draft.link.title,
-            draft.link.description,
-            draft.link.picture,
-            draft.link.picture_url,
-        )
-        data["link"] = {"url": link.url, "title": link.title, "description": link.description}
-        picture = None
-        if link.picture is not None:
-            [picture] = await _own_media(room, me.user_id, [link.picture], MediaKind.IMAGE)
-        elif link.picture_url is not None:
-            picture = await _fetch_picture(room, me, link.picture_url)
-        if picture is not None:
-            data["link_picture"] = _media_json(picture)
-            carried.append(picture)
     location = rules.check_location(draft.location)
+    link = None
+    if draft.link is not None:
+        d = draft.link
+        link = rules.check_link(d.url, d.title, d.description, d.picture, d.picture_url)
+    data, carried = await _contents(room, me, draft.images, draft.video, link)
     if location:
         data["location"] = location
     return await room.store.create_post(
@@ -142,6 +122,37 @@ async def post(room: Moments, me: Principal, draft: Draft) -> Post:
         list(draft.tags),
         room.ctx.clock(),
     )
+
+
+async def _contents(
+    room: Moments,
+    me: Principal,
+    image_ids: Sequence[str],
+    video_id: str | None,
+    link: rules.Link | None,
+) -> tuple[dict[str, JsonValue], list[Media]]:
+    """A post's `data` (images or a video, a link card) and the blobs it carries."""
+    images = await _own_media(room, me.user_id, image_ids, MediaKind.IMAGE)
+    data: dict[str, JsonValue] = {}
+    if images:
+        data["images"] = [_media_json(m) for m in images]
+    carried = list(images)
+    if video_id is not None:
+        [video] = await _own_media(room, me.user_id, [video_id], MediaKind.VIDEO)
+        rules.check_video(video.duration_ms)
+        data["video"] = _media_json(video)
+        carried.append(video)
+    if link is not None:
+        data["link"] = {"url": link.url, "title": link.title, "description": link.description}
+        picture = None
+        if link.picture is not None:
+            [picture] = await _own_media(room, me.user_id, [link.picture], MediaKind.IMAGE)
+        elif link.picture_url is not None:
+            picture = await _fetch_picture(room, me, link.picture_url)
+        if picture is not None:
+            data["link_picture"] = _media_json(picture)
+            carried.append(picture)
+    return data, carried
 
 
 async def _fetch_picture(room: Moments, me: Principal, url: str) -> Media | None:
