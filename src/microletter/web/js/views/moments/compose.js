@@ -113,6 +113,8 @@ export function mountCompose(app, root) {
     videoPicker.value = "";
     if (!file) return;
     uploading += 1;
+    addVideo.disabled = true; // the server transcodes it: a few seconds
+    addVideo.setAttribute("aria-busy", "true");
     try {
       const { media } = await api.uploadMomentVideo(file, file.name);
       video = { id: media.id, url: URL.createObjectURL(file) };
@@ -124,6 +126,8 @@ export function mountCompose(app, root) {
       });
     } finally {
       uploading -= 1;
+      addVideo.disabled = false;
+      addVideo.removeAttribute("aria-busy");
     }
   });
 
