@@ -93,6 +93,10 @@ def test_what_a_post_may_hold() -> None:
     with pytest.raises(InvalidInput):
         check_link("ftp://x", "", "", None)
     with pytest.raises(InvalidInput):
+        check_link("http://[bad", "", "", None)  # urlsplit's ValueError, not a 500
+    with pytest.raises(InvalidInput):
+        check_link("https://x", "", "", None, "http://[::1")
+    with pytest.raises(InvalidInput):
         check_link("https://x", "", "", None, "javascript:alert(1)")
     with pytest.raises(InvalidInput):
         check_link("https://x", "", "", "0" * 64, "https://x/p.png")

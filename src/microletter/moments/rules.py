@@ -185,8 +185,12 @@ def check_video(duration_ms: int | None) -> None:
 
 def _http_url(url: str, field: str, what: str) -> str:
     url = url.strip()
-    parts = urlsplit(url)
-    if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # such as an unclosed IPv6 bracket
+        host = None
+    if len(url) > MAX_URL or not host or parts.scheme not in ("http", "https"):
         raise InvalidInput(f"{what} is an http(s) URL.", field=field)
     return url
 

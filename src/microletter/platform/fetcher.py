@@ -72,14 +72,18 @@ class PublicFetcher:
     def _check(self, url: str) -> None:
         """http(s) only; and a host that names an address by itself (an IP literal, or
         numeric IPv4 such as 2130706433) never reaches the resolver, so it is judged here."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:  # such as an unclosed IPv6 bracket in a redirect
+            host = None
+        if not host or parts.scheme not in ("http", "https"):
             raise FetchRefused("not an http(s) URL")
         if self.allow_private:
             return
-        literal = literal_address(parts.hostname)
+        literal = literal_address(host)
         if literal is not None and not is_public(literal):
-            raise FetchRefused(f"{parts.hostname} is not a public address")
+            raise FetchRefused(f"{host} is not a public address")
 
 
 async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
