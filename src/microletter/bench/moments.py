@@ -69,7 +69,9 @@ class Sink:
 
     def analyze(self) -> None:
         if self.postgres:
-            self._loop.run_until_complete(self._pg.execute("ANALYZE"))
+            # A month of posts written at once: autovacuum would have vacuumed them as they
+            # came, setting the visibility map that lets index-only scans skip the table.
+            self._loop.run_until_complete(self._pg.execute("VACUUM (ANALYZE)"))
         else:
             self._sqlite.execute("ANALYZE")
             self._sqlite.commit()
