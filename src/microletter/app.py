@@ -50,6 +50,7 @@ from microletter.platform import (
     Dispatcher,
     Platform,
     PlatformStore,
+    PublicFetcher,
     WebhookClient,
     platform_limits,
     register_referrers,
@@ -219,7 +220,10 @@ class Server:
                 s.wallet_reconcile_seconds,
                 lambda now: _reconcile(money, metrics),
             )
-        feed = moments.open_room(ctx)  # registers its media grant and log resolver
+        # A link card's picture is fetched by the server, under the webhooks' SSRF guard.
+        fetcher = PublicFetcher(allow_private=s.oa_allow_private_webhooks)
+        backends.push_async_callback(fetcher.close)
+        feed = moments.open_room(ctx, fetcher.get)  # registers its media grant, log resolver
         self.bots, pusher = telegram.open_room(ctx, webhooks)
         bots = self.bots
         mounts = [

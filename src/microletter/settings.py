@@ -166,7 +166,8 @@ class Settings:
     media_gc_batch: int = 500  # uploads and blobs one run looks at (bounds its cost)
     media_min_free_bytes: int = 1 * GIB  # uploads are refused below this free disk; 0 = never
     # the open platform (official accounts, WeChat protocol)
-    oa_allow_private_webhooks: bool = False  # allow loopback/private webhook addresses (tests)
+    # Allow loopback/private addresses for webhooks and link-card pictures (tests).
+    oa_allow_private_webhooks: bool = False
     oa_webhook_timeout: float = 5.0  # seconds to wait for a webhook's answer
     oa_webhook_attempts: int = 3  # pushes of one message before giving up
     oa_push_concurrency: int = 8  # pushes of one account in flight at once

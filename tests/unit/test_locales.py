@@ -55,6 +55,7 @@ COGNATES = {
         "nav.chats",
         "chat.direct",
         "msg.video",
+        "moments.video",
         "msg.preview_video",
         "msg.sticker",
         "msg.preview_sticker",

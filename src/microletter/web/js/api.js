@@ -468,6 +468,14 @@ export class Api {
     const q = new URLSearchParams({ kind, name: name || kind });
     return this.request("POST", `/media?${q}`, { raw: blob, contentType: blob.type || "application/octet-stream" });
   }
+  /** A post's video (at most 30 s, else `media.too_long`): transcoded by the server, with a poster. */
+  uploadMomentVideo(blob, name) {
+    const q = new URLSearchParams({ name: name || "video" });
+    return this.request("POST", `/moments/videos?${q}`, {
+      raw: blob,
+      contentType: blob.type || "application/octet-stream",
+    });
+  }
   /** @param {string[]} ids @returns {Promise<{urls: Record<string, {url: string, thumbnail_url: string|null, expires_at: number}>}>} */
   mediaUrls(ids) {
     return this.request("POST", "/media/urls", { json: { ids } });
