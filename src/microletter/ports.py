@@ -72,6 +72,12 @@ class Tx(Reader, Protocol):
     @property
     def limits(self) -> Limits: ...
 
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql": for a hot statement written per backend (one
+        round trip on PostgreSQL where SQLite's function calls are cheap: `post`)."""
+        ...
+
     def new_id(self, now: Instant) -> int: ...
 
     async def execute(self, sql: str, *args: Any) -> int:

@@ -142,6 +142,10 @@ class PgTx(PgReader):
         return self._limits
 
     @property
+    def dialect(self) -> str:
+        return "postgresql"
+
+    @property
     def indexes(self) -> Sequence[MessageIndex]:
         return self._indexes
 

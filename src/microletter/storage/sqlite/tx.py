@@ -124,6 +124,10 @@ class SqliteTx(SqliteReader):
         return self._limits
 
     @property
+    def dialect(self) -> str:
+        return "sqlite"
+
+    @property
     def indexes(self) -> Sequence[MessageIndex]:
         return self._indexes
 
