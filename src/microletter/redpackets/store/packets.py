@@ -8,13 +8,16 @@ expiry scheduled; once per (sender, idempotency key).
 
 Opening (hundreds of members in the same second):
 1. one read, without locks, answers the common refusals (not a member, already opened,
-   every share taken, expired), so the many who come too late write nothing;
+   every share taken, expired), so the many who come too late write nothing (`look`: on
+   PostgreSQL before the transaction, one round trip; on SQLite inside the writer's job,
+   which then needs no savepoint: every refusal comes before the first write);
 2. the opener's row in `red_packet_opens` (packet, opener) is inserted: a second open of
    the same member waits for the first one's COMMIT on PostgreSQL and then inserts
    nothing (AlreadyOpened); on SQLite the single writer runs them one after the other;
 3. one UPDATE claims the first untaken share (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
-   concurrent opens take different shares without waiting for each other), and its money
-   moves from the share's own escrow account to the opener's wallet. No row is common to
+   concurrent opens take different shares without waiting for each other; 2 and 3 are
+   one statement there), and its money moves from the share's own escrow account to the
+   opener's wallet (`post`: one statement on PostgreSQL). No row is common to
    two opens of a packet (not the packet, not an escrow balance, not the sender's log),
    so on PostgreSQL they commit side by side, in the server's group commits, instead of
    queueing behind one row lock and one fsync each; on SQLite the single writer commits
@@ -28,6 +31,8 @@ conversation, accounts in id order (sending); the opener's row, one share, accou
 order, the opener's log at commit (opening); a job's row, shares in index order, accounts
 in id order, the sender's log (expiry, announcements).
 """
+
+from dataclasses import dataclass
 
 from microletter.core.errors import MicroletterError, NotMember
 from microletter.core.ids import ConversationId, UserId
@@ -199,27 +204,56 @@ FROM (SELECT 1) AS one LEFT JOIN claimed c ON true
 """
 
 
-@checks_first  # every refusal comes from the read, before the first write (on SQLite)
-async def open_packet(
-    tx: Tx, me: UserId, pid: PacketId, now: Instant, *, announce: bool = True
-) -> dict[str, JsonValue]:
-    """Take the first untaken share of a packet for `me`: {packet_id, conversation_id,
-    idx, amount, finished, scheduled}. AlreadyOpened (with the amount), Exhausted,
-    RedPacketExpired, NotMember, NotForYou, RedPacketNotFound: and nothing changed.
-    `announce` False: the sender's note of this `window` is known to be scheduled
-    (a committed open of this process made it), so this open need not ask again."""
-    row = await tx.fetchrow(_LOOK, pid, me)
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What an open needs from its read: the packet, where the opener's note goes (the
+    conversation's last seq) and the opener's wallet (None: not made yet)."""
+
+    packet: RedPacket
+    last_seq: int
+    wallet: AccountId | None
+
+
+async def look(db: Reader, me: UserId, pid: PacketId, now: Instant) -> Look:
+    """The read of an open, which answers the refusals an open can know without a lock:
+    RedPacketNotFound, NotMember, NotForYou, AlreadyOpened (with the amount),
+    RedPacketExpired, Exhausted. On PostgreSQL it runs before the open's transaction
+    (one round trip for the many who come too late, instead of BEGIN, the read and
+    ROLLBACK); READ COMMITTED, it would see nothing more inside it."""
+    row = await db.fetchrow(_LOOK, pid, me)
     if row is None:
         raise RedPacketNotFound(packet_id=pid)
     packet = _packet_of(row)
     kind, last_seq, member, mine = ConversationKind(row[15]), int(row[16]), row[17], row[18]
-    wallet = None if row[19] is None else AccountId(row[19])
     if not member:
         raise NotMember(conversation_id=packet.conversation_id)
     if not may_open(packet, me, kind):
         raise NotForYou(packet_id=pid)
     if mine is not None:
         raise AlreadyOpened(packet_id=pid, amount=int(mine))
+    _check_open(packet, now)
+    return Look(packet, last_seq, None if row[19] is None else AccountId(row[19]))
+
+
+@checks_first  # every refusal comes from the read, before the first write (on SQLite)
+async def open_packet(
+    tx: Tx,
+    me: UserId,
+    pid: PacketId,
+    now: Instant,
+    *,
+    announce: bool = True,
+    seen: Look | None = None,
+) -> dict[str, JsonValue]:
+    """Take the first untaken share of a packet for `me`: {packet_id, conversation_id,
+    idx, amount, finished, scheduled}. AlreadyOpened (with the amount), Exhausted,
+    RedPacketExpired, NotMember, NotForYou, RedPacketNotFound: and nothing changed.
+    `announce` False: the sender's note of this `window` is known to be scheduled
+    (a committed open of this process made it), so this open need not ask again.
+    `seen`: `look` ran just before, outside this transaction (PostgreSQL); the claim
+    below re-checks what may have changed since (my row, an untaken share)."""
+    found = seen or await look(tx, me, pid, now)
+    packet, last_seq, wallet = found.packet, found.last_seq, found.wallet
     _check_open(packet, now)
     first, share = await _claim(tx, pid, me, now)
     if not first:  # another open of mine got here first (and has committed now)
