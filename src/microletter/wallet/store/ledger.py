@@ -138,7 +138,8 @@ async def post(
 
 
 # PostgreSQL: the whole of `post` in one round trip. `locked` takes the accounts' row
-# locks in id order first (FOR UPDATE after ORDER BY locks in that order), so payments
+# locks in id order first (FOR UPDATE after ORDER BY locks in that order; MATERIALIZED,
+# so it runs whole, before the update, and is not folded into its join), so payments
 # that share accounts never deadlock; `moved` then applies the guarded amounts (a row
 # whose guard fails is not returned: InsufficientFunds, and the caller's transaction
 # rolls back whatever the other parts wrote); the transaction and its postings are
@@ -146,7 +147,7 @@ async def post(
 _POST = """
 WITH moves AS (
   SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS m(line, account_id, amount)
-), locked AS (
+), locked AS MATERIALIZED (
   SELECT a.id FROM wallet_accounts a WHERE a.id = ANY($2::bigint[]) ORDER BY a.id FOR UPDATE
 ), moved AS (
   UPDATE wallet_accounts a SET balance = a.balance + m.amount FROM moves m, locked l
