@@ -86,6 +86,12 @@ class Tx(Reader, Protocol):
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
+    async def insert_notes(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Store rows of `notes` (user_id, id, conversation_id, after_seq, audience, data,
+        created_at): storage/notes.py. PostgreSQL writes them with the log, in its round
+        trip at the end of the transaction."""
+        ...
+
     # the lock order (PostgreSQL): a conversation, then a pair of users, then users in id order
     async def lock_conversation(
         self, cid: ConversationId, sender: UserId | None = None
