@@ -16,7 +16,16 @@ from pathlib import Path
 
 from aiohttp import web
 
-from microletter import favourites, moments, redpackets, search, stickers, wallet, wxpay
+from microletter import (
+    favourites,
+    miniapps,
+    moments,
+    redpackets,
+    search,
+    stickers,
+    wallet,
+    wxpay,
+)
 from microletter.actions import accounts
 from microletter.actions.collector import Collector
 from microletter.actions.context import Context, MediaRoom, Passwords
@@ -67,6 +76,7 @@ class Server:
         self.wallet: wallet.Wallet | None = None
         self.redpackets: redpackets.RedPackets | None = None
         self.wxpay: wxpay.WxPay | None = None
+        self.miniapps: miniapps.MiniApps | None = None
         self.operator_setup = OperatorSetup(settings.data_dir)
         self.setup_link: str | None = None  # while an operator has no account (see setup.py)
         self._runner: web.AppRunner | None = None
@@ -202,6 +212,7 @@ class Server:
                 lambda now: _reconcile(money, metrics),
             )
         feed = moments.open_room(ctx)  # registers its media grant and log resolver
+        self.miniapps = apps = miniapps.open_room(ctx, p)
         mounts = [
             lambda a: mount_platform(a, p, limits.hit),
             lambda a: favourites.mount(a, kept),
@@ -211,8 +222,16 @@ class Server:
             lambda a: redpackets.mount(packets),
             lambda a: moments.mount(a, feed),
             lambda a: wxpay.mount(a, merchants, limits.hit),
+            lambda a: miniapps.mount(a, apps, limits.hit),
         ]
-        app = create_app(ctx, s, gateway, limits, mounts=mounts)
+        app = create_app(
+            ctx,
+            s,
+            gateway,
+            limits,
+            mounts=mounts,
+            frame_sources=lambda: miniapps.frame_sources(apps),  # the shell's CSP frame-src
+        )
 
         async def on_shutdown(_: web.Application) -> None:
             revocations.close()
