@@ -44,6 +44,7 @@ LINKS = {
     "invite": "/i/{token:[A-Za-z0-9_-]{1,64}}",  # a group's invite link
     "account": "/q/{ticket:[0-9a-f]{1,64}}",  # an official account's code
     "pay": "/p/{code:[A-Za-z0-9_-]{22}}",  # a merchant's order to pay (wxpay's code_url)
+    "app": "/a/{app_id:[0-9]{1,20}}",  # a mini app's code (web/js/views/miniapp.js)
 }
 
 

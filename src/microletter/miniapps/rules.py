@@ -49,12 +49,12 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::[1-9][0-9]{{0,4}})?")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
-# The JS-SDK calls the bridge carries (docs/miniapps.md); every other name answers
-# "<name>:fail not supported". `login` is the mini-program extension (wx.login()).
+# The JS-SDK calls the bridge carries (docs/miniapps.md; web/js/miniapps/bridge.js, the
+# same list); every other name answers "<name>:fail not supported". `login`,
+# `getShareInfo` and `getLaunchOptions` are the mini-program extensions.
 SUPPORTED_APIS = (
     "checkJsApi",
     "updateAppMessageShareData",
-    "updateTimelineShareData",
     "onMenuShareAppMessage",
     "chooseImage",
     "previewImage",
@@ -67,9 +67,10 @@ SUPPORTED_APIS = (
     "chooseWXPay",
     "login",
     "getShareInfo",
+    "getLaunchOptions",
 )
 # Calls every page may make without naming them in jsApiList (as on WeChat).
-OPEN_APIS = ("checkJsApi", "closeWindow", "login", "getShareInfo")
+OPEN_APIS = ("checkJsApi", "closeWindow", "login", "getShareInfo", "getLaunchOptions")
 
 
 @dataclass(frozen=True, slots=True)
