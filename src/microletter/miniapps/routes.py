@@ -69,13 +69,13 @@ def routers(room: MiniApps) -> list[Router]:
     base = "/developer/accounts/{account_id}/miniapps"
 
     @console.get(base, rate=None, errors=[AccountNotFound, NotAccountOwner])
-    async def list_apps(call: Call, account_id: int) -> AppsReply:
+    async def list_miniapps(call: Call, account_id: int) -> AppsReply:
         """The mini apps registered for one of your official accounts."""
         found = await actions.apps_of(room, call.me, UserId(account_id))
         return AppsReply([wire(a) for a in found])
 
     @console.post(base, status=201, errors=[*REGISTRATION_ERRORS, AppLimitReached])
-    async def register_app(call: Call, account_id: int, body: AppBody) -> AppReply:
+    async def register_miniapp(call: Call, account_id: int, body: AppBody) -> AppReply:
         """Register a mini app: its name, icon (an image URL), entry URL and JS-safe
         domains (`host` or `host:port`; the entry URL must be on one). Frames are
         allowed from these domains only, and only their pages get the JS bridge."""
@@ -92,7 +92,7 @@ def routers(room: MiniApps) -> list[Router]:
         return AppReply(wire(made))
 
     @console.put(f"{base}/{{app_id}}", errors=[*REGISTRATION_ERRORS, AppNotFound])
-    async def update_app(call: Call, account_id: int, app_id: int, body: AppBody) -> AppReply:
+    async def update_miniapp(call: Call, account_id: int, app_id: int, body: AppBody) -> AppReply:
         """Change a registration (all of it)."""
         changed = await actions.update(
             room,
@@ -108,20 +108,20 @@ def routers(room: MiniApps) -> list[Router]:
         return AppReply(wire(changed))
 
     @console.delete(f"{base}/{{app_id}}", errors=[AccountNotFound, NotAccountOwner, AppNotFound])
-    async def remove_app(call: Call, account_id: int, app_id: int) -> None:
+    async def remove_miniapp(call: Call, account_id: int, app_id: int) -> None:
         """Remove a mini app: its cards stay in chats but open nothing."""
         await actions.remove(room, call.me, UserId(account_id), AppId(app_id))
 
     people = Router("/api/v1", tags=["mini apps"])
 
     @people.get("/miniapps", rate=None)
-    async def discover(call: Call) -> AppsReply:
+    async def discover_miniapps(call: Call) -> AppsReply:
         """Discover → Mini apps: the apps registered on this server, newest first."""
         call.me  # noqa: B018 - signed in
         return AppsReply([wire(a) for a in await actions.listed(room)])
 
     @people.get("/miniapps/{app_id}", rate=None, errors=[AppNotFound, AccountNotFound])
-    async def get_app(call: Call, app_id: int) -> AppReply:
+    async def get_miniapp(call: Call, app_id: int) -> AppReply:
         """One app, with the account that publishes it (for its title bar and About)."""
         call.me  # noqa: B018 - signed in
         found, account = await actions.app(room, AppId(app_id))
@@ -132,7 +132,7 @@ def routers(room: MiniApps) -> list[Router]:
         "/miniapps/{app_id}/js-config",
         errors=[AppNotFound, JsApiListInvalid, PageNotJsSafe, AppIdMismatch, JsSignatureInvalid],
     )
-    async def js_config(call: Call, app_id: int, body: JsConfigBody) -> JsConfigReply:
+    async def check_miniapp_js_config(call: Call, app_id: int, body: JsConfigBody) -> JsConfigReply:
         """Check a page's wx.config as WeChat does (the client sends it with the page's
         URL): the calls the page may make, or the error its wx.error() receives."""
         call.me  # noqa: B018 - signed in
@@ -149,7 +149,7 @@ def routers(room: MiniApps) -> list[Router]:
         return JsConfigReply(list(done.granted), list(done.unsupported))
 
     @people.post("/miniapps/{app_id}/login", errors=[AppNotFound])
-    async def login(call: Call, app_id: int) -> CodeReply:
+    async def miniapp_login(call: Call, app_id: int) -> CodeReply:
         """wx.login(): a code the app's server exchanges at /sns/jscode2session (once,
         within 5 minutes) for your OpenID, UnionID and a session key."""
         code = await actions.login(room, call.me, AppId(app_id))
@@ -160,7 +160,7 @@ def routers(room: MiniApps) -> list[Router]:
         status=201,
         errors=[AppNotFound, SharePathInvalid, AppUrlInvalid, ConversationNotFound, NotMember],
     )
-    async def share(call: Call, app_id: int, body: ShareBody) -> MessageReply:
+    async def share_miniapp_card(call: Call, app_id: int, body: ShareBody) -> MessageReply:
         """Share the app's card into one of your conversations (an `app` message)."""
         message = await actions.share(
             room,
@@ -178,7 +178,7 @@ def routers(room: MiniApps) -> list[Router]:
         "/miniapps/{app_id}/share-tickets",
         errors=[AppNotFound, ShareTicketInvalid, ConversationNotFound, NotMember],
     )
-    async def share_ticket(call: Call, app_id: int, body: ShareTicketBody) -> ShareTicketReply:
+    async def miniapp_share_ticket(call: Call, app_id: int, body: ShareTicketBody) -> ShareTicketReply:
         """A share ticket for the group you open the app's card in (the page's
         getLaunchOptions gives it; getShareInfo turns it into the group's openGId)."""
         ticket = await actions.share_ticket(
@@ -190,7 +190,7 @@ def routers(room: MiniApps) -> list[Router]:
         "/miniapps/{app_id}/share-info",
         errors=[AppNotFound, ShareTicketInvalid, ConversationNotFound, NotMember],
     )
-    async def share_info(call: Call, app_id: int, body: ShareInfoBody) -> ShareInfoReply:
+    async def miniapp_share_info(call: Call, app_id: int, body: ShareInfoBody) -> ShareInfoReply:
         """wx.getShareInfo: the group's openGId, sealed with your session key for the app
         (AES-128-CBC; the app's server opens it, e.g. with wechatpy's WeChatWxaCrypto)."""
         sealed = await actions.share_info(room, call.me, AppId(app_id), body.share_ticket)
