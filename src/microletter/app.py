@@ -333,6 +333,7 @@ def media_referrers(s: Settings) -> Referrers:
     register_referrers(referrers, platform_limits(s))  # account media, broadcasts
     referrers.register(*favourites.REFERRERS, *stickers.REFERRERS)  # kept copies, stickers
     referrers.register(*moments.REFERRERS)  # pictures of posts
+    referrers.register(*miniapps.REFERRERS)  # pictures pages uploaded for their account
     return referrers
 
 

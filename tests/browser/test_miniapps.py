@@ -10,11 +10,13 @@ message, and a page on another app's domain, each get the SDK's error callbacks.
 from __future__ import annotations
 
 import base64
+import io
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.async_api import FrameLocator, Page, expect
 
 from microletter.client import Client
@@ -120,6 +122,10 @@ async def test_a_person_runs_a_registered_app_and_its_page_uses_the_js_sdk(
     )
     await expect(frame.locator("#r-choose")).to_contain_text("wxLocalResource://")
     await expect(frame.locator("#r-imgdata")).to_have_text("data:image/png;base64,")
+    await frame.locator("#upload").click()  # its server fetches it by serverId (media/get)
+    await expect(frame.locator("#r-upload")).to_contain_text(" bytes")
+    (fetched,) = site.downloads  # the picture as the server keeps it (re-encoded, no metadata)
+    assert Image.open(io.BytesIO(fetched)).size == (1, 1)
 
     await frame.locator("#loc").click()
     await page.get_by_role("button", name="Allow").click()  # the consent is asked first
@@ -157,6 +163,12 @@ async def test_a_person_runs_a_registered_app_and_its_page_uses_the_js_sdk(
     bob_frame = bob_page.frame_locator(".miniapp-frame")
     await expect(bob_frame.locator("#r-page")).to_have_text("/index.html?level=7")
     await expect(bob_frame.locator("#r-status")).to_have_text("ready")
+    # Opened in the group: a share ticket; the app's server learns the group's openGId only.
+    await bob_frame.locator("#group").click()
+    await expect(bob_frame.locator("#r-group")).to_contain_text('{"openGId":"G')
+    (opened,) = site.opened
+    assert set(opened) == {"openGId", "watermark"}
+    assert opened["watermark"]["appid"] == made["account"]["appid"]
     await shot(bob_page, "miniapp-card-opened")
     no_page_errors(page, bob_page, console)
 

@@ -19,6 +19,7 @@ from microletter.app import Server
 from microletter.client import ApiError, Client
 from tests.conftest import MakeClient, befriend
 from tests.support.clock import Clock
+from tests.support.media import picture as make_picture
 from tests.support.platform import new_account
 from tests.support.wechat import sdk, wechat_client
 
@@ -264,3 +265,31 @@ async def test_a_shared_card_reaches_the_group_and_names_it_only_by_an_opaque_id
             "POST", f"/api/v1/miniapps/{app['id']}/share-info", {"share_ticket": ticket}
         )
     assert caught.value.code == "miniapp.share_ticket_invalid"
+
+
+async def test_an_uploaded_picture_is_fetched_by_the_apps_server_with_wechatpy(
+    server: Server, clients: MakeClient
+) -> None:
+    clock = Clock(server)
+    dev = await clients("dev")
+    made, app = await register_app(dev)
+    wechat = wechat_client(dev.base_url, made["account"]["appid"], made["appsecret"])
+    alice, carol = await clients("alice"), await clients("carol")
+    picture = make_picture()
+    media = (await alice.call("POST", "/api/v1/media", raw=picture, kind="image"))["media"]
+    with pytest.raises(WeChatClientException) as caught:  # not given to the account yet
+        await sdk(wechat.media.download, media["id"])
+    assert caught.value.errcode == 40007
+    with pytest.raises(ApiError) as refused:  # not carol's picture
+        await carol.call("POST", f"/api/v1/miniapps/{app['id']}/uploads", {"media_id": media["id"]})
+    assert refused.value.code == "media.not_found"
+    reply = await alice.call(
+        "POST", f"/api/v1/miniapps/{app['id']}/uploads", {"media_id": media["id"]}
+    )
+    assert reply["server_id"] == media["id"]
+    got = await sdk(wechat.media.download, reply["server_id"])
+    assert got.content == picture
+    clock.advance(3 * 86_400_000 + 1000)  # a serverId lives 3 days
+    with pytest.raises(WeChatClientException) as caught:
+        await sdk(wechat.media.download, reply["server_id"])
+    assert caught.value.errcode == 40007

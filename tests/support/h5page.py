@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 from wechatpy import WeChatClient
+from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.pay import WeChatPay
 
 from tests.support.wechat import sdk
@@ -23,6 +24,7 @@ from tests.support.wechat import sdk
 APIS = [
     "chooseImage",
     "getLocalImgData",
+    "uploadImage",
     "previewImage",
     "getNetworkType",
     "getLocation",
@@ -30,7 +32,20 @@ APIS = [
     "chooseWXPay",
     "scanQRCode",
 ]
-BUTTONS = ["login", "net", "choose", "loc", "share", "pay", "close", "big", "bridge", "startRecord"]
+BUTTONS = [
+    "login",
+    "net",
+    "choose",
+    "upload",
+    "loc",
+    "share",
+    "pay",
+    "close",
+    "big",
+    "bridge",
+    "startRecord",
+    "group",
+]
 
 SCRIPT = """
 const show = (name, value) => {
@@ -82,6 +97,29 @@ on("pay", async () => {
   wx.chooseWXPay({ ...params, success: done, cancel: fail("pay"), fail: fail("pay") });
 });
 on("close", () => wx.closeWindow());
+on("upload", () => wx.uploadImage({
+  localId: document.getElementById("r-choose").textContent,
+  success: async (r) => {
+    const got = await (await fetch("/fetch?server_id=" + encodeURIComponent(r.serverId))).json();
+    show("upload", got.size + " bytes");
+  },
+  fail: fail("upload"),
+}));
+on("group", () => wx.getLaunchOptions({ success: (o) => {
+  if (!o.shareTicket) { show("group", "no share ticket"); return; }
+  wx.login({ success: async (r) => {
+    const s = await (await fetch("/session?code=" + encodeURIComponent(r.code))).json();
+    wx.getShareInfo({
+      shareTicket: o.shareTicket,
+      success: async (info) => {
+        const q = new URLSearchParams({ openid: s.openid, data: info.encryptedData, iv: info.iv });
+        const opened = await (await fetch("/opengid?" + q)).json();
+        show("group", JSON.stringify(opened));
+      },
+      fail: fail("group"),
+    });
+  } });
+} }));
 on("big", () => wx.checkJsApi({ jsApiList: Array(20000).fill("chooseImage"), fail: fail("big") }));
 on("bridge", () => WeixinJSBridge.invoke("getNetworkType", {}, (r) => show("bridge", r.err_msg)));
 on("startRecord", () => wx.startRecord({ fail: fail("startRecord") }));
@@ -96,6 +134,8 @@ class H5Site:
         self.wechat = wechat
         self.pay = pay
         self.sessions: list[dict[str, Any]] = []  # what code_to_session gave
+        self.downloads: list[bytes] = []  # pictures fetched by uploadImage's serverId
+        self.opened: list[dict[str, Any]] = []  # getShareInfo's data, decrypted
         self.port = 0
         self._runner: web.AppRunner | None = None
 
@@ -112,6 +152,8 @@ class H5Site:
         app.router.add_get("/index.html", self.page)
         app.router.add_get("/session", self.session)
         app.router.add_get("/order", self.order)
+        app.router.add_get("/fetch", self.fetch)
+        app.router.add_get("/opengid", self.opengid)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -168,3 +210,18 @@ class H5Site:
         )
         params = self.pay.jsapi.get_jsapi_params(made["prepay_id"], jssdk=True)
         return web.json_response(params)
+
+    async def fetch(self, request: web.Request) -> web.Response:
+        """What the app's server does with uploadImage's serverId: /cgi-bin/media/get."""
+        got = await sdk(self.wechat.media.download, request.query["server_id"])
+        self.downloads.append(got.content)
+        return web.json_response({"size": len(got.content)})
+
+    async def opengid(self, request: web.Request) -> web.Response:
+        """getShareInfo's data, opened with the person's session key, as WeChat's docs do."""
+        openid = request.query["openid"]
+        key = next(s["session_key"] for s in reversed(self.sessions) if s["openid"] == openid)
+        crypto = WeChatWxaCrypto(key, request.query["iv"], self.wechat.appid)
+        opened = crypto.decrypt_message(request.query["data"])
+        self.opened.append(opened)
+        return web.json_response(opened)

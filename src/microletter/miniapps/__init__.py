@@ -16,14 +16,14 @@ from aiohttp import web
 
 from microletter.actions.context import Context
 from microletter.gateway.api import Router
-from microletter.miniapps.actions import MiniApps, frame_sources
+from microletter.miniapps.actions import MiniApps, frame_sources, media_grant
 from microletter.miniapps.protocol import Limit
 from microletter.miniapps.protocol import mount as mount_protocol
 from microletter.miniapps.routes import routers
-from microletter.miniapps.store import MiniAppStore
+from microletter.miniapps.store import REFERRERS, MiniAppStore
 from microletter.platform import Platform
 
-__all__ = ["MiniApps", "frame_sources", "mount", "open_room"]
+__all__ = ["REFERRERS", "MiniApps", "frame_sources", "mount", "open_room"]
 
 
 def mount(app: web.Application, room: MiniApps, limit: Limit) -> list[Router]:
@@ -33,4 +33,8 @@ def mount(app: web.Application, room: MiniApps, limit: Limit) -> list[Router]:
 
 
 def open_room(ctx: Context, platform: Platform) -> MiniApps:
-    return MiniApps(ctx, MiniAppStore(ctx.store.db), platform)
+    """The room on the context's database, its media grant registered (an account fetches
+    what its apps' pages uploaded with uploadImage)."""
+    room = MiniApps(ctx, MiniAppStore(ctx.store.db), platform)
+    ctx.media.grants.append(media_grant(room))
+    return room

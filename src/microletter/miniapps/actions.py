@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from microletter.actions import conversations
-from microletter.actions.context import Context
+from microletter.actions.context import Context, MediaGrant
+from microletter.actions.media import visible_media
+from microletter.core.errors import MediaNotFound
 from microletter.core.ids import ConversationId, UserId
+from microletter.core.media import Media, MediaId, MediaKind, check_media_id
 from microletter.core.messages import Draft, check_client_msg_id
 from microletter.core.models import ConversationKind, Instant, Message, MessageKind, Principal
 from microletter.miniapps import rules
@@ -182,6 +185,35 @@ async def code_to_session(room: MiniApps, appid: str, secret: str, js_code: str)
         "session_key": key,
         "unionid": unionid_of(room.platform, account, code.user_id),
     }
+
+
+# --- uploadImage ---
+
+
+async def upload(room: MiniApps, me: Principal, app_id: AppId, media_id: str) -> MediaId:
+    """Let the app's account fetch a picture I uploaded (its serverId) for 3 days."""
+    found = await room.store.app(app_id)
+    mid = check_media_id(media_id)
+    seen = (await visible_media(room.ctx, me.user_id, [mid])).get(mid)
+    if seen is None or seen.kind is not MediaKind.IMAGE:
+        raise MediaNotFound(media_id=media_id)
+    await room.store.keep_upload(found.account_id, found.id, me.user_id, mid, room.now())
+    return mid
+
+
+def media_grant(room: MiniApps) -> MediaGrant:
+    """Which of these blobs an account may fetch because a page of its apps uploaded them
+    (the media room asks every room's grant: /cgi-bin/media/get, signed links)."""
+
+    async def grant(user: UserId, ids: Sequence[MediaId]) -> dict[MediaId, Media]:
+        by = await room.store.uploaders(user, ids, room.now())
+        found: dict[MediaId, Media] = {}
+        for uploader in set(by.values()):
+            mine = [m for m, u in by.items() if u == uploader]
+            found.update(await room.ctx.store.visible_media(uploader, mine))
+        return found
+
+    return grant
 
 
 # --- cards and groups ---

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from microletter.core.errors import ConversationNotFound, NotMember
+from microletter.core.errors import ConversationNotFound, MediaNotFound, NotMember
 from microletter.core.ids import ConversationId, UserId
 from microletter.gateway.api import Call, Router
 from microletter.gateway.wire import MessageReply
@@ -39,6 +39,8 @@ from microletter.miniapps.wire import (
     ShareInfoReply,
     ShareTicketBody,
     ShareTicketReply,
+    UploadBody,
+    UploadReply,
 )
 from microletter.platform import AccountNotFound, JsSignatureInvalid, NotAccountOwner
 
@@ -178,7 +180,9 @@ def routers(room: MiniApps) -> list[Router]:
         "/miniapps/{app_id}/share-tickets",
         errors=[AppNotFound, ShareTicketInvalid, ConversationNotFound, NotMember],
     )
-    async def miniapp_share_ticket(call: Call, app_id: int, body: ShareTicketBody) -> ShareTicketReply:
+    async def miniapp_share_ticket(
+        call: Call, app_id: int, body: ShareTicketBody
+    ) -> ShareTicketReply:
         """A share ticket for the group you open the app's card in (the page's
         getLaunchOptions gives it; getShareInfo turns it into the group's openGId)."""
         ticket = await actions.share_ticket(
@@ -195,5 +199,12 @@ def routers(room: MiniApps) -> list[Router]:
         (AES-128-CBC; the app's server opens it, e.g. with wechatpy's WeChatWxaCrypto)."""
         sealed = await actions.share_info(room, call.me, AppId(app_id), body.share_ticket)
         return ShareInfoReply(sealed["encryptedData"], sealed["iv"])
+
+    @people.post("/miniapps/{app_id}/uploads", errors=[AppNotFound, MediaNotFound])
+    async def miniapp_upload_image(call: Call, app_id: int, body: UploadBody) -> UploadReply:
+        """uploadImage: let the app's official account fetch a picture you uploaded, at
+        /cgi-bin/media/get with the returned `server_id`, for 3 days."""
+        mid = await actions.upload(room, call.me, AppId(app_id), body.media_id)
+        return UploadReply(mid)
 
     return [console, people]

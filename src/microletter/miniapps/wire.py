@@ -91,3 +91,11 @@ class ShareInfoBody(Struct, forbid_unknown_fields=True):
 class ShareInfoReply(Struct):
     encryptedData: str  # noqa: N815 - the SDK's own names
     iv: str
+
+
+class UploadBody(Struct, forbid_unknown_fields=True):
+    media_id: Short  # a picture you uploaded (POST /api/v1/media?kind=image)
+
+
+class UploadReply(Struct):
+    server_id: str  # what uploadImage gives the page; its account's /cgi-bin/media/get reads it

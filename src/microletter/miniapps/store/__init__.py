@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from microletter.miniapps.store import apps, logins
+from microletter.miniapps.store import apps, logins, uploads
+from microletter.miniapps.store.uploads import REFERRERS
 from microletter.storage import Facade, reads, writes_value
 
-__all__ = ["MiniAppStore"]
+__all__ = ["REFERRERS", "MiniAppStore"]
 
 
 class MiniAppStore(Facade):
@@ -23,3 +24,6 @@ class MiniAppStore(Facade):
     session_key = reads(logins.session_key)
     issue_share_ticket = writes_value(logins.issue_share_ticket)
     share_ticket = reads(logins.share_ticket)
+    # uploadImage
+    keep_upload = writes_value(uploads.keep_upload)
+    uploaders = reads(uploads.uploaders)

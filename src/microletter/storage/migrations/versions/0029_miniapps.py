@@ -62,9 +62,21 @@ def upgrade() -> None:
         sa.Column("created_at", Big, nullable=False),
         sa.Column("expires_at", Big, nullable=False),
     )
+    op.create_table(  # uploadImage: a picture its app's account may fetch for 3 days
+        "miniapp_uploads",
+        sa.Column("account_id", Big, nullable=False),
+        sa.Column("media_id", sa.Text, nullable=False),
+        sa.Column("app_id", Big, nullable=False),
+        sa.Column("user_id", Big, nullable=False),
+        sa.Column("created_at", Big, nullable=False),
+        sa.PrimaryKeyConstraint("account_id", "media_id"),
+    )
+    op.create_index("miniapp_uploads_by_media", "miniapp_uploads", ["media_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("miniapp_uploads_by_media", "miniapp_uploads")
+    op.drop_table("miniapp_uploads")
     op.drop_table("miniapp_share_tickets")
     op.drop_table("miniapp_sessions")
     op.drop_index("miniapp_codes_by_expiry", "miniapp_codes")

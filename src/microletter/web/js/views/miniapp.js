@@ -246,8 +246,11 @@ class Session {
         this.preview(String(args.current || (Array.isArray(args.urls) ? args.urls[0] : "") || ""));
         return {};
       case "uploadImage": {
-        const media = await this.app.api.uploadMedia(this.picture(args.localId), "image", "image");
-        return { serverId: media.id };
+        const { media } = await this.app.api.uploadMedia(this.picture(args.localId), "image", "image");
+        const { server_id } = await this.app.api.request("POST", `/miniapps/${id}/uploads`, {
+          json: { media_id: media.id },
+        });
+        return { serverId: server_id };
       }
       case "scanQRCode":
         return this.scan(Number(args.needResult) === 1);
