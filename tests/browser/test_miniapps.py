@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import segno
 from PIL import Image
 from playwright.async_api import FrameLocator, Page, expect
 
@@ -159,6 +160,8 @@ async def test_a_person_runs_a_registered_app_and_its_page_uses_the_js_sdk(
     bob_page = await open_app()
     await login(bob_page, "bob")
     await bob_page.goto(f"/#/chat/{group}")
+    await expect(bob_page.locator(".bubble-app .app-card-title")).to_have_text("Beat my score")
+    await shot(bob_page, "miniapp-card")
     await bob_page.locator(".bubble-app").click()
     bob_frame = bob_page.frame_locator(".miniapp-frame")
     await expect(bob_frame.locator("#r-page")).to_have_text("/index.html?level=7")
@@ -227,4 +230,40 @@ async def test_a_page_gets_the_sdks_errors_for_bad_configs_and_messages(
     await expect(frame.locator("#r-status")).to_have_text(
         "config:fail the page is not on a JS-safe domain of this app"
     )
+    no_page_errors(page)
+
+
+async def test_an_apps_code_opens_it_and_its_page_scans_a_code(
+    clients: MakeClient, open_app: OpenApp, sites: list[H5Site]
+) -> None:
+    dev = await clients("dev")
+    site, made = await quiz_site(dev, sites)
+    base = f"/api/v1/developer/accounts/{made['account']['id']}/miniapps"
+    body = {"name": "Quiz", "entry_url": f"{site.origin}/index.html", "domains": [site.domain]}
+    app = (await dev.call("POST", base, body))["app"]
+    await clients("alice")
+    page = await open_app()
+    await login(page, "alice")
+    await page.goto(f"/a/{app['id']}")  # what the app's QR code encodes
+    await expect(page.locator(".miniapp-title")).to_have_text("Quiz")
+    await page.locator(".miniapp-more").click()
+    await page.get_by_role("button", name="About").click()
+    await expect(page.locator(".miniapp-link")).to_have_text(f"{dev.base_url}/a/{app['id']}")
+    await expect(page.locator("#miniapp-qr")).to_be_visible()
+    await shot(page, "miniapp-about")
+    await page.keyboard.press("Escape")
+    frame = page.frame_locator(".miniapp-frame")
+    await expect(frame.locator("#r-status")).to_have_text("ready")
+    code = io.BytesIO()
+    segno.make("https://shop.example/item/42", error="m").save(code, kind="png", scale=8)
+    await frame.locator("#scan").click()
+    async with page.expect_file_chooser() as chooser:
+        await page.locator("#miniapp-scan-pick").click()
+    await (await chooser.value).set_files(
+        {"name": "code.png", "mimeType": "image/png", "buffer": code.getvalue()}
+    )
+    await expect(frame.locator("#r-scan")).to_have_text("https://shop.example/item/42")
+    await frame.locator("#scan").click()
+    await page.locator(".sheet .sheet-cancel").click()
+    await expect(frame.locator("#r-scan")).to_have_text("scanQRCode:cancel")
     no_page_errors(page)

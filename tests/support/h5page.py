@@ -45,6 +45,7 @@ BUTTONS = [
     "bridge",
     "startRecord",
     "group",
+    "scan",
 ]
 
 SCRIPT = """
@@ -97,6 +98,10 @@ on("pay", async () => {
   wx.chooseWXPay({ ...params, success: done, cancel: fail("pay"), fail: fail("pay") });
 });
 on("close", () => wx.closeWindow());
+on("scan", () => wx.scanQRCode({
+  needResult: 1, scanType: ["qrCode"],
+  success: (r) => show("scan", r.resultStr), cancel: fail("scan"), fail: fail("scan"),
+}));
 on("upload", () => wx.uploadImage({
   localId: document.getElementById("r-choose").textContent,
   success: async (r) => {
