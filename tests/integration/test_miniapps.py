@@ -293,3 +293,20 @@ async def test_an_uploaded_picture_is_fetched_by_the_apps_server_with_wechatpy(
     with pytest.raises(WeChatClientException) as caught:
         await sdk(wechat.media.download, reply["server_id"])
     assert caught.value.errcode == 40007
+
+
+@pytest.mark.settings(operators=("root",))
+async def test_a_suspended_developers_apps_are_gone_for_everyone(
+    server: Server, clients: MakeClient
+) -> None:
+    root, dev = await clients("root"), await clients("dev")
+    _, app = await register_app(dev)
+    alice = await clients("alice")
+    assert (await alice.call("GET", f"/api/v1/miniapps/{app['id']}"))["app"]["id"] == app["id"]
+    assert dev.user is not None
+    await root.suspend(dev.user["id"], "spam")
+    assert (await alice.call("GET", "/api/v1/miniapps"))["apps"] == []
+    for method, path in (("GET", ""), ("POST", "/login")):
+        with pytest.raises(ApiError) as caught:
+            await alice.call(method, f"/api/v1/miniapps/{app['id']}{path}")
+        assert caught.value.code == "miniapp.not_found"

@@ -25,7 +25,12 @@ from microletter.core.media import Media, MediaId, MediaKind, check_media_id
 from microletter.core.messages import Draft, check_client_msg_id
 from microletter.core.models import ConversationKind, Instant, Message, MessageKind, Principal
 from microletter.miniapps import rules
-from microletter.miniapps.errors import AppIdMismatch, PageNotJsSafe, ShareTicketInvalid
+from microletter.miniapps.errors import (
+    AppIdMismatch,
+    AppNotFound,
+    PageNotJsSafe,
+    ShareTicketInvalid,
+)
 from microletter.miniapps.rules import AppId, MiniApp
 from microletter.miniapps.store import MiniAppStore
 from microletter.platform import (
@@ -117,8 +122,13 @@ async def listed(room: MiniApps) -> list[MiniApp]:
 
 
 async def app(room: MiniApps, app_id: AppId) -> tuple[MiniApp, OfficialAccount]:
+    """An app people may run: one whose account is open (a suspended developer's apps
+    answer as gone, as Discover leaves them out)."""
     found = await room.store.app(app_id)
-    return found, await account_by_id(room.platform, found.account_id)
+    account = await account_by_id(room.platform, found.account_id)
+    if account.restricted:
+        raise AppNotFound(app_id=app_id)
+    return found, account
 
 
 async def frame_sources(room: MiniApps) -> str:
@@ -166,7 +176,7 @@ async def js_config(
 
 async def login(room: MiniApps, me: Principal, app_id: AppId) -> str:
     """A code for the app's server to exchange (once, within 5 minutes)."""
-    found = await room.store.app(app_id)
+    found, _ = await app(room, app_id)
     code = room.token(24)
     await room.store.issue_code(
         found.id, me.user_id, rules.code_hash(code), room.now(), rules.CODE_MS
@@ -192,7 +202,7 @@ async def code_to_session(room: MiniApps, appid: str, secret: str, js_code: str)
 
 async def upload(room: MiniApps, me: Principal, app_id: AppId, media_id: str) -> MediaId:
     """Let the app's account fetch a picture I uploaded (its serverId) for 3 days."""
-    found = await room.store.app(app_id)
+    found, _ = await app(room, app_id)
     mid = check_media_id(media_id)
     seen = (await visible_media(room.ctx, me.user_id, [mid])).get(mid)
     if seen is None or seen.kind is not MediaKind.IMAGE:
@@ -230,7 +240,7 @@ async def share(
     client_msg_id: str,
 ) -> Message:
     """Post the app's card into a conversation of mine, as me."""
-    found = await room.store.app(app_id)
+    found, _ = await app(room, app_id)
     card = rules.check_share(found, title, path, image_url)
     draft = Draft(
         cid,
@@ -251,7 +261,7 @@ async def share_ticket(room: MiniApps, me: Principal, app_id: AppId, cid: Conver
     view = await conversations.conversation(room.ctx, me, cid)
     if view.conversation.kind is not ConversationKind.GROUP:
         raise ShareTicketInvalid("Share tickets name groups.")
-    found = await room.store.app(app_id)
+    found, _ = await app(room, app_id)
     ticket = room.token(24)
     await room.store.issue_share_ticket(
         ticket, found.id, me.user_id, cid, room.now(), rules.SHARE_TICKET_MS
@@ -262,7 +272,7 @@ async def share_ticket(room: MiniApps, me: Principal, app_id: AppId, cid: Conver
 async def share_info(room: MiniApps, me: Principal, app_id: AppId, ticket: str) -> dict[str, str]:
     """wx.getShareInfo: {encryptedData, iv}, the group's openGId sealed with my session
     key for the app (AES-128-CBC, as WeChat's), which only the app's server can open."""
-    found = await room.store.app(app_id)
+    found, _ = await app(room, app_id)
     cid = await room.store.share_ticket(ticket, found.id, me.user_id, room.now())
     await conversations.conversation(room.ctx, me, cid)  # still a member
     key = await room.store.session_key(found.id, me.user_id)
