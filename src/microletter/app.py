@@ -18,6 +18,7 @@ from aiohttp import web
 
 from microletter import (
     favourites,
+    miniapps,
     moments,
     redpackets,
     search,
@@ -79,6 +80,7 @@ class Server:
         self.redpackets: redpackets.RedPackets | None = None
         self.wxpay: wxpay.WxPay | None = None
         self.bots: telegram.Bots | None = None
+        self.miniapps: miniapps.MiniApps | None = None
         self.operator_setup = OperatorSetup(settings.data_dir)
         self.setup_link: str | None = None  # while an operator has no account (see setup.py)
         self._runner: web.AppRunner | None = None
@@ -226,6 +228,7 @@ class Server:
         feed = moments.open_room(ctx, fetcher.get)  # registers its media grant, log resolver
         self.bots, pusher = telegram.open_room(ctx, webhooks)
         bots = self.bots
+        self.miniapps = apps = miniapps.open_room(ctx, p)
         mounts = [
             lambda a: mount_platform(a, p, limits.hit),
             lambda a: favourites.mount(a, kept),
@@ -237,8 +240,16 @@ class Server:
             lambda a: moments.mount(a, feed),
             lambda a: wxpay.mount(a, merchants, limits.hit),
             lambda a: telegram.mount(a, bots, limits.hit),
+            lambda a: miniapps.mount(a, apps, limits.hit),
         ]
-        app = create_app(ctx, s, gateway, limits, mounts=mounts)
+        app = create_app(
+            ctx,
+            s,
+            gateway,
+            limits,
+            mounts=mounts,
+            frame_sources=lambda: miniapps.frame_sources(apps),  # the shell's CSP frame-src
+        )
 
         async def on_shutdown(_: web.Application) -> None:
             revocations.close()
@@ -354,6 +365,7 @@ def media_referrers(s: Settings) -> Referrers:
     register_referrers(referrers, platform_limits(s))  # account media, broadcasts
     referrers.register(*favourites.REFERRERS, *stickers.REFERRERS)  # kept copies, stickers
     referrers.register(*moments.REFERRERS)  # pictures of posts
+    referrers.register(*miniapps.REFERRERS)  # pictures pages uploaded for their account
     return referrers
 
 

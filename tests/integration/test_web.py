@@ -58,7 +58,7 @@ async def test_the_service_worker_names_this_version_and_its_files(server: Serve
     assert f'"/v/{version.group(1)}/css/app.css"' in worker
     assert f'"/v/{version.group(1)}/locales/zh-CN.json"' in worker
     assert f'"/v/{version.group(1)}/vendor/qr/decode.js"' in worker  # scanning works offline
-    assert 'const LINK_PREFIXES = ["u", "i", "q", "p"];' in worker
+    assert 'const LINK_PREFIXES = ["u", "i", "q", "p", "a"];' in worker
     status, headers, body = await fetch(server.url + "/manifest.webmanifest")
     assert status == 200 and headers["Content-Type"].startswith("application/manifest+json")
     assert f"/v/{version.group(1)}/icons/icon-512.png".encode() in body

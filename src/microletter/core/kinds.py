@@ -27,6 +27,11 @@ cards) add their kinds here, by the same rules:
     transfer  the wallet -             {transfer_id, amount, currency, note,
                                         recipient_id} (accepted, returned or refunded
                                         later: a system note `transfer.*` says so)
+    red_packet the wallet -            {packet_id, kind, greeting, shares, currency,
+                                        recipient_id}
+    app       mini apps -              {app_id, account_id, name, icon, title, path,
+                                        image_url} (shared by a person from an app's
+                                        page; opening it starts the app at `path`)
     system    the server -             {action, actor, ...}
 """
 

@@ -48,6 +48,9 @@ class MessageKind(StrEnum):
     # data: {packet_id, kind, greeting, shares, currency, recipient_id}: the amount is
     # not on the card (WeChat shows it only to those who open)
     RED_PACKET = "red_packet"
+    # Sent by the mini apps' room for a person whose app page shared it: an app card,
+    # data {app_id, account_id, name, icon, title, path, image_url}
+    APP = "app"
 
 
 class RequestStatus(StrEnum):

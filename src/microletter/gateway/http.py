@@ -34,7 +34,7 @@ from microletter.gateway.api import CLIENT_IP, MAX_BODY, Router, bind, json_enco
 from microletter.gateway.errors import error_body, http_status
 from microletter.gateway.ratelimit import RateLimits, address_key
 from microletter.gateway.routes import ROUTERS
-from microletter.gateway.webapp import WebClient
+from microletter.gateway.webapp import FrameSources, WebClient
 from microletter.gateway.wire import Health
 from microletter.gateway.ws import Gateway
 from microletter.log import request_id
@@ -134,6 +134,7 @@ def create_app(
     gateway: Gateway,
     limits: RateLimits,
     mounts: Sequence[Callable[[web.Application], Sequence[Router]]] = (),
+    frame_sources: FrameSources | None = None,
 ) -> web.Application:
     """The app with the core's routes; each of `mounts` (a feature room) adds its own
     paths to the app and returns its /api/v1 routers, served like the core's."""
@@ -170,7 +171,7 @@ def create_app(
     app.router.add_get("/openapi.json", openapi_json)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    WebClient().mount(app)
+    WebClient(frame_sources=frame_sources).mount(app)
     _mount_docs(app)
     return app
 

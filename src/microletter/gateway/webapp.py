@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,7 @@ LINKS = {
     "invite": "/i/{token:[A-Za-z0-9_-]{1,64}}",  # a group's invite link
     "account": "/q/{ticket:[0-9a-f]{1,64}}",  # an official account's code
     "pay": "/p/{code:[A-Za-z0-9_-]{22}}",  # a merchant's order to pay (wxpay's code_url)
+    "app": "/a/{app_id:[0-9]{1,20}}",  # a mini app's code (web/js/views/miniapp.js)
 }
 
 
@@ -54,12 +56,20 @@ def link_prefixes() -> list[str]:
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 # Media (signed URLs) may live on another host (an object store); everything else is ours.
+# Frames: only from the JS-safe domains of registered mini apps (`frame_src`, given by
+# app.py from the miniapps room), 'none' without any; nothing else is loosened for them.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self' blob: data: https: http:; media-src 'self' blob: https: http:; "
     "worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'none'"
 )
+FrameSources = Callable[[], Awaitable[str]]
+
+
+def csp(frame_src: str = "'none'") -> str:
+    """The shell's Content-Security-Policy, with the frames it may show."""
+    return f"{CSP}; frame-src {frame_src}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +82,8 @@ class Asset:
 class WebClient:
     """The client's files, read once, and the handlers that serve them."""
 
-    def __init__(self, root: Path = WEB_ROOT) -> None:
+    def __init__(self, root: Path = WEB_ROOT, frame_sources: FrameSources | None = None) -> None:
+        self.frame_sources = frame_sources
         files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in TYPES)
         digest = hashlib.sha256()
         raw: dict[str, bytes] = {}
@@ -104,7 +115,10 @@ class WebClient:
 
     def _entry(self, rel: str) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
-            return self._respond(request, self.assets[rel], REVALIDATE)
+            frames = "'none'"
+            if self.frame_sources is not None and rel == "index.html":
+                frames = await self.frame_sources()
+            return self._respond(request, self.assets[rel], REVALIDATE, frames)
 
         return handle
 
@@ -117,7 +131,9 @@ class WebClient:
         return self._respond(request, asset, IMMUTABLE if current else "no-store")
 
     @staticmethod
-    def _respond(request: web.Request, asset: Asset, cache: str) -> web.StreamResponse:
+    def _respond(
+        request: web.Request, asset: Asset, cache: str, frames: str = "'none'"
+    ) -> web.StreamResponse:
         headers = {
             "Cache-Control": cache,
             "ETag": asset.etag,
@@ -125,7 +141,7 @@ class WebClient:
             "Referrer-Policy": "no-referrer",
         }
         if asset.content_type == "text/html":
-            headers["Content-Security-Policy"] = CSP
+            headers["Content-Security-Policy"] = csp(frames)
         if request.headers.get("If-None-Match") == asset.etag:
             return web.Response(status=304, headers=headers)
         charset = "utf-8" if asset.content_type.startswith(("text/", "application/")) else None

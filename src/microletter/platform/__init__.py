@@ -8,7 +8,7 @@ other rooms' GETs: a Moments link card's picture), what the merchant API needs o
 (/cgi-bin, /sns, /connect) and returns the /api/v1 routers for the gateway to serve.
 Account media live in the media room (platform/media.py); `register_referrers` tells its
 collector which blobs the platform still needs. app.py and the merchant API's room
-(wxpay) import it, through this door only.
+(wxpay) and the mini apps' room import it, through this door only.
 """
 
 from __future__ import annotations
@@ -20,19 +20,24 @@ from microletter.media import Referrers
 from microletter.platform import endpoints, endpoints_audience, endpoints_material, sns
 from microletter.platform.cgi import Limit
 from microletter.platform.cgi import mount as mount_cgi
+from microletter.platform.cgi import reply as protocol_reply
 from microletter.platform.context import Platform, platform_limits
 from microletter.platform.dispatcher import Dispatcher
-from microletter.platform.errors import AccountNotFound, NotAccountOwner
+from microletter.platform.errcodes import error_json as protocol_error
+from microletter.platform.errors import AccountNotFound, JsSignatureInvalid, NotAccountOwner
 from microletter.platform.fetcher import PublicFetcher
 from microletter.platform.payees import (
     account_by_appid,
     account_by_id,
+    account_with_secret,
     is_follower,
     openid_of,
     owned_account,
+    unionid_of,
 )
 from microletter.platform.routes import routers
 from microletter.platform.rules.officials import OfficialAccount, PlatformLimits
+from microletter.platform.service import check_js_config
 from microletter.platform.store import PlatformStore
 from microletter.platform.store.referrers import media_referrers
 from microletter.platform.webhook import Answer, WebhookClient
@@ -44,6 +49,7 @@ __all__ = [
     "AccountNotFound",
     "Answer",
     "Dispatcher",
+    "JsSignatureInvalid",
     "NotAccountOwner",
     "OfficialAccount",
     "Platform",
@@ -53,14 +59,19 @@ __all__ = [
     "XmlError",
     "account_by_appid",
     "account_by_id",
+    "account_with_secret",
+    "check_js_config",
     "is_follower",
     "mount",
     "openid_of",
     "owned_account",
     "parse_xml",
     "platform_limits",
+    "protocol_error",
+    "protocol_reply",
     "register_referrers",
     "render_xml",
+    "unionid_of",
 ]
 
 # imported for their @endpoint registrations

@@ -140,8 +140,9 @@ def new_material_id(random: bytes) -> str:
 
 
 async def readable(p: Platform, account_id: UserId, media_id: str) -> tuple[Media, Path]:
-    """media/get: the account's own fresh uploads, and the blobs its followers sent it
-    (while a message it sees carries them)."""
+    """media/get: the account's own fresh uploads, the blobs its followers sent it
+    (while a message it sees carries them), and what rooms grant it (the pictures its
+    mini apps' pages uploaded)."""
     if not rules.MEDIA_ID_RE.fullmatch(media_id):
         raise AccountMediaNotFound(media_id=media_id)
     mid = MediaId(media_id)
@@ -149,7 +150,8 @@ async def readable(p: Platform, account_id: UserId, media_id: str) -> tuple[Medi
     now = p.now()
     if own and not any(u.is_fresh(now, p.limits.media_seconds) for u in own):
         raise AccountMediaNotFound("This media expired.", media_id=media_id)
-    media = (await p.ctx.store.visible_media(account_id, [mid])).get(mid)
+    # The core's rules, then every room's grant (a mini app's uploadImage).
+    media = (await media_actions.visible_media(p.ctx, account_id, [mid])).get(mid)
     path = p.ctx.media.blobs.local_path(rules.blob_key(mid))
     if media is None or path is None:
         raise AccountMediaNotFound(media_id=media_id)

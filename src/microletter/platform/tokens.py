@@ -46,12 +46,12 @@ MAX_STATE = 128
 
 async def issue_access_token(p: Platform, appid: str, secret: str) -> tuple[str, int]:
     """(token, expires_in) for an AppID and its AppSecret."""
-    account = await _with_secret(p, appid, secret)
+    account = await with_secret(p, appid, secret)
     grant = Grant(Kind.ACCESS, account.id, p.now(), account.secret_gen)
     return grants.mint(p.key, grant), p.limits.access_token_seconds
 
 
-async def _with_secret(p: Platform, appid: str, secret: str) -> OfficialAccount:
+async def with_secret(p: Platform, appid: str, secret: str) -> OfficialAccount:
     account = await p.store.account_by_appid(appid)
     if not secret_matches(account.secret_hash, secret):
         raise AppSecretInvalid(appid=appid)
@@ -157,7 +157,7 @@ async def exchange(
 ) -> dict[str, object]:
     """/sns/oauth2/access_token: spend the code. WeChat's exchange sends no redirect_uri;
     a client that sends one (RFC 6749 4.1.3) must send the one the code was issued for."""
-    account = await _with_secret(p, appid, secret)
+    account = await with_secret(p, appid, secret)
     uid, scope = await p.store.use_code(grants.hash_code(code), account.id, redirect_uri, p.now())
     return await _tokens(p, account, uid, scope)
 

@@ -38,6 +38,7 @@ import { mountAlbum, mountNotices, mountTimeline } from "./views/moments.js";
 import { mountCompose } from "./views/moments/compose.js";
 import { mountTag, mountTags } from "./views/contacts/tags.js";
 import { mountPay } from "./views/paysheet.js";
+import { mountMiniApp, mountMiniApps } from "./views/miniapp.js";
 
 const SESSION = "ml.session";
 /** Where a link opened before signing in (an invite, a person's code) goes after it. */
@@ -85,6 +86,8 @@ const ROUTES = [
   [/^qr\/([0-9a-f]{1,64})$/, "discover", officialsView.mountQr],
   [/^oauth\?(.*)$/, "discover", consentView.mount],
   [/^pay\/([A-Za-z0-9_-]{22})$/, "discover", mountPay], // a merchant's pay code (/p/<code>)
+  [/^miniapps$/, "discover", mountMiniApps],
+  [/^app\/(\d{1,20})(?:\?(.*))?$/, "discover", mountMiniApp], // a mini app (/a/<id>, cards)
   [/^console$/, "me", consoleView.mountList],
   [/^console\/(\d+)$/, "me", consoleView.mountAccount],
   [/^me$/, "me", null],

@@ -70,6 +70,8 @@ export function preview(store, message) {
       return t("msg.preview_transfer", { note: message.data?.note || "" });
     case "red_packet":
       return t("msg.preview_red_packet", { greeting: message.data?.greeting || "" });
+    case "app":
+      return t("msg.preview_app", { title: message.data?.title || message.data?.name || "" });
     default:
       return t("msg.unsupported");
   }

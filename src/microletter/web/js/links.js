@@ -143,3 +143,9 @@ registerLink({
   id: /[A-Za-z0-9_-]{22}/,
   route: (id) => `pay/${id}`,
 });
+registerLink({
+  name: "app", // a mini app's code (its About shows it): opens the app (views/miniapp.js)
+  prefix: "a",
+  id: /[0-9]{1,20}/,
+  route: (id) => `app/${id}`,
+});

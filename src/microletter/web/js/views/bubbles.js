@@ -295,6 +295,8 @@ function kindBubble(app, message, { mine, pending }) {
       return transferBubble(app, message, mine);
     case "red_packet":
       return redPacketBubble(app, message, mine);
+    case "app":
+      return appBubble(message);
     default:
       return unsupported();
   }
@@ -391,6 +393,33 @@ function cardBubble(app, data) {
       h("span.card-names", h("span.card-name", name), data.username ? h("span.card-username", data.username) : null),
     ),
     h("span.card-foot", t("msg.contact_card")),
+  );
+}
+
+/**
+ * A mini app's card: its title and picture, the app's name; opening it starts the app at
+ * the card's path, in this conversation (a group's card gives the app a share ticket).
+ * @param {any} message
+ */
+function appBubble(message) {
+  const data = message.data || {};
+  const id = Number(data.app_id);
+  if (!id) return unsupported();
+  const query = new URLSearchParams({ path: String(data.path || "/"), cid: String(message.conversation_id) });
+  return h(
+    "a.bubble.bubble-app",
+    {
+      href: `#/app/${id}?${query}`,
+      "aria-label": t("msg.open_app", { name: data.name || "" }),
+      dataset: { app: String(id) },
+    },
+    h("span.app-card-title", data.title || data.name || ""),
+    data.image_url ? h("img.app-card-image", { src: data.image_url, alt: "", loading: "lazy" }) : null,
+    h(
+      "span.card-foot.app-card-foot",
+      data.icon ? h("img.app-card-icon", { src: data.icon, alt: "", width: 16, height: 16 }) : icon("sparkle"),
+      h("span", data.name || t("msg.mini_app")),
+    ),
   );
 }
 

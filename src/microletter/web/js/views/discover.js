@@ -2,7 +2,7 @@
 /**
  * Discover: the door to what is built on top of chat. Moments (with its badge: unread
  * notices and the latest friend who posted), scanning a code and official accounts work
- * today; the other doors (mini-apps, games, shops) are shown as coming, not hidden, so
+ * today, and so do mini apps; the other doors (games, shops) are shown as coming, not hidden, so
  * the layout is the one people know.
  */
 
@@ -78,7 +78,20 @@ export function mount(app, root) {
           ),
         ),
       ),
-      h("ul.list.card-list", soon("sparkle", "orange", "discover.mini_apps"), soon("game", "green", "discover.games")),
+      h(
+        "ul.list.card-list",
+        h(
+          "li",
+          h(
+            `a.row${selected === "miniapps" ? ".active" : ""}`,
+            { href: "#/miniapps", dataset: { row: "miniapps" } },
+            h("span.row-icon.orange", icon("sparkle")),
+            h("span.row-text", t("discover.mini_apps")),
+            icon("chevron", "cell-chevron"),
+          ),
+        ),
+        soon("game", "green", "discover.games"),
+      ),
       h("ul.list.card-list", soon("shop", "red", "discover.shop")),
     );
   render();

@@ -1,0 +1,101 @@
+"""Mini apps' REST bodies (msgspec): the console's registrations, Discover's list and
+what the web client asks on a page's behalf (wx.config, wx.login, cards, share tickets)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from msgspec import Meta, Struct
+
+Text = Annotated[str, Meta(max_length=1024)]
+Short = Annotated[str, Meta(max_length=256)]
+
+
+class AppBody(Struct, forbid_unknown_fields=True):
+    name: Short
+    entry_url: Text
+    domains: Annotated[list[Short], Meta(max_length=20)]
+    icon: Text = ""
+
+
+class AppWire(Struct):
+    id: int
+    account_id: int
+    name: str
+    icon: str
+    entry_url: str
+    domains: list[str]
+    created_at: int
+    updated_at: int
+
+
+class PublisherWire(Struct):
+    """The official account an app belongs to, as "About" shows it."""
+
+    id: int
+    name: str
+    avatar: str | None
+    original_id: str
+
+
+class AppReply(Struct):
+    app: AppWire
+    publisher: PublisherWire | None = None
+
+
+class AppsReply(Struct):
+    apps: list[AppWire]
+
+
+class JsConfigBody(Struct, forbid_unknown_fields=True):
+    """A page's wx.config, as the web client forwards it with the page's URL."""
+
+    url: Text
+    appId: Short  # noqa: N815 - the SDK's own names
+    timestamp: Short
+    nonceStr: Short  # noqa: N815
+    signature: Short
+    jsApiList: Any = None  # noqa: N815 - checked by the rules (a list of names)
+
+
+class JsConfigReply(Struct):
+    granted: list[str]  # what the page may call
+    unsupported: list[str]  # what it named that this server does not provide
+
+
+class CodeReply(Struct):
+    code: str
+    expires_in: int  # seconds
+
+
+class ShareBody(Struct, forbid_unknown_fields=True):
+    conversation_id: int
+    client_msg_id: Short
+    title: Short = ""
+    path: Text = "/"
+    image_url: Text = ""
+
+
+class ShareTicketBody(Struct, forbid_unknown_fields=True):
+    conversation_id: int
+
+
+class ShareTicketReply(Struct):
+    share_ticket: str
+
+
+class ShareInfoBody(Struct, forbid_unknown_fields=True):
+    share_ticket: Short
+
+
+class ShareInfoReply(Struct):
+    encryptedData: str  # noqa: N815 - the SDK's own names
+    iv: str
+
+
+class UploadBody(Struct, forbid_unknown_fields=True):
+    media_id: Short  # a picture you uploaded (POST /api/v1/media?kind=image)
+
+
+class UploadReply(Struct):
+    server_id: str  # what uploadImage gives the page; its account's /cgi-bin/media/get reads it

@@ -1,0 +1,269 @@
+"""Mini apps end to end in Chromium: a developer registers an app in the web console, a
+person opens it from Discover → Mini apps, and a real H5 page served from its own origin
+(127.0.0.1, another port: the JS-safe domain) uses the JS-SDK from the server's jweixin
+script. Its wx.config is signed by wechatpy; wx.login's code goes to its server, which
+exchanges it with wechatpy's code_to_session; it picks a picture, gets a location with
+consent, pays a JSAPI order in the pay sheet, shares a card into a group, and closes. Bad
+input: a forged signature, an API left out of jsApiList, an unsupported call, an oversized
+message, and a page on another app's domain, each get the SDK's error callbacks."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import segno
+from PIL import Image
+from playwright.async_api import FrameLocator, Page, expect
+
+from microletter.client import Client
+from tests.browser.conftest import OpenApp, login, no_page_errors, shot
+from tests.conftest import PASSWORD, MakeClient, befriend
+from tests.support.h5page import H5Site
+from tests.support.platform import new_account
+from tests.support.rest import uid
+from tests.support.wechat import wechat_client, wechat_pay
+
+pytestmark = pytest.mark.settings(operators=("root",), oa_allow_private_webhooks=True)
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+@pytest.fixture
+async def sites() -> AsyncIterator[list[H5Site]]:
+    made: list[H5Site] = []
+    yield made
+    for s in made:
+        await s.stop()
+
+
+async def quiz_site(
+    dev: Client, sites: list[H5Site], with_pay: bool = False
+) -> tuple[H5Site, dict[str, Any]]:
+    made = await new_account(dev, "Quiz Co")
+    account = made["account"]
+    wechat = wechat_client(dev.base_url, account["appid"], made["appsecret"])
+    pay = None
+    if with_pay:
+        issued = await dev.call("POST", f"/api/v1/developer/accounts/{account['id']}/merchant/key")
+        pay = wechat_pay(
+            dev.base_url, account["appid"], issued["api_key"], issued["merchant"]["mch_id"]
+        )
+    site = H5Site(dev.base_url, wechat, pay)
+    sites.append(site)
+    await site.start()
+    return site, made
+
+
+async def open_from_discover(page: Page, name: str) -> FrameLocator:
+    await page.goto("/#/discover")
+    await page.locator("a[data-row=miniapps]").click()
+    await page.locator(".miniapp-row", has_text=name).click()
+    await expect(page.locator(".miniapp-title")).to_have_text(name)
+    return page.frame_locator(".miniapp-frame")
+
+
+async def test_a_person_runs_a_registered_app_and_its_page_uses_the_js_sdk(
+    clients: MakeClient, open_app: OpenApp, sites: list[H5Site]
+) -> None:
+    root, dev = await clients("root"), await clients("dev")
+    site, made = await quiz_site(dev, sites, with_pay=True)
+    aid = made["account"]["id"]
+    # The developer registers the app in the web console.
+    console = await open_app()
+    await login(console, "dev")
+    await console.goto(f"/#/console/{aid}")
+    await console.locator("#miniapp-name").fill("Quiz")
+    await console.locator("#miniapp-entry").fill(f"{site.origin}/index.html")
+    await console.locator("#miniapp-domains").fill(site.domain)
+    await console.locator("#miniapp-register").click()
+    await expect(console.locator(".miniapp-console-row")).to_contain_text("Quiz")
+
+    alice, bob = await clients("alice"), await clients("bob")
+    await root.admin_adjust(uid(alice), 5000, "welcome", "fund-alice")
+    await alice.set_pay_password(PASSWORD, "123456")
+    await befriend(alice, bob)
+    group = (await alice.create_group("Quizzers", [uid(bob)]))["conversation"]["id"]
+
+    page = await open_app()
+    await page.context.grant_permissions(
+        ["geolocation"], origin=page.url.split("/#")[0].rstrip("/")
+    )
+    await page.context.set_geolocation({"latitude": 31.2304, "longitude": 121.4737})
+    await login(page, "alice")
+    frame = await open_from_discover(page, "Quiz")
+    await expect(frame.locator("#r-status")).to_have_text("ready")
+    sandbox = await page.locator(".miniapp-frame").get_attribute("sandbox")
+    assert sandbox == "allow-scripts allow-same-origin allow-forms"
+    # The page keeps its own origin and never sees the client's token.
+    assert "token" not in (await page.locator(".miniapp-frame").get_attribute("src") or "")
+
+    await frame.locator("#net").click()
+    await expect(frame.locator("#r-net")).to_have_text(re.compile(r"^(wifi|4g|3g|2g)$"))
+    await frame.locator("#bridge").click()
+    await expect(frame.locator("#r-bridge")).to_have_text("getNetworkType:ok")
+    await frame.locator("#startRecord").click()
+    await expect(frame.locator("#r-startRecord")).to_have_text("startRecord:fail not supported")
+
+    await frame.locator("#login").click()
+    await expect(frame.locator("#r-login")).to_contain_text("openid o")
+    (session,) = site.sessions
+    assert set(session) == {"openid", "session_key", "unionid"}
+
+    await frame.locator("#choose").click()
+    async with page.expect_file_chooser() as chooser:
+        await page.locator("#miniapp-pick").click()
+    await (await chooser.value).set_files(
+        {"name": "me.png", "mimeType": "image/png", "buffer": PNG}
+    )
+    await expect(frame.locator("#r-choose")).to_contain_text("wxLocalResource://")
+    await expect(frame.locator("#r-imgdata")).to_have_text("data:image/png;base64,")
+    await frame.locator("#upload").click()  # its server fetches it by serverId (media/get)
+    await expect(frame.locator("#r-upload")).to_contain_text(" bytes")
+    (fetched,) = site.downloads  # the picture as the server keeps it (re-encoded, no metadata)
+    assert Image.open(io.BytesIO(fetched)).size == (1, 1)
+
+    await frame.locator("#loc").click()
+    await page.get_by_role("button", name="Allow").click()  # the consent is asked first
+    await expect(frame.locator("#r-loc")).to_have_text("31.230,121.474")
+
+    await frame.locator("#pay").click()
+    await expect(page.locator(".paysheet-item")).to_have_text("Extra lives")
+    await page.locator("#pay-password").fill("123456")
+    await page.locator("#pay-submit").click()
+    await expect(page.locator("#pay-status")).to_be_visible()
+    await page.locator(".paysheet .btn-primary").click()
+    await expect(frame.locator("#r-pay")).to_have_text("paid")
+    await shot(page, "miniapp-running")
+
+    # Share a card into the group (what the page set with updateAppMessageShareData).
+    await frame.locator("#share").click()
+    await expect(frame.locator("#r-share")).to_have_text("set")
+    await page.locator(".miniapp-more").click()
+    await page.get_by_role("button", name="Share to a chat").click()
+    await page.locator(".miniapp-share .pick-row", has_text="Quizzers").click()
+    await expect(page.locator(".toast", has_text="Shared")).to_be_visible()
+    history = await bob.history(group)
+    (card,) = [m for m in history if m["kind"] == "app"]
+    assert card["data"]["title"] == "Beat my score"
+    assert card["data"]["path"] == f"{site.origin}/index.html?level=7"
+
+    await frame.locator("#close").click()
+    await expect(page.locator(".miniapp")).to_have_count(0)
+
+    # Bob opens the card in the group: the app starts at the card's path.
+    bob_page = await open_app()
+    await login(bob_page, "bob")
+    await bob_page.goto(f"/#/chat/{group}")
+    await expect(bob_page.locator(".bubble-app .app-card-title")).to_have_text("Beat my score")
+    await shot(bob_page, "miniapp-card")
+    await bob_page.locator(".bubble-app").click()
+    bob_frame = bob_page.frame_locator(".miniapp-frame")
+    await expect(bob_frame.locator("#r-page")).to_have_text("/index.html?level=7")
+    await expect(bob_frame.locator("#r-status")).to_have_text("ready")
+    # Opened in the group: a share ticket; the app's server learns the group's openGId only.
+    await bob_frame.locator("#group").click()
+    await expect(bob_frame.locator("#r-group")).to_contain_text('{"openGId":"G')
+    (opened,) = site.opened
+    assert set(opened) == {"openGId", "watermark"}
+    assert opened["watermark"]["appid"] == made["account"]["appid"]
+    await shot(bob_page, "miniapp-card-opened")
+    no_page_errors(page, bob_page, console)
+
+
+async def test_a_page_gets_the_sdks_errors_for_bad_configs_and_messages(
+    clients: MakeClient, open_app: OpenApp, sites: list[H5Site]
+) -> None:
+    dev = await clients("dev")
+    site, made = await quiz_site(dev, sites)
+    base = f"/api/v1/developer/accounts/{made['account']['id']}/miniapps"
+    app = (
+        await dev.call(
+            "POST",
+            base,
+            {
+                "name": "Quiz",
+                "entry_url": f"{site.origin}/index.html?forge=1",
+                "domains": [site.domain],
+            },
+        )
+    )["app"]
+    # Another app's domain: the same page, reached as localhost (another origin).
+    other = f"localhost:{site.port}"
+    await dev.call(
+        "POST",
+        base,
+        {"name": "Other", "entry_url": f"http://{other}/index.html", "domains": [other]},
+    )
+    await clients("alice")
+    page = await open_app()
+    await login(page, "alice")
+    await page.goto(f"/#/app/{app['id']}")
+    frame = page.frame_locator(".miniapp-frame")
+    await expect(frame.locator("#r-status")).to_have_text("config:invalid signature")
+    await frame.locator("#net").click()
+    await expect(frame.locator("#r-net")).to_have_text("getNetworkType:fail, config failed")
+    await frame.locator("#big").click()
+    await expect(frame.locator("#r-big")).to_have_text("checkJsApi:fail message too large")
+
+    # A page configured without getLocation may not call it.
+    await page.goto(f"/#/app/{app['id']}?path=%2Findex.html%3Ffew%3D1")
+    frame = page.frame_locator(".miniapp-frame")
+    await expect(frame.locator("#r-status")).to_have_text("ready")
+    await frame.locator("#loc").click()
+    await expect(frame.locator("#r-loc")).to_have_text("getLocation:permission denied")
+    await frame.locator("#choose").click()
+    await expect(frame.locator("#r-choose")).to_have_text("chooseImage:permission denied")
+
+    # A page on another app's domain, in this app's frame: no bridge.
+    await page.goto(f"/#/app/{app['id']}")
+    frame = page.frame_locator(".miniapp-frame")
+    await expect(frame.locator("#r-status")).to_have_text("config:invalid signature")
+    inner = next(f for f in page.frames if f.url.startswith(site.origin))
+    await inner.evaluate("(url) => { location.href = url; }", f"http://{other}/index.html")
+    await expect(frame.locator("#r-page")).to_have_text("/index.html")  # it loaded
+    await expect(frame.locator("#r-status")).to_have_text(
+        "config:fail the page is not on a JS-safe domain of this app"
+    )
+    no_page_errors(page)
+
+
+async def test_an_apps_code_opens_it_and_its_page_scans_a_code(
+    clients: MakeClient, open_app: OpenApp, sites: list[H5Site]
+) -> None:
+    dev = await clients("dev")
+    site, made = await quiz_site(dev, sites)
+    base = f"/api/v1/developer/accounts/{made['account']['id']}/miniapps"
+    body = {"name": "Quiz", "entry_url": f"{site.origin}/index.html", "domains": [site.domain]}
+    app = (await dev.call("POST", base, body))["app"]
+    await clients("alice")
+    page = await open_app()
+    await login(page, "alice")
+    await page.goto(f"/a/{app['id']}")  # what the app's QR code encodes
+    await expect(page.locator(".miniapp-title")).to_have_text("Quiz")
+    await page.locator(".miniapp-more").click()
+    await page.get_by_role("button", name="About").click()
+    await expect(page.locator(".miniapp-link")).to_have_text(f"{dev.base_url}/a/{app['id']}")
+    await expect(page.locator("#miniapp-qr")).to_be_visible()
+    await shot(page, "miniapp-about")
+    await page.keyboard.press("Escape")
+    frame = page.frame_locator(".miniapp-frame")
+    await expect(frame.locator("#r-status")).to_have_text("ready")
+    code = io.BytesIO()
+    segno.make("https://shop.example/item/42", error="m").save(code, kind="png", scale=8)
+    await frame.locator("#scan").click()
+    async with page.expect_file_chooser() as chooser:
+        await page.locator("#miniapp-scan-pick").click()
+    await (await chooser.value).set_files(
+        {"name": "code.png", "mimeType": "image/png", "buffer": code.getvalue()}
+    )
+    await expect(frame.locator("#r-scan")).to_have_text("https://shop.example/item/42")
+    await frame.locator("#scan").click()
+    await page.locator(".sheet .sheet-cancel").click()
+    await expect(frame.locator("#r-scan")).to_have_text("scanQRCode:cancel")
+    no_page_errors(page)
