@@ -16,7 +16,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from microletter import favourites, moments, redpackets, search, stickers, telegram, wallet, wxpay
+from microletter import (
+    favourites,
+    moments,
+    redpackets,
+    search,
+    shop,
+    stickers,
+    telegram,
+    wallet,
+    wxpay,
+)
 from microletter.actions import accounts
 from microletter.actions.collector import Collector
 from microletter.actions.context import Context, MediaRoom, Passwords
@@ -67,6 +77,7 @@ class Server:
         self.wallet: wallet.Wallet | None = None
         self.redpackets: redpackets.RedPackets | None = None
         self.wxpay: wxpay.WxPay | None = None
+        self.shop: shop.ShopRoom | None = None
         self.bots: telegram.Bots | None = None
         self.operator_setup = OperatorSetup(settings.data_dir)
         self.setup_link: str | None = None  # while an operator has no account (see setup.py)
@@ -193,7 +204,8 @@ class Server:
         )
         self.redpackets = packets = redpackets.open_room(ctx, redpacket_settings(s))
         self.wxpay = merchants = wxpay.open_room(ctx, p, money)
-        scheduler.register(*wallet.JOBS, *redpackets.JOBS, *wxpay.jobs(merchants))
+        self.shop = shops = shop.open_room(ctx, p, money)  # registers its media grant
+        scheduler.register(*wallet.JOBS, *redpackets.JOBS, *wxpay.jobs(merchants), *shop.JOBS)
         scheduler.every("wallet.sweep", 600.0, lambda now: wallet.sweep(money, now))
         scheduler.every("wxpay.sweep", 600.0, lambda now: wxpay.sweep(merchants, now))
         if s.wallet_reconcile_seconds > 0:
@@ -214,6 +226,7 @@ class Server:
             lambda a: redpackets.mount(packets),
             lambda a: moments.mount(a, feed),
             lambda a: wxpay.mount(a, merchants, limits.hit),
+            lambda a: shop.mount(a, shops),
             lambda a: telegram.mount(a, bots, limits.hit),
         ]
         app = create_app(ctx, s, gateway, limits, mounts=mounts)
@@ -320,6 +333,7 @@ def media_referrers(s: Settings) -> Referrers:
     register_referrers(referrers, platform_limits(s))  # account media, broadcasts
     referrers.register(*favourites.REFERRERS, *stickers.REFERRERS)  # kept copies, stickers
     referrers.register(*moments.REFERRERS)  # pictures of posts
+    referrers.register(*shop.REFERRERS)  # products' pictures and files
     return referrers
 
 

@@ -16,6 +16,7 @@ from microletter.moments import errors as moments_errors
 from microletter.platform import errors as platform_errors
 from microletter.redpackets import errors as redpackets_errors
 from microletter.search import errors as search_errors
+from microletter.shop import errors as shop_errors
 from microletter.stickers import errors as stickers_errors
 from microletter.telegram import errors as telegram_errors
 from microletter.wallet import errors as wallet_errors
@@ -35,6 +36,7 @@ ERROR_MODULES = [
     moments_errors,
     wxpay_errors,
     telegram_errors,
+    shop_errors,
 ]  # the core's tree, and each feature room's part
 
 # Codes are API: once released they never change. Add new ones; never edit these.

@@ -27,6 +27,9 @@ cards) add their kinds here, by the same rules:
     transfer  the wallet -             {transfer_id, amount, currency, note,
                                         recipient_id} (accepted, returned or refunded
                                         later: a system note `transfer.*` says so)
+    order     a shop    -             {order_id, shop_id, shop_name, event, status, total,
+                                        currency, items, window} (one card per change of
+                                        the order: a new message, never an edit)
     system    the server -             {action, actor, ...}
 """
 

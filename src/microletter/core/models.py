@@ -48,6 +48,9 @@ class MessageKind(StrEnum):
     # data: {packet_id, kind, greeting, shares, currency, recipient_id}: the amount is
     # not on the card (WeChat shows it only to those who open)
     RED_PACKET = "red_packet"
+    # Sent by a shop's account (shop/): an order's card, one per change of its state
+    # data: {order_id, shop_id, shop_name, event, status, total, currency, items, window}
+    ORDER = "order"
 
 
 class RequestStatus(StrEnum):

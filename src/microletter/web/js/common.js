@@ -70,6 +70,8 @@ export function preview(store, message) {
       return t("msg.preview_transfer", { note: message.data?.note || "" });
     case "red_packet":
       return t("msg.preview_red_packet", { greeting: message.data?.greeting || "" });
+    case "order":
+      return t("msg.preview_order", { shop: message.data?.shop_name || "" });
     default:
       return t("msg.unsupported");
   }
