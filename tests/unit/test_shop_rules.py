@@ -159,7 +159,7 @@ def test_each_role_makes_only_its_transitions_from_the_right_states() -> None:
     assert check_transition(order(Status.PAID), "cancel", [BUYER]).target == Status.CANCELLED
     with pytest.raises(OrderStateInvalid):
         check_transition(order(Status.PACKED), "cancel", [BUYER])
-    assert check_transition(order(Status.PACKED), "cancel", [CLERK, BUYER])
+    assert check_transition(order(Status.PACKED), "cancel", [CLERK, BUYER]).target == "cancelled"
     for final in (Status.CANCELLED, Status.REFUNDED):
         with pytest.raises(OrderStateInvalid):
             check_transition(order(final), "refund", [OWNER])
