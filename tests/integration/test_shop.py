@@ -6,6 +6,7 @@ behind (no order without payment, no payment without its order and stock)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from microletter.app import Server
-from microletter.client import Client
+from microletter.client import ApiError, Client
 from microletter.core.models import Instant
 from tests.conftest import PASSWORD, MakeClient
 from tests.support.clock import Clock
@@ -362,3 +363,22 @@ async def test_a_missed_window_is_told_in_the_chat_and_a_new_one_can_be_chosen(
         "shop.window_closed",
         409,
     )
+
+
+@operators
+async def test_one_cart_checked_out_twice_at_once_is_bought_once(shop: Setup) -> None:
+    s = shop
+    await put_cart(s, s.buyer, "LJ-100", 1)
+    offered = await windows(s, s.buyer)
+
+    async def attempt(key: str) -> str:
+        try:
+            await checkout(s, s.buyer, key, offered[0])
+        except ApiError as exc:
+            return exc.code
+        return "ok"
+
+    results = await asyncio.gather(attempt("twice-a"), attempt("twice-b"))
+    assert sorted(results) == ["ok", "shop.cart_empty"]
+    assert await balance(s.buyer) == 100_000 - 9000
+    await reconciled(s.root)

@@ -56,14 +56,16 @@ async def set_line(
     return await cart(tx, me, shop_id)
 
 
-async def cart(db: Reader, me: UserId, shop_id: ShopId) -> list[CartLine]:
+async def cart(db: Reader, me: UserId, shop_id: ShopId, *, lock: bool = False) -> list[CartLine]:
     """My cart at this shop, in the order the lines were put in (products taken off
-    sale drop out)."""
+    sale drop out). With `lock` (checkout), its lines are locked: a second checkout of
+    the same cart with another key waits, then finds it empty."""
     rows = await db.fetch(
         f"SELECT {VARIANT_COLS}, p.name, p.kind, c.quantity, c.price_seen"
         " FROM shop_cart_items c JOIN shop_variants v ON v.id=c.variant_id"
         " JOIN shop_products p ON p.id=v.product_id"
-        " WHERE c.user_id=$1 AND c.shop_id=$2 AND p.active ORDER BY c.added_at, v.id",
+        " WHERE c.user_id=$1 AND c.shop_id=$2 AND p.active ORDER BY c.added_at, v.id"
+        + (" FOR UPDATE OF c" if lock else ""),
         me,
         shop_id,
     )

@@ -6,8 +6,8 @@ buyer's conversation with the shop, the money (the buyer's wallet → the shop's
 account), the order and its first card. Anything refused rolls all of it back: no order
 without its payment, no payment without its order and its stock.
 
-Lock order (PostgreSQL): the key's row, the token's row, the order (for a change), the
-window's place, the variants in id order, the conversation, then the wallet accounts in
+Lock order (PostgreSQL): the key's row, the token's row, the buyer's cart lines (checkout)
+or the order (a change), the window's place, the variants in id order, the conversation, then the wallet accounts in
 id order (`post`), then the users' logs at commit. A job (the window's close) starts
 with its own row, then the order.
 """
@@ -84,7 +84,7 @@ async def checkout(
     async def work() -> Result:
         await spend_token(tx, me, token_hash, now)
         shop = await load_shop(tx, shop_id)
-        lines = await cart(tx, me, shop_id)
+        lines = await cart(tx, me, shop_id, lock=True)
         if not lines:
             raise CartEmpty(shop_id=shop_id)
         total = check_prices(lines, confirmed_total)
