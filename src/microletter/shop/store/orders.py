@@ -6,10 +6,10 @@ buyer's conversation with the shop, the money (the buyer's wallet → the shop's
 account), the order and its first card. Anything refused rolls all of it back: no order
 without its payment, no payment without its order and its stock.
 
-Lock order (PostgreSQL): the key's row, the token's row, the buyer's cart lines (checkout)
-or the order (a change), the window's place, the variants in id order, the conversation, then the wallet accounts in
-id order (`post`), then the users' logs at commit. A job (the window's close) starts
-with its own row, then the order.
+Lock order (PostgreSQL): the key's row, the token's row, the buyer's cart lines
+(checkout) or the order (a change), the window's place, the variants in id order, the
+conversation, then the wallet accounts in id order (`post`), then the users' logs at
+commit. A job (the window's close) starts with its own row, then the order.
 """
 
 from __future__ import annotations
