@@ -22,6 +22,7 @@ from microletter import (
     moments,
     redpackets,
     search,
+    shop,
     stickers,
     telegram,
     translate,
@@ -79,6 +80,7 @@ class Server:
         self.wallet: wallet.Wallet | None = None
         self.redpackets: redpackets.RedPackets | None = None
         self.wxpay: wxpay.WxPay | None = None
+        self.shop: shop.ShopRoom | None = None
         self.bots: telegram.Bots | None = None
         self.miniapps: miniapps.MiniApps | None = None
         self.operator_setup = OperatorSetup(settings.data_dir)
@@ -213,7 +215,8 @@ class Server:
         )
         self.redpackets = packets = redpackets.open_room(ctx, redpacket_settings(s))
         self.wxpay = merchants = wxpay.open_room(ctx, p, money)
-        scheduler.register(*wallet.JOBS, *redpackets.JOBS, *wxpay.jobs(merchants))
+        self.shop = shops = shop.open_room(ctx, p, money)  # registers its media grant
+        scheduler.register(*wallet.JOBS, *redpackets.JOBS, *wxpay.jobs(merchants), *shop.JOBS)
         scheduler.every("wallet.sweep", 600.0, lambda now: wallet.sweep(money, now))
         scheduler.every("wxpay.sweep", 600.0, lambda now: wxpay.sweep(merchants, now))
         if s.wallet_reconcile_seconds > 0:
@@ -239,6 +242,7 @@ class Server:
             lambda a: redpackets.mount(packets),
             lambda a: moments.mount(a, feed),
             lambda a: wxpay.mount(a, merchants, limits.hit),
+            lambda a: shop.mount(a, shops),
             lambda a: telegram.mount(a, bots, limits.hit),
             lambda a: miniapps.mount(a, apps, limits.hit),
         ]
@@ -366,6 +370,7 @@ def media_referrers(s: Settings) -> Referrers:
     referrers.register(*favourites.REFERRERS, *stickers.REFERRERS)  # kept copies, stickers
     referrers.register(*moments.REFERRERS)  # pictures of posts
     referrers.register(*miniapps.REFERRERS)  # pictures pages uploaded for their account
+    referrers.register(*shop.REFERRERS)  # products' pictures and files
     return referrers
 
 

@@ -17,6 +17,7 @@ from microletter.moments import errors as moments_errors
 from microletter.platform import errors as platform_errors
 from microletter.redpackets import errors as redpackets_errors
 from microletter.search import errors as search_errors
+from microletter.shop import errors as shop_errors
 from microletter.stickers import errors as stickers_errors
 from microletter.telegram import errors as telegram_errors
 from microletter.translate import errors as translate_errors
@@ -39,6 +40,7 @@ ERROR_MODULES = [
     telegram_errors,
     translate_errors,
     miniapps_errors,
+    shop_errors,
 ]  # the core's tree, and each feature room's part
 
 # Codes are API: once released they never change. Add new ones; never edit these.

@@ -32,6 +32,9 @@ cards) add their kinds here, by the same rules:
     app       mini apps -              {app_id, account_id, name, icon, title, path,
                                         image_url} (shared by a person from an app's
                                         page; opening it starts the app at `path`)
+    order     a shop    -             {order_id, shop_id, shop_name, event, status, total,
+                                        currency, items, window} (one card per change of
+                                        the order: a new message, never an edit)
     system    the server -             {action, actor, ...}
 """
 

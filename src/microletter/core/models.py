@@ -51,6 +51,9 @@ class MessageKind(StrEnum):
     # Sent by the mini apps' room for a person whose app page shared it: an app card,
     # data {app_id, account_id, name, icon, title, path, image_url}
     APP = "app"
+    # Sent by a shop's account (shop/): an order's card, one per change of its state
+    # data: {order_id, shop_id, shop_name, event, status, total, currency, items, window}
+    ORDER = "order"
 
 
 class RequestStatus(StrEnum):

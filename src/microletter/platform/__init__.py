@@ -4,7 +4,8 @@ protocol, so existing SDKs (wechatpy) work unchanged against a microletter serve
 Its door: `Platform` (what its actions are given), `Dispatcher` (pushes to webhooks),
 `WebhookClient` (SSRF-guarded outgoing HTTP) and `PublicFetcher` (the same guard, for
 other rooms' GETs: a Moments link card's picture), what the merchant API needs of accounts
-(payees.py) and the protocol's XML, and `mount`, which adds the protocol's paths
+(payees.py), the shop's conversation with a buyer (`open_conversation`, a step of
+its unit of work) and the protocol's XML, and `mount`, which adds the protocol's paths
 (/cgi-bin, /sns, /connect) and returns the /api/v1 routers for the gateway to serve.
 Account media live in the media room (platform/media.py); `register_referrers` tells its
 collector which blobs the platform still needs. app.py and the merchant API's room
@@ -39,6 +40,7 @@ from microletter.platform.routes import routers
 from microletter.platform.rules.officials import OfficialAccount, PlatformLimits
 from microletter.platform.service import check_js_config
 from microletter.platform.store import PlatformStore
+from microletter.platform.store.followers import open_conversation
 from microletter.platform.store.referrers import media_referrers
 from microletter.platform.webhook import Answer, WebhookClient
 from microletter.platform.xmlcodec import XmlError
@@ -63,6 +65,7 @@ __all__ = [
     "check_js_config",
     "is_follower",
     "mount",
+    "open_conversation",
     "openid_of",
     "owned_account",
     "parse_xml",

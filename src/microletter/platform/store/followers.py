@@ -88,6 +88,29 @@ async def _join(tx: Tx, account: OfficialAccount, uid: UserId, now: Instant) -> 
     return cid
 
 
+async def open_conversation(
+    tx: Tx, account_id: UserId, uid: UserId, now: Instant
+) -> ConversationId:
+    """The person's conversation with the account, for what the account tells them of
+    their own business (an order's cards): as it is if they are in it; else opened, or
+    re-joined, without following (no broadcasts, no follower count). A unit of work's
+    step, for other rooms (the shop); locks the conversation."""
+    cid = await _conversation(tx, account_id, uid)
+    if cid is not None:
+        await tx.lock_conversation(cid)
+        if uid in await tx.members(cid):
+            return cid
+    cid = await _join(tx, await load_account(tx, account_id), uid, now)
+    member = (await tx.members(cid))[uid]
+    account_user = (await fetch_users(tx, [account_id]))[account_id]
+    read = await tx.read_position(cid, uid)
+    joined: Event = ConversationUpdated(
+        await tx.conversation(cid), member.role, member.muted, read, account_user
+    )
+    tx.append([(uid, joined)], now)
+    return cid
+
+
 async def follow(
     tx: Tx,
     account_id: UserId,

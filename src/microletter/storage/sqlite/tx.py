@@ -191,12 +191,13 @@ class SqliteTx(SqliteReader):
         if self._dirty_seqs:
             self.conn.executemany(
                 "UPDATE conversations SET last_seq=? WHERE id=?",
-                [(self._seqs[c], c) for c in self._dirty_seqs],
+                # a key a rolled-back job alone made is gone from the cache: nothing to write
+                [(self._seqs[c], c) for c in self._dirty_seqs if c in self._seqs],
             )
         if self._dirty_heads:
             self.conn.executemany(
                 "UPDATE users SET log_seq=? WHERE id=?",
-                [(self._heads[u], u) for u in self._dirty_heads],
+                [(self._heads[u], u) for u in self._dirty_heads if u in self._heads],
             )
         if self._dirty_reads:
             self.conn.executemany(

@@ -72,6 +72,8 @@ export function preview(store, message) {
       return t("msg.preview_red_packet", { greeting: message.data?.greeting || "" });
     case "app":
       return t("msg.preview_app", { title: message.data?.title || message.data?.name || "" });
+    case "order":
+      return t("msg.preview_order", { shop: message.data?.shop_name || "" });
     default:
       return t("msg.unsupported");
   }

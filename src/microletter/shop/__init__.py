@@ -1,0 +1,55 @@
+"""Merchant shops, a feature room: an official account's shop and its staff (clerks,
+couriers), the catalog (categories, products with variants, pictures and, for digital
+goods, a file), carts, checkout from the wallet, orders whose every change is a card in
+the buyer's chat with the shop, and delivery in daily windows (docs/commerce.md).
+
+rules/ and errors.py (pure: the catalog, the order's states, windows in a time zone),
+store/ (units of work: catalog, carts, delivery, orders; `ShopStore`), actions.py,
+routes.py and wire.py. It stands on the wallet (its ledger moves the money: buyer → the
+shop's pending account → the merchant's settlement account on delivery, and back for a
+cancel or refund) and on the platform (a shop is an official account's; its cards go
+in the buyer's conversation with the account), each through its door. app.py builds
+it, mounts its routes, registers its media grant, referrer and scheduler job.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from microletter.actions.context import Context
+from microletter.actions.scheduler import JobKind
+from microletter.gateway.api import Router
+from microletter.platform import Platform
+from microletter.ports import Referrer
+from microletter.shop.actions import ShopRoom, media_grant
+from microletter.shop.routes import routers
+from microletter.shop.store import ShopStore
+from microletter.shop.store.orders import WINDOW_JOB, window_closed
+from microletter.wallet import Wallet
+
+__all__ = ["JOBS", "REFERRERS", "ShopRoom", "mount", "open_room"]
+
+# The scheduler's job: at a delivery window's close, an order not delivered in it is
+# told to its buyer (an `order` card, `window_missed`), who may pick a new window.
+JOBS = (JobKind(WINDOW_JOB, window_closed),)
+
+# The blobs products refer to (pictures, digital files): the collector keeps them.
+REFERRERS = (
+    Referrer(
+        "shop.products",
+        "SELECT media_id FROM shop_product_media WHERE media_id = ANY($1::text[])",
+    ),
+)
+
+
+def mount(app: web.Application, room: ShopRoom) -> list[Router]:
+    """The room's /api/v1 routers (the gateway binds them with its auth and limits)."""
+    return routers(room)
+
+
+def open_room(ctx: Context, platform: Platform, wallet: Wallet) -> ShopRoom:
+    """The room on the context's database, its media grant registered (products'
+    pictures for everyone, a digital product's file for its buyers)."""
+    room = ShopRoom(ctx, ShopStore(ctx.store.db), platform, wallet)
+    ctx.media.grants.append(media_grant(room))
+    return room

@@ -1,0 +1,403 @@
+"""Checkout and the order's life (units of work, both databases).
+
+Checkout is one unit of work: the idempotency key, the payment token, a place in the
+delivery window, the stock of every line (guarded UPDATEs, in variant id order), the
+buyer's conversation with the shop, the money (the buyer's wallet → the shop's pending
+account), the order and its first card. Anything refused rolls all of it back: no order
+without its payment, no payment without its order and its stock.
+
+Lock order (PostgreSQL): the key's row, the token's row, the buyer's cart lines
+(checkout) or the order (a change), the window's place, the variants in id order, the
+conversation, then the wallet accounts in id order (`post`), then the users' logs at
+commit. A job (the window's close) starts with its own row, then the order.
+"""
+
+from __future__ import annotations
+
+from microletter.core.ids import UserId
+from microletter.core.messages import Draft
+from microletter.core.models import Instant, JsonValue, MessageKind
+from microletter.platform import open_conversation
+from microletter.ports import Reader, Tx
+from microletter.shop.errors import (
+    CartEmpty,
+    DeliveryMissing,
+    DeliveryWindowNotFound,
+    NotOrderBuyer,
+    OrderStateInvalid,
+    OutOfStock,
+)
+from microletter.shop.rules import (
+    DIGITAL,
+    OPEN,
+    PAGE,
+    PENDING,
+    REFUNDS_SETTLED,
+    RELEASES,
+    RETURNS_STOCK,
+    CartLine,
+    Delivery,
+    Order,
+    OrderId,
+    ShopId,
+    Status,
+    card_data,
+    check_prices,
+    check_transition,
+    event_of,
+    kind_of,
+)
+from microletter.shop.rules.windows import Opening, Window, check_choice
+from microletter.shop.store.carts import cart, empty_cart
+from microletter.shop.store.delivery import free_place, take_place, windows_for
+from microletter.shop.store.rows import ORDER_COLS, load_order, load_shop, orders_of_rows
+from microletter.storage import post_message, schedule_job
+from microletter.wallet import (
+    SETTLEMENT,
+    Posting,
+    Result,
+    account,
+    post,
+    run_once,
+    spend_token,
+    wallet_of,
+)
+
+WINDOW_JOB = "shop.window_closed"
+
+
+async def checkout(
+    tx: Tx,
+    me: UserId,
+    shop_id: ShopId,
+    confirmed_total: int | None,
+    delivery: Delivery | None,
+    currency: str,
+    key: str,
+    fingerprint: str,
+    token_hash: str,
+    now: Instant,
+) -> tuple[Result, bool]:
+    """Buy my cart at this shop, once per (me, key): the order's id and its payment's
+    transaction id. PriceChanged, OutOfStock, WindowFull, ... leave nothing behind."""
+
+    async def work() -> Result:
+        await spend_token(tx, me, token_hash, now)
+        shop = await load_shop(tx, shop_id)
+        lines = await cart(tx, me, shop_id, lock=True)
+        if not lines:
+            raise CartEmpty(shop_id=shop_id)
+        total = check_prices(lines, confirmed_total)
+        kind = kind_of(lines)
+        chosen = None
+        if kind != DIGITAL:
+            chosen = await _take_window(tx, shop_id, delivery, shop.time_zone, now)
+        await _take_stock(tx, lines)
+        cid = await open_conversation(tx, shop_id, me, now)
+        oid = OrderId(tx.new_id(now))
+        ref = f"shop-order:{oid}"
+        pending = await account(tx, PENDING, shop_id, now)
+        paid = await post(
+            tx,
+            "shop.checkout",
+            [Posting(await wallet_of(tx, me, now), -total), Posting(pending, total)],
+            now,
+            actor=me,
+            memo=shop.name[:100],
+            ref=ref,
+        )
+        status = Status.FULFILLED if kind == DIGITAL else Status.PAID
+        await _insert_order(
+            tx, oid, shop_id, me, status, kind, total, cid, delivery, chosen, paid.id, now
+        )
+        await _insert_lines(tx, oid, lines)
+        if kind == DIGITAL:  # nothing to deliver: fulfilled at once, the money released
+            await _release(tx, oid, shop_id, total, now)
+        await empty_cart(tx, me, shop_id)
+        order = await load_order(tx, oid)
+        await post_card(tx, order, status, currency, shop.name, shop.time_zone, now)
+        if chosen is not None:
+            await _schedule_close(tx, order, currency, now)
+        return {"order_id": oid, "transaction_id": paid.id}
+
+    return await run_once(tx, me, key, fingerprint, now, work)
+
+
+async def _take_window(
+    tx: Tx, shop_id: ShopId, delivery: Delivery | None, time_zone: str, now: Instant
+) -> Opening:
+    if delivery is None or not delivery.address:
+        raise DeliveryMissing(shop_id=shop_id)
+    windows = await windows_for(tx, shop_id, delivery.area)
+    window = next((w for w in windows if w.id == delivery.window_id), None)
+    if window is None:
+        raise DeliveryWindowNotFound(window_id=delivery.window_id, area=delivery.area)
+    chosen = check_choice(window, delivery.day, now, time_zone)
+    await take_place(tx, window, chosen.day)
+    return chosen
+
+
+async def _take_stock(tx: Tx, lines: list[CartLine]) -> None:
+    for line in sorted(lines, key=lambda x: x.variant.id):
+        took = await tx.execute(
+            "UPDATE shop_variants SET stock=stock-$2 WHERE id=$1 AND stock >= $2",
+            line.variant.id,
+            line.quantity,
+        )
+        if not took:
+            left = await tx.fetchval("SELECT stock FROM shop_variants WHERE id=$1", line.variant.id)
+            raise OutOfStock(
+                variant_id=line.variant.id, sku=line.variant.sku, available=int(left or 0)
+            )
+
+
+async def _release(tx: Tx, oid: OrderId, shop_id: ShopId, amount: int, now: Instant) -> None:
+    """The shop's pending money for an order → the merchant's settlement account (part
+    2's settlement will do this later instead)."""
+    moved = await post(
+        tx,
+        "shop.release",
+        [
+            Posting(await account(tx, PENDING, shop_id, now), -amount),
+            Posting(await account(tx, SETTLEMENT, shop_id, now), amount),
+        ],
+        now,
+        ref=f"shop-order:{oid}",
+    )
+    await tx.execute("UPDATE shop_orders SET release_tx=$2 WHERE id=$1", oid, moved.id)
+
+
+async def _insert_order(
+    tx: Tx,
+    oid: OrderId,
+    shop_id: ShopId,
+    me: UserId,
+    status: str,
+    kind: str,
+    total: int,
+    cid: int,
+    delivery: Delivery | None,
+    chosen: Opening | None,
+    pay_tx: int,
+    now: Instant,
+) -> None:
+    d = delivery if chosen is not None else None
+    await tx.execute(
+        "INSERT INTO shop_orders (id, shop_id, buyer_id, status, kind, total, conversation_id,"
+        " window_id, day, starts_at, ends_at, area, address, recipient, phone, pay_tx,"
+        " release_tx, refund_tx, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,"
+        "$10,$11,$12,$13,$14,$15,$16,NULL,NULL,$17,$17)",
+        oid,
+        shop_id,
+        me,
+        status,
+        kind,
+        total,
+        cid,
+        None if chosen is None else chosen.window.id,
+        None if chosen is None else chosen.day,
+        None if chosen is None else chosen.starts_at,
+        None if chosen is None else chosen.ends_at,
+        "" if d is None else d.area,
+        "" if d is None else d.address,
+        "" if d is None else d.recipient,
+        "" if d is None else d.phone,
+        pay_tx,
+        now,
+    )
+
+
+async def _insert_lines(tx: Tx, oid: OrderId, lines: list[CartLine]) -> None:
+    await tx.executemany(
+        "INSERT INTO shop_order_lines (order_id, line, variant_id, product_id, name, sku, price,"
+        " quantity) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        [
+            (
+                oid,
+                n,
+                x.variant.id,
+                x.variant.product_id,
+                f"{x.product_name} ({x.variant.name})" if x.variant.name else x.product_name,
+                x.variant.sku,
+                x.variant.price,
+                x.quantity,
+            )
+            for n, x in enumerate(lines)
+        ],
+    )
+
+
+async def post_card(
+    tx: Tx, order: Order, event: str, currency: str, shop_name: str, time_zone: str, now: Instant
+) -> None:
+    """An `order` card in the buyer's conversation with the shop, from the shop's
+    account: a new message for every change (the earlier cards are never edited)."""
+    cid = await open_conversation(tx, order.shop_id, order.buyer_id, now)
+    data = card_data(order, event, currency, shop_name, time_zone)
+    draft = Draft(
+        cid, order.shop_id, f"order:{order.id}:{tx.new_id(now)}", MessageKind.ORDER, None, data=data
+    )
+    await post_message(tx, draft, now)
+
+
+async def _schedule_close(tx: Tx, order: Order, currency: str, now: Instant) -> None:
+    assert order.ends_at is not None and order.window_id is not None  # a delivered order
+    payload: dict[str, JsonValue] = {
+        "order_id": order.id,
+        "window_id": order.window_id,
+        "day": order.day,
+        "currency": currency,
+    }
+    key = f"{WINDOW_JOB}:{order.id}:{order.window_id}:{order.day}"
+    await schedule_job(tx, WINDOW_JOB, key, payload, order.ends_at, now)
+
+
+async def change_order(
+    tx: Tx, oid: OrderId, action: str, roles: list[str], actor: UserId, currency: str, now: Instant
+) -> Order:
+    """Move the order by `action` (rules.TRANSITIONS) for someone with `roles` towards
+    it, with what the action does to the money, the stock and the window's place."""
+    order = await load_order(tx, oid, lock=True)
+    step = check_transition(order, action, roles)
+    shop = await load_shop(tx, order.shop_id)
+    ref = f"shop-order:{order.id}"
+    if action in RETURNS_STOCK:
+        if order.window_id is not None and order.day is not None:
+            await free_place(tx, order.window_id, order.day)
+        for line in sorted(order.lines, key=lambda x: x.variant_id):
+            await tx.execute(
+                "UPDATE shop_variants SET stock=stock+$2 WHERE id=$1",
+                line.variant_id,
+                line.quantity,
+            )
+    await open_conversation(tx, order.shop_id, order.buyer_id, now)  # its lock, before money
+    if action in RETURNS_STOCK:
+        moved = await _refund(tx, order, PENDING, actor, ref, now)
+        await tx.execute("UPDATE shop_orders SET refund_tx=$2 WHERE id=$1", order.id, moved)
+    if action in RELEASES:
+        await _release(tx, order.id, order.shop_id, order.total, now)
+    if action in REFUNDS_SETTLED:
+        moved = await _refund(tx, order, SETTLEMENT, actor, ref, now)
+        await tx.execute("UPDATE shop_orders SET refund_tx=$2 WHERE id=$1", order.id, moved)
+    changed = await tx.execute(
+        "UPDATE shop_orders SET status=$2, updated_at=$3 WHERE id=$1 AND status=$4",
+        order.id,
+        step.target,
+        now,
+        order.status,
+    )
+    if not changed:  # the row is locked: only a bug gets here
+        raise OrderStateInvalid(order_id=order.id, status=order.status, action=action)
+    after = await load_order(tx, oid)
+    await post_card(
+        tx, after, event_of(action, step.target), currency, shop.name, shop.time_zone, now
+    )
+    return after
+
+
+async def _refund(tx: Tx, order: Order, source: str, actor: UserId, ref: str, now: Instant) -> int:
+    moved = await post(
+        tx,
+        "shop.refund",
+        [
+            Posting(await account(tx, source, order.shop_id, now), -order.total),
+            Posting(await wallet_of(tx, order.buyer_id, now), order.total),
+        ],
+        now,
+        actor=actor,
+        ref=ref,
+    )
+    return moved.id
+
+
+async def reschedule(
+    tx: Tx, me: UserId, oid: OrderId, window_id: int, day: str, currency: str, now: Instant
+) -> Order:
+    """The buyer picks a new window for an order not yet delivered (after a missed
+    window or a failed delivery): a place in the new one, the old one's freed."""
+    order = await load_order(tx, oid, lock=True)
+    if order.buyer_id != me:
+        raise NotOrderBuyer(order_id=oid)
+    if order.status not in OPEN or order.status == Status.OUT_FOR_DELIVERY:
+        raise OrderStateInvalid(order_id=oid, status=order.status, action="reschedule")
+    shop = await load_shop(tx, order.shop_id)
+    windows = await windows_for(tx, order.shop_id, order.area)
+    window: Window | None = next((w for w in windows if w.id == window_id), None)
+    if window is None:
+        raise DeliveryWindowNotFound(window_id=window_id, area=order.area)
+    chosen = check_choice(window, day, now, shop.time_zone)
+    if order.window_id is not None and order.day is not None:
+        await free_place(tx, order.window_id, order.day)
+    await take_place(tx, window, chosen.day)
+    await tx.execute(
+        "UPDATE shop_orders SET window_id=$2, day=$3, starts_at=$4, ends_at=$5, updated_at=$6"
+        " WHERE id=$1",
+        oid,
+        window.id,
+        chosen.day,
+        chosen.starts_at,
+        chosen.ends_at,
+        now,
+    )
+    after = await load_order(tx, oid)
+    await post_card(tx, after, "rescheduled", currency, shop.name, shop.time_zone, now)
+    await _schedule_close(tx, after, currency, now)
+    return after
+
+
+async def window_closed(tx: Tx, payload: dict[str, JsonValue], now: Instant) -> None:
+    """The scheduler's job at a window's close: an order still not delivered in it is
+    told to its buyer, who is offered a new window (the card's `window_missed`)."""
+    oid = payload["order_id"]
+    assert isinstance(oid, int)  # written by _schedule_close
+    order = await load_order(tx, oid, lock=True)
+    same = order.window_id == payload.get("window_id") and order.day == payload.get("day")
+    if not same or order.status not in OPEN:
+        return
+    shop = await load_shop(tx, order.shop_id)
+    currency = str(payload.get("currency", ""))
+    await post_card(tx, order, "window_missed", currency, shop.name, shop.time_zone, now)
+
+
+# --- reads ---
+
+
+async def order(db: Reader, oid: OrderId) -> Order:
+    return await load_order(db, oid)
+
+
+async def orders_of_buyer(db: Reader, me: UserId, before: int | None) -> list[Order]:
+    rows = await db.fetch(
+        f"SELECT {ORDER_COLS} FROM shop_orders o WHERE o.buyer_id=$1 AND o.id < $2"
+        " ORDER BY o.id DESC LIMIT $3",
+        me,
+        before if before is not None else 1 << 62,
+        PAGE,
+    )
+    return await orders_of_rows(db, rows)
+
+
+async def orders_of_shop(
+    db: Reader, shop_id: ShopId, status: str | None, before: int | None
+) -> list[Order]:
+    rows = await db.fetch(
+        f"SELECT {ORDER_COLS} FROM shop_orders o WHERE o.shop_id=$1 AND o.id < $2"
+        " AND ($3::text IS NULL OR o.status=$3) ORDER BY o.id DESC LIMIT $4",
+        shop_id,
+        before if before is not None else 1 << 62,
+        status,
+        PAGE,
+    )
+    return await orders_of_rows(db, rows)
+
+
+async def orders_on(db: Reader, shop_id: ShopId, day: str) -> list[Order]:
+    """The shop's orders to deliver in windows of a local day (not cancelled)."""
+    rows = await db.fetch(
+        f"SELECT {ORDER_COLS} FROM shop_orders o WHERE o.shop_id=$1 AND o.day=$2"
+        " AND o.status <> $3 ORDER BY o.starts_at, o.id",
+        shop_id,
+        day,
+        Status.CANCELLED,
+    )
+    return await orders_of_rows(db, rows)
