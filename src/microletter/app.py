@@ -16,7 +16,16 @@ from pathlib import Path
 
 from aiohttp import web
 
-from microletter import favourites, moments, redpackets, search, stickers, wallet, wxpay
+from microletter import (
+    favourites,
+    moments,
+    redpackets,
+    search,
+    stickers,
+    transcripts,
+    wallet,
+    wxpay,
+)
 from microletter.actions import accounts
 from microletter.actions.collector import Collector
 from microletter.actions.context import Context, MediaRoom, Passwords
@@ -29,6 +38,7 @@ from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.ws import Gateway
 from microletter.media import (
     DecoderLimits,
+    DecoderPool,
     Referrers,
     free_bytes,
     load_secret,
@@ -67,6 +77,7 @@ class Server:
         self.wallet: wallet.Wallet | None = None
         self.redpackets: redpackets.RedPackets | None = None
         self.wxpay: wxpay.WxPay | None = None
+        self.transcripts: transcripts.Transcripts | None = None
         self.operator_setup = OperatorSetup(settings.data_dir)
         self.setup_link: str | None = None  # while an operator has no account (see setup.py)
         self._runner: web.AppRunner | None = None
@@ -145,6 +156,9 @@ class Server:
         # Before anything writes: every message from now on is indexed as it is posted.
         finder = search.open_room(ctx)
         await finder.store.ensure_index()  # rebuilt if missing (an older database)
+        hearing = DecoderPool(transcribe_limits(s))  # no process until a conversion
+        backends.push_async_callback(hearing.close)
+        self.transcripts = heard = transcripts.open_room(ctx, transcribe_engines(s), hearing)
         limits = RateLimits(
             s.rate_user,
             s.rate_ip,
@@ -174,6 +188,7 @@ class Server:
             p.store.push_lease(),
             attempts=s.oa_webhook_attempts,
             concurrency=s.oa_push_concurrency,
+            recognize=transcripts.for_pushes(heard, s.transcribe_push_wait),
         )
         self.collector = collector = Collector(
             ctx.store,
@@ -207,6 +222,7 @@ class Server:
             lambda a: favourites.mount(a, kept),
             lambda a: stickers.mount(a, saved),
             lambda a: search.mount(a, finder),
+            lambda a: transcripts.mount(a, heard),
             lambda a: wallet.mount(a, money),
             lambda a: redpackets.mount(packets),
             lambda a: moments.mount(a, feed),
@@ -221,6 +237,7 @@ class Server:
             await scheduler.stop()
             await gateway.shutdown()
             await dispatcher.stop()
+            await heard.stop()
 
         async def on_cleanup(_: web.Application) -> None:
             await self._backends.aclose()
@@ -282,6 +299,28 @@ def redpacket_settings(s: Settings) -> redpackets.RedPacketSettings:
         exponent=currency.exponent,
         expiry_ms=s.redpacket_expiry_seconds * 1000,
     )
+
+
+def transcribe_limits(s: Settings) -> DecoderLimits:
+    """The recognizers' own decoder pool: a recognition is a long job (about real time
+    on one core), so its budget is the long one; other limits as the settings say."""
+    return DecoderLimits(
+        processes=s.transcribe_processes,
+        memory_bytes=s.transcribe_memory_mb * 1024 * 1024,
+        cpu_seconds=s.transcribe_cpu_seconds,
+        wall_seconds=s.transcribe_timeout,
+        long_cpu_seconds=s.transcribe_cpu_seconds,
+        long_wall_seconds=s.transcribe_timeout,
+        per_user=1,
+        waiting_per_user=s.transcribe_waiting_per_user,
+    )
+
+
+def transcribe_engines(s: Settings) -> list[transcripts.Recognizer]:
+    try:
+        return transcripts.load_engines(s.transcribe_engines, s.max_voice_seconds)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def wallet_settings(s: Settings) -> wallet.WalletSettings:

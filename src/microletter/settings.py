@@ -160,6 +160,15 @@ class Settings:
     media_gc_interval_seconds: float = 300.0  # between runs of the collector; 0 = never
     media_gc_batch: int = 500  # uploads and blobs one run looks at (bounds its cost)
     media_min_free_bytes: int = 1 * GIB  # uploads are refused below this free disk; 0 = never
+    # voice-to-text (docs/transcripts.md): the engines in order of preference (a built-in
+    # name, or package.module:attribute; empty: none), run in a decoder pool of their own
+    transcribe_engines: tuple[str, ...] = ("pocketsphinx",)
+    transcribe_processes: int = 1  # recognitions at once (each takes a core while it runs)
+    transcribe_memory_mb: int = 1024  # address space of one recognizer process
+    transcribe_cpu_seconds: int = 120  # CPU time of one recognition (~1x real time here)
+    transcribe_timeout: float = 300.0  # seconds from handing a recording over to its text
+    transcribe_waiting_per_user: int = 4  # one user's conversions waiting; more: media.busy
+    transcribe_push_wait: float = 2.0  # seconds a voice push waits for its Recognition
     # the open platform (official accounts, WeChat protocol)
     oa_allow_private_webhooks: bool = False  # allow loopback/private webhook addresses (tests)
     oa_webhook_timeout: float = 5.0  # seconds to wait for a webhook's answer
@@ -264,6 +273,12 @@ class Settings:
             raise SettingsError("scheduler_interval_seconds, wallet_reconcile_seconds >= 0")
         if self.media_gc_interval_seconds < 0 or self.media_gc_batch < 1:
             raise SettingsError("media_gc_interval_seconds must be >= 0, media_gc_batch >= 1")
+        if min(self.transcribe_processes, self.transcribe_cpu_seconds) < 1:
+            raise SettingsError("transcribe_processes and transcribe_cpu_seconds must be >= 1")
+        if self.transcribe_waiting_per_user < 1 or self.transcribe_memory_mb < 256:
+            raise SettingsError("transcribe_waiting_per_user >= 1, transcribe_memory_mb >= 256")
+        if self.transcribe_timeout <= 0 or not 0 <= self.transcribe_push_wait <= 4:
+            raise SettingsError("transcribe_timeout > 0; transcribe_push_wait 0-4 (of the 5 s)")
         if self.database_pool_size < 1:
             raise SettingsError("database_pool_size must be at least 1")
         self._validate_decoding()

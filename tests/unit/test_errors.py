@@ -17,6 +17,7 @@ from microletter.platform import errors as platform_errors
 from microletter.redpackets import errors as redpackets_errors
 from microletter.search import errors as search_errors
 from microletter.stickers import errors as stickers_errors
+from microletter.transcripts import errors as transcripts_errors
 from microletter.wallet import errors as wallet_errors
 from microletter.wxpay import errors as wxpay_errors
 
@@ -33,6 +34,7 @@ ERROR_MODULES = [
     redpackets_errors,
     moments_errors,
     wxpay_errors,
+    transcripts_errors,
 ]  # the core's tree, and each feature room's part
 
 # Codes are API: once released they never change. Add new ones; never edit these.

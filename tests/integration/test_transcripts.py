@@ -1,0 +1,77 @@
+"""Voice-to-text (the transcripts room): a voice message spoken by espeak-ng comes back
+as text from the offline engine, made once and kept, shown to whoever may read the
+message, erased by a recall; on both backends."""
+
+from __future__ import annotations
+
+from microletter.app import Server
+from microletter.core.ids import ConversationId
+from tests.conftest import MakeClient, befriend
+from tests.support.rest import fails
+from tests.support.speech import recall_of, spoken
+
+SENTENCE = "we are going to the market this afternoon"
+
+
+async def kept(server: Server, cid: int, seq: int) -> int:
+    """Transcripts the database holds of a message, in any language."""
+    room = server.transcripts
+    assert room is not None
+    return await room.store.count(ConversationId(cid), seq)
+
+
+async def test_a_voice_message_comes_back_as_text_once_and_is_kept(
+    server: Server, clients: MakeClient
+) -> None:
+    alice, bob = await clients("alice"), await clients("bob")
+    cid = await befriend(alice, bob)
+    clip = await alice.upload(spoken(SENTENCE), kind="voice")
+    said = await alice.send_media(cid, clip)
+
+    first = await bob.transcribe(cid, said["seq"])
+
+    assert recall_of(SENTENCE, first["text"]) >= 0.8, first["text"]
+    assert (first["language"], first["engine"]) == ("en", "pocketsphinx")
+    again = await alice.transcribe(cid, said["seq"])  # the sender asks too: the kept text
+    assert again == first
+    assert await kept(server, cid, said["seq"]) == 1
+
+
+async def test_a_recall_erases_the_transcript_with_the_message(
+    server: Server, clients: MakeClient
+) -> None:
+    alice, bob = await clients("alice"), await clients("bob")
+    cid = await befriend(alice, bob)
+    said = await alice.send_media(cid, await alice.upload(spoken(SENTENCE), kind="voice"))
+    await bob.transcribe(cid, said["seq"])
+    assert await kept(server, cid, said["seq"]) == 1
+
+    await alice.recall(cid, said["seq"])
+
+    assert await kept(server, cid, said["seq"]) == 0
+    await fails(bob.transcribe(cid, said["seq"]), "message.not_found", 404)
+
+
+async def test_only_a_member_who_may_read_it_gets_the_text(clients: MakeClient) -> None:
+    alice, bob, eve = await clients("alice"), await clients("bob"), await clients("eve")
+    cid = await befriend(alice, bob)
+    said = await alice.send_media(cid, await alice.upload(spoken("hello"), kind="voice"))
+    text = await alice.send_text(cid, "not a voice note")
+
+    await fails(eve.transcribe(cid, said["seq"]), "conversation.not_member", 403)
+    await fails(bob.transcribe(cid, 999), "message.not_found", 404)
+    await fails(bob.transcribe(cid, text["seq"]), "transcript.not_voice", 400)
+    await fails(bob.transcribe(cid, said["seq"], language="??"), "invalid_input", 400)
+
+
+async def test_a_language_without_an_engine_is_refused_plainly(clients: MakeClient) -> None:
+    alice, bob = await clients("alice"), await clients("bob")
+    cid = await befriend(alice, bob)
+    said = await alice.send_media(cid, await alice.upload(spoken(SENTENCE), kind="voice"))
+
+    refused = await fails(
+        bob.transcribe(cid, said["seq"], "zh-CN"), "transcript.language_unsupported", 400
+    )
+
+    assert refused.details == {"language": "zh", "languages": ["en"]}
+    assert await bob.transcript_languages() == ["en"]
