@@ -277,8 +277,8 @@ class Settings:
             raise SettingsError("transcribe_processes and transcribe_cpu_seconds must be >= 1")
         if self.transcribe_waiting_per_user < 1 or self.transcribe_memory_mb < 256:
             raise SettingsError("transcribe_waiting_per_user >= 1, transcribe_memory_mb >= 256")
-        if self.transcribe_timeout <= 0 or not 0 <= self.transcribe_push_wait <= 4:
-            raise SettingsError("transcribe_timeout > 0; transcribe_push_wait 0-4 (of the 5 s)")
+        if self.transcribe_timeout <= 0 or not 0 <= self.transcribe_push_wait <= 60:
+            raise SettingsError("transcribe_timeout must be > 0, transcribe_push_wait 0-60")
         if self.database_pool_size < 1:
             raise SettingsError("database_pool_size must be at least 1")
         self._validate_decoding()

@@ -4,9 +4,17 @@ message, erased by a recall; on both backends."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+import pytest
+
 from microletter.app import Server
+from microletter.client import Client
 from microletter.core.ids import ConversationId
 from tests.conftest import MakeClient, befriend
+from tests.support.bot import Bot
+from tests.support.platform import FAST_PUSH, connect, follow, new_account
 from tests.support.rest import fails
 from tests.support.speech import recall_of, spoken
 
@@ -75,3 +83,60 @@ async def test_a_language_without_an_engine_is_refused_plainly(clients: MakeClie
 
     assert refused.details == {"language": "zh", "languages": ["en"]}
     assert await bob.transcript_languages() == ["en"]
+
+
+async def follower_with_bot(clients: MakeClient) -> tuple[Client, int, int, Bot]:
+    """alice follows dev's account, whose webhook is a wechatpy bot: (alice, account id,
+    their conversation, the bot), the subscribe push already heard."""
+    dev = await clients("dev")
+    made = await new_account(dev)
+    bot = await connect(dev, made)
+    alice = await clients("alice")
+    aid = made["account"]["id"]
+    cid = await follow(alice, aid)
+    await bot.wait_for(1)
+    return alice, aid, cid, bot
+
+
+@pytest.mark.settings(**FAST_PUSH, transcribe_push_wait=30.0)
+async def test_an_official_accounts_voice_push_carries_what_was_heard(
+    server: Server, clients: MakeClient
+) -> None:
+    alice, _, cid, bot = await follower_with_bot(clients)
+    try:
+        said = await alice.send_media(cid, await alice.upload(spoken(SENTENCE), "voice"))
+
+        sound = (await bot.wait_for(2))[1]
+
+        assert sound.type == "voice" and sound.id == said["id"]
+        assert recall_of(SENTENCE, sound.recognition) >= 0.8, sound.recognition
+        assert await kept(server, cid, said["seq"]) == 1  # made once, for the follower too
+        assert (await alice.transcribe(cid, said["seq"]))["text"] == sound.recognition
+    finally:
+        await bot.stop()
+
+
+@pytest.mark.settings(**FAST_PUSH, transcribe_engines=("tests.support.speech:Slow",))
+async def test_a_voice_push_waits_two_seconds_at_most_then_goes_without(
+    server: Server, clients: MakeClient
+) -> None:
+    alice, _, cid, bot = await follower_with_bot(clients)
+    try:
+        started = time.monotonic()
+        said = await alice.send_media(cid, await alice.upload(spoken("hello"), "voice"))
+
+        sound = (await bot.wait_for(2))[1]
+
+        waited = time.monotonic() - started
+        assert sound.type == "voice" and sound.recognition in (None, "")
+        assert 2.0 <= waited < 3.9, waited  # the engine takes 4 s; the push waited 2
+        # The run went on after the push stopped waiting: its text is kept.
+        for _ in range(100):
+            if await kept(server, cid, said["seq"]):
+                break
+            await asyncio.sleep(0.1)
+        assert await kept(server, cid, said["seq"]) == 1
+        made = await alice.transcribe(cid, said["seq"])
+        assert (made["engine"], made["text"].startswith("heard ")) == ("slow", True)
+    finally:
+        await bot.stop()

@@ -7,6 +7,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.services import unavailable
@@ -47,3 +49,17 @@ def recall_of(said: str, heard: str) -> float:
         for j, y in enumerate(b):
             best[i + 1][j + 1] = best[i][j] + 1 if x == y else max(best[i][j + 1], best[i + 1][j])
     return best[len(a)][len(b)] / len(a) if a else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Slow:
+    """An engine plugged in by name (`tests.support.speech:Slow`), as an operator plugs
+    one: it takes `seconds` to hear anything, longer than a push waits."""
+
+    seconds: float = 4.0
+    name: str = "slow"
+    languages: frozenset[str] = frozenset({"en"})
+
+    def transcribe(self, audio: Path, language: str) -> str:
+        time.sleep(self.seconds)
+        return f"heard {audio.stat().st_size} bytes"

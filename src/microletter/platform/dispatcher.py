@@ -74,6 +74,7 @@ PAGE = 100
 REPLAY_TTL = 900.0  # seconds an encrypted reply's (nonce, signature) is remembered
 LEASE_RETRY = 1.0  # seconds between attempts to take the push lease from another process
 LIVE_WAIT = 2.0  # seconds to wait for the bus to confirm a subscription before reading
+MIN_ANSWER = 1.0  # seconds a webhook has to answer, however long a Recognition took
 # The Recognition of a follower's voice note: (account, message) -> text, "" if none is
 # ready in time (app.py passes the transcripts room's; it bounds its own wait).
 Recognize = Callable[[UserId, Message], Awaitable[str]]
@@ -358,8 +359,10 @@ class Worker:
             stamp = self.p.seconds()
             nonce = str(int.from_bytes(self.p.random(4), "big"))
             push = build_push(account, openid, fields, stamp, nonce, self.p.random(16))
-            # The wait for a Recognition comes out of the first attempt's 5 s.
-            budget = self.p.webhooks.timeout - waited if attempt == 1 else None
+            # The wait for a Recognition comes out of the first attempt's 5 s (yet the
+            # webhook always has a second to answer).
+            timeout = self.p.webhooks.timeout
+            budget = max(timeout - waited, min(timeout, MIN_ANSWER)) if attempt == 1 else None
             try:
                 answer = await self.p.webhooks.request(
                     "POST",

@@ -90,11 +90,18 @@ def load_engines(names: tuple[str, ...], max_seconds: int) -> list[Recognizer]:
             found = getattr(importlib.import_module(module), attribute)
         except (ImportError, AttributeError) as exc:
             raise ValueError(f"transcribe engine {name!r} cannot be loaded: {exc}") from None
-        # A class (or factory) is called; an instance is taken as it is.
-        engine = found() if isinstance(found, type) or not isinstance(found, Recognizer) else found
-        if not isinstance(engine, Recognizer):
+        engine = _made(found)
+        if engine is None:
             raise ValueError(
                 f"transcribe engine {name!r} is not a Recognizer (docs/transcripts.md)"
             )
         engines.append(engine)
     return engines
+
+
+def _made(found: object) -> Recognizer | None:
+    """An instance is taken as it is; a class or a factory is called."""
+    if isinstance(found, Recognizer) and not isinstance(found, type):
+        return found
+    made = found() if callable(found) else None
+    return made if isinstance(made, Recognizer) and not isinstance(made, type) else None
