@@ -302,6 +302,15 @@ export class Api {
   hideMessages(cid, seqs) {
     return this.request("POST", `/conversations/${cid}/messages/hide`, { json: { seqs } });
   }
+  /**
+   * "Convert to text": a voice message's transcript, made once on the server and kept.
+   * @param {number} cid
+   * @param {number} seq
+   * @returns {Promise<{transcript: {conversation_id: number, seq: number, language: string, text: string, engine: string, created_at: number}}>}
+   */
+  transcribe(cid, seq) {
+    return this.request("POST", `/conversations/${cid}/messages/${seq}/transcript`, { json: {} });
+  }
   /** Keep a message I can see as my own favourite. @param {number} cid @param {number} seq */
   addFavourite(cid, seq) {
     return this.request("POST", "/favourites", { json: { conversation_id: cid, seq } });

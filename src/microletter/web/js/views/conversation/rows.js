@@ -12,6 +12,7 @@ import { t } from "../../i18n.js";
 import { accountAvatar, systemText, userAvatar } from "../../common.js";
 import { bubble, meta } from "../bubbles.js";
 import { messageMenu, openMenuOn, recalledTexts } from "./menu.js";
+import { transcriptBlock } from "./transcript.js";
 import { quoteBlock } from "./quote.js";
 
 /**
@@ -91,6 +92,7 @@ export function messageRow(chat, message, { pending, post } = {}) {
       pending?.state === "failed" ? retryButton(chat, pending) : null,
       bubble(app, message, { mine, pending }),
     ),
+    message.kind === "voice" && message.seq != null ? transcriptBlock(chat.cid, message.seq) : null,
     message.reply_to != null ? quoteBlock(chat, message.reply_to) : null,
     meta(message, state, post ? h("span.broadcast-tag", icon("announce"), t("official.broadcast")) : null),
   );
