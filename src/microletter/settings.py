@@ -165,7 +165,7 @@ class Settings:
     transcribe_engines: tuple[str, ...] = ("pocketsphinx",)
     transcribe_processes: int = 1  # recognitions at once (each takes a core while it runs)
     transcribe_memory_mb: int = 1024  # address space of one recognizer process
-    transcribe_cpu_seconds: int = 120  # CPU time of one recognition (~1x real time here)
+    transcribe_cpu_seconds: int = 120  # CPU time of one recognition (PocketSphinx: ~real/3)
     transcribe_timeout: float = 300.0  # seconds from handing a recording over to its text
     transcribe_waiting_per_user: int = 4  # one user's conversions waiting; more: media.busy
     transcribe_push_wait: float = 2.0  # seconds a voice push waits for its Recognition

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
 from microletter.app import Server
 from microletter.client import Client
 from microletter.core.ids import ConversationId
-from tests.conftest import MakeClient, befriend
+from microletter.settings import SettingsError
+from tests.conftest import MakeClient, befriend, make_settings
 from tests.support.bot import Bot
 from tests.support.platform import FAST_PUSH, connect, follow, new_account
 from tests.support.rest import fails
@@ -140,3 +142,18 @@ async def test_a_voice_push_waits_two_seconds_at_most_then_goes_without(
         assert (made["engine"], made["text"].startswith("heard ")) == ("slow", True)
     finally:
         await bot.stop()
+
+
+async def test_an_engine_that_cannot_be_loaded_stops_the_start_naming_it(tmp_path: Path) -> None:
+    server = Server(make_settings(tmp_path, transcribe_engines=("whisper_engine:Whisper",)))
+    with pytest.raises(SettingsError, match="whisper_engine:Whisper"):
+        await server.start()
+
+
+@pytest.mark.settings(transcribe_engines=())
+async def test_with_no_engine_every_language_is_refused(clients: MakeClient) -> None:
+    alice, bob = await clients("alice"), await clients("bob")
+    cid = await befriend(alice, bob)
+    said = await alice.send_media(cid, await alice.upload(spoken("hello"), kind="voice"))
+    refused = await fails(bob.transcribe(cid, said["seq"]), "transcript.language_unsupported", 400)
+    assert refused.details == {"language": "en", "languages": []}

@@ -38,7 +38,7 @@ class Recognizer(Protocol):
 @dataclass(frozen=True, slots=True)
 class Pocketsphinx:
     """CMU PocketSphinx with the US English model of its package: small (40 MB), offline,
-    about real time on one core; fine for clear speech, weak on noise and accents."""
+    a third of real time on one core; fine for clear speech, weak on noise and accents."""
 
     max_seconds: int = 60
     name: str = "pocketsphinx"
