@@ -377,6 +377,7 @@ class Settings:
                 value = mask_url(value)
             shown[f.name] = value
         shown["operators"] = ",".join(self.operators) or "(none)"
+        shown["transcribe_engines"] = ",".join(self.transcribe_engines) or "(none)"
         shown["database_url"] = mask_url(self.effective_database_url)
         shown["media_url"] = mask_url(self.effective_media_url)
         if not self.media_secret:

@@ -193,6 +193,8 @@ def test_transcribe_engines_are_a_list_and_may_be_none() -> None:
     env = {"MICROLETTER_TRANSCRIBE_ENGINES": "whisper_engine:Whisper, pocketsphinx"}
     assert Settings.from_env(env).transcribe_engines == ("whisper_engine:Whisper", "pocketsphinx")
     assert Settings.from_env({"MICROLETTER_TRANSCRIBE_ENGINES": ""}).transcribe_engines == ()
+    assert Settings().redacted()["transcribe_engines"] == "pocketsphinx"
+    assert Settings(transcribe_engines=()).redacted()["transcribe_engines"] == "(none)"
 
 
 @pytest.mark.parametrize(
