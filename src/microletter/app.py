@@ -22,7 +22,9 @@ from microletter import (
     redpackets,
     search,
     stickers,
+    telegram,
     transcripts,
+    translate,
     wallet,
     wxpay,
 )
@@ -50,6 +52,7 @@ from microletter.platform import (
     Dispatcher,
     Platform,
     PlatformStore,
+    PublicFetcher,
     WebhookClient,
     platform_limits,
     register_referrers,
@@ -78,6 +81,7 @@ class Server:
         self.redpackets: redpackets.RedPackets | None = None
         self.wxpay: wxpay.WxPay | None = None
         self.transcripts: transcripts.Transcripts | None = None
+        self.bots: telegram.Bots | None = None
         self.operator_setup = OperatorSetup(settings.data_dir)
         self.setup_link: str | None = None  # while an operator has no account (see setup.py)
         self._runner: web.AppRunner | None = None
@@ -166,6 +170,7 @@ class Server:
             s.rate_upload,
             account=s.rate_account,
             search=s.rate_search,
+            translate=s.rate_translate,
         )
         revocations = accounts.follow_revocations(ctx)
         gateway = Gateway(ctx, Hub(bus, presence, s.presence_ttl_seconds), s, limits)
@@ -201,6 +206,12 @@ class Server:
             s.media_gc_interval_seconds,
         )
         kept, saved = favourites.open_room(ctx), stickers.open_room(ctx)
+        translating = translate.open_room(
+            ctx, translator(s), s.translator_timeout, s.translator_concurrency
+        )
+        engine_close = getattr(translating.engine, "aclose", None)
+        if engine_close is not None:
+            backends.push_async_callback(engine_close)
         self.wallet = money = wallet.open_room(ctx, wallet_settings(s))
         self.scheduler = scheduler = Scheduler(
             JobStore(db), ctx.publish, lambda: ctx.clock(), s.scheduler_interval_seconds
@@ -216,17 +227,24 @@ class Server:
                 s.wallet_reconcile_seconds,
                 lambda now: _reconcile(money, metrics),
             )
-        feed = moments.open_room(ctx)  # registers its media grant and log resolver
+        # A link card's picture is fetched by the server, under the webhooks' SSRF guard.
+        fetcher = PublicFetcher(allow_private=s.oa_allow_private_webhooks)
+        backends.push_async_callback(fetcher.close)
+        feed = moments.open_room(ctx, fetcher.get)  # registers its media grant, log resolver
+        self.bots, pusher = telegram.open_room(ctx, webhooks)
+        bots = self.bots
         mounts = [
             lambda a: mount_platform(a, p, limits.hit),
             lambda a: favourites.mount(a, kept),
             lambda a: stickers.mount(a, saved),
             lambda a: search.mount(a, finder),
             lambda a: transcripts.mount(a, heard),
+            lambda a: translate.mount(a, translating),
             lambda a: wallet.mount(a, money),
             lambda a: redpackets.mount(packets),
             lambda a: moments.mount(a, feed),
             lambda a: wxpay.mount(a, merchants, limits.hit),
+            lambda a: telegram.mount(a, bots, limits.hit),
         ]
         app = create_app(ctx, s, gateway, limits, mounts=mounts)
 
@@ -238,6 +256,7 @@ class Server:
             await gateway.shutdown()
             await dispatcher.stop()
             await heard.stop()
+            await pusher.stop()
 
         async def on_cleanup(_: web.Application) -> None:
             await self._backends.aclose()
@@ -255,6 +274,7 @@ class Server:
             p.base_url = self.url
         if s.oa_push:
             await dispatcher.start()
+            pusher.start()
         collector.start()
         finder.indexer.start()
         scheduler.start()
@@ -321,6 +341,18 @@ def transcribe_engines(s: Settings) -> list[transcripts.Recognizer]:
         return transcripts.load_engines(s.transcribe_engines, s.max_voice_seconds)
     except ValueError as exc:
         raise SettingsError(str(exc)) from None
+
+
+def translator(s: Settings) -> translate.Translator:
+    """The engine MICROLETTER_TRANSLATOR names (the default answers not_configured); one
+    that cannot be loaded stops the start, as any bad setting does."""
+    options = translate.EngineOptions(
+        url=s.translator_url, key=s.translator_key.reveal(), timeout=s.translator_timeout
+    )
+    try:
+        return translate.load_engine(s.translator, options)
+    except translate.EngineLoadError as exc:
+        raise SettingsError(f"MICROLETTER_TRANSLATOR={s.translator}: {exc}") from None
 
 
 def wallet_settings(s: Settings) -> wallet.WalletSettings:

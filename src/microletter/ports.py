@@ -72,6 +72,12 @@ class Tx(Reader, Protocol):
     @property
     def limits(self) -> Limits: ...
 
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql": for a hot statement written per backend (one
+        round trip on PostgreSQL where SQLite's function calls are cheap: `post`)."""
+        ...
+
     def new_id(self, now: Instant) -> int: ...
 
     async def execute(self, sql: str, *args: Any) -> int:
@@ -79,6 +85,12 @@ class Tx(Reader, Protocol):
         ...
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    async def insert_notes(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Store rows of `notes` (user_id, id, conversation_id, after_seq, audience, data,
+        created_at): storage/notes.py. PostgreSQL writes them with the log, in its round
+        trip at the end of the transaction."""
+        ...
 
     # the lock order (PostgreSQL): a conversation, then a pair of users, then users in id order
     async def lock_conversation(

@@ -33,6 +33,10 @@ NOT_SETTINGS = {
 }
 
 
+# MICROLETTER_TRANSLATOR: a module's dotted path, a colon, a name in it
+TRANSLATOR_RE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
+
+
 class SettingsError(ValueError):
     pass
 
@@ -89,6 +93,7 @@ class Settings:
     rate_auth_ip: str = "20/minute"
     rate_account: str = "200/second"  # an official account's calls of the WeChat protocol API
     rate_search: str = "10/second;300/minute"  # searches of message history, per user
+    rate_translate: str = "30/minute;600/hour"  # translations of messages, per user
 
     # password hashing (argon2id); defaults are argon2-cffi's RFC 9106 low-memory profile
     argon2_time_cost: int = 3
@@ -170,7 +175,8 @@ class Settings:
     transcribe_waiting_per_user: int = 4  # one user's conversions waiting; more: media.busy
     transcribe_push_wait: float = 2.0  # seconds a voice push waits for its Recognition
     # the open platform (official accounts, WeChat protocol)
-    oa_allow_private_webhooks: bool = False  # allow loopback/private webhook addresses (tests)
+    # Allow loopback/private addresses for webhooks and link-card pictures (tests).
+    oa_allow_private_webhooks: bool = False
     oa_webhook_timeout: float = 5.0  # seconds to wait for a webhook's answer
     oa_webhook_attempts: int = 3  # pushes of one message before giving up
     oa_push_concurrency: int = 8  # pushes of one account in flight at once
@@ -180,6 +186,15 @@ class Settings:
     oa_accounts_per_owner: int = 10  # official accounts one developer may create
     oa_followers_page: int = 10000  # OpenIDs per page of user/get
     oa_media_seconds: int = 3 * 86400  # life of an account's temporary media (media/upload)
+
+    # translation (docs/translation.md): the engine's factory, `package.module:factory`
+    # (empty: none, and "Translate" answers 501 translate.not_configured), and what the
+    # factory is given
+    translator: str = ""
+    translator_url: str = ""
+    translator_key: Secret = Secret("")
+    translator_timeout: float = 10.0  # seconds for one translation
+    translator_concurrency: int = 4  # translations in flight at once, per process
 
     # the wallet (docs/wallet.md): one currency per server, by its ISO 4217 code
     currency: str = "CNY"
@@ -282,6 +297,10 @@ class Settings:
         if self.database_pool_size < 1:
             raise SettingsError("database_pool_size must be at least 1")
         self._validate_decoding()
+        if self.translator and not TRANSLATOR_RE.fullmatch(self.translator):
+            raise SettingsError("translator is an import path: package.module:factory")
+        if self.translator_timeout <= 0 or self.translator_concurrency < 1:
+            raise SettingsError("translator_timeout must be > 0, translator_concurrency >= 1")
         bad = [name for name in self.operators if not USERNAME_RE.fullmatch(name)]
         if bad:
             raise SettingsError(f"operators must be usernames (a-z, 0-9, _; 3-32): {bad}")

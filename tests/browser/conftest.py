@@ -33,6 +33,16 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 TIMEOUT_MS = 15_000
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` picks tests by their marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is `slow` (a Chromium of its own): `pytest -m "not slow"` leaves
+    them out of a quick local round. CI runs them all."""
+    for item in items:  # every test of the run, not only this folder's
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.slow)
 
 
 def chromium_path() -> str:

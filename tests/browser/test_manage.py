@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Response, expect
 
 from tests.browser.conftest import (
     DESKTOP,
@@ -62,6 +62,8 @@ async def test_pin_mark_unread_and_delete_a_chat_show_on_my_other_device(
 
     await open_chat(phone, "carol")  # read it first
     await phone.goto("/#/chats")
+    # The menu offers "Mark as read" while the list still counts it unread: wait for the read.
+    await expect(row(phone, "carol").locator(".badge")).to_have_count(0)
     await chat_action(phone, "carol", "Mark as unread")
     await expect(row(laptop, "carol").locator(".marked-unread")).to_be_visible()
     await shot(laptop, "desktop-chat-list-pinned-unread")
@@ -141,6 +143,10 @@ async def test_a_stranger_is_added_with_an_edited_greeting_and_remark(
     no_page_errors(carol)
 
 
+def saved_privacy(response: Response) -> bool:
+    return response.url.endswith("/me/privacy") and response.request.method == "PATCH"
+
+
 async def change_password(page: Page, old: str, new: str) -> None:
     await page.goto("/#/me/password")
     await page.locator("#old-password").fill(old)
@@ -161,10 +167,14 @@ async def test_changing_my_password_logs_out_my_other_device_and_privacy_takes_e
     await login(laptop, "alice")
 
     await phone.goto("/#/me/privacy")
-    await phone.get_by_role("switch", name="Username").uncheck()
+    # A switch saves in the background: look at the server, or reload, only once it has
+    # the change (a reload sooner cancels the save, which a busy machine may not finish).
+    async with phone.expect_response(saved_privacy):
+        await phone.get_by_role("switch", name="Username").uncheck()
     await expect(phone.get_by_role("switch", name="Username")).not_to_be_checked()
     await fails(bob_sdk.request_contact(username="alice"), "contact.not_addable", 403)
-    await phone.get_by_role("switch", name="Read receipts").uncheck()
+    async with phone.expect_response(saved_privacy):
+        await phone.get_by_role("switch", name="Read receipts").uncheck()
     await phone.reload()
     await expect(phone.get_by_role("switch", name="Read receipts")).not_to_be_checked()
     await shot(phone, "phone-privacy")

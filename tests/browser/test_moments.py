@@ -1,16 +1,20 @@
 """Moments as people see it, in three browsers: A posts; B and C, both A's friends but not
 each other's, comment; each sees only what the WeChat rule allows (A everything, B and C
-never each other). Then A's notices, the Discover badge, tags and the switches."""
+never each other). Then A's notices, the Discover badge, tags and the switches; and a
+video post, its poster and its inline player."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, OpenApp, login, no_page_errors, shot
+from tests.browser.test_video import PLAYING
 from tests.conftest import MakeClient, befriend
 from tests.support.media import picture
+from tests.support.video import clip
 
 
 async def comment(page: Page, post_text: str, text: str) -> None:
@@ -116,3 +120,31 @@ async def test_friends_of_a_never_meet_in_the_comments(
     await bob.goto("/#/moments")
     await expect(bob.locator(".empty-row")).to_be_visible()
     no_page_errors(anna, bob, cai)
+
+
+async def test_a_video_post_shows_its_poster_and_plays_inline(
+    tmp_path: Path, open_app: OpenApp, clients: MakeClient
+) -> None:
+    a, b = await clients("anna"), await clients("bob")
+    await a.update_profile(display_name="Anna")
+    await befriend(a, b)
+    anna, bob = await open_app(PHONE), await open_app(PHONE, "zh-CN")
+    await login(anna, "anna")
+    await login(bob, "bob")
+
+    await anna.goto("/#/moments/new")
+    await anna.locator(".compose-text").fill("A short walk")
+    walk = clip(tmp_path / "walk.mp4", seconds=2, size=(320, 240))
+    await anna.locator(".compose-video-file").set_input_files(str(walk))
+    await expect(anna.locator(".compose-video")).to_have_count(1)  # uploaded and transcoded
+    await expect(anna.locator(".compose-add")).to_have_count(0)  # a video, or pictures
+    await anna.locator(".compose-send").click()
+    await expect(anna.locator("article.moment", has_text="A short walk")).to_be_visible()
+
+    await bob.goto("/#/moments")
+    shown = bob.locator("article.moment", has_text="A short walk").locator(".moment-video")
+    await expect(shown.locator(".video-duration")).to_have_text("0:02")
+    await expect(shown.locator("video")).to_have_attribute("poster", re.compile(r"^/m/.*thumbnail"))
+    await shown.locator("button.video-play").click()
+    await bob.wait_for_function(PLAYING, arg=await shown.element_handle(), timeout=15_000)
+    no_page_errors(anna, bob)

@@ -96,6 +96,20 @@ async def test_lookup_shows_operators_and_suspended_state(clients: MakeClient) -
 
 
 @operators
+async def test_the_start_up_state_tells_operators_that_they_are_one(clients: MakeClient) -> None:
+    root, bob = await clients("root"), await clients("bob")
+    assert (await root.state())["operator"] is True
+    assert (await bob.state())["operator"] is False
+
+
+async def test_without_operators_configured_the_state_names_nobody_operator(
+    clients: MakeClient,
+) -> None:
+    root = await clients("root")
+    assert (await root.state())["operator"] is False
+
+
+@operators
 async def test_someone_who_is_not_an_operator_gets_403(clients: MakeClient) -> None:
     await clients("root")
     mallory, bob = await clients("mallory"), await clients("bob")

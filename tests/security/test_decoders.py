@@ -77,7 +77,9 @@ async def test_a_decoder_killed_from_outside_fails_its_job_and_is_replaced() -> 
 
 
 async def test_a_job_past_its_cpu_time_is_ended_by_the_kernel() -> None:
-    decoders = pool(cpu_seconds=1)
+    # A wall clock far past the CPU budget, so only the kernel's CPU limit can end the job
+    # even when a loaded machine gives the decoder a fifth of a core.
+    decoders = pool(cpu_seconds=1, wall_seconds=60.0)
     try:
         started = time.monotonic()
         with pytest.raises(MediaTooComplex) as refused:
@@ -95,7 +97,8 @@ async def test_a_job_past_its_cpu_time_is_ended_by_the_kernel() -> None:
 async def test_a_transcoding_job_gets_the_longer_budget_and_the_next_job_the_short_one() -> None:
     """`run_long` (a video) may use its own CPU and wall-clock budget; a later `run` on the
     same decoder is held to the short one again."""
-    decoders = pool(cpu_seconds=1, long_cpu_seconds=4, long_wall_seconds=20.0)
+    # Wall clocks far past the CPU budgets: only the CPU limits may end these jobs.
+    decoders = pool(cpu_seconds=1, wall_seconds=60.0, long_cpu_seconds=4, long_wall_seconds=120.0)
     try:
         # The limit is whole seconds, so a 1 s budget allows up to 2 s: burn well past it.
         with pytest.raises(MediaTooComplex):

@@ -22,6 +22,7 @@ from typing import Any
 
 import aiohttp
 import msgspec
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yarl import URL
@@ -39,6 +40,9 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 HOSTILE_PATH_VALUES = ["²", "١٢", "0", "-1", str(2**53), str(2**64), "%00", "x" * 300, "..", "😀"]
 # Not fuzzed: the interactive docs' static files (a third-party package's file server).
 SKIP = re.compile(r"^/docs")
+# A translator (the tests' dictionary), so the translation route is fuzzed through to an
+# engine: without one it answers 501 translate.not_configured by design (test_translate.py).
+pytestmark = pytest.mark.settings(translator="tests.support.translator:dictionary")
 FUZZ = settings(
     max_examples=250,
     deadline=None,

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
+from microletter.platform.fetcher import FetchRefused, PublicFetcher
 from microletter.platform.webhook import GuardedResolver, WebhookClient, is_public
 from tests.conftest import MakeClient
 from tests.support.platform import new_account
@@ -73,6 +74,10 @@ async def listener() -> AsyncIterator[tuple[int, list[str]]]:
 
     async def hook(request: web.Request) -> web.Response:
         reached.append(request.path)
+        if request.path == "/loop":
+            raise web.HTTPFound("/loop")
+        if request.path == "/elsewhere":
+            raise web.HTTPFound("file:///etc/passwd")
         return web.Response(text="success")
 
     app = web.Application()
@@ -127,3 +132,38 @@ async def test_the_guard_is_lifted_only_by_the_operator_setting(
     finally:
         await client.close()
     assert answer.status == 200 and reached == ["/hook"]
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", *NUMERIC_LOOPBACK, "[::ffff:7f00:1]", "[::7f00:1]"]
+)
+async def test_the_fetcher_of_link_pictures_refuses_private_addresses(
+    listener: tuple[int, list[str]], host: str
+) -> None:
+    """Moments' link-card pictures go through the same guard (platform/fetcher.py)."""
+    port, reached = listener
+    fetcher = PublicFetcher(allow_private=False, timeout=3.0)
+    try:
+        with pytest.raises(OSError):
+            await fetcher.get(f"http://{host}:{port}/pic.png", 1 << 20)
+    finally:
+        await fetcher.close()
+    assert reached == []
+
+
+async def test_the_fetcher_follows_few_redirects_and_only_to_http(
+    listener: tuple[int, list[str]],
+) -> None:
+    port, reached = listener
+    fetcher = PublicFetcher(allow_private=True, timeout=3.0)
+    try:
+        with pytest.raises(FetchRefused, match="too many redirects"):
+            await fetcher.get(f"http://127.0.0.1:{port}/loop", 1 << 20)
+        assert reached == ["/loop"] * 4
+        with pytest.raises(FetchRefused, match="not an http"):
+            await fetcher.get(f"http://127.0.0.1:{port}/elsewhere", 1 << 20)
+        with pytest.raises(FetchRefused, match="larger than"):
+            await fetcher.get(f"http://127.0.0.1:{port}/ok", 3)
+        assert await fetcher.get(f"http://127.0.0.1:{port}/ok", 100) == b"success"
+    finally:
+        await fetcher.close()

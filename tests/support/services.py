@@ -1,6 +1,13 @@
 """The machine's PostgreSQL and Redis, shared with others: each test gets a database of
 its own (copied from a template migrated once per run) and a Redis namespace of its own.
 
+Two things keep the copies cheap. A test's database commits without waiting for the
+disk (synchronous_commit off: the shared server is never crashed by a test, and a
+committed row is visible at once all the same; fault tests that kill PostgreSQL start
+one of their own, tests/support/private.py). And a test hands its database over to be
+dropped in the background: PostgreSQL 15 makes every DROP DATABASE wait for a checkpoint
+(a second or more on a busy machine), and drops that run together share one.
+
 Where they are: MICROLETTER_TEST_POSTGRES (an admin URL, default
 postgresql://postgres@127.0.0.1:5432/postgres) and MICROLETTER_TEST_REDIS (default
 redis://127.0.0.1:6379); set either to "off" to skip its tests. A service that cannot
@@ -12,8 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import secrets
-from dataclasses import dataclass
+import sys
+import threading
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -40,21 +50,79 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+async def _admin(admin_url: str, *statements: str) -> None:
+    """Run statements one by one on a connection of their own (CREATE and DROP DATABASE
+    cannot share a transaction)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url, timeout=5)
+    try:
+        for sql in statements:
+            await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+class Dropper:
+    """Drops databases in a thread of its own, up to BATCH at once, while the tests go on."""
+
+    BATCH = 8
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.pending: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self.thread: threading.Thread | None = None
+        self.failed: list[str] = []
+
+    def drop(self, name: str) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="drop-databases", daemon=True)
+            self.thread.start()
+        self.pending.put(name)
+
+    def finish(self) -> list[str]:
+        """Wait for every handed-over database to be dropped; the names that failed."""
+        if self.thread is not None:
+            self.pending.put(None)
+            self.thread.join()
+            self.thread = None
+        return self.failed
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.pending.get()]
+            while len(batch) < self.BATCH and not self.pending.empty():
+                batch.append(self.pending.get())
+            names = [name for name in batch if name is not None]
+            if names:
+                asyncio.run(self._drop_all(names))
+            if None in batch:
+                return
+
+    async def _drop_all(self, names: list[str]) -> None:
+        async def drop_one(name: str) -> None:
+            sql = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+            try:
+                await _admin(self.admin_url, sql)
+            except Exception as exc:  # reported at the end of the run; no test waits on it
+                self.failed.append(f"{name}: {exc!r}")
+
+        await asyncio.gather(*(drop_one(name) for name in names))
+
+
 @dataclass
 class PostgresServer:
     admin_url: str
     template: str | None = None
     error: str | None = None
     count: int = 0
+    dropper: Dropper = field(init=False)
 
-    async def _admin(self, sql: str) -> None:
-        import asyncpg
+    def __post_init__(self) -> None:
+        self.dropper = Dropper(self.admin_url)
 
-        conn = await asyncpg.connect(self.admin_url, timeout=5)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
+    async def _admin(self, *statements: str) -> None:
+        await _admin(self.admin_url, *statements)
 
     async def new_database(self) -> str:
         """A fresh, migrated database of its own; returns its URL."""
@@ -64,7 +132,10 @@ class PostgresServer:
             await self._make_template()
         self.count += 1
         name = f"microletter_t_{RUN}_{self.count}"
-        await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        await self._admin(
+            f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"',
+            f'ALTER DATABASE "{name}" SET synchronous_commit TO off',  # not copied
+        )
         return with_database(self.admin_url, name)
 
     async def _make_template(self) -> None:
@@ -72,7 +143,10 @@ class PostgresServer:
 
         name = f"microletter_t_{RUN}_template"
         try:
-            await self._admin(f'CREATE DATABASE "{name}"')
+            await self._admin(
+                f'CREATE DATABASE "{name}"',
+                f'ALTER DATABASE "{name}" SET synchronous_commit TO off',
+            )
         except (OSError, TimeoutError) as exc:
             self.error = f"{self.admin_url}: {exc!r}"
             unavailable("PostgreSQL", self.error)
@@ -83,8 +157,9 @@ class PostgresServer:
         self.template = name
 
     async def drop(self, url: str) -> None:
-        name = urlsplit(url).path.lstrip("/")
-        await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        """Hand the database over to be dropped (soon, in the background; a connection
+        still open to it then is ended)."""
+        self.dropper.drop(urlsplit(url).path.lstrip("/"))
 
     async def drop_template(self) -> None:
         if self.template is not None:
@@ -107,8 +182,13 @@ def postgres_server() -> PostgresServer:
 
 
 def finish() -> None:
-    """At the end of the run: drop the template database."""
-    if _postgres is not None and _postgres.template is not None:
+    """At the end of the run: wait for the tests' databases to be dropped, then drop the
+    template database."""
+    if _postgres is None:
+        return
+    for failure in _postgres.dropper.finish():
+        print(f"could not drop a test database: {failure}", file=sys.stderr)
+    if _postgres.template is not None:
         asyncio.run(_postgres.drop_template())
 
 

@@ -17,7 +17,9 @@ from microletter.platform import errors as platform_errors
 from microletter.redpackets import errors as redpackets_errors
 from microletter.search import errors as search_errors
 from microletter.stickers import errors as stickers_errors
+from microletter.telegram import errors as telegram_errors
 from microletter.transcripts import errors as transcripts_errors
+from microletter.translate import errors as translate_errors
 from microletter.wallet import errors as wallet_errors
 from microletter.wxpay import errors as wxpay_errors
 
@@ -35,6 +37,8 @@ ERROR_MODULES = [
     moments_errors,
     wxpay_errors,
     transcripts_errors,
+    telegram_errors,
+    translate_errors,
 ]  # the core's tree, and each feature room's part
 
 # Codes are API: once released they never change. Add new ones; never edit these.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from microletter.core.errors import InvalidInput, TooLarge
+from microletter.core.errors import InvalidInput, MediaTooLong, TooLarge
 from microletter.core.ids import UserId
 from microletter.core.models import Instant
 from microletter.moments.errors import EmptyPost, TooManyImages
@@ -19,6 +19,7 @@ from microletter.moments.rules import (
     check_contents,
     check_link,
     check_text,
+    check_video,
     in_timeline,
     resolve_audience,
     visible_reactions,
@@ -92,6 +93,26 @@ def test_what_a_post_may_hold() -> None:
     with pytest.raises(InvalidInput):
         check_link("ftp://x", "", "", None)
     with pytest.raises(InvalidInput):
+        check_link("http://[bad", "", "", None)  # urlsplit's ValueError, not a 500
+    with pytest.raises(InvalidInput):
+        check_link("https://x", "", "", None, "http://[::1")
+    with pytest.raises(InvalidInput):
+        check_link("https://x", "", "", None, "javascript:alert(1)")
+    with pytest.raises(InvalidInput):
+        check_link("https://x", "", "", "0" * 64, "https://x/p.png")
+    assert (
+        check_link("https://x", "", "", None, " https://x/p.png ").picture_url == "https://x/p.png"
+    )
+    with pytest.raises(InvalidInput):
         resolve_audience(Audience.ONLY, [], [])
     assert resolve_audience(Audience.EXCEPT, [B], [C, B]) == {B, C}
     assert resolve_audience(Audience.ALL, [B], [C]) == frozenset()
+
+
+def test_a_posts_video_lasts_at_most_thirty_seconds() -> None:
+    check_video(31_000)  # the transcoder keeps up to a second past its cap
+    with pytest.raises(MediaTooLong) as found:
+        check_video(31_001)
+    assert found.value.details["max_seconds"] == 30
+    with pytest.raises(MediaTooLong):
+        check_video(None)  # not a recording

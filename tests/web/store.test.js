@@ -390,6 +390,23 @@ describe("the saved copy", () => {
     assert.equal(seqs[199], 250);
   });
 
+  test("whether I am an operator is saved; a copy saved before the state said it is not used", async () => {
+    const storage = new MemoryStorage();
+    const store = new Store({ storage, clock: new ManualClock() });
+    store.load({ ...state(), operator: true });
+    assert.equal(store.operator, true);
+    await store.save();
+    const reopened = new Store({ storage });
+    assert.equal(await reopened.open(ME.id), true);
+    assert.equal(reopened.operator, true);
+
+    const older = /** @type {any} */ (await storage.get(`state:${ME.id}`));
+    delete older.operator;
+    await storage.set(`state:${ME.id}`, older);
+    assert.equal(await new Store({ storage }).open(ME.id), false, "fetch a fresh state once");
+    assert.equal(loaded().operator, false, "a state without the field: not an operator");
+  });
+
   test("nothing saved, or saved by another user, opens nothing", async () => {
     const storage = new MemoryStorage();
     assert.equal(await new Store({ storage }).open(ME.id), false);

@@ -6,10 +6,12 @@ from microletter.actions import (
     collector,
     contacts,
     conversations,
+    invites,
     media,
     messages,
     moderation,
     presence,
+    scheduler,
     sync,
 )
 from microletter.actions.context import Context, Passwords, wall_clock
@@ -21,10 +23,12 @@ __all__ = [
     "collector",
     "contacts",
     "conversations",
+    "invites",
     "media",
     "messages",
     "moderation",
     "presence",
+    "scheduler",
     "sync",
     "wall_clock",
 ]

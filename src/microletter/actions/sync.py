@@ -6,10 +6,17 @@ from microletter.actions.context import Context
 from microletter.core.errors import SyncReset
 from microletter.core.events import LogEntry
 from microletter.core.models import Principal, Snapshot
+from microletter.core.moderation import is_operator
 
 
 async def snapshot(ctx: Context, me: Principal) -> Snapshot:
     return await ctx.store.snapshot(me.user_id)
+
+
+def is_operator_me(ctx: Context, snap: Snapshot) -> bool:
+    """Whether the snapshot's user is one of the server's operators (the web client shows
+    the operators' pages only to them; the admin routes check again on every call)."""
+    return is_operator(snap.user.username, ctx.operators)
 
 
 async def check_cursor(ctx: Context, me: Principal, after: int, epoch: str | None) -> int:

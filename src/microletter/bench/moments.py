@@ -1,9 +1,10 @@
 """The `moments` scenario: timeline pages and a post's reach, on a graph of friends with a
 month of posts; and the fan-out measurement behind the storage choice (ARCHITECTURE.md).
 
-The data is written straight into the server's SQLite file while the server is stopped
-(10,000 users with 1,000 friends each is 10 million contact rows: the public API would take
-hours); a few users are registered through the API, so they can log in and read. Then:
+The data is written straight into the server's database while the server is stopped: its
+SQLite file, or (--database-url) its empty PostgreSQL database, by COPY. (10,000 users
+with 1,000 friends each is 10 million contact rows: the public API would take hours.)
+A few users are registered through the API, so they can log in and read. Then:
 
 - timeline: readers page their timelines (10 posts a page, each with its likes and comments
   as the reader may see them), several at once; p50/p99 of a page;
@@ -22,8 +23,7 @@ import asyncio
 import random
 import sqlite3
 import time
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import aiohttp
@@ -39,8 +39,53 @@ DAYS = 30
 POSTS_PER_DAY = 3
 
 
+class Sink:
+    """Where the generated rows go: the server's SQLite file, or its PostgreSQL database
+    (COPY, much faster than INSERTs there); the same rows either way."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.postgres = url.startswith("postgres")
+        if self.postgres:
+            import asyncpg
+
+            self._loop = asyncio.new_event_loop()
+            self._pg = self._loop.run_until_complete(asyncpg.connect(url))
+        else:
+            self._sqlite = sqlite3.connect(url.removeprefix("sqlite:///"))
+            self._sqlite.execute("PRAGMA synchronous=OFF")
+
+    def insert(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+        if self.postgres:
+            work = self._pg.copy_records_to_table(table, records=list(rows), columns=columns)
+            self._loop.run_until_complete(work)
+        else:
+            marks = ",".join("?" * len(columns))
+            self._sqlite.executemany(
+                f"INSERT INTO {table} ({','.join(columns)}) VALUES ({marks})",  # noqa: S608 - ours
+                rows,
+            )
+            self._sqlite.commit()
+
+    def analyze(self) -> None:
+        if self.postgres:
+            # A month of posts written at once: autovacuum would have vacuumed them as they
+            # came, setting the visibility map that lets index-only scans skip the table.
+            self._loop.run_until_complete(self._pg.execute("VACUUM (ANALYZE)"))
+        else:
+            self._sqlite.execute("ANALYZE")
+            self._sqlite.commit()
+
+    def close(self) -> None:
+        if self.postgres:
+            self._loop.run_until_complete(self._pg.close())
+            self._loop.close()
+        else:
+            self._sqlite.close()
+
+
 def generate(
-    db: Path,
+    url: str,
     readers: list[int],
     star: int,
     users: int,
@@ -54,13 +99,12 @@ def generate(
     ids = IdGenerator(15)  # a node number the server (node 0) never uses
     now = int(time.time() * 1000)
     rng = random.Random(16)
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA synchronous=OFF")
+    sink = Sink(url)
     started = time.monotonic()
     people = [*readers] + [ids.next(now - 40 * DAY_MS) for _ in range(users - len(readers))]
-    conn.executemany(
-        "INSERT INTO users (id, username, password_hash, display_name, locale, created_at)"
-        " VALUES (?,?,?,?,?,?)",
+    sink.insert(
+        "users",
+        ("id", "username", "password_hash", "display_name", "locale", "created_at"),
         (
             (u, f"gen{i:06d}", "x", f"User {i}", "en", now)
             for i, u in enumerate(people[len(readers) :])
@@ -68,53 +112,53 @@ def generate(
     )
     half = friends // 2
     offsets = [d for d in range(-half, half + 1) if d]
-    conn.executemany(
-        "INSERT INTO contacts (user_id, peer_id, created_at) VALUES (?,?,?)",
-        ((people[i], people[(i + d) % users], now) for i in range(users) for d in offsets),
-    )
+    contact = ("user_id", "peer_id", "created_at")
+    for first in range(0, users, 100):  # 100 users at a time: 10 million rows are a lot
+        sink.insert(
+            "contacts",
+            contact,
+            [
+                (people[i], people[(i + d) % users], now)
+                for i in range(first, min(first + 100, users))
+                for d in offsets
+            ],
+        )
     fans = people[: min(5000, users)]
-    conn.executemany(
-        "INSERT INTO contacts (user_id, peer_id, created_at) VALUES (?,?,?)",
-        [(star, f, now) for f in fans] + [(f, star, now) for f in fans],
+    sink.insert(
+        "contacts", contact, [(star, f, now) for f in fans] + [(f, star, now) for f in fans]
     )
-    conn.commit()
     log(f"moments: {users} users with {friends} friends each: {time.monotonic() - started:.0f} s")
     posts = likes = comments = 0
     for day in range(DAYS, 0, -1):
-        rows, like_rows, comment_rows = [], [], []
+        rows: list[tuple[Any, ...]] = []
+        like_rows: list[tuple[Any, ...]] = []
+        comment_rows: list[tuple[Any, ...]] = []
         for k in range(POSTS_PER_DAY):
             for i in range(users):
                 at = now - day * DAY_MS + k * 3_600_000 + i
                 pid = ids.next(at)
-                rows.append((pid, people[i], f"Post {pid}", "{}", "all", at))
-                for _ in range(rng.randint(0, 3)):
-                    friend = people[(i + rng.choice(offsets)) % users]
-                    like_rows.append((ids.next(at), pid, friend, at + 1))
+                rows.append((pid, people[i], f"Post {pid}", "{}", "all", False, at))
+                likers = {
+                    people[(i + rng.choice(offsets)) % users] for _ in range(rng.randint(0, 3))
+                }
+                like_rows.extend((ids.next(at), pid, friend, at + 1) for friend in likers)
                 for _ in range(rng.randint(0, 3)):
                     friend = people[(i + rng.choice(offsets)) % users]
                     comment_rows.append((ids.next(at), pid, friend, "Nice!", at + 2))
-        conn.executemany(
-            "INSERT INTO moment_posts (id, author_id, text, data, audience, deleted, created_at)"
-            " VALUES (?,?,?,?,?,0,?)",
+        sink.insert(
+            "moment_posts",
+            ("id", "author_id", "text", "data", "audience", "deleted", "created_at"),
             rows,
         )
-        conn.executemany(
-            "INSERT OR IGNORE INTO moment_likes (id, post_id, user_id, created_at)"
-            " VALUES (?,?,?,?)",
-            like_rows,
+        sink.insert("moment_likes", ("id", "post_id", "user_id", "created_at"), like_rows)
+        sink.insert(
+            "moment_comments", ("id", "post_id", "user_id", "text", "created_at"), comment_rows
         )
-        conn.executemany(
-            "INSERT INTO moment_comments (id, post_id, user_id, text, created_at)"
-            " VALUES (?,?,?,?,?)",
-            comment_rows,
-        )
-        conn.commit()
         posts += len(rows)
         likes += len(like_rows)
         comments += len(comment_rows)
-    conn.execute("ANALYZE")
-    conn.commit()
-    conn.close()
+    sink.analyze()
+    sink.close()
     log(
         f"moments: {posts} posts, {likes} likes, {comments} comments:"
         f" {time.monotonic() - started:.0f} s"
@@ -132,11 +176,14 @@ def generate(
     }
 
 
-def fan_out_costs(db: Path, friends: int, rounds: int = 20) -> dict[str, Any]:
+def fan_out_costs(url: str, friends: int, rounds: int = 20) -> dict[str, Any]:
     """Fan-out on write, measured: a post writes a timeline row for each of `friends`,
-    committed with synchronous=FULL as the server does, against one post row; and a page
-    read from such a timeline table against the merge the server does."""
-    conn = sqlite3.connect(db, isolation_level=None)
+    committed with the server's durability (SQLite synchronous=FULL; PostgreSQL's
+    synchronous commit), against one post row; and a page read from such a timeline
+    table against the merge the server does."""
+    if url.startswith("postgres"):
+        return asyncio.run(_fan_out_costs_postgres(url, friends, rounds))
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute(
         "CREATE TABLE fanout_probe (user_id INTEGER, post_id INTEGER,"
@@ -172,13 +219,58 @@ def fan_out_costs(db: Path, friends: int, rounds: int = 20) -> dict[str, Any]:
         conn.execute("SELECT count(*) FROM contacts").fetchone()[0] * DAYS * POSTS_PER_DAY
     )
     conn.close()
+    return _fan_out_facts(merge, timeline_rows, write, single, len(people))
+
+
+def _fan_out_facts(
+    merge: list[float], rows: int, write: list[float], single: list[float], people: int
+) -> dict[str, Any]:
     return {
         "fanout_on_read_merge_query_ms": percentiles(merge),
-        "fanout_on_write_timeline_rows_needed": timeline_rows,
+        "fanout_on_write_timeline_rows_needed": rows,
         "fanout_on_write_post_ms": percentiles(write),
         "fanout_on_read_post_ms": percentiles(single),
-        "fanout_rows_per_post": len(people),
+        "fanout_rows_per_post": people,
     }
+
+
+async def _fan_out_costs_postgres(url: str, friends: int, rounds: int) -> dict[str, Any]:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            "CREATE TABLE fanout_probe (user_id bigint, post_id bigint,"
+            " PRIMARY KEY (user_id, post_id))"
+        )
+        people = [r[0] for r in await conn.fetch("SELECT id FROM users LIMIT $1", friends)]
+        write, single = [], []
+        for n in range(rounds):
+            started = time.perf_counter()
+            async with conn.transaction():
+                await conn.executemany(
+                    "INSERT INTO fanout_probe VALUES ($1,$2)", [(u, 10**15 + n) for u in people]
+                )
+            write.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            async with conn.transaction():
+                await conn.execute("INSERT INTO fanout_probe VALUES ($1,$2)", -1, 10**15 + n)
+            single.append(time.perf_counter() - started)
+        await conn.execute("DROP TABLE fanout_probe")
+        merge = []
+        for reader in people[:50]:
+            started = time.perf_counter()
+            await conn.fetch(
+                "SELECT p.id FROM moment_posts p WHERE p.author_id IN"
+                " (SELECT peer_id FROM contacts WHERE user_id=$1) AND NOT p.deleted"
+                " ORDER BY p.id DESC LIMIT 20",
+                reader,
+            )
+            merge.append(time.perf_counter() - started)
+        contacts = await conn.fetchval("SELECT count(*) FROM contacts")
+    finally:
+        await conn.close()
+    return _fan_out_facts(merge, contacts * DAYS * POSTS_PER_DAY, write, single, len(people))
 
 
 async def _read_pages(readers: list[Client], seconds: float) -> tuple[list[float], int]:
@@ -232,10 +324,11 @@ def moments(options: Any, report: Any, server: LocalServer | None) -> None:
 
     ids = asyncio.run(register())
     server.stop()
-    db = server.data_dir / "microletter.db"
-    facts = generate(db, ids[:-1], ids[-1], users, friends, options.log)
-    facts.update(fan_out_costs(db, facts["star_friends"]))
-    again = LocalServer(server.data_dir)
+    url = options.database_url or f"sqlite:///{server.data_dir / 'microletter.db'}"
+    facts = generate(url, ids[:-1], ids[-1], users, friends, options.log)
+    facts["database"] = "postgresql" if url.startswith("postgres") else "sqlite"
+    facts.update(fan_out_costs(url, facts["star_friends"]))
+    again = LocalServer(server.data_dir, env=server.env)
     url = again.start()
     try:
         facts.update(asyncio.run(_measure(url, options)))

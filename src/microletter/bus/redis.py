@@ -62,8 +62,9 @@ def parse_url(url: str) -> tuple[str, str, bool | None]:
 
 
 class _PubSub(Protocol):
-    """What this bus uses of redis-py's PubSub. Typed here, because redis-py 5 leaves parts
-    of it untyped and 8 types them: going through this Protocol checks on every version."""
+    """What this bus uses of redis-py's PubSub. Typed here, because redis-py's own types
+    for it move between releases (8.2 typed `aclose`, which broke an ignore): going through
+    this Protocol checks the same on every version pyproject.toml allows (8.0 and up)."""
 
     def subscribe(self, *channels: str) -> Awaitable[Any]: ...
     def unsubscribe(self, *channels: str) -> Awaitable[Any]: ...

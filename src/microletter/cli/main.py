@@ -13,6 +13,7 @@ from microletter import __version__
 from microletter.cli.admin import admin
 from microletter.cli.chat import chat
 from microletter.cli.moderation import moderation
+from microletter.cli.wallet import funding, wallet
 from microletter.settings import Settings, SettingsError
 from microletter.setup import OperatorSetup, setup_link
 
@@ -314,6 +315,8 @@ def bench(
         report.write(json_path)
 
 
+moderation.add_command(funding)  # `microletter chat admin funding ...`
 chat.add_command(moderation)  # `microletter chat admin ...`
+chat.add_command(wallet)  # `microletter chat wallet ...`
 main.add_command(chat)
 main.add_command(admin)

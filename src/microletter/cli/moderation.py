@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import click
 
 from microletter.cli.chat import Profile, pass_profile, run
+from microletter.cli.money import minor_units
 
 
 def _describe(standing: dict[str, Any]) -> str:
@@ -27,7 +28,7 @@ def _describe(standing: dict[str, Any]) -> str:
 @click.group("admin")
 def moderation() -> None:
     """Operate as an operator: look users up, suspend and unsuspend them; credit and
-    debit wallets."""
+    debit wallets; approve or reject top-ups and withdrawals (`funding`)."""
 
 
 @moderation.command("user")
@@ -66,17 +67,6 @@ async def unsuspend(p: Profile, username: str) -> None:
     p.out(standing, _describe)
 
 
-def _minor(amount: str, exponent: int) -> int:
-    """`12.34` (in the server's currency) as minor units, exactly (never a float)."""
-    try:
-        value = Decimal(amount) * (10**exponent)
-    except InvalidOperation:
-        raise click.BadParameter(f"{amount!r} is not an amount") from None
-    if value != value.to_integral_value() or value <= 0:
-        raise click.BadParameter(f"{amount!r}: a positive amount, at most {exponent} decimals")
-    return int(value)
-
-
 def _describe_receipt(reply: dict[str, Any]) -> str:
     t, c = reply["transaction"], reply["currency"]
     moved = sum(e["amount"] for e in t["entries"] if e["account_kind"] == "user")
@@ -93,7 +83,7 @@ async def _adjust(
         currency = (await c.wallet())["currency"]
         reply = await c.admin_adjust(
             target["user"]["id"],
-            _minor(amount, currency["exponent"]),
+            minor_units(amount, currency["exponent"]),
             reason,
             key or str(uuid.uuid4()),
             debit=debit,

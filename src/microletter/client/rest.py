@@ -545,6 +545,13 @@ class Client:
         favourite: Json = (await self.call("POST", "/api/v1/favourites", body))["favourite"]
         return favourite
 
+    async def translate(self, cid: int, seq: int, target: str | None = None) -> Json:
+        """A text message in `target` (default: my locale), if the server has a translator."""
+        body: Json = {} if target is None else {"target": target}
+        path = f"/api/v1/conversations/{cid}/messages/{seq}/translation"
+        translation: Json = (await self.call("POST", path, body))["translation"]
+        return translation
+
     async def keep_link(self, url: str, title: str = "") -> Json:
         body: Json = {"url": url, "title": title}
         favourite: Json = (await self.call("POST", "/api/v1/favourites", body))["favourite"]
@@ -834,4 +841,45 @@ class Client:
 
     async def admin_reconcile(self) -> Json:
         reply: Json = await self.call("GET", "/api/v1/admin/wallet/reconcile")
+        return reply
+
+    # top-ups and withdrawals through the funding provider (the built-in one: an operator
+    # approves each request)
+    async def topup(self, amount: Any, idempotency_key: Any) -> Json:
+        """Ask to top up `amount`: `{request, currency, next, replayed}`."""
+        body: Json = {"amount": amount, "idempotency_key": idempotency_key}
+        reply: Json = await self.call("POST", "/api/v1/wallet/topups", body)
+        return reply
+
+    async def withdraw(
+        self, amount: Any, *, payment_token: str | None, idempotency_key: Any
+    ) -> Json:
+        """Ask to withdraw `amount` (it leaves the balance at once): `{request, ...}`."""
+        body: Json = {
+            "amount": amount,
+            "idempotency_key": idempotency_key,
+            "payment_token": payment_token,
+        }
+        reply: Json = await self.call("POST", "/api/v1/wallet/withdrawals", body)
+        return reply
+
+    async def funding_requests(self, status: str | None = None) -> Json:
+        """My top-ups and withdrawals, newest first: `{requests, currency}`."""
+        reply: Json = await self.call("GET", "/api/v1/wallet/funding-requests", status=status)
+        return reply
+
+    async def admin_funding_requests(self, status: str | None = None) -> Json:
+        """Everyone's top-ups and withdrawals (operators only; `status`: e.g. pending)."""
+        path = "/api/v1/admin/wallet/funding-requests"
+        reply: Json = await self.call("GET", path, status=status)
+        return reply
+
+    async def admin_decide_funding(
+        self, request_id: int, reason: str, idempotency_key: Any, *, approve: bool
+    ) -> Json:
+        """Approve or reject a top-up or withdrawal, with a reason for the audit log."""
+        verb = "approve" if approve else "reject"
+        path = f"/api/v1/admin/wallet/funding-requests/{request_id}/{verb}"
+        body: Json = {"reason": reason, "idempotency_key": idempotency_key}
+        reply: Json = await self.call("POST", path, body)
         return reply

@@ -56,8 +56,9 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     │   ├── RequestLimitReached           contact.request_limit
     │   └── MediaBusy                     media.busy
     ├── SyncReset                         sync.reset
-    └── Unavailable                       unavailable
-        └── StorageFull                   media.storage_full
+    ├── Unavailable                       unavailable
+    │   └── StorageFull                   media.storage_full
+    └── NotConfigured                     not_configured
 
 A feature room declares its own errors in its room (platform/errors.py), as subclasses of
 the branches above, each with its own code and hint, and draws them in its module's
@@ -340,6 +341,14 @@ class SyncReset(MicroletterError):
 class Unavailable(MicroletterError):
     code = "unavailable"
     hint = "The service is temporarily unavailable; retry shortly."
+
+
+class NotConfigured(MicroletterError):
+    """A feature this server offers only once its operators set it up (an engine that no
+    package ships, such as translation). Not a kind of Unavailable: retrying never helps."""
+
+    code = "not_configured"
+    hint = "This server does not offer this; its operators have not set it up."
 
 
 # --- moderation (operators, MICROLETTER_OPERATORS) ---

@@ -19,6 +19,9 @@ HTTP_STATUS: dict[type[e.MicroletterError], int] = {
     e.SyncReset: 409,
     e.Unavailable: 503,
     e.StorageFull: 507,  # Insufficient Storage: the server's disk, not the request
+    # Not Implemented: this server lacks the feature (RFC 9110 15.6.2), which no retry
+    # cures; 503 would tell clients and proxies to come back later.
+    e.NotConfigured: 501,
 }
 
 

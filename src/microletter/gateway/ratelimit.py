@@ -98,6 +98,7 @@ class RateLimits:
         storage: Storage | None = None,
         account: str = "200/second",
         search: str = "10/second;300/minute",
+        translate: str = "30/minute;600/hour",
     ) -> None:
         self._limiter = FixedWindowRateLimiter(storage or MemoryStorage())
         self._rules: dict[str, list[RateLimitItem]] = {
@@ -107,6 +108,7 @@ class RateLimits:
             "upload": parse_many(upload),
             "account": parse_many(account),  # an official account's /cgi-bin calls
             "search": parse_many(search),  # searches of message history (search/)
+            "translate": parse_many(translate),  # translations of messages (translate/)
         }
         self._local = {kind: LocalWindows(items) for kind, items in self._rules.items()}
 

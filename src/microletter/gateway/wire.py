@@ -448,6 +448,7 @@ class StateReply(Struct):
     requests: list[ContactRequest]
     blocks: list[User]
     channels: list[ChannelView] = []
+    operator: bool = False  # one of the server's operators (MICROLETTER_OPERATORS)
 
 
 class ChangesQuery(Struct, forbid_unknown_fields=True):

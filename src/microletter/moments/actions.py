@@ -5,11 +5,19 @@ resolver (a notice in the update log shows only what its reader may see now)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
+from microletter.actions import media as media_actions
 from microletter.actions.context import Context, MediaGrant
-from microletter.core.errors import InvalidInput, MediaKindMismatch, MediaNotFound, UserNotFound
+from microletter.core.errors import (
+    InvalidInput,
+    MediaKindMismatch,
+    MediaNotFound,
+    MicroletterError,
+    UserNotFound,
+)
 from microletter.core.events import LogEntry, MomentNotice
 from microletter.core.ids import UserId
 from microletter.core.media import Media, MediaId, MediaKind
@@ -19,13 +27,21 @@ from microletter.moments.rules import Audience
 from microletter.moments.store import MomentsStore
 from microletter.moments.values import Badge, Comment, Like, Notice, Post, Settings, Switches, Tag
 
+log = logging.getLogger(__name__)
+
+# GET a URL's bytes (at most the int given), raising OSError on any failure: app.py passes
+# the platform's PublicFetcher, which applies the webhooks' SSRF guard.
+FetchUrl = Callable[[str, int], Awaitable[bytes]]
+
 
 @dataclass
 class Moments:
-    """The room as app.py builds it: the core's context and the room's store."""
+    """The room as app.py builds it: the core's context, the room's store, and how the
+    server fetches a link card's picture (None: it never does)."""
 
     ctx: Context
     store: MomentsStore
+    fetch_url: FetchUrl | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,37 +68,48 @@ async def _own_media(room: Moments, me: UserId, ids: Sequence[str], kind: MediaK
         if media is None:
             raise MediaNotFound(media_id=mid)
         if media.kind != kind:
-            raise MediaKindMismatch(f"That upload is not an {kind}.", media_id=mid)
+            raise MediaKindMismatch(f"That upload is not of kind {kind}.", media_id=mid)
         out.append(media)
     return out
 
 
+async def upload_video(
+    room: Moments,
+    me: Principal,
+    name: str | None,
+    body: AsyncIterable[bytes],
+    declared_size: int | None,
+) -> Media:
+    """A video for a post: the media room's video upload (decoded and transcoded in a
+    decoder process, with a poster), capped at 30 s (`media.too_long`, nothing kept)."""
+    return await media_actions.upload(
+        room.ctx,
+        me,
+        MediaKind.VIDEO,
+        name,
+        body,
+        declared_size,
+        max_seconds=rules.MAX_VIDEO_SECONDS,
+    )
+
+
 async def post(room: Moments, me: Principal, draft: Draft) -> Post:
+    """Make a post: the cheap checks first, then its media (the author's own, of the
+    right kind; a link card's picture fetched if asked for), then one write."""
     text = rules.check_text(draft.text)
     rules.check_contents(text, draft.images, draft.video)
-    if draft.video is not None:
-        raise InvalidInput("Video posts are not available on this server yet.", field="video")
     try:
         audience = Audience(draft.audience)
     except ValueError:
         raise InvalidInput(
             "The audience is all, private, only or except.", field="audience"
         ) from None
-    images = await _own_media(room, me.user_id, draft.images, MediaKind.IMAGE)
-    data: dict[str, JsonValue] = {}
-    if images:
-        data["images"] = [_media_json(m) for m in images]
-    carried = list(images)
-    if draft.link is not None:
-        link = rules.check_link(
-            draft.link.url, draft.link.title, draft.link.description, draft.link.picture
-        )
-        data["link"] = {"url": link.url, "title": link.title, "description": link.description}
-        if link.picture is not None:
-            [picture] = await _own_media(room, me.user_id, [link.picture], MediaKind.IMAGE)
-            data["link_picture"] = _media_json(picture)
-            carried.append(picture)
     location = rules.check_location(draft.location)
+    link = None
+    if draft.link is not None:
+        d = draft.link
+        link = rules.check_link(d.url, d.title, d.description, d.picture, d.picture_url)
+    data, carried = await _contents(room, me, draft.images, draft.video, link)
     if location:
         data["location"] = location
     return await room.store.create_post(
@@ -97,8 +124,59 @@ async def post(room: Moments, me: Principal, draft: Draft) -> Post:
     )
 
 
+async def _contents(
+    room: Moments,
+    me: Principal,
+    image_ids: Sequence[str],
+    video_id: str | None,
+    link: rules.Link | None,
+) -> tuple[dict[str, JsonValue], list[Media]]:
+    """A post's `data` (images or a video, a link card) and the blobs it carries."""
+    images = await _own_media(room, me.user_id, image_ids, MediaKind.IMAGE)
+    data: dict[str, JsonValue] = {}
+    if images:
+        data["images"] = [_media_json(m) for m in images]
+    carried = list(images)
+    if video_id is not None:
+        [video] = await _own_media(room, me.user_id, [video_id], MediaKind.VIDEO)
+        rules.check_video(video.duration_ms)
+        data["video"] = _media_json(video)
+        carried.append(video)
+    if link is not None:
+        data["link"] = {"url": link.url, "title": link.title, "description": link.description}
+        picture = None
+        if link.picture is not None:
+            [picture] = await _own_media(room, me.user_id, [link.picture], MediaKind.IMAGE)
+        elif link.picture_url is not None:
+            picture = await _fetch_picture(room, me, link.picture_url)
+        if picture is not None:
+            data["link_picture"] = _media_json(picture)
+            carried.append(picture)
+    return data, carried
+
+
+async def _fetch_picture(room: Moments, me: Principal, url: str) -> Media | None:
+    """A link card's picture, fetched by the server (clients never hotlink it) through
+    the SSRF guard, bounded in bytes and time, then decoded and kept by the media room as
+    the author's upload. Whatever fails leaves the card without a picture (None)."""
+    if room.fetch_url is None:
+        return None
+    try:
+        data = await room.fetch_url(url, rules.LINK_PICTURE_MAX_BYTES)
+        return await media_actions.upload(
+            room.ctx, me, MediaKind.IMAGE, "link-picture", _once(data), len(data)
+        )
+    except (OSError, MicroletterError) as exc:  # TimeoutError is an OSError
+        log.info("moments.link_picture_failed", extra={"reason": type(exc).__name__})
+        return None
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
 def _media_json(m: Media) -> dict[str, JsonValue]:
-    return {
+    out: dict[str, JsonValue] = {
         "id": m.id,
         "kind": m.kind.value,
         "mime": m.mime,
@@ -109,6 +187,9 @@ def _media_json(m: Media) -> dict[str, JsonValue]:
         "height": m.height,
         "has_thumbnail": m.has_thumbnail,
     }
+    if m.duration_ms is not None:
+        out["duration_ms"] = m.duration_ms
+    return out
 
 
 async def delete_post(room: Moments, me: Principal, post_id: int) -> None:

@@ -4,16 +4,24 @@ and the Discover badge, settings and switches; and contact tags (managed in Cont
 from __future__ import annotations
 
 from microletter.core.errors import (
+    DecoderFailed,
     InvalidInput,
     InvisibleCharacters,
+    MediaBusy,
     MediaKindMismatch,
     MediaNotFound,
+    MediaTooComplex,
+    MediaTooLong,
+    MediaUnsupported,
     NotContact,
+    QuotaExceeded,
+    StorageFull,
     TooLarge,
     UserNotFound,
 )
 from microletter.core.ids import UserId
 from microletter.gateway.api import Call, Router
+from microletter.gateway.disconnect import while_connected
 from microletter.moments import actions
 from microletter.moments.actions import Draft, Moments
 from microletter.moments.errors import (
@@ -32,6 +40,7 @@ from microletter.moments.wire import (
     CommentBody,
     CommentReply,
     LikeReply,
+    MomentVideoReply,
     NoticesReply,
     PageQuery,
     PostBody,
@@ -46,7 +55,10 @@ from microletter.moments.wire import (
     TagPatch,
     TagReply,
     TagsReply,
+    VideoQuery,
 )
+
+CHUNK = 256 * 1024
 
 
 def _page(posts: list[Post], limit: int) -> PostsReply:
@@ -64,6 +76,32 @@ def routers(room: Moments) -> list[Router]:  # noqa: C901 - one closure per rout
         return _page(found, query.limit)
 
     @router.post(
+        "/moments/videos",
+        status=201,
+        rate="upload",
+        raw_body="application/octet-stream",
+        errors=[
+            TooLarge,
+            MediaTooLong,
+            MediaTooComplex,
+            MediaUnsupported,
+            DecoderFailed,
+            MediaBusy,
+            QuotaExceeded,
+            StorageFull,
+        ],
+    )
+    async def upload_video(call: Call, query: VideoQuery) -> MomentVideoReply:
+        """Upload a post's video (the body is its raw bytes): decoded and transcoded like
+        a video message (H.264/AAC in MP4 within 720p, with a poster), but at most 30 s
+        (413 `media.too_long`, and nothing is kept). Post it with its id as `video`."""
+        request = call.request
+        uploading = actions.upload_video(
+            room, call.me, query.name, request.content.iter_chunked(CHUNK), request.content_length
+        )
+        return MomentVideoReply(await while_connected(request, uploading))
+
+    @router.post(
         "/moments/posts",
         status=201,
         errors=[
@@ -71,6 +109,7 @@ def routers(room: Moments) -> list[Router]:  # noqa: C901 - one closure per rout
             TooManyImages,
             UnknownAudience,
             TooLarge,
+            MediaTooLong,
             InvalidInput,
             InvisibleCharacters,
             MediaNotFound,
@@ -79,11 +118,15 @@ def routers(room: Moments) -> list[Router]:  # noqa: C901 - one closure per rout
     )
     async def create_post(call: Call, body: PostBody) -> PostReply:
         """Post to your Moments: text (at most 2,000 characters), up to 9 images or one
-        video, a link card and a location, to all friends (as they are when each looks),
-        only you, only these tags/people, or all except them (resolved now)."""
+        video (from POST /moments/videos: at most 30 s), a link card and a location, to
+        all friends (as they are when each looks), only you, only these tags/people, or
+        all except them (resolved now). A card's `picture_url` is fetched by the server
+        (public addresses only, at most 5 MB within 5 s, decoded as an image); if that
+        fails the card has no picture, and the post is made all the same."""
         link = None
         if body.link is not None:
-            link = Link(body.link.url, body.link.title, body.link.description, body.link.picture)
+            b = body.link
+            link = Link(b.url, b.title, b.description, b.picture, b.picture_url)
         draft = Draft(
             body.text,
             body.images,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from microletter.core.errors import InvalidInput, TooLarge
+from microletter.core.errors import InvalidInput, MediaTooLong, TooLarge
 from microletter.core.ids import UserId
 from microletter.core.models import Instant
 from microletter.core.text import check_visible
@@ -42,7 +42,12 @@ MAX_TAG_NAME = 30
 MAX_TAGS = 200
 MAX_AUDIENCE = 5000  # people an `only`/`except` audience may name once resolved
 MAX_FRIENDS = 5000  # the friend limit fan-out on read is measured at (docs/moments.md)
-MAX_VIDEO_MS = 30_000
+MAX_VIDEO_SECONDS = 30  # a post's one video; video messages allow the operator's 60
+VIDEO_TOLERANCE_MS = 1000  # the transcoder keeps up to a second past the cap (media.video)
+# A link card's picture, fetched by the server (never hotlinked by clients): at most this
+# many bytes, within this many seconds, or the card goes without it.
+LINK_PICTURE_MAX_BYTES = 5 * 1024 * 1024
+LINK_PICTURE_SECONDS = 5.0
 PAGE = 10
 MAX_PAGE = 50
 DAY_MS = 86_400_000
@@ -144,6 +149,7 @@ class Link:
     title: str
     description: str = ""
     picture: str | None = None  # a media id the author supplied, or None
+    picture_url: str | None = None  # or a picture's URL, for the server to fetch
 
 
 def check_text(text: str) -> str | None:
@@ -165,17 +171,50 @@ def check_contents(text: str | None, images: Sequence[str], video: str | None) -
         raise EmptyPost()
 
 
-def check_link(url: str, title: str, description: str, picture: str | None) -> Link:
+def check_video(duration_ms: int | None) -> None:
+    """A post's video lasts at most 30 s (a clip uploaded as a 60 s video message is
+    refused here, as the Moments upload refuses it)."""
+    if duration_ms is None or duration_ms > MAX_VIDEO_SECONDS * 1000 + VIDEO_TOLERANCE_MS:
+        raise MediaTooLong(
+            f"A post's video is at most {MAX_VIDEO_SECONDS} seconds.",
+            field="video",
+            max_seconds=MAX_VIDEO_SECONDS,
+            duration_ms=duration_ms,
+        )
+
+
+def _http_url(url: str, field: str, what: str) -> str:
     url = url.strip()
-    parts = urlsplit(url)
-    if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("A link card's URL is an http(s) URL.", field="link.url")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # such as an unclosed IPv6 bracket
+        host = None
+    if len(url) > MAX_URL or not host or parts.scheme not in ("http", "https"):
+        raise InvalidInput(f"{what} is an http(s) URL.", field=field)
+    return url
+
+
+def check_link(
+    url: str,
+    title: str,
+    description: str,
+    picture: str | None,
+    picture_url: str | None = None,
+) -> Link:
+    url = _http_url(url, "link.url", "A link card's URL")
+    if picture is not None and picture_url is not None:
+        raise InvalidInput(
+            "A link card has a picture or a picture_url, not both.", field="link.picture_url"
+        )
+    if picture_url is not None:
+        picture_url = _http_url(picture_url, "link.picture_url", "A link card's picture_url")
     title, description = " ".join(title.split()), " ".join(description.split())
     if len(title) > MAX_LINK_TITLE:
         raise TooLarge("The link's title is too long.", field="link.title")
     if len(description) > MAX_LINK_DESCRIPTION:
         raise TooLarge("The link's description is too long.", field="link.description")
-    return Link(url, title or url, description, picture)
+    return Link(url, title or url, description, picture, picture_url)
 
 
 def check_location(location: str | None) -> str | None:

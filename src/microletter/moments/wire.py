@@ -6,6 +6,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
+from microletter.core.media import Media
 from microletter.moments.values import Badge, Comment, Like, Notice, Post, Settings, Switches, Tag
 
 Id = Annotated[int, Meta(ge=1, lt=2**53)]
@@ -17,10 +18,19 @@ class LinkBody(Struct, forbid_unknown_fields=True):
     title: Annotated[str, Meta(max_length=1024)] = ""
     description: Annotated[str, Meta(max_length=2048)] = ""
     picture: MediaIdText | None = None  # an image you uploaded, shown on the card
+    # or the picture's URL: the server fetches it (under its SSRF guard) and keeps it
+    picture_url: Annotated[str, Meta(max_length=4096)] | None = None
+
+
+class VideoQuery(Struct, forbid_unknown_fields=True):
+    """The body is the video's raw bytes; `name` its file name."""
+
+    name: Annotated[str, Meta(max_length=255)] | None = None
 
 
 class PostBody(Struct, forbid_unknown_fields=True):
-    """A post: `text`, up to 9 `images` (media ids of your uploads) or one `video`, an
+    """A post: `text`, up to 9 `images` (media ids of your uploads) or one `video` (a
+    media id from POST /moments/videos), an
     optional `link` card and `location`, and who may see it: `audience` all | private |
     only | except, with `tags` (yours) and `users` (your contacts) for only/except."""
 
@@ -109,3 +119,7 @@ class SwitchesReply(Struct):
 
 class BadgeReply(Struct):
     badge: Badge
+
+
+class MomentVideoReply(Struct):
+    media: Media  # send its `id` as a post's `video`

@@ -2,7 +2,8 @@
 protocol, so existing SDKs (wechatpy) work unchanged against a microletter server.
 
 Its door: `Platform` (what its actions are given), `Dispatcher` (pushes to webhooks),
-`WebhookClient` (SSRF-guarded outgoing HTTP), what the merchant API needs of accounts
+`WebhookClient` (SSRF-guarded outgoing HTTP) and `PublicFetcher` (the same guard, for
+other rooms' GETs: a Moments link card's picture), what the merchant API needs of accounts
 (payees.py) and the protocol's XML, and `mount`, which adds the protocol's paths
 (/cgi-bin, /sns, /connect) and returns the /api/v1 routers for the gateway to serve.
 Account media live in the media room (platform/media.py); `register_referrers` tells its
@@ -22,6 +23,7 @@ from microletter.platform.cgi import mount as mount_cgi
 from microletter.platform.context import Platform, platform_limits
 from microletter.platform.dispatcher import Dispatcher
 from microletter.platform.errors import AccountNotFound, NotAccountOwner
+from microletter.platform.fetcher import PublicFetcher
 from microletter.platform.payees import (
     account_by_appid,
     account_by_id,
@@ -46,6 +48,7 @@ __all__ = [
     "OfficialAccount",
     "Platform",
     "PlatformStore",
+    "PublicFetcher",
     "WebhookClient",
     "XmlError",
     "account_by_appid",

@@ -228,6 +228,8 @@ class WebhookClient:
         owner: int,
         purpose: str = PUSHES,
         timeout: float | None = None,
+        content_type: str = "text/xml; charset=utf-8",
+        headers: dict[str, str] | None = None,
     ) -> Answer:
         """One request on `owner`'s pool (the account whose webhook it is), within
         `timeout` seconds (default: the client's); raises OSError/TimeoutError/
@@ -237,7 +239,7 @@ class WebhookClient:
         kwargs: dict[str, Any] = {"params": params, "allow_redirects": False}
         if body is not None:
             kwargs["data"] = body.encode()
-            kwargs["headers"] = {"Content-Type": "text/xml; charset=utf-8"}
+            kwargs["headers"] = {"Content-Type": content_type, **(headers or {})}
         pool = self._pool(purpose, owner)
         pool.busy += 1
         try:

@@ -41,12 +41,7 @@ async def post_audience_note(
     after = (await tx.conversation(cid)).last_seq if after_seq is None else after_seq
     note = Note(tx.new_id(now), cid, after, to, data, now)
     who, body = msgspec.json.encode(list(to)).decode(), msgspec.json.encode(data).decode()
-    rows = [(u, note.id, cid, after, who, body, now) for u in to]
-    sql = f"INSERT INTO notes (user_id, {NOTE_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7)"
-    if len(rows) == 1:  # the common case (an opener's note): one plain statement
-        await tx.execute(sql, *rows[0])
-    else:
-        await tx.executemany(sql, rows)
+    await tx.insert_notes([(u, note.id, cid, after, who, body, now) for u in to])
     event = NotePosted(note)
     tx.append([(u, event) for u in to], now)
     return note

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from microletter.media import speech
+
 RATE = 16_000  # samples per second: what speech models are trained on
 
 
@@ -24,7 +26,7 @@ class Recognizer(Protocol):
     """A speech-to-text engine. `languages`: the primary language subtags it covers
     ("en", "zh", ...); `transcribe` runs in a decoder process and returns the words it
     heard in the recording at `audio` (any format voice messages are kept in: read it
-    with `microletter.media.voice.speech`), "" for silence."""
+    with `microletter.media.speech`), "" for silence."""
 
     @property
     def name(self) -> str: ...
@@ -45,8 +47,6 @@ class Pocketsphinx:
     languages: frozenset[str] = frozenset({"en"})
 
     def transcribe(self, audio: Path, language: str) -> str:
-        from microletter.media.voice import speech  # PyAV: loaded in the decoder only
-
         pcm = speech(audio, RATE, self.max_seconds)
         decoder = _pocketsphinx()
         decoder.start_utt()

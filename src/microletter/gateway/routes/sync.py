@@ -25,6 +25,7 @@ async def state(call: Call) -> StateReply:
         requests=snap.requests,
         blocks=snap.blocks,
         channels=snap.channels,
+        operator=sync.is_operator_me(call.ctx, snap),
     )
 
 

@@ -11,5 +11,6 @@ __all__ = ["RedPacketStore"]
 
 class RedPacketStore(Facade):
     send_packet = writes(packets.send_packet)
+    look = reads(packets.look)
     open_packet = writes(packets.open_packet)
     find_packet = reads(packets.find_packet)

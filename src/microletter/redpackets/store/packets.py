@@ -8,13 +8,16 @@ expiry scheduled; once per (sender, idempotency key).
 
 Opening (hundreds of members in the same second):
 1. one read, without locks, answers the common refusals (not a member, already opened,
-   every share taken, expired), so the many who come too late write nothing;
+   every share taken, expired), so the many who come too late write nothing (`look`: on
+   PostgreSQL before the transaction, one round trip; on SQLite inside the writer's job,
+   which then needs no savepoint: every refusal comes before the first write);
 2. the opener's row in `red_packet_opens` (packet, opener) is inserted: a second open of
    the same member waits for the first one's COMMIT on PostgreSQL and then inserts
    nothing (AlreadyOpened); on SQLite the single writer runs them one after the other;
 3. one UPDATE claims the first untaken share (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
-   concurrent opens take different shares without waiting for each other), and its money
-   moves from the share's own escrow account to the opener's wallet. No row is common to
+   concurrent opens take different shares without waiting for each other; 2 and 3 are
+   one statement there), and its money moves from the share's own escrow account to the
+   opener's wallet (`post`: one statement on PostgreSQL). No row is common to
    two opens of a packet (not the packet, not an escrow balance, not the sender's log),
    so on PostgreSQL they commit side by side, in the server's group commits, instead of
    queueing behind one row lock and one fsync each; on SQLite the single writer commits
@@ -29,7 +32,9 @@ order, the opener's log at commit (opening); a job's row, shares in index order,
 in id order, the sender's log (expiry, announcements).
 """
 
-from microletter.core.errors import NotMember
+from dataclasses import dataclass
+
+from microletter.core.errors import MicroletterError, NotMember
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.messages import Draft
 from microletter.core.models import ConversationKind, Instant, JsonValue, MessageKind
@@ -51,10 +56,11 @@ from microletter.redpackets.rules import (
     check_place,
     may_open,
 )
-from microletter.storage import post_audience_note, post_message, schedule_job
+from microletter.storage import checks_first, post_audience_note, post_message, schedule_job
 from microletter.wallet import (
     USER,
     AccountId,
+    InsufficientFunds,
     Posting,
     Result,
     new_accounts,
@@ -172,28 +178,53 @@ _LOOK = (
     f" (SELECT a.id FROM wallet_accounts a WHERE a.kind='{USER}' AND a.owner_id=$2)"
     " FROM red_packets p JOIN conversations c ON c.id = p.conversation_id WHERE p.id=$1"
 )
+_OPENER = (
+    "INSERT INTO red_packet_opens (packet_id, opener_id, opened_at) VALUES ($1,$2,$3)"
+    " ON CONFLICT DO NOTHING"
+)
 _CLAIM = (
     "UPDATE red_packet_shares SET opener_id=$2, opened_at=$3 WHERE packet_id=$1 AND idx ="
     " (SELECT idx FROM red_packet_shares WHERE packet_id=$1 AND opener_id IS NULL"
     " AND NOT refunded ORDER BY idx LIMIT 1 FOR UPDATE SKIP LOCKED)"
     " RETURNING idx, amount, account_id"
 )
+# PostgreSQL: the opener's row and the claim in one round trip. The claim runs only if
+# the opener's row went in (a second open of mine waits for the first one's COMMIT on
+# that row, then inserts nothing and claims nothing); (inserted, idx, amount, account).
+_OPEN_AND_CLAIM = f"""
+WITH mine AS ({_OPENER} RETURNING opener_id),
+claimed AS (
+  UPDATE red_packet_shares SET opener_id=$2, opened_at=$3 WHERE EXISTS (SELECT 1 FROM mine)
+  AND packet_id=$1 AND idx = (SELECT idx FROM red_packet_shares WHERE packet_id=$1
+  AND opener_id IS NULL AND NOT refunded ORDER BY idx LIMIT 1 FOR UPDATE SKIP LOCKED)
+  RETURNING idx, amount, account_id
+)
+SELECT EXISTS (SELECT 1 FROM mine), c.idx, c.amount, c.account_id
+FROM (SELECT 1) AS one LEFT JOIN claimed c ON true
+"""
 
 
-async def open_packet(
-    tx: Tx, me: UserId, pid: PacketId, now: Instant, *, announce: bool = True
-) -> dict[str, JsonValue]:
-    """Take the first untaken share of a packet for `me`: {packet_id, conversation_id,
-    idx, amount, finished, scheduled}. AlreadyOpened (with the amount), Exhausted,
-    RedPacketExpired, NotMember, NotForYou, RedPacketNotFound: and nothing changed.
-    `announce` False: the sender's note of this `window` is known to be scheduled
-    (a committed open of this process made it), so this open need not ask again."""
-    row = await tx.fetchrow(_LOOK, pid, me)
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What an open needs from its read: the packet, where the opener's note goes (the
+    conversation's last seq) and the opener's wallet (None: not made yet)."""
+
+    packet: RedPacket
+    last_seq: int
+    wallet: AccountId | None
+
+
+async def look(db: Reader, me: UserId, pid: PacketId, now: Instant) -> Look:
+    """The read of an open, which answers the refusals an open can know without a lock:
+    RedPacketNotFound, NotMember, NotForYou, AlreadyOpened (with the amount),
+    RedPacketExpired, Exhausted. On PostgreSQL it runs before the open's transaction
+    (one round trip for the many who come too late, instead of BEGIN, the read and
+    ROLLBACK); READ COMMITTED, it would see nothing more inside it."""
+    row = await db.fetchrow(_LOOK, pid, me)
     if row is None:
         raise RedPacketNotFound(packet_id=pid)
     packet = _packet_of(row)
     kind, last_seq, member, mine = ConversationKind(row[15]), int(row[16]), row[17], row[18]
-    wallet = None if row[19] is None else AccountId(row[19])
     if not member:
         raise NotMember(conversation_id=packet.conversation_id)
     if not may_open(packet, me, kind):
@@ -201,31 +232,52 @@ async def open_packet(
     if mine is not None:
         raise AlreadyOpened(packet_id=pid, amount=int(mine))
     _check_open(packet, now)
-    first = await tx.execute(
-        "INSERT INTO red_packet_opens (packet_id, opener_id, opened_at) VALUES ($1,$2,$3)"
-        " ON CONFLICT DO NOTHING",
-        pid,
-        me,
-        now,
-    )
+    return Look(packet, last_seq, None if row[19] is None else AccountId(row[19]))
+
+
+@checks_first  # every refusal comes from the read, before the first write (on SQLite)
+async def open_packet(
+    tx: Tx,
+    me: UserId,
+    pid: PacketId,
+    now: Instant,
+    *,
+    announce: bool = True,
+    seen: Look | None = None,
+) -> dict[str, JsonValue]:
+    """Take the first untaken share of a packet for `me`: {packet_id, conversation_id,
+    idx, amount, finished, scheduled}. AlreadyOpened (with the amount), Exhausted,
+    RedPacketExpired, NotMember, NotForYou, RedPacketNotFound: and nothing changed.
+    `announce` False: the sender's note of this `window` is known to be scheduled
+    (a committed open of this process made it), so this open need not ask again.
+    `seen`: `look` ran just before, outside this transaction (PostgreSQL); the claim
+    below re-checks what may have changed since (my row, an untaken share)."""
+    found = seen or await look(tx, me, pid, now)
+    packet, last_seq, wallet = found.packet, found.last_seq, found.wallet
+    _check_open(packet, now)
+    first, share = await _claim(tx, pid, me, now)
     if not first:  # another open of mine got here first (and has committed now)
         amount = await tx.fetchval(
             "SELECT amount FROM red_packet_shares WHERE packet_id=$1 AND opener_id=$2", pid, me
         )
-        raise AlreadyOpened(packet_id=pid, amount=None if amount is None else int(amount))
-    share = await tx.fetchrow(_CLAIM, pid, me, now)
+        raise _late(
+            tx, AlreadyOpened(packet_id=pid, amount=None if amount is None else int(amount))
+        )
     if share is None:  # the last share went since the read (or the packet expired)
-        raise Exhausted(packet_id=pid)
+        raise _late(tx, Exhausted(packet_id=pid))
     idx, amount, envelope = int(share[0]), int(share[1]), AccountId(share[2])
-    await post(
-        tx,
-        "redpacket.open",
-        [Posting(envelope, -amount), Posting(wallet or await wallet_of(tx, me, now), amount)],
-        now,
-        actor=me,
-        memo=packet.greeting,
-        ref=f"redpacket:{pid}",
-    )  # InsufficientFunds only if the expiry refunded this share meanwhile: all undone
+    try:
+        await post(
+            tx,
+            "redpacket.open",
+            [Posting(envelope, -amount), Posting(wallet or await wallet_of(tx, me, now), amount)],
+            now,
+            actor=me,
+            memo=packet.greeting,
+            ref=f"redpacket:{pid}",
+        )
+    except InsufficientFunds as exc:  # the expiry refunded this share meanwhile: all undone
+        raise _late(tx, exc) from None
     finished = idx == packet.shares - 1  # the last share (taken in order, but for races)
     cid = packet.conversation_id
     note: dict[str, JsonValue] = {
@@ -257,6 +309,31 @@ async def open_packet(
         "finished": finished,
         "scheduled": scheduled,
     }
+
+
+async def _claim(
+    tx: Tx, pid: PacketId, me: UserId, now: Instant
+) -> tuple[bool, tuple[int, int, int] | None]:
+    """Insert my opener's row and claim the first untaken share: (whether my row went
+    in, the share's (idx, amount, account) or None)."""
+    if tx.dialect == "postgresql":
+        row = await tx.fetchrow(_OPEN_AND_CLAIM, pid, me, now)
+        assert row is not None  # a SELECT of one row
+        return bool(row[0]), None if row[1] is None else (row[1], row[2], row[3])
+    if not await tx.execute(_OPENER, pid, me, now):
+        return False, None
+    share = await tx.fetchrow(_CLAIM, pid, me, now)
+    return True, None if share is None else (share[0], share[1], share[2])
+
+
+def _late(tx: Tx, refusal: MicroletterError) -> Exception:
+    """A refusal found after the open wrote. On PostgreSQL a race with another open
+    (the transaction rolls back). On SQLite the one writer ran the read just before, so
+    it cannot happen: if it did, fail the writer's whole batch (open_packet is
+    `checks_first`: a refusal after a write would keep that write)."""
+    if tx.dialect == "postgresql":
+        return refusal
+    return RuntimeError(f"an open was refused after it wrote: {refusal.code}")
 
 
 def _check_open(packet: RedPacket, now: Instant) -> None:

@@ -5,7 +5,8 @@ written last, in one statement.
 Log entries are collected while the write runs and written at the end (`write_log`): the
 users' counter rows are locked in ascending id order, bumped, and the rows inserted, all
 in one round trip. Taking every user lock at one place, in one order, is what keeps
-writes that touch overlapping sets of users from deadlocking each other.
+writes that touch overlapping sets of users from deadlocking each other. Notes for some
+members (storage/notes.py), which always come with log entries, ride in that statement.
 """
 
 from __future__ import annotations
@@ -55,6 +56,15 @@ WITH r AS (
 )
 SELECT id, base FROM bumped
 """
+# The same, with the transaction's notes (storage/notes.py) written in that round trip.
+_NOTES = """INSERT INTO notes (user_id, id, conversation_id, after_seq, audience, data,
+  created_at) SELECT * FROM unnest({}::bigint[], {}::bigint[], {}::bigint[], {}::bigint[],
+  {}::text[], {}::text[], {}::bigint[])"""
+_WRITE_LOG_AND_NOTES = _WRITE_LOG.replace(
+    "\n)\nSELECT id, base FROM bumped",
+    "\n), noted AS (" + _NOTES.format(*(f"${i}" for i in range(7, 14))) + ")\n"
+    "SELECT id, base FROM bumped",
+)
 
 
 # Lock without waiting (SKIP LOCKED) and read the members in the same statement. The
@@ -122,7 +132,17 @@ class PgReader:
 
 
 class PgTx(PgReader):
-    __slots__ = ("ids", "_limits", "_indexes", "_log", "_now", "_members", "_seqs", "_relations")
+    __slots__ = (
+        "ids",
+        "_limits",
+        "_indexes",
+        "_log",
+        "_notes",
+        "_now",
+        "_members",
+        "_seqs",
+        "_relations",
+    )
 
     def __init__(
         self, conn: Conn, ids: IdGenerator, limits: Limits, indexes: Sequence[MessageIndex]
@@ -132,6 +152,7 @@ class PgTx(PgReader):
         self._limits = limits
         self._indexes = indexes
         self._log: list[tuple[UserId, Event]] = []
+        self._notes: list[Sequence[Any]] = []
         self._now = Instant(0)
         self._members: dict[ConversationId, dict[UserId, Member]] = {}
         self._seqs: dict[ConversationId, int] = {}
@@ -140,6 +161,10 @@ class PgTx(PgReader):
     @property
     def limits(self) -> Limits:
         return self._limits
+
+    @property
+    def dialect(self) -> str:
+        return "postgresql"
 
     @property
     def indexes(self) -> Sequence[MessageIndex]:
@@ -293,12 +318,21 @@ class PgTx(PgReader):
         value = await self.conn.fetchval("SELECT log_seq FROM users WHERE id=$1", uid)
         return 0 if value is None else int(value)
 
+    async def insert_notes(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Queued: written with the log, in its round trip (`write_log`)."""
+        self._notes.extend(rows)
+
     async def write_log(self) -> tuple[LogEntry, ...]:
+        notes: Sequence[list[Any]] = [list(c) for c in zip(*self._notes, strict=True)]
+        self._notes.clear()
         if not self._log:
+            if notes:
+                await self.conn.execute(_NOTES.format(*(f"${i}" for i in range(1, 8))), *notes)
             return ()
         rows = [(uid, *event_row(event)) for uid, event in self._log]
         columns: Sequence[list[Any]] = [list(c) for c in zip(*rows, strict=True)]
-        heads = {r[0]: r[1] for r in await self.conn.fetch(_WRITE_LOG, *columns, self._now)}
+        sql = _WRITE_LOG_AND_NOTES if notes else _WRITE_LOG
+        heads = {r[0]: r[1] for r in await self.conn.fetch(sql, *columns, self._now, *notes)}
         entries = []
         for uid, event in self._log:
             heads[uid] += 1

@@ -47,6 +47,11 @@ from microletter.storage.rows import (
 )
 from microletter.storage.sql import bind, for_sqlite
 
+NOTE_INSERT = (
+    "INSERT INTO notes (user_id, id, conversation_id, after_seq, audience, data, created_at)"
+    " VALUES (?,?,?,?,?,?,?)"
+)
+
 _MISSING: Any = object()
 MAX_CACHED = 100_000  # conversations or users; past this the cache starts afresh
 
@@ -124,6 +129,10 @@ class SqliteTx(SqliteReader):
         return self._limits
 
     @property
+    def dialect(self) -> str:
+        return "sqlite"
+
+    @property
     def indexes(self) -> Sequence[MessageIndex]:
         return self._indexes
 
@@ -135,6 +144,9 @@ class SqliteTx(SqliteReader):
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.conn.executemany(for_sqlite(sql), (bind(r) for r in rows))
+
+    async def insert_notes(self, rows: Sequence[Sequence[Any]]) -> None:
+        self.conn.executemany(NOTE_INSERT, rows)
 
     # --- the journal: what the writer calls around each job and batch ---
 

@@ -104,6 +104,8 @@ async def post(
     caller's transaction rolls back) if any account but funding would go below zero."""
     ordered = check_postings(postings)
     tid = TransactionId(tx.new_id(now))
+    if tx.dialect == "postgresql":
+        return await _post_at_once(tx, tid, kind, ordered, now, actor, memo, ref, reverses)
     entries = []
     for line, p in enumerate(ordered):
         balance = await tx.fetchval(
@@ -133,6 +135,69 @@ async def post(
         [(e.transaction_id, e.line, e.account_id, e.amount, e.balance_after, now) for e in entries],
     )
     return Transaction(tid, kind, actor, memo, ref, reverses, now, tuple(entries))
+
+
+# PostgreSQL: the whole of `post` in one round trip. `locked` takes the accounts' row
+# locks in id order first (FOR UPDATE after ORDER BY locks in that order; MATERIALIZED,
+# so it runs whole, before the update, and is not folded into its join), so payments
+# that share accounts never deadlock; `moved` then applies the guarded amounts (a row
+# whose guard fails is not returned: InsufficientFunds, and the caller's transaction
+# rolls back whatever the other parts wrote); the transaction and its postings are
+# written from what `moved` returns.
+_POST = """
+WITH moves AS (
+  SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS m(line, account_id, amount)
+), locked AS MATERIALIZED (
+  SELECT a.id FROM wallet_accounts a WHERE a.id = ANY($2::bigint[]) ORDER BY a.id FOR UPDATE
+), moved AS (
+  UPDATE wallet_accounts a SET balance = a.balance + m.amount FROM moves m, locked l
+  WHERE a.id = m.account_id AND l.id = a.id AND (a.balance + m.amount >= 0 OR a.may_go_negative)
+  RETURNING a.id, a.balance
+), t AS (
+  INSERT INTO wallet_transactions (id, kind, actor_id, memo, ref, reverses, created_at)
+  VALUES ($4, $5, $6, $7, $8, $9, $10)
+), p AS (
+  INSERT INTO wallet_postings (transaction_id, line, account_id, amount, balance_after, created_at)
+  SELECT $4, m.line, m.account_id, m.amount, v.balance, $10 FROM moves m JOIN moved v
+  ON v.id = m.account_id
+)
+SELECT id, balance FROM moved
+"""
+
+
+async def _post_at_once(
+    tx: Tx,
+    tid: TransactionId,
+    kind: str,
+    ordered: Sequence[Posting],
+    now: Instant,
+    actor: UserId | None,
+    memo: str,
+    ref: str | None,
+    reverses: TransactionId | None,
+) -> Transaction:
+    rows = await tx.fetch(
+        _POST,
+        list(range(len(ordered))),
+        [p.account_id for p in ordered],
+        [p.amount for p in ordered],
+        tid,
+        kind,
+        actor,
+        memo,
+        ref,
+        reverses,
+        now,
+    )
+    after = {int(r[0]): int(r[1]) for r in rows}
+    for p in ordered:
+        if p.account_id not in after:
+            raise InsufficientFunds(account_id=p.account_id, amount=-p.amount)
+    entries = tuple(
+        Entry(tid, line, p.account_id, p.amount, after[p.account_id])
+        for line, p in enumerate(ordered)
+    )
+    return Transaction(tid, kind, actor, memo, ref, reverses, now, entries)
 
 
 async def reverse(

@@ -311,6 +311,17 @@ export class Api {
   transcribe(cid, seq) {
     return this.request("POST", `/conversations/${cid}/messages/${seq}/transcript`, { json: {} });
   }
+  /**
+   * A text message I can read, translated by the server's engine (501
+   * translate.not_configured when it has none).
+   * @param {number} cid
+   * @param {number} seq
+   * @param {string} target a BCP 47 tag (the language the client shows)
+   * @returns {Promise<{translation: {conversation_id: number, seq: number, text: string, source: string|null, target: string}}>}
+   */
+  translateMessage(cid, seq, target) {
+    return this.request("POST", `/conversations/${cid}/messages/${seq}/translation`, { json: { target } });
+  }
   /** Keep a message I can see as my own favourite. @param {number} cid @param {number} seq */
   addFavourite(cid, seq) {
     return this.request("POST", "/favourites", { json: { conversation_id: cid, seq } });
@@ -465,6 +476,14 @@ export class Api {
   uploadMedia(blob, kind, name) {
     const q = new URLSearchParams({ kind, name: name || kind });
     return this.request("POST", `/media?${q}`, { raw: blob, contentType: blob.type || "application/octet-stream" });
+  }
+  /** A post's video (at most 30 s, else `media.too_long`): transcoded by the server, with a poster. */
+  uploadMomentVideo(blob, name) {
+    const q = new URLSearchParams({ name: name || "video" });
+    return this.request("POST", `/moments/videos?${q}`, {
+      raw: blob,
+      contentType: blob.type || "application/octet-stream",
+    });
   }
   /** @param {string[]} ids @returns {Promise<{urls: Record<string, {url: string, thumbnail_url: string|null, expires_at: number}>}>} */
   mediaUrls(ids) {

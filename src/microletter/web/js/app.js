@@ -26,6 +26,7 @@ import * as meView from "./views/me.js";
 import { mountFavourites } from "./views/favourites.js";
 import { mountChatSearch } from "./views/search.js";
 import { mountWallet } from "./views/wallet.js";
+import { mountWalletAdmin } from "./views/walletadmin.js";
 import * as officialsView from "./views/officials.js";
 import * as consoleView from "./views/console.js";
 import * as consentView from "./views/consent.js";
@@ -90,6 +91,7 @@ const ROUTES = [
   [/^me\/(qr|profile|language|devices|notifications|settings|password|privacy)$/, "me", meView.mountPage],
   [/^me\/favourites$/, "me", mountFavourites],
   [/^me\/wallet$/, "me", mountWallet],
+  [/^admin\/wallet$/, "me", mountWalletAdmin], // operators only (the server checks each call)
 ];
 /** @type {Record<Tab, {icon: Parameters<typeof icon>[0], mount: Mount}>} */
 const TABS = {

@@ -5,7 +5,7 @@
  */
 
 import { avatar, h, icon } from "./dom.js";
-import { formatDuration, t } from "./i18n.js";
+import { formatDuration, hasKey, t } from "./i18n.js";
 
 /**
  * The bar at the top of a screen: an optional back button, a title and actions.
@@ -84,34 +84,39 @@ function names(store, ids) {
 /** The sentence for a system note (someone joined, renamed the group, ...). */
 export function systemText(store, message) {
   const d = message.data || {};
-  const actor = d.actor === store.me?.id ? t("msg.you") : store.nameOf(d.actor) || t("msg.someone");
+  const byMe = d.actor === store.me?.id;
+  const actor = byMe ? t("msg.you") : store.nameOf(d.actor) || t("msg.someone");
+  // What I did has sentences of its own ("You added Bob"), so that languages whose verb
+  // agrees with its subject (Spanish "Añadiste", Arabic "أضفتَ") say it right.
+  const said = (/** @type {string} */ key, /** @type {Record<string, unknown>} */ vars = {}) =>
+    t(byMe && hasKey(`${key}_by_you`) ? `${key}_by_you` : key, vars);
   switch (d.action) {
     case "contact.accepted":
       return t("sys.contact_accepted");
     case "group.created":
-      return t("sys.group_created", { actor, users: names(store, d.users) });
+      return said("sys.group_created", { actor, users: names(store, d.users) });
     case "group.renamed":
-      return t("sys.group_renamed", { actor, name: d.name ?? "" });
+      return said("sys.group_renamed", { actor, name: d.name ?? "" });
     case "announcement.set":
-      return t("sys.announcement_set", { actor });
+      return said("sys.announcement_set", { actor });
     case "members.added":
-      return t("sys.members_added", { actor, users: names(store, d.users) });
+      return said("sys.members_added", { actor, users: names(store, d.users) });
     case "member.removed":
-      return t("sys.member_removed", { actor, users: names(store, d.users ?? [d.user]) });
+      return said("sys.member_removed", { actor, users: names(store, d.users ?? [d.user]) });
     case "member.left":
-      return t("sys.member_left", { actor });
+      return said("sys.member_left", { actor });
     case "member.joined":
-      return t("sys.member_joined", { actor, users: names(store, d.users) });
+      return said("sys.member_joined", { actor, users: names(store, d.users) });
     case "admin.added":
-      return t("sys.admin_added", { actor, users: names(store, d.users ?? [d.user]) });
+      return said("sys.admin_added", { actor, users: names(store, d.users ?? [d.user]) });
     case "admin.removed":
-      return t("sys.admin_removed", { actor, users: names(store, d.users ?? [d.user]) });
+      return said("sys.admin_removed", { actor, users: names(store, d.users ?? [d.user]) });
     case "owner.changed":
-      return t("sys.owner_changed", { actor, users: names(store, d.users ?? [d.user]) });
+      return said("sys.owner_changed", { actor, users: names(store, d.users ?? [d.user]) });
     case "transfer.accepted":
-      return t("sys.transfer_accepted", { actor });
+      return said("sys.transfer_accepted", { actor });
     case "transfer.returned":
-      return t("sys.transfer_returned", { actor });
+      return said("sys.transfer_returned", { actor });
     case "transfer.refunded":
       return t("sys.transfer_refunded");
     case "account.unavailable":

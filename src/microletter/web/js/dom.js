@@ -144,7 +144,7 @@ export function icon(name, cls = "") {
   svg.setAttribute("viewBox", "0 0 24 24");
   svg.setAttribute("aria-hidden", "true");
   svg.setAttribute("focusable", "false");
-  svg.setAttribute("class", `icon ${cls}`.trim());
+  svg.setAttribute("class", `icon icon-${name} ${cls}`.trim()); // icon-<name>: e.g. mirrored right to left
   for (const d of (ICONS[name] || "").split("|")) {
     const path = document.createElementNS(SVG, "path");
     path.setAttribute("d", d);

@@ -5,8 +5,10 @@
  * formats times and dates for the locale. It does no DOM work besides <html lang>.
  */
 
-/** The locales we ship, complete. */
-export const LOCALES = ["en", "zh-CN"];
+/** The locales we ship, complete (scripts/check-locales keeps them so). */
+export const LOCALES = ["en", "zh-CN", "ja", "ko", "es", "ar"];
+/** Languages written right to left: the document's `dir` follows the locale. */
+const RTL = new Set(["ar"]);
 const KEY = "ml.locale";
 let strings = {};
 let fallback = {};
@@ -21,7 +23,8 @@ export function pickLocale(wanted) {
   for (const tag of wanted || []) {
     const lower = tag.toLowerCase();
     if (lower.startsWith("zh")) return "zh-CN";
-    if (lower.startsWith("en")) return "en";
+    const primary = lower.split("-")[0];
+    if (LOCALES.includes(primary)) return primary;
   }
   return "en";
 }
@@ -43,6 +46,7 @@ export async function loadLocale(tag) {
   if (!Object.keys(fallback).length) fallback = await fetchLocale("en");
   strings = current === "en" ? fallback : await fetchLocale(current);
   document.documentElement.lang = current;
+  document.documentElement.dir = RTL.has(current) ? "rtl" : "ltr";
   return current;
 }
 
@@ -62,7 +66,9 @@ export function locale() {
 
 /**
  * The string for `key`, with `{name}` placeholders filled from `vars` (each as String()).
- * A missing key shows itself, so it is noticed, never a blank.
+ * A key missing from the locale falls back to English (scripts/check-locales keeps that
+ * from happening in what we ship); one missing from English too shows itself, so it is
+ * noticed, never a blank.
  * @param {string} key
  * @param {Record<string, unknown>} [vars]
  * @returns {string}
@@ -71,6 +77,14 @@ export function t(key, vars) {
   let text = strings[key] ?? fallback[key] ?? key;
   if (vars) text = text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
   return text;
+}
+
+/**
+ * Whether a key exists (in the locale or in English).
+ * @param {string} key
+ */
+export function hasKey(key) {
+  return key in strings || key in fallback;
 }
 
 /**

@@ -38,7 +38,8 @@ const TYPING_MS = 5000; // how long "typing" shows after the last notice
  * @typedef {{seq: number, created_at: number, kind: string, text?: string|null, data?: any}} Post
  * @typedef {{id: number, name: string, avatar: string|null, channel_head: number, [key: string]: any}} Account
  * @typedef {{epoch: string, cursor: number, user: User, conversations: ConversationView[],
- *   contacts: Contact[], requests: ContactRequest[], blocks: User[], channels?: Channel[]}} State
+ *   contacts: Contact[], requests: ContactRequest[], blocks: User[], channels?: Channel[],
+ *   operator?: boolean}} State
  *   what GET /api/v1/sync/state returns
  * @typedef {{seq: number, kind: string, data: any}} LogEvent one event of the update log
  */
@@ -64,6 +65,7 @@ export class Store extends EventTarget {
   // The state: empty at first and after clear() (which sets the same values again).
   /** @type {User|null} */ me = null;
   /** @type {string|null} */ epoch = null;
+  /** whether I am one of the server's operators (their pages show; the server checks) */ operator = false;
   /** the last seq of the update log applied */ cursor = 0;
   /** @type {Map<number, ConversationView>} by conversation id */ conversations = new Map();
   /** @type {Map<number, Contact>} by user id */ contacts = new Map();
@@ -110,6 +112,7 @@ export class Store extends EventTarget {
   /** Forget everything (a new user, or a reset). */
   clear() {
     this.me = null;
+    this.operator = false;
     this.epoch = null;
     this.cursor = 0;
     this.conversations = new Map();
@@ -180,6 +183,7 @@ export class Store extends EventTarget {
     for (const channel of state.channels || []) this.channels.set(channel.channel_id, { ...channel });
     this.epoch = state.epoch;
     this.cursor = state.cursor;
+    this.operator = Boolean(state.operator);
     this.setMe(state.user);
     for (const view of state.conversations) this.putView(view);
     for (const contact of state.contacts) this.putContact(contact);
@@ -198,6 +202,7 @@ export class Store extends EventTarget {
     return {
       v: 1,
       me: this.me,
+      operator: this.operator,
       epoch: this.epoch,
       cursor: this.cursor,
       conversations: this.conversations,
@@ -222,8 +227,11 @@ export class Store extends EventTarget {
    */
   restore(saved) {
     if (!saved || saved.v !== 1 || !saved.me) return false;
+    // Saved before the state said whether I am an operator: load a fresh one, once.
+    if (typeof saved.operator !== "boolean") return false;
     Object.assign(this, {
       me: saved.me,
+      operator: saved.operator,
       epoch: saved.epoch,
       cursor: saved.cursor,
       conversations: saved.conversations,

@@ -3,7 +3,7 @@ text a recognizer heard in a message, per language, made once and kept; a recall
 it in the recall's transaction.
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0028
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030"
-down_revision: str | None = "0026"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -68,6 +68,7 @@ export function mount(app, root, cidText, seqText) {
       composer.focus();
     },
     select: (seq) => selecting.start(seq),
+    refresh: () => render(),
     jumpTo: (seq) => list.jumpTo(seq),
     putText(text) {
       const input = composer.el.querySelector("textarea");

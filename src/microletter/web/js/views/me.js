@@ -2,7 +2,8 @@
 /**
  * Me: my profile (display name, avatar), my QR code, language, notifications, my
  * logged-in devices, settings (views/settings.js), the developer console (views/console.js;
- * shown in developer mode or to someone who owns an official account), and logging out.
+ * shown in developer mode or to someone who owns an official account), the operators'
+ * wallet page (views/walletadmin.js, to operators only), and logging out.
  */
 
 import { confirmDialog, h, icon, promptDialog, toast } from "../dom.js";
@@ -59,6 +60,7 @@ export function mount(app, root) {
         row("me/settings", "settings", "gray", "me.settings"),
       ),
       developerMode() ? h("ul.list.card-list", row("console", "code", "gray", "me.console")) : "",
+      store.operator ? h("ul.list.card-list", row("admin/wallet", "shield", "orange", "me.wallet_admin")) : "",
       h(
         "ul.list.card-list",
         h(

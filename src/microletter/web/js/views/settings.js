@@ -94,6 +94,7 @@ export function settingsPage(app, root) {
         link("me/password", "lock", "settings.password"),
         link("me/privacy", "shield", "settings.privacy"),
         link("me/notifications", "bell", "me.notifications"),
+        link("me/language", "globe", "me.language"),
       ),
       h("section.card", developer),
     ),

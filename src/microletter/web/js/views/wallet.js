@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * Me → Wallet: the balance, the statement (newest first, more on demand), a receipt per
- * line, and setting or changing the payment password; and the pieces the chat uses: the
+ * Me → Wallet: the balance, top-ups and withdrawals (views/funding.js), the statement
+ * (newest first, more on demand), a receipt per line, and setting or changing the payment
+ * password; and the pieces the chat uses: the
  * transfer sheet (amount, note, then the payment password), and the transfer card with
  * accept and return. Amounts are integers of minor units everywhere: what the user types
  * is parsed as text into minor units with the server's exponent, never through a float.
@@ -11,109 +12,12 @@ import { dialog, h, icon, toast } from "../dom.js";
 import { formatFull, t } from "../i18n.js";
 import { topbar } from "../common.js";
 import { errorText } from "./contacts/request.js";
+import { askPayment, formatMoney, parseAmount, wallet } from "./money.js";
+import { fundingSection } from "./funding.js";
 
-/** @typedef {{code: string, exponent: number}} Currency */
+export { askPayment, formatMoney, parseAmount };
 
-/** The currency's sign for the amounts we show (its code for those we don't know). */
-const SIGNS = /** @type {Record<string, string>} */ ({ CNY: "¥", USD: "$", EUR: "€", GBP: "£", JPY: "¥" });
-
-/**
- * `1234` (minor units) → `¥12.34`.
- * @param {number} minor
- * @param {Currency} currency
- */
-export function formatMoney(minor, currency) {
-  const sign = minor < 0 ? "-" : "";
-  const digits = String(Math.abs(minor)).padStart(currency.exponent + 1, "0");
-  const whole = currency.exponent ? digits.slice(0, -currency.exponent) : digits;
-  const part = currency.exponent ? `.${digits.slice(-currency.exponent)}` : "";
-  return `${sign}${SIGNS[currency.code] ?? `${currency.code} `}${whole}${part}`;
-}
-
-/**
- * What the user typed (`12.5`) → minor units (1250), or null if it is not an amount.
- * @param {string} text
- * @param {Currency} currency
- * @returns {number|null}
- */
-export function parseAmount(text, currency) {
-  const match = /^\s*(\d{1,13})(?:[.,](\d*))?\s*$/.exec(text);
-  if (!match) return null;
-  const part = match[2] ?? "";
-  if (part.length > currency.exponent) return null;
-  const minor = Number(match[1] + part.padEnd(currency.exponent, "0"));
-  return Number.isSafeInteger(minor) && minor > 0 ? minor : null;
-}
-
-/** @param {import("../app.js").App} app */
-async function wallet(app) {
-  return app.api.request("GET", "/wallet");
-}
-
-/**
- * Ask for the payment password and trade it for a payment token (null if cancelled or
- * refused; the reason is shown).
- * @param {import("../app.js").App} app
- * @param {string} title what is being paid, shown above the field
- * @returns {Promise<string|null>}
- */
-export async function askPayment(app, title) {
-  const state = await wallet(app);
-  if (!state.has_pay_password) {
-    toast(t("wallet.set_password_first"), { kind: "error" });
-    return null;
-  }
-  const digits = await askDigits(title, t("wallet.enter_password"));
-  if (!digits) return null;
-  try {
-    const reply = await app.api.request("POST", "/wallet/pay-password/verify", { json: { pay_password: digits } });
-    return reply.payment_token;
-  } catch (err) {
-    toast(errorText(err), { kind: "error" });
-    return null;
-  }
-}
-
-/**
- * A 6-digit field in a dialog.
- * @param {string} title
- * @param {string} label
- * @returns {Promise<string|undefined>}
- */
-function askDigits(title, label) {
-  return dialog(
-    (close) => {
-      const input = h("input.field.pay-password", {
-        type: "password",
-        inputMode: "numeric",
-        autocomplete: "off",
-        maxLength: 6,
-        pattern: "[0-9]{6}",
-        "aria-label": label,
-        placeholder: "••••••",
-        autofocus: true,
-      });
-      return h(
-        "form.dialog-body",
-        {
-          onsubmit: (/** @type {Event} */ e) => {
-            e.preventDefault();
-            if (/^\d{6}$/.test(input.value)) close(input.value);
-          },
-        },
-        h("h2.dialog-title", title),
-        h("p.dialog-text", label),
-        input,
-        h(
-          "div.dialog-actions",
-          h("button.btn.btn-plain", { type: "button", onclick: () => close() }, t("common.cancel")),
-          h("button.btn.btn-primary.pay-confirm", { type: "submit" }, t("wallet.pay")),
-        ),
-      );
-    },
-    { label: title },
-  );
-}
+/** @typedef {import("./money.js").Currency} Currency */
 
 /**
  * The "+" panel's Transfer: amount and note, then the payment password; the card appears
@@ -177,9 +81,42 @@ export async function sendTransfer(app, cid) {
   }
 }
 
+/** A transfer's status as this device last learnt it, by transfer id. */
+const transferStatus = new Map();
+/** A settling note's action → the transfer's status after it (docs/protocol.md). */
+const SETTLED_BY = /** @type {Record<string, string>} */ ({
+  "transfer.accepted": "accepted",
+  "transfer.returned": "returned",
+  "transfer.refunded": "refunded",
+});
+
+/**
+ * What this device knows of a transfer card's status ("" if nothing): part of its row's
+ * signature, so the card is rebuilt, with its new status, once the transfer is settled.
+ * @param {any} message
+ */
+export function transferState(message) {
+  return message.kind === "transfer" ? transferStatus.get(message.data?.transfer_id) || "" : "";
+}
+
+/**
+ * Learn from the conversation's system notes how its transfers were settled: the server
+ * announces an accept, a return and the refund at expiry as a note both people get
+ * (`transfer.accepted|returned|refunded` with the `transfer_id`), so the sender's card
+ * changes the moment the note arrives, without asking the server.
+ * @param {Iterable<any>} messages
+ */
+export function learnTransfers(messages) {
+  for (const m of messages) {
+    const status = m.kind === "system" ? SETTLED_BY[m.data?.action] : undefined;
+    if (status && m.data?.transfer_id) transferStatus.set(m.data.transfer_id, status);
+  }
+}
+
 /**
  * A transfer card in the chat: amount, note and status; its recipient accepts or returns
- * it while it is pending. The status is asked of the server (notes tell of changes).
+ * it while it is pending. The status is asked of the server when the card is built, and
+ * the settling notes (learnTransfers) rebuild it when it changes.
  * @param {import("../app.js").App} app
  * @param {any} message
  * @param {boolean} mine
@@ -201,6 +138,9 @@ export function transferBubble(app, message, mine) {
 
   /** @param {any} transfer */
   function show(transfer) {
+    // Settled is final: a slower answer that still said pending must not undo a note.
+    if (transfer.status !== "pending" || !transferStatus.has(transfer.id))
+      transferStatus.set(transfer.id, transfer.status);
     card.dataset.status = transfer.status;
     card.classList.toggle("settled", transfer.status !== "pending");
     status.textContent = t(`wallet.status_${transfer.status}`);
@@ -246,6 +186,8 @@ export function transferBubble(app, message, mine) {
       })
       .catch(() => {});
   }
+  const learnt = transferStatus.get(d.transfer_id);
+  if (learnt) show({ id: d.transfer_id, status: learnt, recipient_id: d.recipient_id });
   if (d.transfer_id) refresh();
   card.classList.toggle("mine", mine);
   return card;
@@ -266,11 +208,18 @@ export function mountWallet(app, root) {
     { type: "button", hidden: true, onclick: () => load(true) },
     t("wallet.more"),
   );
+  const funding = fundingSection(app, {
+    currency: () => currency,
+    moved: () => {
+      refresh().then(() => load(false));
+    },
+  });
   root.append(
     topbar({ title: t("wallet.title"), back: () => app.go("me") }),
     h(
-      "div.scroll.page",
-      h("div.wallet-card", h("span.wallet-label", t("wallet.balance")), balance, passwordBtn),
+      "div.scroll.page.wallet-page",
+      h("div.wallet-card", h("span.wallet-label", t("wallet.balance")), balance, funding.buttons, passwordBtn),
+      funding.section,
       h("h3.list-title", t("wallet.statement")),
       lines,
       more,
@@ -399,7 +348,7 @@ export function mountWallet(app, root) {
   }
 
   refresh()
-    .then(() => load(false))
+    .then(() => Promise.all([load(false), funding.load()]))
     .catch((err) => toast(errorText(err), { kind: "error" }));
   return null;
 }

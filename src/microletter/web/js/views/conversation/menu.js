@@ -2,14 +2,14 @@
 /**
  * The message menu: how it opens (a long press that stays open after the finger lifts, a
  * right click that opens a menu at the pointer, the keyboard), what it offers for a
- * message (copy, quote, forward, favourite, select, convert a voice note to text, delete
- * for me, recall), and doing it.
+ * message (copy, translate, quote, forward, favourite, select, convert a voice note to
+ * text, delete for me, recall), and doing it.
  * The pieces it drives (the quote bar, multi-select, the forward picker) live in their own
  * modules; this one only decides and dispatches.
  */
 
 import { actionSheet, confirmDialog, giveFocusBack, h, isKeyboardFocus, toast } from "../../dom.js";
-import { t } from "../../i18n.js";
+import { locale, t } from "../../i18n.js";
 import { forwardMessages } from "../forward.js";
 import { convertToText } from "./transcript.js";
 
@@ -26,6 +26,13 @@ const PRESS_SLOP = 10;
  * @type {Map<string, string>}
  */
 export const recalledTexts = new Map();
+
+/**
+ * Translations this device asked for, by "cid:seq", shown under their bubbles (rows.js)
+ * for this visit: only the asker sees one, and the server keeps none with the message.
+ * @type {Map<string, {text: string, target: string}>}
+ */
+export const translations = new Map();
 
 /**
  * @typedef {import("./rows.js").Chat} Chat
@@ -194,6 +201,13 @@ export function choicesFor(chat, message, pending) {
     return choices;
   }
   if (message.seq == null) return choices; // a broadcast: nothing of ours to act on
+  if (message.kind === "text" && message.text) {
+    const shown = translations.has(`${chat.cid}:${message.seq}`);
+    choices.push({
+      label: t(shown ? "msg.hide_translation" : "msg.translate"),
+      value: shown ? "untranslate" : "translate",
+    });
+  }
   if (!chat.official) choices.push({ label: t("msg.quote"), value: "quote" });
   choices.push(
     { label: t("msg.forward"), value: "forward" },
@@ -240,6 +254,13 @@ async function act(chat, message, pending, choice) {
     case "discard":
       if (pending) app.outbox.discard(pending.id);
       return;
+    case "translate":
+      await translate(chat, seq);
+      return;
+    case "untranslate":
+      translations.delete(`${cid}:${seq}`);
+      tools?.refresh();
+      return;
     case "quote":
       tools?.quote(seq);
       return;
@@ -260,6 +281,25 @@ async function act(chat, message, pending, choice) {
       return;
     case "recall":
       await recall(chat, message);
+  }
+}
+
+/**
+ * Translate a text message into the language the client shows; the translation appears
+ * under its bubble, or a toast says why not (no engine on the server, say).
+ * @param {Chat} chat
+ * @param {number} seq
+ */
+async function translate(chat, seq) {
+  const { app, cid, tools } = chat;
+  try {
+    const { translation } = await app.api.translateMessage(cid, seq, locale());
+    translations.set(`${cid}:${seq}`, { text: translation.text, target: translation.target });
+    tools?.refresh();
+  } catch (err) {
+    const code = /** @type {{code?: string}} */ (err)?.code || "internal";
+    const key = `error.${code}`;
+    toast(t(key) === key ? t("msg.translate_failed") : t(key), { kind: "error" });
   }
 }
 

@@ -11,10 +11,11 @@
 import { h, toast } from "../../dom.js";
 import { formatFull, formatStamp, t } from "../../i18n.js";
 import { systemText } from "../../common.js";
-import { recalledTexts } from "./menu.js";
+import { recalledTexts, translations } from "./menu.js";
 import { messageRow, stateOf } from "./rows.js";
 import { packetState } from "../redpacket.js";
 import { noteRow, noteText } from "./notes.js";
+import { learnTransfers, transferState } from "../wallet.js";
 
 /** Messages per page of history. */
 const PAGE = 50;
@@ -60,7 +61,8 @@ function sigOf(chat, message) {
   const chosen = chat.tools?.selection.chosen;
   const selected = chosen ? (chosen.has(message.seq) ? "x" : "o") : "";
   const kept = message.recalled && recalledTexts.has(`${chat.cid}:${message.seq}`);
-  return `${message.recalled}|${state}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}|${selected}|${kept}|${packetState(message)}`;
+  const translated = translations.get(`${chat.cid}:${message.seq}`)?.text.length ?? "";
+  return `${message.recalled}|${state}|${translated}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}|${selected}|${kept}|${packetState(message)}|${transferState(message)}`;
 }
 
 /**
@@ -92,6 +94,7 @@ function wantedRows(chat) {
   };
   const all = store.messagesOf(cid);
   app.learnPeople(all);
+  learnTransfers(all); // before the signatures: a settling note comes after its card
   const posts = official ? store.postsOf(cid) : [];
   let p = 0;
   /** @param {any} post a broadcast, shown as a message of the account */

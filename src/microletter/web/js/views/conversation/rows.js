@@ -11,9 +11,9 @@ import { h, icon } from "../../dom.js";
 import { t } from "../../i18n.js";
 import { accountAvatar, systemText, userAvatar } from "../../common.js";
 import { bubble, meta } from "../bubbles.js";
-import { messageMenu, openMenuOn, recalledTexts } from "./menu.js";
-import { transcriptBlock } from "./transcript.js";
+import { messageMenu, openMenuOn, recalledTexts, translations } from "./menu.js";
 import { quoteBlock } from "./quote.js";
+import { transcriptBlock } from "./transcript.js";
 
 /**
  * What the pieces of one conversation screen share.
@@ -34,6 +34,7 @@ import { quoteBlock } from "./quote.js";
  * @property {(seq: number) => Promise<void>} jumpTo scroll to a message, loading history if needed
  * @property {(text: string) => void} putText put text into the composer (re-edit)
  * @property {import("./select.js").Selection} selection
+ * @property {() => void} refresh draw the screen again (a row's translation came or went)
  */
 
 /**
@@ -94,6 +95,7 @@ export function messageRow(chat, message, { pending, post } = {}) {
     ),
     message.kind === "voice" && message.seq != null ? transcriptBlock(chat.cid, message.seq) : null,
     message.reply_to != null ? quoteBlock(chat, message.reply_to) : null,
+    translationOf(chat, message),
     meta(message, state, post ? h("span.broadcast-tag", icon("announce"), t("official.broadcast")) : null),
   );
   const chosen = chat.tools?.selection.chosen;
@@ -118,6 +120,22 @@ export function messageRow(chat, message, { pending, post } = {}) {
     openMenuOn(bubbleEl, (where) => messageMenu(chat, message, pending, where));
   }
   return row;
+}
+
+/**
+ * The translation this device asked for, under the bubble, in the language's direction.
+ * @param {Chat} chat
+ * @param {Shown} message
+ */
+function translationOf(chat, message) {
+  const done = message.seq != null && translations.get(`${chat.cid}:${message.seq}`);
+  if (!done) return null;
+  return h(
+    "div.msg-translation",
+    { lang: done.target, dir: "auto" },
+    h("div.msg-translation-text", done.text),
+    h("div.msg-translation-by", t("msg.translated")),
+  );
 }
 
 /**

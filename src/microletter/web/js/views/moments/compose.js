@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * Compose a Moments post: text, up to 9 pictures (uploaded as they are picked; the server
- * checks each), a location, and who may see it: all friends, only me, only or all except
+ * Compose a Moments post: text, up to 9 pictures or one video of at most 30 s (uploaded
+ * as they are picked; the server checks, and transcodes the video), a location, and who may see it: all friends, only me, only or all except
  * some tags and people (people also from a group's members; the server keeps only my
  * contacts). The audience of tags and people is fixed when the post is made.
  */
@@ -21,6 +21,8 @@ export function mountCompose(app, root) {
   const { api, store } = app;
   /** @type {{id: string, url: string}[]} */
   const images = [];
+  /** @type {{id: string, url: string}|null} */
+  let video = null;
   let uploading = 0;
   const text = h("textarea.field.compose-text", {
     rows: 5,
@@ -41,6 +43,17 @@ export function mountCompose(app, root) {
     { type: "button", "aria-label": t("moments.add_pictures"), onclick: () => picker.click() },
     icon("plus"),
   );
+  const videoPicker = h("input.compose-video-file", {
+    type: "file",
+    accept: "video/*",
+    "aria-label": t("moments.add_video"),
+    hidden: true,
+  });
+  const addVideo = h(
+    "button.compose-add.compose-add-video",
+    { type: "button", "aria-label": t("moments.add_video"), onclick: () => videoPicker.click() },
+    icon("video"),
+  );
   const location = h("input.field.compose-location", {
     maxLength: 100,
     placeholder: t("moments.location"),
@@ -55,6 +68,25 @@ export function mountCompose(app, root) {
   const send = h("button.btn.btn-primary.compose-send", { type: "button" }, t("moments.post"));
 
   function drawGrid() {
+    if (video) {
+      const shown = /** @type {{id: string, url: string}} */ (video);
+      grid.replaceChildren(
+        h(
+          "span.compose-thumb.compose-video",
+          h("video", { src: shown.url, muted: true, playsInline: true, preload: "metadata" }),
+          h(
+            "button.icon-btn.compose-remove",
+            {
+              type: "button",
+              "aria-label": t("moments.remove_video"),
+              onclick: () => ((video = null), drawGrid()),
+            },
+            icon("close"),
+          ),
+        ),
+      );
+      return;
+    }
     grid.replaceChildren(
       ...images.map((m) =>
         h(
@@ -72,8 +104,32 @@ export function mountCompose(app, root) {
         ),
       ),
       images.length < MAX_IMAGES ? add : "",
+      images.length ? "" : addVideo,
     );
   }
+
+  videoPicker.addEventListener("change", async () => {
+    const file = videoPicker.files?.[0];
+    videoPicker.value = "";
+    if (!file) return;
+    uploading += 1;
+    addVideo.disabled = true; // the server transcodes it: a few seconds
+    addVideo.setAttribute("aria-busy", "true");
+    try {
+      const { media } = await api.uploadMomentVideo(file, file.name);
+      video = { id: media.id, url: URL.createObjectURL(file) };
+      drawGrid();
+    } catch (err) {
+      const code = /** @type {any} */ (err)?.code;
+      toast(t(code === "media.too_long" ? "moments.video_too_long" : "moments.video_failed"), {
+        kind: "error",
+      });
+    } finally {
+      uploading -= 1;
+      addVideo.disabled = false;
+      addVideo.removeAttribute("aria-busy");
+    }
+  });
 
   picker.addEventListener("change", async () => {
     const files = [...(picker.files || [])].slice(0, MAX_IMAGES - images.length);
@@ -162,6 +218,7 @@ export function mountCompose(app, root) {
       await api.createPost({
         text: text.value,
         images: images.map((m) => m.id),
+        video: video?.id ?? null,
         location: location.value.trim() || null,
         audience: audience.value,
         tags: ticked("tag"),
@@ -185,6 +242,7 @@ export function mountCompose(app, root) {
       text,
       grid,
       picker,
+      videoPicker,
       h("label.compose-row", icon("pin"), location),
       h("label.compose-row", icon("contacts"), h("span", t("moments.who_can_see")), audience),
       chooser,

@@ -8,7 +8,7 @@
  */
 
 import { actionSheet, confirmDialog, h, icon, promptDialog, toast } from "../../dom.js";
-import { formatAgo, formatFull, t } from "../../i18n.js";
+import { formatAgo, formatDuration, formatFull, t } from "../../i18n.js";
 import { userAvatar } from "../../common.js";
 
 /**
@@ -123,6 +123,7 @@ export function postCard(app, post, on) {
       h("a.moment-author", { href: `#/moments/user/${post.author_id}` }, name),
       post.text ? h("p.moment-text", post.text) : null,
       pictures(app, post),
+      post.data?.video ? videoPlayer(app, post.data.video) : null,
       post.data?.link ? linkCard(app, post.data.link, post.data.link_picture) : null,
       post.data?.location ? h("p.moment-location", icon("pin"), post.data.location) : null,
       h(
@@ -192,6 +193,46 @@ function pictures(app, post) {
       return img;
     }),
   );
+}
+
+/**
+ * A post's video: its poster (the server's first frame) with the duration and a play
+ * button; tapping plays it inline with the browser's controls, from a signed link (the
+ * server grants it only to those who may see the post; Range requests let it seek).
+ * @param {import("../../app.js").App} app
+ * @param {any} media
+ */
+function videoPlayer(app, media) {
+  const duration = media.duration_ms || 0;
+  const video = /** @type {HTMLVideoElement} */ (
+    h("video.moment-video-player", { playsInline: true, preload: "none", "aria-label": t("moments.video") })
+  );
+  const play = h(
+    "button.video-play",
+    { type: "button", "aria-label": t("msg.play_video", { duration: formatDuration(duration) }) },
+    icon("play"),
+  );
+  const box = h("div.moment-video", video, play, h("span.video-duration", formatDuration(duration)));
+  if (media.width && media.height) box.style.aspectRatio = `${media.width} / ${media.height}`;
+  app.media
+    .get(media.id)
+    .then((urls) => {
+      if (urls.thumbnail_url) video.poster = urls.thumbnail_url;
+    })
+    .catch(() => box.classList.add("broken"));
+  play.addEventListener("click", async () => {
+    box.classList.add("playing");
+    video.controls = true;
+    try {
+      if (!video.src) video.src = (await app.media.get(media.id)).url;
+      await video.play();
+    } catch {
+      box.classList.remove("playing");
+      video.controls = false;
+      toast(t("msg.video_unavailable"), { kind: "error" });
+    }
+  });
+  return box;
 }
 
 /** A link card: title, description and picture, opening the link in a new tab. */
