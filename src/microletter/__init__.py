@@ -1,5 +1,5 @@
 """microletter: a self-hostable messaging super-app (chat, contacts, groups, open platform)."""
 
 __version__ = "0.1.0"
-API_VERSION = 27  # bumped on every change to the REST API; see CHANGELOG.md
+API_VERSION = 28  # bumped on every change to the REST API; see CHANGELOG.md
 PROTOCOL_VERSION = 1  # the realtime protocol (docs/protocol.md)

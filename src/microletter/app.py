@@ -25,6 +25,7 @@ from microletter import (
     shop,
     stickers,
     telegram,
+    transcripts,
     translate,
     wallet,
     wxpay,
@@ -41,6 +42,7 @@ from microletter.gateway.ratelimit import RateLimits
 from microletter.gateway.ws import Gateway
 from microletter.media import (
     DecoderLimits,
+    DecoderPool,
     Referrers,
     free_bytes,
     load_secret,
@@ -81,6 +83,7 @@ class Server:
         self.redpackets: redpackets.RedPackets | None = None
         self.wxpay: wxpay.WxPay | None = None
         self.shop: shop.ShopRoom | None = None
+        self.transcripts: transcripts.Transcripts | None = None
         self.bots: telegram.Bots | None = None
         self.miniapps: miniapps.MiniApps | None = None
         self.operator_setup = OperatorSetup(settings.data_dir)
@@ -161,6 +164,9 @@ class Server:
         # Before anything writes: every message from now on is indexed as it is posted.
         finder = search.open_room(ctx)
         await finder.store.ensure_index()  # rebuilt if missing (an older database)
+        hearing = DecoderPool(transcribe_limits(s))  # no process until a conversion
+        backends.push_async_callback(hearing.close)
+        self.transcripts = heard = transcripts.open_room(ctx, transcribe_engines(s), hearing)
         limits = RateLimits(
             s.rate_user,
             s.rate_ip,
@@ -191,6 +197,7 @@ class Server:
             p.store.push_lease(),
             attempts=s.oa_webhook_attempts,
             concurrency=s.oa_push_concurrency,
+            recognize=transcripts.for_pushes(heard, s.transcribe_push_wait),
         )
         self.collector = collector = Collector(
             ctx.store,
@@ -237,6 +244,7 @@ class Server:
             lambda a: favourites.mount(a, kept),
             lambda a: stickers.mount(a, saved),
             lambda a: search.mount(a, finder),
+            lambda a: transcripts.mount(a, heard),
             lambda a: translate.mount(a, translating),
             lambda a: wallet.mount(a, money),
             lambda a: redpackets.mount(packets),
@@ -262,6 +270,7 @@ class Server:
             await scheduler.stop()
             await gateway.shutdown()
             await dispatcher.stop()
+            await heard.stop()
             await pusher.stop()
 
         async def on_cleanup(_: web.Application) -> None:
@@ -325,6 +334,28 @@ def redpacket_settings(s: Settings) -> redpackets.RedPacketSettings:
         exponent=currency.exponent,
         expiry_ms=s.redpacket_expiry_seconds * 1000,
     )
+
+
+def transcribe_limits(s: Settings) -> DecoderLimits:
+    """The recognizers' own decoder pool: a recognition is a long job (about real time
+    on one core), so its budget is the long one; other limits as the settings say."""
+    return DecoderLimits(
+        processes=s.transcribe_processes,
+        memory_bytes=s.transcribe_memory_mb * 1024 * 1024,
+        cpu_seconds=s.transcribe_cpu_seconds,
+        wall_seconds=s.transcribe_timeout,
+        long_cpu_seconds=s.transcribe_cpu_seconds,
+        long_wall_seconds=s.transcribe_timeout,
+        per_user=1,
+        waiting_per_user=s.transcribe_waiting_per_user,
+    )
+
+
+def transcribe_engines(s: Settings) -> list[transcripts.Recognizer]:
+    try:
+        return transcripts.load_engines(s.transcribe_engines, s.max_voice_seconds)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def translator(s: Settings) -> translate.Translator:

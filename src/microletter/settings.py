@@ -165,6 +165,15 @@ class Settings:
     media_gc_interval_seconds: float = 300.0  # between runs of the collector; 0 = never
     media_gc_batch: int = 500  # uploads and blobs one run looks at (bounds its cost)
     media_min_free_bytes: int = 1 * GIB  # uploads are refused below this free disk; 0 = never
+    # voice-to-text (docs/transcripts.md): the engines in order of preference (a built-in
+    # name, or package.module:attribute; empty: none), run in a decoder pool of their own
+    transcribe_engines: tuple[str, ...] = ("pocketsphinx",)
+    transcribe_processes: int = 1  # recognitions at once (each takes a core while it runs)
+    transcribe_memory_mb: int = 1024  # address space of one recognizer process
+    transcribe_cpu_seconds: int = 120  # CPU time of one recognition (PocketSphinx: ~real/3)
+    transcribe_timeout: float = 300.0  # seconds from handing a recording over to its text
+    transcribe_waiting_per_user: int = 4  # one user's conversions waiting; more: media.busy
+    transcribe_push_wait: float = 2.0  # seconds a voice push waits for its Recognition
     # the open platform (official accounts, WeChat protocol)
     # Allow loopback/private addresses for webhooks and link-card pictures (tests).
     oa_allow_private_webhooks: bool = False
@@ -279,6 +288,12 @@ class Settings:
             raise SettingsError("scheduler_interval_seconds, wallet_reconcile_seconds >= 0")
         if self.media_gc_interval_seconds < 0 or self.media_gc_batch < 1:
             raise SettingsError("media_gc_interval_seconds must be >= 0, media_gc_batch >= 1")
+        if min(self.transcribe_processes, self.transcribe_cpu_seconds) < 1:
+            raise SettingsError("transcribe_processes and transcribe_cpu_seconds must be >= 1")
+        if self.transcribe_waiting_per_user < 1 or self.transcribe_memory_mb < 256:
+            raise SettingsError("transcribe_waiting_per_user >= 1, transcribe_memory_mb >= 256")
+        if self.transcribe_timeout <= 0 or not 0 <= self.transcribe_push_wait <= 60:
+            raise SettingsError("transcribe_timeout must be > 0, transcribe_push_wait 0-60")
         if self.database_pool_size < 1:
             raise SettingsError("database_pool_size must be at least 1")
         self._validate_decoding()
@@ -381,6 +396,7 @@ class Settings:
                 value = mask_url(value)
             shown[f.name] = value
         shown["operators"] = ",".join(self.operators) or "(none)"
+        shown["transcribe_engines"] = ",".join(self.transcribe_engines) or "(none)"
         shown["database_url"] = mask_url(self.effective_database_url)
         shown["media_url"] = mask_url(self.effective_media_url)
         if not self.media_secret:

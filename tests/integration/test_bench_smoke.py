@@ -69,3 +69,16 @@ def test_the_redpacket_bench_runs_and_every_share_is_opened(mode: str) -> None:
     assert result.packets == 2 * senders and result.opens == 2 * senders * 5
     assert set(result.failed) <= {"redpacket.exhausted", "redpacket.already_opened"}
     assert "opens/s" in result.summary() and result.latencies
+
+
+@pytest.mark.slow
+def test_direct_runs_while_voice_notes_are_converted_to_text() -> None:
+    options = Options(
+        "direct", duration=3.0, rate=100.0, warmup=0.3, scale=0.06, transcribing=1, log=print
+    )
+    report = run(options)
+    (step,) = report.steps
+    facts = report.to_json()["facts"]
+    assert step.sends > 0 and step.deliveries > 0
+    assert facts["transcribing_streams"] == 1 and facts["transcript_errors"] == 0
+    assert facts["transcribing_audio"] in ("speech", "tone")

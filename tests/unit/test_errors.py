@@ -20,6 +20,7 @@ from microletter.search import errors as search_errors
 from microletter.shop import errors as shop_errors
 from microletter.stickers import errors as stickers_errors
 from microletter.telegram import errors as telegram_errors
+from microletter.transcripts import errors as transcripts_errors
 from microletter.translate import errors as translate_errors
 from microletter.wallet import errors as wallet_errors
 from microletter.wxpay import errors as wxpay_errors
@@ -37,6 +38,7 @@ ERROR_MODULES = [
     redpackets_errors,
     moments_errors,
     wxpay_errors,
+    transcripts_errors,
     telegram_errors,
     translate_errors,
     miniapps_errors,

@@ -26,6 +26,7 @@ FEATURE_ROOMS = [
     "redpackets",
     "moments",
     "wxpay",
+    "transcripts",
     "telegram",
     "translate",
     "miniapps",

@@ -186,3 +186,27 @@ def test_operators_are_a_comma_separated_list_of_usernames() -> None:
 def test_operators_must_be_valid_usernames(raw: str) -> None:
     with pytest.raises(SettingsError, match="operators"):
         Settings.from_env({"MICROLETTER_OPERATORS": raw})
+
+
+def test_transcribe_engines_are_a_list_and_may_be_none() -> None:
+    assert Settings().transcribe_engines == ("pocketsphinx",)
+    env = {"MICROLETTER_TRANSCRIBE_ENGINES": "whisper_engine:Whisper, pocketsphinx"}
+    assert Settings.from_env(env).transcribe_engines == ("whisper_engine:Whisper", "pocketsphinx")
+    assert Settings.from_env({"MICROLETTER_TRANSCRIBE_ENGINES": ""}).transcribe_engines == ()
+    assert Settings().redacted()["transcribe_engines"] == "pocketsphinx"
+    assert Settings(transcribe_engines=()).redacted()["transcribe_engines"] == "(none)"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"MICROLETTER_TRANSCRIBE_PROCESSES": "0"},
+        {"MICROLETTER_TRANSCRIBE_MEMORY_MB": "100"},
+        {"MICROLETTER_TRANSCRIBE_TIMEOUT": "0"},
+        {"MICROLETTER_TRANSCRIBE_PUSH_WAIT": "-1"},
+        {"MICROLETTER_TRANSCRIBE_WAITING_PER_USER": "0"},
+    ],
+)
+def test_transcribe_settings_out_of_range_are_refused(env: dict[str, str]) -> None:
+    with pytest.raises(SettingsError, match="transcribe_"):
+        Settings.from_env(env)

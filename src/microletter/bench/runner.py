@@ -34,6 +34,7 @@ from microletter.bench.setup import (
     token,
 )
 from microletter.bench.stats import Report, Step, percentiles
+from microletter.bench.transcribing import Transcribing
 from microletter.bench.transfers import measure as measure_transfers
 from microletter.bench.uploads import measure as measure_uploads
 
@@ -69,6 +70,7 @@ class Options:
     queries: int = 2000  # the `search` scenario's timed searches
     # The local server's database (default: SQLite); `search` fills it, so it must be empty.
     database_url: str | None = None
+    transcribing: int = 0  # streams converting voice notes to text during the window
 
 
 @dataclass
@@ -212,7 +214,12 @@ def throughput(options: Options, report: Report, server: LocalServer | None) -> 
     world, conns = asyncio.run(_setup(options))
     options.log(f"setup: {len(conns)} connections, {len(world.members)} conversations")
     load = _start_load(options, conns, world.members)
+    hearing = None
     try:
+        if options.transcribing:
+            assert options.url is not None
+            hearing = Transcribing(options.url, options.transcribing, options.log)
+            hearing.start()
         if options.find_max:
             _find_max(options, report, server, load)
         else:
@@ -222,6 +229,8 @@ def throughput(options: Options, report: Report, server: LocalServer | None) -> 
             report.best = step if step.passed else None
             options.log(report.table().splitlines()[-1])
     finally:
+        if hearing is not None:
+            report.facts.update(hearing.stop())
         _stop_load(load)
 
 

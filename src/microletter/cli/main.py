@@ -233,6 +233,13 @@ def config() -> None:
 @click.option("--packets", type=int, default=50, show_default=True, help="redpacket: per sender.")
 @click.option("--groups", type=int, default=10, show_default=True, help="redpacket many: groups.")
 @click.option("--workers", type=int, default=1, show_default=True, help="redpacket: servers.")
+@click.option(
+    "--transcribing",
+    type=int,
+    default=0,
+    show_default=True,
+    help="direct, groups, biggroup: people converting voice notes to text meanwhile.",
+)
 def bench(
     scenario: str,
     duration: float,
@@ -252,6 +259,7 @@ def bench(
     packets: int,
     groups: int,
     workers: int,
+    transcribing: int,
 ) -> None:
     """Measure a server: direct, groups, biggroup, catchup, connections, coldstart, upload
     search, transfer, redpacket or moments.
@@ -298,6 +306,7 @@ def bench(
         queries=queries,
         database_url=database_url,
         scale=scale,
+        transcribing=transcribing,
         log=lambda line: click.echo(line, err=True),
     )
     report = run(options)

@@ -524,6 +524,21 @@ class Client:
         items: list[Json] = reply["favourites"]
         return items
 
+    async def transcribe(self, cid: int, seq: int, language: str | None = None) -> Json:
+        """A voice message's text ("Convert to text"): made once on the server, in
+        `language` (default: the sender's), and kept; `{conversation_id, seq, language,
+        text, engine, created_at}`."""
+        body: Json = {} if language is None else {"language": language}
+        path = f"/api/v1/conversations/{cid}/messages/{seq}/transcript"
+        transcript: Json = (await self.call("POST", path, body))["transcript"]
+        return transcript
+
+    async def transcript_languages(self) -> list[str]:
+        """The languages this server converts voice messages to text in."""
+        reply: Json = await self.call("GET", "/api/v1/transcripts/languages")
+        languages: list[str] = reply["languages"]
+        return languages
+
     async def keep(self, cid: int, seq: int) -> Json:
         """Keep my own copy of a message in my favourites."""
         body: Json = {"conversation_id": cid, "seq": seq}

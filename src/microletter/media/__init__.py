@@ -27,6 +27,7 @@ __all__ = [
     "load_secret",
     "open_blobs",
     "open_intake",
+    "speech",
 ]
 
 SECRET_FILE = "media.secret"  # noqa: S105 - a file name, not a secret
@@ -45,6 +46,14 @@ def open_intake(
 ) -> MediaIntake:
     """The intake over `blobs`; its decoder processes start with the first upload."""
     return MediaIntake(blobs, limits, DecoderPool(decoding or DecoderLimits()))
+
+
+def speech(source: Path, rate: int, max_seconds: int) -> bytes:
+    """A kept recording as a speech recognizer hears it (media.voice.speech). For a decoder
+    process only: PyAV is imported here, when it is called, never by the server."""
+    from microletter.media.voice import speech as decode
+
+    return decode(source, rate, max_seconds)
 
 
 def load_secret(data_dir: Path, configured: str) -> bytes:

@@ -42,7 +42,7 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,10 @@ PAGE = 100
 REPLAY_TTL = 900.0  # seconds an encrypted reply's (nonce, signature) is remembered
 LEASE_RETRY = 1.0  # seconds between attempts to take the push lease from another process
 LIVE_WAIT = 2.0  # seconds to wait for the bus to confirm a subscription before reading
+MIN_ANSWER = 1.0  # seconds a webhook has to answer, however long a Recognition took
+# The Recognition of a follower's voice note: (account, message) -> text, "" if none is
+# ready in time (app.py passes the transcripts room's; it bounds its own wait).
+Recognize = Callable[[UserId, Message], Awaitable[str]]
 
 
 async def live(subscription: Subscription) -> None:
@@ -125,8 +129,10 @@ class Dispatcher:
         attempts: int = 3,
         concurrency: int = 8,
         retry_seconds: float = LEASE_RETRY,
+        recognize: Recognize | None = None,
     ) -> None:
         self.p = p
+        self.recognize = recognize
         self.lease = lease
         self.attempts = attempts
         self.concurrency = concurrency
@@ -347,14 +353,24 @@ class Worker:
             return
         openid = openid_for(self.p.key, account.id, job.user_id)
         fields = job.fields_of(account, openid)
+        waited = await self._recognize(account, job, fields)
         ref = str(job.seq)
         for attempt in range(1, self.d.attempts + 1):
             stamp = self.p.seconds()
             nonce = str(int.from_bytes(self.p.random(4), "big"))
             push = build_push(account, openid, fields, stamp, nonce, self.p.random(16))
+            # The wait for a Recognition comes out of the first attempt's 5 s (yet the
+            # webhook always has a second to answer).
+            timeout = self.p.webhooks.timeout
+            budget = max(timeout - waited, min(timeout, MIN_ANSWER)) if attempt == 1 else None
             try:
                 answer = await self.p.webhooks.request(
-                    "POST", account.webhook_url, push.query, push.body, owner=account.id
+                    "POST",
+                    account.webhook_url,
+                    push.query,
+                    push.body,
+                    owner=account.id,
+                    timeout=budget,
                 )
             except (OSError, TimeoutError, aiohttp.ClientError) as exc:
                 self._note("unreachable", attempt, error=type(exc).__name__)
@@ -379,6 +395,18 @@ class Worker:
         if job.message is not None:
             with contextlib.suppress(MicroletterError):
                 await sending.tell_unavailable(self.p, account, job.user_id, ref)
+
+    async def _recognize(
+        self, account: OfficialAccount, job: Job, fields: dict[str, object]
+    ) -> float:
+        """Put a voice note's transcript in its `Recognition`, if one is ready in time
+        (the recognizer bounds the wait); the seconds waited."""
+        m = job.message
+        if m is None or m.kind is not MessageKind.VOICE or self.d.recognize is None:
+            return 0.0
+        started = time.monotonic()
+        fields["Recognition"] = await self.d.recognize(account.id, m)
+        return time.monotonic() - started
 
     async def _answer_by_rules(self, account: OfficialAccount, job: Job) -> None:
         """Without a webhook, the console's auto-replies answer a follower's text: the

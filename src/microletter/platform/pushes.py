@@ -76,7 +76,7 @@ def message_fields(
     elif message.kind is MessageKind.VOICE:
         fields["MediaId"] = str(found.get("id", ""))
         fields["Format"] = VOICE_FORMATS.get(str(found.get("mime", "")), "")
-        fields["Recognition"] = ""
+        fields["Recognition"] = ""  # the dispatcher fills it in when a transcript is ready
     elif message.kind is MessageKind.VIDEO:
         # The protocol names the video and its thumbnail; ours is the blob's poster, so
         # both name the same blob (media/get serves the video).

@@ -227,11 +227,13 @@ class WebhookClient:
         *,
         owner: int,
         purpose: str = PUSHES,
+        timeout: float | None = None,
         content_type: str = "text/xml; charset=utf-8",
         headers: dict[str, str] | None = None,
     ) -> Answer:
-        """One request on `owner`'s pool (the account whose webhook it is); raises
-        OSError/TimeoutError/aiohttp.ClientError on failure."""
+        """One request on `owner`'s pool (the account whose webhook it is), within
+        `timeout` seconds (default: the client's); raises OSError/TimeoutError/
+        aiohttp.ClientError on failure."""
         await self._check_literal(url)
         await self._sweep()
         kwargs: dict[str, Any] = {"params": params, "allow_redirects": False}
@@ -241,7 +243,7 @@ class WebhookClient:
         pool = self._pool(purpose, owner)
         pool.busy += 1
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(self.timeout if timeout is None else timeout):
                 async with pool.session.request(method, url, **kwargs) as response:
                     data = await response.content.read(MAX_REPLY + 1)
                     return Answer(response.status, data[:MAX_REPLY], len(data) > MAX_REPLY)

@@ -303,6 +303,15 @@ export class Api {
     return this.request("POST", `/conversations/${cid}/messages/hide`, { json: { seqs } });
   }
   /**
+   * "Convert to text": a voice message's transcript, made once on the server and kept.
+   * @param {number} cid
+   * @param {number} seq
+   * @returns {Promise<{transcript: {conversation_id: number, seq: number, language: string, text: string, engine: string, created_at: number}}>}
+   */
+  transcribe(cid, seq) {
+    return this.request("POST", `/conversations/${cid}/messages/${seq}/transcript`, { json: {} });
+  }
+  /**
    * A text message I can read, translated by the server's engine (501
    * translate.not_configured when it has none).
    * @param {number} cid

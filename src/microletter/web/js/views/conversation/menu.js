@@ -2,8 +2,8 @@
 /**
  * The message menu: how it opens (a long press that stays open after the finger lifts, a
  * right click that opens a menu at the pointer, the keyboard), what it offers for a
- * message (copy, translate, quote, forward, favourite, select, delete for me, recall), and
- * doing it.
+ * message (copy, translate, quote, forward, favourite, select, convert a voice note to
+ * text, delete for me, recall), and doing it.
  * The pieces it drives (the quote bar, multi-select, the forward picker) live in their own
  * modules; this one only decides and dispatches.
  */
@@ -11,6 +11,7 @@
 import { actionSheet, confirmDialog, giveFocusBack, h, isKeyboardFocus, toast } from "../../dom.js";
 import { locale, t } from "../../i18n.js";
 import { forwardMessages } from "../forward.js";
+import { convertToText } from "./transcript.js";
 
 /** How long the sender may recall a message (the server's limit). */
 export const RECALL_MS = 120000;
@@ -213,6 +214,7 @@ export function choicesFor(chat, message, pending) {
     { label: t("msg.favourite"), value: "favourite" },
     { label: t("msg.select"), value: "select" },
   );
+  if (message.kind === "voice") choices.push({ label: t("msg.to_text"), value: "transcript" });
   if (message.sender_id === chat.me && Date.now() - message.created_at < RECALL_MS) {
     choices.push({ label: t("msg.recall"), value: "recall", danger: true });
   }
@@ -270,6 +272,9 @@ async function act(chat, message, pending, choice) {
       return;
     case "select":
       tools?.select(seq);
+      return;
+    case "transcript":
+      await convertToText(app, cid, seq);
       return;
     case "delete":
       await deleteForMe(app, cid, [seq]);

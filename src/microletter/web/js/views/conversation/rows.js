@@ -13,6 +13,7 @@ import { accountAvatar, systemText, userAvatar } from "../../common.js";
 import { bubble, meta } from "../bubbles.js";
 import { messageMenu, openMenuOn, recalledTexts, translations } from "./menu.js";
 import { quoteBlock } from "./quote.js";
+import { transcriptBlock } from "./transcript.js";
 
 /**
  * What the pieces of one conversation screen share.
@@ -92,6 +93,7 @@ export function messageRow(chat, message, { pending, post } = {}) {
       pending?.state === "failed" ? retryButton(chat, pending) : null,
       bubble(app, message, { mine, pending }),
     ),
+    message.kind === "voice" && message.seq != null ? transcriptBlock(chat.cid, message.seq) : null,
     message.reply_to != null ? quoteBlock(chat, message.reply_to) : null,
     translationOf(chat, message),
     meta(message, state, post ? h("span.broadcast-tag", icon("announce"), t("official.broadcast")) : null),
