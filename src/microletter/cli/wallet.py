@@ -8,6 +8,7 @@ again without moving the money twice."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -151,10 +152,21 @@ async def _decide(p: Profile, request_id: int, reason: str, key: str | None, app
     p.out(reply, _describe_reply)
 
 
+def _decision(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The arguments approve and reject share."""
+    for option in reversed(
+        [
+            click.argument("request_id", type=int),
+            click.option("--reason", required=True, help="Why (goes to the audit log)."),
+            click.option("--key", help=KEY_HELP),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
 @funding.command()
-@click.argument("request_id", type=int)
-@click.option("--reason", required=True, help="Why (goes to the audit log).")
-@click.option("--key", help=KEY_HELP)
+@_decision
 @pass_profile
 @run
 async def approve(p: Profile, request_id: int, reason: str, key: str | None) -> None:
@@ -163,9 +175,7 @@ async def approve(p: Profile, request_id: int, reason: str, key: str | None) -> 
 
 
 @funding.command()
-@click.argument("request_id", type=int)
-@click.option("--reason", required=True, help="Why (goes to the audit log).")
-@click.option("--key", help=KEY_HELP)
+@_decision
 @pass_profile
 @run
 async def reject(p: Profile, request_id: int, reason: str, key: str | None) -> None:
