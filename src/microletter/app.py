@@ -238,6 +238,7 @@ class Server:
         feed = moments.open_room(ctx, fetcher.get)  # registers its media grant, log resolver
         self.bots, pusher = telegram.open_room(ctx, webhooks)
         bots = self.bots
+        bots.transcribe = transcripts.for_bots(heard)  # getVoiceTranscript, an extension
         self.miniapps = apps = miniapps.open_room(ctx, p)
         mounts = [
             lambda a: mount_platform(a, p, limits.hit),

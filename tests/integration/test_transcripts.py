@@ -19,6 +19,7 @@ from tests.support.bot import Bot
 from tests.support.platform import FAST_PUSH, connect, follow, new_account
 from tests.support.rest import fails
 from tests.support.speech import recall_of, spoken
+from tests.support.telegram import bot_call, new_bot, start, user_id
 
 SENTENCE = "we are going to the market this afternoon"
 
@@ -157,3 +158,28 @@ async def test_with_no_engine_every_language_is_refused(clients: MakeClient) -> 
     said = await alice.send_media(cid, await alice.upload(spoken("hello"), kind="voice"))
     refused = await fails(bob.transcribe(cid, said["seq"]), "transcript.language_unsupported", 400)
     assert refused.details == {"language": "en", "languages": []}
+
+
+async def test_a_telegram_bot_reads_a_voice_message_as_text(clients: MakeClient) -> None:
+    """getVoiceTranscript, microletter's extension to the Bot API: the kept text of a
+    voice message the bot can see; nothing for one it cannot."""
+    dev, ann = await clients("dev"), await clients("ann")
+    _, token = await new_bot(dev)
+    cid = await start(ann, "echo_bot")
+    clip = await ann.upload(spoken(SENTENCE), kind="voice")
+    said = await ann.send_media(cid, clip)
+    chat_id = await user_id(ann)  # a private chat is named by the person's id
+    status, got = await bot_call(
+        dev.base_url, token, "getVoiceTranscript", chat_id=chat_id, message_id=said["seq"]
+    )
+    assert status == 200 and got["ok"], got
+    assert recall_of(SENTENCE, got["result"]["text"]) >= 0.8, got
+    assert got["result"]["language"] == "en"
+    assert (await ann.transcribe(cid, said["seq"]))["text"] == got["result"]["text"]  # kept once
+    text = await ann.send_text(cid, "not a voice note")
+    status, refused = await bot_call(
+        dev.base_url, token, "getVoiceTranscript", chat_id=chat_id, message_id=text["seq"]
+    )
+    assert (status, refused["ok"]) == (400, False)
+    status, missing = await bot_call(dev.base_url, token, "getVoiceTranscript", chat_id=chat_id)
+    assert (status, missing["description"]) == (400, "Bad Request: message_id is empty")

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from microletter.actions import conversations as conversation_actions
@@ -34,7 +34,7 @@ from microletter.core.errors import (
     YouBlocked,
 )
 from microletter.core.events import LogEntry, MessagePosted
-from microletter.core.ids import DeviceId, UserId
+from microletter.core.ids import ConversationId, DeviceId, UserId
 from microletter.core.media import MediaId
 from microletter.core.messages import Draft, check_text
 from microletter.core.models import (
@@ -63,6 +63,7 @@ from microletter.telegram.rules import (
 )
 from microletter.telegram.store import BotStore
 
+Transcribe = Callable[[UserId, ConversationId, int, str | None], Awaitable[tuple[str, str]]]
 TOKEN_BYTES = 27
 MAX_POLL_SECONDS = 50  # getUpdates' timeout is capped here (Telegram's own cap)
 SCAN_PAGE = 100
@@ -77,6 +78,9 @@ class Bots:
     store: BotStore
     webhooks: WebhookClient
     on_webhook_change: Callable[[], None] = field(default=lambda: None)  # the pusher's
+    # The voice-to-text room's "Convert to Text" (app.py wires it): (me, conversation,
+    # seq, language or None) → (text, language). None: no transcripts on this server.
+    transcribe: Transcribe | None = None
     random: Callable[[int], bytes] = field(default=secrets.token_bytes)
     _is_bot: dict[UserId, bool] = field(default_factory=dict)
 

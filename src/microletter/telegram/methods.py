@@ -189,6 +189,21 @@ async def send_document(room: Bots, bot: Bot, p: Params) -> object:
     return await _send_file(room, bot, p, "document", MediaKind.FILE, MessageKind.FILE)
 
 
+@method("getVoiceTranscript")
+async def get_voice_transcript(room: Bots, bot: Bot, p: Params) -> object:
+    """microletter's extension (docs/platform.md, section 11): the text of a voice
+    message the bot can see, made once by the server's recognizer and kept. `language`
+    is a BCP 47 tag (default: the sender's). Not in Telegram's Bot API."""
+    if room.transcribe is None:
+        raise BotBadRequest("voice transcripts are not available on this server")
+    seq = p.integer("message_id")
+    if seq is None:
+        raise BotBadRequest("message_id is empty")
+    chat = await actions.chat_of(room, bot, p.chat_id())
+    text, language = await room.transcribe(bot.id, chat.conversation.id, seq, p.text("language"))
+    return {"text": text, "language": language}
+
+
 @method("getFile")
 async def get_file(room: Bots, bot: Bot, p: Params) -> object:
     file_id = p.text("file_id")

@@ -16,7 +16,13 @@ from aiohttp import web
 from microletter.actions.context import Context
 from microletter.gateway.api import Router
 from microletter.media import DecoderPool
-from microletter.transcripts.actions import Recognize, Transcripts, for_pushes, transcribe
+from microletter.transcripts.actions import (
+    Recognize,
+    Transcripts,
+    for_bots,
+    for_pushes,
+    transcribe,
+)
 from microletter.transcripts.engines import Pocketsphinx, Recognizer, load_engines
 from microletter.transcripts.routes import routers
 from microletter.transcripts.rules import Transcript
@@ -29,6 +35,7 @@ __all__ = [
     "Transcript",
     "Transcripts",
     "TranscriptsStore",
+    "for_bots",
     "for_pushes",
     "load_engines",
     "mount",

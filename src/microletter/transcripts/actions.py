@@ -127,3 +127,18 @@ def for_pushes(room: Transcripts, wait: float) -> Recognize:
         return ""
 
     return recognize
+
+
+def for_bots(
+    room: Transcripts,
+) -> Callable[[UserId, ConversationId, int, str | None], Awaitable[tuple[str, str]]]:
+    """ "Convert to Text" as the Telegram room's getVoiceTranscript calls it: a bot, as the
+    user it is, gets the kept text of a voice message it can see, and its language."""
+
+    async def transcribe_for(
+        bot: UserId, cid: ConversationId, seq: int, language: str | None
+    ) -> tuple[str, str]:
+        found = await transcribe(room, bot, cid, seq, language)
+        return found.text, found.language
+
+    return transcribe_for
