@@ -114,6 +114,20 @@ async def test_a_transcoding_job_gets_the_longer_budget_and_the_next_job_the_sho
         await decoders.close()
 
 
+async def test_an_answer_larger_than_the_sockets_buffer_arrives_whole() -> None:
+    """The pool watches a decoder's socket with the event loop, which makes it
+    non-blocking; an answer that arrives in pieces must still be read whole (it used to
+    fail half-way with EAGAIN, and the healthy decoder was taken for dead)."""
+    decoders = pool()
+    try:
+        for _ in range(3):
+            answer = await decoders.run(1, jobs.big, 8 * MiB)
+            assert len(answer) == 8 * MiB
+        assert len(decoders.pids) == 1  # the same decoder answered each time
+    finally:
+        await decoders.close()
+
+
 async def test_a_job_past_its_memory_fails_without_the_memory_being_used() -> None:
     decoders = pool(memory_bytes=384 * MiB)
     try:

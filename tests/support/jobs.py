@@ -15,6 +15,11 @@ def echo(value: object) -> object:
     return value
 
 
+def big(size: int) -> bytes:
+    """An answer larger than a socket's buffer (as a video's poster can be)."""
+    return b"x" * size
+
+
 def pid() -> int:
     return os.getpid()
 

@@ -211,7 +211,10 @@ async def measure(
         clips = [film(n, seconds_each, size) for n in range(VIDEOS)]
         facts["video_clip"] = f"{seconds_each:g} s {size[0]}x{size[1]} 30 fps H.264/AAC"
         facts.update(await measure_videos(world.users[0], clips, server_pid))
-        log(f"video: {facts['video_s_p50']} s each, {facts.get('video_cpu_s_p50')} s of CPU")
+        if "video_s_p50" in facts:
+            log(f"video: {facts['video_s_p50']} s each, {facts.get('video_cpu_s_p50')} s of CPU")
+        else:  # every clip refused: say why rather than fail the report
+            log(f"video: every upload failed: {facts.get('video_error_codes')}")
         if server_pid is not None:
             # The sum of each process's peak: the server's and its decoders', if it has any.
             facts["server_peak_rss_mib"] = round(procstat.tree_peak_kib(server_pid) / 1024, 1)

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 import signal
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -119,6 +120,10 @@ class Decoder:
             await readable
         finally:
             loop.remove_reader(fd)
+        # Watching the socket made it non-blocking (libuv's poll does), and an answer larger
+        # than the socket's buffer (a video's poster) arrives in pieces: read it blocking,
+        # or recv() fails half-way with EAGAIN and a healthy decoder is taken for dead.
+        os.set_blocking(fd, True)
         reply: tuple[Any, ...] = self.conn.recv()  # whole: the decoder sends it at once
         return reply
 
