@@ -7,20 +7,15 @@ exactly its untaken shares, and taken shares plus refund make the packet's amoun
 
 from __future__ import annotations
 
-import asyncio
 import random
-import shutil
-import tempfile
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from microletter.core.errors import NotMember
-from microletter.core.ids import ConversationId, IdGenerator, UserId
-from microletter.core.limits import Limits
+from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import Instant
 from microletter.redpackets import JOBS, RedPacketStore
 from microletter.redpackets.errors import (
@@ -32,27 +27,22 @@ from microletter.redpackets.errors import (
 from microletter.redpackets.rules import Limits as PacketLimits
 from microletter.redpackets.rules import PacketId, check_request, split
 from microletter.storage import JobStore
-from microletter.storage import Store as StoreFacade
-from microletter.storage.sqlite.database import SqliteDatabase
-from microletter.wallet import USER, InsufficientFunds, WalletStore
+from microletter.wallet import USER, InsufficientFunds
 from tests.contract.conftest import befriend, new_user
+from tests.support.ledger import LedgerMachine
 
-T = TypeVar("T")
 DAY = 86_400_000
 PEOPLE = 4  # 0-2 in the group, 3 a stranger to it (a one-to-one chat with 0)
 LIMITS = PacketLimits(max_amount=100_000, max_share=5_000, max_shares=10)
 HANDLERS = {k.kind: k.handler for k in JOBS}
 
 
-class Packets(RuleBasedStateMachine):
+class Packets(LedgerMachine):
+    prefix = "redpacket-model-"
+
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.dir = tempfile.mkdtemp(prefix="redpacket-model-")
-        self.store = StoreFacade(
-            self.run(SqliteDatabase.open(f"{self.dir}/x.db", IdGenerator(0), Limits()))
-        )
-        self.wallet, self.jobs = WalletStore(self.store.db), JobStore(self.store.db)
+        self.jobs = JobStore(self.store.db)
         self.packets_store = RedPacketStore(self.store.db)
         self.users = [self.run(new_user(self.store, f"u{i}")).id for i in range(PEOPLE)]
         for b in self.users[1:3]:
@@ -62,37 +52,12 @@ class Packets(RuleBasedStateMachine):
         self.direct = self.run(befriend(self.store, self.users[0], self.users[3]))
         for u in self.users:
             self.run(self.wallet.set_pay_password(u, "hash", Instant(0)))
-        self.now = 1_000_000
-        self.keys = 0
         self.rng = random.Random(0)
         # the reference model
         self.balances = dict.fromkeys(self.users, 0)
         # id: sender, members who may open, shares left (in order), opened by, expires, amount
         self.packets: dict[int, dict[str, Any]] = {}
         self.sent: list[tuple[UserId, str, str, dict[str, Any]]] = []
-
-    def run(self, work: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(work)
-
-    def teardown(self) -> None:
-        self.run(self.store.close())
-        self.loop.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def key(self) -> str:
-        self.keys += 1
-        return f"k{self.keys}"
-
-    def token(self, user: UserId) -> str:
-        hashed, _ = self.run(self.wallet.begin_attempt(user, Instant(self.now), most=5, lock_ms=1))
-        assert hashed is not None
-        name = self.key()
-        self.run(
-            self.wallet.end_attempt(
-                user, True, Instant(self.now), most=5, lock_ms=1, token_hash=name, token_ms=60_000
-            )
-        )
-        return name
 
     @initialize(amounts=st.lists(st.integers(0, 20_000), min_size=PEOPLE, max_size=PEOPLE))
     def fund(self, amounts: list[int]) -> None:

@@ -7,22 +7,17 @@ reconciles."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import shutil
-import tempfile
-from collections.abc import Coroutine
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import invariant, precondition, rule
 
 from microletter.core.errors import MicroletterError
-from microletter.core.ids import IdGenerator, UserId
-from microletter.core.limits import Limits
+from microletter.core.ids import UserId
 from microletter.core.models import Instant
 from microletter.platform import PlatformStore
 from microletter.platform.rules.officials import CREDENTIAL_BYTES, make_credentials
@@ -45,12 +40,10 @@ from microletter.shop.rules import (
 )
 from microletter.shop.rules.windows import NewWindow
 from microletter.shop.store import ShopStore
-from microletter.storage import Store as StoreFacade
-from microletter.storage.sqlite.database import SqliteDatabase
-from microletter.wallet import SETTLEMENT, USER, InsufficientFunds, WalletStore
+from microletter.wallet import SETTLEMENT, USER, InsufficientFunds
 from tests.contract.conftest import new_user
+from tests.support.ledger import LedgerMachine
 
-T = TypeVar("T")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = Instant(int(datetime(2026, 12, 8, 8, 0, tzinfo=SHANGHAI).timestamp() * 1000))
 DAY = "2026-12-08"
@@ -70,15 +63,15 @@ OPEN = {"paid", "packed", "out_for_delivery"}
 SETTLED = {"delivered", "fulfilled"}
 
 
-class Shopping(RuleBasedStateMachine):
+class Shopping(LedgerMachine):
+    prefix = "shop-model-"
+
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.dir = tempfile.mkdtemp(prefix="shop-model-")
-        db = self.run(SqliteDatabase.open(f"{self.dir}/x.db", IdGenerator(0), Limits()))
-        self.core = StoreFacade(db)
-        self.shop_store, self.wallet = ShopStore(db), WalletStore(db)
-        dev = self.run(new_user(self.core, "dev"))
+        self.now = NOW  # the shop's clock stands still: windows are read on this day
+        db = self.store.db
+        self.shop_store = ShopStore(db)
+        dev = self.run(new_user(self.store, "dev"))
         creds = make_credentials(os.urandom(CREDENTIAL_BYTES))
         account = self.run(PlatformStore(db).create_account(dev.id, creds, "Tea", "", None, 5, NOW))
         self.sid = ShopId(account.id)
@@ -106,8 +99,7 @@ class Shopping(RuleBasedStateMachine):
         self.prices = {v.id: v.price for v in (*goods.variants, *digital.variants)}
         self.stock = {v.id: v.stock for v in (*goods.variants, *digital.variants)}
         self.initial_stock = dict(self.stock)
-        self.buyers = [self.run(new_user(self.core, f"b{i}")).id for i in range(BUYERS)]
-        self.keys = 0
+        self.buyers = [self.run(new_user(self.store, f"b{i}")).id for i in range(BUYERS)]
         self.balances: dict[UserId, int] = {}
         for i, b in enumerate(self.buyers):
             amount = 1500 * (i + 1)
@@ -118,29 +110,6 @@ class Shopping(RuleBasedStateMachine):
         # orders: id -> (buyer, status, total, lines, physical)
         self.orders: dict[int, tuple[UserId, str, int, dict[VariantId, int], bool]] = {}
         self.done: list[tuple[UserId, str, str, dict[str, Any]]] = []
-
-    def run(self, work: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(work)
-
-    def teardown(self) -> None:
-        self.run(self.core.close())
-        self.loop.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def key(self) -> str:
-        self.keys += 1
-        return f"k{self.keys}"
-
-    def token(self, user: UserId) -> str:
-        hashed, _ = self.run(self.wallet.begin_attempt(user, NOW, most=5, lock_ms=1))
-        assert hashed is not None
-        name = self.key()
-        self.run(
-            self.wallet.end_attempt(
-                user, True, NOW, most=5, lock_ms=1, token_hash=name, token_ms=60_000
-            )
-        )
-        return name
 
     def checkout(self, buyer: UserId, total: int | None, key: str) -> Any:
         delivery = Delivery("200001", "1 Road", "", "", self.window.id, DAY)

@@ -5,42 +5,32 @@ pending transfers, and reconcile is clean."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import tempfile
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
-from microletter.core.ids import ConversationId, IdGenerator, UserId
-from microletter.core.limits import Limits
+from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import Instant
 from microletter.storage import JobStore
-from microletter.storage import Store as StoreFacade
-from microletter.storage.sqlite.database import SqliteDatabase
-from microletter.wallet import ESCROW, FUNDING, JOBS, USER, InsufficientFunds, WalletStore
+from microletter.wallet import ESCROW, FUNDING, JOBS, USER, InsufficientFunds
 from microletter.wallet.errors import NotTransferRecipient
 from microletter.wallet.rules import TransferId
 from tests.contract.conftest import befriend, new_user
+from tests.support.ledger import LedgerMachine
 
-T = TypeVar("T")
 DAY = 86_400_000
 OPERATOR = UserId(1)
 PEOPLE = 3
 
 
-class Ledger(RuleBasedStateMachine):
+class Ledger(LedgerMachine):
+    prefix = "wallet-model-"
+
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.dir = tempfile.mkdtemp(prefix="wallet-model-")
-        self.store = StoreFacade(
-            self.run(SqliteDatabase.open(f"{self.dir}/x.db", IdGenerator(0), Limits()))
-        )
-        self.wallet, self.jobs = WalletStore(self.store.db), JobStore(self.store.db)
+        self.jobs = JobStore(self.store.db)
         self.users = [self.run(new_user(self.store, f"u{i}")).id for i in range(PEOPLE)]
         self.chats: dict[tuple[UserId, UserId], ConversationId] = {}
         for i, a in enumerate(self.users):
@@ -49,36 +39,11 @@ class Ledger(RuleBasedStateMachine):
                 self.chats[(a, b)] = self.chats[(b, a)] = cid
         for u in self.users:
             self.run(self.wallet.set_pay_password(u, "hash", Instant(0)))
-        self.now = 1_000_000
-        self.keys = 0
         # the reference model
         self.balances = dict.fromkeys(self.users, 0)
         self.funding = 0
         self.pending: dict[int, tuple[UserId, UserId, int, int]] = {}  # id: from, to, amount, due
         self.done: list[tuple[UserId, str, str, dict[str, Any]]] = []  # replayable requests
-
-    def run(self, work: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(work)
-
-    def teardown(self) -> None:
-        self.run(self.store.close())
-        self.loop.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def key(self) -> str:
-        self.keys += 1
-        return f"k{self.keys}"
-
-    def token(self, user: UserId) -> str:
-        hashed, _ = self.run(self.wallet.begin_attempt(user, Instant(self.now), most=5, lock_ms=1))
-        assert hashed is not None
-        name = self.key()
-        self.run(
-            self.wallet.end_attempt(
-                user, True, Instant(self.now), most=5, lock_ms=1, token_hash=name, token_ms=60_000
-            )
-        )
-        return name
 
     @initialize(amounts=st.lists(st.integers(1, 20_000), min_size=PEOPLE, max_size=PEOPLE))
     def fund(self, amounts: list[int]) -> None:
