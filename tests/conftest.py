@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +76,30 @@ async def backends(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, An
     if request.param == "sqlite":
         yield {}
         return
+    async with postgres_and_redis() as settings:
+        yield settings
+
+
+@pytest.fixture
+async def shared(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
+    """A database and a Redis namespace for the server processes of one cluster test (a
+    module may set DATABASE_POOL_SIZE for each process's pool)."""
+    async with postgres_and_redis(getattr(request.module, "DATABASE_POOL_SIZE", 4)) as settings:
+        yield settings
+
+
+@asynccontextmanager
+async def postgres_and_redis(pool_size: int = 4) -> AsyncIterator[dict[str, Any]]:
+    """Settings for a database of its own on the machine's PostgreSQL and a namespace of
+    its own on its Redis; both dropped afterwards."""
     postgres, redis = services.postgres_server(), services.redis_server()
     database_url = await postgres.new_database()
     bus_url = await redis.new_namespace()
-    yield {"database_url": database_url, "bus_url": bus_url, "database_pool_size": 4}
-    await postgres.drop(database_url)
-    await redis.drop(bus_url)
+    try:
+        yield {"database_url": database_url, "bus_url": bus_url, "database_pool_size": pool_size}
+    finally:
+        await postgres.drop(database_url)
+        await redis.drop(bus_url)
 
 
 @pytest.fixture

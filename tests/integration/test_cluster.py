@@ -18,21 +18,10 @@ from microletter.cli import main
 from microletter.client import ApiError, Client
 from microletter.ports import Bus
 from tests.conftest import PASSWORD, befriend, make_settings
-from tests.support import services
 from tests.support.process import ServerProcess
 from tests.support.rest import uid
 
 Json = dict[str, Any]
-
-
-@pytest.fixture
-async def shared() -> AsyncIterator[dict[str, Any]]:
-    """A database and a Redis namespace for the nodes of one test."""
-    postgres, redis = services.postgres_server(), services.redis_server()
-    database_url, bus_url = await postgres.new_database(), await redis.new_namespace()
-    yield {"database_url": database_url, "bus_url": bus_url, "database_pool_size": 4}
-    await postgres.drop(database_url)
-    await redis.drop(bus_url)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +19,12 @@ import pytest
 from microletter.bench.crowd import PAY_PASSWORD, Crowd, seed_crowd
 from microletter.storage import read_only
 from microletter.wallet import reconcile_ledger
-from tests.support import services
 from tests.support.process import ServerProcess
 
 Json = dict[str, Any]
 
 
-@pytest.fixture
-async def shared() -> AsyncIterator[dict[str, Any]]:
-    postgres, redis = services.postgres_server(), services.redis_server()
-    database_url, bus_url = await postgres.new_database(), await redis.new_namespace()
-    yield {"database_url": database_url, "bus_url": bus_url, "database_pool_size": 8}
-    await postgres.drop(database_url)
-    await redis.drop(bus_url)
+DATABASE_POOL_SIZE = 8  # each process's pool (the shared fixture, tests/conftest.py)
 
 
 async def call(

@@ -6,7 +6,6 @@ reconciles afterwards (every refused checkout moved nothing)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +14,13 @@ import pytest
 from microletter.client import ApiError, Client
 from tests.conftest import PASSWORD
 from tests.integration.test_wallet_cluster import operator, reconcile_cli
-from tests.support import services
 from tests.support.process import ServerProcess
 from tests.support.rest import uid
 
 PAY = "123456"
 
 
-@pytest.fixture
-async def shared() -> AsyncIterator[dict[str, Any]]:
-    postgres, redis = services.postgres_server(), services.redis_server()
-    database_url, bus_url = await postgres.new_database(), await redis.new_namespace()
-    yield {"database_url": database_url, "bus_url": bus_url, "database_pool_size": 8}
-    await postgres.drop(database_url)
-    await redis.drop(bus_url)
+DATABASE_POOL_SIZE = 8  # each process's pool (the shared fixture, tests/conftest.py)
 
 
 async def buyer(url: str, root: Client, name: str) -> Client:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +25,6 @@ from tests.support.rest import uid
 
 DAY = 86_400_000
 PAY = "123456"
-
-
-@pytest.fixture
-async def shared() -> AsyncIterator[dict[str, Any]]:
-    """A database and a Redis namespace for the nodes of one test."""
-    postgres, redis = services.postgres_server(), services.redis_server()
-    database_url, bus_url = await postgres.new_database(), await redis.new_namespace()
-    yield {"database_url": database_url, "bus_url": bus_url, "database_pool_size": 4}
-    await postgres.drop(database_url)
-    await redis.drop(bus_url)
 
 
 async def operator(url: str, data_dir: Path) -> Client:
