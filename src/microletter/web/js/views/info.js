@@ -93,6 +93,133 @@ function switchCell(label, checked, onchange) {
 }
 
 /**
+ * Run a change, toasting `done` when it worked and the error's text when not.
+ * @param {() => Promise<unknown>} fn @param {string} [done]
+ */
+async function run(fn, done) {
+  try {
+    await fn();
+    if (done) toast(done);
+  } catch (caught) {
+    const err = /** @type {import("../api.js").ApiError} */ (caught);
+    const key = `error.${err.code}`;
+    toast(t(key) === key ? t("error.generic", { code: err.code }) : t(key), { kind: "error" });
+  }
+}
+
+/**
+ * A red button in a card of its own that asks first.
+ * @param {string} label @param {string} question @param {() => Promise<unknown>} act @param {string} [done]
+ */
+function dangerCard(label, question, act, done) {
+  const onclick = async () => {
+    if (await confirmDialog(question, { ok: label, danger: true })) run(act, done);
+  };
+  return h("section.card", h("button.cell.danger-cell", { type: "button", onclick }, label));
+}
+
+/**
+ * @typedef {object} Info what one render of a group's page knows
+ * @property {import("../app.js").App} app
+ * @property {number} cid
+ * @property {import("../store.js").ConversationView} view
+ * @property {any[]} members as the server listed them
+ * @property {() => Promise<void>} reload fetch the members again
+ */
+
+/**
+ * A tile that picks people and does something with them.
+ * @param {Info} info @param {"add"|"remove"} what @param {number[]} people @param {Node} tile
+ * @param {(ids: number[]) => Promise<unknown>} act
+ */
+function pickTile(info, what, people, tile, act) {
+  const title = t(`group.${what}_members`);
+  const onclick = async () => {
+    const ids = await pickPeople(info.app, { title, people, action: t(`group.${what}`) });
+    if (ids?.length)
+      run(async () => {
+        await act(ids);
+        await info.reload();
+      });
+  };
+  return h(
+    "button.member.member-action",
+    { type: "button", "aria-label": title, onclick },
+    tile,
+    h("span.member-name", t(`group.${what}`)),
+  );
+}
+
+/** The members, then "+" (my contacts not in it) and "−" (whom my role may remove). @param {Info} info */
+function memberGrid(info) {
+  const { app, cid, view, members } = info;
+  const { store, api } = app;
+  const people = members.map((m) => m.user.id);
+  const addable = [...store.contacts.keys()].filter((id) => !people.includes(id));
+  const mayRemove = (/** @type {any} */ m) =>
+    m.user.id !== store.me?.id && (view.role === "owner" || (view.role === "admin" && m.role === "member"));
+  const removable = members.filter(mayRemove).map((m) => m.user.id);
+  const member = (/** @type {any} */ m) =>
+    h(
+      "a.member",
+      { href: `#/user/${m.user.id}`, dataset: { uid: String(m.user.id) } },
+      userAvatar(store, m.user.id, 56),
+      h("span.member-name", store.nameOf(m.user.id)),
+      m.role !== "member" ? h("span.member-role", t(`group.role_${m.role}`)) : null,
+    );
+  return h(
+    "section.card.member-grid",
+    { "aria-label": tn("group.members_count", view.conversation.member_count) },
+    members.map(member),
+    pickTile(info, "add", addable, h("span.tile", icon("plus")), (ids) => api.addMembers(cid, ids)),
+    removable.length
+      ? pickTile(info, "remove", removable, h("span.tile", h("span.minus", "−")), async (ids) => {
+          for (const id of ids) await api.removeMember(cid, id);
+        })
+      : null,
+  );
+}
+
+/** The group's name and announcement, which managers may edit. @param {Info} info */
+function groupTexts(info) {
+  const { app, cid, view } = info;
+  const conv = view.conversation;
+  const manager = view.role === "owner" || view.role === "admin";
+  const rename = async () => {
+    const name = await promptDialog({ title: t("group.rename"), value: conv.name, maxLength: 64 });
+    if (name !== undefined) run(() => app.api.updateGroup(cid, { name: name.trim() }));
+  };
+  const announce = async () => {
+    const text = await promptDialog({
+      title: t("group.announcement"),
+      value: conv.announcement,
+      maxLength: 2000,
+      multiline: true,
+    });
+    if (text !== undefined) run(() => app.api.updateGroup(cid, { announcement: text.trim() }));
+  };
+  const announcement = conv.announcement || t(manager ? "group.announcement_none_edit" : "group.announcement_none");
+  return h(
+    "section.card",
+    cell(t("group.name"), conversationTitle(app.store, view), { disabled: !manager, onclick: rename }),
+    cell(t("group.announcement"), announcement, { disabled: !manager, onclick: announce }),
+  );
+}
+
+/** The other person of a direct chat, as a tile that opens their card. @param {import("../app.js").App} app @param {any} peer */
+function peerTile(app, peer) {
+  const tile = peer
+    ? h(
+        "a.member",
+        { href: `#/user/${peer.id}` },
+        userAvatar(app.store, peer.id, 56),
+        h("span.member-name", app.store.nameOf(peer.id)),
+      )
+    : null;
+  return h("section.card.member-grid", tile);
+}
+
+/**
  * @param {import("../app.js").App} app
  * @param {HTMLElement} root
  * @param {string} cidText
@@ -102,22 +229,12 @@ export function mount(app, root, cidText) {
   const cid = Number(cidText);
   const official = store.conversations.get(cid)?.conversation;
   if (official?.kind === "official") return mountProfile(app, root, String(official.owner_id));
+  /** @type {any[]} */
   let members = [];
   /** @type {HTMLElement|undefined} the group code and join requests rows (managers) */
   let invites;
   const body = h("div.scroll.info");
   root.append(topbar({ title: t("chat.info"), back: () => app.go(`chat/${cid}`) }), body);
-
-  const run = async (fn, done) => {
-    try {
-      await fn();
-      if (done) toast(done);
-    } catch (caught) {
-      const err = /** @type {import("../api.js").ApiError} */ (caught);
-      const key = `error.${err.code}`;
-      toast(t(key) === key ? t("error.generic", { code: err.code }) : t(key), { kind: "error" });
-    }
-  };
 
   async function loadMembers() {
     try {
@@ -135,161 +252,35 @@ export function mount(app, root, cidText) {
       app.go("chats");
       return;
     }
-    const conv = view.conversation;
-    const manager = view.role === "owner" || view.role === "admin";
-    const mute = switchCell(t("chat.mute"), view.muted, (muted) => run(() => api.setMuted(cid, muted)));
     const chatState = (/** @type {{pinned?: boolean, saved?: boolean}} */ patch) =>
       run(async () => store.setChatState((await api.setChat(cid, patch)).state));
+    const mute = switchCell(t("chat.mute"), view.muted, (muted) => run(() => api.setMuted(cid, muted)));
     const pin = switchCell(t("chat.pin"), Boolean(view.pinned), (pinned) => chatState({ pinned }));
-    const clear = h(
-      "section.card",
-      h(
-        "button.cell.danger-cell",
-        {
-          type: "button",
-          onclick: async () => {
-            if (!(await confirmDialog(t("chat.clear_confirm"), { ok: t("chat.clear"), danger: true }))) return;
-            run(async () => store.setChatState((await api.clearHistory(cid)).state), t("chat.cleared"));
-          },
-        },
-        t("chat.clear"),
-      ),
+    const clear = dangerCard(
+      t("chat.clear"),
+      t("chat.clear_confirm"),
+      async () => store.setChatState((await api.clearHistory(cid)).state),
+      t("chat.cleared"),
     );
-    if (conv.kind === "direct") {
-      const peer = view.peer;
-      body.replaceChildren(
-        h(
-          "section.card.member-grid",
-          peer
-            ? h(
-                "a.member",
-                { href: `#/user/${peer.id}` },
-                userAvatar(store, peer.id, 56),
-                h("span.member-name", store.nameOf(peer.id)),
-              )
-            : null,
-        ),
-        h("section.card", mute, pin),
-        clear,
-      );
+    if (view.conversation.kind === "direct") {
+      body.replaceChildren(peerTile(app, view.peer), h("section.card", mute, pin), clear);
       return;
     }
-    const people = members.map((m) => m.user.id);
-    const addable = [...store.contacts.keys()].filter((id) => !people.includes(id));
-    const removable = members
-      .filter(
-        (m) => m.user.id !== store.me?.id && (view.role === "owner" || (view.role === "admin" && m.role === "member")),
-      )
-      .map((m) => m.user.id);
+    const manager = view.role === "owner" || view.role === "admin";
+    /** @type {Info} */
+    const info = { app, cid, view, members, reload: loadMembers };
+    const save = switchCell(t("group.save_to_contacts"), Boolean(view.saved), (saved) => chatState({ saved }));
+    const leave = dangerCard(t("group.leave"), t("group.leave_confirm"), async () => {
+      await api.removeMember(cid, store.me?.id);
+      app.go("chats");
+    });
     body.replaceChildren(
-      h(
-        "section.card.member-grid",
-        { "aria-label": tn("group.members_count", conv.member_count) },
-        members.map((m) =>
-          h(
-            "a.member",
-            { href: `#/user/${m.user.id}`, dataset: { uid: String(m.user.id) } },
-            userAvatar(store, m.user.id, 56),
-            h("span.member-name", store.nameOf(m.user.id)),
-            m.role !== "member" ? h("span.member-role", t(`group.role_${m.role}`)) : null,
-          ),
-        ),
-        h(
-          "button.member.member-action",
-          {
-            type: "button",
-            "aria-label": t("group.add_members"),
-            onclick: async () => {
-              const ids = await pickPeople(app, {
-                title: t("group.add_members"),
-                people: addable,
-                action: t("group.add"),
-              });
-              if (ids?.length)
-                run(async () => {
-                  await api.addMembers(cid, ids);
-                  await loadMembers();
-                });
-            },
-          },
-          h("span.tile", icon("plus")),
-          h("span.member-name", t("group.add")),
-        ),
-        removable.length
-          ? h(
-              "button.member.member-action",
-              {
-                type: "button",
-                "aria-label": t("group.remove_members"),
-                onclick: async () => {
-                  const ids = await pickPeople(app, {
-                    title: t("group.remove_members"),
-                    people: removable,
-                    action: t("group.remove"),
-                  });
-                  if (!ids?.length) return;
-                  run(async () => {
-                    for (const id of ids) await api.removeMember(cid, id);
-                    await loadMembers();
-                  });
-                },
-              },
-              h("span.tile", h("span.minus", "−")),
-              h("span.member-name", t("group.remove")),
-            )
-          : null,
-      ),
-      h(
-        "section.card",
-        cell(t("group.name"), conversationTitle(store, view), {
-          disabled: !manager,
-          onclick: async () => {
-            const name = await promptDialog({ title: t("group.rename"), value: conv.name, maxLength: 64 });
-            if (name !== undefined) run(() => api.updateGroup(cid, { name: name.trim() }));
-          },
-        }),
-        cell(
-          t("group.announcement"),
-          conv.announcement || t(manager ? "group.announcement_none_edit" : "group.announcement_none"),
-          {
-            disabled: !manager,
-            onclick: async () => {
-              const text = await promptDialog({
-                title: t("group.announcement"),
-                value: conv.announcement,
-                maxLength: 2000,
-                multiline: true,
-              });
-              if (text !== undefined) run(() => api.updateGroup(cid, { announcement: text.trim() }));
-            },
-          },
-        ),
-      ),
+      memberGrid(info),
+      groupTexts(info),
       ...(manager ? [(invites ??= inviteCard(app, cid))] : []), // made once: it asks the server
-      h(
-        "section.card",
-        mute,
-        pin,
-        switchCell(t("group.save_to_contacts"), Boolean(view.saved), (saved) => chatState({ saved })),
-      ),
+      h("section.card", mute, pin, save),
       clear,
-      h(
-        "section.card",
-        h(
-          "button.cell.danger-cell",
-          {
-            type: "button",
-            onclick: async () => {
-              if (!(await confirmDialog(t("group.leave_confirm"), { ok: t("group.leave"), danger: true }))) return;
-              run(async () => {
-                await api.removeMember(cid, store.me?.id);
-                app.go("chats");
-              });
-            },
-          },
-          t("group.leave"),
-        ),
-      ),
+      leave,
     );
   }
 
