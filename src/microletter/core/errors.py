@@ -394,6 +394,19 @@ class StorageFull(Unavailable):
     hint = "The server is low on disk space and takes no uploads for now; try again later."
 
 
+UPLOAD_ERRORS: tuple[type[MicroletterError], ...] = (
+    TooLarge,
+    MediaTooLong,
+    MediaTooComplex,
+    MediaUnsupported,
+    DecoderFailed,
+    MediaBusy,
+    QuotaExceeded,
+    StorageFull,
+)
+"""What any upload route can answer: the body's size, the decoders' verdicts, and room."""
+
+
 # --- the open platform (official accounts, WeChat protocol) ---
 
 

@@ -4,18 +4,13 @@ and the Discover badge, settings and switches; and contact tags (managed in Cont
 from __future__ import annotations
 
 from microletter.core.errors import (
-    DecoderFailed,
+    UPLOAD_ERRORS,
     InvalidInput,
     InvisibleCharacters,
-    MediaBusy,
     MediaKindMismatch,
     MediaNotFound,
-    MediaTooComplex,
     MediaTooLong,
-    MediaUnsupported,
     NotContact,
-    QuotaExceeded,
-    StorageFull,
     TooLarge,
     UserNotFound,
 )
@@ -80,16 +75,7 @@ def routers(room: Moments) -> list[Router]:  # noqa: C901 - one closure per rout
         status=201,
         rate="upload",
         raw_body="application/octet-stream",
-        errors=[
-            TooLarge,
-            MediaTooLong,
-            MediaTooComplex,
-            MediaUnsupported,
-            DecoderFailed,
-            MediaBusy,
-            QuotaExceeded,
-            StorageFull,
-        ],
+        errors=UPLOAD_ERRORS,
     )
     async def upload_video(call: Call, query: VideoQuery) -> MomentVideoReply:
         """Upload a post's video (the body is its raw bytes): decoded and transcoded like

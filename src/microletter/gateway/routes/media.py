@@ -9,20 +9,15 @@ from aiohttp import web
 
 from microletter.actions import media
 from microletter.core.errors import (
+    UPLOAD_ERRORS,
     BadSignature,
     ConversationNotFound,
-    DecoderFailed,
     InvalidInput,
     MediaBusy,
     MediaNotFound,
     MediaTooComplex,
-    MediaTooLong,
-    MediaUnsupported,
     NotMember,
-    QuotaExceeded,
     SignatureExpired,
-    StorageFull,
-    TooLarge,
     UserNotFound,
 )
 from microletter.core.ids import ConversationId, UserId
@@ -51,16 +46,7 @@ THUMBNAIL_TYPE = "image/webp"
     status=201,
     rate="upload",
     raw_body="application/octet-stream",
-    errors=[
-        TooLarge,
-        MediaTooLong,
-        MediaTooComplex,
-        MediaUnsupported,
-        DecoderFailed,
-        MediaBusy,
-        QuotaExceeded,
-        StorageFull,
-    ],
+    errors=UPLOAD_ERRORS,
 )
 async def upload(call: Call, query: UploadQuery) -> MediaReply:
     """Upload an image, a voice recording, a video or a file: the body is its raw bytes.
