@@ -13,23 +13,32 @@ import { topbar, userAvatar } from "../../common.js";
 const MAX_IMAGES = 9;
 const MAX_TEXT = 2000;
 
+/** @typedef {import("../../app.js").App} App */
+/** @typedef {{id: string, url: string}} Picked an uploaded file and a local URL to show it */
+
 /**
- * @param {import("../../app.js").App} app
- * @param {HTMLElement} root
+ * A removable thumbnail in the grid.
+ * @param {Node} preview @param {string} label @param {() => void} remove @param {string} [extra] class
  */
-export function mountCompose(app, root) {
-  const { api, store } = app;
-  /** @type {{id: string, url: string}[]} */
+function thumb(preview, label, remove, extra = "") {
+  return h(
+    `span.compose-thumb${extra}`,
+    preview,
+    h("button.icon-btn.compose-remove", { type: "button", "aria-label": label, onclick: remove }, icon("close")),
+  );
+}
+
+/**
+ * The pictures (up to 9) or the one video of a post, uploaded as they are picked.
+ * @param {App} app
+ */
+function mediaGrid(app) {
+  const { api } = app;
+  /** @type {Picked[]} */
   const images = [];
-  /** @type {{id: string, url: string}|null} */
+  /** @type {Picked|null} */
   let video = null;
   let uploading = 0;
-  const text = h("textarea.field.compose-text", {
-    rows: 5,
-    maxLength: MAX_TEXT,
-    placeholder: t("moments.say"),
-    "aria-label": t("moments.say"),
-  });
   const grid = h("div.moment-grid.compose-grid");
   const picker = h("input.compose-file", {
     type: "file",
@@ -38,74 +47,35 @@ export function mountCompose(app, root) {
     "aria-label": t("moments.add_pictures"),
     hidden: true,
   });
-  const add = h(
-    "button.compose-add",
-    { type: "button", "aria-label": t("moments.add_pictures"), onclick: () => picker.click() },
-    icon("plus"),
-  );
   const videoPicker = h("input.compose-video-file", {
     type: "file",
     accept: "video/*",
     "aria-label": t("moments.add_video"),
     hidden: true,
   });
+  const add = h(
+    "button.compose-add",
+    { type: "button", "aria-label": t("moments.add_pictures"), onclick: () => picker.click() },
+    icon("plus"),
+  );
   const addVideo = h(
     "button.compose-add.compose-add-video",
     { type: "button", "aria-label": t("moments.add_video"), onclick: () => videoPicker.click() },
     icon("video"),
   );
-  const location = h("input.field.compose-location", {
-    maxLength: 100,
-    placeholder: t("moments.location"),
-    "aria-label": t("moments.location"),
-  });
-  const audience = h(
-    "select.field.compose-audience",
-    { "aria-label": t("moments.who_can_see") },
-    ["all", "private", "only", "except"].map((a) => h("option", { value: a }, t(`moments.audience_${a}`))),
-  );
-  const chooser = h("fieldset.compose-people", { hidden: true }, h("legend", t("moments.pick_people")));
-  const send = h("button.btn.btn-primary.compose-send", { type: "button" }, t("moments.post"));
 
-  function drawGrid() {
+  function draw() {
     if (video) {
-      const shown = /** @type {{id: string, url: string}} */ (video);
-      grid.replaceChildren(
-        h(
-          "span.compose-thumb.compose-video",
-          h("video", { src: shown.url, muted: true, playsInline: true, preload: "metadata" }),
-          h(
-            "button.icon-btn.compose-remove",
-            {
-              type: "button",
-              "aria-label": t("moments.remove_video"),
-              onclick: () => ((video = null), drawGrid()),
-            },
-            icon("close"),
-          ),
-        ),
-      );
+      const clip = h("video", { src: video.url, muted: true, playsInline: true, preload: "metadata" });
+      grid.replaceChildren(thumb(clip, t("moments.remove_video"), () => ((video = null), draw()), ".compose-video"));
       return;
     }
-    grid.replaceChildren(
-      ...images.map((m) =>
-        h(
-          "span.compose-thumb",
-          h("img", { src: m.url, alt: t("moments.picture") }),
-          h(
-            "button.icon-btn.compose-remove",
-            {
-              type: "button",
-              "aria-label": t("moments.remove_picture"),
-              onclick: () => (images.splice(images.indexOf(m), 1), drawGrid()),
-            },
-            icon("close"),
-          ),
-        ),
-      ),
-      images.length < MAX_IMAGES ? add : "",
-      images.length ? "" : addVideo,
-    );
+    const picture = (/** @type {Picked} */ m) =>
+      thumb(h("img", { src: m.url, alt: t("moments.picture") }), t("moments.remove_picture"), () => {
+        images.splice(images.indexOf(m), 1);
+        draw();
+      });
+    grid.replaceChildren(...images.map(picture), images.length < MAX_IMAGES ? add : "", images.length ? "" : addVideo);
   }
 
   videoPicker.addEventListener("change", async () => {
@@ -118,12 +88,10 @@ export function mountCompose(app, root) {
     try {
       const { media } = await api.uploadMomentVideo(file, file.name);
       video = { id: media.id, url: URL.createObjectURL(file) };
-      drawGrid();
+      draw();
     } catch (err) {
       const code = /** @type {any} */ (err)?.code;
-      toast(t(code === "media.too_long" ? "moments.video_too_long" : "moments.video_failed"), {
-        kind: "error",
-      });
+      toast(t(code === "media.too_long" ? "moments.video_too_long" : "moments.video_failed"), { kind: "error" });
     } finally {
       uploading -= 1;
       addVideo.disabled = false;
@@ -139,7 +107,7 @@ export function mountCompose(app, root) {
       try {
         const { media } = await api.uploadMedia(file, "image", file.name);
         images.push({ id: media.id, url: URL.createObjectURL(file) });
-        drawGrid();
+        draw();
       } catch {
         toast(t("moments.upload_failed"), { kind: "error" });
       } finally {
@@ -148,32 +116,47 @@ export function mountCompose(app, root) {
     }
   });
 
-  /** Tags and contacts to tick, for an only/except audience. */
-  async function drawChooser() {
-    const wanted = audience.value === "only" || audience.value === "except";
-    chooser.hidden = !wanted;
-    if (!wanted || chooser.querySelector("label")) return;
-    let tags = [];
-    try {
-      tags = (await api.tags()).tags;
-    } catch {
-      /* people alone, then */
-    }
-    const contacts = [...store.contacts.values()].sort((a, b) =>
-      store.nameOf(a.user.id).localeCompare(store.nameOf(b.user.id)),
-    );
-    const groups = [...store.conversations.values()].filter((v) => v.conversation.kind === "group");
-    const fromGroup = h(
+  draw();
+  return {
+    elements: [grid, picker, videoPicker],
+    busy: () => uploading > 0,
+    images: () => images.map((m) => m.id),
+    video: () => video?.id ?? null,
+  };
+}
+
+/**
+ * "Who can see it": all friends, only me, or only / all except some tags and people
+ * (ticked one by one, or a group's members at once; only contacts can be in an audience).
+ * @param {App} app
+ */
+function audienceChooser(app) {
+  const { api, store } = app;
+  const select = h(
+    "select.field.compose-audience",
+    { "aria-label": t("moments.who_can_see") },
+    ["all", "private", "only", "except"].map((a) => h("option", { value: a }, t(`moments.audience_${a}`))),
+  );
+  const chooser = h("fieldset.compose-people", { hidden: true }, h("legend", t("moments.pick_people")));
+  const tick = (
+    /** @type {"tag"|"user"} */ name,
+    /** @type {number} */ id,
+    /** @type {Node} */ mark,
+    /** @type {string} */ label,
+  ) => h("label.pick-row", h("input", { type: "checkbox", name, value: String(id) }), mark, label);
+
+  /** A group picker that ticks the group's members who are my contacts. @param {any[]} groups */
+  function fromGroup(groups) {
+    const pick = h(
       "select.field.compose-group",
       { "aria-label": t("moments.from_group") },
       h("option", { value: "" }, t("moments.from_group")),
       groups.map((v) => h("option", { value: String(v.conversation.id) }, v.conversation.name || t("group.unnamed"))),
     );
-    // Tick the group's members who are my contacts (only contacts can be in an audience).
-    fromGroup.addEventListener("change", async () => {
-      if (!fromGroup.value) return;
+    pick.addEventListener("change", async () => {
+      if (!pick.value) return;
       try {
-        const { members } = await api.members(Number(fromGroup.value));
+        const { members } = await api.members(Number(pick.value));
         for (const m of members) {
           const box = /** @type {HTMLInputElement|null} */ (
             chooser.querySelector(`input[name=user][value="${m.user.id}"]`)
@@ -184,45 +167,71 @@ export function mountCompose(app, root) {
         toast(t("moments.failed"), { kind: "error" });
       }
     });
+    return pick;
+  }
+
+  async function draw() {
+    const wanted = select.value === "only" || select.value === "except";
+    chooser.hidden = !wanted;
+    if (!wanted || chooser.querySelector("label")) return; // drawn once
+    let tags = [];
+    try {
+      tags = (await api.tags()).tags;
+    } catch {
+      /* people alone, then */
+    }
+    const contacts = [...store.contacts.values()].sort((a, b) =>
+      store.nameOf(a.user.id).localeCompare(store.nameOf(b.user.id)),
+    );
+    const groups = [...store.conversations.values()].filter((v) => v.conversation.kind === "group");
     chooser.append(
-      groups.length ? fromGroup : "",
-      ...tags.map((tag) =>
-        h(
-          "label.pick-row",
-          h("input", { type: "checkbox", name: "tag", value: String(tag.id) }),
-          icon("list"),
-          tag.name,
-        ),
-      ),
-      ...contacts.map((c) =>
-        h(
-          "label.pick-row",
-          h("input", { type: "checkbox", name: "user", value: String(c.user.id) }),
-          userAvatar(store, c.user.id, 28),
-          store.nameOf(c.user.id),
-        ),
-      ),
+      groups.length ? fromGroup(groups) : "",
+      ...tags.map((tag) => tick("tag", tag.id, icon("list"), tag.name)),
+      ...contacts.map((c) => tick("user", c.user.id, userAvatar(store, c.user.id, 28), store.nameOf(c.user.id))),
     );
   }
-  audience.addEventListener("change", drawChooser);
+  select.addEventListener("change", draw);
+
+  /** @param {"tag"|"user"} name */
+  const ticked = (name) =>
+    [...chooser.querySelectorAll(`input[name=${name}]:checked`)].map((i) =>
+      Number(/** @type {HTMLInputElement} */ (i).value),
+    );
+  return { select, chooser, value: () => select.value, ticked };
+}
+
+/**
+ * @param {App} app
+ * @param {HTMLElement} root
+ */
+export function mountCompose(app, root) {
+  const text = h("textarea.field.compose-text", {
+    rows: 5,
+    maxLength: MAX_TEXT,
+    placeholder: t("moments.say"),
+    "aria-label": t("moments.say"),
+  });
+  const media = mediaGrid(app);
+  const location = h("input.field.compose-location", {
+    maxLength: 100,
+    placeholder: t("moments.location"),
+    "aria-label": t("moments.location"),
+  });
+  const audience = audienceChooser(app);
+  const send = h("button.btn.btn-primary.compose-send", { type: "button" }, t("moments.post"));
 
   send.addEventListener("click", async () => {
-    if (uploading) return toast(t("moments.wait_uploads"));
-    /** @param {string} name */
-    const ticked = (name) =>
-      [...chooser.querySelectorAll(`input[name=${name}]:checked`)].map((i) =>
-        Number(/** @type {HTMLInputElement} */ (i).value),
-      );
+    if (media.busy()) return toast(t("moments.wait_uploads"));
     send.disabled = true;
     try {
-      await api.createPost({
+      await app.api.createPost({
         text: text.value,
-        images: images.map((m) => m.id),
-        video: video?.id ?? null,
+        images: media.images(),
+        video: media.video(),
         location: location.value.trim() || null,
-        audience: audience.value,
-        tags: ticked("tag"),
-        users: ticked("user"),
+        audience: audience.value(),
+        tags: audience.ticked("tag"),
+        users: audience.ticked("user"),
       });
       app.go("moments");
     } catch (err) {
@@ -234,18 +243,15 @@ export function mountCompose(app, root) {
     }
   });
 
-  drawGrid();
   root.append(
     topbar({ title: t("moments.new"), back: () => app.go("moments"), actions: [send] }),
     h(
       "div.scroll.page.compose",
       text,
-      grid,
-      picker,
-      videoPicker,
+      ...media.elements,
       h("label.compose-row", icon("pin"), location),
-      h("label.compose-row", icon("contacts"), h("span", t("moments.who_can_see")), audience),
-      chooser,
+      h("label.compose-row", icon("contacts"), h("span", t("moments.who_can_see")), audience.select),
+      audience.chooser,
     ),
   );
   return {};
