@@ -49,50 +49,54 @@ async def listed_for(db: Reader, viewer: UserId, rows: Sequence[Row]) -> set[int
     return {r[0] for r in found}
 
 
+# "Are they friends now": contacts, and neither blocks the other (a block ends the
+# friendship too; both are asked so that neither alone lets a post through). `{viewer}`
+# and `{other}` are the SQL that names each.
+_FRIENDS = (
+    "(EXISTS (SELECT 1 FROM contacts fc WHERE fc.user_id={viewer} AND fc.peer_id={other})"
+    " AND NOT EXISTS (SELECT 1 FROM blocks fb WHERE (fb.user_id={viewer} AND fb.blocked_id={other})"
+    " OR (fb.user_id={other} AND fb.blocked_id={viewer})))"
+)
+
+_FRIENDS_AMONG = "SELECT u.id FROM users u WHERE u.id = ANY($2::bigint[]) AND " + _FRIENDS.format(
+    viewer="$1", other="u.id"
+)
+
+
 async def friends_among(db: Reader, viewer: UserId, people: Iterable[UserId]) -> set[UserId]:
-    """Those of `people` who are `viewer`'s friends now: contacts, neither blocking the
-    other (a block ends the friendship too; both are asked so that neither alone lets a
-    post through)."""
+    """Those of `people` who are `viewer`'s friends now (`_FRIENDS`)."""
     wanted = sorted(set(people) - {viewer})
     if not wanted:
         return set()
-    rows = await db.fetch(
-        "SELECT c.peer_id FROM contacts c WHERE c.user_id=$1 AND c.peer_id = ANY($2::bigint[])"
-        " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.user_id=$1 AND b.blocked_id=c.peer_id)"
-        " OR (b.user_id=c.peer_id AND b.blocked_id=$1))",
-        viewer,
-        wanted,
-    )
+    rows = await db.fetch(_FRIENDS_AMONG, viewer, wanted)
     return {UserId(r[0]) for r in rows}
+
+
+# One row an author, in one round trip: friendship, both switches, the album limit.
+_TIES = (
+    "SELECT u.id, "
+    + _FRIENDS.format(viewer="$1", other="u.id")
+    + ", (SELECT s.hide_mine FROM moment_switches s WHERE s.user_id=u.id AND s.other_id=$1)"
+    ", (SELECT s.hide_theirs FROM moment_switches s WHERE s.user_id=$1 AND s.other_id=u.id)"
+    ", (SELECT m.album_days FROM moment_settings m WHERE m.user_id=u.id)"
+    " FROM users u WHERE u.id = ANY($2::bigint[])"
+)
 
 
 async def ties_to(db: Reader, viewer: UserId, authors: Iterable[UserId]) -> dict[UserId, Ties]:
     """The viewer's ties to each author: friendship, both switches, the album limit."""
     wanted = sorted(set(authors))
-    friends = await friends_among(db, viewer, wanted)
-    switches = await db.fetch(
-        "SELECT user_id, other_id, hide_mine, hide_theirs FROM moment_switches"
-        " WHERE (other_id=$1 AND user_id = ANY($2::bigint[]))"
-        " OR (user_id=$1 AND other_id = ANY($2::bigint[]))",
-        viewer,
-        wanted,
-    )
-    shut_out = {r[0] for r in switches if r[1] == viewer and r[2]}
-    hidden = {r[1] for r in switches if r[0] == viewer and r[3]}
-    limits = await db.fetch(
-        "SELECT user_id, album_days FROM moment_settings WHERE user_id = ANY($1::bigint[])",
-        wanted,
-    )
-    days = {UserId(r[0]): r[1] for r in limits}
-    return {
-        a: Ties(
-            friends=a in friends,
-            shut_out=a in shut_out,
-            album_days=days.get(a),
-            hidden=a in hidden,
+    found = {UserId(r[0]): r for r in await db.fetch(_TIES, viewer, wanted)}
+    ties = {}
+    for author in wanted:
+        r = found.get(author)
+        ties[author] = Ties(
+            friends=r is not None and bool(r[1]) and author != viewer,
+            shut_out=r is not None and bool(r[2]),
+            album_days=None if r is None else r[4],
+            hidden=r is not None and bool(r[3]),
         )
-        for a in wanted
-    }
+    return ties
 
 
 async def seen_posts(
@@ -110,23 +114,29 @@ async def seen_posts(
     return out
 
 
+# A page's likes and comments in one round trip, each with whether its writer is the
+# viewer's friend (what decides which the viewer sees): likes have no reply columns.
+_REACTIONS = (
+    "SELECT 'like', l.post_id, l.id, l.user_id, NULL, NULL, NULL, l.created_at, "
+    + _FRIENDS.format(viewer="$2", other="l.user_id")
+    + " FROM moment_likes l WHERE l.post_id = ANY($1::bigint[])"
+    " UNION ALL SELECT 'comment', c.post_id, c.id, c.user_id, c.reply_to, c.reply_to_user,"
+    " c.text, c.created_at, "
+    + _FRIENDS.format(viewer="$2", other="c.user_id")
+    + " FROM moment_comments c WHERE c.post_id = ANY($1::bigint[]) ORDER BY 3"
+)
+
+
 async def dress(db: Reader, viewer: UserId, rows: Sequence[Row]) -> list[Post]:
     """Posts (rows the viewer may see) with the likes and comments the viewer may see."""
     ids = [r[0] for r in rows]
     if not ids:
         return []
-    likes = await db.fetch(
-        "SELECT post_id, id, user_id, created_at FROM moment_likes"
-        " WHERE post_id = ANY($1::bigint[]) ORDER BY id",
-        ids,
-    )
-    comments = await db.fetch(
-        "SELECT post_id, id, user_id, reply_to, reply_to_user, text, created_at"
-        " FROM moment_comments WHERE post_id = ANY($1::bigint[]) ORDER BY id",
-        ids,
-    )
-    writers = {UserId(r[2]) for r in likes} | {UserId(r[2]) for r in comments}
-    friends = await friends_among(db, viewer, writers)
+    reactions = await db.fetch(_REACTIONS, ids, viewer)
+    # The shapes of before: likes (post_id, id, user_id, created_at), comments as comment_of reads.
+    likes = [(x[1], x[2], x[3], x[7]) for x in reactions if x[0] == "like"]
+    comments = [(x[1], x[2], x[3], x[4], x[5], x[6], x[7]) for x in reactions if x[0] == "comment"]
+    friends = {UserId(x[3]) for x in reactions if x[8] and x[3] != viewer}
     listed = await audience_of(db, [r[0] for r in rows if UserId(r[1]) == viewer])
     liked_at = {x[1]: Instant(x[3]) for x in likes}
     posts = []
