@@ -119,6 +119,15 @@ async def allow(
     return str(done["redirect"])
 
 
+async def shop_with_domains(clients: MakeClient, *domains: str) -> tuple[Client, Json, str, str]:
+    """A developer "dev" with an account "Shop" whose OAuth pages may be on `domains`:
+    (dev, what new_account answered, appid, appsecret)."""
+    dev = await clients("dev")
+    made = await new_account(dev, "Shop")
+    await register_domains(dev, made, *domains)
+    return dev, made, made["account"]["appid"], made["appsecret"]
+
+
 def query_of(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query, keep_blank_values=True)
 
@@ -284,10 +293,7 @@ async def test_an_account_without_a_registered_domain_sends_no_code_anywhere(
 async def test_snsapi_base_is_silent_but_only_towards_a_registered_domain(
     clients: MakeClient,
 ) -> None:
-    dev = await clients("dev")
-    made = await new_account(dev, "Shop")
-    appid = made["account"]["appid"]
-    await register_domains(dev, made, "h5.example")
+    dev, made, appid, _ = await shop_with_domains(clients, "h5.example")
     alice = await clients("alice")
     assert (await consent(alice, appid, PAGE, "snsapi_base"))["silent"] is True
     assert (await consent(alice, appid, PAGE, "snsapi_userinfo"))["silent"] is False
@@ -307,10 +313,7 @@ async def test_snsapi_base_is_silent_but_only_towards_a_registered_domain(
 async def test_the_authorize_page_redirects_nowhere_but_the_consent_screen_and_registered_hosts(
     clients: MakeClient,
 ) -> None:
-    dev = await clients("dev")
-    made = await new_account(dev, "Shop")
-    appid = made["account"]["appid"]
-    await register_domains(dev, made, "h5.example")
+    dev, made, appid, _ = await shop_with_domains(clients, "h5.example")
     visitor = await clients()  # not logged in: a browser that followed a link
     location, _ = await open_authorize(visitor, appid, PAGE, bearer=False)
     assert location is not None and location.startswith("/#/oauth?")
@@ -363,10 +366,7 @@ async def test_a_code_is_bound_to_the_account_it_was_issued_for(clients: MakeCli
 async def test_a_code_is_bound_to_its_redirect_uri_and_dies_with_its_domain(
     clients: MakeClient,
 ) -> None:
-    dev = await clients("dev")
-    made = await new_account(dev, "Shop")
-    appid, secret = made["account"]["appid"], made["appsecret"]
-    await register_domains(dev, made, "h5.example", "other.example")
+    dev, made, appid, secret = await shop_with_domains(clients, "h5.example", "other.example")
     alice = await clients("alice")
     # A client that sends redirect_uri with the exchange (RFC 6749 4.1.3) must send the same.
     code = query_of(await allow(alice, appid, PAGE))["code"][0]
@@ -382,10 +382,7 @@ async def test_a_code_is_bound_to_its_redirect_uri_and_dies_with_its_domain(
 
 
 async def test_a_code_is_spent_once_even_by_two_exchanges_at_once(clients: MakeClient) -> None:
-    dev = await clients("dev")
-    made = await new_account(dev, "Shop")
-    appid, secret = made["account"]["appid"], made["appsecret"]
-    await register_domains(dev, made, "h5.example")
+    dev, made, appid, secret = await shop_with_domains(clients, "h5.example")
     alice = await clients("alice")
     for _ in range(3):
         code = query_of(await allow(alice, appid, PAGE))["code"][0]
@@ -399,10 +396,7 @@ async def test_a_code_is_spent_once_even_by_two_exchanges_at_once(clients: MakeC
 
 async def test_a_code_lives_five_minutes(server: Server, clients: MakeClient) -> None:
     clock = Clock(server)
-    dev = await clients("dev")
-    made = await new_account(dev, "Shop")
-    appid, secret = made["account"]["appid"], made["appsecret"]
-    await register_domains(dev, made, "h5.example")
+    dev, made, appid, secret = await shop_with_domains(clients, "h5.example")
     alice = await clients("alice")
     oauth = wechat_oauth(dev.base_url, appid, secret, PAGE, "snsapi_base")
     code = query_of(await allow(alice, appid, PAGE))["code"][0]
@@ -418,10 +412,7 @@ async def test_a_code_lives_five_minutes(server: Server, clients: MakeClient) ->
 async def test_code_and_state_already_in_the_redirect_uri_are_replaced(
     clients: MakeClient,
 ) -> None:
-    dev = await clients("dev")
-    made = await new_account(dev, "Shop")
-    appid, secret = made["account"]["appid"], made["appsecret"]
-    await register_domains(dev, made, "h5.example")
+    dev, made, appid, secret = await shop_with_domains(clients, "h5.example")
     alice = await clients("alice")
     planted = "https://h5.example/cb?code=PLANTED&state=PLANTED&keep=1&code=AGAIN#/page"
     landed = await allow(alice, appid, planted)
