@@ -159,11 +159,13 @@ class Session:
 
     def _send_entry(self, entry: LogEntry, bounded: bool = True) -> None:
         event = entry.event
-        posted = type(event) is MessagePosted  # most events: one test instead of two
-        if not posted and isinstance(event, ConversationUpdated | ConversationLeft):
+        ref = None
+        if type(event) is MessagePosted:  # most events: one test instead of two
+            if self.awaiting:
+                ref = self._echo_ref(event)
+        elif isinstance(event, ConversationUpdated | ConversationLeft):
             self.follow_channels(event)
         kind, data = self.hub.encoded(event, self.codec)
-        ref = self._echo_ref(event) if posted and self.awaiting else None
         if self.outbox.put(self.codec.event(entry.seq, kind, data, ref), bounded):
             self.ctx.metrics.deliveries += 1
 
