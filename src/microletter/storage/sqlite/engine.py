@@ -12,8 +12,8 @@ The jobs' statements run on the event loop's own thread, each job's coroutine dr
 its end in one step (`run_now`): they touch pages in memory and take microseconds, while
 handing each of them to another thread would cost a GIL hand-off per statement
 (measured: a writer thread stalls for milliseconds per statement when the loop is busy).
-Only COMMIT, which waits for the disk, runs on a helper thread; the loop keeps serving
-meanwhile and the next batch gathers.
+Only COMMIT, which waits for the disk, runs on a thread of its own (`Committer`); the
+loop keeps serving meanwhile and the next batch gathers.
 
 If the commit fails (disk full, I/O error), every job of the batch fails with
 `Unavailable` and nothing of it is visible: acknowledgements always follow a commit.
