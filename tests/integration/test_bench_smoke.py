@@ -31,6 +31,7 @@ def test_every_bench_scenario_runs_and_reports(scenario: str) -> None:
         assert step.sends > 0 and step.deliveries > 0
         assert step.e2e_ms["p50"] is not None and step.bytes_per_delivery
         assert step.server_cpu is not None and step.server_rss_kib
+        assert data["steps"][0]["server_us_per_send"] > 0  # the issue-21 figure
     elif scenario == "catchup":
         assert data["facts"]["seconds_median"] > 0 and data["facts"]["backlog"] >= 50
     elif scenario == "connections":

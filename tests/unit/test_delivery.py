@@ -178,3 +178,26 @@ def test_every_entry_is_sent_exactly_once_and_in_order(
     assert connection.sent == connection.log[start:]
     assert connection.delivery.sent == len(connection.log)
     assert not connection.delivery.pulling
+
+
+@given(
+    sent=st.integers(0, 6),
+    hint_max=st.integers(0, 9),
+    pulling=st.booleans(),
+    seq=st.integers(0, 9),
+)
+def test_the_live_shortcut_decides_as_offer_does(
+    sent: int, hint_max: int, pulling: bool, seq: int
+) -> None:
+    """`next_in_line` (the gateway's fast path) sends exactly what `offer` would send,
+    leaving the same state; when it declines, `offer` is asked and nothing changed."""
+    fast, slow = Delivery(sent, pulling=pulling), Delivery(sent, pulling=pulling)
+    fast.hint_max = slow.hint_max = max(sent, hint_max)
+    if fast.next_in_line(seq):
+        assert slow.offer(seq) is Decision.SEND
+    else:
+        assert (fast.sent, fast.hint_max, fast.pulling) == (sent, max(sent, hint_max), pulling)
+        decision = fast.offer(seq)
+        assert decision is slow.offer(seq)
+        assert decision is not Decision.SEND
+    assert (fast.sent, fast.hint_max, fast.pulling) == (slow.sent, slow.hint_max, slow.pulling)

@@ -306,7 +306,7 @@ def _apply_cpu(
     step.loadgen_cpu = round((b["load"] - a["load"]) / span, 2)
     step.machine_cpu = round((b["machine"] - a["machine"]) / span, 2)
     if server is not None:
-        step.server_cpu = round((b["server"] - a["server"]) / span, 2)
+        step.server_cpu = round((b["server"] - a["server"]) / span, 3)
         step.server_rss_kib = procstat.memory_kib(server.pid).get("VmHWM")
 
 

@@ -51,6 +51,14 @@ class Step:
         return self.deliveries / self.seconds if self.seconds else 0.0
 
     @property
+    def server_us_per_send(self) -> float | None:
+        """The server's CPU per message sent in the window, in microseconds (all its
+        threads: the event loop, the commit thread, the readers)."""
+        if self.server_cpu is None or not self.sends:
+            return None
+        return self.server_cpu * self.seconds * 1e6 / self.sends
+
+    @property
     def delivered_ratio(self) -> float:
         return self.deliveries / self.expected_deliveries if self.expected_deliveries else 1.0
 
@@ -60,6 +68,7 @@ class Step:
             sends_per_s=round(self.sends_per_s, 1),
             deliveries_per_s=round(self.deliveries_per_s, 1),
             delivered_ratio=round(self.delivered_ratio, 5),
+            server_us_per_send=_round(self.server_us_per_send),
         )
         return data
 
@@ -95,7 +104,7 @@ class Report:
             header = (
                 f"{'offered/s':>10} {'sends/s':>9} {'deliv/s':>9} {'ack p50/p99/max ms':>22} "
                 f"{'e2e p50/p99/max ms':>22} {'err':>4} {'deliv%':>7} {'srvCPU':>6} "
-                f"{'genCPU':>6} {'RSS MiB':>7} {'B/deliv':>7}  ok"
+                f"{'genCPU':>6} {'RSS MiB':>7} {'B/deliv':>7} {'us/send':>7}  ok"
             )
             lines.append(header)
             for s in self.steps:
@@ -105,7 +114,7 @@ class Report:
                     f"{_lat(s.ack_ms):>22} {_lat(s.e2e_ms):>22} {s.errors:>4} "
                     f"{s.delivered_ratio * 100:>6.2f}% {_num(s.server_cpu):>6} "
                     f"{_num(s.loadgen_cpu):>6} {_mib(s.server_rss_kib):>7} "
-                    f"{_num(s.bytes_per_delivery, 0):>7}  {mark}"
+                    f"{_num(s.bytes_per_delivery, 0):>7} {_num(s.server_us_per_send, 0):>7}  {mark}"
                 )
         return "\n".join(lines)
 
@@ -118,6 +127,10 @@ def _lat(p: dict[str, float | None]) -> str:
 
 def _num(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def _mib(kib: int | None) -> str:

@@ -12,8 +12,8 @@ The jobs' statements run on the event loop's own thread, each job's coroutine dr
 its end in one step (`run_now`): they touch pages in memory and take microseconds, while
 handing each of them to another thread would cost a GIL hand-off per statement
 (measured: a writer thread stalls for milliseconds per statement when the loop is busy).
-Only COMMIT, which waits for the disk, runs on a helper thread; the loop keeps serving
-meanwhile and the next batch gathers.
+Only COMMIT, which waits for the disk, runs on a thread of its own (`Committer`); the
+loop keeps serving meanwhile and the next batch gathers.
 
 If the commit fails (disk full, I/O error), every job of the batch fails with
 `Unavailable` and nothing of it is visible: acknowledgements always follow a commit.
@@ -34,6 +34,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from queue import SimpleQueue
 from typing import Any, TypeVar
 
 from microletter.core.errors import MicroletterError, Unavailable
@@ -107,7 +108,7 @@ class Writer:
         self._exit_after = exit_after_commits
         self._queue: deque[_Job] = deque()
         self._wake = asyncio.Event()
-        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
+        self._committer: Committer | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: sqlite3.Connection | None = None
@@ -119,7 +120,8 @@ class Writer:
         tx = self._make_tx(self._conn)
         # Kept: asyncio.get_running_loop() costs a getpid() system call on every use.
         self._loop = asyncio.get_running_loop()
-        self._task = self._loop.create_task(self._run(self._conn, tx))
+        self._committer = Committer(self._loop, self._conn)
+        self._task = self._loop.create_task(self._run(self._conn, tx, self._committer))
 
     def submit(
         self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -140,12 +142,12 @@ class Writer:
         self._wake.set()
         if self._task is not None:
             await self._task
-        self._committer.shutdown(wait=True)
+        if self._committer is not None:
+            self._committer.close()
         if self._conn is not None:
             self._conn.close()
 
-    async def _run(self, conn: sqlite3.Connection, tx: SqliteTx) -> None:
-        loop = asyncio.get_running_loop()
+    async def _run(self, conn: sqlite3.Connection, tx: SqliteTx, committer: Committer) -> None:
         while True:
             if not self._queue:
                 if self._closed:
@@ -154,11 +156,11 @@ class Writer:
                 await self._wake.wait()
                 continue
             batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
-            await self._run_batch(loop, conn, tx, batch)
+            await self._run_batch(committer, conn, tx, batch)
 
     async def _run_batch(
         self,
-        loop: asyncio.AbstractEventLoop,
+        committer: Committer,
         conn: sqlite3.Connection,
         tx: SqliteTx,
         batch: list[_Job],
@@ -170,7 +172,7 @@ class Writer:
             for job in batch:
                 self._run_job(conn, tx, job, savepoints)
             tx.flush()
-            await loop.run_in_executor(self._committer, conn.execute, "COMMIT")
+            await committer.commit()
             if self._exit_after and self.stats.batches + 1 >= self._exit_after:
                 os._exit(9)  # fault injection for crash tests: committed, never acked
         except Exception as exc:  # the batch is lost as a whole; the writer goes on
@@ -231,6 +233,51 @@ def _resolve(batch: list[_Job]) -> None:
             job.future.set_exception(job.error)
         else:
             job.future.set_result(job.result)
+
+
+class Committer:
+    """The thread that runs COMMIT (it waits for the disk) while the loop goes on.
+
+    One thread of its own, handed each commit through a queue, instead of an executor:
+    measured on the 2-core VM, a commit's round trip cost the loop's thread ~70 us of
+    CPU through `run_in_executor` (its locks, work item, future chaining) and ~40 us
+    this way, which is most of it the two wake-ups no hand-off can avoid."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, conn: sqlite3.Connection) -> None:
+        self._loop = loop
+        self._conn = conn
+        self._requests: SimpleQueue[asyncio.Future[None] | None] = SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="sqlite-commit", daemon=True)
+        self._thread.start()
+
+    def commit(self) -> asyncio.Future[None]:
+        """COMMIT on the thread; the future resolves (or fails) on the loop once done."""
+        future: asyncio.Future[None] = self._loop.create_future()
+        self._requests.put(future)
+        return future
+
+    def close(self) -> None:
+        self._requests.put(None)
+        self._thread.join()
+
+    def _serve(self) -> None:
+        while (future := self._requests.get()) is not None:
+            try:
+                self._conn.execute("COMMIT")
+            except BaseException as exc:  # handed to the loop, which fails the batch
+                self._loop.call_soon_threadsafe(_fail, future, exc)
+            else:
+                self._loop.call_soon_threadsafe(_done, future)
+
+
+def _done(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _fail(future: asyncio.Future[None], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
 
 
 class Readers:

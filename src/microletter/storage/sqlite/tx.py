@@ -22,7 +22,6 @@ Statements are written in PostgreSQL's dialect and translated once (storage/sql.
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -251,8 +250,17 @@ class SqliteTx(SqliteReader):
 
     def _header(self, cid: ConversationId) -> Conversation:
         state = self._state(cid)
-        return dataclasses.replace(
-            state.header, last_seq=self._seqs[cid], member_count=len(state.members)
+        h = state.header
+        # Built field by field: dataclasses.replace costs ~3x as much, on every send.
+        return Conversation(
+            h.id,
+            h.kind,
+            h.name,
+            h.announcement,
+            h.owner_id,
+            self._seqs[cid],
+            len(state.members),
+            h.created_at,
         )
 
     async def members(self, cid: ConversationId) -> Mapping[UserId, Member]:
