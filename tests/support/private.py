@@ -158,3 +158,144 @@ class PrivateRedis:
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class PrivateRedisCluster:
+    """A Redis Cluster of its own: `masters` masters with one replica each, private
+    `redis-server` processes on free ports under `root`, made with `redis-cli --cluster
+    create`. A short node timeout (1 s) makes a replica take over a killed master within a
+    few seconds. Every process is ended by its PID."""
+
+    NODE_TIMEOUT_MS = 1000
+
+    def __init__(self, root: Path, masters: int = 3) -> None:
+        binary, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+        if binary is None or cli is None:
+            unavailable("Redis binaries", "no redis-server or redis-cli on PATH")
+        self.binary, self.cli = str(binary), str(cli)
+        self.root = root
+        self.masters = masters
+        self.ports = [free_port() for _ in range(masters * 2)]
+        self.procs: dict[int, subprocess.Popen[bytes]] = {}
+        self.killed: set[int] = set()
+        root.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        """The bus URL of the cluster: every node as a seed."""
+        seeds = ",".join(f"127.0.0.1:{port}" for port in self.ports)
+        return f"redis+cluster://{seeds}"
+
+    def start(self) -> None:
+        for port in self.ports:
+            self._spawn(port)
+        for port in self.ports:
+            wait_port(port)
+        subprocess.run(  # noqa: S603 - the machine's own redis-cli
+            [
+                self.cli,
+                "--cluster",
+                "create",
+                *(f"127.0.0.1:{port}" for port in self.ports),
+                "--cluster-replicas",
+                "1",
+                "--cluster-yes",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        self.wait_ok()
+        self.wait_replicas()
+
+    def wait_replicas(self, timeout: float = 30.0) -> None:
+        """Until every replica has its master's data: a replica that never synced is
+        never elected."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            infos = [self.ask(port, "info", "replication") for port in self.procs]
+            replicas = [info for info in infos if "role:slave" in info]
+            if len(replicas) == self.masters and all(
+                "master_link_status:up" in info for info in replicas
+            ):
+                return
+            time.sleep(0.1)
+        raise TimeoutError("the Redis Cluster's replicas did not sync")
+
+    def _spawn(self, port: int) -> None:
+        folder = self.root / str(port)
+        folder.mkdir(exist_ok=True)
+        self.procs[port] = subprocess.Popen(  # noqa: S603
+            [
+                self.binary,
+                "--port",
+                str(port),
+                "--cluster-port",
+                str(free_port()),
+                "--bind",
+                "127.0.0.1",
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                str(folder / "nodes.conf"),
+                "--cluster-node-timeout",
+                str(self.NODE_TIMEOUT_MS),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--repl-diskless-sync-delay",
+                "0",
+                "--dir",
+                str(folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def ask(self, port: int, *command: str) -> str:
+        done = subprocess.run(  # noqa: S603
+            [self.cli, "-p", str(port), *command], capture_output=True, text=True, timeout=10
+        )
+        return done.stdout
+
+    def masters_now(self) -> list[int]:
+        """The ports of the live masters that serve slots, as a live node sees them."""
+        live = next(port for port in self.ports if self.alive(port))
+        found = []
+        for line in self.ask(live, "cluster", "nodes").splitlines():
+            fields = line.split()
+            if "master" in fields[2] and "fail" not in fields[2] and len(fields) > 8:
+                found.append(int(fields[1].split("@")[0].rsplit(":", 1)[1]))
+        return sorted(found)
+
+    def alive(self, port: int) -> bool:
+        proc = self.procs.get(port)
+        return proc is not None and proc.poll() is None
+
+    def wait_ok(self, timeout: float = 30.0) -> None:
+        """Until every live node says cluster_state:ok and `masters` masters serve slots,
+        none of them a killed one (so a failover is over, as far as every node knows)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            live = [port for port in self.ports if self.alive(port)]
+            states = [self.ask(port, "cluster", "info") for port in live]
+            if all("cluster_state:ok" in state for state in states):
+                masters = self.masters_now()
+                if len(masters) == self.masters and not self.killed & set(masters):
+                    return
+            time.sleep(0.1)
+        raise TimeoutError("the Redis Cluster did not reach cluster_state:ok")
+
+    def kill(self, port: int) -> None:
+        """kill -9 one node."""
+        proc = self.procs.pop(port, None)
+        self.killed.add(port)
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+
+    def close(self) -> None:
+        for port in list(self.procs):
+            self.kill(port)
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -31,19 +31,27 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from microletter.bus.cluster import is_cluster_url
 from microletter.bus.codec import Codec
 from microletter.core.ids import DeviceId, UserId
 from microletter.ports import Handler
 
+if TYPE_CHECKING:
+    from redis.asyncio.cluster import ClusterPipeline, RedisCluster
+
+    Client = redis.Redis | RedisCluster
+    Pipeline = redis.client.Pipeline | ClusterPipeline
+
 log = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT = 2.0
+PRESENCE_TIMEOUT = 2.0  # a cluster's failover may take longer: presence is skipped meanwhile
 CONTROL = "_bus"  # always subscribed, so the subscriber connection is never idle-empty
 BATCH = 500  # channels per (un)subscribe command
 ORIGIN = 8  # bytes of the publishing process's random id, in front of every message
@@ -53,12 +61,24 @@ def parse_url(url: str) -> tuple[str, str, bool | None]:
     """(redis-py URL, channel prefix, sharded or None for "if the server has it")."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
-    db = parts.path.strip("/") or "0"
+    prefix, sharded = _prefix_and_sharded(query, parts.path.strip("/") or "0")
+    clean = urlunsplit(parts._replace(query=urlencode(query)))
+    return clean, prefix, sharded
+
+
+def _prefix_and_sharded(query: dict[str, str], db: str) -> tuple[str, bool | None]:
+    """Take the bus's own options out of a URL's query."""
     prefix = query.pop("prefix", f"ml{db}:")
     sharded_arg = query.pop("sharded", None)
     sharded = None if sharded_arg is None else sharded_arg not in ("0", "false", "no")
-    clean = urlunsplit(parts._replace(query=urlencode(query)))
-    return clean, prefix, sharded
+    return prefix, sharded
+
+
+def _has_sharded(info: dict[str, Any]) -> bool:
+    """Sharded pub/sub came with Redis 7."""
+    if "redis_version" not in info and info:  # a cluster answers per node
+        info = next(iter(info.values()))
+    return int(str(info.get("redis_version", "0")).split(".")[0]) >= 7
 
 
 class _PubSub(Protocol):
@@ -90,8 +110,9 @@ class _Subscription:
 
 
 class RedisBus:
-    def __init__(self, client: redis.Redis, prefix: str, sharded: bool) -> None:
+    def __init__(self, client: Client, prefix: str, sharded: bool) -> None:
         self._client = client
+        self._subscriber: Callable[[bool], _PubSub] = lambda refresh: client.pubsub()
         self._prefix = prefix
         self._sharded = sharded
         self._out = Codec()
@@ -110,12 +131,35 @@ class RedisBus:
 
     @classmethod
     async def open(cls, url: str) -> RedisBus:
+        if is_cluster_url(url):
+            return await cls._open_cluster(url)
         clean, prefix, sharded = parse_url(url)
         client = redis.Redis.from_url(clean, socket_connect_timeout=5, socket_keepalive=True)
         if sharded is None:
-            info = await client.info("server")
-            sharded = int(str(info.get("redis_version", "0")).split(".")[0]) >= 7
+            sharded = _has_sharded(await client.info("server"))
+        return cls._started(client, prefix, sharded, lambda refresh: client.pubsub())
+
+    @classmethod
+    async def _open_cluster(cls, url: str) -> RedisBus:
+        from microletter.bus.cluster import ShardedSubscriber, open_cluster
+
+        client, options, query = open_cluster(url)
+        prefix, sharded = _prefix_and_sharded(query, "0")
+        if sharded is None:
+            await client.initialize()
+            sharded = _has_sharded(await client.info("server", target_nodes=client.RANDOM))
+
+        def subscriber(refresh: bool) -> _PubSub:
+            return ShardedSubscriber(client, options, refresh)
+
+        return cls._started(client, prefix, sharded, subscriber)
+
+    @classmethod
+    def _started(
+        cls, client: Client, prefix: str, sharded: bool, subscriber: Callable[[bool], _PubSub]
+    ) -> RedisBus:
         bus = cls(client, prefix, sharded)
+        bus._subscriber = subscriber
         bus._task = asyncio.get_running_loop().create_task(bus._run())
         return bus
 
@@ -193,18 +237,18 @@ class RedisBus:
 
     async def _run(self) -> None:
         delay = 0.05
-        first = True
+        attempts = 0
         while not self._closed:
-            pubsub: _PubSub = self._client.pubsub()
+            pubsub = self._subscriber(attempts > 0)  # a cluster reads its slots again
+            attempts += 1
             try:
                 self._requested.clear()
                 self._subscribed.clear()
                 await self._sync(pubsub)
-                if not first:
+                if attempts > 1:
                     self.reconnects += 1
                     log.info("bus.reconnected")
                     self._notify_gap()
-                first = False
                 delay = 0.05
                 await self._listen(pubsub)
             except (RedisError, OSError, TimeoutError) as exc:
@@ -274,12 +318,17 @@ class RedisBus:
 
 
 class RedisPresence:
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
+    def __init__(self, client: Client, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
 
     @classmethod
     def open(cls, url: str) -> RedisPresence:
+        if is_cluster_url(url):
+            from microletter.bus.cluster import open_cluster
+
+            client, _, query = open_cluster(url)
+            return cls(client, _prefix_and_sharded(query, "0")[0])
         clean, prefix, _ = parse_url(url)
         return cls(redis.Redis.from_url(clean, socket_connect_timeout=5), prefix)
 
@@ -313,12 +362,13 @@ class RedisPresence:
         counts = await self._run(pipe)
         return {u for u, n in zip(user_ids, counts or [0] * len(user_ids), strict=True) if n}
 
-    async def _run(self, pipe: redis.client.Pipeline) -> list[int] | None:
+    async def _run(self, pipe: Pipeline) -> list[int] | None:
         """Presence is best effort: if Redis is away, nobody looks online meanwhile."""
         try:
-            result: list[int] = await pipe.execute()
+            async with asyncio.timeout(PRESENCE_TIMEOUT):
+                result: list[int] = await pipe.execute()
             return result
-        except (RedisError, OSError) as exc:
+        except (RedisError, OSError, TimeoutError) as exc:
             log.warning("presence.unavailable", extra={"error": repr(exc)})
             return None
 
