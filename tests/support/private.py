@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from tests.support.services import unavailable
+from tests.support.services import RUN, unavailable
 
 PG_BIN = Path(os.environ.get("MICROLETTER_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -178,6 +178,7 @@ class PrivateRedisCluster:
         self.ports = [free_port() for _ in range(masters * 2)]
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
         self.killed: set[int] = set()
+        self.namespaces = 0
         root.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -261,13 +262,22 @@ class PrivateRedisCluster:
 
     def masters_now(self) -> list[int]:
         """The ports of the live masters that serve slots, as a live node sees them."""
+        return sorted(self._slots())
+
+    def slot_ranges(self) -> list[tuple[int, int]]:
+        """The first slot range of each master that serves slots."""
+        return [ranges[0] for ranges in self._slots().values()]
+
+    def _slots(self) -> dict[int, list[tuple[int, int]]]:
         live = next(port for port in self.ports if self.alive(port))
-        found = []
+        found: dict[int, list[tuple[int, int]]] = {}
         for line in self.ask(live, "cluster", "nodes").splitlines():
             fields = line.split()
             if "master" in fields[2] and "fail" not in fields[2] and len(fields) > 8:
-                found.append(int(fields[1].split("@")[0].rsplit(":", 1)[1]))
-        return sorted(found)
+                port = int(fields[1].split("@")[0].rsplit(":", 1)[1])
+                ranges = [f.split("-") for f in fields[8:] if not f.startswith("[")]
+                found[port] = [(int(r[0]), int(r[-1])) for r in ranges]
+        return found
 
     def alive(self, port: int) -> bool:
         proc = self.procs.get(port)
@@ -299,3 +309,24 @@ class PrivateRedisCluster:
         for port in list(self.procs):
             self.kill(port)
         shutil.rmtree(self.root, ignore_errors=True)
+
+    # --- namespaces, for the tests that share one cluster ---
+
+    def new_namespace(self) -> str:
+        """A bus URL of its own on this cluster: a key and channel prefix."""
+        self.namespaces += 1
+        return f"{self.url}?prefix=mlt:{RUN}:c{self.namespaces}:"
+
+    async def drop(self, url: str) -> None:
+        """Delete the keys of that namespace, on every master."""
+        from redis.asyncio.cluster import ClusterNode, RedisCluster
+
+        prefix = url.split("prefix=", 1)[1]
+        live = [port for port in self.ports if self.alive(port)]
+        client = RedisCluster(startup_nodes=[ClusterNode("127.0.0.1", p) for p in live])
+        try:
+            keys = [k async for k in client.scan_iter(match=f"{prefix}*")]
+            for key in keys:
+                await client.delete(key)
+        finally:
+            await client.aclose()

@@ -56,9 +56,11 @@ def parse_cluster_url(url: str) -> tuple[list[tuple[str, int]], dict[str, Any], 
         options["password"] = unquote(password) or None
     seeds = []
     for seed in filter(None, netloc.split(",")):
-        host, _, port = seed.rpartition(":") if ":" in seed else (seed, "", "")
+        host, port = seed, ""
+        if seed.rfind(":") > seed.rfind("]"):  # host:port, [v6]:port
+            host, _, port = seed.rpartition(":")
         try:
-            seeds.append((host or seed, int(port) if port else DEFAULT_PORT))
+            seeds.append((host.strip("[]"), int(port) if port else DEFAULT_PORT))
         except ValueError:
             raise ClusterURLError(f"bad Redis Cluster node {seed!r} in the bus URL") from None
     if not seeds:
