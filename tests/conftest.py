@@ -34,6 +34,7 @@ PASSWORD = "correct horse"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "settings(**kw): override server settings for a test")
+    config.addinivalue_line("markers", "redis_cluster: the fault test runs on a Redis Cluster")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
