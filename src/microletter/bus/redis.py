@@ -113,6 +113,8 @@ class RedisBus:
     def __init__(self, client: Client, prefix: str, sharded: bool) -> None:
         self._client = client
         self._subscriber: Callable[[bool], _PubSub] = lambda refresh: client.pubsub()
+        self._send: Callable[[list[tuple[str, bytes]]], Awaitable[None]] = self._send_to_one
+        self._closing: list[Callable[[], Awaitable[None]]] = []
         self._prefix = prefix
         self._sharded = sharded
         self._out = Codec()
@@ -141,7 +143,7 @@ class RedisBus:
 
     @classmethod
     async def _open_cluster(cls, url: str) -> RedisBus:
-        from microletter.bus.cluster import ShardedSubscriber, open_cluster
+        from microletter.bus.cluster import ShardedPublisher, ShardedSubscriber, open_cluster
 
         client, options, query = open_cluster(url)
         prefix, sharded = _prefix_and_sharded(query, "0")
@@ -152,7 +154,11 @@ class RedisBus:
         def subscriber(refresh: bool) -> _PubSub:
             return ShardedSubscriber(client, options, refresh)
 
-        return cls._started(client, prefix, sharded, subscriber)
+        bus = cls._started(client, prefix, sharded, subscriber)
+        publisher = ShardedPublisher(client, options, sharded)
+        bus._send = publisher.publish
+        bus._closing.append(publisher.close)
+        return bus
 
     @classmethod
     def _started(
@@ -170,17 +176,21 @@ class RedisBus:
             return
         for topic, message in items:
             self._deliver(topic, message)
-        pipe = self._client.pipeline(transaction=False)
-        send = pipe.spublish if self._sharded else pipe.publish
-        for topic, message in items:
-            payload = self._origin + self._out.encode(message)
-            send(self._prefix + topic, payload)  # type: ignore[unused-awaitable]  # queued on the pipeline
+        out = [(self._prefix + t, self._origin + self._out.encode(m)) for t, m in items]
         try:
             async with asyncio.timeout(PUBLISH_TIMEOUT):
-                await pipe.execute()
+                await self._send(out)
         except (RedisError, OSError, TimeoutError) as exc:
             self.lost_publishes += len(items)
             log.warning("bus.publish_failed", extra={"error": repr(exc), "items": len(items)})
+
+    async def _send_to_one(self, out: list[tuple[str, bytes]]) -> None:
+        """One Redis: one pipeline."""
+        pipe = self._client.pipeline(transaction=False)
+        send = pipe.spublish if self._sharded else pipe.publish
+        for channel, payload in out:
+            send(channel, payload)  # type: ignore[unused-awaitable]  # queued on the pipeline
+        await pipe.execute()
 
     def subscribe(self, topic: str, handler: Handler) -> _Subscription:
         handlers = self._topics.setdefault(topic, [])
@@ -205,6 +215,8 @@ class RedisBus:
             for waiter in waiters:
                 if not waiter.done():
                     waiter.cancel()
+        for close in self._closing:
+            await close()
         await self._client.aclose()
 
     # --- subscriptions ---
