@@ -1,6 +1,6 @@
-"""Several nodes on one PostgreSQL and one Redis (or a Redis Cluster): people on different nodes chat as if on
-one server; a lost hint only delays an event until the log is read; a revoked device is
-refused on every node at once."""
+"""Several nodes on one PostgreSQL and one Redis (or a Redis Cluster): people on different
+nodes chat as if on one server; a lost hint only delays an event until the log is read; a
+revoked device is refused on every node at once."""
 
 from __future__ import annotations
 

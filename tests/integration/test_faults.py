@@ -271,7 +271,7 @@ async def test_kill_9_of_a_redis_cluster_master_fails_over_and_loses_nothing(
     await under_load(cluster, kill_a_master)
     made, load = cluster
     # user0 is on node a, user1 on node b (Load spreads them), in a direct conversation.
-    sender, receiver = load.devices[0], load.devices[1]
+    sender = load.devices[0]
     cid = load.conversations[0][0]
     for n in range(5):
         before = len(load.events[1])

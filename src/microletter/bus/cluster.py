@@ -88,6 +88,14 @@ def open_cluster(url: str) -> tuple[RedisCluster, dict[str, Any], dict[str, str]
     return client, options, query
 
 
+def owner(cluster: RedisCluster, channel: str) -> ClusterNode:
+    """The master of a channel's slot, as the cluster client last read the slots."""
+    node = cluster.get_node_from_key(channel)
+    if node is None:
+        raise RedisConnectionError(f"no master serves the slot of {channel!r}")
+    return node
+
+
 class ShardedPublisher:
     """Publishes a batch as one plain pipeline per master, in parallel: redis-py's cluster
     pipeline routes and checks each command in Python, which cost twice the CPU per hint
@@ -113,11 +121,11 @@ class ShardedPublisher:
             await cluster.nodes_manager.initialize()
             self._stale = False
         else:
-            await cluster.initialize()  # once, at the first publish
+            _ = await cluster.initialize()  # once, at the first publish
         pipes: dict[str, Any] = {}
         first = cluster.get_primaries()[0]
         for channel, payload in out:
-            node = cluster.get_node_from_key(channel) if self._sharded else first
+            node = owner(cluster, channel) if self._sharded else first
             pipe = pipes.get(node.name)
             if pipe is None:
                 pipe = pipes[node.name] = self._client(node).pipeline(transaction=False)
@@ -135,7 +143,7 @@ class ShardedPublisher:
         client = self._clients.get(node.name)
         if client is None:
             client = redis.Redis(
-                host=node.host, port=node.port, retry=Retry(NoBackoff(), 0), **self._options
+                host=node.host, port=int(node.port), retry=Retry(NoBackoff(), 0), **self._options
             )
             self._clients[node.name] = client
         return client
@@ -173,7 +181,7 @@ class ShardedSubscriber:
         if self._refresh:
             await self._cluster.nodes_manager.initialize()
         else:
-            await self._cluster.initialize()
+            _ = await self._cluster.initialize()
         self._ready = True
 
     def _pubsub(self, node: ClusterNode) -> Any:
@@ -181,7 +189,7 @@ class ShardedSubscriber:
         if pubsub is None:
             # No retry of its own: an error must reach the bus, which starts over.
             client = redis.Redis(
-                host=node.host, port=node.port, retry=Retry(NoBackoff(), 0), **self._options
+                host=node.host, port=int(node.port), retry=Retry(NoBackoff(), 0), **self._options
             )
             self._clients[node.name] = client
             pubsub = self._pubsubs[node.name] = client.pubsub()
@@ -192,7 +200,7 @@ class ShardedSubscriber:
         slots: dict[int, list[str]] = {}
         for channel in channels:
             slots.setdefault(self._cluster.keyslot(channel), []).append(channel)
-        return [(self._cluster.get_node_from_key(names[0]), names) for names in slots.values()]
+        return [(owner(self._cluster, names[0]), names) for names in slots.values()]
 
     async def ssubscribe(self, *channels: str) -> None:
         await self._start()

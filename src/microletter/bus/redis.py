@@ -148,7 +148,7 @@ class RedisBus:
         client, options, query = open_cluster(url)
         prefix, sharded = _prefix_and_sharded(query, "0")
         if sharded is None:
-            await client.initialize()
+            _ = await client.initialize()
             sharded = _has_sharded(await client.info("server", target_nodes=client.RANDOM))
 
         def subscriber(refresh: bool) -> _PubSub:
