@@ -227,6 +227,7 @@ class ShardedSubscriber:
         """The next message of any shard: each is asked in turn, the waiting shared."""
         pubsubs = [p for p in self._pubsubs.values() if p.connection is not None]
         if not pubsubs:
+            await asyncio.sleep(timeout)  # nothing subscribed yet: the bus's loop must wait
             return None
         share = timeout / len(pubsubs)
         for wait in (0.0, share) if timeout else (0.0,):
