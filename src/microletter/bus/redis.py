@@ -18,6 +18,11 @@ calls the `on_gap` callbacks: hints may have been lost meanwhile, so whoever dep
 them (the gateway) reads the log. Channels are namespaced by a prefix (`?prefix=` in
 the URL, default `ml{db}:`), because pub/sub ignores Redis database numbers.
 
+On a Redis Cluster (redis+cluster://, bus/cluster.py) the same bus holds one subscriber
+connection per master and publishes a batch as one pipeline per master; any failure of
+one of them starts the subscriber over on the slots as the cluster now has them, with a
+gap reported, as above.
+
 Presence lives beside it: a sorted set per user, `{prefix}presence:{user_id}`, devices
 scored by the time they expire, the key itself expiring with its last device, so the
 devices of a process that died fade out by themselves.
@@ -37,7 +42,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from microletter.bus.cluster import is_cluster_url
+from microletter.bus.cluster import (
+    ShardedPublisher,
+    ShardedSubscriber,
+    is_cluster_url,
+    open_cluster,
+)
 from microletter.bus.codec import Codec
 from microletter.core.ids import DeviceId, UserId
 from microletter.ports import Handler
@@ -143,8 +153,6 @@ class RedisBus:
 
     @classmethod
     async def _open_cluster(cls, url: str) -> RedisBus:
-        from microletter.bus.cluster import ShardedPublisher, ShardedSubscriber, open_cluster
-
         client, options, query = open_cluster(url)
         prefix, sharded = _prefix_and_sharded(query, "0")
         if sharded is None:
@@ -337,8 +345,6 @@ class RedisPresence:
     @classmethod
     def open(cls, url: str) -> RedisPresence:
         if is_cluster_url(url):
-            from microletter.bus.cluster import open_cluster
-
             client, _, query = open_cluster(url)
             return cls(client, _prefix_and_sharded(query, "0")[0])
         clean, prefix, _ = parse_url(url)
