@@ -1,7 +1,8 @@
 """What only the Redis Cluster backend has to prove: when a master is killed (kill -9) and
 its replica takes over, a publish meanwhile is dropped without an error, the subscriber
 reads the cluster's slots again, subscribes on the new master and reports a gap, and
-hints and presence then work on every shard as before. On a cluster of its own."""
+hints and presence then work on every shard as before (on a cluster of its own); and a
+slot moved to another master (resharding) is followed the same way."""
 
 from __future__ import annotations
 
@@ -92,3 +93,39 @@ async def test_a_killed_master_fails_over_and_the_bus_and_presence_carry_on(
         await sender.close()
         await receiver.close()
         await presence.close()
+
+
+async def test_a_slot_moved_to_another_master_is_followed_with_a_gap(
+    redis_cluster: PrivateRedisCluster,
+) -> None:
+    """Resharding: Redis unsubscribes the channels of a slot that leaves a master; the bus
+    subscribes again on the new owner and reports a gap."""
+    from redis.crc import key_slot
+
+    url = redis_cluster.new_namespace()
+    prefix = url.split("prefix=", 1)[1]
+    sender, receiver = await open_bus(url), await open_bus(url)
+    assert isinstance(receiver, RedisBus)
+    gaps: list[int] = []
+    receiver.on_gap(lambda: gaps.append(1))
+    slot = key_slot(f"{prefix}u:1".encode())
+    ranges = redis_cluster.slot_ranges()
+    home = next(i for i, (first, last) in enumerate(ranges) if first <= slot <= last)
+    masters = sorted(redis_cluster.slots().items(), key=lambda kv: kv[1][0])
+    source, target = masters[home][0], masters[(home + 1) % len(masters)][0]
+    inbox = Inbox()
+    try:
+        await live(receiver.subscribe("u:1", inbox))
+        await sender.publish([("u:1", "before")])
+        await inbox.wait_for(1)
+        await asyncio.to_thread(redis_cluster.move_slot, slot, target)
+        async with asyncio.timeout(15):
+            while "after" not in inbox.got:
+                await sender.publish([("u:1", "after")])
+                await asyncio.sleep(0.1)
+        assert gaps
+    finally:
+        await asyncio.to_thread(redis_cluster.move_slot, slot, source)  # as it was
+        await sender.close()
+        await receiver.close()
+        await redis_cluster.drop(url)

@@ -262,13 +262,14 @@ class PrivateRedisCluster:
 
     def masters_now(self) -> list[int]:
         """The ports of the live masters that serve slots, as a live node sees them."""
-        return sorted(self._slots())
+        return sorted(self.slots())
 
     def slot_ranges(self) -> list[tuple[int, int]]:
         """The first slot range of each master that serves slots."""
-        return [ranges[0] for ranges in self._slots().values()]
+        return [ranges[0] for ranges in self.slots().values()]
 
-    def _slots(self) -> dict[int, list[tuple[int, int]]]:
+    def slots(self) -> dict[int, list[tuple[int, int]]]:
+        """The slot ranges of each live master that serves slots, by its port."""
         live = next(port for port in self.ports if self.alive(port))
         found: dict[int, list[tuple[int, int]]] = {}
         for line in self.ask(live, "cluster", "nodes").splitlines():
@@ -278,6 +279,13 @@ class PrivateRedisCluster:
                 ranges = [f.split("-") for f in fields[8:] if not f.startswith("[")]
                 found[port] = [(int(r[0]), int(r[-1])) for r in ranges]
         return found
+
+    def move_slot(self, slot: int, to: int) -> None:
+        """Give an empty slot to the master on port `to` (CLUSTER SETSLOT ... NODE on every
+        master, the new owner first), as a resharding does once the slot's keys moved."""
+        target = self.ask(to, "cluster", "myid").strip()
+        for port in sorted(self.masters_now(), key=lambda p: p != to):
+            self.ask(port, "cluster", "setslot", str(slot), "node", target)
 
     def alive(self, port: int) -> bool:
         proc = self.procs.get(port)
