@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from microletter.app import Server
 from microletter.client import Client
 from microletter.settings import Settings
 from tests.support import services
+from tests.support.private import PrivateRedisCluster
 
 # Cheap argon2 parameters keep registration fast in tests; the hashing itself is real.
 FAST_HASH: dict[str, Any] = {
@@ -33,6 +34,7 @@ PASSWORD = "correct horse"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "settings(**kw): override server settings for a test")
+    config.addinivalue_line("markers", "redis_cluster: the fault test runs on a Redis Cluster")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -78,6 +80,19 @@ async def backends(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, An
         return
     async with postgres_and_redis() as settings:
         yield settings
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedisCluster]:
+    """One Redis Cluster of private processes for the run (3 masters, 3 replicas), for
+    tests that only use it: each takes a namespace (`new_namespace`, `drop`). Tests that
+    kill its nodes start one of their own."""
+    cluster = PrivateRedisCluster(tmp_path_factory.mktemp("redis-cluster"))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.close()
 
 
 @pytest.fixture

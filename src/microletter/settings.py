@@ -337,7 +337,7 @@ class Settings:
         """State and bus are shared services, so several processes can serve together."""
         return self.effective_database_url.startswith(
             ("postgresql:", "postgres:")
-        ) and self.bus_url.startswith(("redis:", "rediss:"))
+        ) and self.bus_url.startswith(("redis:", "rediss:", "redis+cluster:", "rediss+cluster:"))
 
     @property
     def effective_database_url(self) -> str:

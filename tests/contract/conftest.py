@@ -7,6 +7,7 @@ test gets a database and a Redis namespace of its own."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from microletter.storage import Store as StoreFacade
 from microletter.storage import open_store
 from microletter.storage.sqlite.database import SqliteDatabase
 from tests.support import services
+from tests.support.private import PrivateRedisCluster
 
 
 class StoreBackend(Protocol):
@@ -79,19 +81,26 @@ STORE_BACKENDS: dict[str, Callable[[Path], StoreBackend]] = {
 }
 
 
-async def open_memory_bus() -> Bus:
+async def open_memory_bus(request: pytest.FixtureRequest) -> Bus:
     return await open_bus("memory://")
 
 
 class ProcessPair:
     """Two Redis buses on one namespace, as two processes have: messages are published
     through one and received through the other, so every bus test crosses Redis (a bus
-    delivers to its own process's handlers directly)."""
+    delivers to its own process's handlers directly). On a cluster, `fences` are topics
+    whose channels lie on each master in turn (tests/contract/test_bus.py, `fence`)."""
 
     def __init__(
-        self, url: str, sender: Bus, receiver: Bus, drop: Callable[[], Awaitable[None]]
+        self,
+        url: str,
+        sender: Bus,
+        receiver: Bus,
+        drop: Callable[[], Awaitable[None]],
+        fences: Sequence[str] = (),
     ) -> None:
         self.url, self.sender, self.receiver, self._drop = url, sender, receiver, drop
+        self.fences = fences
 
     async def publish(self, items: Sequence[tuple[str, object]]) -> None:
         await self.sender.publish(items)
@@ -108,15 +117,41 @@ class ProcessPair:
         await self._drop()
 
 
-async def open_redis_pair() -> Bus:
+async def open_redis_pair(request: pytest.FixtureRequest) -> Bus:
     server = services.redis_server()
     url = await server.new_namespace()
     return ProcessPair(url, await open_bus(url), await open_bus(url), lambda: server.drop(url))
 
 
-BUS_BACKENDS: dict[str, Callable[[], Awaitable[Bus]]] = {
+async def open_redis_cluster_pair(request: pytest.FixtureRequest) -> Bus:
+    cluster: PrivateRedisCluster = request.getfixturevalue("redis_cluster")
+    url = cluster.new_namespace()
+    fences = fence_topics(url.split("prefix=", 1)[1], cluster.slot_ranges())
+    return ProcessPair(
+        url, await open_bus(url), await open_bus(url), lambda: cluster.drop(url), fences
+    )
+
+
+def fence_topics(prefix: str, ranges: Sequence[tuple[int, int]]) -> list[str]:
+    """A topic whose channel falls in each of these slot ranges (one per master)."""
+    from redis.crc import key_slot
+
+    found: dict[int, str] = {}
+    for i in itertools.count():
+        topic = f"fence:{i}"
+        slot = key_slot((prefix + topic).encode())
+        for n, (first, last) in enumerate(ranges):
+            if first <= slot <= last:
+                found.setdefault(n, topic)
+        if len(found) == len(ranges):
+            return list(found.values())
+    raise AssertionError("unreachable")
+
+
+BUS_BACKENDS: dict[str, Callable[[pytest.FixtureRequest], Awaitable[Bus]]] = {
     "memory": open_memory_bus,
     "redis": open_redis_pair,
+    "redis-cluster": open_redis_cluster_pair,
 }
 
 
@@ -144,7 +179,7 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
 
 @pytest.fixture(params=sorted(BUS_BACKENDS))
 async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
-    opened = await BUS_BACKENDS[request.param]()
+    opened = await BUS_BACKENDS[request.param](request)
     yield opened
     await opened.close()
 

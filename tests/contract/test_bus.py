@@ -49,15 +49,19 @@ class Inbox:
 
 async def fence(bus: Bus) -> None:
     """Return once everything published before has been delivered (publish order holds
-    across topics for one publisher)."""
-    inbox = Inbox()
-    topic = f"fence:{next(_fences)}"
-    subscription = await live(bus.subscribe(topic, inbox))
+    across topics for one publisher, on one Redis; on a cluster, on each master, so the
+    fence goes to a topic on each)."""
+    n = next(_fences)
+    topics = getattr(bus, "fences", None) or [f"fence:{n}"]
+    inboxes = [Inbox() for _ in topics]
+    subscriptions = [await live(bus.subscribe(t, i)) for t, i in zip(topics, inboxes, strict=True)]
     try:
-        await bus.publish([(topic, "fence")])
-        await inbox.wait_for(1)
+        await bus.publish([(topic, "fence") for topic in topics])
+        for inbox in inboxes:
+            await inbox.wait_for(1)
     finally:
-        subscription.close()
+        for subscription in subscriptions:
+            subscription.close()
 
 
 async def test_every_subscriber_of_a_topic_gets_every_message_in_publish_order(

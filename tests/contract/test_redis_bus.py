@@ -7,16 +7,27 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from microletter.bus import open_bus
 from microletter.bus.redis import RedisBus
 from tests.contract.test_bus import Inbox, fence, live
 from tests.support import services
-from tests.support.private import PrivateRedis
+from tests.support.private import PrivateRedis, PrivateRedisCluster
+from tests.support.services import RedisServer
 
 
-async def test_the_publishing_process_gets_each_message_once_and_at_once() -> None:
-    server = services.redis_server()
-    url = await server.new_namespace()
+@pytest.mark.parametrize("kind", ["redis", "redis-cluster"])
+async def test_the_publishing_process_gets_each_message_once_and_at_once(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    server: RedisServer | PrivateRedisCluster
+    if kind == "redis":
+        server = services.redis_server()
+        url = await server.new_namespace()
+    else:
+        server = request.getfixturevalue("redis_cluster")
+        url = server.new_namespace()
     bus = await open_bus(url)
     try:
         inbox = Inbox()

@@ -1,6 +1,6 @@
-"""Several nodes on one PostgreSQL and one Redis: people on different nodes chat as if on
-one server; a lost hint only delays an event until the log is read; a revoked device is
-refused on every node at once."""
+"""Several nodes on one PostgreSQL and one Redis (or a Redis Cluster): people on different
+nodes chat as if on one server; a lost hint only delays an event until the log is read; a
+revoked device is refused on every node at once."""
 
 from __future__ import annotations
 
@@ -18,22 +18,32 @@ from microletter.cli import main
 from microletter.client import ApiError, Client
 from microletter.ports import Bus
 from tests.conftest import PASSWORD, befriend, make_settings
+from tests.support.private import PrivateRedisCluster
 from tests.support.process import ServerProcess
 from tests.support.rest import uid
 
 Json = dict[str, Any]
 
 
-@pytest.fixture
-async def nodes(tmp_path: Path, shared: dict[str, Any]) -> AsyncIterator[list[Server]]:
+@pytest.fixture(params=["redis", "redis-cluster"])
+async def nodes(
+    tmp_path: Path, shared: dict[str, Any], request: pytest.FixtureRequest
+) -> AsyncIterator[list[Server]]:
+    """Two nodes on one PostgreSQL and one Redis, or a Redis Cluster."""
+    settings = dict(shared)
+    if request.param == "redis-cluster":
+        cluster: PrivateRedisCluster = request.getfixturevalue("redis_cluster")
+        settings["bus_url"] = cluster.new_namespace()
     started: list[Server] = []
     for name in ("a", "b"):
-        node = Server(make_settings(tmp_path / name, **shared, bus_resync_seconds=0.5))
+        node = Server(make_settings(tmp_path / name, **settings, bus_resync_seconds=0.5))
         await node.start()
         started.append(node)
     yield started
     for node in started:
         await node.stop()
+    if request.param == "redis-cluster":
+        await cluster.drop(settings["bus_url"])
 
 
 async def next_message(events: asyncio.Queue[Json], text: str, timeout: float = 5.0) -> Json:

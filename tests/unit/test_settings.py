@@ -210,3 +210,16 @@ def test_transcribe_engines_are_a_list_and_may_be_none() -> None:
 def test_transcribe_settings_out_of_range_are_refused(env: dict[str, str]) -> None:
     with pytest.raises(SettingsError, match="transcribe_"):
         Settings.from_env(env)
+
+
+def test_workers_may_share_a_redis_cluster_and_its_password_is_masked() -> None:
+    url = "redis+cluster://:pw@10.0.0.1:7000,10.0.0.2:7001"
+    settings = Settings.from_env(
+        {
+            "MICROLETTER_DATABASE_URL": "postgresql://db/microletter",
+            "MICROLETTER_BUS_URL": url,
+            "MICROLETTER_WORKERS": "2",
+        }
+    )
+    assert settings.is_distributed
+    assert mask_url(url) == "redis+cluster://:***@10.0.0.1:7000,10.0.0.2:7001"

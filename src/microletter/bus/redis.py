@@ -18,6 +18,11 @@ calls the `on_gap` callbacks: hints may have been lost meanwhile, so whoever dep
 them (the gateway) reads the log. Channels are namespaced by a prefix (`?prefix=` in
 the URL, default `ml{db}:`), because pub/sub ignores Redis database numbers.
 
+On a Redis Cluster (redis+cluster://, bus/cluster.py) the same bus holds one subscriber
+connection per master and publishes a batch as one pipeline per master; any failure of
+one of them starts the subscriber over on the slots as the cluster now has them, with a
+gap reported, as above.
+
 Presence lives beside it: a sorted set per user, `{prefix}presence:{user_id}`, devices
 scored by the time they expire, the key itself expiring with its last device, so the
 devices of a process that died fade out by themselves.
@@ -31,19 +36,32 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from microletter.bus.cluster import (
+    ShardedPublisher,
+    ShardedSubscriber,
+    is_cluster_url,
+    open_cluster,
+)
 from microletter.bus.codec import Codec
 from microletter.core.ids import DeviceId, UserId
 from microletter.ports import Handler
 
+if TYPE_CHECKING:
+    from redis.asyncio.cluster import ClusterPipeline, RedisCluster
+
+    Client = redis.Redis | RedisCluster
+    Pipeline = redis.client.Pipeline | ClusterPipeline
+
 log = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT = 2.0
+PRESENCE_TIMEOUT = 2.0  # a cluster's failover may take longer: presence is skipped meanwhile
 CONTROL = "_bus"  # always subscribed, so the subscriber connection is never idle-empty
 BATCH = 500  # channels per (un)subscribe command
 ORIGIN = 8  # bytes of the publishing process's random id, in front of every message
@@ -53,12 +71,24 @@ def parse_url(url: str) -> tuple[str, str, bool | None]:
     """(redis-py URL, channel prefix, sharded or None for "if the server has it")."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
-    db = parts.path.strip("/") or "0"
+    prefix, sharded = _prefix_and_sharded(query, parts.path.strip("/") or "0")
+    clean = urlunsplit(parts._replace(query=urlencode(query)))
+    return clean, prefix, sharded
+
+
+def _prefix_and_sharded(query: dict[str, str], db: str) -> tuple[str, bool | None]:
+    """Take the bus's own options out of a URL's query."""
     prefix = query.pop("prefix", f"ml{db}:")
     sharded_arg = query.pop("sharded", None)
     sharded = None if sharded_arg is None else sharded_arg not in ("0", "false", "no")
-    clean = urlunsplit(parts._replace(query=urlencode(query)))
-    return clean, prefix, sharded
+    return prefix, sharded
+
+
+def _has_sharded(info: dict[str, Any]) -> bool:
+    """Sharded pub/sub came with Redis 7."""
+    if "redis_version" not in info and info:  # a cluster answers per node
+        info = next(iter(info.values()))
+    return int(str(info.get("redis_version", "0")).split(".")[0]) >= 7
 
 
 class _PubSub(Protocol):
@@ -90,8 +120,11 @@ class _Subscription:
 
 
 class RedisBus:
-    def __init__(self, client: redis.Redis, prefix: str, sharded: bool) -> None:
+    def __init__(self, client: Client, prefix: str, sharded: bool) -> None:
         self._client = client
+        self._subscriber: Callable[[bool], _PubSub] = lambda refresh: client.pubsub()
+        self._send: Callable[[list[tuple[str, bytes]]], Awaitable[None]] = self._send_to_one
+        self._closing: list[Callable[[], Awaitable[None]]] = []
         self._prefix = prefix
         self._sharded = sharded
         self._out = Codec()
@@ -110,12 +143,37 @@ class RedisBus:
 
     @classmethod
     async def open(cls, url: str) -> RedisBus:
+        if is_cluster_url(url):
+            return await cls._open_cluster(url)
         clean, prefix, sharded = parse_url(url)
         client = redis.Redis.from_url(clean, socket_connect_timeout=5, socket_keepalive=True)
         if sharded is None:
-            info = await client.info("server")
-            sharded = int(str(info.get("redis_version", "0")).split(".")[0]) >= 7
+            sharded = _has_sharded(await client.info("server"))
+        return cls._started(client, prefix, sharded, lambda refresh: client.pubsub())
+
+    @classmethod
+    async def _open_cluster(cls, url: str) -> RedisBus:
+        client, options, query = open_cluster(url)
+        prefix, sharded = _prefix_and_sharded(query, "0")
+        if sharded is None:
+            _ = await client.initialize()
+            sharded = _has_sharded(await client.info("server", target_nodes=client.RANDOM))
+
+        def subscriber(refresh: bool) -> _PubSub:
+            return ShardedSubscriber(client, options, refresh)
+
+        bus = cls._started(client, prefix, sharded, subscriber)
+        publisher = ShardedPublisher(client, options, sharded)
+        bus._send = publisher.publish
+        bus._closing.append(publisher.close)
+        return bus
+
+    @classmethod
+    def _started(
+        cls, client: Client, prefix: str, sharded: bool, subscriber: Callable[[bool], _PubSub]
+    ) -> RedisBus:
         bus = cls(client, prefix, sharded)
+        bus._subscriber = subscriber
         bus._task = asyncio.get_running_loop().create_task(bus._run())
         return bus
 
@@ -126,17 +184,21 @@ class RedisBus:
             return
         for topic, message in items:
             self._deliver(topic, message)
-        pipe = self._client.pipeline(transaction=False)
-        send = pipe.spublish if self._sharded else pipe.publish
-        for topic, message in items:
-            payload = self._origin + self._out.encode(message)
-            send(self._prefix + topic, payload)  # type: ignore[unused-awaitable]  # queued on the pipeline
+        out = [(self._prefix + t, self._origin + self._out.encode(m)) for t, m in items]
         try:
             async with asyncio.timeout(PUBLISH_TIMEOUT):
-                await pipe.execute()
+                await self._send(out)
         except (RedisError, OSError, TimeoutError) as exc:
             self.lost_publishes += len(items)
             log.warning("bus.publish_failed", extra={"error": repr(exc), "items": len(items)})
+
+    async def _send_to_one(self, out: list[tuple[str, bytes]]) -> None:
+        """One Redis: one pipeline."""
+        pipe = self._client.pipeline(transaction=False)
+        send = pipe.spublish if self._sharded else pipe.publish
+        for channel, payload in out:
+            send(channel, payload)  # type: ignore[unused-awaitable]  # queued on the pipeline
+        await pipe.execute()
 
     def subscribe(self, topic: str, handler: Handler) -> _Subscription:
         handlers = self._topics.setdefault(topic, [])
@@ -161,6 +223,8 @@ class RedisBus:
             for waiter in waiters:
                 if not waiter.done():
                     waiter.cancel()
+        for close in self._closing:
+            await close()
         await self._client.aclose()
 
     # --- subscriptions ---
@@ -193,18 +257,18 @@ class RedisBus:
 
     async def _run(self) -> None:
         delay = 0.05
-        first = True
+        attempts = 0
         while not self._closed:
-            pubsub: _PubSub = self._client.pubsub()
+            pubsub = self._subscriber(attempts > 0)  # a cluster reads its slots again
+            attempts += 1
             try:
                 self._requested.clear()
                 self._subscribed.clear()
                 await self._sync(pubsub)
-                if not first:
+                if attempts > 1:
                     self.reconnects += 1
                     log.info("bus.reconnected")
                     self._notify_gap()
-                first = False
                 delay = 0.05
                 await self._listen(pubsub)
             except (RedisError, OSError, TimeoutError) as exc:
@@ -274,12 +338,15 @@ class RedisBus:
 
 
 class RedisPresence:
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
+    def __init__(self, client: Client, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
 
     @classmethod
     def open(cls, url: str) -> RedisPresence:
+        if is_cluster_url(url):
+            client, _, query = open_cluster(url)
+            return cls(client, _prefix_and_sharded(query, "0")[0])
         clean, prefix, _ = parse_url(url)
         return cls(redis.Redis.from_url(clean, socket_connect_timeout=5), prefix)
 
@@ -313,12 +380,13 @@ class RedisPresence:
         counts = await self._run(pipe)
         return {u for u, n in zip(user_ids, counts or [0] * len(user_ids), strict=True) if n}
 
-    async def _run(self, pipe: redis.client.Pipeline) -> list[int] | None:
+    async def _run(self, pipe: Pipeline) -> list[int] | None:
         """Presence is best effort: if Redis is away, nobody looks online meanwhile."""
         try:
-            result: list[int] = await pipe.execute()
+            async with asyncio.timeout(PRESENCE_TIMEOUT):
+                result: list[int] = await pipe.execute()
             return result
-        except (RedisError, OSError) as exc:
+        except (RedisError, OSError, TimeoutError) as exc:
             log.warning("presence.unavailable", extra={"error": repr(exc)})
             return None
 
