@@ -126,6 +126,15 @@ async def my_bots(room: Bots, me: Principal) -> list[Bot]:
     return await room.store.bots_of(me.user_id)
 
 
+async def commands_in(room: Bots, me: Principal, cid: ConversationId) -> list[Bot]:
+    """The bots among the members of a conversation I am in, with their commands."""
+    found = []
+    for _, user in await room.ctx.store.members(me.user_id, cid):
+        if user.id != me.user_id and await room.is_bot(user.id):
+            found.append(await room.store.bot(user.id))
+    return found
+
+
 async def start_bot(room: Bots, me: Principal, username: str) -> Conversation:
     """A person starts a chat with a bot: the bot takes them as a contact (so they can
     chat and add it to groups), and says `/start` for them, as Telegram's Start does."""
