@@ -14,7 +14,13 @@ from microletter.client import ApiError, Client
 from tests.conftest import MakeClient
 from tests.support.telegram import bot_call, new_bot, start, user_id
 
-MENU = {"inline_keyboard": [[{"text": "One", "callback_data": "one"}], [{"text": "Site", "url": "https://example.com/"}]]}  # fmt: skip
+MENU = {
+    "inline_keyboard": [
+        [{"text": "One", "callback_data": "one"}],
+        [{"text": "Site", "url": "https://example.com/"}],
+    ]
+}
+RESERVED = "Character '.' is reserved and must be escaped with the preceding '\\'"
 
 
 async def events_of(person: Client, kind: str) -> list[dict[str, Any]]:
@@ -227,7 +233,7 @@ async def test_formatted_text_is_parsed_into_entities_and_kept(
     [
         ("HTML", "<b>open", 'Can\'t find end tag corresponding to start tag "b"'),
         ("HTML", "<script>x</script>", 'Unsupported start tag "script" at byte offset 0'),
-        ("MarkdownV2", "1.5", "Character '.' is reserved and must be escaped with the preceding '\\'"),
+        ("MarkdownV2", "1.5", RESERVED),
         ("MarkdownV2", "*open", "Can't find end of the entity starting at byte offset 0"),
         ("Markdown", "_open", "Can't find end of the entity starting at byte offset 0"),
     ],
