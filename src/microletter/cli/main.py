@@ -166,6 +166,7 @@ def config() -> None:
             "search",
             "redpacket",
             "moments",
+            "bots",
         ]
     ),
 )
