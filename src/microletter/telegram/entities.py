@@ -129,7 +129,8 @@ def _unescape(chunk: str, source: str, base: int) -> str:
             raise fail(f'Unsupported HTML entity "&{name};"'
                        f" at byte offset {_byte_offset(source, base + pos)}")  # fmt: skip
         pos = chunk.find("&", pos + 1)
-    return html.unescape(chunk)
+    # Only whole references are replaced: "&copy" without its ";" stays as typed.
+    return _CHARREF_RE.sub(lambda ref: html.unescape(ref[0]), chunk)
 
 
 def _html_entity(
