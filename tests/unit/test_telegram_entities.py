@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from microletter.core.errors import NotEditable
 from microletter.core.ids import ConversationId, MessageId, UserId
 from microletter.core.messages import check_edit
-from microletter.core.models import Message, MessageKind
+from microletter.core.models import Instant, Message, MessageKind
 from microletter.telegram.entities import (
     check_entities,
     formatted,
@@ -173,7 +173,7 @@ def test_keyboards_are_checked() -> None:
 
 def message(kind: MessageKind = MessageKind.TEXT, *, recalled: bool = False) -> Message:
     return Message(
-        MessageId(1), ConversationId(2), 3, UserId(4), "c", kind, "hi", None, (), False, 0,
+        MessageId(1), ConversationId(2), 3, UserId(4), "c", kind, "hi", None, (), False, Instant(0),
         recalled=recalled,
     )  # fmt: skip
 
