@@ -103,3 +103,38 @@ async def test_a_bots_menu_formatting_keyboards_and_commands_in_the_web_client(
     await expect(alice.locator(".msg-row.mine", has_text="/menu")).to_be_visible()
     await expect(alice.locator(".composer-input")).to_have_value("")
     no_page_errors(alice)
+
+
+async def test_a_developer_makes_a_bot_and_renews_its_token_in_the_console(
+    open_app: OpenApp, clients: MakeClient
+) -> None:
+    dev = await clients("dev")
+    page = await open_app(DESKTOP)
+    await login(page, "dev")
+    await page.goto("/#/console")
+    await page.locator("#new-bot-username").fill("helper_bot")
+    await page.locator("#new-bot-name").fill("Helper")
+    await page.locator("form.bot-create button[type=submit]").click()
+    token = (await page.locator("#bot-token").text_content()) or ""
+    bot_id, _, secret = token.partition(":")
+    assert len(secret) == 35
+    assert (await bot_call(dev.base_url, token, "getMe"))[1]["result"]["username"] == "helper_bot"
+    await shot(page, "desktop-console-bot-token")
+    await page.get_by_role("button", name="I've saved it").click()
+    row = page.locator(f".bot-row[data-bot='{bot_id}']")
+    await expect(row).to_contain_text("@helper_bot")
+
+    privacy = row.get_by_role("switch")
+    await expect(privacy).to_be_checked()
+    await privacy.click()
+    async with asyncio.timeout(10):
+        while (await dev.call("GET", "/api/v1/telegram/bots"))["bots"][0]["privacy"]:
+            await asyncio.sleep(0.05)
+
+    await row.locator(".bot-token").click()
+    await page.locator(".dialog .btn-danger").click()
+    renewed = (await page.locator("#bot-token").text_content()) or ""
+    assert renewed != token and renewed.startswith(f"{bot_id}:")
+    assert (await bot_call(dev.base_url, token, "getMe"))[0] == 401
+    assert (await bot_call(dev.base_url, renewed, "getMe"))[0] == 200
+    no_page_errors(page)
