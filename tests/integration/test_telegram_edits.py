@@ -58,6 +58,11 @@ async def test_a_bots_edit_reaches_every_member_as_an_edit_event(clients: MakeCl
     history = await ann.history(cid)
     (kept,) = [m for m in history if m["seq"] == sent["message_id"]]
     assert kept["text"] == "Picked" and kept["data"]["entities"][0]["type"] == "bold"
+    # search finds the new words, never the old ones
+    assert [r["message"]["seq"] for r in (await ann.search("Picked"))["results"]] == [
+        sent["message_id"]
+    ]
+    assert (await ann.search("Pick one"))["results"] == []
     # the same content again is Telegram's "not modified"
     status, body = await bot_call(
         dev.base_url, token, "editMessageText", chat_id=ann_id,
