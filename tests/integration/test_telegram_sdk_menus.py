@@ -6,6 +6,8 @@ formatted menu, hears the press, alerts and edits, and deletes its message."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot as AiogramBot
@@ -182,3 +184,36 @@ async def test_an_aiogram_bot_in_a_group_alerts_edits_and_deletes(clients: MakeC
         await polling
         await bot.session.close()
     assert heard == ["/start"]  # the private /start; "just chatting" never reached it
+
+
+async def test_the_example_bots_menu_answers_and_edits(clients: MakeClient) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "telegram_bot.py"
+    spec = importlib.util.spec_from_file_location("telegram_menu_example", example)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dev, ann = await clients("dev"), await clients("ann")
+    _, token = await new_bot(dev)
+    app = module.build(dev.base_url, token)
+    async with app:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            cid = await start(ann, "echo_bot")
+            await ann.send_text(cid, "/menu")
+            page = await wait_history(
+                ann, cid, lambda ms: by_text(ms, "What would you like?") is not None
+            )
+            shown = by_text(page, "What would you like?")
+            assert shown is not None
+            answer = await press(ann, cid, shown["seq"], "juice")
+            assert answer["text"] == "One juice coming up"
+            page = await wait_history(
+                ann, cid, lambda ms: by_text(ms, "You picked juice. Another?") is not None
+            )
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    edited = by_text(page, "You picked juice. Another?")
+    assert edited is not None and edited["seq"] == shown["seq"]
+    assert len(edited["data"]["reply_markup"]["inline_keyboard"][0]) == 3
