@@ -194,7 +194,7 @@ export function replyKeyboard(chat, send) {
  */
 export function commandList(app, cid, composer, send) {
   const input = composer.querySelector("textarea");
-  const list = h("ul.cmd-list", { role: "listbox", "aria-label": t("bot.commands"), hidden: true });
+  const list = h("ul.cmd-list", { "aria-label": t("bot.commands"), hidden: true });
   /** @type {{command: string, description: string, bot: string}[]|null} */
   let commands = null;
   let loading = false;
@@ -234,20 +234,23 @@ export function commandList(app, cid, composer, send) {
     list.replaceChildren(
       ...matching.map((c) =>
         h(
-          "li.cmd-option",
-          {
-            role: "option",
-            onclick: () => {
-              list.hidden = true;
-              if (input) {
-                input.value = "";
-                input.dispatchEvent(new Event("input", { bubbles: true })); // the composer shrinks
-              }
-              send(`/${c.command}${c.bot}`);
+          "li",
+          h(
+            "button.cmd-option",
+            {
+              type: "button",
+              onclick: () => {
+                list.hidden = true;
+                if (input) {
+                  input.value = "";
+                  input.dispatchEvent(new Event("input", { bubbles: true })); // the composer shrinks
+                }
+                send(`/${c.command}${c.bot}`);
+              },
             },
-          },
-          h("span.cmd-name", `/${c.command}`),
-          h("span.cmd-desc", c.description),
+            h("span.cmd-name", `/${c.command}`),
+            h("span.cmd-desc", c.description),
+          ),
         ),
       ),
     );
