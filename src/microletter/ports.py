@@ -392,7 +392,22 @@ class Store(Protocol):
     # messages
     async def post_message(self, draft: Draft, now: Instant) -> Outcome[Message]: ...
     async def recall_message(
-        self, me: UserId, cid: ConversationId, seq: int, now: Instant
+        self,
+        me: UserId,
+        cid: ConversationId,
+        seq: int,
+        now: Instant,
+        window_ms: int | None = None,
+        as_manager: bool = False,
+    ) -> Outcome[Message]: ...
+    async def edit_message(
+        self,
+        me: UserId,
+        cid: ConversationId,
+        seq: int,
+        text: str | None,
+        data: dict[str, JsonValue],
+        now: Instant,
     ) -> Outcome[Message]: ...
     async def mark_read(
         self, me: UserId, cid: ConversationId, seq: int, now: Instant

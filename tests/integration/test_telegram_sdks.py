@@ -222,4 +222,4 @@ async def test_the_example_bot_publishes_its_commands_and_echoes(clients: MakeCl
             await app.updater.stop()
             await app.stop()
     commands = (await bot_call(dev.base_url, token, "getMyCommands"))[1]["result"]
-    assert [c["command"] for c in commands] == ["start", "help"]
+    assert [c["command"] for c in commands] == ["start", "help", "menu"]

@@ -280,6 +280,24 @@ describe("applying the update log", () => {
     assert.equal(store.conversations.get(DIRECT)?.last_message?.text, null);
   });
 
+  test("an edit replaces the message and the preview in place, and counts as nothing new", () => {
+    const store = loaded();
+    store.apply({ seq: 6, kind: "message", data: { message: message(3, { sender_id: BOB.id }) } });
+    const unread = store.conversations.get(DIRECT)?.unread;
+    const edited = message(3, { sender_id: BOB.id, text: "edited", data: { edited_at: 5 } });
+    store.apply({ seq: 7, kind: "edit", data: { message: edited } });
+    const [shown] = store.messagesOf(DIRECT);
+    assert.equal(shown.text, "edited");
+    assert.equal(store.conversations.get(DIRECT)?.last_message?.text, "edited");
+    assert.equal(store.conversations.get(DIRECT)?.unread, unread);
+    store.apply({ seq: 8, kind: "edit", data: { message: message(1, { text: "never loaded" }) } });
+    assert.deepEqual(
+      store.messagesOf(DIRECT).map((m) => m.seq),
+      [3],
+      "an edit of a message this device never had adds nothing",
+    );
+  });
+
   test("read events: mine clears the unread count, the peer's marks my messages read", () => {
     const store = loaded();
     store.apply({ seq: 6, kind: "read", data: { conversation_id: DIRECT, user_id: ME.id, seq: 2 } });

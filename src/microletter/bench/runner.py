@@ -20,6 +20,7 @@ import aiohttp
 import msgspec
 
 from microletter.bench import procstat
+from microletter.bench.bots import measure as measure_bots
 from microletter.bench.load import Conn, Plan, worker_main
 from microletter.bench.moments import moments
 from microletter.bench.search import measure as measure_search
@@ -48,6 +49,7 @@ SCENARIOS = (
     "upload",
     "search",
     "transfer",
+    "bots",
 )
 DEFAULT_RATE = {"direct": 5000.0, "groups": 1000.0, "biggroup": 100.0}
 
@@ -122,6 +124,11 @@ def run(options: Options) -> Report:
                     options.log,
                 )
             )
+            report.facts.update(facts)
+        elif options.scenario == "bots":
+            assert options.url is not None
+            people = max(2, int(32 * options.scale))
+            facts = measure_bots(options.url, people, options.duration, options.warmup, options.log)
             report.facts.update(facts)
         elif options.scenario == "moments":
             moments(options, report, server)

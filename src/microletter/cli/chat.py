@@ -405,6 +405,9 @@ def _event_text(kind: str, data: dict[str, Any], names: Names) -> str:
         return f"[{data['conversation_id']}] {who} read up to #{data['seq']}"
     if kind == "recall":
         return f"[{data['conversation_id']}] {_who(names, data['by'])} recalled #{data['seq']}"
+    if kind == "edit":
+        m = data["message"]
+        return f"[{m['conversation_id']}] (edited #{m['seq']}) {_describe(m, names)}"
     if kind == "typing":
         return f"[{data['conversation_id']}] {_who(names, data['user_id'])} is typing..."
     if kind == "conversation":

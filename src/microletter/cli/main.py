@@ -11,6 +11,7 @@ import click
 
 from microletter import __version__
 from microletter.cli.admin import admin
+from microletter.cli.bots import bots
 from microletter.cli.chat import chat
 from microletter.cli.moderation import moderation
 from microletter.cli.wallet import funding, wallet
@@ -166,6 +167,7 @@ def config() -> None:
             "search",
             "redpacket",
             "moments",
+            "bots",
         ]
     ),
 )
@@ -318,5 +320,6 @@ def bench(
 moderation.add_command(funding)  # `microletter chat admin funding ...`
 chat.add_command(moderation)  # `microletter chat admin ...`
 chat.add_command(wallet)  # `microletter chat wallet ...`
+chat.add_command(bots)  # `microletter chat bots ...`
 main.add_command(chat)
 main.add_command(admin)

@@ -27,6 +27,7 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     │   ├── YouBlocked                    contact.you_blocked
     │   ├── NotSender                     message.not_sender
     │   ├── RecallExpired                 message.recall_expired
+    │   ├── NotEditable                   message.not_editable
     │   ├── BadSignature                  media.bad_signature
     │   ├── SignatureExpired              media.expired
     │   ├── NotFollowing                  platform.not_following
@@ -218,6 +219,11 @@ class NotSender(Forbidden):
 class RecallExpired(Forbidden):
     code = "message.recall_expired"
     hint = "The time to recall this message has passed."
+
+
+class NotEditable(Forbidden):
+    code = "message.not_editable"
+    hint = "Only its sender may edit a message, and never a recalled one or a system note."
 
 
 class BadSignature(Forbidden):

@@ -44,6 +44,15 @@ class MessageRecalled:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageEdited:
+    """A message's text, entities or keyboard changed (a bot edited its message): the
+    message as it is now, with `data.edited_at`. Like `MessagePosted`, its log row only
+    points at the message, so a later recall leaves no copy of any version."""
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
 class MessagesHidden:
     """Delete for me: these messages left my view (my devices only; nobody else's)."""
 
@@ -204,6 +213,7 @@ Event = (
     | MomentLiked
     | MomentCommented
     | MomentReplied
+    | MessageEdited
 )
 
 
@@ -235,6 +245,7 @@ KINDS: dict[type[Event], str] = {
     MomentLiked: "moment_like",
     MomentCommented: "moment_comment",
     MomentReplied: "moment_reply",
+    MessageEdited: "edit",  # last: the compact codec numbers kinds in this order
 }
 """The stable name of each event kind, on the wire and in the log."""
 

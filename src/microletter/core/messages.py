@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from microletter.core.errors import (
     InvalidInput,
     MessageNotFound,
+    NotEditable,
     NotSender,
     PermissionDenied,
     RecallExpired,
@@ -142,13 +143,33 @@ def check_reply(reply_to: int | None, sender: Member, last_seq: int) -> int | No
     return reply_to
 
 
-def check_recall(message: Message, by: UserId, now: Instant, limits: Limits) -> None:
-    """Only the sender may recall, only within the window, and never a system note."""
-    if message.kind is MessageKind.SYSTEM or message.sender_id != by:
+def check_recall(
+    message: Message,
+    by: UserId,
+    now: Instant,
+    limits: Limits,
+    *,
+    window_ms: int | None = None,
+    moderator: bool = False,
+) -> None:
+    """Only the sender may recall (or a `moderator`: a group's owner or admin acting for a
+    bot's deleteMessage), only within the window (the limits' unless `window_ms` is
+    given), and never a system note."""
+    if message.kind is MessageKind.SYSTEM or (message.sender_id != by and not moderator):
         raise NotSender(conversation_id=message.conversation_id, seq=message.seq)
-    age = now - message.created_at
-    if age > limits.recall_window_ms:
-        raise RecallExpired(window_seconds=limits.recall_window_ms // 1000)
+    window = limits.recall_window_ms if window_ms is None else window_ms
+    if now - message.created_at > window:
+        raise RecallExpired(window_seconds=window // 1000)
+
+
+def check_edit(message: Message, by: UserId, text: str | None) -> None:
+    """Only the sender edits, never a recalled message or a system note, and new text
+    only on a text message (other kinds change their keyboard only). Who may edit at all
+    is the caller's to decide: today only bots (docs/platform.md, "Edits")."""
+    if message.kind is MessageKind.SYSTEM or message.sender_id != by or message.recalled:
+        raise NotEditable(conversation_id=message.conversation_id, seq=message.seq)
+    if text is not None and message.kind is not MessageKind.TEXT:
+        raise NotEditable(conversation_id=message.conversation_id, seq=message.seq)
 
 
 def visible_from(member: Member) -> int:

@@ -1,8 +1,9 @@
 """How events are kept in the update log, for every backend.
 
-A log row is (kind, conversation_id, ref_seq, payload). Message events only point at the
-message (its body lives once, in `messages`, so a recall really erases it); every other
-event keeps a small JSON snapshot in `payload`.
+A log row is (kind, conversation_id, ref_seq, payload). Message events (posts and
+edits) only point at the message (its body lives once, in `messages`, so a recall really
+erases it, and an edit's entry shows the message as it is now); every other event keeps a
+small JSON snapshot in `payload`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from microletter.core.events import (
     ChatStateChanged,
     ConversationUpdated,
     Event,
+    MessageEdited,
     MessagePosted,
     MomentNotice,
     NotePosted,
@@ -34,6 +36,9 @@ def event_row(event: Event) -> LogRow:
     if isinstance(event, MessagePosted):
         m = event.message
         return "message", m.conversation_id, m.seq, None
+    if isinstance(event, MessageEdited):
+        m = event.message
+        return "edit", m.conversation_id, m.seq, None
     conversation_id = getattr(event, "conversation_id", None)
     if isinstance(event, ConversationUpdated):
         conversation_id = event.conversation.id
@@ -52,6 +57,10 @@ def row_event(kind: str, payload: str | None, message: Message | None) -> Event:
         if message is None:
             raise LookupError("message event without its message")
         return MessagePosted(message)
+    if kind == "edit":
+        if message is None:
+            raise LookupError("edit event without its message")
+        return MessageEdited(message)
     if payload is None:
         raise LookupError(f"{kind} event without payload")
     event: Event = _DECODERS[kind].decode(payload)

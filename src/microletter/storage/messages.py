@@ -9,6 +9,7 @@ from microletter.core.contacts import check_may_message
 from microletter.core.errors import MediaNotFound, MessageNotFound, NotMember
 from microletter.core.events import (
     Event,
+    MessageEdited,
     MessagePosted,
     MessageRecalled,
     MessagesHidden,
@@ -19,6 +20,7 @@ from microletter.core.kinds import carried_media, check_carried
 from microletter.core.media import Media, MediaId, media_data, media_kind_of
 from microletter.core.messages import (
     Draft,
+    check_edit,
     check_hidden,
     check_mentions,
     check_recall,
@@ -38,7 +40,7 @@ from microletter.core.models import (
 from microletter.ports import Reader, Tx
 from microletter.storage import media as blobs
 from microletter.storage import members as lookup
-from microletter.storage.rows import MESSAGE_COLS, message_of
+from microletter.storage.rows import MESSAGE_COLS, message_of, to_json
 from microletter.storage.work import checks_first
 
 
@@ -92,7 +94,9 @@ async def post_message(tx: Tx, draft: Draft, now: Instant) -> Message:
         await blobs.hold_media(tx, draft.media_id)  # the collector must not take it now
         media = await blobs.find_media(tx, uid, draft.media_id, media_kind)
         check_carried(draft.kind, media, tx.limits)
-        draft = dataclasses.replace(draft, data=media_data(media))
+        # A bot's caption entities and keyboard stay beside the media (people's media
+        # messages take no data: core.kinds refuses it).
+        draft = dataclasses.replace(draft, data={**(draft.data or {}), **media_data(media)})
     quoted = [await _seen_media(tx, uid, m) for m in carried_media(draft.kind, draft.data)]
     message = await tx.insert_message(draft, now, seen=True)
     if message is None:
@@ -156,14 +160,25 @@ async def hide_messages(
 
 
 async def recall_message(
-    tx: Tx, me: UserId, cid: ConversationId, seq: int, now: Instant
+    tx: Tx,
+    me: UserId,
+    cid: ConversationId,
+    seq: int,
+    now: Instant,
+    window_ms: int | None = None,
+    as_manager: bool = False,
 ) -> Message:
-    """Erase the content for good and tell every member. Recalling twice is a no-op."""
+    """Erase the content for good and tell every member. Recalling twice is a no-op.
+    A bot's deleteMessage passes its own window and `as_manager`: in a group where it is
+    the owner or an admin it may erase anyone's message."""
     _, member = await access(tx, cid, me)
     message = await _visible(tx, cid, seq, member.joined_seq)
     if message.recalled:
         return message
-    check_recall(message, me, now, tx.limits)
+    conversation = await tx.conversation(cid)
+    group = conversation.kind is ConversationKind.GROUP
+    moderator = as_manager and group and member.is_manager
+    check_recall(message, me, now, tx.limits, window_ms=window_ms, moderator=moderator)
     for index in tx.indexes:  # the index forgets the text in the same transaction
         await index.recalled(tx, message)
     await tx.execute(
@@ -177,6 +192,43 @@ async def recall_message(
     event: Event = MessageRecalled(cid, seq, me)
     tx.append([(uid, event) for uid in await tx.members(cid)], now)
     return await _visible(tx, cid, seq, member.joined_seq)
+
+
+async def edit_message(
+    tx: Tx,
+    me: UserId,
+    cid: ConversationId,
+    seq: int,
+    text: str | None,
+    data: dict[str, JsonValue],
+    now: Instant,
+) -> Message:
+    """The sender changes a message: its text (None: unchanged) and the `data` keys given
+    (a None value removes the key), stamped `edited_at`; every member is told (an `edit`
+    entry pointing at the message). The indexes forget the old text and take the new."""
+    _, member = await access(tx, cid, me)
+    message = await _visible(tx, cid, seq, member.joined_seq)
+    check_edit(message, me, text)
+    merged = {**(message.data or {}), **data, "edited_at": now}
+    edited = dataclasses.replace(
+        message,
+        text=message.text if text is None else text,
+        data={k: v for k, v in merged.items() if v is not None},
+    )
+    if text is not None:
+        for index in tx.indexes:  # the old tokens go, as after a recall; the new come
+            await index.recalled(tx, message)
+            await index.posted(tx, edited)
+    await tx.execute(
+        "UPDATE messages SET text=$1, data=$2 WHERE conversation_id=$3 AND seq=$4",
+        edited.text,
+        to_json(edited.data),
+        cid,
+        seq,
+    )
+    event: Event = MessageEdited(edited)
+    tx.append([(uid, event) for uid in await tx.members(cid)], now)
+    return edited
 
 
 async def mark_read(tx: Tx, me: UserId, cid: ConversationId, seq: int, now: Instant) -> int:

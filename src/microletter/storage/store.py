@@ -97,6 +97,7 @@ class Store(Facade):
     # messages
     post_message = writes(_messages.post_message)
     recall_message = writes(_messages.recall_message)
+    edit_message = writes(_messages.edit_message)
     mark_read = writes(_messages.mark_read)
     hide_messages = writes(_messages.hide_messages)
     history = reads(_messages.history)

@@ -20,8 +20,9 @@ async def read_log(db: Reader, user_id: UserId, after: int, limit: int) -> list[
     """The user's log entries after `after`, in order, messages joined in."""
     rows = await db.fetch(
         f"SELECT l.seq, l.kind, l.payload, {MESSAGE_COLS} FROM user_log l"
-        " LEFT JOIN messages g ON l.kind='message' AND g.conversation_id=l.conversation_id"
-        " AND g.seq=l.ref_seq WHERE l.user_id=$1 AND l.seq>$2 ORDER BY l.seq LIMIT $3",
+        " LEFT JOIN messages g ON l.kind IN ('message','edit')"
+        " AND g.conversation_id=l.conversation_id AND g.seq=l.ref_seq"
+        " WHERE l.user_id=$1 AND l.seq>$2 ORDER BY l.seq LIMIT $3",
         user_id,
         after,
         limit,

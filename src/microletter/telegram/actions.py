@@ -33,7 +33,7 @@ from microletter.core.errors import (
     NotMember,
     YouBlocked,
 )
-from microletter.core.events import LogEntry, MessagePosted
+from microletter.core.events import AccountEvent, LogEntry, MessagePosted
 from microletter.core.ids import ConversationId, DeviceId, UserId
 from microletter.core.media import MediaId
 from microletter.core.messages import Draft, check_text
@@ -50,7 +50,7 @@ from microletter.core.models import (
 from microletter.platform import WebhookClient
 from microletter.ports import user_topic
 from microletter.telegram.errors import BotBadRequest, BotForbidden, BotUnauthorized, ChatNotFound
-from microletter.telegram.objects import Chat, Json, is_understood, message_json
+from microletter.telegram.objects import Chat, Json, is_understood, message_json, user_json
 from microletter.telegram.rules import (
     Bot,
     check_bot_username,
@@ -124,6 +124,15 @@ async def set_privacy(room: Bots, me: Principal, bot_id: UserId, privacy: bool) 
 
 async def my_bots(room: Bots, me: Principal) -> list[Bot]:
     return await room.store.bots_of(me.user_id)
+
+
+async def commands_in(room: Bots, me: Principal, cid: ConversationId) -> list[Bot]:
+    """The bots among the members of a conversation I am in, with their commands."""
+    found = []
+    for _, user in await room.ctx.store.members(me.user_id, cid):
+        if user.id != me.user_id and await room.is_bot(user.id):
+            found.append(await room.store.bot(user.id))
+    return found
 
 
 async def start_bot(room: Bots, me: Principal, username: str) -> Conversation:
@@ -258,6 +267,8 @@ async def reply_target(
 async def update_of(room: Bots, bot: Bot, entry: LogEntry) -> Json | None:
     """The update a log entry is for the bot, or None if it is none."""
     event = entry.event
+    if isinstance(event, AccountEvent):
+        return await _callback_update(room, bot, entry.seq, event)
     if not isinstance(event, MessagePosted):
         return None
     message = event.message
@@ -270,6 +281,33 @@ async def update_of(room: Bots, bot: Bot, entry: LogEntry) -> Json | None:
     if not chat.is_private and not await _sees(room, bot, message):
         return None
     return {"update_id": entry.seq, "message": await render(room, bot, message, chat)}
+
+
+async def _callback_update(room: Bots, bot: Bot, seq: int, event: AccountEvent) -> Json | None:
+    """A press of a callback button of the bot's message (callbacks.py)."""
+    extra = event.extra or {}
+    cid, message_seq = extra.get("conversation_id"), extra.get("seq")
+    if (
+        event.event != "callback_query"
+        or not isinstance(cid, int)
+        or not isinstance(message_seq, int)
+    ):
+        return None
+    try:
+        message = await room.ctx.store.message(bot.id, ConversationId(cid), message_seq)
+        chat = await chat_of_message(room, bot, message)
+        presser = await room.ctx.store.user(event.user_id)
+    except (NotFound, Forbidden):
+        return None  # the bot left, or the message is gone
+    query: Json = {
+        "id": event.ticket,
+        "from": user_json(presser, is_bot=False),
+        "chat_instance": str(cid),
+        "data": event.key,
+    }
+    if not message.recalled:
+        query["message"] = await render(room, bot, message, chat)
+    return {"update_id": seq, "callback_query": query}
 
 
 async def _sees(room: Bots, bot: Bot, message: Message) -> bool:

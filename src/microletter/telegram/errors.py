@@ -13,7 +13,8 @@ Forbidden                             forbidden
 NotFound                              not_found
 ├── BotMethodNotFound                 telegram.method_not_found
 ├── ChatNotFound                      telegram.chat_not_found
-└── BotNotFound                       telegram.bot_not_found
+├── BotNotFound                       telegram.bot_not_found
+└── ButtonNotFound                    telegram.button_not_found
 Conflict                              conflict
 └── BotConflict                       telegram.conflict
 RateLimited                           rate_limited
@@ -88,6 +89,11 @@ class ChatNotFound(BotApiError, NotFound):
 class BotNotFound(NotFound):
     code = "telegram.bot_not_found"
     hint = "No such bot."
+
+
+class ButtonNotFound(NotFound):
+    code = "telegram.button_not_found"
+    hint = "That message has no such button (it may have been edited or deleted)."
 
 
 class BotConflict(BotApiError, Conflict):

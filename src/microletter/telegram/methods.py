@@ -4,16 +4,22 @@ METHODS answers 404 Not Found (routes.py). docs/platform.md lists them."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 
 from microletter.core.media import MediaKind
 from microletter.core.models import JsonValue, MessageKind
-from microletter.telegram import actions, files
+from microletter.telegram import actions, callbacks, editing, files
 from microletter.telegram.actions import Bots
+from microletter.telegram.entities import Entity, formatted
 from microletter.telegram.errors import BotBadRequest, BotConflict
 from microletter.telegram.objects import chat_full_json, me_json, user_json
 from microletter.telegram.params import Params
-from microletter.telegram.rules import Bot, check_commands
+from microletter.telegram.rules import (
+    Bot,
+    check_commands,
+    check_inline_keyboard,
+    check_reply_keyboard,
+)
 
 Method = Callable[[Bots, Bot, Params], Awaitable[object]]
 METHODS: dict[str, Method] = {}
@@ -62,37 +68,101 @@ def reply_seq(p: Params) -> tuple[int | None, bool]:
     return p.integer("reply_to_message_id"), p.flag("allow_sending_without_reply")
 
 
-def markup_of(p: Params) -> dict[str, JsonValue] | None:
-    """reply_markup, kept with the message: inline keyboards show under it."""
+def markup_of(p: Params, *, inline_only: bool = False) -> dict[str, JsonValue] | None:
+    """reply_markup, checked: an inline keyboard (shown under the message), or a reply
+    keyboard, its removal or force_reply (shown by the composer)."""
     markup = p.mapping("reply_markup")
     if markup is None:
         return None
-    rows = markup.get("inline_keyboard")
-    if rows is not None:
-        if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise BotBadRequest(
-                "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
-            )
-        for row in rows:
-            for button in row:
-                if not isinstance(button, Mapping) or not isinstance(button.get("text"), str):
-                    raise BotBadRequest(
-                        "can't parse inline keyboard button: Text must be non-empty"
-                    )
-    return {"reply_markup": dict(markup)}
+    if "inline_keyboard" in markup:
+        check_inline_keyboard(markup["inline_keyboard"])
+    elif inline_only:
+        raise BotBadRequest("reply markup must be an InlineKeyboardMarkup")
+    elif "keyboard" in markup:
+        check_reply_keyboard(markup["keyboard"])
+    elif not ("remove_keyboard" in markup or "force_reply" in markup):
+        raise BotBadRequest("can't parse reply keyboard markup JSON object")
+    return dict(markup)
 
 
 @method("sendMessage")
 async def send_message(room: Bots, bot: Bot, p: Params) -> object:
-    text = p.text("text")
-    if text is None or not text.strip():
+    raw = p.text("text")
+    if raw is None or not raw.strip():
+        raise BotBadRequest("message text is empty")
+    text, entities = formatted(raw, p.text("parse_mode"), p.value("entities"))
+    if not text.strip():
         raise BotBadRequest("message text is empty")
     chat = await actions.chat_of(room, bot, p.chat_id())
     seq, lenient = reply_seq(p)
     reply_to = await actions.reply_target(room, bot, chat, seq, lenient)
     return await actions.send(
-        room, bot, chat, MessageKind.TEXT, text, reply_to=reply_to, data=markup_of(p)
-    )
+        room, bot, chat, MessageKind.TEXT, text, reply_to=reply_to,
+        data=message_data(entities, markup_of(p)),
+    )  # fmt: skip
+
+
+def message_data(
+    entities: list[Entity], markup: dict[str, JsonValue] | None
+) -> dict[str, JsonValue] | None:
+    """What a bot's message keeps beside its text: its entities and its keyboard."""
+    data: dict[str, JsonValue] = {}
+    if entities:
+        data["entities"] = entities
+    if markup is not None:
+        data["reply_markup"] = markup
+    return data or None
+
+
+def message_ref(p: Params) -> int:
+    """The message an edit or delete names (inline messages do not exist here)."""
+    if p.has("inline_message_id"):
+        raise BotBadRequest("inline messages are not supported by this server")
+    seq = p.integer("message_id")
+    if seq is None:
+        raise BotBadRequest("message identifier is not specified")
+    return seq
+
+
+@method("editMessageText")
+async def edit_message_text(room: Bots, bot: Bot, p: Params) -> object:
+    seq = message_ref(p)
+    raw = p.text("text")
+    if raw is None or not raw.strip():
+        raise BotBadRequest("message text is empty")
+    text, entities = formatted(raw, p.text("parse_mode"), p.value("entities"))
+    markup = markup_of(p, inline_only=True)
+    chat = await actions.chat_of(room, bot, p.chat_id())
+    data: dict[str, JsonValue] = {
+        "entities": entities or None,
+        "reply_markup": markup,  # none given: the keyboard goes, as in Telegram
+    }
+    return await editing.edit(room, bot, chat, seq, text, data)
+
+
+@method("editMessageReplyMarkup")
+async def edit_message_reply_markup(room: Bots, bot: Bot, p: Params) -> object:
+    seq = message_ref(p)
+    markup = markup_of(p, inline_only=True)
+    chat = await actions.chat_of(room, bot, p.chat_id())
+    return await editing.edit(room, bot, chat, seq, None, {"reply_markup": markup})
+
+
+@method("deleteMessage")
+async def delete_message(room: Bots, bot: Bot, p: Params) -> object:
+    seq = message_ref(p)
+    chat = await actions.chat_of(room, bot, p.chat_id())
+    await editing.delete(room, bot, chat, seq)
+    return True
+
+
+@method("answerCallbackQuery")
+async def answer_callback_query(room: Bots, bot: Bot, p: Params) -> object:
+    await callbacks.answer(
+        room, bot, p.text("callback_query_id") or "", p.text("text") or "",
+        p.flag("show_alert"), p.text("url") or "",
+    )  # fmt: skip
+    return True
 
 
 @method("sendChatAction")
@@ -166,12 +236,16 @@ async def _send_file(
     seq, lenient = reply_seq(p)
     reply_to = await actions.reply_target(room, bot, chat, seq, lenient)
     media_id = await files.media_of(room, bot, p, field, kind)
-    caption = (p.text("caption") or "").strip() or None
-    if message is MessageKind.VOICE:
-        caption = None  # a voice note has no caption here
-    return await actions.send(
-        room, bot, chat, message, caption, reply_to=reply_to, media_id=media_id
+    text, entities = formatted(
+        p.text("caption") or "", p.text("parse_mode"), p.value("caption_entities")
     )
+    caption: str | None = text if text.strip() else None
+    if message is MessageKind.VOICE or caption is None:
+        caption, entities = None, []  # a voice note has no caption here
+    return await actions.send(
+        room, bot, chat, message, caption, reply_to=reply_to, media_id=media_id,
+        data=message_data(entities, markup_of(p)),
+    )  # fmt: skip
 
 
 @method("sendPhoto")

@@ -102,6 +102,9 @@ def content_json(message: Message) -> Json:
             found["entities"] = entities
         return found
     found = {"caption": text} if text else {}
+    caption_entities = (message.data or {}).get("entities")
+    if text and caption_entities:
+        found["caption_entities"] = caption_entities
     if message.kind is MessageKind.IMAGE:
         size = {**_file(media), "width": media.get("width") or 0}
         size["height"] = media.get("height") or 0
@@ -139,6 +142,9 @@ def message_json(
     markup = (message.data or {}).get("reply_markup")
     if isinstance(markup, Mapping) and "inline_keyboard" in markup:
         found["reply_markup"] = dict(markup)
+    edited_at = (message.data or {}).get("edited_at")
+    if isinstance(edited_at, int):
+        found["edit_date"] = edited_at // 1000
     return found
 
 

@@ -14,34 +14,42 @@ from aiohttp import BodyPartReader, web
 from microletter.core.errors import (
     Forbidden,
     InvalidInput,
+    MessageNotFound,
     MicroletterError,
     NotFound,
+    NotMember,
     RateLimited,
     TooLarge,
     Unauthenticated,
     UsernameTaken,
     UserNotFound,
 )
-from microletter.core.ids import UserId
+from microletter.core.ids import ConversationId, UserId
 from microletter.gateway.api import Call, Router
-from microletter.telegram import actions, files
+from microletter.telegram import actions, callbacks, files
 from microletter.telegram.actions import Bots
 from microletter.telegram.errors import (
     BotApiError,
     BotMethodNotFound,
     BotNotFound,
     BotUsernameInvalid,
+    ButtonNotFound,
     NotBotOwner,
 )
 from microletter.telegram.methods import METHODS
 from microletter.telegram.params import Params, Upload, from_json
 from microletter.telegram.wire import (
     BotBody,
+    BotCommandsOut,
     BotOut,
     BotPatch,
     BotReply,
     BotsReply,
     BotTokenReply,
+    CommandsQuery,
+    CommandsReply,
+    PressBody,
+    PressReply,
     StartBody,
     StartReply,
 )
@@ -191,6 +199,24 @@ def routers(room: Bots) -> list[Router]:
         return BotReply(
             BotOut.of(await actions.set_privacy(room, call.me, UserId(bot_id), body.privacy))
         )
+
+    @router.post("/telegram/callbacks", errors=[ButtonNotFound, MessageNotFound, NotMember])
+    async def press_button(call: Call, body: PressBody) -> PressReply:
+        """Press a callback button under a bot's message: the bot gets a callback query.
+        Answers with the bot's answerCallbackQuery if it comes within 10 seconds."""
+        found = await callbacks.press(
+            room, call.me, ConversationId(body.conversation_id), body.seq, body.data
+        )
+        return PressReply(
+            bool(found.get("answered")), str(found.get("text") or ""),
+            bool(found.get("show_alert")), str(found.get("url") or ""),
+        )  # fmt: skip
+
+    @router.get("/telegram/commands", rate=None, errors=[NotMember])
+    async def bot_commands(call: Call, query: CommandsQuery) -> CommandsReply:
+        """The commands of the bots in a conversation you are in (shown on "/")."""
+        found = await actions.commands_in(room, call.me, ConversationId(query.conversation_id))
+        return CommandsReply([BotCommandsOut.of(b) for b in found])
 
     @router.post("/telegram/start", errors=[BotNotFound, UserNotFound])
     async def start(call: Call, body: StartBody) -> StartReply:

@@ -102,6 +102,54 @@ def check_commands(raw: object) -> tuple[BotCommand, ...]:
     return tuple(found)
 
 
+# --- keyboards ---
+
+MAX_BUTTONS = 100  # per keyboard, as Telegram's
+MAX_CALLBACK_DATA = 64  # bytes
+BUTTON_URL_SCHEMES = ("http://", "https://", "tg://")
+
+
+def _rows(raw: object, what: str) -> list[list[object]]:
+    if not isinstance(raw, list) or not all(isinstance(r, list) for r in raw):
+        raise BotBadRequest(f"can't parse {what}: field must be an Array of Arrays")
+    if sum(len(r) for r in raw) > MAX_BUTTONS:
+        raise BotBadRequest("too many buttons (at most 100)")
+    return raw
+
+
+def check_inline_keyboard(raw: object) -> None:
+    """An inline keyboard: rows of buttons, each with a text and exactly one of
+    callback_data (1-64 bytes) or url (those the web client can act on)."""
+    for row in _rows(raw, "inline keyboard"):
+        for button in row:
+            if not isinstance(button, Mapping) or not isinstance(button.get("text"), str):
+                raise BotBadRequest("can't parse inline keyboard button: Text must be non-empty")
+            if not str(button["text"]).strip():
+                raise BotBadRequest("can't parse inline keyboard button: Text must be non-empty")
+            data, url = button.get("callback_data"), button.get("url")
+            if isinstance(data, str) and 0 < len(data.encode()) <= MAX_CALLBACK_DATA:
+                continue
+            if data is not None:
+                raise BotBadRequest("BUTTON_DATA_INVALID")
+            if isinstance(url, str) and url.lower().startswith(BUTTON_URL_SCHEMES):
+                continue
+            if url is not None:
+                raise BotBadRequest("BUTTON_URL_INVALID")
+            raise BotBadRequest(
+                "can't parse inline keyboard button: InlineKeyboardButton must have exactly"
+                " one of optional fields"
+            )
+
+
+def check_reply_keyboard(raw: object) -> None:
+    """A reply keyboard: rows of buttons, each a text or an object with one."""
+    for row in _rows(raw, "keyboard"):
+        for button in row:
+            text = button.get("text") if isinstance(button, Mapping) else button
+            if not isinstance(text, str) or not text.strip():
+                raise BotBadRequest("can't parse keyboard button: Text must be non-empty")
+
+
 # --- chats ---
 
 

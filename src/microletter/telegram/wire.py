@@ -61,3 +61,47 @@ class StartReply(Struct):
     """The private chat with the bot, where `/start` was just said."""
 
     conversation: Conversation
+
+
+class PressBody(Struct, forbid_unknown_fields=True):
+    """A press of a callback button: the bot's message and the button's callback_data."""
+
+    conversation_id: int
+    seq: int
+    data: Annotated[str, Meta(min_length=1, max_length=64)]
+
+
+class PressReply(Struct):
+    """The bot's answerCallbackQuery, if it came within 10 seconds (`answered`): `text`
+    to show as a toast, or as an alert with `show_alert`; `url` to open."""
+
+    answered: bool
+    text: str
+    show_alert: bool
+    url: str
+
+
+class CommandsQuery(Struct, forbid_unknown_fields=True):
+    conversation_id: int
+
+
+class CommandOut(Struct):
+    command: str
+    description: str
+
+
+class BotCommandsOut(Struct):
+    bot_id: int
+    username: str
+    commands: list[CommandOut]
+
+    @classmethod
+    def of(cls, bot: Bot) -> BotCommandsOut:
+        listed = [CommandOut(c.command, c.description) for c in bot.commands]
+        return cls(bot.id, bot.username, listed)
+
+
+class CommandsReply(Struct):
+    """The command lists (setMyCommands) of the bots in a conversation, for "/"."""
+
+    bots: list[BotCommandsOut]

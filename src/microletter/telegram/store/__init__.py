@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from microletter.storage import Facade, reads, writes_value
+from microletter.storage import Facade, reads, writes, writes_value
 from microletter.telegram.store import bots as _bots
 
 __all__ = ["BotStore"]
@@ -21,3 +21,4 @@ class BotStore(Facade):
     acknowledge = writes_value(_bots.acknowledge)
     set_webhook = writes_value(_bots.set_webhook)
     webhook_failed = writes_value(_bots.webhook_failed)
+    queue_event = writes(_bots.queue_event)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from microletter.core.errors import UsernameTaken
+from microletter.core.events import AccountEvent
 from microletter.core.ids import UserId
 from microletter.core.models import Instant
 from microletter.ports import Reader, Row, Tx
@@ -123,6 +124,11 @@ async def set_webhook(tx: Tx, bot_id: UserId, url: str, secret: str) -> None:
         secret,
         bot_id,
     )
+
+
+async def queue_event(tx: Tx, bot_id: UserId, event: AccountEvent, now: Instant) -> None:
+    """An event for the bot alone (a callback query), appended to its own log."""
+    tx.append([(bot_id, event)], now)
 
 
 async def webhook_failed(tx: Tx, bot_id: UserId, error: str, now: Instant) -> None:

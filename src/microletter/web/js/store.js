@@ -355,6 +355,20 @@ export class Store extends EventTarget {
   }
 
   /**
+   * A message changed in place (a bot edited it): the copy we have, and the chat list's
+   * last message, become the new one; nothing counts as new.
+   * @param {Message} message
+   */
+  editMessage(message) {
+    const cid = message.conversation_id;
+    const bySeq = this.messages.get(cid);
+    if (bySeq?.has(message.seq)) bySeq.set(message.seq, message);
+    const view = this.conversations.get(cid);
+    if (view?.last_message?.seq === message.seq) view.last_message = message;
+    this.changed("conversations", `messages:${cid}`);
+  }
+
+  /**
    * Remember a message (from an event or a page of history) and update its conversation.
    * @param {Message} message
    * @param {boolean} [live] true when it arrived as an event (counts as new)
@@ -710,6 +724,9 @@ const HANDLERS = {
   },
   note({ note }) {
     this.putNotes(note.conversation_id, [note]);
+  },
+  edit({ message }) {
+    this.editMessage(message);
   },
   recall({ conversation_id: cid, seq }) {
     const message = this.messages.get(cid)?.get(seq);

@@ -18,6 +18,7 @@ import { stickersOf } from "../stickers.js";
 import { historyBubble } from "./history.js";
 import { transferBubble } from "./wallet.js";
 import { redPacketBubble } from "./redpacket.js";
+import { formatted } from "./conversation/entities.js";
 
 const PLAYED = "ml.played";
 const played = new Set(JSON.parse(localStorage.getItem(PLAYED) || "[]"));
@@ -263,7 +264,7 @@ function kindBubble(app, message, { mine, pending }) {
       return h(
         "div.bubble-stack",
         imageBubble(app, media, { blobUrl, alt: t("msg.image") }),
-        message.text ? h("div.bubble.bubble-text.caption", message.text) : null,
+        message.text ? h("div.bubble.bubble-text.caption", richText(app, message)) : null,
       );
     }
     case "voice":
@@ -430,6 +431,7 @@ function appBubble(message) {
  */
 function richText(app, message) {
   const text = message.text || "";
+  if (message.data?.entities?.length) return formatted(text, message.data.entities, linkify);
   const { store } = app;
   /** @type {Set<string>} */
   const names = new Set();

@@ -1,9 +1,9 @@
 // @ts-check
 /**
  * The developer console (Me → Developer console): my official accounts and a form to
- * create one (its AppSecret is shown once). Each account's own page (credentials,
- * webhook, menu, broadcast, QR code, templates) is console/account.js. Everything goes
- * through /api/v1/developer (docs/api.md).
+ * create one (its AppSecret is shown once), and my Telegram bots (console/bots.js). Each
+ * account's own page (credentials, webhook, menu, broadcast, QR code, templates) is
+ * console/account.js. Everything goes through /api/v1/developer (docs/api.md).
  */
 
 import { h, icon } from "../dom.js";
@@ -11,6 +11,7 @@ import { t } from "../i18n.js";
 import { accountAvatar, topbar } from "../common.js";
 import { errorToast } from "./officials.js";
 import { showSecret } from "./console/credentials.js";
+import { botsSection } from "./console/bots.js";
 
 export { mountAccount } from "./console/account.js";
 
@@ -58,6 +59,7 @@ export function mountList(app, root) {
       h("section.card", list),
       h("h2.section-title", t("console.new_account")),
       h("section.card.pad", form),
+      botsSection(app),
     ),
   );
   api

@@ -5,8 +5,9 @@
  * (conversation/composer.js: text, hold-to-talk voice in conversation/holdtotalk.js,
  * pictures and files from conversation/attachments.js, also pasted or dropped). The
  * message menu (conversation/menu.js) drives the quote bar (conversation/quote.js) and
- * multi-select (conversation/select.js). Marks what is shown as read (conversation/reading.js). With an official account its custom menu
- * (views/oamenu.js) stands in place of the composer. This module puts the pieces together
+ * multi-select (conversation/select.js). Marks what is shown as read (conversation/reading.js).
+ * A bot's reply keyboard and "/" command list are conversation/keyboard.js. With an
+ * official account its custom menu (views/oamenu.js) stands in place of the composer. This module puts the pieces together
  * and re-renders them when the store says their part changed.
  */
 
@@ -19,6 +20,7 @@ import { dropZone } from "./conversation/attachments.js";
 import { composer as makeComposer } from "./conversation/composer.js";
 import { messageList } from "./conversation/messages.js";
 import { reading } from "./conversation/reading.js";
+import { commandList, replyKeyboard } from "./conversation/keyboard.js";
 import { replyBar, setReply } from "./conversation/quote.js";
 import { selection } from "./conversation/select.js";
 
@@ -79,6 +81,12 @@ export function mount(app, root, cidText, seqText) {
     },
   };
   const reply = replyBar(chat);
+  const sendText = (/** @type {string} */ text) => {
+    app.outbox.add(cid, { kind: "text", text });
+    list.follow();
+  };
+  const keyboard = replyKeyboard(chat, sendText);
+  commandList(app, cid, composer.el, sendText);
   const oa = chat.official ? officialMenu(app, chat.accountId, composer.el) : null;
   const screen = h(
     `div.conversation${chat.official ? ".official" : ""}`,
@@ -86,6 +94,7 @@ export function mount(app, root, cidText, seqText) {
     header.announcement,
     list.el,
     reply.el,
+    keyboard.el,
     composer.el,
     selecting.bar,
     oa?.bar,
@@ -105,6 +114,7 @@ export function mount(app, root, cidText, seqText) {
     selecting.render();
     screen.classList.toggle("selecting", Boolean(selecting.chosen)); // the bar stands in for the composer
     reply.render();
+    keyboard.render();
     list.render();
   }
 

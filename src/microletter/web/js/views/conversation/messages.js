@@ -62,7 +62,7 @@ function sigOf(chat, message) {
   const selected = chosen ? (chosen.has(message.seq) ? "x" : "o") : "";
   const kept = message.recalled && recalledTexts.has(`${chat.cid}:${message.seq}`);
   const translated = translations.get(`${chat.cid}:${message.seq}`)?.text.length ?? "";
-  return `${message.recalled}|${state}|${translated}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}|${selected}|${kept}|${packetState(message)}|${transferState(message)}`;
+  return `${message.recalled}|${state}|${translated}|${message.text?.length}|${store.nameOf(message.sender_id)}|${message.data?.media?.id ?? ""}|${selected}|${kept}|${packetState(message)}|${transferState(message)}|${message.data?.edited_at ?? ""}`;
 }
 
 /**

@@ -12,6 +12,7 @@ import { t } from "../../i18n.js";
 import { accountAvatar, systemText, userAvatar } from "../../common.js";
 import { bubble, meta } from "../bubbles.js";
 import { messageMenu, openMenuOn, recalledTexts, translations } from "./menu.js";
+import { inlineKeyboard } from "./keyboard.js";
 import { quoteBlock } from "./quote.js";
 import { transcriptBlock } from "./transcript.js";
 
@@ -93,6 +94,8 @@ export function messageRow(chat, message, { pending, post } = {}) {
       pending?.state === "failed" ? retryButton(chat, pending) : null,
       bubble(app, message, { mine, pending }),
     ),
+    inlineKeyboard(chat, message),
+    message.data?.edited_at ? h("div.msg-edited", t("msg.edited")) : null,
     message.kind === "voice" && message.seq != null ? transcriptBlock(chat.cid, message.seq) : null,
     message.reply_to != null ? quoteBlock(chat, message.reply_to) : null,
     translationOf(chat, message),
