@@ -5,6 +5,7 @@ after Redis comes back the bus subscribes again and says hints may have been los
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -14,20 +15,19 @@ from microletter.bus.redis import RedisBus
 from tests.contract.test_bus import Inbox, fence, live
 from tests.support import services
 from tests.support.private import PrivateRedis, PrivateRedisCluster
-from tests.support.services import RedisServer
 
 
 @pytest.mark.parametrize("kind", ["redis", "redis-cluster"])
 async def test_the_publishing_process_gets_each_message_once_and_at_once(
     kind: str, request: pytest.FixtureRequest
 ) -> None:
-    server: RedisServer | PrivateRedisCluster
+    drop: Callable[[str], Awaitable[None]]
     if kind == "redis":
-        server = services.redis_server()
-        url = await server.new_namespace()
+        single = services.redis_server()
+        url, drop = await single.new_namespace(), single.drop
     else:
-        server = request.getfixturevalue("redis_cluster")
-        url = server.new_namespace()
+        cluster: PrivateRedisCluster = request.getfixturevalue("redis_cluster")
+        url, drop = cluster.new_namespace(), cluster.drop
     bus = await open_bus(url)
     try:
         inbox = Inbox()
@@ -39,7 +39,7 @@ async def test_the_publishing_process_gets_each_message_once_and_at_once(
         assert inbox.got == ["a", "b"]  # its own copies coming back from Redis are skipped
     finally:
         await bus.close()
-        await server.drop(url)
+        await drop(url)
 
 
 async def test_after_a_redis_restart_the_bus_resubscribes_and_reports_a_gap(
