@@ -103,16 +103,18 @@ def run(options: Options) -> Result:
         options.mode, backend, options.workers, options.via, machine=describe_machine()
     )
     try:
-        cpu0 = procstat.tree_cpu_seconds(server.pid)
-        _drive(options, crowd, base, senders, result)
-        result.server_cpu = procstat.tree_cpu_seconds(server.pid) - cpu0
+        _drive(options, crowd, base, senders, result, server.pid)
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
     return result
 
 
-def _drive(options: Options, crowd: Crowd, base: str, senders: int, result: Result) -> None:
+def _drive(
+    options: Options, crowd: Crowd, base: str, senders: int, result: Result, server_pid: int
+) -> None:
+    """Start the load processes, then run the stream; the server's CPU is counted from
+    when every member is connected (connecting 500 WebSockets is not opening)."""
     ctx = multiprocessing.get_context("spawn")
     pipes: list[Connection] = []
     procs = []
@@ -129,7 +131,9 @@ def _drive(options: Options, crowd: Crowd, base: str, senders: int, result: Resu
     try:
         for pipe in pipes:
             assert pipe.recv() == "ready"
+        cpu0 = procstat.tree_cpu_seconds(server_pid)
         asyncio.run(_stream(options, crowd, base, senders, pipes, result))
+        result.server_cpu = procstat.tree_cpu_seconds(server_pid) - cpu0
     finally:
         for pipe in pipes:
             pipe.send(None)
