@@ -99,9 +99,7 @@ def run(options: Options) -> Result:
     args = ["--workers", str(options.workers)] if options.workers > 1 else []
     server = LocalServer(folder / "data", env=env, args=args)
     base = server.start()
-    result = Result(
-        options.mode, backend, options.workers, options.via, machine=describe_machine()
-    )
+    result = Result(options.mode, backend, options.workers, options.via, machine=describe_machine())
     try:
         _drive(options, crowd, base, senders, result, server.pid)
     finally:
@@ -216,9 +214,7 @@ async def _send(
         return int(reply["packet"]["id"])
 
 
-def _load_main(
-    base: str, tokens: list[str], concurrency: int, via: str, pipe: Connection
-) -> None:
+def _load_main(base: str, tokens: list[str], concurrency: int, via: str, pipe: Connection) -> None:
     asyncio.run((_load_ws if via == "ws" else _load)(base, tokens, concurrency, pipe))
 
 
@@ -301,7 +297,8 @@ class _Member:
     async def open(self, pid: int) -> dict[str, Any]:
         self.refs += 1
         ref = self.refs
-        waiter = self.waiting[ref] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.waiting[ref] = waiter
         frame = {"t": "open_red_packet", "packet_id": pid, "ref": ref}
         await self.ws.send_bytes(self.encoder.encode(frame))
         return await waiter

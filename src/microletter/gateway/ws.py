@@ -500,7 +500,15 @@ class Gateway:
         hello: wire.Hello,
     ) -> Session:
         session = Session(
-            self.ctx, self.hub, self.settings, ws, transport, codec, principal, self.limits, self.rooms
+            self.ctx,
+            self.hub,
+            self.settings,
+            ws,
+            transport,
+            codec,
+            principal,
+            self.limits,
+            self.rooms,
         )
         # Subscribe before reading the head: nothing committed from now on can be missed.
         self.hub.attach(session)
