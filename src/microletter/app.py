@@ -221,6 +221,8 @@ class Server:
             JobStore(db), ctx.publish, lambda: ctx.clock(), s.scheduler_interval_seconds
         )
         self.redpackets = packets = redpackets.open_room(ctx, redpacket_settings(s))
+        for frame, handler in redpackets.frames(packets).items():
+            gateway.answer(frame, handler)
         self.wxpay = merchants = wxpay.open_room(ctx, p, money)
         self.shop = shops = shop.open_room(ctx, p, money)  # registers its media grant
         scheduler.register(*wallet.JOBS, *redpackets.JOBS, *wxpay.jobs(merchants), *shop.JOBS)

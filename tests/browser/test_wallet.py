@@ -268,3 +268,51 @@ async def test_an_operator_credits_debits_and_reads_any_wallet_on_the_operators_
     await expect(bob.locator(".admin-requests .funding-request")).to_have_count(0)
     assert (await root_sdk.admin_reconcile())["ok"]
     no_page_errors(root, bob)
+
+
+@pytest.mark.settings(operators=("root", "ops"))
+async def test_the_operators_page_pages_and_its_waiting_list_follows_other_changes_live(
+    open_app: OpenApp, clients: MakeClient
+) -> None:
+    """The waiting list comes 20 at a time, and while it is shown a new request appears
+    at its top and one another operator decided leaves it, without a reload; a wallet's
+    statement comes 50 lines at a time."""
+    ops_sdk, alice_sdk, bob_sdk = await clients("ops"), await clients("alice"), await clients("bob")
+    await clients("root")
+    made = [(await alice_sdk.topup(100 + i, f"t{i}"))["request"] for i in range(23)]
+    for i in range(52):
+        await ops_sdk.admin_adjust(uid(bob_sdk), 1, f"credit {i}", f"c{i}")
+    root = await open_app(DESKTOP)
+    await login(root, "root")
+    await root.goto("/#/admin/wallet")
+    waiting = root.locator(".admin-requests .funding-request")
+    await expect(waiting).to_have_count(20)
+    await expect(waiting.first.locator(".line-amount")).to_have_text("+¥1.22")  # newest first
+    more = root.locator(".admin-requests-more")
+    await more.click()
+    await expect(waiting).to_have_count(23)
+    await expect(waiting.last.locator(".line-amount")).to_have_text("+¥1.00")
+    await expect(more).to_be_hidden()
+
+    # Live: Alice asks again, and another operator approves her first request.
+    await alice_sdk.topup(999, "t-new")
+    await ops_sdk.admin_decide_funding(made[0]["id"], "paid", "d0", approve=True)
+    await expect(waiting).to_have_count(23, timeout=15_000)
+    await expect(waiting.first.locator(".line-amount")).to_have_text("+¥9.99", timeout=15_000)
+    await expect(waiting.last.locator(".line-amount")).to_have_text("+¥1.01")
+    # and one decided on the first page's range, while the page is open
+    await ops_sdk.admin_decide_funding(made[22]["id"], "paid", "d22", approve=False)
+    await expect(waiting).to_have_count(22, timeout=15_000)
+    await expect(waiting.nth(1).locator(".line-amount")).to_have_text("+¥1.21")
+
+    # A wallet's statement, 50 lines a page.
+    await root.locator(".admin-username").fill("bob")
+    await root.locator(".admin-find").click()
+    await expect(root.locator(".admin-balance")).to_have_text("¥0.52")
+    lines = root.locator(".admin-statement .statement-line")
+    await expect(lines).to_have_count(50)
+    await root.locator(".admin-statement-more").click()
+    await expect(lines).to_have_count(52)
+    await expect(lines.last).to_contain_text("credit 0")
+    await expect(root.locator(".admin-statement-more")).to_be_hidden()
+    no_page_errors(root)

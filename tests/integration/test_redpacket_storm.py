@@ -1,8 +1,9 @@
 """Red packets under storms, with real server processes: on PostgreSQL with two of them,
-1,000 open attempts by 500 members on a 100-share lucky packet (and the same requests
-again) make exactly 100 openings, each member at most once, summing to the packet; and
-kill -9 in the middle of a storm of opens, on SQLite and PostgreSQL, loses no
-acknowledged open, doubles none, and leaves the ledger reconciled."""
+1,000 open attempts by 500 members on a 100-share lucky packet (half over REST, half as
+WebSocket frames; and the same requests again) make exactly 100 openings, each member at
+most once, summing to the packet; and kill -9 in the middle of a storm of opens, on
+SQLite and PostgreSQL, loses no acknowledged open, doubles none, and leaves the ledger
+reconciled."""
 
 from __future__ import annotations
 
@@ -86,6 +87,28 @@ async def storm(
     return seen
 
 
+async def ws_storm(
+    http: aiohttp.ClientSession, attempts: Sequence[tuple[str, str, int]]
+) -> list[tuple[str, int, int, Json]]:
+    """The same attempts as `open_red_packet` frames, each member on its own WebSocket to
+    that process: (token, packet, 200 or 409, the frame's fields as REST would give)."""
+    sem = asyncio.Semaphore(100)  # connections open at once
+
+    async def one(url: str, token: str, pid: int) -> tuple[str, int, int, Json]:
+        async with sem, http.ws_connect(url.replace("http", "ws", 1) + "/ws") as ws:
+            await ws.send_json({"t": "hello", "token": token})
+            await ws.send_json({"t": "open_red_packet", "packet_id": pid, "ref": "o"})
+            while True:
+                frame: Json = await ws.receive_json(timeout=30)
+                if frame.get("ref") == "o":
+                    break
+        if frame["t"] == "opened":
+            return token, pid, 200, frame
+        return token, pid, 409, {"error": frame["error"]}
+
+    return list(await asyncio.gather(*(one(*a) for a in attempts)))
+
+
 async def openings(database_url: str, pid: int) -> list[tuple[int, int]]:
     async with read_only(database_url) as db:
         rows = await db.fetch(
@@ -115,10 +138,14 @@ async def test_two_processes_on_postgres_open_exactly_the_shares_of_a_packet(
         async with aiohttp.ClientSession(connector=connector) as http:
             packet = await send_lucky(http, urls[0], crowd, 100_000, 100, "storm")
             pid = packet["id"]
-            # 1,000 attempts: every member twice, once on each process, all at once
+            # 1,000 attempts: every member twice, once on each process, all at once, half
+            # of them as REST requests and half as open_red_packet frames on /ws
             attempts = [(u, t, pid) for t in crowd.tokens for u in urls]
             random.Random(7).shuffle(attempts)
-            first = await storm(http, attempts)
+            rest, frames = await asyncio.gather(
+                storm(http, attempts[::2]), ws_storm(http, attempts[1::2])
+            )
+            first = rest + frames
             again = await storm(http, attempts[:500])  # the same requests again
         ok = [(t, b["amount"]) for t, _, s, b in first + again if s == 200]
         assert len(ok) == 100

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from microletter.app import Server
-from microletter.client import Client
+from microletter.client import ApiError, Client, Realtime
 from tests.conftest import MakeClient, befriend
+from tests.integration.test_realtime import bye, connect, hello, until
 from tests.integration.test_wallet import funded, messages, pay_token
 from tests.support.clock import Clock
 from tests.support.rest import fails, raw, uid
@@ -233,3 +234,56 @@ async def test_a_replayed_send_returns_the_first_packet(clients: MakeClient) -> 
     )
     assert (await alice.wallet())["balance"] == 500
     await fails(alice.open_red_packet(123456789), "redpacket.not_found", 404)
+
+
+@operators
+async def test_a_packet_opens_over_the_websocket_with_the_codes_of_rest(
+    clients: MakeClient, server: Server
+) -> None:
+    """Protocol revision 2: `open_red_packet` on /ws is the same open as the REST route
+    (once per member, the same error codes), answered by the frame with its ref; the
+    opener's note comes on the same socket."""
+    root, alice, bob, carol, dave = [
+        await clients(n) for n in ("root", "alice", "bob", "carol", "dave")
+    ]
+    cid = await group_of(alice, bob, carol)
+    await funded(root, alice, 10_000)
+    packet = await send(alice, cid, "lucky", 500, 2)
+    ws = await connect(server)
+    try:
+        ready = await hello(ws, bob)
+        assert ready["revision"] == 2
+        await until(ws, "synced")
+        await ws.send_json({"t": "open_red_packet", "packet_id": packet["id"], "ref": "o1"})
+        opened = await until(ws, "opened")
+        assert opened["ref"] == "o1" and opened["packet_id"] == packet["id"]
+        assert opened["conversation_id"] == cid and opened["amount"] >= 1
+        assert opened["currency"] == {"code": "CNY", "exponent": 2}
+        assert not opened["finished"]
+        await ws.send_json({"t": "open_red_packet", "packet_id": packet["id"], "ref": "o2"})
+        again = await until(ws, "error")
+        assert again["ref"] == "o2" and again["error"]["code"] == "redpacket.already_opened"
+        assert again["error"]["details"]["amount"] == opened["amount"]
+        await ws.send_json({"t": "open_red_packet", "packet_id": 1, "ref": 3})
+        missing = await until(ws, "error")
+        assert missing["ref"] == 3 and missing["error"]["code"] == "redpacket.not_found"
+        await ws.send_json({"t": "open_red_packet", "packet_id": "x", "ref": "o4"})
+        bad = await until(ws, "error")
+        assert bad["ref"] == "o4" and bad["error"]["code"] == "invalid_input"
+    finally:
+        await bye(ws)
+    with_sdk = Realtime(carol)
+    await with_sdk.start()
+    try:
+        last = await with_sdk.open_red_packet(packet["id"])
+        assert last["t"] == "opened" and last["finished"]
+        assert last["amount"] + opened["amount"] == 500
+        with pytest.raises(ApiError) as refused:
+            await with_sdk.open_red_packet(packet["id"])
+        assert refused.value.code == "redpacket.already_opened"
+    finally:
+        await with_sdk.close()
+    await fails(dave.open_red_packet(packet["id"]), "conversation.not_member", 403)
+    assert [n["data"]["openers"] for n in await notes(bob, cid)] == [[uid(bob)]]
+    assert (await bob.wallet())["balance"] == opened["amount"]
+    assert (await root.admin_reconcile())["ok"]

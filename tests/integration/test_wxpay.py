@@ -156,6 +156,59 @@ async def test_an_order_is_paid_notified_queried_and_refunded_with_the_sdk(
 
 
 @operators
+async def test_a_refund_notification_carries_req_info_that_wechatpy_decrypts(
+    clients: MakeClient, shop: Shop, server: Server
+) -> None:
+    """A refund whose request names a notify_url is told there, as WeChat Pay v2 does:
+    unsigned, its fields in `req_info`, AES-256-ECB with md5(API key); the unmodified
+    wechatpy's parse_refund_notify_result decrypts it."""
+    root = await clients("root")
+    alice = await payer(clients, root, "alice", 5000)
+    order = await native(shop, "T2001")
+    paid = await pay(alice, "p1", code=code_of(order["code_url"]))
+    await shop.site.wait()
+    made = await sdk(
+        shop.pay.refund.apply,
+        1250,
+        300,
+        "RN1",
+        out_trade_no="T2001",
+        notify_url=shop.site.refund_url,
+    )
+    (told,) = await shop.site.wait_refunds()
+    assert told["out_refund_no"] == "RN1" and told["refund_id"] == made["refund_id"]
+    assert told["out_trade_no"] == "T2001"
+    assert told["transaction_id"] == paid["order"]["transaction_id"]
+    assert told["total_fee"] == 1250 and told["refund_fee"] == 300
+    assert told["settlement_refund_fee"] == 300 and told["refund_status"] == "SUCCESS"
+    assert told["refund_request_source"] == "API"
+    when = datetime.strptime(told["success_time"] + " +0800", "%Y-%m-%d %H:%M:%S %z")
+    assert abs(when - datetime.now(BEIJING)) < timedelta(minutes=5)
+    outer = parse_xml(shop.site.refund_bodies[0])
+    assert outer["return_code"] == "SUCCESS" and outer["mch_id"] == shop.mch_id
+    assert "sign" not in outer and "refund_fee" not in outer  # only inside req_info
+    # the same out_refund_no again is the same refund: no second notification
+    await sdk(shop.pay.refund.apply, 1250, 300, "RN1", out_trade_no="T2001")
+    # a refund without notify_url is not told (WeChat would use the merchant's setting)
+    await sdk(shop.pay.refund.apply, 1250, 100, "RN2", out_trade_no="T2001")
+    assert server.scheduler is not None
+    await server.scheduler.run_due()
+    assert len(shop.site.refunds) == 1
+    listed = await shop.dev.call(
+        "GET", f"/api/v1/developer/accounts/{shop.account['id']}/merchant/refunds"
+    )
+    seen = {r["out_refund_no"]: r for r in listed["refunds"]}
+    assert seen["RN1"]["notify_url"] == shop.site.refund_url and seen["RN1"]["notified_at"]
+    assert seen["RN2"]["notify_url"] is None and seen["RN2"]["notified_at"] is None
+    # a notify_url that is not http(s) is refused, and nothing is refunded
+    assert await err_code(
+        shop.pay.refund.apply, 1250, 100, "RN3", out_trade_no="T2001", notify_url="ftp://x/y"
+    ) == ("SUCCESS", "PARAM_ERROR")
+    assert (await alice.wallet())["balance"] == 5000 - 1250 + 300 + 100
+    assert (await root.admin_reconcile())["ok"]
+
+
+@operators
 async def test_paying_twice_closing_and_expiry_move_money_once(
     clients: MakeClient, shop: Shop, server: Server
 ) -> None:

@@ -1,16 +1,19 @@
 """The merchant API's pure rules: signatures agree with wechatpy's, parameters are checked
-as WeChat checks them, ids round-trip, states and the retry schedule."""
+as WeChat checks them, ids round-trip, states and the retry schedule; and the encrypted
+req_info of refund notifications, which wechatpy decrypts."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from wechatpy.crypto import RefundCrypto, WeChatRefundCrypto
 from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac
 
 from microletter.core.ids import MAX_ID, UserId
 from microletter.core.models import Instant
 from microletter.wxpay import rules
+from microletter.wxpay.crypto import ReqInfoError, decrypt_req_info, encrypt_req_info
 from microletter.wxpay.errors import (
     WxPayOrderClosed,
     WxPayOrderPaid,
@@ -153,3 +156,20 @@ def test_an_acknowledgement_is_http_200_with_success() -> None:
     assert not rules.is_acknowledged(500, {"return_code": "SUCCESS"})
     assert not rules.is_acknowledged(200, {"return_code": "FAIL"})
     assert not rules.is_acknowledged(200, None)
+
+
+@given(st.text(min_size=0, max_size=300), st.text(min_size=1, max_size=40))
+def test_req_info_is_what_wechatpy_decrypts_and_we_read_it_back(text: str, key: str) -> None:
+    """AES-256-ECB with md5(key), PKCS#7: wechatpy's WeChatRefundCrypto reads ours."""
+    xml = "<root><out_refund_no><![CDATA[" + text + "]]></out_refund_no></root>"
+    sealed = encrypt_req_info(xml, key)
+    assert decrypt_req_info(sealed, key) == xml
+    reference = RefundCrypto(WeChatRefundCrypto(key).key)
+    assert reference.decrypt(sealed).decode() == xml
+
+
+def test_a_req_info_of_another_key_or_not_base64_is_refused() -> None:
+    sealed = encrypt_req_info("<root><a>1</a></root>", KEY)
+    for bad, key in ((sealed, "another key"), ("not base64!", KEY), ("", KEY), ("QUJD", KEY)):
+        with pytest.raises(ReqInfoError):
+            decrypt_req_info(bad, key)

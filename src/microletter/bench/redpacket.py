@@ -3,7 +3,10 @@
 `stream`: one group of 500, a stream of 100-share lucky packets, each sent when the one
 before is empty; every member tries to open each one. `many`: several groups at once,
 each with its own sender and its own stream. The crowd is written into the database
-before the server starts (crowd.py); the openers are HTTP clients in load processes.
+before the server starts (crowd.py); the openers are in load processes, each member
+online on its own WebSocket and opening with `open_red_packet` frames (`via="ws"`, as
+the web client does; it also receives every card and note of its log, as a phone would),
+or with HTTP requests on shared keep-alive connections (`via="http"`).
 
 A member who hears that a packet is empty (`redpacket.exhausted`, from any member of the
 same load process) does not try it any more, as a phone that saw the card turn grey
@@ -46,6 +49,7 @@ class Options:
     concurrency: int = 32  # open requests in flight per load process (its connections)
     database_url: str | None = None  # default: SQLite in a temporary folder
     workers: int = 1  # server processes (PostgreSQL)
+    via: str = "ws"  # ws (open_red_packet frames, a WebSocket per member) or http
     log: Any = print
 
 
@@ -54,6 +58,7 @@ class Result:
     mode: str
     backend: str
     workers: int
+    via: str = "ws"
     packets: int = 0
     opens: int = 0
     failed: Counter[str] = field(default_factory=Counter)
@@ -66,7 +71,8 @@ class Result:
     def summary(self) -> str:
         p = {k: v or 0.0 for k, v in percentiles(self.latencies).items()}
         return (
-            f"redpacket {self.mode} on {self.backend} ({self.workers} server process(es)):"
+            f"redpacket {self.mode} on {self.backend} ({self.workers} server process(es),"
+            f" opening over {self.via}):"
             f" {self.packets} packets, {self.opens} successful opens in {self.seconds:.1f} s ="
             f" {self.opens / max(self.seconds, 1e-9):,.0f} opens/s"
             f" ({self.opens / max(self.open_seconds, 1e-9):,.0f}/s while opening);"
@@ -93,18 +99,20 @@ def run(options: Options) -> Result:
     args = ["--workers", str(options.workers)] if options.workers > 1 else []
     server = LocalServer(folder / "data", env=env, args=args)
     base = server.start()
-    result = Result(options.mode, backend, options.workers, machine=describe_machine())
+    result = Result(options.mode, backend, options.workers, options.via, machine=describe_machine())
     try:
-        cpu0 = procstat.tree_cpu_seconds(server.pid)
-        _drive(options, crowd, base, senders, result)
-        result.server_cpu = procstat.tree_cpu_seconds(server.pid) - cpu0
+        _drive(options, crowd, base, senders, result, server.pid)
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
     return result
 
 
-def _drive(options: Options, crowd: Crowd, base: str, senders: int, result: Result) -> None:
+def _drive(
+    options: Options, crowd: Crowd, base: str, senders: int, result: Result, server_pid: int
+) -> None:
+    """Start the load processes, then run the stream; the server's CPU is counted from
+    when every member is connected (connecting 500 WebSockets is not opening)."""
     ctx = multiprocessing.get_context("spawn")
     pipes: list[Connection] = []
     procs = []
@@ -112,14 +120,18 @@ def _drive(options: Options, crowd: Crowd, base: str, senders: int, result: Resu
     for w in range(options.procs):
         parent, child = ctx.Pipe()
         mine = members[w :: options.procs]
-        proc = ctx.Process(target=_load_main, args=(base, mine, options.concurrency, child))
+        proc = ctx.Process(
+            target=_load_main, args=(base, mine, options.concurrency, options.via, child)
+        )
         proc.start()
         pipes.append(parent)
         procs.append(proc)
     try:
         for pipe in pipes:
             assert pipe.recv() == "ready"
+        cpu0 = procstat.tree_cpu_seconds(server_pid)
         asyncio.run(_stream(options, crowd, base, senders, pipes, result))
+        result.server_cpu = procstat.tree_cpu_seconds(server_pid) - cpu0
     finally:
         for pipe in pipes:
             pipe.send(None)
@@ -202,8 +214,8 @@ async def _send(
         return int(reply["packet"]["id"])
 
 
-def _load_main(base: str, tokens: list[str], concurrency: int, pipe: Connection) -> None:
-    asyncio.run(_load(base, tokens, concurrency, pipe))
+def _load_main(base: str, tokens: list[str], concurrency: int, via: str, pipe: Connection) -> None:
+    asyncio.run((_load_ws if via == "ws" else _load)(base, tokens, concurrency, pipe))
 
 
 class _Http:
@@ -243,20 +255,115 @@ async def _load(base: str, tokens: list[str], concurrency: int, pipe: Connection
         packets = await asyncio.to_thread(pipe.recv)
         if packets is None:
             return
-        opening = _Round(free)
+        opening = _Round(free=free)
         await asyncio.gather(*(opening.open(t, p) for p in packets for t in tokens))
         pipe.send((opening.ok, opening.failed, opening.latencies))
 
 
-@dataclass
-class _Round:
-    """One load process's opens of one round of packets."""
+class _Member:
+    """One member online: a WebSocket (compact MessagePack frames) that reads everything
+    the server pushes (cards, notes) and answers `open` by the frame with its ref."""
 
-    free: asyncio.Queue[_Http]
+    decoder = msgspec.msgpack.Decoder()
+    encoder = msgspec.msgpack.Encoder()
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.refs = 0
+        self.reader = asyncio.get_running_loop().create_task(self._read())
+
+    @classmethod
+    async def connect(cls, http: aiohttp.ClientSession, base: str, token: str) -> _Member:
+        ws = await http.ws_connect(
+            base.replace("http", "ws", 1) + "/ws", protocols=("microletter.v1.compact",)
+        )
+        await ws.send_bytes(cls.encoder.encode({"t": "hello", "token": token}))
+        while True:  # ready, then synced (nothing to catch up on: a new crowd)
+            frame = cls.decoder.decode(await ws.receive_bytes())
+            if isinstance(frame, dict) and frame.get("t") == "synced":
+                return cls(ws)
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            if msg.type != aiohttp.WSMsgType.BINARY:
+                break
+            frame = self.decoder.decode(msg.data)
+            if isinstance(frame, dict):  # not an event (those are arrays in compact)
+                waiter = self.waiting.pop(frame.get("ref", -1), None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(frame)
+
+    async def open(self, pid: int) -> dict[str, Any]:
+        self.refs += 1
+        ref = self.refs
+        waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.waiting[ref] = waiter
+        frame = {"t": "open_red_packet", "packet_id": pid, "ref": ref}
+        await self.ws.send_bytes(self.encoder.encode(frame))
+        return await waiter
+
+
+async def _load_ws(base: str, tokens: list[str], concurrency: int, pipe: Connection) -> None:
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        members: list[_Member] = []
+        for start in range(0, len(tokens), 50):  # not all at once: the server's backlog
+            members += await asyncio.gather(
+                *(_Member.connect(http, base, t) for t in tokens[start : start + 50])
+            )
+        pipe.send("ready")
+        slots = asyncio.Semaphore(concurrency)  # opens in flight, as with HTTP
+        while True:
+            packets = await asyncio.to_thread(pipe.recv)
+            if packets is None:
+                break
+            opening = _WsRound(slots=slots)
+            await asyncio.gather(*(opening.open(m, p) for p in packets for m in members))
+            pipe.send((opening.ok, opening.failed, opening.latencies))
+        for m in members:
+            await m.ws.close()
+
+
+@dataclass
+class _Tally:
     ok: int = 0
     failed: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
     empty: set[int] = field(default_factory=set)
+
+    def count(self, pid: int, code: str | None) -> None:
+        if code is None:
+            self.ok += 1
+            return
+        self.failed[code] += 1
+        if code in ("redpacket.exhausted", "redpacket.expired"):
+            self.empty.add(pid)
+
+
+@dataclass
+class _WsRound(_Tally):
+    """One load process's opens of one round of packets, over its members' WebSockets."""
+
+    slots: asyncio.Semaphore = field(default_factory=asyncio.Semaphore)
+
+    async def open(self, member: _Member, pid: int) -> None:
+        if pid in self.empty:
+            return
+        async with self.slots:
+            if pid in self.empty:  # heard while waiting for a slot
+                return
+            t = time.perf_counter()
+            reply = await member.open(pid)
+            self.latencies.append(time.perf_counter() - t)
+        self.count(pid, None if reply["t"] == "opened" else str(reply["error"]["code"]))
+
+
+@dataclass
+class _Round(_Tally):
+    """One load process's opens of one round of packets, over HTTP."""
+
+    free: asyncio.Queue[_Http] = field(default_factory=asyncio.Queue)
 
     async def open(self, token: str, pid: int) -> None:
         if pid in self.empty:
@@ -270,10 +377,4 @@ class _Round:
             self.latencies.append(time.perf_counter() - t)
         finally:
             self.free.put_nowait(http)
-        if status == 200:
-            self.ok += 1
-            return
-        code = str(msgspec.json.decode(body)["error"]["code"])
-        self.failed[code] += 1
-        if code in ("redpacket.exhausted", "redpacket.expired"):
-            self.empty.add(pid)
+        self.count(pid, None if status == 200 else str(msgspec.json.decode(body)["error"]["code"]))

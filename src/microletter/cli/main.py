@@ -236,6 +236,13 @@ def config() -> None:
 @click.option("--groups", type=int, default=10, show_default=True, help="redpacket many: groups.")
 @click.option("--workers", type=int, default=1, show_default=True, help="redpacket: servers.")
 @click.option(
+    "--via",
+    type=click.Choice(["ws", "http"]),
+    default="ws",
+    show_default=True,
+    help="redpacket: open with open_red_packet frames, each member on its WebSocket, or HTTP.",
+)
+@click.option(
     "--transcribing",
     type=int,
     default=0,
@@ -261,6 +268,7 @@ def bench(
     packets: int,
     groups: int,
     workers: int,
+    via: str,
     transcribing: int,
 ) -> None:
     """Measure a server: direct, groups, biggroup, catchup, connections, coldstart, upload
@@ -287,6 +295,7 @@ def bench(
                 procs=max(procs, 1),
                 database_url=database_url,
                 workers=workers,
+                via=via,
                 log=lambda line: click.echo(line, err=True),
             )
         )

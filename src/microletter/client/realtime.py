@@ -160,6 +160,12 @@ class Realtime:
     async def typing(self, conversation_id: int) -> None:
         await self._write({"t": "typing", "conversation_id": conversation_id})
 
+    async def open_red_packet(self, packet_id: int) -> Json:
+        """Open a red packet on the socket (protocol revision 2): the `opened` frame
+        {packet_id, conversation_id, amount, finished, currency}. Safe to send again
+        after a reconnect: a second open is `redpacket.already_opened` with the amount."""
+        return await self._request({"t": "open_red_packet", "packet_id": packet_id})
+
     async def _request(self, frame: Json) -> Json:
         ref = f"r{next(self._refs)}"
         frame["ref"] = ref
@@ -265,7 +271,7 @@ class Realtime:
                 self._emit({"kind": "reset", "seq": frame["cursor"], "data": frame})
             elif kind in ("typing", "channel"):  # ephemeral: no seq, cursor unchanged
                 self._emit({"kind": kind, "seq": None, "data": frame})
-            elif kind in ("ack", "ok", "pong"):
+            elif kind in ("ack", "ok", "pong", "opened"):
                 self._resolve(frame.get("ref"), frame)
             elif kind == "error":
                 self._on_error(frame)

@@ -522,7 +522,16 @@ class Ping(Struct, tag="ping", tag_field="t", forbid_unknown_fields=True):
     ref: Ref = None
 
 
-ClientFrame = Hello | Send | Read | Recall | TypingFrame | Ping
+class OpenRedPacket(Struct, tag="open_red_packet", tag_field="t", forbid_unknown_fields=True):
+    """Revision 2: open a red packet (the red-packet room answers it; `Gateway.rooms`)."""
+
+    packet_id: Id
+    ref: Ref = None
+
+
+ClientFrame = Hello | Send | Read | Recall | TypingFrame | Ping | OpenRedPacket
+# The frames a feature room answers (app.py gives the gateway their handlers).
+RoomFrame = OpenRedPacket
 
 json_frames = msgspec.json.Decoder(ClientFrame)
 msgpack_frames = msgspec.msgpack.Decoder(ClientFrame)

@@ -10,13 +10,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 import msgspec
 from aiohttp import WSMsgType, web
 
-from microletter import PROTOCOL_VERSION
+from microletter import PROTOCOL_REVISION, PROTOCOL_VERSION
 from microletter.actions import accounts, messages, sync
 from microletter.actions.context import Context
 from microletter.core.errors import (
@@ -55,6 +55,9 @@ from microletter.settings import Settings
 
 log = logging.getLogger(__name__)
 TOUCH_EVERY = 300.0  # seconds between two last-seen writes of one device
+# A feature room's answer to one of its frames (wire.RoomFrame), as app.py registers it:
+# (who asks, the frame) -> the reply's fields; a MicroletterError becomes an error frame.
+RoomHandler = Callable[[Principal, Any], Awaitable[dict[str, Any]]]
 
 
 class Session:
@@ -70,8 +73,10 @@ class Session:
         codec: Codec,
         principal: Principal,
         limits: RateLimits,
+        rooms: Mapping[type, RoomHandler] | None = None,
     ) -> None:
         self.ctx = ctx
+        self.rooms = rooms or {}
         self.hub = hub
         self.settings = settings
         self.ws = ws
@@ -268,6 +273,9 @@ class Session:
             self.spawn(self._request(frame.ref, self._recall, frame))
         elif isinstance(frame, wire.TypingFrame):
             self.spawn(self._request(None, self._typing, frame, quiet=True))
+        elif isinstance(frame, wire.RoomFrame):
+            # Not counted, as its REST twin is not: opening is a race anyone may join.
+            self.spawn(self._request(frame.ref, self._room, frame, counted=False))
         else:
             self._strike(None, InvalidInput("Already authenticated; hello is sent once."))
 
@@ -286,10 +294,12 @@ class Session:
         handler: Callable[[Any], Awaitable[dict[str, Any] | None]],
         frame: object,
         quiet: bool = False,
+        counted: bool = True,
     ) -> None:
         """Run one request and answer it (ack or error) with the client's ref."""
         try:
-            self.limits.hit_now("user", self._rate_key)
+            if counted:
+                self.limits.hit_now("user", self._rate_key)
             result = await handler(frame)
         except MicroletterError as exc:
             if not quiet:
@@ -346,6 +356,12 @@ class Session:
         )
         return {"t": "ack", "message": message}
 
+    async def _room(self, f: wire.RoomFrame) -> dict[str, Any]:
+        handler = self.rooms.get(type(f))
+        if handler is None:  # the room is not part of this server
+            raise InvalidInput("This server does not answer that frame.", t=type(f).__name__)
+        return await handler(self.principal, f)
+
     async def _typing(self, f: wire.TypingFrame) -> None:
         await messages.typing(self.ctx, self.principal, ConversationId(f.conversation_id))
 
@@ -377,6 +393,8 @@ class Gateway:
         self.hub = hub
         self.settings = settings
         self.limits = limits
+        # The frames feature rooms answer, by frame type (app.py fills it: `answer`).
+        self.rooms: dict[type, RoomHandler] = {}
         self.lingering: set[asyncio.Task[None]] = set()
         self._touched: dict[DeviceId, float] = {}
         self._sweeper: asyncio.Task[None] | None = None
@@ -390,6 +408,10 @@ class Gateway:
         interval = self.settings.bus_resync_seconds
         if sweep and interval > 0:
             self._sweeper = loop.create_task(self.hub.sweep(interval))
+
+    def answer(self, frame: type, handler: RoomHandler) -> None:
+        """Have a feature room answer `frame` (one of wire.RoomFrame) on every session."""
+        self.rooms[frame] = handler
 
     async def shutdown(self) -> None:
         """Close every session with "going away", after in-flight requests finish."""
@@ -481,7 +503,15 @@ class Gateway:
         hello: wire.Hello,
     ) -> Session:
         session = Session(
-            self.ctx, self.hub, self.settings, ws, transport, codec, principal, self.limits
+            self.ctx,
+            self.hub,
+            self.settings,
+            ws,
+            transport,
+            codec,
+            principal,
+            self.limits,
+            self.rooms,
         )
         # Subscribe before reading the head: nothing committed from now on can be missed.
         self.hub.attach(session)
@@ -500,6 +530,7 @@ class Gateway:
             {
                 "t": "ready",
                 "v": PROTOCOL_VERSION,
+                "revision": PROTOCOL_REVISION,
                 "user_id": principal.user_id,
                 "device_id": principal.device_id,
                 "epoch": store.epoch,

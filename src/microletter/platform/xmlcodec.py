@@ -66,10 +66,10 @@ def cdata(value: str) -> str:
     return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def render(fields: Mapping[str, object]) -> str:
-    """An `<xml>` document of these fields, in order; ints bare, strings in CDATA,
-    mappings nested."""
-    return "<xml>" + _render(fields) + "</xml>"
+def render(fields: Mapping[str, object], root: str = "xml") -> str:
+    """An `<xml>` document (or another `root` element) of these fields, in order; ints
+    bare, strings in CDATA, mappings nested."""
+    return f"<{root}>" + _render(fields) + f"</{root}>"
 
 
 def _render(fields: Mapping[str, object]) -> str:

@@ -14,7 +14,7 @@ from microletter.actions.context import Context
 from microletter.actions.scheduler import JobKind
 from microletter.gateway.api import Router
 from microletter.redpackets.actions import RedPackets, RedPacketSettings
-from microletter.redpackets.routes import routers
+from microletter.redpackets.routes import frames, routers
 from microletter.redpackets.rules import Limits
 from microletter.redpackets.store import RedPacketStore
 from microletter.redpackets.store.packets import ANNOUNCE_JOB, EXPIRY_JOB, announce, expire_packet
@@ -25,6 +25,7 @@ __all__ = [
     "RedPacketSettings",
     "RedPacketStore",
     "RedPackets",
+    "frames",
     "mount",
     "open_room",
 ]

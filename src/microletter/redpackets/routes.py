@@ -1,10 +1,15 @@
-"""Red packets' /api/v1 routes: send one into a conversation, open it, see it."""
+"""Red packets' /api/v1 routes: send one into a conversation, open it, see it; and the
+realtime protocol's `open_red_packet` frame, the same open without an HTTP request."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from microletter.core.errors import ConversationNotFound, NotMember, TooLarge
 from microletter.core.ids import ConversationId
+from microletter.core.models import Principal
 from microletter.gateway.api import Call, Router
+from microletter.gateway.wire import OpenRedPacket
 from microletter.redpackets import actions
 from microletter.redpackets.actions import RedPackets, View
 from microletter.redpackets.errors import (
@@ -148,3 +153,24 @@ def routers(room: RedPackets) -> list[Router]:
         return reply(await actions.packet(room, call.me, PacketId(packet_id)))
 
     return [router]
+
+
+def frames(room: RedPackets) -> dict[type, Any]:
+    """The /ws frames this room answers (docs/protocol.md, revision 2): `open_red_packet`
+    {packet_id, ref} -> `opened` {packet_id, conversation_id, amount, finished, currency},
+    or an `error` frame with the REST route's codes."""
+    s = room.settings
+    currency = {"code": s.currency, "exponent": s.exponent}
+
+    async def open_frame(me: Principal, f: OpenRedPacket) -> dict[str, Any]:
+        o = await actions.open_packet(room, me, PacketId(f.packet_id))
+        return {
+            "t": "opened",
+            "packet_id": o.packet_id,
+            "conversation_id": o.conversation_id,
+            "amount": o.amount,
+            "finished": o.finished,
+            "currency": currency,
+        }
+
+    return {OpenRedPacket: open_frame}

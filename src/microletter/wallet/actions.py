@@ -297,11 +297,18 @@ async def decide_funding(
 
 
 async def funding_requests(
-    room: Wallet, me: Principal, status: str | None, everyone: bool = False
+    room: Wallet,
+    me: Principal,
+    status: str | None,
+    everyone: bool = False,
+    limit: int = 100,
+    before: int | None = None,
 ) -> list[FundingRequest]:
+    """Mine, or everyone's (operators), newest first: `limit` older than `before`."""
     if everyone:
         await access_operator(room.ctx, me)
-    return await room.store.funding_requests(None if everyone else me.user_id, status)
+    who = None if everyone else me.user_id
+    return await room.store.funding_requests(who, status, limit, before)
 
 
 async def transfer(room: Wallet, me: Principal, tid: TransferId) -> Transfer:

@@ -306,14 +306,20 @@ def routers(room: Wallet) -> list[Router]:
 
     @router.get("/wallet/funding-requests")
     async def my_funding_requests(call: Call, query: FundingQuery) -> FundingListReply:
-        """My top-ups and withdrawals, newest first."""
-        found = await actions.funding_requests(room, call.me, query.status)
+        """My top-ups and withdrawals, newest first (`before`: a request's id; `limit`
+        a page, 100 at most)."""
+        found = await actions.funding_requests(
+            room, call.me, query.status, limit=query.limit, before=query.before
+        )
         return FundingListReply([funding_wire(r) for r in found], currency)
 
     @admin.get("/wallet/funding-requests", errors=[NotOperator])
     async def all_funding_requests(call: Call, query: FundingQuery) -> FundingListReply:
-        """Everyone's top-ups and withdrawals (`?status=pending`), operators only."""
-        found = await actions.funding_requests(room, call.me, query.status, everyone=True)
+        """Everyone's top-ups and withdrawals (`?status=pending`), newest first and paged
+        as the user's own list; operators only."""
+        found = await actions.funding_requests(
+            room, call.me, query.status, everyone=True, limit=query.limit, before=query.before
+        )
         return FundingListReply([funding_wire(r) for r in found], currency)
 
     decide_errors = [

@@ -169,3 +169,5 @@ class FundingListReply(Struct):
 
 class FundingQuery(Struct, forbid_unknown_fields=True):
     status: Annotated[str, Meta(pattern="^(pending|approved|rejected)$")] | None = None
+    before: Annotated[int, Meta(ge=1, le=2**62)] | None = None  # a request's id: older ones
+    limit: Annotated[int, Meta(ge=1, le=100)] = 100

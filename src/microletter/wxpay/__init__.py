@@ -31,16 +31,21 @@ from microletter.wxpay.protocol import mount as mount_protocol
 from microletter.wxpay.routes import routers
 from microletter.wxpay.rules import notify_backoff
 from microletter.wxpay.store import WxPayStore
-from microletter.wxpay.store.orders import NOTIFY_JOB
+from microletter.wxpay.store.orders import NOTIFY_JOB, REFUND_NOTIFY_JOB
 
 __all__ = ["WxPay", "jobs", "mount", "open_room", "sweep"]
 
 
 def jobs(room: WxPay) -> tuple[JobKind, ...]:
-    """The scheduler's jobs of this room: a paid order's notification, POSTed until the
-    merchant acknowledges it (WeChat's retry schedule), then recorded on the order."""
+    """The scheduler's jobs of this room: a paid order's notification and a refund's,
+    POSTed until the merchant acknowledges it (WeChat's retry schedule), then recorded on
+    the order or the refund."""
     deliver = functools.partial(notify.deliver, room)
-    return (JobKind(NOTIFY_JOB, notify.record_delivery, deliver, notify_backoff),)
+    deliver_refund = functools.partial(notify.deliver_refund, room)
+    return (
+        JobKind(NOTIFY_JOB, notify.record_delivery, deliver, notify_backoff),
+        JobKind(REFUND_NOTIFY_JOB, notify.record_refund_delivery, deliver_refund, notify_backoff),
+    )
 
 
 def mount(app: web.Application, room: WxPay, limit: Limit) -> list[Router]:

@@ -102,18 +102,23 @@ async def authenticate(room: WxPay, params: Mapping[str, str]) -> Caller:
     return Caller(merchant, account, sign_type)
 
 
+async def _public(room: WxPay, notify_url: str) -> None:
+    """The same guard as webhooks: only public addresses (unless the operator allows)."""
+    try:
+        await room.platform.webhooks.check_address(notify_url)
+    except MicroletterError as exc:
+        raise WxPayParamInvalid(
+            "notify_url must be reachable on a public address.", field="notify_url"
+        ) from exc
+
+
 async def unified_order(room: WxPay, c: Caller, params: Mapping[str, str]) -> dict[str, str]:
     """/pay/unifiedorder: a new order (or the same one again), with its prepay_id and,
     for NATIVE, its code_url (a link the payer scans or opens)."""
     now = room.now()
     most = room.wallet.settings.max_amount
     new = rules.check_unified_order(params, room.currency.code, most, c.sign_type, now)
-    try:  # the same guard as webhooks: only public addresses (unless the operator allows)
-        await room.platform.webhooks.check_address(new.notify_url)
-    except MicroletterError as exc:
-        raise WxPayParamInvalid(
-            "notify_url must be reachable on a public address.", field="notify_url"
-        ) from exc
+    await _public(room, new.notify_url)
     prepay_id = "wx" + room.random(16).hex()
     code = rules.code_from(room.random(16)) if new.trade_type == rules.NATIVE else None
     order, made = await room.store.create_order(c.merchant.account_id, new, prepay_id, code, now)
@@ -180,8 +185,20 @@ async def refund(room: WxPay, c: Caller, params: Mapping[str, str]) -> dict[str,
     if fee_type != room.currency.code:
         raise WxPayParamInvalid(f"refund_fee_type is {room.currency.code}.", field="fee_type")
     desc = rules.bounded(params, "refund_desc", 80)
+    url = params.get("notify_url") or None  # the refund's notification (WeChat: optional)
+    if url is not None:
+        url = rules.check_notify_url(rules.bounded(params, "notify_url", 256))
+        await _public(room, url)
     made, first = await room.store.refund(
-        c.merchant.account_id, None, order.id, out_refund_no, total, amount, desc, room.now()
+        c.merchant.account_id,
+        None,
+        order.id,
+        out_refund_no,
+        total,
+        amount,
+        desc,
+        room.now(),
+        notify_url=url,
     )
     if first:
         log.info(

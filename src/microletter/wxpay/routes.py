@@ -167,6 +167,9 @@ def routers(room: WxPay) -> list[Router]:
                     r.refund_desc,
                     r.status,
                     r.created_at,
+                    r.notify_url,
+                    r.notified_at,
+                    r.notify_error,
                 )
                 for r, o in found
             ],

@@ -158,6 +158,9 @@ class Refund:
     status: str  # SUCCESS: the money moved when it was made
     created_at: Instant
     refund_tx: int
+    notify_url: str | None = None  # the refund's notification goes there (if named)
+    notified_at: Instant | None = None  # the merchant acknowledged it
+    notify_error: str | None = None  # why it was given up on
 
     @property
     def refund_id(self) -> str:
@@ -451,6 +454,36 @@ def notify_backoff(attempt: int) -> int | None:
     if attempt < 1 or attempt > len(NOTIFY_BACKOFF):
         return None
     return NOTIFY_BACKOFF[attempt - 1] * 1000
+
+
+def refund_notification(
+    order: Order, refund: Refund, merchant: Merchant, appid: str, nonce: str
+) -> tuple[dict[str, str], dict[str, str | int]]:
+    """A refund's notification ("退款结果通知"): the outer fields, unsigned, and the
+    fields of the <root> document that goes into them encrypted as `req_info`
+    (crypto.py), as WeChat Pay v2 sends them."""
+    outer = {
+        "return_code": "SUCCESS",
+        "return_msg": "OK",
+        "appid": appid,
+        "mch_id": merchant.mch_id,
+        "nonce_str": nonce,
+    }
+    inner: dict[str, str | int] = {
+        "transaction_id": transaction_id_of(order.id),
+        "out_trade_no": order.out_trade_no,
+        "refund_id": refund.refund_id,
+        "out_refund_no": refund.out_refund_no,
+        "total_fee": order.total_fee,
+        "refund_fee": refund.refund_fee,
+        "settlement_refund_fee": refund.refund_fee,
+        "refund_status": refund.status,
+        "success_time": _dashed(refund.created_at),
+        "refund_recv_accout": "the payer's wallet",  # sic: WeChat's spelling
+        "refund_account": "REFUND_SOURCE_UNSETTLED_FUNDS",
+        "refund_request_source": "API",
+    }
+    return outer, inner
 
 
 def refund_fields(order: Order, refunds: list[Refund]) -> dict[str, str | int]:

@@ -110,6 +110,9 @@ class RefundWire(Struct):
     refund_desc: str
     status: str
     created_at: int
+    notify_url: str | None = None  # where its notification goes (if its request named one)
+    notified_at: int | None = None  # when the merchant acknowledged it
+    notify_error: str | None = None  # why it was given up on
 
 
 class RefundsReply(Struct):

@@ -131,15 +131,17 @@ async def funding_request(db: Reader, me: UserId | None, rid: FundingId) -> Fund
 
 
 async def funding_requests(
-    db: Reader, me: UserId | None, status: str | None, limit: int = 100
+    db: Reader, me: UserId | None, status: str | None, limit: int = 100, before: int | None = None
 ) -> list[FundingRequest]:
-    """Newest first: mine (`me`), or everyone's for operators (`me` None)."""
+    """Newest first: mine (`me`), or everyone's for operators (`me` None); a page of
+    `limit` older than the request `before`."""
     rows = await db.fetch(
         f"SELECT {COLS} FROM wallet_funding_requests WHERE ($1::bigint IS NULL OR user_id=$1)"
-        " AND ($2::text IS NULL OR status=$2) ORDER BY id DESC LIMIT $3",
+        " AND ($2::text IS NULL OR status=$2) AND id < $4 ORDER BY id DESC LIMIT $3",
         me,
         status,
         limit,
+        before or 2**63 - 1,
     )
     return [_request_of(r) for r in rows]
 

@@ -36,6 +36,8 @@ export class Socket extends EventTarget {
     /** @type {ReturnType<typeof setTimeout>|undefined} */
     this.pongTimer = undefined;
     this.nextRef = 1;
+    /** the protocol revision the server said in `ready` (2: open_red_packet frames) */
+    this.revision = 1;
     /** @type {Map<string, {resolve: Function, reject: Function, timer: any}>} */
     this.waiting = new Map();
     this.queue = Promise.resolve(); // frames are handled one after another
@@ -166,6 +168,7 @@ export class Socket extends EventTarget {
     if (ws !== this.ws) return;
     switch (frame.t) {
       case "ready":
+        this.revision = frame.revision || 1; // which frames this server answers
         this.pingTimer = setInterval(() => this.ping(), PING_EVERY);
         break;
       case "reset":
@@ -201,6 +204,7 @@ export class Socket extends EventTarget {
         break;
       case "ack":
       case "ok":
+      case "opened":
         this.answer(frame.ref, frame);
         break;
       case "error": {
@@ -233,7 +237,7 @@ export class Socket extends EventTarget {
   }
 
   /**
-   * Send a request frame and wait for its answer (ack, ok or error), matched by ref.
+   * Send a request frame and wait for its answer (ack, ok, opened or error), matched by ref.
    * Rejects with ApiError "network" when not online or when the connection drops.
    * @param {Record<string, unknown>} frame
    * @param {number} [timeout] ms

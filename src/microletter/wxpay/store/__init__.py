@@ -25,5 +25,6 @@ class WxPayStore(Facade):
     refund = writes_value(orders.refund)
     refunds_of = reads(orders.refunds_of)
     refund_by = reads(orders.refund_by)
+    refund_by_id = reads(orders.refund_by_id)
     orders_page = reads(orders.orders_page)
     refunds_page = reads(orders.refunds_page)

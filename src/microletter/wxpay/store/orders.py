@@ -53,6 +53,7 @@ from microletter.wxpay.rules import (
 )
 
 NOTIFY_JOB = "wxpay.notify"
+REFUND_NOTIFY_JOB = "wxpay.refund_notify"
 ORDER_COLS = (
     "id, account_id, out_trade_no, trade_type, body, detail, attach, total_fee, fee_type,"
     " notify_url, openid, product_id, device_info, sign_type, prepay_id, code, state,"
@@ -61,7 +62,7 @@ ORDER_COLS = (
 )
 REFUND_COLS = (
     "id, order_id, account_id, out_refund_no, refund_fee, refund_desc, status, created_at,"
-    " refund_tx"
+    " refund_tx, notify_url, notified_at, notify_error"
 )
 Result = dict[str, JsonValue]
 
@@ -241,9 +242,11 @@ async def refund(
     refund_fee: int,
     desc: str,
     now: Instant,
+    notify_url: str | None = None,
 ) -> tuple[Refund, bool]:
     """Refund part or all of a paid order to its payer (True if new; the same
-    out_refund_no again returns the first refund)."""
+    out_refund_no again returns the first refund). With `notify_url`, its notification
+    is scheduled in the same transaction."""
     found = await order(tx, account_id, out_trade_no, order_id)
     row = await tx.fetchrow(
         f"SELECT {ORDER_COLS} FROM wxpay_orders WHERE id=$1 FOR UPDATE", found.id
@@ -285,7 +288,8 @@ async def refund(
         raise WxPaySettlementShort(refund_fee=refund_fee) from None
     rid = tx.new_id(now)
     await tx.execute(
-        f"INSERT INTO wxpay_refunds ({REFUND_COLS}) VALUES ($1,$2,$3,$4,$5,$6,'SUCCESS',$7,$8)",
+        f"INSERT INTO wxpay_refunds ({REFUND_COLS})"
+        " VALUES ($1,$2,$3,$4,$5,$6,'SUCCESS',$7,$8,$9,NULL,NULL)",
         rid,
         found.id,
         account_id,
@@ -294,7 +298,11 @@ async def refund(
         desc,
         now,
         moved.id,
+        notify_url,
     )
+    if notify_url:
+        job_key = f"{REFUND_NOTIFY_JOB}:{rid}"
+        await schedule_job(tx, REFUND_NOTIFY_JOB, job_key, {"refund_id": rid}, now, now)
     await tx.execute(
         "UPDATE wxpay_orders SET refunded_fee = refunded_fee + $2, state=$3 WHERE id=$1",
         found.id,
@@ -333,6 +341,13 @@ async def refund_by(
     return _refund(row)
 
 
+async def refund_by_id(db: Reader, refund_row: int) -> Refund:
+    row = await db.fetchrow(f"SELECT {REFUND_COLS} FROM wxpay_refunds WHERE id=$1", refund_row)
+    if row is None:
+        raise WxPayRefundNotFound()
+    return _refund(row)
+
+
 async def orders_page(db: Reader, account_id: UserId, before: int | None) -> list[Order]:
     """A merchant's orders, newest first, `PAGE` at a time."""
     rows = await db.fetch(
@@ -365,6 +380,22 @@ async def record_notification(tx: Tx, order_id: int, error: str | None, now: Ins
     else:
         await tx.execute(
             "UPDATE wxpay_orders SET notify_error=$2 WHERE id=$1", order_id, error[:200]
+        )
+
+
+async def record_refund_notification(
+    tx: Tx, refund_row: int, error: str | None, now: Instant
+) -> None:
+    """A refund's notification was acknowledged (`error` None) or given up on."""
+    if error is None:
+        await tx.execute(
+            "UPDATE wxpay_refunds SET notified_at=$2, notify_error=NULL WHERE id=$1",
+            refund_row,
+            now,
+        )
+    else:
+        await tx.execute(
+            "UPDATE wxpay_refunds SET notify_error=$2 WHERE id=$1", refund_row, error[:200]
         )
 
 
@@ -410,4 +441,7 @@ def _refund(r: Row) -> Refund:
         status=r[6],
         created_at=Instant(r[7]),
         refund_tx=int(r[8]),
+        notify_url=r[9],
+        notified_at=None if r[10] is None else Instant(r[10]),
+        notify_error=r[11],
     )

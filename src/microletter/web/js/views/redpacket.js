@@ -27,6 +27,26 @@ export function packetState(message) {
   return message.kind === "red_packet" ? known.get(message.data?.packet_id) || "" : "";
 }
 
+/**
+ * Open a packet: an `open_red_packet` frame on the socket when it is online and the
+ * server has it (protocol revision 2: no HTTP request per open), else the REST route.
+ * A frame that got no answer is sent again over REST: a second open of mine is only
+ * `redpacket.already_opened`.
+ * @param {import("../app.js").App} app
+ * @param {number} pid
+ */
+async function takeShare(app, pid) {
+  const socket = app.socket;
+  if (socket.status === "online" && socket.revision >= 2) {
+    try {
+      return await socket.request({ t: "open_red_packet", packet_id: pid });
+    } catch (err) {
+      if (/** @type {any} */ (err)?.code !== "network") throw err;
+    }
+  }
+  return app.api.request("POST", `/red-packets/${pid}/open`);
+}
+
 /** @param {import("../app.js").App} app */
 async function currencyOf(app) {
   const wallet = await app.api.request("GET", "/wallet");
@@ -236,7 +256,7 @@ async function openPacket(app, message, mine) {
             button.classList.add("turning");
             button.disabled = true;
             try {
-              await app.api.request("POST", `/red-packets/${pid}/open`);
+              await takeShare(app, pid);
               close(true);
             } catch (err) {
               button.classList.remove("turning");
