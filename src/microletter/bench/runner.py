@@ -20,6 +20,7 @@ import aiohttp
 import msgspec
 
 from microletter.bench import procstat
+from microletter.bench.checkout import measure as measure_checkouts
 from microletter.bench.load import Conn, Plan, worker_main
 from microletter.bench.moments import moments
 from microletter.bench.search import measure as measure_search
@@ -48,6 +49,7 @@ SCENARIOS = (
     "upload",
     "search",
     "transfer",
+    "checkout",
 )
 DEFAULT_RATE = {"direct": 5000.0, "groups": 1000.0, "biggroup": 100.0}
 
@@ -71,6 +73,7 @@ class Options:
     # The local server's database (default: SQLite); `search` fills it, so it must be empty.
     database_url: str | None = None
     transcribing: int = 0  # streams converting voice notes to text during the window
+    shop_mode: str = "hot"  # `checkout`: one hot product, or each buyer its own (spread)
 
 
 @dataclass
@@ -95,7 +98,7 @@ def run(options: Options) -> Report:
         return report
     server = None
     if options.url is None:
-        env = {"MICROLETTER_OPERATORS": "benchroot"}  # `transfer` credits wallets
+        env = {"MICROLETTER_OPERATORS": "benchroot"}  # `transfer`, `checkout` credit wallets
         if options.database_url:
             env["MICROLETTER_DATABASE_URL"] = options.database_url
         server = LocalServer(env=env)
@@ -119,6 +122,20 @@ def run(options: Options) -> Report:
                     max(2, int(16 * options.scale)),
                     options.duration,
                     options.warmup,
+                    options.log,
+                )
+            )
+            report.facts.update(facts)
+        elif options.scenario == "checkout":
+            assert options.url is not None
+            facts = asyncio.run(
+                measure_checkouts(
+                    options.url,
+                    None if server is None else server.data_dir,
+                    max(2, int(32 * options.scale)),
+                    options.duration,
+                    options.shop_mode,
+                    max(5, int(options.duration * 25)),
                     options.log,
                 )
             )

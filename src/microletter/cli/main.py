@@ -166,6 +166,7 @@ def config() -> None:
             "search",
             "redpacket",
             "moments",
+            "checkout",
         ]
     ),
 )
@@ -234,6 +235,13 @@ def config() -> None:
 @click.option("--groups", type=int, default=10, show_default=True, help="redpacket many: groups.")
 @click.option("--workers", type=int, default=1, show_default=True, help="redpacket: servers.")
 @click.option(
+    "--shop-mode",
+    type=click.Choice(["hot", "spread"]),
+    default="hot",
+    show_default=True,
+    help="checkout: every buyer on one product, or each on its own.",
+)
+@click.option(
     "--transcribing",
     type=int,
     default=0,
@@ -259,10 +267,11 @@ def bench(
     packets: int,
     groups: int,
     workers: int,
+    shop_mode: str,
     transcribing: int,
 ) -> None:
     """Measure a server: direct, groups, biggroup, catchup, connections, coldstart, upload
-    search, transfer, redpacket or moments.
+    search, transfer, redpacket, moments or checkout.
 
     Starts its own server (SQLite, default durability) unless --url is given; users,
     contacts and groups are made through the public API. Reports sends/s, deliveries/s,
@@ -271,7 +280,9 @@ def bench(
     writes --messages of history straight into a new database (1,000 users, 5,000 groups)
     and reports the p50/p99 of Chinese and English searches over the API; `transfer`
     reports wallet transfers per second and their p50/p99;
-    `redpacket` reports successful and failed opens per second and their latency."""
+    `redpacket` reports successful and failed opens per second and their latency;
+    `checkout` reports shop checkouts per second (payment tokens minted beforehand) and
+    their p50/p99, on one hot product or spread over many (--shop-mode)."""
     if scenario == "redpacket":
         from microletter.bench import redpacket
 
@@ -307,6 +318,7 @@ def bench(
         database_url=database_url,
         scale=scale,
         transcribing=transcribing,
+        shop_mode=shop_mode,
         log=lambda line: click.echo(line, err=True),
     )
     report = run(options)
