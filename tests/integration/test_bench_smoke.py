@@ -51,6 +51,10 @@ def test_every_bench_scenario_runs_and_reports(scenario: str) -> None:
         facts = data["facts"]
         assert facts["presses_per_s"] > 0 and facts["press_ms_p99"] is not None
         assert facts["edits_per_s"] > 0 and facts["edit_ms_p50"] is not None
+    elif scenario == "checkout":
+        facts = data["facts"]
+        assert facts["checkouts_per_s"] > 0 and facts["checkout_ms_p99"] is not None
+        assert facts["errors"] == 0 and facts["reconcile_ok"] and facts["stock_ok"]
     elif scenario == "search":
         facts = data["facts"]
         assert facts["all_ms_p99"] is not None and facts["all_ms_p50"] > 0

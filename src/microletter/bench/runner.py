@@ -21,6 +21,7 @@ import msgspec
 
 from microletter.bench import procstat
 from microletter.bench.bots import measure as measure_bots
+from microletter.bench.checkout import measure as measure_checkouts
 from microletter.bench.load import Conn, Plan, worker_main
 from microletter.bench.moments import moments
 from microletter.bench.search import measure as measure_search
@@ -50,6 +51,7 @@ SCENARIOS = (
     "search",
     "transfer",
     "bots",
+    "checkout",
 )
 DEFAULT_RATE = {"direct": 5000.0, "groups": 1000.0, "biggroup": 100.0}
 
@@ -73,6 +75,7 @@ class Options:
     # The local server's database (default: SQLite); `search` fills it, so it must be empty.
     database_url: str | None = None
     transcribing: int = 0  # streams converting voice notes to text during the window
+    shop_mode: str = "hot"  # `checkout`: one hot product, or each buyer its own (spread)
 
 
 @dataclass
@@ -97,7 +100,7 @@ def run(options: Options) -> Report:
         return report
     server = None
     if options.url is None:
-        env = {"MICROLETTER_OPERATORS": "benchroot"}  # `transfer` credits wallets
+        env = {"MICROLETTER_OPERATORS": "benchroot"}  # `transfer`, `checkout` credit wallets
         if options.database_url:
             env["MICROLETTER_DATABASE_URL"] = options.database_url
         server = LocalServer(env=env)
@@ -129,6 +132,19 @@ def run(options: Options) -> Report:
             assert options.url is not None
             people = max(2, int(32 * options.scale))
             facts = measure_bots(options.url, people, options.duration, options.warmup, options.log)
+        elif options.scenario == "checkout":
+            assert options.url is not None
+            facts = asyncio.run(
+                measure_checkouts(
+                    options.url,
+                    None if server is None else server.data_dir,
+                    max(2, int(32 * options.scale)),
+                    options.duration,
+                    options.shop_mode,
+                    max(5, int(options.duration * 25)),
+                    options.log,
+                )
+            )
             report.facts.update(facts)
         elif options.scenario == "moments":
             moments(options, report, server)

@@ -168,6 +168,7 @@ def config() -> None:
             "redpacket",
             "moments",
             "bots",
+            "checkout",
         ]
     ),
 )
@@ -243,6 +244,13 @@ def config() -> None:
     help="redpacket: open with open_red_packet frames, each member on its WebSocket, or HTTP.",
 )
 @click.option(
+    "--shop-mode",
+    type=click.Choice(["hot", "spread"]),
+    default="hot",
+    show_default=True,
+    help="checkout: every buyer on one product, or each on its own.",
+)
+@click.option(
     "--transcribing",
     type=int,
     default=0,
@@ -269,10 +277,11 @@ def bench(
     groups: int,
     workers: int,
     via: str,
+    shop_mode: str,
     transcribing: int,
 ) -> None:
     """Measure a server: direct, groups, biggroup, catchup, connections, coldstart, upload
-    search, transfer, redpacket or moments.
+    search, transfer, redpacket, moments or checkout.
 
     Starts its own server (SQLite, default durability) unless --url is given; users,
     contacts and groups are made through the public API. Reports sends/s, deliveries/s,
@@ -281,7 +290,9 @@ def bench(
     writes --messages of history straight into a new database (1,000 users, 5,000 groups)
     and reports the p50/p99 of Chinese and English searches over the API; `transfer`
     reports wallet transfers per second and their p50/p99;
-    `redpacket` reports successful and failed opens per second and their latency."""
+    `redpacket` reports successful and failed opens per second and their latency;
+    `checkout` reports shop checkouts per second (payment tokens minted beforehand) and
+    their p50/p99, on one hot product or spread over many (--shop-mode)."""
     if scenario == "redpacket":
         from microletter.bench import redpacket
 
@@ -318,6 +329,7 @@ def bench(
         database_url=database_url,
         scale=scale,
         transcribing=transcribing,
+        shop_mode=shop_mode,
         log=lambda line: click.echo(line, err=True),
     )
     report = run(options)

@@ -35,6 +35,9 @@ cards) add their kinds here, by the same rules:
     order     a shop    -             {order_id, shop_id, shop_name, event, status, total,
                                         currency, items, window} (one card per change of
                                         the order: a new message, never an edit)
+    product   people    -              {shop_id, product_id, shop_name, name, kind, price,
+                                        currency, picture} (shared from a shop's product
+                                        page; opening it shows the product, to buy)
     system    the server -             {action, actor, ...}
 """
 

@@ -54,6 +54,9 @@ class MessageKind(StrEnum):
     # Sent by a shop's account (shop/): an order's card, one per change of its state
     # data: {order_id, shop_id, shop_name, event, status, total, currency, items, window}
     ORDER = "order"
+    # Sent by a person from a shop's product page (shop/): a product's card, bought from it
+    # data: {shop_id, product_id, shop_name, name, kind, price, currency, picture}
+    PRODUCT = "product"
 
 
 class RequestStatus(StrEnum):

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from microletter.actions.context import Context, MediaGrant
 from microletter.core.errors import InvalidInput
-from microletter.core.ids import UserId
+from microletter.core.ids import ConversationId, UserId
 from microletter.core.media import Media, MediaId
-from microletter.core.models import JsonValue, Principal
+from microletter.core.messages import Draft, check_client_msg_id
+from microletter.core.models import JsonValue, Message, MessageKind, Principal
 from microletter.platform import Platform, account_by_id, owned_account
 from microletter.shop import rules
 from microletter.shop.errors import NotShopStaff, OrderNotFound, ProductNotFound
@@ -213,6 +214,83 @@ async def set_product_active(
 ) -> Product:
     await access_staff(room, me, shop_id)
     return await room.store.set_active(shop_id, pid, active)
+
+
+async def edit_product(
+    room: ShopRoom,
+    me: Principal,
+    shop_id: ShopId,
+    pid: ProductId,
+    fields: Mapping[str, JsonValue],
+) -> Product:
+    """Change a product's name, description, category (`no_category`: none) or whether
+    it is on sale; what is not named stays as it was."""
+    await access_staff(room, me, shop_id)
+    name, description = fields.get("name"), fields.get("description")
+    active, category = fields.get("active"), fields.get("category_id")
+    edit = rules.ProductEdit(
+        active if isinstance(active, bool) else None,
+        rules.check_name(name) if isinstance(name, str) else None,
+        rules.check_text(description, "description", rules.MAX_DESCRIPTION)
+        if isinstance(description, str)
+        else None,
+        None
+        if fields.get("no_category")
+        else CategoryId(category)
+        if isinstance(category, int) and not isinstance(category, bool)
+        else rules.KEEP,
+    )
+    return await room.store.edit_product(shop_id, pid, edit)
+
+
+async def add_variant(
+    room: ShopRoom, me: Principal, shop_id: ShopId, pid: ProductId, raw: Mapping[str, JsonValue]
+) -> Product:
+    """One more variant of a product: {sku, name, price, stock}."""
+    await access_staff(room, me, shop_id)
+    checked = rules.check_variant(
+        raw, check_amount(raw.get("price"), room.wallet.settings.max_amount)
+    )
+    return await room.store.add_variant(shop_id, pid, checked, room.ctx.clock())
+
+
+async def rename_category(
+    room: ShopRoom, me: Principal, shop_id: ShopId, cid: CategoryId, name: str
+) -> Category:
+    await access_staff(room, me, shop_id)
+    return await room.store.rename_category(shop_id, cid, rules.check_name(name))
+
+
+async def catalog(room: ShopRoom, me: Principal, shop_id: ShopId) -> list[Product]:
+    """Every product of the shop, on sale or not (its staff's view)."""
+    await access_staff(room, me, shop_id)
+    return await room.store.products(shop_id, True)
+
+
+async def share_product(
+    room: ShopRoom,
+    me: Principal,
+    shop_id: ShopId,
+    pid: ProductId,
+    cid: ConversationId,
+    client_msg_id: str,
+) -> Message:
+    """Post a product's card into a conversation of mine, as me (a `product` message;
+    whoever opens it sees the product and may buy it)."""
+    shop = await room.store.shop(shop_id)
+    found = await product(room, shop_id, pid)
+    draft = Draft(
+        cid,
+        me.user_id,
+        check_client_msg_id(client_msg_id, room.ctx.limits),
+        MessageKind.PRODUCT,
+        None,
+        data=rules.product_card(found, shop.name, room.currency),
+    )
+    outcome = await room.ctx.store.post_message(draft, room.ctx.clock())
+    if outcome.entries:  # not a repeat of client_msg_id
+        await room.ctx.publish(outcome)
+    return outcome.value
 
 
 async def storefront(room: ShopRoom, shop_id: ShopId) -> tuple[Shop, list[Category], list[Product]]:

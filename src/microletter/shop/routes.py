@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import msgspec
 
-from microletter.core.errors import InvalidInput, MediaNotFound, TooLarge, UserNotFound
-from microletter.core.ids import UserId
+from microletter.core.errors import (
+    ConversationNotFound,
+    InvalidInput,
+    MediaNotFound,
+    NotMember,
+    TooLarge,
+    UserNotFound,
+)
+from microletter.core.ids import ConversationId, UserId
 from microletter.gateway.api import Call, Router
+from microletter.gateway.wire import MessageReply
 from microletter.platform import AccountNotFound, NotAccountOwner
 from microletter.shop import actions
 from microletter.shop.actions import Run, ShopRoom
@@ -37,6 +45,7 @@ from microletter.shop.errors import (
 from microletter.shop.rules import (
     CartLine,
     Category,
+    CategoryId,
     Delivery,
     Order,
     OrderId,
@@ -55,12 +64,15 @@ from microletter.shop.wire import (
     CartBody,
     CartLineWire,
     CartReply,
+    CatalogReply,
     CategoryBody,
+    CategoryPatch,
     CategoryWire,
     CheckoutBody,
     CurrencyWire,
     DeliveryWire,
     LineWire,
+    NewVariantBody,
     OffersReply,
     OpeningWire,
     OrderReply,
@@ -73,6 +85,7 @@ from microletter.shop.wire import (
     ProductWire,
     RescheduleBody,
     RunWire,
+    ShareBody,
     ShopBody,
     ShopReply,
     ShopWire,
@@ -175,7 +188,7 @@ def order_wire(o: Order) -> OrderWire:
 
 
 def routers(room: ShopRoom) -> list[Router]:
-    currency = CurrencyWire(room.currency)
+    currency = CurrencyWire(room.currency, room.wallet.settings.currency.exponent)
     router = Router("/api/v1", tags=["shop"])
 
     def cart_reply(lines: list[CartLine]) -> CartReply:
@@ -282,15 +295,73 @@ def routers(room: ShopRoom) -> list[Router]:
         made = await actions.add_product(room, call.me, as_shop(shop_id), fields)
         return ProductReply(product_wire(made), currency)
 
-    @router.patch("/shops/{shop_id}/products/{product_id}", errors=[*STAFF, ProductNotFound])
+    @router.patch(
+        "/shops/{shop_id}/products/{product_id}",
+        errors=[*STAFF, ProductNotFound, CategoryNotFound, TooLarge],
+    )
     async def patch_product(
         call: Call, shop_id: int, product_id: int, body: ProductPatch
     ) -> ProductReply:
-        """Put a product on sale or take it off (owner, clerk)."""
-        found = await actions.set_product_active(
-            room, call.me, as_shop(shop_id), ProductId(product_id), body.active
+        """Change a product (owner, clerk): put it on sale or take it off (`active`), its
+        `name`, `description`, `category_id` (`no_category`: out of its category). Fields
+        not sent stay as they were; orders keep the names they were bought under."""
+        found = await actions.edit_product(
+            room, call.me, as_shop(shop_id), ProductId(product_id), msgspec.to_builtins(body)
         )
         return ProductReply(product_wire(found), currency)
+
+    @router.post(
+        "/shops/{shop_id}/products/{product_id}/variants",
+        status=201,
+        errors=[*STAFF, ProductNotFound, SkuTaken, AmountInvalid, AmountTooLarge, TooLarge],
+    )
+    async def post_variant(
+        call: Call, shop_id: int, product_id: int, body: NewVariantBody
+    ) -> ProductReply:
+        """Add a variant to a product (owner, clerk): SKU, name, price (minor units), stock."""
+        found = await actions.add_variant(
+            room, call.me, as_shop(shop_id), ProductId(product_id), msgspec.to_builtins(body)
+        )
+        return ProductReply(product_wire(found), currency)
+
+    @router.patch(
+        "/shops/{shop_id}/categories/{category_id}",
+        errors=[*STAFF, CategoryNotFound, TooLarge],
+    )
+    async def patch_category(
+        call: Call, shop_id: int, category_id: int, body: CategoryPatch
+    ) -> CategoryWire:
+        """Rename a category (owner, clerk)."""
+        made = await actions.rename_category(
+            room, call.me, as_shop(shop_id), CategoryId(category_id), body.name
+        )
+        return category_wire(made)
+
+    @router.get("/shops/{shop_id}/catalog", errors=STAFF)
+    async def get_catalog(call: Call, shop_id: int) -> CatalogReply:
+        """Every product of the shop, on sale or not (owner, clerk), newest first."""
+        found = await actions.catalog(room, call.me, as_shop(shop_id))
+        return CatalogReply([product_wire(p) for p in found], currency)
+
+    @router.post(
+        "/shops/{shop_id}/products/{product_id}/share",
+        status=201,
+        errors=[ShopNotFound, ProductNotFound, ConversationNotFound, NotMember],
+    )
+    async def share_product_card(
+        call: Call, shop_id: int, product_id: int, body: ShareBody
+    ) -> MessageReply:
+        """Share a product on sale into one of your conversations: a `product` card (its
+        name, lowest price and first picture), from which anyone there may buy it."""
+        message = await actions.share_product(
+            room,
+            call.me,
+            as_shop(shop_id),
+            ProductId(product_id),
+            ConversationId(body.conversation_id),
+            body.client_msg_id,
+        )
+        return MessageReply(message)
 
     @router.patch(
         "/shops/{shop_id}/variants/{variant_id}",

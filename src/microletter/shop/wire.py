@@ -17,6 +17,7 @@ Id = Annotated[int, Meta(ge=1, le=2**62)]
 
 class CurrencyWire(Struct):
     code: str
+    exponent: int = 2  # digits after the decimal point (2: fen, cents)
 
 
 class ShopBody(Struct, forbid_unknown_fields=True):
@@ -87,7 +88,27 @@ class ProductBody(Struct, forbid_unknown_fields=True):
 
 
 class ProductPatch(Struct, forbid_unknown_fields=True):
-    active: bool
+    active: bool | None = None
+    name: Short | None = None
+    description: Text | None = None
+    category_id: Id | None = None
+    no_category: bool = False  # take it out of its category
+
+
+class CategoryPatch(Struct, forbid_unknown_fields=True):
+    name: Short
+
+
+class NewVariantBody(Struct, forbid_unknown_fields=True):
+    sku: Short
+    price: Any
+    stock: Any = 0
+    name: Short = ""
+
+
+class ShareBody(Struct, forbid_unknown_fields=True):
+    conversation_id: Id
+    client_msg_id: Short
 
 
 class VariantPatch(Struct, forbid_unknown_fields=True):
@@ -123,6 +144,11 @@ class ProductWire(Struct):
 
 class ProductReply(Struct):
     product: ProductWire
+    currency: CurrencyWire
+
+
+class CatalogReply(Struct):
+    products: list[ProductWire]  # the inactive ones too (staff)
     currency: CurrencyWire
 
 

@@ -143,6 +143,24 @@ class Product:
     variants: tuple[Variant, ...]
 
 
+class Keep:
+    """`KEEP`: a field of an edit left as it was (where None means "none")."""
+
+
+KEEP = Keep()
+
+
+@dataclass(frozen=True, slots=True)
+class ProductEdit:
+    """What a merchant changes of a product: each None (KEEP for the category, whose
+    None takes it out of its category) leaves that as it was."""
+
+    active: bool | None = None
+    name: str | None = None
+    description: str | None = None
+    category: CategoryId | None | Keep = KEEP
+
+
 @dataclass(frozen=True, slots=True)
 class NewVariant:
     sku: str
@@ -323,6 +341,26 @@ def check_transition(order: Order, action: str, roles: Sequence[str]) -> Transit
 
 def event_of(action: str, target: str) -> str:
     return EVENTS.get(action, target)
+
+
+def product_card(product: Product, shop_name: str, currency: str) -> dict[str, JsonValue]:
+    """A `product` card: a product shared into a chat, as it was then (its lowest price;
+    the product page tells the price and stock now)."""
+    prices = [v.price for v in product.variants]
+    picture: JsonValue = None
+    if product.pictures:
+        m = product.pictures[0]
+        picture = {"id": m.id, "width": m.width, "height": m.height}
+    return {
+        "shop_id": product.shop_id,
+        "product_id": product.id,
+        "shop_name": shop_name,
+        "name": product.name,
+        "kind": product.kind,
+        "price": min(prices) if prices else 0,
+        "currency": currency,
+        "picture": picture,
+    }
 
 
 def card_data(

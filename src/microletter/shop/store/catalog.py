@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from microletter.core.errors import UserNotFound
+from microletter.core.errors import TooLarge, UserNotFound
 from microletter.core.ids import UserId
 from microletter.core.media import Media, MediaId, MediaKind, check_media_id
 from microletter.core.models import Instant
@@ -22,10 +22,13 @@ from microletter.shop.errors import (
 )
 from microletter.shop.rules import (
     HAS_PAID,
+    KEEP,
+    MAX_VARIANTS,
     Category,
     CategoryId,
     NewVariant,
     Product,
+    ProductEdit,
     ProductId,
     Shop,
     ShopId,
@@ -237,6 +240,53 @@ async def set_active(tx: Tx, shop_id: ShopId, pid: ProductId, active: bool) -> P
     if not changed:
         raise ProductNotFound(product_id=pid)
     return await product(tx, shop_id, pid)
+
+
+async def edit_product(tx: Tx, shop_id: ShopId, pid: ProductId, edit: ProductEdit) -> Product:
+    """Change what `edit` names of a product (each None: as it was). Orders keep the
+    names their lines were bought under."""
+    found = await product(tx, shop_id, pid)
+    category = found.category_id if edit.category is KEEP else edit.category
+    if category is not None and (
+        await tx.fetchval(
+            "SELECT 1 FROM shop_categories WHERE id=$1 AND shop_id=$2", category, shop_id
+        )
+        is None
+    ):
+        raise CategoryNotFound(category_id=category)
+    await tx.execute(
+        "UPDATE shop_products SET active=$3, name=$4, description=$5, category_id=$6"
+        " WHERE id=$1 AND shop_id=$2",
+        pid,
+        shop_id,
+        found.active if edit.active is None else edit.active,
+        found.name if edit.name is None else edit.name,
+        found.description if edit.description is None else edit.description,
+        category,
+    )
+    return await product(tx, shop_id, pid)
+
+
+async def add_variant(
+    tx: Tx, shop_id: ShopId, pid: ProductId, v: NewVariant, now: Instant
+) -> Product:
+    """One more variant of a product (SkuTaken if its SKU is the shop's already)."""
+    found = await product(tx, shop_id, pid)
+    if len(found.variants) >= MAX_VARIANTS:
+        raise TooLarge("Too many variants.", field="variants", max_items=MAX_VARIANTS)
+    await _insert_variant(tx, shop_id, pid, v, now)
+    return await product(tx, shop_id, pid)
+
+
+async def rename_category(tx: Tx, shop_id: ShopId, cid: CategoryId, name: str) -> Category:
+    changed = await tx.execute(
+        "UPDATE shop_categories SET name=$3 WHERE id=$1 AND shop_id=$2", cid, shop_id, name
+    )
+    if not changed:
+        raise CategoryNotFound(category_id=cid)
+    row = await tx.fetchrow("SELECT position FROM shop_categories WHERE id=$1", cid)
+    assert row is not None  # just updated
+    return Category(cid, shop_id, name, int(row[0]))
 
 
 async def product(db: Reader, shop_id: ShopId, pid: ProductId) -> Product:

@@ -39,6 +39,10 @@ import { mountCompose } from "./views/moments/compose.js";
 import { mountTag, mountTags } from "./views/contacts/tags.js";
 import { mountPay } from "./views/paysheet.js";
 import { mountMiniApp, mountMiniApps } from "./views/miniapp.js";
+import { mountProduct, mountShop } from "./views/shop/storefront.js";
+import { mountCart } from "./views/shop/cart.js";
+import { mountOrder, mountOrders } from "./views/shop/orders.js";
+import { mountDeliveries, mountShopOrders, mountStaffed } from "./views/shop/staff.js";
 
 const SESSION = "ml.session";
 /** Where a link opened before signing in (an invite, a person's code) goes after it. */
@@ -88,6 +92,14 @@ const ROUTES = [
   [/^pay\/([A-Za-z0-9_-]{22})$/, "discover", mountPay], // a merchant's pay code (/p/<code>)
   [/^miniapps$/, "discover", mountMiniApps],
   [/^app\/(\d{1,20})(?:\?(.*))?$/, "discover", mountMiniApp], // a mini app (/a/<id>, cards)
+  [/^shop\/(\d{1,20})$/, "discover", mountShop], // a shop's storefront (views/shop/)
+  [/^shop\/(\d{1,20})\/product\/(\d{1,20})$/, "discover", mountProduct],
+  [/^shop\/(\d{1,20})\/cart$/, "discover", mountCart],
+  [/^shop\/(\d{1,20})\/orders$/, "me", mountShopOrders], // its clerks and owner
+  [/^shop\/(\d{1,20})\/deliveries$/, "me", mountDeliveries], // its couriers
+  [/^order\/(\d{1,20})$/, "me", mountOrder],
+  [/^me\/orders$/, "me", mountOrders],
+  [/^me\/shops$/, "me", mountStaffed],
   [/^console$/, "me", consoleView.mountList],
   [/^console\/(\d+)$/, "me", consoleView.mountAccount],
   [/^me$/, "me", null],

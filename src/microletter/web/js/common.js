@@ -74,6 +74,8 @@ export function preview(store, message) {
       return t("msg.preview_app", { title: message.data?.title || message.data?.name || "" });
     case "order":
       return t("msg.preview_order", { shop: message.data?.shop_name || "" });
+    case "product":
+      return t("msg.preview_product", { name: message.data?.name || "" });
     default:
       return t("msg.unsupported");
   }

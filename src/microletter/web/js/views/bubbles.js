@@ -4,7 +4,7 @@
  * viewer with "Add to stickers"), voice (duration, waveform, playback with progress, an
  * unplayed dot), video (poster, duration, plays inline), file (name, size, download), sticker (the picture alone, animated as it
  * came), location (a card linking to OpenStreetMap: no map tiles are fetched), contact
- * card (opens the person's profile), official accounts' news cards and template notices,
+ * card (opens the person's profile), official accounts' news cards and template notices, a shop's order and product cards (views/shop/),
  * and a fallback for a kind this client does not know, which never breaks the list. A
  * bubble is built from a message, or from a pending outbox item that the server does not
  * have yet.
@@ -19,6 +19,8 @@ import { historyBubble } from "./history.js";
 import { transferBubble } from "./wallet.js";
 import { redPacketBubble } from "./redpacket.js";
 import { formatted } from "./conversation/entities.js";
+import { productBubble } from "./shop/storefront.js";
+import { orderBubble } from "./shop/orders.js";
 
 const PLAYED = "ml.played";
 const played = new Set(JSON.parse(localStorage.getItem(PLAYED) || "[]"));
@@ -298,6 +300,10 @@ function kindBubble(app, message, { mine, pending }) {
       return redPacketBubble(app, message, mine);
     case "app":
       return appBubble(message);
+    case "order":
+      return orderBubble(app, message);
+    case "product":
+      return productBubble(app, message);
     default:
       return unsupported();
   }

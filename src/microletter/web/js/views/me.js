@@ -3,7 +3,8 @@
  * Me: my profile (display name, avatar), my QR code, language, notifications, my
  * logged-in devices, settings (views/settings.js), the developer console (views/console.js;
  * shown in developer mode or to someone who owns an official account), the operators'
- * wallet page (views/walletadmin.js, to operators only), and logging out.
+ * wallet page (views/walletadmin.js, to operators only), my orders and the shops I work
+ * for (views/shop/), and logging out.
  */
 
 import { confirmDialog, h, icon, promptDialog, toast } from "../dom.js";
@@ -31,8 +32,11 @@ export function mount(app, root) {
         icon("chevron", "cell-chevron"),
       ),
     );
+  /** whether I work for a shop (clerk, courier): then "Shops I work for" shows */
+  let staffs = false;
   function render() {
     const me = store.me;
+    const staffed = staffs ? row("me/shops", "shop", "blue", "me.shops") : "";
     body.replaceChildren(
       h(
         "a.me-card",
@@ -50,6 +54,8 @@ export function mount(app, root) {
         "ul.list.card-list",
         row("me/wallet", "wallet", "green", "me.wallet"),
         row("me/favourites", "sparkle", "orange", "me.favourites"),
+        row("me/orders", "shop", "orange", "me.orders"),
+        staffed,
       ),
       h("ul.list.card-list", row("me/qr", "qr", "green", "me.my_qr")),
       h(
@@ -83,6 +89,13 @@ export function mount(app, root) {
   }
   render();
   learnDeveloper(app).then((show) => show && render());
+  app.api
+    .request("GET", "/shop/staffed")
+    .then((/** @type {any} */ reply) => {
+      staffs = reply.shops.length > 0;
+      if (staffs) render();
+    })
+    .catch(() => {});
   const stop = store.subscribe((topics) => {
     if (topics.has("all") || topics.has("me") || topics.has("users")) render();
   });

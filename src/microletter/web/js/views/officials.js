@@ -170,6 +170,16 @@ export function mountProfile(app, root, idText) {
   root.append(topbar({ title: t("official.profile"), back: () => app.back() }), body);
   /** @type {{account: import("../store.js").Account, following: boolean, conversation_id: number|null}|null} */
   let seen = null;
+  /** the account's shop, if it has one (views/shop/) */
+  const shopSlot = h("div.profile-shop");
+  api
+    .request("GET", `/shops/${id}`)
+    .then(() =>
+      shopSlot.replaceChildren(
+        h("a.btn.btn-plain.btn-block.open-shop", { href: `#/shop/${id}` }, icon("shop"), t("shop.visit_shop")),
+      ),
+    )
+    .catch(() => {});
 
   function render() {
     if (!seen) {
@@ -239,6 +249,7 @@ export function mountProfile(app, root, idText) {
               t("official.unfollow"),
             )
           : null,
+        shopSlot,
       ),
     );
   }

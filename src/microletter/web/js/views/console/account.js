@@ -3,7 +3,7 @@
  * One account's page in the developer console: its card (name, description, followers),
  * its credentials (the AppSecret can only be reset, and is then shown once), and one
  * section each for the webhook, the web-authorization domains, the menu, the auto-replies,
- * a broadcast, the QR code, the message templates, the merchant and the mini apps. The page holds the account as the server last returned it and rebuilds the
+ * a broadcast, the QR code, the message templates, the merchant, the mini apps and the shop (console/shop.js). The page holds the account as the server last returned it and rebuilds the
  * sections whenever a change returns a new one.
  */
 
@@ -18,6 +18,7 @@ import { templatesBox } from "./templates.js";
 import { autorepliesBox } from "./autoreplies.js";
 import { merchantBox } from "./merchant.js";
 import { miniappsBox } from "./miniapps.js";
+import { shopBox } from "./shop.js";
 import { oauthForm } from "./oauth.js";
 import { webhookForm } from "./webhook.js";
 
@@ -111,6 +112,7 @@ function render(page, title, body) {
     ...section("templates", templatesBox(page)),
     ...section("merchant", merchantBox(page)),
     ...section("miniapps", miniappsBox(page)),
+    ...section("shop", shopBox(page)),
   );
 }
 

@@ -1,0 +1,226 @@
+// @ts-check
+/**
+ * `#/shop/<id>/cart`: my cart at one shop and its checkout. Each line with its quantity
+ * (0 takes it out) and its price, marked when it changed since it was put in; for goods,
+ * where to deliver (an area, then the next windows with room, in the shop's time zone,
+ * the address, recipient and phone); then the payment password, once per checkout, traded
+ * for the wallet's short-lived payment token (views/money.js), and one request that takes
+ * the stock, the window's place and the money together. A price changed since the cart
+ * was filled is shown and confirmed, and the same token pays.
+ */
+
+import { confirmDialog, h, toast } from "../../dom.js";
+import { t } from "../../i18n.js";
+import { topbar } from "../../common.js";
+import { errorText } from "../contacts/request.js";
+import { askPayment, formatMoney } from "../money.js";
+import { currencyOf, windowText } from "./common.js";
+
+/** The last delivery details typed, kept on this device for the next checkout. */
+const LAST_DELIVERY = "ml.shop.delivery";
+
+/**
+ * @param {import("../../app.js").App} app
+ * @param {HTMLElement} root
+ * @param {string} sidText
+ * @returns {null}
+ */
+export function mountCart(app, root, sidText) {
+  const sid = Number(sidText);
+  const body = h("div.scroll.page.cart-page", h("div.empty-state", h("p", t("common.loading"))));
+  root.append(topbar({ title: t("shop.cart"), back: () => app.back() }), body);
+  const saved = JSON.parse(localStorage.getItem(LAST_DELIVERY) || "{}");
+  const field = (/** @type {string} */ cls, /** @type {string} */ key, /** @type {string} */ value) =>
+    /** @type {HTMLInputElement} */ (
+      h(`input.field.${cls}`, { "aria-label": t(key), placeholder: t(key), value: value || "", maxLength: 300 })
+    );
+  const area = field("delivery-area", "shop.area", saved.area);
+  const address = field("delivery-address", "shop.address", saved.address);
+  const recipient = field("delivery-recipient", "shop.recipient", saved.recipient);
+  const phone = field("delivery-phone", "shop.phone", saved.phone);
+  const windows = h("ul.window-list", { "aria-label": t("shop.windows") });
+  /** @type {any|null} */
+  let chosenWindow = null;
+  /** @type {any} */
+  let cart = null;
+
+  async function load() {
+    try {
+      cart = await app.api.request("GET", `/shops/${sid}/cart`);
+      render();
+    } catch (err) {
+      body.replaceChildren(h("div.empty-state", h("p", errorText(err))));
+    }
+  }
+
+  function render() {
+    const currency = currencyOf(cart);
+    if (!cart.lines.length) {
+      body.replaceChildren(
+        h("div.empty-state", h("p", t("shop.cart_empty"))),
+        h("a.btn.btn-plain.shop-link", { href: `#/shop/${sid}` }, t("shop.visit_shop")),
+      );
+      return;
+    }
+    const goods = cart.lines.some((/** @type {any} */ line) => line.product_kind === "physical");
+    body.replaceChildren(
+      h(
+        "ul.list.card-list.cart-lines",
+        cart.lines.map((/** @type {any} */ line) => lineRow(line, currency)),
+      ),
+      goods
+        ? h(
+            "section.card.pad.delivery-form",
+            h("h3.section-title", t("shop.delivery")),
+            h(
+              "div.area-row",
+              area,
+              h(
+                "button.btn.btn-plain.find-windows",
+                { type: "button", onclick: () => findWindows() },
+                t("shop.find_windows"),
+              ),
+            ),
+            windows,
+            address,
+            recipient,
+            phone,
+          )
+        : h("p.card-hint.digital-hint", t("shop.digital_hint")),
+      h(
+        "div.checkout-bar",
+        h("span.cart-total", t("shop.total", { amount: formatMoney(cart.total, currency) })),
+        h("button.btn.btn-primary.checkout-pay", { type: "button", onclick: () => pay(goods) }, t("shop.pay")),
+      ),
+    );
+    if (goods && area.value && !chosenWindow) findWindows();
+  }
+
+  /**
+   * @param {any} line
+   * @param {import("../money.js").Currency} currency
+   */
+  function lineRow(line, currency) {
+    const set = async (/** @type {number} */ quantity) => {
+      try {
+        cart = await app.api.request("PUT", `/shops/${sid}/cart/${line.variant.id}`, { json: { quantity } });
+        render();
+      } catch (err) {
+        toast(errorText(err), { kind: "error" });
+      }
+    };
+    return h(
+      "li.cart-line",
+      { dataset: { variant: String(line.variant.id) } },
+      h(
+        "div.row-text",
+        h("span.line-name", line.variant.name ? `${line.product_name} (${line.variant.name})` : line.product_name),
+        h("span.line-price", formatMoney(line.price, currency)),
+        line.changed
+          ? h("span.price-changed", t("shop.price_was", { amount: formatMoney(line.price_seen, currency) }))
+          : null,
+      ),
+      h(
+        "div.stepper",
+        h(
+          "button.btn.btn-small.btn-plain.less",
+          { type: "button", "aria-label": t("shop.less"), onclick: () => set(line.quantity - 1) },
+          "−",
+        ),
+        h("span.line-quantity", String(line.quantity)),
+        h(
+          "button.btn.btn-small.btn-plain.more",
+          { type: "button", "aria-label": t("shop.more"), onclick: () => set(line.quantity + 1) },
+          "+",
+        ),
+      ),
+    );
+  }
+
+  async function findWindows() {
+    chosenWindow = null;
+    windows.replaceChildren(h("li.card-hint", t("common.loading")));
+    try {
+      const reply = await app.api.request("GET", `/shops/${sid}/windows?area=${encodeURIComponent(area.value.trim())}`);
+      windows.replaceChildren(
+        ...(reply.windows.length
+          ? reply.windows.map((/** @type {any} */ w, /** @type {number} */ i) =>
+              h(
+                "li",
+                h(
+                  "label.radio-row.window-option",
+                  h("input", {
+                    type: "radio",
+                    name: "window",
+                    checked: i === 0,
+                    onchange: () => {
+                      chosenWindow = w;
+                    },
+                  }),
+                  h("span.window-time", windowText(w, reply.time_zone)),
+                  h("span.window-left", t("shop.places_left", { count: w.left })),
+                ),
+              ),
+            )
+          : [h("li.card-hint", t("shop.no_windows"))]),
+      );
+      chosenWindow = reply.windows[0] || null;
+    } catch (err) {
+      windows.replaceChildren(h("li.field-error.windows-error", errorText(err)));
+    }
+  }
+
+  /** @param {boolean} goods */
+  async function pay(goods) {
+    const currency = currencyOf(cart);
+    /** @type {any} */
+    let delivery;
+    if (goods) {
+      if (!chosenWindow || !address.value.trim()) {
+        toast(t("shop.delivery_needed"), { kind: "error" });
+        return;
+      }
+      delivery = {
+        area: area.value.trim(),
+        address: address.value.trim(),
+        recipient: recipient.value.trim(),
+        phone: phone.value.trim(),
+        window_id: chosenWindow.window_id,
+        day: chosenWindow.day,
+      };
+      localStorage.setItem(LAST_DELIVERY, JSON.stringify({ ...delivery, window_id: undefined, day: undefined }));
+    }
+    const token = await askPayment(app, t("shop.paying", { amount: formatMoney(cart.total, currency) }));
+    if (!token) return;
+    /** @type {number|undefined} */
+    let total;
+    for (;;) {
+      try {
+        const reply = await app.api.request("POST", `/shops/${sid}/checkout`, {
+          json: { idempotency_key: crypto.randomUUID(), payment_token: token, delivery, total },
+        });
+        toast(t("shop.paid"));
+        app.go(`order/${reply.order.id}`);
+        return;
+      } catch (caught) {
+        const err = /** @type {import("../../api.js").ApiError} */ (caught);
+        const details = /** @type {any} */ (err.details);
+        if (err.code === "shop.price_changed" && total === undefined) {
+          const ok = await confirmDialog(
+            t("shop.price_changed", { amount: formatMoney(Number(details.total), currency) }),
+            { ok: t("shop.pay") },
+          );
+          if (!ok) return load();
+          total = Number(details.total);
+          continue;
+        }
+        toast(errorText(err), { kind: "error" });
+        if (err.code === "shop.window_full" || err.code === "shop.window_closed") findWindows();
+        return load();
+      }
+    }
+  }
+
+  load();
+  return null;
+}
