@@ -3,7 +3,8 @@
  * Me: my profile (display name, avatar), my QR code, language, notifications, my
  * logged-in devices, settings (views/settings.js), the developer console (views/console.js;
  * shown in developer mode or to someone who owns an official account), the operators'
- * wallet page (views/walletadmin.js, to operators only), and logging out.
+ * wallet page (views/walletadmin.js, to operators only), my shop orders and a shop's money
+ * (views/merchant/), and logging out.
  */
 
 import { confirmDialog, h, icon, promptDialog, toast } from "../dom.js";
@@ -49,6 +50,7 @@ export function mount(app, root) {
       h(
         "ul.list.card-list",
         row("me/wallet", "wallet", "green", "me.wallet"),
+        row("me/orders", "shop", "orange", "me.orders"),
         row("me/favourites", "sparkle", "orange", "me.favourites"),
       ),
       h("ul.list.card-list", row("me/qr", "qr", "green", "me.my_qr")),
@@ -59,8 +61,20 @@ export function mount(app, root) {
         row("me/devices", "devices", "purple", "me.devices"),
         row("me/settings", "settings", "gray", "me.settings"),
       ),
-      developerMode() ? h("ul.list.card-list", row("console", "code", "gray", "me.console")) : "",
-      store.operator ? h("ul.list.card-list", row("admin/wallet", "shield", "orange", "me.wallet_admin")) : "",
+      developerMode()
+        ? h(
+            "ul.list.card-list",
+            row("console", "code", "gray", "me.console"),
+            row("merchant", "wallet", "blue", "me.merchant"),
+          )
+        : "",
+      store.operator
+        ? h(
+            "ul.list.card-list",
+            row("admin/wallet", "shield", "orange", "me.wallet_admin"),
+            row("admin/merchant", "shield", "blue", "me.merchant_pools"),
+          )
+        : "",
       h(
         "ul.list.card-list",
         h(
