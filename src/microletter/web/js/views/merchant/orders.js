@@ -31,7 +31,7 @@ export function mountOrders(app, root) {
     ]);
     /** @type {Map<number, any>} */
     const claimOf = new Map(claims.claims.map((/** @type {any} */ c) => [c.order_id, c]));
-    const rows = orders.orders.map((/** @type {any} */ o) => row(o, claimOf.get(o.id), orders.currency));
+    const rows = orders.orders.map((/** @type {any} */ o) => row(o, claimOf.get(o.id), claims.currency));
     list.replaceChildren(...(rows.length ? rows : [h("li.list-empty", t("merchant.no_orders"))]));
   }
 
