@@ -152,7 +152,9 @@ class Merchant(LedgerMachine):
             self.run(self.shops.set_line(buyer, self.sid, vid, 0, NOW))
             return
         assert expected is None, expected
-        oid = int(outcome.value[0]["order_id"])
+        found = outcome.value[0]["order_id"]
+        assert isinstance(found, int)
+        oid = found
         self.wallets[buyer] -= total + premium
         self.pending += total
         self.cover += premium

@@ -21,7 +21,7 @@ from tests.integration.test_wallet_cluster import operator, reconcile_cli
 from tests.support.process import ServerProcess
 
 DATABASE_POOL_SIZE = 6
-TERMS = {
+TERMS: dict[str, Any] = {
     "merchant_settle_days": 0,
     "merchant_credit_share_percent": 20,
     "merchant_credit_fee": 500,
@@ -113,7 +113,7 @@ async def test_two_processes_settle_each_order_once_and_lend_one_draw(
             return reply
 
         async def all_settled() -> bool:
-            return (await money())["pending"] == 0
+            return bool((await money())["pending"] == 0)
 
         # 20 orders delivered; both processes' schedulers race to settle them
         first = await sell(people[:20], [dev, dev_b], sid, vid, window)

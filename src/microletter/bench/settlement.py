@@ -42,7 +42,7 @@ async def _open_shop(dev: Client) -> tuple[int, int, dict[str, Any]]:
         f"/api/v1/shops/{sid}/products",
         {"name": "Tea", "variants": [{"sku": "T", "price": 100, "stock": 1_000_000_000}]},
     )
-    windows = [{"start": "00:00", "end": "00:00", "capacity": 10000}]
+    windows = [{"start": "00:00", "end": "23:59", "capacity": 10000}]
     await dev.call(
         "POST", f"/api/v1/shops/{sid}/zones", {"name": "All", "areas": ["1"], "windows": windows}
     )
