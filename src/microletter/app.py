@@ -18,6 +18,7 @@ from aiohttp import web
 
 from microletter import (
     favourites,
+    merchant,
     miniapps,
     moments,
     redpackets,
@@ -83,6 +84,7 @@ class Server:
         self.redpackets: redpackets.RedPackets | None = None
         self.wxpay: wxpay.WxPay | None = None
         self.shop: shop.ShopRoom | None = None
+        self.merchant: merchant.MerchantRoom | None = None
         self.transcripts: transcripts.Transcripts | None = None
         self.bots: telegram.Bots | None = None
         self.miniapps: miniapps.MiniApps | None = None
@@ -224,9 +226,15 @@ class Server:
         for frame, handler in redpackets.frames(packets).items():
             gateway.answer(frame, handler)
         self.wxpay = merchants = wxpay.open_room(ctx, p, money)
-        self.shop = shops = shop.open_room(ctx, p, money)  # registers its media grant
+        terms = merchant_terms(s)
+        self.shop = shops = shop.open_room(  # registers its media grant
+            ctx, p, money, settle_after_ms=terms.settle_after_ms, cover_premium=terms.cover_premium
+        )
+        self.merchant = finance = merchant.open_room(ctx, shops, money, terms)
         scheduler.register(*wallet.JOBS, *redpackets.JOBS, *wxpay.jobs(merchants), *shop.JOBS)
+        scheduler.register(*merchant.jobs(finance))
         scheduler.every("wallet.sweep", 600.0, lambda now: wallet.sweep(money, now))
+        scheduler.every("merchant.sweep", 600.0, lambda now: merchant.sweep(finance, now))
         scheduler.every("wxpay.sweep", 600.0, lambda now: wxpay.sweep(merchants, now))
         if s.wallet_reconcile_seconds > 0:
             scheduler.every(
@@ -254,6 +262,7 @@ class Server:
             lambda a: moments.mount(a, feed),
             lambda a: wxpay.mount(a, merchants, limits.hit),
             lambda a: shop.mount(a, shops),
+            lambda a: merchant.mount(finance),
             lambda a: telegram.mount(a, bots, limits.hit),
             lambda a: miniapps.mount(a, apps, limits.hit),
         ]
@@ -371,6 +380,16 @@ def translator(s: Settings) -> translate.Translator:
         return translate.load_engine(s.translator, options)
     except translate.EngineLoadError as exc:
         raise SettingsError(f"MICROLETTER_TRANSLATOR={s.translator}: {exc}") from None
+
+
+def merchant_terms(s: Settings) -> merchant.Terms:
+    return merchant.Terms(
+        settle_after_ms=s.merchant_settle_days * 86_400_000,
+        cover_premium=s.merchant_cover_premium,
+        claim_amount=s.merchant_claim_amount,
+        credit_share_percent=s.merchant_credit_share_percent,
+        credit_fee=s.merchant_credit_fee,
+    )
 
 
 def wallet_settings(s: Settings) -> wallet.WalletSettings:

@@ -204,6 +204,12 @@ class Settings:
     wallet_pay_attempts: int = 5  # wrong payment passwords in a row before the lock
     wallet_transfer_expiry_seconds: int = 86400  # an unaccepted transfer is refunded after
     wallet_reconcile_seconds: float = 3600.0  # between reconciliations (the metric); 0 = never
+    # merchants' money (docs/commerce.md, "Settlement", "Credit line", "Return-shipping cover")
+    merchant_settle_days: int = 7  # pending → the merchant's balance, after delivery
+    merchant_cover_premium: int = 300  # minor units per covered order; 0 = no cover offered
+    merchant_claim_amount: int = 1200  # paid from the cover pool for a covered return
+    merchant_credit_share_percent: int = 20  # of 90 days of settled sales; 0 = no credit
+    merchant_credit_fee: int = 500  # fixed, per draw, in minor units
     # red packets (docs/wallet.md, "Red packets"): operators' limits, in minor units
     redpacket_max_amount: int = 2_000_000  # the total of one packet (20,000.00 CNY)
     redpacket_max_share: int = 20_000  # the most one share may hold (200.00 CNY)
@@ -284,6 +290,18 @@ class Settings:
             < 1
         ):
             raise SettingsError("the redpacket_* limits must be at least 1")
+        if (
+            not 0 <= self.merchant_settle_days <= 365
+            or not 0 <= self.merchant_credit_share_percent <= 100
+        ):
+            raise SettingsError(
+                "merchant_settle_days is 0-365, merchant_credit_share_percent 0-100"
+            )
+        if (
+            min(self.merchant_cover_premium, self.merchant_claim_amount, self.merchant_credit_fee)
+            < 0
+        ):
+            raise SettingsError("merchant_cover_premium, _claim_amount, _credit_fee must be >= 0")
         if self.scheduler_interval_seconds < 0 or self.wallet_reconcile_seconds < 0:
             raise SettingsError("scheduler_interval_seconds, wallet_reconcile_seconds >= 0")
         if self.media_gc_interval_seconds < 0 or self.media_gc_batch < 1:

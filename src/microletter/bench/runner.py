@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from microletter.bench import procstat
+from microletter.bench import procstat, settlement
 from microletter.bench.bots import measure as measure_bots
 from microletter.bench.checkout import measure as measure_checkouts
 from microletter.bench.load import Conn, Plan, worker_main
@@ -52,6 +52,7 @@ SCENARIOS = (
     "transfer",
     "bots",
     "checkout",
+    "settlement",
 )
 DEFAULT_RATE = {"direct": 5000.0, "groups": 1000.0, "biggroup": 100.0}
 
@@ -101,6 +102,8 @@ def run(options: Options) -> Report:
     server = None
     if options.url is None:
         env = {"MICROLETTER_OPERATORS": "benchroot"}  # `transfer`, `checkout` credit wallets
+        if options.scenario == "settlement":
+            env.update(settlement.ENV)  # settled at once, the scheduler often
         if options.database_url:
             env["MICROLETTER_DATABASE_URL"] = options.database_url
         server = LocalServer(env=env)
@@ -146,6 +149,17 @@ def run(options: Options) -> Report:
                 )
             )
             report.facts.update(facts)
+        elif options.scenario == "settlement":
+            assert options.url is not None
+            data_dir = None if server is None else server.data_dir
+            buyers = max(2, int(8 * options.scale))
+            report.facts.update(
+                asyncio.run(
+                    settlement.measure(
+                        options.url, data_dir, buyers, options.duration, options.warmup, options.log
+                    )
+                )
+            )
         elif options.scenario == "moments":
             moments(options, report, server)
         else:

@@ -23,6 +23,7 @@ from microletter.settings import Settings, SettingsError, mask_url
 
 if TYPE_CHECKING:
     from microletter.actions.collector import Collected
+    from microletter.merchant import Finding
     from microletter.wallet import Reconciliation
 
 
@@ -200,10 +201,13 @@ async def _collect(settings: Settings) -> Collected:
 @click.option("--database-url", help="Check this database (default: the configured one).")
 def reconcile(database_url: str | None) -> None:
     """Check the wallet's ledger: every transaction's postings sum to zero and every
-    balance is the sum of its postings. Reads one snapshot without any lock, so it runs
-    beside the server, on SQLite too. Prints a summary; exits 1 on any mismatch."""
+    balance is the sum of its postings; and the merchants' accounts: every shop's
+    pending money, the cover and credit pools and every credit line against the orders,
+    claims, fundings, draws and repayments that explain them. Reads without any lock,
+    so it runs beside the server, on SQLite too. Prints a summary; exits 1 on any
+    mismatch."""
     url = _url(database_url)
-    result = asyncio.run(_reconcile(url))
+    result, findings = asyncio.run(_reconcile(url))
     state = "OK" if result.ok else f"{len(result.mismatches)} MISMATCHES"
     click.echo(
         f"ledger {state}: {result.transactions} transactions, {result.postings} postings,"
@@ -211,13 +215,18 @@ def reconcile(database_url: str | None) -> None:
     )
     for m in result.mismatches:
         click.echo(f"  {m.what} {m.subject}: expected {m.expected}, found {m.found}")
-    if not result.ok:
+    state = "OK" if not findings else f"{len(findings)} MISMATCHES"
+    click.echo(f"merchants {state}: pending, cover pool, credit pool and credit lines")
+    for f in findings:
+        click.echo(f"  {f.what} {f.subject}: expected {f.expected}, found {f.found}")
+    if not result.ok or findings:
         sys.exit(1)
 
 
-async def _reconcile(url: str) -> Reconciliation:
+async def _reconcile(url: str) -> tuple[Reconciliation, list[Finding]]:
+    from microletter.merchant import reconcile_rooms
     from microletter.storage import read_only
     from microletter.wallet import reconcile_ledger
 
     async with read_only(url) as db:
-        return await reconcile_ledger(db)
+        return await reconcile_ledger(db), await reconcile_rooms(db)

@@ -164,6 +164,7 @@ def config() -> None:
             "coldstart",
             "upload",
             "transfer",
+            "settlement",
             "search",
             "redpacket",
             "moments",
@@ -281,7 +282,7 @@ def bench(
     transcribing: int,
 ) -> None:
     """Measure a server: direct, groups, biggroup, catchup, connections, coldstart, upload
-    search, transfer, redpacket, moments or checkout.
+    search, transfer, settlement, redpacket, moments or checkout.
 
     Starts its own server (SQLite, default durability) unless --url is given; users,
     contacts and groups are made through the public API. Reports sends/s, deliveries/s,
@@ -289,8 +290,9 @@ def bench(
     `upload` reports images and voice notes checked per second and their p50/p99; `search`
     writes --messages of history straight into a new database (1,000 users, 5,000 groups)
     and reports the p50/p99 of Chinese and English searches over the API; `transfer`
-    reports wallet transfers per second and their p50/p99;
-    `redpacket` reports successful and failed opens per second and their latency;
+    reports wallet transfers per second and their p50/p99; `settlement` reports shop orders
+    per second, how soon the scheduler settles them, and credit draws' and repayments'
+    p50/p99; `redpacket` reports successful and failed opens per second and their latency;
     `checkout` reports shop checkouts per second (payment tokens minted beforehand) and
     their p50/p99, on one hot product or spread over many (--shop-mode)."""
     if scenario == "redpacket":

@@ -62,6 +62,8 @@ class ShopRoom:
     store: ShopStore
     platform: Platform
     wallet: Wallet
+    settle_after_ms: int = 7 * 86_400_000  # pending → balance this long after delivery
+    cover_premium: int = 0  # return-shipping cover's premium (0: not offered)
 
     @property
     def currency(self) -> str:
@@ -372,10 +374,15 @@ async def checkout(
     delivery: Delivery | None,
     key: str,
     payment_token: str | None,
+    cover: bool = False,
 ) -> tuple[Order, bool]:
     """Buy my cart at this shop with a payment token (from my payment password, checked
-    before: never inside the transaction). A replay of `key` returns the first order."""
+    before: never inside the transaction), with return-shipping cover if asked (and
+    offered). A replay of `key` returns the first order."""
     key = check_key(key)
+    if cover and not room.cover_premium:
+        raise InvalidInput("Return-shipping cover is not offered here.", field="cover")
+    premium = room.cover_premium if cover else 0
     if not payment_token:
         raise PaymentTokenInvalid()
     total = None
@@ -390,7 +397,8 @@ async def checkout(
             delivery.window_id,
             delivery.day,
         )
-    fp = fingerprint("shop.checkout", {"shop": shop_id, "total": total, "delivery": delivery})
+    asked = {"shop": shop_id, "total": total, "delivery": delivery, "cover": premium}
+    fp = fingerprint("shop.checkout", asked)
     outcome = await room.store.checkout(
         me.user_id,
         shop_id,
@@ -401,6 +409,8 @@ async def checkout(
         fp,
         hash_payment_token(payment_token),
         room.ctx.clock(),
+        premium,
+        room.settle_after_ms,
     )
     await room.ctx.publish(outcome)
     result, first = outcome.value
@@ -428,10 +438,11 @@ async def order(room: ShopRoom, me: Principal, oid: OrderId) -> Order:
 
 
 async def act(room: ShopRoom, me: Principal, oid: OrderId, action: str) -> Order:
-    """Move an order (pack, dispatch, deliver, fail, cancel, refund) in my role."""
+    """Move an order (pack, dispatch, deliver, fail, cancel, refund, request_return,
+    confirm_return) in my role."""
     _, roles = await access_order(room, me, oid)
     outcome = await room.store.change_order(
-        oid, action, roles, me.user_id, room.currency, room.ctx.clock()
+        oid, action, roles, me.user_id, room.currency, room.ctx.clock(), room.settle_after_ms
     )
     await room.ctx.publish(outcome)
     log.info("shop.order_changed", extra={"order_id": oid, "action": action})

@@ -6,7 +6,8 @@ InvalidInput                          invalid_input
 ├── WindowInvalid                     shop.window_invalid
 ├── QuantityInvalid                   shop.quantity_invalid
 ├── CartEmpty                         shop.cart_empty
-└── DeliveryMissing                   shop.delivery_missing
+├── DeliveryMissing                   shop.delivery_missing
+└── ReturnNotGoods                    shop.return_not_goods
 Forbidden                             forbidden
 ├── NotShopStaff                      shop.not_staff
 └── NotOrderBuyer                     shop.not_buyer
@@ -25,7 +26,8 @@ Conflict                              conflict
 ├── WindowFull                        shop.window_full
 ├── WindowClosed                      shop.window_closed
 ├── PriceChanged                      shop.price_changed
-└── OrderStateInvalid                 shop.order_state
+├── OrderStateInvalid                 shop.order_state
+└── RefundExceedsBalance              shop.refund_exceeds_balance
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ class CartEmpty(InvalidInput):
 class DeliveryMissing(InvalidInput):
     code = "shop.delivery_missing"
     hint = "Goods are delivered: give an area, an address, a window and its day."
+
+
+class ReturnNotGoods(InvalidInput):
+    code = "shop.return_not_goods"
+    hint = "Only goods are returned or covered; a digital item is refunded by the shop."
 
 
 class NotShopStaff(Forbidden):
@@ -136,3 +143,11 @@ class PriceChanged(Conflict):
 class OrderStateInvalid(Conflict):
     code = "shop.order_state"
     hint = "The order is not in a state that allows this."
+
+
+class RefundExceedsBalance(Conflict):
+    code = "shop.refund_exceeds_balance"
+    hint = (
+        "This order was settled and the merchant's balance is lower than the refund:"
+        " refund it when new sales have settled."
+    )

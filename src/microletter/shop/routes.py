@@ -33,6 +33,8 @@ from microletter.shop.errors import (
     PriceChanged,
     ProductNotFound,
     QuantityInvalid,
+    RefundExceedsBalance,
+    ReturnNotGoods,
     ShopNotFound,
     SkuTaken,
     TimeZoneInvalid,
@@ -117,7 +119,15 @@ from microletter.wallet import (
 )
 
 STAFF = [ShopNotFound, NotShopStaff, AccountNotFound]
-ORDER_ERRORS = [OrderNotFound, NotShopStaff, OrderStateInvalid, InsufficientFunds, InvalidInput]
+ORDER_ERRORS = [
+    OrderNotFound,
+    NotShopStaff,
+    OrderStateInvalid,
+    InsufficientFunds,
+    InvalidInput,
+    ReturnNotGoods,
+    RefundExceedsBalance,
+]
 
 
 def as_shop(value: int) -> ShopId:
@@ -184,6 +194,8 @@ def order_wire(o: Order) -> OrderWire:
         lines,
         o.created_at,
         o.updated_at,
+        o.cover_premium,
+        o.settled,
     )
 
 
@@ -456,14 +468,17 @@ def routers(room: ShopRoom) -> list[Router]:
             IdempotencyKeyInvalid,
             IdempotencyKeyReused,
             AmountInvalid,
+            ReturnNotGoods,
         ],
     )
     async def post_checkout(call: Call, shop_id: int, body: CheckoutBody) -> OrderReply:
         """Buy my cart at this shop from my wallet, with a payment token
         (`/wallet/pay-password/verify`) and an `idempotency_key` (the same key again
         returns the first order, `replayed`). Goods need `delivery` (a window from
-        `/shops/{id}/windows`). If a price changed since the cart was filled, the
-        answer is `shop.price_changed` with the new `total`: send it back as `total`."""
+        `/shops/{id}/windows`); `cover: true` adds return-shipping cover for the
+        server's premium (goods only, paid into the cover pool). If a price changed
+        since the cart was filled, the answer is `shop.price_changed` with the new
+        `total`: send it back as `total`."""
         d = body.delivery
         delivery = None
         if d is not None:
@@ -478,6 +493,7 @@ def routers(room: ShopRoom) -> list[Router]:
             delivery,
             body.idempotency_key,
             body.payment_token,
+            cover=body.cover,
         )
         return order_reply(found, not first)
 
@@ -525,8 +541,11 @@ def routers(room: ShopRoom) -> list[Router]:
         """Move an order: `pack` (clerk), `dispatch` and `deliver` (courier, clerk),
         `fail` (a failed delivery: back to packed, the buyer picks a new window),
         `cancel` (clerk; the buyer before it is packed: money, stock and the window's
-        place back) or `refund` (clerk, after delivery: the money back). The owner may
-        do all. Each change posts an `order` card in the buyer's chat with the shop."""
+        place back), `refund` (clerk, after delivery: the money back, from pending or,
+        once settled, from the merchant's balance), `request_return` (the buyer, goods
+        after delivery) or `confirm_return` (clerk: the goods came back; a covered
+        order's claim is paid from the cover pool). The owner may do all. Each change
+        posts an `order` card in the buyer's chat with the shop."""
         return order_reply(await actions.act(room, call.me, OrderId(order_id), action))
 
     @router.get("/shops/{shop_id}/deliveries/today", errors=STAFF)

@@ -249,6 +249,7 @@ class CheckoutBody(Struct, forbid_unknown_fields=True):
     payment_token: Short | None = None
     total: Any = None  # the total the buyer confirms (needed after a price change)
     delivery: DeliveryBody | None = None
+    cover: bool = False  # return-shipping cover for goods, for the shop's premium
 
 
 class RescheduleBody(Struct, forbid_unknown_fields=True):
@@ -288,6 +289,8 @@ class OrderWire(Struct):
     lines: list[LineWire]
     created_at: int
     updated_at: int
+    cover_premium: int = 0  # paid for return-shipping cover (0: not covered)
+    settled: bool = False  # its money reached the merchant's balance
 
 
 class OrderReply(Struct):

@@ -43,6 +43,9 @@ the room's rows commit or roll back together:
   microletter.storage in the same unit of work, and a `JobKind(kind, handler)` given to
   the scheduler in app.py (actions/scheduler.py).
 - `reconcile` (a read) checks the whole ledger; corrections are `reverse(tx, tid, ...)`.
+- Money of a room's own account leaving through the provider (a merchant's withdrawal):
+  `hold_withdrawal(tx, user, amount, source, now)` makes `user`'s withdrawal request
+  with the money taken from `source` (see store/funding.py).
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ from microletter.wallet.rules import (
     USER,
     AccountId,
     Currency,
+    FundingId,
+    Line,
     Posting,
     Reconciliation,
     Transaction,
@@ -82,8 +87,11 @@ from microletter.wallet.rules import (
     fingerprint,
 )
 from microletter.wallet.store import WalletStore
+from microletter.wallet.store.funding import hold_withdrawal
 from microletter.wallet.store.ledger import account, new_accounts, post, reverse, wallet_of
+from microletter.wallet.store.ledger import balance as balance_of
 from microletter.wallet.store.ledger import reconcile as reconcile_ledger
+from microletter.wallet.store.ledger import statement as statement_of
 from microletter.wallet.store.once import Result, run_once
 from microletter.wallet.store.payments import spend_token
 from microletter.wallet.store.transfers import EXPIRY_JOB, expire_transfer
@@ -108,7 +116,9 @@ __all__ = [
     "USER",
     "AccountId",
     "Currency",
+    "FundingId",
     "InsufficientFunds",
+    "Line",
     "Posting",
     "Reconciliation",
     "Transaction",
@@ -117,8 +127,10 @@ __all__ = [
     "WalletSettings",
     "WalletStore",
     "account",
+    "balance_of",
     "check_amount",
     "fingerprint",
+    "hold_withdrawal",
     "mount",
     "new_accounts",
     "open_room",
@@ -129,6 +141,7 @@ __all__ = [
     "routers",
     "run_once",
     "spend_token",
+    "statement_of",
     "sweep",
     "wallet_of",
 ]

@@ -10,9 +10,15 @@ An order then moves by `TRANSITIONS`:
      │             │                      └─fail─▶ packed (a new window is offered)
      └──cancel─────┴─▶ cancelled   (money and stock back, the window's place freed)
     fulfilled (digital: at checkout, the file downloadable at once) ─refund─▶ refunded
+    delivered ─request_return (buyer, goods only)─▶ return_requested
+              ─confirm_return (the shop: the goods arrived)─▶ returned ─refund─▶ refunded
 
-Delivered and fulfilled release the money from pending to the merchant's settlement
-account (until settlement, part 2, does it); a refund takes it back from there.
+Delivered and fulfilled schedule the order's settlement (SETTLE_JOB, run by the merchant
+room after the configured days): pending → the merchant's settlement account. A refund
+comes from pending before that, from the settlement account after it (never below zero:
+RefundExceedsBalance). A covered order (the buyer paid the cover premium into the cover
+pool at checkout) that becomes returned schedules RETURNED_JOB: the merchant room pays
+the buyer's claim from the pool.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from microletter.shop.errors import (
     OrderStateInvalid,
     PriceChanged,
     QuantityInvalid,
+    ReturnNotGoods,
 )
 
 ShopId = NewType("ShopId", UserId)  # the official account's id (its user)
@@ -45,6 +52,9 @@ OWNER, CLERK, COURIER, BUYER = "owner", "clerk", "courier", "buyer"
 STAFF_ROLES = (CLERK, COURIER)
 PHYSICAL, DIGITAL = "physical", "digital"
 PENDING = "shop.pending"  # the wallet account kind holding a shop's unreleased takings
+COVER_POOL = "shop.cover_pool"  # return-shipping cover: premiums in, claims out (system's)
+SETTLE_JOB = "shop.settle"  # pending → settlement, due days after delivery (merchant room)
+RETURNED_JOB = "shop.returned"  # a covered order returned: its claim (merchant room)
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 2000
@@ -66,10 +76,13 @@ class Status:
     FULFILLED = "fulfilled"
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
+    RETURN_REQUESTED = "return_requested"
+    RETURNED = "returned"
 
 
 OPEN = (Status.PAID, Status.PACKED, Status.OUT_FOR_DELIVERY)  # awaiting delivery
-HAS_PAID = (*OPEN, Status.DELIVERED, Status.FULFILLED)  # the buyer has what they paid for
+RETURNING = (Status.RETURN_REQUESTED, Status.RETURNED)
+HAS_PAID = (*OPEN, Status.DELIVERED, Status.FULFILLED, *RETURNING)  # not given back yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +98,17 @@ TRANSITIONS: Mapping[str, Transition] = {
     "deliver": Transition((Status.OUT_FOR_DELIVERY,), Status.DELIVERED, (OWNER, CLERK, COURIER)),
     "fail": Transition((Status.OUT_FOR_DELIVERY,), Status.PACKED, (OWNER, CLERK, COURIER)),
     "cancel": Transition((Status.PAID, Status.PACKED), Status.CANCELLED, (OWNER, CLERK, BUYER)),
-    "refund": Transition((Status.DELIVERED, Status.FULFILLED), Status.REFUNDED, (OWNER, CLERK)),
+    "refund": Transition(
+        (Status.DELIVERED, Status.FULFILLED, *RETURNING), Status.REFUNDED, (OWNER, CLERK)
+    ),
+    "request_return": Transition((Status.DELIVERED,), Status.RETURN_REQUESTED, (BUYER,)),
+    "confirm_return": Transition((Status.RETURN_REQUESTED,), Status.RETURNED, (OWNER, CLERK)),
 }
 # What each action does besides the status (the store does it in the same transaction).
 RETURNS_STOCK = ("cancel",)  # stock and the window's place back, money from pending
-RELEASES = ("deliver",)  # pending → the merchant's settlement account
-REFUNDS_SETTLED = ("refund",)  # settlement → the buyer
+SETTLES = ("deliver",)  # schedules the settlement (pending → the merchant's balance)
+REFUNDS = ("refund",)  # pending (or settlement, once settled) → the buyer
+CLAIMS = ("confirm_return",)  # a covered order's claim from the cover pool
 # the card's event for an action ("fail" leaves it packed, so the status would not say)
 EVENTS = {"fail": "delivery_failed"}
 
@@ -225,6 +243,12 @@ class Order:
     created_at: Instant
     updated_at: Instant
     lines: tuple[OrderLine, ...]
+    cover_premium: int = 0  # paid into the cover pool at checkout (0: not covered)
+    settled: bool = False  # its money moved from pending to the merchant's balance
+
+    @property
+    def covered(self) -> bool:
+        return self.cover_premium > 0
 
 
 # --- checks of what a merchant or a buyer sends ---
@@ -333,7 +357,9 @@ def check_transition(order: Order, action: str, roles: Sequence[str]) -> Transit
     mine = set(roles) & set(step.roles)
     if not mine:
         raise NotShopStaff(shop_id=order.shop_id, action=action)
-    sources = (Status.PAID,) if mine == {BUYER} else step.sources
+    if action == "request_return" and order.kind == DIGITAL:
+        raise ReturnNotGoods(order_id=order.id)
+    sources = (Status.PAID,) if mine == {BUYER} and action == "cancel" else step.sources
     if order.status not in sources:
         raise OrderStateInvalid(order_id=order.id, status=order.status, action=action)
     return step
@@ -390,4 +416,5 @@ def card_data(
         "currency": currency,
         "items": items,
         "window": window,
+        "covered": order.covered,
     }

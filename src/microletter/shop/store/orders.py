@@ -3,8 +3,9 @@
 Checkout is one unit of work: the idempotency key, the payment token, a place in the
 delivery window, the stock of every line (guarded UPDATEs, in variant id order), the
 buyer's conversation with the shop, the money (the buyer's wallet → the shop's pending
-account), the order and its first card. Anything refused rolls all of it back: no order
-without its payment, no payment without its order and its stock.
+account, and a cover premium → the cover pool), the order and its first card. Anything
+refused rolls all of it back: no order without its payment, no payment without its order
+and its stock.
 
 Lock order (PostgreSQL): the key's row, the token's row, the buyer's cart lines
 (checkout) or the order (a change), the window's place, the variants in id order, the
@@ -26,15 +27,21 @@ from microletter.shop.errors import (
     NotOrderBuyer,
     OrderStateInvalid,
     OutOfStock,
+    RefundExceedsBalance,
+    ReturnNotGoods,
 )
 from microletter.shop.rules import (
+    CLAIMS,
+    COVER_POOL,
     DIGITAL,
     OPEN,
     PAGE,
     PENDING,
-    REFUNDS_SETTLED,
-    RELEASES,
+    REFUNDS,
+    RETURNED_JOB,
     RETURNS_STOCK,
+    SETTLE_JOB,
+    SETTLES,
     CartLine,
     Delivery,
     Order,
@@ -51,12 +58,14 @@ from microletter.shop.rules.windows import Opening, Window, check_choice
 from microletter.shop.store.carts import cart, empty_cart
 from microletter.shop.store.delivery import free_place, take_place, windows_for
 from microletter.shop.store.rows import ORDER_COLS, load_order, load_shop, orders_of_rows
-from microletter.storage import post_message, schedule_job
+from microletter.storage import cancel_job, post_message, schedule_job
 from microletter.wallet import (
     SETTLEMENT,
+    SYSTEM_OWNER,
     Posting,
     Result,
     account,
+    balance_of,
     post,
     run_once,
     spend_token,
@@ -77,9 +86,13 @@ async def checkout(
     fingerprint: str,
     token_hash: str,
     now: Instant,
+    cover_premium: int = 0,
+    settle_ms: int = 0,
 ) -> tuple[Result, bool]:
     """Buy my cart at this shop, once per (me, key): the order's id and its payment's
-    transaction id. PriceChanged, OutOfStock, WindowFull, ... leave nothing behind."""
+    transaction id. PriceChanged, OutOfStock, WindowFull, ... leave nothing behind.
+    `cover_premium` > 0 buys return-shipping cover (goods only); a digital order's
+    settlement is due `settle_ms` after checkout (it is fulfilled at once)."""
 
     async def work() -> Result:
         await spend_token(tx, me, token_hash, now)
@@ -89,6 +102,8 @@ async def checkout(
             raise CartEmpty(shop_id=shop_id)
         total = check_prices(lines, confirmed_total)
         kind = kind_of(lines)
+        if cover_premium and kind == DIGITAL:
+            raise ReturnNotGoods(shop_id=shop_id)
         chosen = None
         if kind != DIGITAL:
             chosen = await _take_window(tx, shop_id, delivery, shop.time_zone, now)
@@ -97,10 +112,14 @@ async def checkout(
         oid = OrderId(tx.new_id(now))
         ref = f"shop-order:{oid}"
         pending = await account(tx, PENDING, shop_id, now)
+        legs = [Posting(await wallet_of(tx, me, now), -total - cover_premium)]
+        legs.append(Posting(pending, total))
+        if cover_premium:
+            legs.append(Posting(await account(tx, COVER_POOL, SYSTEM_OWNER, now), cover_premium))
         paid = await post(
             tx,
             "shop.checkout",
-            [Posting(await wallet_of(tx, me, now), -total), Posting(pending, total)],
+            legs,
             now,
             actor=me,
             memo=shop.name[:100],
@@ -110,9 +129,13 @@ async def checkout(
         await _insert_order(
             tx, oid, shop_id, me, status, kind, total, cid, delivery, chosen, paid.id, now
         )
+        if cover_premium:
+            await tx.execute(
+                "UPDATE shop_orders SET cover_premium=$2 WHERE id=$1", oid, cover_premium
+            )
         await _insert_lines(tx, oid, lines)
-        if kind == DIGITAL:  # nothing to deliver: fulfilled at once, the money released
-            await _release(tx, oid, shop_id, total, now)
+        if kind == DIGITAL:  # nothing to deliver: fulfilled at once, settled later
+            await _schedule_settlement(tx, oid, settle_ms, now)
         await empty_cart(tx, me, shop_id)
         order = await load_order(tx, oid)
         await post_card(tx, order, status, currency, shop.name, shop.time_zone, now)
@@ -151,20 +174,23 @@ async def _take_stock(tx: Tx, lines: list[CartLine]) -> None:
             )
 
 
-async def _release(tx: Tx, oid: OrderId, shop_id: ShopId, amount: int, now: Instant) -> None:
-    """The shop's pending money for an order → the merchant's settlement account (part
-    2's settlement will do this later instead)."""
-    moved = await post(
-        tx,
-        "shop.release",
-        [
-            Posting(await account(tx, PENDING, shop_id, now), -amount),
-            Posting(await account(tx, SETTLEMENT, shop_id, now), amount),
-        ],
-        now,
-        ref=f"shop-order:{oid}",
+async def _schedule_settlement(tx: Tx, oid: OrderId, settle_ms: int, now: Instant) -> None:
+    """The order's money moves from pending to the merchant's balance `settle_ms` from
+    now: the merchant room's job (SETTLE_JOB), once per order."""
+    due = Instant(now + settle_ms)
+    await schedule_job(tx, SETTLE_JOB, f"{SETTLE_JOB}:{oid}", {"order_id": oid}, due, now)
+
+
+async def mark_settled(tx: Tx, oid: OrderId, settled_tx: int) -> bool:
+    """Record the transaction that settled the order (the merchant room's settlement),
+    once: False if it was settled before."""
+    return bool(
+        await tx.execute(
+            "UPDATE shop_orders SET release_tx=$2 WHERE id=$1 AND release_tx IS NULL",
+            oid,
+            settled_tx,
+        )
     )
-    await tx.execute("UPDATE shop_orders SET release_tx=$2 WHERE id=$1", oid, moved.id)
 
 
 async def _insert_order(
@@ -253,10 +279,18 @@ async def _schedule_close(tx: Tx, order: Order, currency: str, now: Instant) -> 
 
 
 async def change_order(
-    tx: Tx, oid: OrderId, action: str, roles: list[str], actor: UserId, currency: str, now: Instant
+    tx: Tx,
+    oid: OrderId,
+    action: str,
+    roles: list[str],
+    actor: UserId,
+    currency: str,
+    now: Instant,
+    settle_ms: int = 0,
 ) -> Order:
     """Move the order by `action` (rules.TRANSITIONS) for someone with `roles` towards
-    it, with what the action does to the money, the stock and the window's place."""
+    it, with what the action does to the money, the stock and the window's place (a
+    delivery schedules the settlement `settle_ms` later)."""
     order = await load_order(tx, oid, lock=True)
     step = check_transition(order, action, roles)
     shop = await load_shop(tx, order.shop_id)
@@ -274,11 +308,14 @@ async def change_order(
     if action in RETURNS_STOCK:
         moved = await _refund(tx, order, PENDING, actor, ref, now)
         await tx.execute("UPDATE shop_orders SET refund_tx=$2 WHERE id=$1", order.id, moved)
-    if action in RELEASES:
-        await _release(tx, order.id, order.shop_id, order.total, now)
-    if action in REFUNDS_SETTLED:
-        moved = await _refund(tx, order, SETTLEMENT, actor, ref, now)
+    if action in SETTLES:
+        await _schedule_settlement(tx, order.id, settle_ms, now)
+    if action in REFUNDS:
+        moved = await _refund_paid(tx, order, actor, ref, now)
         await tx.execute("UPDATE shop_orders SET refund_tx=$2 WHERE id=$1", order.id, moved)
+    if action in CLAIMS and order.covered:
+        key = f"{RETURNED_JOB}:{order.id}"
+        await schedule_job(tx, RETURNED_JOB, key, {"order_id": order.id}, now, now)
     changed = await tx.execute(
         "UPDATE shop_orders SET status=$2, updated_at=$3 WHERE id=$1 AND status=$4",
         order.id,
@@ -293,6 +330,18 @@ async def change_order(
         tx, after, event_of(action, step.target), currency, shop.name, shop.time_zone, now
     )
     return after
+
+
+async def _refund_paid(tx: Tx, order: Order, actor: UserId, ref: str, now: Instant) -> int:
+    """A refund of a paid order: from pending before its settlement (which no longer
+    runs), from the merchant's settlement account after it, never below zero."""
+    if not order.settled:
+        await cancel_job(tx, f"{SETTLE_JOB}:{order.id}", now)
+        return await _refund(tx, order, PENDING, actor, ref, now)
+    held = await balance_of(tx, SETTLEMENT, order.shop_id)
+    if held < order.total:
+        raise RefundExceedsBalance(order_id=order.id, balance=held, total=order.total)
+    return await _refund(tx, order, SETTLEMENT, actor, ref, now)
 
 
 async def _refund(tx: Tx, order: Order, source: str, actor: UserId, ref: str, now: Instant) -> int:

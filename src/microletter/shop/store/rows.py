@@ -31,7 +31,7 @@ WINDOW_COLS = "w.id, w.zone_id, w.starts, w.ends, w.capacity"
 ORDER_COLS = (
     "o.id, o.shop_id, o.buyer_id, o.status, o.kind, o.total, o.conversation_id, o.window_id,"
     " o.day, o.starts_at, o.ends_at, o.area, o.address, o.recipient, o.phone, o.created_at,"
-    " o.updated_at"
+    " o.updated_at, o.cover_premium, o.release_tx"
 )
 LINE_COLS = "order_id, variant_id, product_id, name, sku, price, quantity"
 
@@ -94,6 +94,8 @@ def _order_of(r: Row, lines: tuple[OrderLine, ...]) -> Order:
         created_at=Instant(r[15]),
         updated_at=Instant(r[16]),
         lines=lines,
+        cover_premium=int(r[17]),
+        settled=r[18] is not None,
     )
 
 

@@ -20,6 +20,7 @@ from microletter.wallet.rules import (
     TOPUP,
     WITHDRAWAL,
     WITHDRAWALS,
+    AccountId,
     FundingId,
     FundingRequest,
     Posting,
@@ -46,36 +47,60 @@ async def request_funding(
     payment token and holds the money at once (InsufficientFunds beyond the balance)."""
 
     async def work() -> Result:
-        rid = FundingId(tx.new_id(now))
-        moved = None
         if direction == WITHDRAWAL:
             assert token_hash is not None  # the action asks for one
             await spend_token(tx, me, token_hash, now)
-            held = await post(
-                tx,
-                "withdrawal.hold",
-                [
-                    Posting(await wallet_of(tx, me, now), -amount),
-                    Posting(await account(tx, WITHDRAWALS, SYSTEM_OWNER, now), amount),
-                ],
-                now,
-                actor=me,
-                ref=f"funding:{rid}",
-            )
-            moved = held.id
-        await tx.execute(
-            f"INSERT INTO wallet_funding_requests ({COLS})"
-            " VALUES ($1,$2,$3,$4,'pending',$5,NULL,NULL,$6)",
-            rid,
-            me,
-            direction,
-            amount,
-            now,
-            moved,
-        )
+            source = await wallet_of(tx, me, now)
+            return {"request_id": await hold_withdrawal(tx, me, amount, source, now)}
+        rid = FundingId(tx.new_id(now))
+        await _insert_request(tx, rid, me, direction, amount, None, now)
         return {"request_id": rid}
 
     return await run_once(tx, me, key, fingerprint, now, work)
+
+
+async def hold_withdrawal(
+    tx: Tx, me: UserId, amount: int, source: AccountId, now: Instant
+) -> FundingId:
+    """`me`'s withdrawal request, its money held from `source` (their wallet, or an
+    account of a room's that `me` may empty, such as a merchant's settlement account);
+    InsufficientFunds beyond its balance. Approved, it leaves the system; rejected, it
+    comes back to `me`'s wallet."""
+    rid = FundingId(tx.new_id(now))
+    held = await post(
+        tx,
+        "withdrawal.hold",
+        [
+            Posting(source, -amount),
+            Posting(await account(tx, WITHDRAWALS, SYSTEM_OWNER, now), amount),
+        ],
+        now,
+        actor=me,
+        ref=f"funding:{rid}",
+    )
+    await _insert_request(tx, rid, me, WITHDRAWAL, amount, held.id, now)
+    return rid
+
+
+async def _insert_request(
+    tx: Tx,
+    rid: FundingId,
+    me: UserId,
+    direction: str,
+    amount: int,
+    moved: TransactionId | None,
+    now: Instant,
+) -> None:
+    await tx.execute(
+        f"INSERT INTO wallet_funding_requests ({COLS})"
+        " VALUES ($1,$2,$3,$4,'pending',$5,NULL,NULL,$6)",
+        rid,
+        me,
+        direction,
+        amount,
+        now,
+        moved,
+    )
 
 
 async def decide_funding(

@@ -27,6 +27,9 @@ import { mountFavourites } from "./views/favourites.js";
 import { mountChatSearch } from "./views/search.js";
 import { mountWallet } from "./views/wallet.js";
 import { mountWalletAdmin } from "./views/walletadmin.js";
+import { mountFinance } from "./views/merchant/finance.js";
+import { mountPools } from "./views/merchant/pools.js";
+import { mountShops } from "./views/merchant/shops.js";
 import * as officialsView from "./views/officials.js";
 import * as consoleView from "./views/console.js";
 import * as consentView from "./views/consent.js";
@@ -107,6 +110,9 @@ const ROUTES = [
   [/^me\/favourites$/, "me", mountFavourites],
   [/^me\/wallet$/, "me", mountWallet],
   [/^admin\/wallet$/, "me", mountWalletAdmin], // operators only (the server checks each call)
+  [/^merchant$/, "me", mountShops], // the shops whose money I may see
+  [/^merchant\/(\d+)$/, "me", mountFinance], // a shop's money: settlement, credit, returns
+  [/^admin\/merchant$/, "me", mountPools], // operators: the cover and credit pools
 ];
 /** @type {Record<Tab, {icon: Parameters<typeof icon>[0], mount: Mount}>} */
 const TABS = {

@@ -3,8 +3,9 @@
  * Me: my profile (display name, avatar), my QR code, language, notifications, my
  * logged-in devices, settings (views/settings.js), the developer console (views/console.js;
  * shown in developer mode or to someone who owns an official account), the operators'
- * wallet page (views/walletadmin.js, to operators only), my orders and the shops I work
- * for (views/shop/), and logging out.
+ * wallet page (views/walletadmin.js, to operators only), my orders (with returns and their
+ * cover claims) and the shops I work for (views/shop/), a shop's money (views/merchant/),
+ * and logging out.
  */
 
 import { confirmDialog, h, icon, promptDialog, toast } from "../dom.js";
@@ -53,8 +54,8 @@ export function mount(app, root) {
       h(
         "ul.list.card-list",
         row("me/wallet", "wallet", "green", "me.wallet"),
-        row("me/favourites", "sparkle", "orange", "me.favourites"),
         row("me/orders", "shop", "orange", "me.orders"),
+        row("me/favourites", "sparkle", "orange", "me.favourites"),
         staffed,
       ),
       h("ul.list.card-list", row("me/qr", "qr", "green", "me.my_qr")),
@@ -65,8 +66,20 @@ export function mount(app, root) {
         row("me/devices", "devices", "purple", "me.devices"),
         row("me/settings", "settings", "gray", "me.settings"),
       ),
-      developerMode() ? h("ul.list.card-list", row("console", "code", "gray", "me.console")) : "",
-      store.operator ? h("ul.list.card-list", row("admin/wallet", "shield", "orange", "me.wallet_admin")) : "",
+      developerMode()
+        ? h(
+            "ul.list.card-list",
+            row("console", "code", "gray", "me.console"),
+            row("merchant", "wallet", "blue", "me.merchant"),
+          )
+        : "",
+      store.operator
+        ? h(
+            "ul.list.card-list",
+            row("admin/wallet", "shield", "orange", "me.wallet_admin"),
+            row("admin/merchant", "shield", "blue", "me.merchant_pools"),
+          )
+        : "",
       h(
         "ul.list.card-list",
         h(

@@ -25,15 +25,33 @@ const STAFF_ACTIONS = /** @type {Record<string, string[]>} */ ({
   out_for_delivery: ["deliver", "fail"],
   delivered: ["refund"],
   fulfilled: ["refund"],
+  return_requested: ["confirm_return"],
 });
+
+/**
+ * What a covered order shows: the cover, and its claim once there is one (paid from the
+ * cover pool when the shop confirms the goods came back, or waiting for the pool).
+ * @param {any} order
+ * @param {any} claim
+ * @param {import("../money.js").Currency} currency
+ */
+function coverNotes(order, claim, currency) {
+  return [
+    order.cover_premium ? h("span.return-covered", t("merchant.covered")) : "",
+    claim
+      ? h("span.order-claim", t(`merchant.claim_${claim.status}`, { amount: formatMoney(claim.amount, currency) }))
+      : "",
+  ];
+}
 
 /**
  * One order as a row of a list.
  * @param {any} order
  * @param {import("../money.js").Currency} currency
  * @param {string} href
+ * @param {any} [claim] its cover claim, for its buyer
  */
-export function orderRow(order, currency, href) {
+export function orderRow(order, currency, href, claim) {
   const names = order.lines.map((/** @type {any} */ l) => `${l.name} ×${l.quantity}`).join(", ");
   return h(
     "li.order-row",
@@ -41,7 +59,12 @@ export function orderRow(order, currency, href) {
     h(
       "a.row",
       { href },
-      h("span.row-text", h("span.order-items", names), h("span.line-time", formatFull(order.created_at))),
+      h(
+        "span.row-text",
+        h("span.order-items", names),
+        h("span.line-time", formatFull(order.created_at)),
+        ...coverNotes(order, claim, currency),
+      ),
       h(
         "span.order-side",
         h("span.order-total", formatMoney(order.total, currency)),
@@ -49,6 +72,20 @@ export function orderRow(order, currency, href) {
       ),
     ),
   );
+}
+
+/**
+ * My cover claims by order (part 2's return-shipping cover); none when that fails.
+ * @param {import("../../app.js").App} app
+ * @returns {Promise<Map<number, any>>}
+ */
+async function claimsOf(app) {
+  try {
+    const { claims } = await app.api.request("GET", "/merchant/claims");
+    return new Map(claims.map((/** @type {any} */ c) => [c.order_id, c]));
+  } catch {
+    return new Map();
+  }
 }
 
 /**
@@ -60,13 +97,12 @@ export function orderRow(order, currency, href) {
 export function mountOrders(app, root) {
   const list = h("ul.list.card-list.my-orders", { "aria-label": t("shop.my_orders") });
   root.append(topbar({ title: t("shop.my_orders"), back: () => app.go("me") }), h("div.scroll.page", list));
-  app.api
-    .request("GET", "/shop/orders")
-    .then((/** @type {any} */ reply) => {
+  Promise.all([app.api.request("GET", "/shop/orders"), claimsOf(app)])
+    .then(([reply, claims]) => {
       const currency = currencyOf(reply);
       list.replaceChildren(
         ...(reply.orders.length
-          ? reply.orders.map((/** @type {any} */ o) => orderRow(o, currency, `#/order/${o.id}`))
+          ? reply.orders.map((/** @type {any} */ o) => orderRow(o, currency, `#/order/${o.id}`, claims.get(o.id)))
           : [h("li.empty-row", t("shop.no_orders"))]),
       );
     })
@@ -87,11 +123,14 @@ export function mountOrder(app, root, idText) {
   root.append(topbar({ title: t("shop.order"), back: () => app.back() }), body);
   /** @type {import("../money.js").Currency} */
   let currency = { code: "CNY", exponent: 2 };
+  /** @type {any} the buyer's cover claim on this order, once there is one */
+  let claim;
 
   async function load() {
     try {
-      const reply = await app.api.request("GET", `/shop/orders/${oid}`);
+      const [reply, claims] = await Promise.all([app.api.request("GET", `/shop/orders/${oid}`), claimsOf(app)]);
       currency = currencyOf(reply);
+      claim = claims.get(oid);
       render(reply.order);
     } catch (err) {
       body.replaceChildren(h("div.empty-state", h("p", errorText(err))));
@@ -117,6 +156,7 @@ export function mountOrder(app, root, idText) {
           : null,
         h("p.order-total", t("shop.total", { amount: formatMoney(o.total, currency) })),
         h("p.line-time", t("shop.order_number", { id: o.id }), " · ", formatFull(o.created_at)),
+        h("p.order-cover", ...coverNotes(o, claim, currency)),
       ),
       h(
         "ul.list.card-list.order-lines",
@@ -170,6 +210,14 @@ export function mountOrder(app, root, idText) {
           t("shop.new_window"),
         ),
       );
+    if (o.kind === "physical" && o.status === "delivered")
+      found.push(
+        h(
+          "button.btn.btn-plain.request-return",
+          { type: "button", onclick: () => askReturn(o) },
+          t("merchant.request_return"),
+        ),
+      );
     return found;
   }
 
@@ -182,6 +230,20 @@ export function mountOrder(app, root, idText) {
         t(`shop.act_${action}`),
       ),
     );
+  }
+
+  /** The buyer sends delivered goods back (the shop confirms when they arrive). @param {any} o */
+  async function askReturn(o) {
+    const text = o.cover_premium ? t("merchant.return_confirm_covered") : t("merchant.return_confirm");
+    if (!(await confirmDialog(text, { ok: t("merchant.request_return") }))) return;
+    try {
+      const reply = await app.api.request("POST", `/shop/orders/${oid}/request_return`);
+      toast(t("merchant.return_requested"));
+      render(reply.order);
+    } catch (err) {
+      toast(errorText(err), { kind: "error" });
+      load();
+    }
   }
 
   /** @param {string} action */
