@@ -17,6 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from microletter import (
+    books,
     favourites,
     miniapps,
     moments,
@@ -83,6 +84,7 @@ class Server:
         self.redpackets: redpackets.RedPackets | None = None
         self.wxpay: wxpay.WxPay | None = None
         self.shop: shop.ShopRoom | None = None
+        self.books: books.BooksRoom | None = None
         self.transcripts: transcripts.Transcripts | None = None
         self.bots: telegram.Bots | None = None
         self.miniapps: miniapps.MiniApps | None = None
@@ -223,7 +225,10 @@ class Server:
         self.redpackets = packets = redpackets.open_room(ctx, redpacket_settings(s))
         self.wxpay = merchants = wxpay.open_room(ctx, p, money)
         self.shop = shops = shop.open_room(ctx, p, money)  # registers its media grant
+        self.books = library = books.open_room(ctx, shops)
         scheduler.register(*wallet.JOBS, *redpackets.JOBS, *wxpay.jobs(merchants), *shop.JOBS)
+        scheduler.register(*books.JOBS)
+        scheduler.every("books.sweep", 600.0, lambda now: books.sweep(library, now))
         scheduler.every("wallet.sweep", 600.0, lambda now: wallet.sweep(money, now))
         scheduler.every("wxpay.sweep", 600.0, lambda now: wxpay.sweep(merchants, now))
         if s.wallet_reconcile_seconds > 0:
@@ -252,6 +257,7 @@ class Server:
             lambda a: moments.mount(a, feed),
             lambda a: wxpay.mount(a, merchants, limits.hit),
             lambda a: shop.mount(a, shops),
+            lambda a: books.mount(a, library),
             lambda a: telegram.mount(a, bots, limits.hit),
             lambda a: miniapps.mount(a, apps, limits.hit),
         ]

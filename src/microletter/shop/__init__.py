@@ -21,13 +21,26 @@ from microletter.actions.scheduler import JobKind
 from microletter.gateway.api import Router
 from microletter.platform import Platform
 from microletter.ports import Referrer
-from microletter.shop.actions import ShopRoom, media_grant
+from microletter.shop.actions import ShopRoom, access_staff, media_grant
+from microletter.shop.errors import NotShopStaff, ShopNotFound
 from microletter.shop.routes import routers
+from microletter.shop.rules import PENDING, ShopId
 from microletter.shop.store import ShopStore
 from microletter.shop.store.orders import WINDOW_JOB, window_closed
 from microletter.wallet import Wallet
 
-__all__ = ["JOBS", "REFERRERS", "ShopRoom", "mount", "open_room"]
+__all__ = [
+    "JOBS",
+    "NotShopStaff",
+    "PENDING",
+    "REFERRERS",
+    "ShopNotFound",
+    "ShopId",
+    "ShopRoom",
+    "access_staff",
+    "mount",
+    "open_room",
+]
 
 # The scheduler's job: at a delivery window's close, an order not delivered in it is
 # told to its buyer (an `order` card, `window_missed`), who may pick a new window.
