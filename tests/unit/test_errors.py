@@ -12,6 +12,7 @@ import microletter.app  # noqa: F401 - loads every room, so each registers its e
 from microletter.core import errors
 from microletter.core.errors import MicroletterError, all_error_classes
 from microletter.favourites import errors as favourites_errors
+from microletter.books import errors as books_errors
 from microletter.miniapps import errors as miniapps_errors
 from microletter.moments import errors as moments_errors
 from microletter.platform import errors as platform_errors
@@ -43,6 +44,7 @@ ERROR_MODULES = [
     translate_errors,
     miniapps_errors,
     shop_errors,
+    books_errors,
 ]  # the core's tree, and each feature room's part
 
 # Codes are API: once released they never change. Add new ones; never edit these.
