@@ -39,6 +39,9 @@ import { mountCompose } from "./views/moments/compose.js";
 import { mountTag, mountTags } from "./views/contacts/tags.js";
 import { mountPay } from "./views/paysheet.js";
 import { mountMiniApp, mountMiniApps } from "./views/miniapp.js";
+import { mountShelf } from "./views/books/shelf.js";
+import { mountWork } from "./views/books/work.js";
+import { mountReader } from "./views/books/reader.js";
 
 const SESSION = "ml.session";
 /** Where a link opened before signing in (an invite, a person's code) goes after it. */
@@ -94,6 +97,9 @@ const ROUTES = [
   [/^me\/(qr|profile|language|devices|notifications|settings|password|privacy)$/, "me", meView.mountPage],
   [/^me\/favourites$/, "me", mountFavourites],
   [/^me\/wallet$/, "me", mountWallet],
+  [/^books$/, "me", mountShelf],
+  [/^books\/(\d{1,20})$/, "me", mountWork],
+  [/^books\/(\d{1,20})\/read\/(\d{1,5})$/, "me", mountReader], // a chapter (notices link here)
   [/^admin\/wallet$/, "me", mountWalletAdmin], // operators only (the server checks each call)
 ];
 /** @type {Record<Tab, {icon: Parameters<typeof icon>[0], mount: Mount}>} */

@@ -50,6 +50,7 @@ export function mount(app, root) {
         "ul.list.card-list",
         row("me/wallet", "wallet", "green", "me.wallet"),
         row("me/favourites", "sparkle", "orange", "me.favourites"),
+        row("books", "list", "blue", "me.books"),
       ),
       h("ul.list.card-list", row("me/qr", "qr", "green", "me.my_qr")),
       h(
