@@ -64,7 +64,9 @@ class Reading(LedgerMachine):
         self.books = BooksStore(db)
         dev = self.run(new_user(self.store, "dev"))
         creds = make_credentials(os.urandom(CREDENTIAL_BYTES))
-        account = self.run(PlatformStore(db).create_account(dev.id, creds, "Press", "", None, 5, NOW))
+        account = self.run(
+            PlatformStore(db).create_account(dev.id, creds, "Press", "", None, 5, NOW)
+        )
         self.sid = ShopId(account.id)
         self.run(ShopStore(db).save_shop(self.sid, "Press", "", "Asia/Shanghai", NOW))
         work = self.run(
@@ -91,7 +93,9 @@ class Reading(LedgerMachine):
 
     # --- the model's view of a purchase ---
 
-    def expected(self, reader: UserId, chapter: int, in_session: bool) -> type[MicroletterError] | None:
+    def expected(
+        self, reader: UserId, chapter: int, in_session: bool
+    ) -> type[MicroletterError] | None:
         owned = self.owned[reader]
         if chapter != WHOLE and not 1 <= chapter <= self.chapters:
             return ChapterNotFound

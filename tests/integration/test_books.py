@@ -115,7 +115,10 @@ async def test_a_reader_reads_the_free_chapters_then_buys_the_next_and_the_whole
         "work_price": 500,
     }
     first = await s.reader.call("GET", f"/api/v1/books/works/{wid}/chapters/1")
-    assert first["text"].startswith("The text of chapter 1.") and first["offer"]["next_chapter"] is None
+    assert (
+        first["text"].startswith("The text of chapter 1.")
+        and first["offer"]["next_chapter"] is None
+    )
     second = await s.reader.call("GET", f"/api/v1/books/works/{wid}/chapters/2")
     assert second["offer"]["next_chapter"] == 3  # the end of the free chapters: the offer
     locked = await fails(
@@ -158,7 +161,9 @@ async def test_a_reading_session_asks_the_password_once_and_stops_at_its_limit(
     clock = Clock(server)
     token = await s.reader.payment_token("123456")
     opened = await s.reader.call(
-        "POST", f"/api/v1/books/works/{wid}/sessions", {"payment_token": token, "spending_limit": 250}
+        "POST",
+        f"/api/v1/books/works/{wid}/sessions",
+        {"payment_token": token, "spending_limit": 250},
     )
     session = opened["session"]
     # the token was spent by the session: it buys nothing more by itself
@@ -191,7 +196,9 @@ async def test_a_reading_session_asks_the_password_once_and_stops_at_its_limit(
     await fails(buy(s.reader, wid, 5, "a5b", session=session), "books.session_invalid", 403)
     await fails(
         s.reader.call(
-            "POST", f"/api/v1/books/works/{wid}/sessions", {"payment_token": token, "spending_limit": -1}
+            "POST",
+            f"/api/v1/books/works/{wid}/sessions",
+            {"payment_token": token, "spending_limit": -1},
         ),
         "books.spending_limit_invalid",
         400,
@@ -252,7 +259,9 @@ async def test_a_new_chapter_is_a_notice_to_buyers_and_shelvers_followers_or_not
     assert notice[0]["data"]["url"] == f"#/books/{wid}/read/5"
     views = await s.reader.conversations()
     with_shop = [
-        v["conversation"]["id"] for v in views if s.shop_id in v["conversation"].get("member_ids", [s.shop_id])
+        v["conversation"]["id"]
+        for v in views
+        if s.shop_id in v["conversation"].get("member_ids", [s.shop_id])
     ]
     found = []
     for c in with_shop:
@@ -268,9 +277,7 @@ async def test_only_the_shops_staff_publish_and_chapters_are_checked(
     s, wid = books, books.work["id"]
     stranger = await clients("stranger")
     await fails(
-        stranger.call(
-            "POST", f"/api/v1/books/works/{wid}/chapters", {"title": "x", "text": "y"}
-        ),
+        stranger.call("POST", f"/api/v1/books/works/{wid}/chapters", {"title": "x", "text": "y"}),
         "shop.not_staff",
         403,
     )

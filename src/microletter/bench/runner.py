@@ -20,6 +20,7 @@ import aiohttp
 import msgspec
 
 from microletter.bench import procstat
+from microletter.bench.chapters import measure as measure_chapters
 from microletter.bench.load import Conn, Plan, worker_main
 from microletter.bench.moments import moments
 from microletter.bench.search import measure as measure_search
@@ -48,6 +49,7 @@ SCENARIOS = (
     "upload",
     "search",
     "transfer",
+    "chapters",
 )
 DEFAULT_RATE = {"direct": 5000.0, "groups": 1000.0, "biggroup": 100.0}
 
@@ -95,7 +97,7 @@ def run(options: Options) -> Report:
         return report
     server = None
     if options.url is None:
-        env = {"MICROLETTER_OPERATORS": "benchroot"}  # `transfer` credits wallets
+        env = {"MICROLETTER_OPERATORS": "benchroot"}  # `transfer`, `chapters` credit wallets
         if options.database_url:
             env["MICROLETTER_DATABASE_URL"] = options.database_url
         server = LocalServer(env=env)
@@ -117,6 +119,19 @@ def run(options: Options) -> Report:
                     options.url,
                     None if server is None else server.data_dir,
                     max(2, int(16 * options.scale)),
+                    options.duration,
+                    options.warmup,
+                    options.log,
+                )
+            )
+            report.facts.update(facts)
+        elif options.scenario == "chapters":
+            assert options.url is not None
+            facts = asyncio.run(
+                measure_chapters(
+                    options.url,
+                    None if server is None else server.data_dir,
+                    max(1, int(16 * options.scale)),
                     options.duration,
                     options.warmup,
                     options.log,

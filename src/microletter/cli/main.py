@@ -163,6 +163,7 @@ def config() -> None:
             "coldstart",
             "upload",
             "transfer",
+            "chapters",
             "search",
             "redpacket",
             "moments",
@@ -262,7 +263,7 @@ def bench(
     transcribing: int,
 ) -> None:
     """Measure a server: direct, groups, biggroup, catchup, connections, coldstart, upload
-    search, transfer, redpacket or moments.
+    search, transfer, chapters, redpacket or moments.
 
     Starts its own server (SQLite, default durability) unless --url is given; users,
     contacts and groups are made through the public API. Reports sends/s, deliveries/s,
@@ -270,7 +271,8 @@ def bench(
     `upload` reports images and voice notes checked per second and their p50/p99; `search`
     writes --messages of history straight into a new database (1,000 users, 5,000 groups)
     and reports the p50/p99 of Chinese and English searches over the API; `transfer`
-    reports wallet transfers per second and their p50/p99;
+    reports wallet transfers per second and their p50/p99; `chapters` reports chapter
+    purchases in reading sessions per second and their p50/p99;
     `redpacket` reports successful and failed opens per second and their latency."""
     if scenario == "redpacket":
         from microletter.bench import redpacket
