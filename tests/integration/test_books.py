@@ -45,7 +45,8 @@ async def publish(s: Setup, n: int) -> Json:
         f"/api/v1/books/works/{s.work['id']}/chapters",
         {"title": f"Chapter {n}", "text": f"The text of chapter {n}.\n\nA second paragraph."},
     )
-    return reply["chapter"]
+    chapter: Json = reply["chapter"]
+    return chapter
 
 
 @pytest.fixture

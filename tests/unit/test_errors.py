@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import microletter.app  # noqa: F401 - loads every room, so each registers its errors
+from microletter.books import errors as books_errors
 from microletter.core import errors
 from microletter.core.errors import MicroletterError, all_error_classes
 from microletter.favourites import errors as favourites_errors
-from microletter.books import errors as books_errors
 from microletter.miniapps import errors as miniapps_errors
 from microletter.moments import errors as moments_errors
 from microletter.platform import errors as platform_errors
