@@ -6,13 +6,14 @@ a notice to its buyers and shelvers, followers or not; and bought e-books are li
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from microletter.app import Server
-from microletter.client import Client
+from microletter.client import ApiError, Client
 from tests.conftest import PASSWORD, MakeClient
 from tests.support.clock import Clock
 from tests.support.platform import follow, new_account
@@ -153,6 +154,22 @@ async def test_a_reader_reads_the_free_chapters_then_buys_the_next_and_the_whole
     await reconciled(s.root)
     shelf = await s.reader.call("GET", "/api/v1/books/shelf")
     assert [w["work"]["id"] for w in shelf["works"]] == [wid]  # a purchase shelves the work
+
+
+async def test_racing_purchases_of_one_chapter_charge_once(books: Setup) -> None:
+    s, wid = books, books.work["id"]
+    await s.reader.call("PUT", f"/api/v1/books/shelf/{wid}")  # the row the purchases lock
+    tokens = [await s.reader.payment_token("123456") for _ in range(5)]
+    outcomes = await asyncio.gather(
+        *(buy(s.reader, wid, 3, f"race{i}", payment_token=t) for i, t in enumerate(tokens)),
+        return_exceptions=True,
+    )
+    won = [o for o in outcomes if isinstance(o, dict)]
+    lost = [o for o in outcomes if isinstance(o, ApiError)]
+    assert len(won) == 1 and len(lost) == 4, outcomes
+    assert {e.code for e in lost} == {"books.chapter_already_bought"}
+    assert await balance(s.reader) == 10_000 - 100
+    await reconciled(s.root)
 
 
 async def test_a_reading_session_asks_the_password_once_and_stops_at_its_limit(

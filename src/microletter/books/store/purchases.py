@@ -7,9 +7,9 @@ account, one ledger transaction) and the purchase's row, whose unique (user, wor
 chapter) makes a second purchase of the same chapter impossible even when two race.
 Anything refused rolls all of it back: nothing moves.
 
-Lock order (PostgreSQL): the key's row, the token's or the session's row, the work's
-row (shared: a purchase does not wait for another reader's), then the wallet accounts
-in id order (`post`).
+Lock order (PostgreSQL): the key's row, the token's row, the reader's shelf row for the
+work (so one reader's purchases in a work go one at a time; other readers' never wait
+for it), the session's row, then the wallet accounts in id order (`post`).
 """
 
 from __future__ import annotations
@@ -110,6 +110,12 @@ async def buy(
         work = await load_work(tx, wid)
         if chapter != WHOLE and not 1 <= chapter <= work.chapters:
             raise ChapterNotFound(work_id=wid, chapter=chapter)
+        # my shelf row, locked: my purchases in this work go one at a time, so a second
+        # one sees the first's row (and is refused) instead of racing it to the INSERT
+        await _shelve(tx, me, wid, now)
+        await tx.fetchval(
+            "SELECT 1 FROM books_shelf WHERE user_id=$1 AND work_id=$2 FOR UPDATE", me, wid
+        )
         owned = await load_ownership(tx, me, wid)
         price = price_of(work, chapter, owned, confirmed)
         sid = None
@@ -141,7 +147,6 @@ async def buy(
             sid,
             now,
         )
-        await _shelve(tx, me, wid, now)
         tx.append([(me, CollectionChanged("bookshelf"))], now)
         return {"purchase_id": pid, "transaction_id": paid.id, "amount": price, "chapter": chapter}
 
