@@ -248,6 +248,11 @@ async def test_progress_and_the_auto_purchase_setting_reach_the_readers_other_de
         )
         events = (await phone.changes(cursor))["events"]
         assert [e["data"] for e in events if e["kind"] == "collection"] == [{"name": "bookshelf"}]
+        # the phone opens the chapter where the other device left it
+        opened = await phone.call("GET", f"/api/v1/books/works/{wid}/chapters/2")
+        assert opened["position"] == 400
+        other = await phone.call("GET", f"/api/v1/books/works/{wid}/chapters/1")
+        assert other["position"] is None
         await fails(
             s.reader.call("PUT", f"/api/v1/books/shelf/{wid}/progress", {"position": 2000}),
             "invalid_input",

@@ -158,6 +158,12 @@ async def read_chapter(
     return work, chapter, rules.offer(work, owned, number)
 
 
+async def position_in(room: BooksRoom, me: Principal, wid: WorkId, number: int) -> int | None:
+    """Where I left this chapter (per mille), if my shelf says I am in it."""
+    found = await room.store.progress(me.user_id, wid)
+    return found.position if found is not None and found.chapter == number else None
+
+
 async def open_session(
     room: BooksRoom, me: Principal, wid: WorkId, payment_token: str, limit: object
 ) -> tuple[str, Instant, int]:

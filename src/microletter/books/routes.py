@@ -189,8 +189,10 @@ def routers(room: BooksRoom) -> list[Router]:
     )
     async def get_chapter(call: Call, work_id: int, number: int) -> ChapterReply:
         """A chapter's text, if it is free or mine (`books.chapter_locked` otherwise,
-        with its `price` and the `work_price`), and the offer at its end."""
+        with its `price` and the `work_price`), the offer at its end, and `position`:
+        where I left it (per mille) if my progress, saved on any device, is in it."""
         work, ch, offer = await actions.read_chapter(room, call.me, WorkId(work_id), number)
+        position = await actions.position_in(room, call.me, WorkId(work_id), number)
         return ChapterReply(
             work.id,
             ch.number,
@@ -200,6 +202,7 @@ def routers(room: BooksRoom) -> list[Router]:
             work.chapters,
             offer_wire(offer),
             currency,
+            position,
         )
 
     @router.post(

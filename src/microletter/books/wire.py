@@ -105,6 +105,7 @@ class ChapterReply(Struct):
     chapters: int
     offer: OfferWire
     currency: CurrencyWire
+    position: int | None = None  # where I left it (per mille), from any of my devices
 
 
 class SessionBody(Struct, forbid_unknown_fields=True):

@@ -39,7 +39,11 @@ export function mountReader(app, root, id, number) {
       const c = await api.request("GET", `/books/works/${work}/chapters/${chapter}`);
       if (gone) return;
       showChapter(c);
-      save(0);
+      if (c.position) {
+        // where I left it, on this device or another (progress is synced)
+        const max = page.scrollHeight - page.clientHeight;
+        page.scrollTop = Math.round((max * c.position) / 1000);
+      } else save(0);
     } catch (err) {
       if (gone) return;
       const code = /** @type {any} */ (err)?.code;
