@@ -327,6 +327,18 @@ async def test_only_the_shops_staff_publish_and_chapters_are_checked(
         "wallet.amount_invalid",
         400,
     )
+    # another shop's owner cannot change this shop's work through their own shop
+    other = int((await new_account(s.dev, "Other Press"))["account"]["id"])
+    await s.dev.call(
+        "PUT", f"/api/v1/developer/accounts/{other}/shop", {"name": "Other", "time_zone": "UTC"}
+    )
+    await fails(
+        s.dev.call(
+            "PUT", f"/api/v1/shops/{other}/works/{wid}", {"title": "Mine", "chapter_price": 1}
+        ),
+        "books.work_not_found",
+        404,
+    )
     listed = await stranger.call("GET", f"/api/v1/shops/{s.shop_id}/works")
     assert [w["chapters"] for w in listed["works"]] == [4]
 

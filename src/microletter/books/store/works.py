@@ -3,7 +3,7 @@ publish chapters; a published chapter schedules its readers' notices (notices.py
 
 from __future__ import annotations
 
-from microletter.books.errors import ChapterNotFound
+from microletter.books.errors import ChapterNotFound, WorkNotFound
 from microletter.books.rules import (
     MAX_CHAPTERS,
     PAGE,
@@ -52,7 +52,7 @@ async def save_work(
         return await load_work(tx, wid)
     work = await load_work(tx, wid, lock=True)
     if work.shop_id != shop_id:
-        await load_work(tx, -1)  # WorkNotFound: not this shop's
+        raise WorkNotFound(work_id=wid)  # not this shop's: as if there were none
     await tx.execute(
         "UPDATE books_works SET title=$2, author=$3, description=$4, free_chapters=$5,"
         " chapter_price=$6, work_price=$7, updated_at=$8 WHERE id=$1",
@@ -75,7 +75,7 @@ async def publish_chapter(
     the same transaction (sent by the notice job, in batches)."""
     work = await load_work(tx, wid, lock=True)
     if work.shop_id != shop_id:
-        await load_work(tx, -1)
+        raise WorkNotFound(work_id=wid)
     number = work.chapters + 1
     if number > MAX_CHAPTERS:
         raise TooLarge("The work has too many chapters.", max_items=MAX_CHAPTERS)
