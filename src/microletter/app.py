@@ -17,6 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from microletter import (
+    books,
     favourites,
     merchant,
     miniapps,
@@ -85,6 +86,7 @@ class Server:
         self.wxpay: wxpay.WxPay | None = None
         self.shop: shop.ShopRoom | None = None
         self.merchant: merchant.MerchantRoom | None = None
+        self.books: books.BooksRoom | None = None
         self.transcripts: transcripts.Transcripts | None = None
         self.bots: telegram.Bots | None = None
         self.miniapps: miniapps.MiniApps | None = None
@@ -231,8 +233,11 @@ class Server:
             ctx, p, money, settle_after_ms=terms.settle_after_ms, cover_premium=terms.cover_premium
         )
         self.merchant = finance = merchant.open_room(ctx, shops, money, terms)
+        self.books = library = books.open_room(ctx, shops)
         scheduler.register(*wallet.JOBS, *redpackets.JOBS, *wxpay.jobs(merchants), *shop.JOBS)
         scheduler.register(*merchant.jobs(finance))
+        scheduler.register(*books.JOBS)
+        scheduler.every("books.sweep", 600.0, lambda now: books.sweep(library, now))
         scheduler.every("wallet.sweep", 600.0, lambda now: wallet.sweep(money, now))
         scheduler.every("merchant.sweep", 600.0, lambda now: merchant.sweep(finance, now))
         scheduler.every("wxpay.sweep", 600.0, lambda now: wxpay.sweep(merchants, now))
@@ -263,6 +268,7 @@ class Server:
             lambda a: wxpay.mount(a, merchants, limits.hit),
             lambda a: shop.mount(a, shops),
             lambda a: merchant.mount(finance),
+            lambda a: books.mount(a, library),
             lambda a: telegram.mount(a, bots, limits.hit),
             lambda a: miniapps.mount(a, apps, limits.hit),
         ]

@@ -55,6 +55,10 @@ def test_every_bench_scenario_runs_and_reports(scenario: str) -> None:
         facts = data["facts"]
         assert facts["checkouts_per_s"] > 0 and facts["checkout_ms_p99"] is not None
         assert facts["errors"] == 0 and facts["reconcile_ok"] and facts["stock_ok"]
+    elif scenario == "chapters":
+        facts = data["facts"]
+        assert facts["purchases_per_s"] > 0 and facts["purchase_ms_p99"] is not None
+        assert facts["errors"] == 0 and facts["reconcile_ok"]
     elif scenario == "search":
         facts = data["facts"]
         assert facts["all_ms_p99"] is not None and facts["all_ms_p50"] > 0

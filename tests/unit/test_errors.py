@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import microletter.app  # noqa: F401 - loads every room, so each registers its errors
+from microletter.books import errors as books_errors
 from microletter.core import errors
 from microletter.core.errors import MicroletterError, all_error_classes
 from microletter.favourites import errors as favourites_errors
@@ -45,6 +46,7 @@ ERROR_MODULES = [
     miniapps_errors,
     shop_errors,
     merchant_errors,
+    books_errors,
 ]  # the core's tree, and each feature room's part
 
 # Codes are API: once released they never change. Add new ones; never edit these.

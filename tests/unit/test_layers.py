@@ -32,6 +32,7 @@ FEATURE_ROOMS = [
     "miniapps",
     "shop",
     "merchant",
+    "books",
 ]
 PURE_PARTS = ["rules", "errors"]  # a feature room's parts held to the core's rules
 # What a feature room is built on: anything of theirs beyond their door is an inside.

@@ -21,6 +21,7 @@ import msgspec
 
 from microletter.bench import procstat, settlement
 from microletter.bench.bots import measure as measure_bots
+from microletter.bench.chapters import measure as measure_chapters
 from microletter.bench.checkout import measure as measure_checkouts
 from microletter.bench.load import Conn, Plan, worker_main
 from microletter.bench.moments import moments
@@ -53,6 +54,7 @@ SCENARIOS = (
     "bots",
     "checkout",
     "settlement",
+    "chapters",
 )
 DEFAULT_RATE = {"direct": 5000.0, "groups": 1000.0, "biggroup": 100.0}
 
@@ -101,7 +103,8 @@ def run(options: Options) -> Report:
         return report
     server = None
     if options.url is None:
-        env = {"MICROLETTER_OPERATORS": "benchroot"}  # `transfer`, `checkout` credit wallets
+        # `transfer`, `checkout` and `chapters` credit wallets as an operator
+        env = {"MICROLETTER_OPERATORS": "benchroot"}
         if options.scenario == "settlement":
             env.update(settlement.ENV)  # settled at once, the scheduler often
         if options.database_url:
@@ -135,6 +138,7 @@ def run(options: Options) -> Report:
             assert options.url is not None
             people = max(2, int(32 * options.scale))
             facts = measure_bots(options.url, people, options.duration, options.warmup, options.log)
+            report.facts.update(facts)
         elif options.scenario == "checkout":
             assert options.url is not None
             facts = asyncio.run(
@@ -145,6 +149,19 @@ def run(options: Options) -> Report:
                     options.duration,
                     options.shop_mode,
                     max(5, int(options.duration * 25)),
+                    options.log,
+                )
+            )
+            report.facts.update(facts)
+        elif options.scenario == "chapters":
+            assert options.url is not None
+            facts = asyncio.run(
+                measure_chapters(
+                    options.url,
+                    None if server is None else server.data_dir,
+                    max(1, int(16 * options.scale)),
+                    options.duration,
+                    options.warmup,
                     options.log,
                 )
             )

@@ -165,6 +165,7 @@ def config() -> None:
             "upload",
             "transfer",
             "settlement",
+            "chapters",
             "search",
             "redpacket",
             "moments",
@@ -282,7 +283,7 @@ def bench(
     transcribing: int,
 ) -> None:
     """Measure a server: direct, groups, biggroup, catchup, connections, coldstart, upload
-    search, transfer, settlement, redpacket, moments or checkout.
+    search, transfer, settlement, chapters, redpacket, moments or checkout.
 
     Starts its own server (SQLite, default durability) unless --url is given; users,
     contacts and groups are made through the public API. Reports sends/s, deliveries/s,
@@ -294,7 +295,8 @@ def bench(
     per second, how soon the scheduler settles them, and credit draws' and repayments'
     p50/p99; `redpacket` reports successful and failed opens per second and their latency;
     `checkout` reports shop checkouts per second (payment tokens minted beforehand) and
-    their p50/p99, on one hot product or spread over many (--shop-mode)."""
+    their p50/p99, on one hot product or spread over many (--shop-mode); `chapters` reports
+    chapter purchases in reading sessions per second and their p50/p99."""
     if scenario == "redpacket":
         from microletter.bench import redpacket
 

@@ -27,6 +27,7 @@ from microletter.gateway.api import Router
 from microletter.platform import Platform
 from microletter.ports import Referrer
 from microletter.shop.actions import CATALOG, ShopRoom, access_order, access_staff, media_grant
+from microletter.shop.errors import NotShopStaff, ShopNotFound
 from microletter.shop.routes import order_wire, routers
 from microletter.shop.rules import (
     COVER_POOL,
@@ -48,14 +49,16 @@ __all__ = [
     "CATALOG",
     "COVER_POOL",
     "JOBS",
+    "NotShopStaff",
     "OWNER",
+    "Order",
+    "OrderId",
     "PENDING",
     "REFERRERS",
     "RETURNED_JOB",
     "SETTLE_JOB",
-    "Order",
-    "OrderId",
     "ShopId",
+    "ShopNotFound",
     "ShopRoom",
     "Status",
     "access_order",

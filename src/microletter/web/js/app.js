@@ -46,6 +46,9 @@ import { mountProduct, mountShop } from "./views/shop/storefront.js";
 import { mountCart } from "./views/shop/cart.js";
 import { mountOrder, mountOrders } from "./views/shop/orders.js";
 import { mountDeliveries, mountShopOrders, mountStaffed } from "./views/shop/staff.js";
+import { mountShelf } from "./views/books/shelf.js";
+import { mountWork } from "./views/books/work.js";
+import { mountReader } from "./views/books/reader.js";
 
 const SESSION = "ml.session";
 /** Where a link opened before signing in (an invite, a person's code) goes after it. */
@@ -109,6 +112,9 @@ const ROUTES = [
   [/^me\/(qr|profile|language|devices|notifications|settings|password|privacy)$/, "me", meView.mountPage],
   [/^me\/favourites$/, "me", mountFavourites],
   [/^me\/wallet$/, "me", mountWallet],
+  [/^books$/, "me", mountShelf],
+  [/^books\/(\d{1,20})$/, "me", mountWork],
+  [/^books\/(\d{1,20})\/read\/(\d{1,5})$/, "me", mountReader], // a chapter (notices link here)
   [/^admin\/wallet$/, "me", mountWalletAdmin], // operators only (the server checks each call)
   [/^merchant$/, "me", mountShops], // the shops whose money I may see
   [/^merchant\/(\d+)$/, "me", mountFinance], // a shop's money: settlement, credit, returns

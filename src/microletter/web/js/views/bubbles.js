@@ -466,7 +466,9 @@ function richText(app, message) {
 
 /** Open an article or a page an official account links to (a new tab, no referrer). */
 export function openPage(url) {
-  if (/^https?:\/\//i.test(url || "")) window.open(url, "_blank", "noopener,noreferrer");
+  if (/^#\/[\w/]+$/.test(url || ""))
+    location.hash = url; // a page of the app (a new chapter's notice)
+  else if (/^https?:\/\//i.test(url || "")) window.open(url, "_blank", "noopener,noreferrer");
 }
 
 function cover(url, cls) {

@@ -57,6 +57,7 @@ export function mount(app, root) {
         row("me/orders", "shop", "orange", "me.orders"),
         row("me/favourites", "sparkle", "orange", "me.favourites"),
         staffed,
+        row("books", "list", "blue", "me.books"),
       ),
       h("ul.list.card-list", row("me/qr", "qr", "green", "me.my_qr")),
       h(

@@ -1,0 +1,33 @@
+"""The books room's facade, on the one database (built in app.py)."""
+
+from __future__ import annotations
+
+from microletter.books.store import ebooks, purchases, works
+from microletter.books.store import shelf as shelves
+from microletter.storage import Facade, reads, writes, writes_value
+
+__all__ = ["BooksStore"]
+
+
+class BooksStore(Facade):
+    # works and chapters
+    save_work = writes_value(works.save_work)
+    publish_chapter = writes(works.publish_chapter)
+    work = reads(works.work)
+    works_of_shop = reads(works.works_of_shop)
+    headings = reads(works.headings)
+    chapter = reads(works.chapter)
+    # buying
+    open_session = writes_value(purchases.open_session)
+    buy = writes(purchases.buy)
+    session_left = reads(purchases.session_left)
+    forget_sessions = writes_value(purchases.forget_sessions)
+    # shelves
+    shelve = writes(shelves.shelve)
+    unshelve = writes(shelves.unshelve)
+    save_progress = writes(shelves.save_progress)
+    progress = reads(shelves.progress)
+    shelf = reads(shelves.shelf)
+    ownership = reads(shelves.ownership)
+    # e-books
+    bought_files = reads(ebooks.bought_files)
