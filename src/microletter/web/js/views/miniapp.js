@@ -19,6 +19,7 @@ import { qrImageUrl } from "../qrcode.js";
 import { openPaySheet } from "./paysheet.js";
 import { openScanned, pictureInput } from "./scan.js";
 import { configError, isJsSafe, networkType, pageUrl, readCall, refusal, SUPPORTED } from "../miniapps/bridge.js";
+import { openRanking, rankingQuery } from "../miniapps/ranking.js";
 
 /**
  * @typedef {{id: number, account_id: number, name: string, icon: string, entry_url: string,
@@ -238,6 +239,36 @@ class Session {
       }
       case "getLaunchOptions":
         return this.launchOptions();
+      case "setUserCloudStorage":
+        await this.app.api.request("POST", `/miniapps/${id}/storage`, { json: { kv_list: args.KVDataList } });
+        return {};
+      case "getUserCloudStorage": {
+        const { kv_list } = await this.app.api.request("POST", `/miniapps/${id}/storage/query`, {
+          json: { keys: args.keyList },
+        });
+        return { KVDataList: kv_list };
+      }
+      case "removeUserCloudStorage":
+        await this.app.api.request("POST", `/miniapps/${id}/storage/remove`, { json: { keys: args.keyList } });
+        return {};
+      case "getRank": {
+        // All a game learns of a ranking: its player's rank and how many friends play.
+        const q = rankingQuery(
+          String(args.key || ""),
+          args.period === "week" ? "week" : "all",
+          args.shareTicket || null,
+        );
+        const { rank, count } = await this.app.api.request("GET", `/miniapps/${id}/rank?${q}`);
+        return { rank, count };
+      }
+      case "openRanking":
+        // Drawn here, in the client's own panel: the page gets nothing of it back.
+        await openRanking(this.app, this.miniapp, {
+          key: String(args.key || ""),
+          period: String(args.period || "all"),
+          shareTicket: args.shareTicket ? String(args.shareTicket) : null,
+        });
+        return {};
       case "chooseImage":
         return this.chooseImage(Math.min(9, Math.max(1, Number(args.count) || 9)));
       case "getLocalImgData":
