@@ -538,7 +538,9 @@ function gameNotice(app, message) {
           await app.api.request("PUT", `/miniapps/${appId}/notices`, { json: { muted: true } });
           toast(t("ranking.muted"));
         } catch (err) {
-          toast(t("error.generic", { code: err?.code || "internal" }), { kind: "error" });
+          toast(t("error.generic", { code: /** @type {{code?: string}} */ (err)?.code || "internal" }), {
+            kind: "error",
+          });
         }
       },
     },
