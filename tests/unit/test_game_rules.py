@@ -20,11 +20,13 @@ from microletter.miniapps.errors import (
 from microletter.miniapps.rules.games import (
     MAX_RECORDS,
     Entry,
+    MAX_RANKED,
     Record,
     check_count,
     check_keys,
     check_records,
     check_signature,
+    drawn,
     own_rank,
     passed,
     period_key,
@@ -148,3 +150,11 @@ def test_a_new_best_passes_those_between_the_old_and_the_new() -> None:
     assert passed(None, 11, others) == [UserId(2), UserId(3)]
     assert passed(16, 12, others) == []  # a lower score passes nobody
     assert passed(16, 16, others) == []
+
+
+def test_the_client_draws_the_first_thousand_and_the_viewer_wherever_they_are() -> None:
+    everyone = [e(i, 10_000 - i) for i in range(1, MAX_RANKED + 11)]
+    ranked = ranking(everyone, UserId(MAX_RANKED + 10), {x.user_id for x in everyone})
+    shown = drawn(ranked, UserId(MAX_RANKED + 10))
+    assert len(shown) == MAX_RANKED + 1 and shown[-1].rank == MAX_RANKED + 10
+    assert own_rank(ranked, UserId(MAX_RANKED + 10)) == (MAX_RANKED + 10, MAX_RANKED + 9)

@@ -22,6 +22,7 @@ import msgspec
 from microletter.bench import procstat
 from microletter.bench.load import Conn, Plan, worker_main
 from microletter.bench.moments import moments
+from microletter.bench.ranking import ranking
 from microletter.bench.search import measure as measure_search
 from microletter.bench.setup import (
     LocalServer,
@@ -125,6 +126,8 @@ def run(options: Options) -> Report:
             report.facts.update(facts)
         elif options.scenario == "moments":
             moments(options, report, server)
+        elif options.scenario == "ranking":
+            ranking(options, report, server)
         else:
             throughput(options, report, server)
     finally:

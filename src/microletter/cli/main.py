@@ -166,6 +166,7 @@ def config() -> None:
             "search",
             "redpacket",
             "moments",
+            "ranking",
         ]
     ),
 )
@@ -220,7 +221,7 @@ def config() -> None:
     type=float,
     default=1.0,
     show_default=True,
-    help="Shrink the generated data (`moments`: 10,000 users at 1.0).",
+    help="Shrink the generated data (`moments`: 10,000 users, `ranking`: 100,000 players at 1.0).",
 )
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option(
@@ -262,7 +263,7 @@ def bench(
     transcribing: int,
 ) -> None:
     """Measure a server: direct, groups, biggroup, catchup, connections, coldstart, upload
-    search, transfer, redpacket or moments.
+    search, transfer, redpacket, moments or ranking.
 
     Starts its own server (SQLite, default durability) unless --url is given; users,
     contacts and groups are made through the public API. Reports sends/s, deliveries/s,
@@ -271,7 +272,9 @@ def bench(
     writes --messages of history straight into a new database (1,000 users, 5,000 groups)
     and reports the p50/p99 of Chinese and English searches over the API; `transfer`
     reports wallet transfers per second and their p50/p99;
-    `redpacket` reports successful and failed opens per second and their latency."""
+    `redpacket` reports successful and failed opens per second and their latency;
+    `ranking` reports the p50/p99 of a game's friend ranking (1,000 friends among
+    100,000 players)."""
     if scenario == "redpacket":
         from microletter.bench import redpacket
 

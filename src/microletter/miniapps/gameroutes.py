@@ -83,8 +83,10 @@ def routers(room: MiniApps) -> list[Router]:
         return RankingReply(
             found.period,
             [
-                RankedWire(r.rank, u.id, u.display_name, u.avatar, r.entry.score, u.id == me)
-                for r, u in found.rows
+                RankedWire(
+                    r.rank, r.entry.user_id, name, avatar, r.entry.score, r.entry.user_id == me
+                )
+                for r, name, avatar in found.rows
             ],
         )
 

@@ -18,19 +18,20 @@ import msgspec
 from microletter.actions import conversations
 from microletter.core.errors import MalformedBody
 from microletter.core.ids import ConversationId, UserId
-from microletter.core.models import Principal, User
+from microletter.core.models import Principal
 from microletter.miniapps.actions import MiniApps, app
 from microletter.miniapps.errors import PlayerNotFound, StorageSignatureInvalid
 from microletter.miniapps.rules import AppId, MiniApp
 from microletter.miniapps.rules import games as rules
 from microletter.miniapps.rules.games import Ranked, Record
+from microletter.miniapps.store.games import Standings
 from microletter.platform import OfficialAccount
 
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
     period: str
-    rows: list[tuple[Ranked, User]]
+    rows: list[tuple[Ranked, str, str | None]]  # an entry, its display name and picture
 
 
 # What /wxa/set_user_storage and /wxa/remove_user_storage run (protocol.py).
@@ -67,18 +68,18 @@ async def remove_storage(room: MiniApps, me: Principal, app_id: AppId, keys: obj
     await room.store.remove_records(found.id, me.user_id, rules.check_keys(keys))
 
 
-async def _circle(
+async def _group(
     room: MiniApps, me: Principal, found: MiniApp, share_ticket: str | None
-) -> list[UserId]:
-    """Who a ranking compares me with: my friends, or the members of the group a share
-    ticket of mine names (while I am one of them)."""
+) -> ConversationId | None:
+    """The group a share ticket of mine names (while I am one of its members), or None
+    for my friends."""
     if not share_ticket:
-        return await room.store.friends(me.user_id)
+        return None
     cid: ConversationId = await room.store.share_ticket(
         share_ticket, found.id, me.user_id, room.now()
     )
     await conversations.conversation(room.ctx, me, cid)  # still a member
-    return [u for u in await room.store.members(cid) if u != me.user_id]
+    return cid
 
 
 async def _ranked(
@@ -88,13 +89,15 @@ async def _ranked(
     key: str,
     period: str | None,
     share_ticket: str | None,
-) -> tuple[str, list[Ranked]]:
+    *,
+    names: bool,
+) -> tuple[str, list[Ranked], Standings]:
     found, _ = await app(room, app_id)
     rules.check_key(key)
     stored = rules.period_key(period, room.now())
-    circle = await _circle(room, me, found, share_ticket)
-    entries = await room.store.circle_entries(found.id, key, stored, me.user_id, circle)
-    return stored, rules.ranking(entries, me.user_id, set(circle))
+    cid = await _group(room, me, found, share_ticket)
+    facts = await room.store.standings(found.id, key, stored, me.user_id, cid, names)
+    return stored, rules.ranking(facts.entries, me.user_id, set(facts.circle)), facts
 
 
 async def rank(
@@ -106,7 +109,7 @@ async def rank(
     share_ticket: str | None = None,
 ) -> tuple[int | None, int]:
     """All a game may learn of a ranking: my rank in it and how many others play."""
-    _, ranked = await _ranked(room, me, app_id, key, period, share_ticket)
+    _, ranked, _ = await _ranked(room, me, app_id, key, period, share_ticket, names=False)
     return rules.own_rank(ranked, me.user_id)
 
 
@@ -120,11 +123,9 @@ async def ranking(
 ) -> Ranking:
     """The ranking my client draws: my friends (or my group's members) who play, with
     their names and scores, and me. Never answered to the game."""
-    stored, ranked = await _ranked(room, me, app_id, key, period, share_ticket)
-    people = await room.store.people([r.entry.user_id for r in ranked])
-    return Ranking(
-        stored, [(r, people[r.entry.user_id]) for r in ranked if r.entry.user_id in people]
-    )
+    stored, everyone, facts = await _ranked(room, me, app_id, key, period, share_ticket, names=True)
+    rows = [(r, *facts.people[r.entry.user_id]) for r in rules.drawn(everyone, me.user_id)]
+    return Ranking(stored, rows)
 
 
 async def mute(room: MiniApps, me: Principal, app_id: AppId, muted: bool) -> None:

@@ -36,7 +36,7 @@ MAX_RECORD_BYTES = 1024  # key + value
 MAX_SCORE = 2**53 - 1  # what a page's JavaScript number holds exactly
 SIG_METHOD = "hmac_sha256"
 PERIODS = ("week", "all")
-MAX_RANKED = 1000  # a ranking's entries the client draws
+MAX_RANKED = 1000  # a ranking's entries the client draws (and the viewer's own)
 NOTICES_PER_DAY = 5  # "beaten" notices one person gets from one game in a day
 DAY_MS = 86_400_000
 
@@ -173,7 +173,12 @@ def ranking(entries: Iterable[Entry], viewer: UserId, circle: Collection[UserId]
     seen = [e for e in entries if e.user_id == viewer or e.user_id in circle]
     unique = {e.user_id: e for e in seen}
     ordered = sorted(unique.values(), key=lambda e: (-e.score, e.updated_at, e.user_id))
-    return [Ranked(i + 1, e) for i, e in enumerate(ordered[:MAX_RANKED])]
+    return [Ranked(i + 1, e) for i, e in enumerate(ordered)]
+
+
+def drawn(ranked: Sequence[Ranked], viewer: UserId) -> list[Ranked]:
+    """What the client draws: the first MAX_RANKED, and the viewer wherever they are."""
+    return [r for r in ranked if r.rank <= MAX_RANKED or r.entry.user_id == viewer]
 
 
 def own_rank(ranked: Sequence[Ranked], viewer: UserId) -> tuple[int | None, int]:

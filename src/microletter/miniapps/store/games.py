@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.messages import Draft
-from microletter.core.models import Instant, JsonValue, MessageKind, User
+from microletter.core.models import Instant, JsonValue, MessageKind
 from microletter.miniapps.rules import AppId, MiniApp
 from microletter.miniapps.rules.games import (
     DAY_MS,
@@ -24,7 +24,7 @@ from microletter.miniapps.rules.games import (
 )
 from microletter.platform import open_conversation
 from microletter.ports import Reader, Tx
-from microletter.storage import fetch_users, post_message
+from microletter.storage import fetch_users, post_message, snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,33 +185,56 @@ async def friends_entries(
     return [Entry(UserId(r[0]), r[1], Instant(r[2])) for r in rows]
 
 
-async def circle_entries(
-    db: Reader, app_id: AppId, key: str, period: str, viewer: UserId, circle: Sequence[UserId]
-) -> list[Entry]:
-    """The scores of the viewer and of `circle` (their friends or their group's members)."""
+@dataclass(frozen=True, slots=True)
+class Standings:
+    """What a ranking is drawn from: the circle (friends, or the group's other members),
+    the scores of the viewer and of those in it who play, and their names and pictures
+    (when asked for: a game page is given none)."""
+
+    circle: list[UserId]
+    entries: list[Entry]
+    people: dict[UserId, tuple[str, str | None]]
+
+
+@snapshot
+async def standings(
+    db: Reader,
+    app_id: AppId,
+    key: str,
+    period: str,
+    viewer: UserId,
+    cid: ConversationId | None,
+    names: bool,
+) -> Standings:
+    """One read: the circle, and its scores joined to it (one index probe per person)."""
+    if cid is None:
+        circle_sql = "SELECT peer_id FROM contacts WHERE user_id=$1"
+        source = "contacts c JOIN game_scores g ON g.user_id=c.peer_id"
+        where = "c.user_id=$4"
+        circle_arg: int = viewer
+    else:
+        circle_sql = "SELECT user_id FROM members WHERE conversation_id=$1"
+        source = "members c JOIN game_scores g ON g.user_id=c.user_id"
+        where = "c.conversation_id=$4"
+        circle_arg = cid
+    circle = [UserId(r[0]) for r in await db.fetch(circle_sql, circle_arg)]
+    circle = [u for u in circle if u != viewer]
+    cols = "g.user_id, g.score, g.updated_at" + (", u.display_name, u.avatar" if names else "")
+    people_join = " JOIN users u ON u.id=g.user_id" if names else ""
+    scored = " AND g.app_id=$1 AND g.key=$2 AND g.period=$3"
     rows = await db.fetch(
-        "SELECT user_id, score, updated_at FROM game_scores WHERE app_id=$1 AND key=$2"
-        " AND period=$3 AND user_id = ANY($4::bigint[])",
+        f"SELECT {cols} FROM {source}{scored}{people_join} WHERE {where}"  # noqa: S608 - ours
+        f" UNION ALL SELECT {cols} FROM game_scores g{people_join}"
+        " WHERE g.app_id=$1 AND g.key=$2 AND g.period=$3 AND g.user_id=$5",
         app_id,
         key,
         period,
-        [viewer, *circle],
+        circle_arg,
+        viewer,
     )
-    return [Entry(UserId(r[0]), r[1], Instant(r[2])) for r in rows]
-
-
-async def friends(db: Reader, viewer: UserId) -> list[UserId]:
-    rows = await db.fetch("SELECT peer_id FROM contacts WHERE user_id=$1", viewer)
-    return [UserId(r[0]) for r in rows]
-
-
-async def members(db: Reader, cid: ConversationId) -> list[UserId]:
-    rows = await db.fetch("SELECT user_id FROM members WHERE conversation_id=$1", cid)
-    return [UserId(r[0]) for r in rows]
-
-
-async def people(db: Reader, ids: Sequence[UserId]) -> dict[UserId, User]:
-    return await fetch_users(db, ids)
+    entries = [Entry(UserId(r[0]), r[1], Instant(r[2])) for r in rows]
+    people = {UserId(r[0]): (r[3], r[4]) for r in rows} if names else {}
+    return Standings(circle, entries, people)
 
 
 # --- notices ---
