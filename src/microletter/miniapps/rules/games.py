@@ -170,10 +170,13 @@ def ranking(entries: Iterable[Entry], viewer: UserId, circle: Collection[UserId]
     """The ranking `viewer` sees: only the entries of `viewer` and of `circle` (their
     friends, or their group's members), best score first; a tie goes to who got there
     first. Anything else in `entries` is dropped, whatever the caller passed."""
-    seen = [e for e in entries if e.user_id == viewer or e.user_id in circle]
-    unique = {e.user_id: e for e in seen}
-    ordered = sorted(unique.values(), key=lambda e: (-e.score, e.updated_at, e.user_id))
-    return [Ranked(i + 1, e) for i, e in enumerate(ordered)]
+    unique = {e.user_id: e for e in entries if e.user_id in circle or e.user_id == viewer}
+    ordered = sorted(unique.values(), key=_order)
+    return [Ranked(i, e) for i, e in enumerate(ordered, 1)]
+
+
+def _order(e: Entry) -> tuple[int, int, int]:
+    return (-e.score, e.updated_at, e.user_id)
 
 
 def drawn(ranked: Sequence[Ranked], viewer: UserId) -> list[Ranked]:
