@@ -18,9 +18,9 @@ from microletter.miniapps.errors import (
     StorageSignatureInvalid,
 )
 from microletter.miniapps.rules.games import (
+    MAX_RANKED,
     MAX_RECORDS,
     Entry,
-    MAX_RANKED,
     Record,
     check_count,
     check_keys,
