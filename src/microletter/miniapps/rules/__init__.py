@@ -58,6 +58,8 @@ SUPPORTED_APIS = (
     "checkJsApi",
     "updateAppMessageShareData",
     "onMenuShareAppMessage",
+    "updateTimelineShareData",
+    "onMenuShareTimeline",
     "chooseImage",
     "previewImage",
     "uploadImage",

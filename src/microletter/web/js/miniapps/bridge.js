@@ -15,6 +15,8 @@ export const SUPPORTED = new Set([
   "checkJsApi",
   "updateAppMessageShareData",
   "onMenuShareAppMessage",
+  "updateTimelineShareData",
+  "onMenuShareTimeline",
   "chooseImage",
   "previewImage",
   "uploadImage",

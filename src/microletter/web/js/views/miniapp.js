@@ -105,6 +105,8 @@ class Session {
     this.pictures = new Map();
     /** @type {{title?: string, link?: string, imgUrl?: string}} what "Share" shares */
     this.shareData = {};
+    /** @type {{title?: string, link?: string}} what "Share to Moments" posts */
+    this.timelineData = {};
     this.locationAllowed = false;
     this.lastUrl = "";
     this.frame = /** @type {HTMLIFrameElement} */ (
@@ -226,6 +228,10 @@ class Session {
           link: String(args.link || ""),
           imgUrl: String(args.imgUrl || ""),
         };
+        return {};
+      case "updateTimelineShareData":
+      case "onMenuShareTimeline":
+        this.timelineData = { title: String(args.title || ""), link: String(args.link || "") };
         return {};
       case "login": {
         const { code } = await this.app.api.request("POST", `/miniapps/${id}/login`);
@@ -416,12 +422,14 @@ class Session {
     const choice = await actionSheet(
       [
         { label: t("miniapp.share"), value: "share" },
+        { label: t("miniapp.share_moments"), value: "moments" },
         { label: t("miniapp.copy_link"), value: "copy" },
         { label: t("miniapp.about"), value: "about" },
       ],
       this.miniapp.name,
     );
     if (choice === "share") this.share();
+    else if (choice === "moments") this.shareToMoments();
     else if (choice === "copy") {
       await navigator.clipboard?.writeText(linkFor("app", String(this.miniapp.id), location.origin));
       toast(t("miniapp.link_copied"));
@@ -446,6 +454,20 @@ class Session {
       });
       this.app.store.putMessage(message, false);
       toast(t("miniapp.shared"));
+    } catch (err) {
+      toast(errorText(err), { kind: "error" });
+    }
+  }
+
+  /** Post the page (what it set with updateTimelineShareData) to my Moments as a link. */
+  async shareToMoments() {
+    const link = this.timelineData.link || this.shareData.link || "";
+    const url = link ? new URL(link, this.miniapp.entry_url).href : this.lastUrl || this.miniapp.entry_url;
+    const title = this.timelineData.title || this.shareData.title || this.miniapp.name;
+    try {
+      // A post needs words or a picture: the title says what the link is.
+      await this.app.api.createPost({ text: title, link: { url, title } });
+      toast(t("miniapp.shared_moments"));
     } catch (err) {
       toast(errorText(err), { kind: "error" });
     }
