@@ -256,6 +256,8 @@ class Server:
         bots.transcribe = transcripts.for_bots(heard)  # getVoiceTranscript, an extension
         self.miniapps = apps = miniapps.open_room(ctx, p)
         mounts = [
+            # before the platform's: its /wxa catch-all would answer the games' /wxa paths
+            lambda a: miniapps.mount(a, apps, limits.hit),
             lambda a: mount_platform(a, p, limits.hit),
             lambda a: favourites.mount(a, kept),
             lambda a: stickers.mount(a, saved),
@@ -270,7 +272,6 @@ class Server:
             lambda a: merchant.mount(finance),
             lambda a: books.mount(a, library),
             lambda a: telegram.mount(a, bots, limits.hit),
-            lambda a: miniapps.mount(a, apps, limits.hit),
         ]
         app = create_app(
             ctx,

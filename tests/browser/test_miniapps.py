@@ -153,6 +153,16 @@ async def test_a_person_runs_a_registered_app_and_its_page_uses_the_js_sdk(
     assert card["data"]["title"] == "Beat my score"
     assert card["data"]["path"] == f"{site.origin}/index.html?level=7"
 
+    # Share the page into Moments (what it set with updateTimelineShareData).
+    await frame.locator("#moments").click()
+    await expect(frame.locator("#r-moments")).to_have_text("set")
+    await page.locator(".miniapp-more").click()
+    await page.get_by_role("button", name="Share to Moments").click()
+    await expect(page.locator(".toast", has_text="Shared to Moments")).to_be_visible()
+    (post,) = (await bob.call("GET", "/api/v1/moments"))["posts"]
+    assert post["data"]["link"]["url"] == f"{site.origin}/index.html?level=9"
+    assert post["data"]["link"]["title"] == "My quiz score"
+
     await frame.locator("#close").click()
     await expect(page.locator(".miniapp")).to_have_count(0)
 

@@ -95,3 +95,12 @@ def test_direct_runs_while_voice_notes_are_converted_to_text() -> None:
     assert step.sends > 0 and step.deliveries > 0
     assert facts["transcribing_streams"] == 1 and facts["transcript_errors"] == 0
     assert facts["transcribing_audio"] in ("speech", "tone")
+
+
+@pytest.mark.slow
+def test_the_ranking_bench_measures_a_thousand_friends_ranking() -> None:
+    report = run(Options("ranking", duration=1.0, warmup=0.3, scale=0.02, log=print))
+    facts = report.to_json()["facts"]
+    assert facts["players"] >= 1009 and facts["friends_per_reader"] == 1000
+    assert facts["ranking_ms"]["p99"] > 0 and facts["rank_ms"]["p99"] > 0
+    assert facts["rankings_alone"] > 0

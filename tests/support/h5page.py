@@ -29,6 +29,7 @@ APIS = [
     "getNetworkType",
     "getLocation",
     "updateAppMessageShareData",
+    "updateTimelineShareData",
     "chooseWXPay",
     "scanQRCode",
 ]
@@ -39,6 +40,7 @@ BUTTONS = [
     "upload",
     "loc",
     "share",
+    "moments",
     "pay",
     "close",
     "big",
@@ -90,6 +92,10 @@ on("loc", () => wx.getLocation({
 on("share", () => wx.updateAppMessageShareData({
   title: "Beat my score", desc: "", link: location.origin + "/index.html?level=7",
   imgUrl: "", success: () => show("share", "set"), fail: fail("share"),
+}));
+on("moments", () => wx.updateTimelineShareData({
+  title: "My quiz score", link: location.origin + "/index.html?level=9", imgUrl: "",
+  success: () => show("moments", "set"), fail: fail("moments"),
 }));
 on("pay", async () => {
   const openid = (document.getElementById("r-login").textContent || "").split(" ")[1];

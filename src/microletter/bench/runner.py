@@ -25,6 +25,7 @@ from microletter.bench.chapters import measure as measure_chapters
 from microletter.bench.checkout import measure as measure_checkouts
 from microletter.bench.load import Conn, Plan, worker_main
 from microletter.bench.moments import moments
+from microletter.bench.ranking import ranking
 from microletter.bench.search import measure as measure_search
 from microletter.bench.setup import (
     LocalServer,
@@ -179,6 +180,8 @@ def run(options: Options) -> Report:
             )
         elif options.scenario == "moments":
             moments(options, report, server)
+        elif options.scenario == "ranking":
+            ranking(options, report, server)
         else:
             throughput(options, report, server)
     finally:

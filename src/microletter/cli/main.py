@@ -171,6 +171,7 @@ def config() -> None:
             "moments",
             "bots",
             "checkout",
+            "ranking",
         ]
     ),
 )
@@ -225,7 +226,7 @@ def config() -> None:
     type=float,
     default=1.0,
     show_default=True,
-    help="Shrink the generated data (`moments`: 10,000 users at 1.0).",
+    help="Shrink the generated data (`moments`: 10,000 users, `ranking`: 100,000 players at 1.0).",
 )
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option(
@@ -283,7 +284,7 @@ def bench(
     transcribing: int,
 ) -> None:
     """Measure a server: direct, groups, biggroup, catchup, connections, coldstart, upload
-    search, transfer, settlement, chapters, redpacket, moments or checkout.
+    search, transfer, settlement, chapters, redpacket, moments, checkout or ranking.
 
     Starts its own server (SQLite, default durability) unless --url is given; users,
     contacts and groups are made through the public API. Reports sends/s, deliveries/s,
@@ -296,7 +297,8 @@ def bench(
     p50/p99; `redpacket` reports successful and failed opens per second and their latency;
     `checkout` reports shop checkouts per second (payment tokens minted beforehand) and
     their p50/p99, on one hot product or spread over many (--shop-mode); `chapters` reports
-    chapter purchases in reading sessions per second and their p50/p99."""
+    chapter purchases in reading sessions per second and their p50/p99; `ranking` reports
+    the p50/p99 of a game's friend ranking (1,000 friends among 100,000 players)."""
     if scenario == "redpacket":
         from microletter.bench import redpacket
 

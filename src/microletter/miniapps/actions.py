@@ -189,7 +189,13 @@ async def code_to_session(room: MiniApps, appid: str, secret: str, js_code: str)
     account, and a fresh session key for the app (WeChat's shape)."""
     account = await account_with_secret(room.platform, appid, secret)
     key = base64.b64encode(room.random(16)).decode()
-    code = await room.store.spend_code(account.id, rules.code_hash(js_code), key, room.now())
+    code = await room.store.spend_code(
+        account.id,
+        rules.code_hash(js_code),
+        key,
+        room.now(),
+        lambda uid: openid_of(room.platform, account.id, uid),
+    )
     return {
         "openid": openid_of(room.platform, account.id, code.user_id),
         "session_key": key,

@@ -7,15 +7,19 @@ InvalidInput                          invalid_input
 ├── AppUrlInvalid                     miniapp.url_invalid
 ├── AppDomainInvalid                  miniapp.domain_invalid
 ├── SharePathInvalid                  miniapp.share_path_invalid
-└── JsApiListInvalid                  miniapp.js_api_list_invalid
+├── JsApiListInvalid                  miniapp.js_api_list_invalid
+├── StorageInvalid                    miniapp.storage_invalid
+└── RankingPeriodInvalid              miniapp.period_invalid
 Forbidden                             forbidden
 ├── PageNotJsSafe                     miniapp.page_not_js_safe
-└── AppIdMismatch                     miniapp.appid_mismatch
+├── AppIdMismatch                     miniapp.appid_mismatch
+└── StorageSignatureInvalid           miniapp.storage_signature_invalid
 NotFound                              not_found
 ├── AppNotFound                       miniapp.not_found
 ├── LoginCodeInvalid                  miniapp.code_invalid
 ├── LoginCodeExpired                  miniapp.code_expired
-└── ShareTicketInvalid                miniapp.share_ticket_invalid
+├── ShareTicketInvalid                miniapp.share_ticket_invalid
+└── PlayerNotFound                    miniapp.player_not_found
 Conflict                              conflict
 ├── LoginCodeUsed                     miniapp.code_used
 └── AppLimitReached                   miniapp.limit_reached
@@ -94,3 +98,29 @@ class LoginCodeUsed(Conflict):
 class AppLimitReached(Conflict):
     code = "miniapp.limit_reached"
     hint = "An official account has at most 10 mini apps."
+
+
+class StorageInvalid(InvalidInput):
+    code = "miniapp.storage_invalid"
+    hint = (
+        "A game keeps at most 128 records per player: a key of 1 to 128 bytes, and a key"
+        " and its string value of at most 1024 bytes together."
+    )
+
+
+class RankingPeriodInvalid(InvalidInput):
+    code = "miniapp.period_invalid"
+    hint = 'A ranking\'s period is "week" (reset every Monday, UTC) or "all".'
+
+
+class StorageSignatureInvalid(Forbidden):
+    code = "miniapp.storage_signature_invalid"
+    hint = (
+        "signature must be the hex HMAC-SHA256 of the exact POST body, keyed with the"
+        " player's session key from /sns/jscode2session; sig_method=hmac_sha256."
+    )
+
+
+class PlayerNotFound(NotFound):
+    code = "miniapp.player_not_found"
+    hint = "No player with this openid has logged in to one of the account's apps (wx.login)."

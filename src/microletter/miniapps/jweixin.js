@@ -142,6 +142,12 @@
     "login",
     "getShareInfo",
     "getLaunchOptions",
+    // games: the player's records, their rank, and the ranking the client draws
+    "setUserCloudStorage",
+    "getUserCloudStorage",
+    "removeUserCloudStorage",
+    "getRank",
+    "openRanking",
   ];
 
   /** @type {Record<string, any>} */

@@ -99,3 +99,66 @@ class UploadBody(Struct, forbid_unknown_fields=True):
 
 class UploadReply(Struct):
     server_id: str  # what uploadImage gives the page; its account's /cgi-bin/media/get reads it
+
+
+# --- games ---
+
+
+class StorageBody(Struct, forbid_unknown_fields=True):
+    """wx.setUserCloudStorage's KVDataList: [{key, value}] (checked by the rules)."""
+
+    kv_list: Any = None
+
+
+class StorageReply(Struct):
+    notices: int  # "beaten" notices this write sent to friends it passed
+
+
+class KeysBody(Struct, forbid_unknown_fields=True):
+    keys: Any = None  # a list of keys (checked by the rules)
+
+
+class RecordWire(Struct):
+    key: str
+    value: str
+
+
+class RecordsReply(Struct):
+    kv_list: list[RecordWire]
+
+
+class RankQuery(Struct, forbid_unknown_fields=True):
+    key: Annotated[str, Meta(max_length=128)]
+    period: Annotated[str, Meta(max_length=8)] = "all"  # "all" or "week"
+    share_ticket: Short | None = None  # the group's ranking, from a card opened in it
+
+
+class RankReply(Struct):
+    """All a game learns of a ranking."""
+
+    rank: int | None  # mine, None before I score
+    count: int  # friends (or members) who play, not counting me
+
+
+class RankedWire(Struct):
+    rank: int
+    user_id: int
+    display_name: str
+    avatar: str | None
+    score: int
+    me: bool
+
+
+class RankingReply(Struct):
+    """A ranking as the player's own client draws it."""
+
+    period: str  # "all" or the ISO week, e.g. "2026-W50"
+    entries: list[RankedWire]
+
+
+class NoticesBody(Struct, forbid_unknown_fields=True):
+    muted: bool
+
+
+class NoticesReply(Struct):
+    muted: bool

@@ -42,6 +42,7 @@ from microletter.platform.service import check_js_config
 from microletter.platform.store import PlatformStore
 from microletter.platform.store.followers import open_conversation
 from microletter.platform.store.referrers import media_referrers
+from microletter.platform.tokens import authenticate as account_of_token
 from microletter.platform.webhook import Answer, WebhookClient
 from microletter.platform.xmlcodec import XmlError
 from microletter.platform.xmlcodec import parse as parse_xml
@@ -61,6 +62,7 @@ __all__ = [
     "XmlError",
     "account_by_appid",
     "account_by_id",
+    "account_of_token",
     "account_with_secret",
     "check_js_config",
     "is_follower",

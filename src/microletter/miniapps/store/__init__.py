@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from microletter.miniapps.store import apps, logins, uploads
+from microletter.miniapps.store import apps, games, logins, uploads
 from microletter.miniapps.store.uploads import REFERRERS
-from microletter.storage import Facade, reads, writes_value
+from microletter.storage import Facade, reads, writes, writes_value
 
 __all__ = ["REFERRERS", "MiniAppStore"]
 
@@ -27,3 +27,11 @@ class MiniAppStore(Facade):
     # uploadImage
     keep_upload = writes_value(uploads.keep_upload)
     uploaders = reads(uploads.uploaders)
+    # games
+    players = reads(games.players)
+    records = reads(games.records)
+    remove_records = writes_value(games.remove_records)
+    standings = reads(games.standings)
+    set_mute = writes_value(games.set_mute)
+    is_muted = reads(games.is_muted)
+    write_records = writes(games.save_records)

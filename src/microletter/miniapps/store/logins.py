@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import Instant
 from microletter.miniapps.errors import LoginCodeInvalid, ShareTicketInvalid
@@ -31,10 +33,15 @@ async def issue_code(
 
 
 async def spend_code(
-    tx: Tx, account_id: UserId, code_hash: str, session_key: str, now: Instant
+    tx: Tx,
+    account_id: UserId,
+    code_hash: str,
+    session_key: str,
+    now: Instant,
+    openid_of: Callable[[UserId], str],
 ) -> LoginCode:
     """Exchange a code of one of the account's apps (once): its person's session key for
-    the app becomes `session_key`."""
+    the app becomes `session_key`, kept with their OpenID (`openid_of`, for the account)."""
     row = await tx.fetchrow(
         "SELECT c.app_id, c.user_id, c.expires_at, c.used_at FROM miniapp_codes c"
         " JOIN miniapps m ON m.id=c.app_id WHERE c.code_hash=$1 AND m.account_id=$2",
@@ -47,13 +54,15 @@ async def spend_code(
     check_code(code, now)
     await tx.execute("UPDATE miniapp_codes SET used_at=$2 WHERE code_hash=$1", code_hash, now)
     await tx.execute(
-        "INSERT INTO miniapp_sessions (app_id, user_id, session_key, created_at)"
-        " VALUES ($1,$2,$3,$4) ON CONFLICT (app_id, user_id)"
-        " DO UPDATE SET session_key=excluded.session_key, created_at=excluded.created_at",
+        "INSERT INTO miniapp_sessions (app_id, user_id, session_key, created_at, openid)"
+        " VALUES ($1,$2,$3,$4,$5) ON CONFLICT (app_id, user_id)"
+        " DO UPDATE SET session_key=excluded.session_key, created_at=excluded.created_at,"
+        " openid=excluded.openid",
         code.app_id,
         code.user_id,
         session_key,
         now,
+        openid_of(code.user_id),
     )
     return code
 

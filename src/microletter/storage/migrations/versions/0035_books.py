@@ -5,7 +5,7 @@ chapters published over time, what readers bought (a chapter, or the whole work:
 ledger (the reader's wallet → the shop's pending account).
 
 Revision ID: 0035
-Revises: 0030
+Revises: 0033
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0035"
-down_revision: str | None = "0030"
+down_revision: str | None = "0033"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ pools; and the cover premium on a shop order. The money itself is in the wallet'
 ledger; these tables say why each posting happened, so reconcile can check both.
 
 Revision ID: 0036
-Revises: 0030
+Revises: 0035
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0036"
-down_revision: str | None = "0030"
+down_revision: str | None = "0035"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

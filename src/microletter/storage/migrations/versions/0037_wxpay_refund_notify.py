@@ -2,7 +2,7 @@
 request named, and when the merchant acknowledged the notification (or why it gave up).
 
 Revision ID: 0037
-Revises: 0030
+Revises: 0036
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0037"
-down_revision: str | None = "0030"
+down_revision: str | None = "0036"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

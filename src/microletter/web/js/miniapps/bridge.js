@@ -15,6 +15,8 @@ export const SUPPORTED = new Set([
   "checkJsApi",
   "updateAppMessageShareData",
   "onMenuShareAppMessage",
+  "updateTimelineShareData",
+  "onMenuShareTimeline",
   "chooseImage",
   "previewImage",
   "uploadImage",
@@ -27,10 +29,26 @@ export const SUPPORTED = new Set([
   "login",
   "getShareInfo",
   "getLaunchOptions",
+  "setUserCloudStorage",
+  "getUserCloudStorage",
+  "removeUserCloudStorage",
+  "getRank",
+  "openRanking",
 ]);
 
 /** Calls every page on a JS-safe domain may make, with or without wx.config (as on WeChat). */
-export const OPEN = new Set(["checkJsApi", "closeWindow", "login", "getShareInfo", "getLaunchOptions"]);
+export const OPEN = new Set([
+  "checkJsApi",
+  "closeWindow",
+  "login",
+  "getShareInfo",
+  "getLaunchOptions",
+  "setUserCloudStorage",
+  "getUserCloudStorage",
+  "removeUserCloudStorage",
+  "getRank",
+  "openRanking",
+]);
 
 /**
  * A call from a page: {id, api, args, url}.

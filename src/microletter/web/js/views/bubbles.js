@@ -291,7 +291,7 @@ function kindBubble(app, message, { mine, pending }) {
     case "news":
       return newsBubble(message.data?.articles || []);
     case "template":
-      return templateBubble(message);
+      return message.data?.template_id === "miniapp.beaten" ? gameNotice(app, message) : templateBubble(message);
     case "history":
       return historyBubble(app, message);
     case "transfer":
@@ -529,6 +529,49 @@ function templateBubble(message) {
         parts,
       )
     : h("div.bubble.bubble-template", parts);
+}
+
+/**
+ * A game's "beaten" notice (docs/miniapps.md, "Games"): opens the game here, and offers to
+ * mute the game's notices from the card itself.
+ */
+function gameNotice(app, message) {
+  const d = message.data || {};
+  const appId = Number(d.fields?.app_id?.value);
+  const mute = h(
+    "button.btn.btn-plain.game-notice-mute",
+    {
+      type: "button",
+      onclick: async (/** @type {Event} */ e) => {
+        e.stopPropagation();
+        try {
+          await app.api.request("PUT", `/miniapps/${appId}/notices`, { json: { muted: true } });
+          toast(t("ranking.muted"));
+        } catch (err) {
+          toast(t("error.generic", { code: /** @type {{code?: string}} */ (err)?.code || "internal" }), {
+            kind: "error",
+          });
+        }
+      },
+    },
+    t("ranking.mute"),
+  );
+  return h(
+    "div.bubble.bubble-template.game-notice",
+    h(
+      "button.game-notice-open",
+      {
+        type: "button",
+        "aria-label": `${d.title}: ${t("msg.details")}`,
+        onclick: () => (location.hash = `#/app/${appId}`),
+      },
+      h("span.tpl-title", d.title || ""),
+      h("span.tpl-time", formatFull(message.created_at)),
+      h("span.tpl-text", d.text || ""),
+      h("span.tpl-more", t("msg.details"), icon("chevron")),
+    ),
+    Number.isSafeInteger(appId) && appId > 0 ? mute : null,
+  );
 }
 
 const blobUrls = new WeakMap();

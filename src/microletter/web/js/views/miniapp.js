@@ -19,6 +19,7 @@ import { qrImageUrl } from "../qrcode.js";
 import { openPaySheet } from "./paysheet.js";
 import { openScanned, pictureInput } from "./scan.js";
 import { configError, isJsSafe, networkType, pageUrl, readCall, refusal, SUPPORTED } from "../miniapps/bridge.js";
+import { openRanking, rankingQuery } from "../miniapps/ranking.js";
 
 /**
  * @typedef {{id: number, account_id: number, name: string, icon: string, entry_url: string,
@@ -104,6 +105,8 @@ class Session {
     this.pictures = new Map();
     /** @type {{title?: string, link?: string, imgUrl?: string}} what "Share" shares */
     this.shareData = {};
+    /** @type {{title?: string, link?: string}} what "Share to Moments" posts */
+    this.timelineData = {};
     this.locationAllowed = false;
     this.lastUrl = "";
     this.frame = /** @type {HTMLIFrameElement} */ (
@@ -226,6 +229,10 @@ class Session {
           imgUrl: String(args.imgUrl || ""),
         };
         return {};
+      case "updateTimelineShareData":
+      case "onMenuShareTimeline":
+        this.timelineData = { title: String(args.title || ""), link: String(args.link || "") };
+        return {};
       case "login": {
         const { code } = await this.app.api.request("POST", `/miniapps/${id}/login`);
         return { code };
@@ -238,6 +245,36 @@ class Session {
       }
       case "getLaunchOptions":
         return this.launchOptions();
+      case "setUserCloudStorage":
+        await this.app.api.request("POST", `/miniapps/${id}/storage`, { json: { kv_list: args.KVDataList } });
+        return {};
+      case "getUserCloudStorage": {
+        const { kv_list } = await this.app.api.request("POST", `/miniapps/${id}/storage/query`, {
+          json: { keys: args.keyList },
+        });
+        return { KVDataList: kv_list };
+      }
+      case "removeUserCloudStorage":
+        await this.app.api.request("POST", `/miniapps/${id}/storage/remove`, { json: { keys: args.keyList } });
+        return {};
+      case "getRank": {
+        // All a game learns of a ranking: its player's rank and how many friends play.
+        const q = rankingQuery(
+          String(args.key || ""),
+          args.period === "week" ? "week" : "all",
+          args.shareTicket || null,
+        );
+        const { rank, count } = await this.app.api.request("GET", `/miniapps/${id}/rank?${q}`);
+        return { rank, count };
+      }
+      case "openRanking":
+        // Drawn here, in the client's own panel: the page gets nothing of it back.
+        await openRanking(this.app, this.miniapp, {
+          key: String(args.key || ""),
+          period: String(args.period || "all"),
+          shareTicket: args.shareTicket ? String(args.shareTicket) : null,
+        });
+        return {};
       case "chooseImage":
         return this.chooseImage(Math.min(9, Math.max(1, Number(args.count) || 9)));
       case "getLocalImgData":
@@ -385,12 +422,14 @@ class Session {
     const choice = await actionSheet(
       [
         { label: t("miniapp.share"), value: "share" },
+        { label: t("miniapp.share_moments"), value: "moments" },
         { label: t("miniapp.copy_link"), value: "copy" },
         { label: t("miniapp.about"), value: "about" },
       ],
       this.miniapp.name,
     );
     if (choice === "share") this.share();
+    else if (choice === "moments") this.shareToMoments();
     else if (choice === "copy") {
       await navigator.clipboard?.writeText(linkFor("app", String(this.miniapp.id), location.origin));
       toast(t("miniapp.link_copied"));
@@ -415,6 +454,20 @@ class Session {
       });
       this.app.store.putMessage(message, false);
       toast(t("miniapp.shared"));
+    } catch (err) {
+      toast(errorText(err), { kind: "error" });
+    }
+  }
+
+  /** Post the page (what it set with updateTimelineShareData) to my Moments as a link. */
+  async shareToMoments() {
+    const link = this.timelineData.link || this.shareData.link || "";
+    const url = link ? new URL(link, this.miniapp.entry_url).href : this.lastUrl || this.miniapp.entry_url;
+    const title = this.timelineData.title || this.shareData.title || this.miniapp.name;
+    try {
+      // A post needs words or a picture: the title says what the link is.
+      await this.app.api.createPost({ text: title, link: { url, title } });
+      toast(t("miniapp.shared_moments"));
     } catch (err) {
       toast(errorText(err), { kind: "error" });
     }

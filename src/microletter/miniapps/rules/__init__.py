@@ -52,11 +52,14 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # The JS-SDK calls the bridge carries (docs/miniapps.md; web/js/miniapps/bridge.js, the
 # same list); every other name answers "<name>:fail not supported". `login`,
-# `getShareInfo` and `getLaunchOptions` are the mini-program extensions.
+# `getShareInfo`, `getLaunchOptions` and the games' calls (the user cloud storage,
+# `getRank` and `openRanking`) are the mini-program extensions.
 SUPPORTED_APIS = (
     "checkJsApi",
     "updateAppMessageShareData",
     "onMenuShareAppMessage",
+    "updateTimelineShareData",
+    "onMenuShareTimeline",
     "chooseImage",
     "previewImage",
     "uploadImage",
@@ -69,9 +72,25 @@ SUPPORTED_APIS = (
     "login",
     "getShareInfo",
     "getLaunchOptions",
+    "setUserCloudStorage",
+    "getUserCloudStorage",
+    "removeUserCloudStorage",
+    "getRank",
+    "openRanking",
 )
 # Calls every page may make without naming them in jsApiList (as on WeChat).
-OPEN_APIS = ("checkJsApi", "closeWindow", "login", "getShareInfo", "getLaunchOptions")
+OPEN_APIS = (
+    "checkJsApi",
+    "closeWindow",
+    "login",
+    "getShareInfo",
+    "getLaunchOptions",
+    "setUserCloudStorage",
+    "getUserCloudStorage",
+    "removeUserCloudStorage",
+    "getRank",
+    "openRanking",
+)
 
 
 @dataclass(frozen=True, slots=True)
