@@ -47,6 +47,8 @@ SAME_EVERYWHERE = {
     "console.menu_url",
     "official.code_placeholder",
     "msg.location_osm",
+    "books.format_pdf",  # file formats: their names everywhere
+    "books.format_epub",
     "time.day_and_clock",
 }
 # Words a language shares with English (Spanish says "Chat", "Video" and "Total" too).
