@@ -55,6 +55,11 @@ def test_every_bench_scenario_runs_and_reports(scenario: str) -> None:
         facts = data["facts"]
         assert facts["checkouts_per_s"] > 0 and facts["checkout_ms_p99"] is not None
         assert facts["errors"] == 0 and facts["reconcile_ok"] and facts["stock_ok"]
+    elif scenario == "settlement":
+        facts = data["facts"]
+        assert facts["orders_per_s"] > 0 and facts["settlements_shown"] > 0
+        assert facts["draw_ms_p99"] is not None and facts["repay_ms_p99"] is not None
+        assert facts["errors"] == 0 and facts["reconcile_ok"]
     elif scenario == "chapters":
         facts = data["facts"]
         assert facts["purchases_per_s"] > 0 and facts["purchase_ms_p99"] is not None

@@ -139,9 +139,12 @@ def test_escaped_text_comes_back_unchanged_with_no_entities(text: str) -> None:
     assert parse_markdown_v2(v2) == (text, [])
 
 
-@given(st.text(alphabet=st.characters(blacklist_characters="<>&"), max_size=20), st.text(
-    alphabet=st.characters(blacklist_characters="<>&"), max_size=20
-))  # fmt: skip
+# Text as the API can receive it: no lone surrogates (msgspec refuses them in JSON, and an
+# HTML reference to one unescapes to U+FFFD).
+TEXT = st.characters(blacklist_characters="<>&", blacklist_categories=("Cs",))
+
+
+@given(st.text(alphabet=TEXT, max_size=20), st.text(alphabet=TEXT, max_size=20))
 def test_an_entity_covers_exactly_its_text_in_utf16_units(before: str, inside: str) -> None:
     text, entities = parse_html(f"{before}<b>{inside}</b>")
     assert text == before + inside
