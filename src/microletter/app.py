@@ -460,14 +460,16 @@ def _listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:
 
 async def serve(settings: Settings, announce: Callable[[Server], None] | None = None) -> None:
     """Run until SIGTERM or SIGINT, then shut down gracefully."""
-    server = Server(settings)
-    await server.start()
-    if announce is not None:
-        announce(server)
+    # The handlers go in before the server announces itself: whoever reads "running at"
+    # and sends SIGTERM at once must get a graceful stop, not the default death by signal.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    server = Server(settings)
+    await server.start()
+    if announce is not None:
+        announce(server)
     try:
         await stop.wait()
     finally:
