@@ -22,6 +22,7 @@ from tests.integration.test_shop import (
     put_cart,
     reconciled,
     shop,
+    tea_guide,
     windows,
 )
 from tests.support.rest import fails
@@ -197,18 +198,7 @@ async def test_a_covered_return_pays_its_claim_once_and_waits_while_the_pool_is_
 @terms
 async def test_a_digital_item_is_neither_covered_nor_returned(shop: Setup) -> None:
     s = shop
-    book = await s.dev.upload(b"%PDF-1.4 a tea guide", "file", "guide.pdf")
-    made = await s.dev.call(
-        "POST",
-        f"/api/v1/shops/{s.shop_id}/products",
-        {
-            "name": "Tea guide",
-            "kind": "digital",
-            "file": book["id"],
-            "variants": [{"sku": "GUIDE", "price": 1200, "stock": 100}],
-        },
-    )
-    vid = made["product"]["variants"][0]["id"]
+    _, vid = await tea_guide(s)
     await s.buyer.call("PUT", f"/api/v1/shops/{s.shop_id}/cart/{vid}", {"quantity": 1})
     await fails(checkout(s, s.buyer, "d0", None, cover=True), "shop.return_not_goods", 400)
     assert await balance(s.buyer) == 100_000

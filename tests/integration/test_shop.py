@@ -111,6 +111,22 @@ async def put_cart(s: Setup, person: Client, code: str, quantity: int) -> Json:
     return reply
 
 
+async def tea_guide(s: Setup) -> tuple[Json, int]:
+    """A digital product (a PDF, 12.00, 100 in stock): its file as uploaded, its variant."""
+    book = await s.dev.upload(b"%PDF-1.4 a tea guide", "file", "guide.pdf")
+    made = await s.dev.call(
+        "POST",
+        f"/api/v1/shops/{s.shop_id}/products",
+        {
+            "name": "Tea guide",
+            "kind": "digital",
+            "file": book["id"],
+            "variants": [{"sku": "GUIDE", "price": 1200, "stock": 100}],
+        },
+    )
+    return book, int(made["product"]["variants"][0]["id"])
+
+
 async def checkout(s: Setup, person: Client, key: str, window: Json | None, **extra: Any) -> Json:
     token = await person.payment_token("123456")
     body: Json = {"idempotency_key": key, "payment_token": token, **extra}
@@ -304,18 +320,7 @@ async def test_a_digital_product_is_fulfilled_at_once_and_only_its_buyers_downlo
     shop: Setup, clients: MakeClient
 ) -> None:
     s = shop
-    book = await s.dev.upload(b"%PDF-1.4 a tea guide", "file", "guide.pdf")
-    made = await s.dev.call(
-        "POST",
-        f"/api/v1/shops/{s.shop_id}/products",
-        {
-            "name": "Tea guide",
-            "kind": "digital",
-            "file": book["id"],
-            "variants": [{"sku": "GUIDE", "price": 1200, "stock": 100}],
-        },
-    )
-    vid = made["product"]["variants"][0]["id"]
+    book, vid = await tea_guide(s)
     assert (await s.buyer.media_urls([book["id"]]))["denied"] == [book["id"]]
     await s.buyer.call("PUT", f"/api/v1/shops/{s.shop_id}/cart/{vid}", {"quantity": 1})
     placed = await checkout(s, s.buyer, "d1", None)
