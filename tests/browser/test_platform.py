@@ -261,15 +261,17 @@ async def test_a_developer_builds_an_account_and_a_follower_uses_it(
         {"first": {"value": "Storm coming"}, "level": {"value": "orange"}},
         url=site,
     )
-    image = alice.locator(".msg-row[data-kind=image] .bubble-image img")
-    await expect(image).to_have_js_property("complete", True)
-    assert await image.evaluate("img => img.naturalWidth") > 0
+    # The bubble's <img> gets its src only once its signed link is fetched, and an <img>
+    # without a src counts as "complete": wait for the decoded picture itself.
+    await alice.wait_for_function(
+        "() => document.querySelector('.msg-row[data-kind=image] .bubble-image img')"
+        "?.naturalWidth > 0"
+    )
     news = alice.locator(".bubble-news.single")
     await expect(news.locator(".news-title")).to_have_text("Storm on Friday")
     await expect(news.locator(".news-digest")).to_have_text("Wind up to 90 km/h in the north.")
-    assert (
-        await news.locator("img.news-cover-img").evaluate("img => img.complete && img.naturalWidth")
-        > 0
+    await alice.wait_for_function(
+        "() => document.querySelector('.bubble-news.single img.news-cover-img')?.naturalWidth > 0"
     )
     notice = alice.locator(".bubble-template")
     await expect(notice.locator(".tpl-title")).to_have_text("Alert")
