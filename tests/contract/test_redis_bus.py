@@ -70,3 +70,34 @@ async def test_after_a_redis_restart_the_bus_resubscribes_and_reports_a_gap(
         await sender.close()
         await receiver.close()
         redis.close()
+
+
+async def test_a_burst_of_publishes_loses_nothing_and_keeps_each_topics_order() -> None:
+    """Before the outbox each publish took a pooled connection of its own, and redis-py
+    refused the 101st at once (`MaxConnectionsError`): 300 concurrent sends lost hints."""
+    single = services.redis_server()
+    url = await single.new_namespace()
+    sender, receiver = await open_bus(url), await open_bus(url)
+    try:
+        inboxes = [Inbox() for _ in range(3)]
+        for n, inbox in enumerate(inboxes):
+            await live(receiver.subscribe(f"g:{n}", inbox))
+        await asyncio.gather(
+            *(
+                sender.publish([(f"g:{i % 3}", f"a{i}"), (f"g:{(i + 1) % 3}", f"b{i}")])
+                for i in range(300)
+            )
+        )
+        assert isinstance(sender, RedisBus) and sender.lost_publishes == 0
+        for n, inbox in enumerate(inboxes):
+            published = [
+                item
+                for i in range(300)
+                for item, topic in ((f"a{i}", i % 3), (f"b{i}", (i + 1) % 3))
+                if topic == n
+            ]
+            assert await inbox.wait_for(200) == published
+    finally:
+        await sender.close()
+        await receiver.close()
+        await single.drop(url)

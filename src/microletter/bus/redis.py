@@ -49,6 +49,7 @@ from microletter.bus.cluster import (
     open_cluster,
 )
 from microletter.bus.codec import Codec
+from microletter.bus.outbox import Outbox
 from microletter.core.ids import DeviceId, UserId
 from microletter.ports import Handler
 
@@ -62,6 +63,7 @@ log = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT = 2.0
 PRESENCE_TIMEOUT = 2.0  # a cluster's failover may take longer: presence is skipped meanwhile
+POOL_SIZE = 64  # connections per client; more callers wait for one
 CONTROL = "_bus"  # always subscribed, so the subscriber connection is never idle-empty
 BATCH = 500  # channels per (un)subscribe command
 ORIGIN = 8  # bytes of the publishing process's random id, in front of every message
@@ -82,6 +84,20 @@ def _prefix_and_sharded(query: dict[str, str], db: str) -> tuple[str, bool | Non
     sharded_arg = query.pop("sharded", None)
     sharded = None if sharded_arg is None else sharded_arg not in ("0", "false", "no")
     return prefix, sharded
+
+
+def _client(url: str) -> redis.Redis:
+    """A client whose pool waits for a free connection (up to PRESENCE_TIMEOUT) instead of
+    refusing the 101st at once: under a burst of presence reads that error made everyone
+    look offline, and before the outbox it dropped publishes."""
+    pool = redis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=POOL_SIZE,
+        timeout=PRESENCE_TIMEOUT,
+        socket_connect_timeout=5,
+        socket_keepalive=True,
+    )
+    return redis.Redis.from_pool(pool)
 
 
 def _has_sharded(info: dict[str, Any]) -> bool:
@@ -125,6 +141,8 @@ class RedisBus:
         self._subscriber: Callable[[bool], _PubSub] = lambda refresh: client.pubsub()
         self._send: Callable[[list[tuple[str, bytes]]], Awaitable[None]] = self._send_to_one
         self._closing: list[Callable[[], Awaitable[None]]] = []
+        # `_send` is looked up at each pipeline: a cluster bus puts its own in after this.
+        self._outbox = Outbox(lambda out: self._send(out), PUBLISH_TIMEOUT, self._lost)
         self._prefix = prefix
         self._sharded = sharded
         self._out = Codec()
@@ -146,7 +164,7 @@ class RedisBus:
         if is_cluster_url(url):
             return await cls._open_cluster(url)
         clean, prefix, sharded = parse_url(url)
-        client = redis.Redis.from_url(clean, socket_connect_timeout=5, socket_keepalive=True)
+        client = _client(clean)
         if sharded is None:
             sharded = _has_sharded(await client.info("server"))
         return cls._started(client, prefix, sharded, lambda refresh: client.pubsub())
@@ -185,12 +203,10 @@ class RedisBus:
         for topic, message in items:
             self._deliver(topic, message)
         out = [(self._prefix + t, self._origin + self._out.encode(m)) for t, m in items]
-        try:
-            async with asyncio.timeout(PUBLISH_TIMEOUT):
-                await self._send(out)
-        except (RedisError, OSError, TimeoutError) as exc:
-            self.lost_publishes += len(items)
-            log.warning("bus.publish_failed", extra={"error": repr(exc), "items": len(items)})
+        await self._outbox.put(out)
+
+    def _lost(self, count: int) -> None:
+        self.lost_publishes += count
 
     async def _send_to_one(self, out: list[tuple[str, bytes]]) -> None:
         """One Redis: one pipeline."""
@@ -223,6 +239,7 @@ class RedisBus:
             for waiter in waiters:
                 if not waiter.done():
                     waiter.cancel()
+        await self._outbox.close()
         for close in self._closing:
             await close()
         await self._client.aclose()
@@ -348,7 +365,7 @@ class RedisPresence:
             client, _, query = open_cluster(url)
             return cls(client, _prefix_and_sharded(query, "0")[0])
         clean, prefix, _ = parse_url(url)
-        return cls(redis.Redis.from_url(clean, socket_connect_timeout=5), prefix)
+        return cls(_client(clean), prefix)
 
     def _key(self, uid: UserId) -> str:
         return f"{self._prefix}presence:{uid}"
