@@ -41,7 +41,6 @@ const TYPING_EVERY_MS = 4000;
  */
 export function composer(app, cid, onSend) {
   const { outbox } = app;
-  let voiceMode = false;
   /** @type {number|null} */
   let replyTo = null;
   const typing = typingNotice(app.socket, cid);
@@ -61,11 +60,7 @@ export function composer(app, cid, onSend) {
     onSend();
   });
   const hold = voice.button;
-  const toggle = h(
-    "button.icon-btn.composer-toggle",
-    { type: "button", "aria-label": t("voice.switch_to_voice"), onclick: toggleVoice },
-    icon("mic"),
-  );
+  const mode = voiceSwitch(input, hold, () => updateSend());
   const sendBtn = h(
     "button.btn.btn-primary.send-btn",
     { type: "button", hidden: true, onclick: () => sendText() },
@@ -84,7 +79,7 @@ export function composer(app, cid, onSend) {
     "footer.composer",
     mentions.el,
     quote.el,
-    toggle,
+    mode.button,
     h("div.composer-field", input, hold),
     panels.emojiBtn,
     panels.plusBtn,
@@ -101,14 +96,14 @@ export function composer(app, cid, onSend) {
 
   /** With text to send, the send button takes the "+" button's place. */
   function updateSend() {
-    const hasText = !voiceMode && input.value.trim().length > 0;
+    const hasText = !mode.voice() && input.value.trim().length > 0;
     sendBtn.hidden = !hasText;
     panels.plusBtn.hidden = hasText;
   }
 
   /** Insert text at the caret (an emoji), keeping the panel open. @param {string} text */
   function insertText(text) {
-    if (voiceMode) toggleVoice();
+    if (mode.voice()) mode.toggle();
     const start = input.selectionStart ?? input.value.length;
     const end = input.selectionEnd ?? start;
     input.setRangeText(text, start, end, "end");
@@ -130,20 +125,6 @@ export function composer(app, cid, onSend) {
     replyTo = seq;
     quote.show(seq == null ? null : text);
     if (seq != null) input.focus();
-  }
-
-  function toggleVoice() {
-    if (!voiceMode && !canRecord()) {
-      toast(t("voice.unsupported"), { kind: "error" });
-      return;
-    }
-    voiceMode = !voiceMode;
-    hold.hidden = !voiceMode;
-    input.hidden = voiceMode;
-    toggle.replaceChildren(icon(voiceMode ? "keyboard" : "mic"));
-    toggle.setAttribute("aria-label", t(voiceMode ? "voice.switch_to_keyboard" : "voice.switch_to_voice"));
-    updateSend();
-    (voiceMode ? hold : input).focus();
   }
 
   function sendText() {
@@ -181,7 +162,7 @@ export function composer(app, cid, onSend) {
     focus: () => input.focus(),
     setReplyTo,
     setText(text) {
-      if (voiceMode) toggleVoice();
+      if (mode.voice()) mode.toggle();
       input.value = text;
       changed();
       input.focus();
@@ -231,6 +212,34 @@ function textInput(on) {
       },
     })
   );
+}
+
+/**
+ * The button that switches between the text field and hold-to-talk.
+ * @param {HTMLElement} input @param {HTMLElement} hold @param {() => void} switched
+ * @returns {{button: HTMLElement, voice: () => boolean, toggle: () => void}}
+ */
+function voiceSwitch(input, hold, switched) {
+  let voiceMode = false;
+  const toggle = () => {
+    if (!voiceMode && !canRecord()) {
+      toast(t("voice.unsupported"), { kind: "error" });
+      return;
+    }
+    voiceMode = !voiceMode;
+    hold.hidden = !voiceMode;
+    input.hidden = voiceMode;
+    button.replaceChildren(icon(voiceMode ? "keyboard" : "mic"));
+    button.setAttribute("aria-label", t(voiceMode ? "voice.switch_to_keyboard" : "voice.switch_to_voice"));
+    switched();
+    (voiceMode ? hold : input).focus();
+  };
+  const button = h(
+    "button.icon-btn.composer-toggle",
+    { type: "button", "aria-label": t("voice.switch_to_voice"), onclick: toggle },
+    icon("mic"),
+  );
+  return { button, voice: () => voiceMode, toggle };
 }
 
 /** @param {HTMLTextAreaElement} input */
