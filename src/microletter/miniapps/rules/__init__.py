@@ -50,8 +50,9 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::[1-9][0-9]{{0,4}})?")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
-# The JS-SDK calls the bridge carries (docs/miniapps.md; web/js/miniapps/bridge.js, the
-# same list); every other name answers "<name>:fail not supported". `login`,
+# The JS-SDK calls the bridge carries (docs/miniapps.md); the web client's bridge
+# (web/js/miniapps/bridge.js) gets this list and OPEN_APIS with the app (GET
+# /miniapps/{app_id}'s js_apis). Every other name answers "<name>:fail not supported". `login`,
 # `getShareInfo`, `getLaunchOptions` and the games' calls (the user cloud storage,
 # `getRank` and `openRanking`) are the mini-program extensions.
 SUPPORTED_APIS = (
