@@ -28,10 +28,10 @@ from microletter.miniapps.rules import CODE_MS, OPEN_APIS, SUPPORTED_APIS, AppId
 from microletter.miniapps.wire import (
     AppBody,
     AppReply,
-    JsApisWire,
     AppsReply,
     AppWire,
     CodeReply,
+    JsApisWire,
     JsConfigBody,
     JsConfigReply,
     PublisherWire,
