@@ -7,11 +7,8 @@ can mute, and the game's server has seen nothing of anyone's friends."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,23 +17,14 @@ from playwright.async_api import FrameLocator, Page, expect
 
 from tests.browser.conftest import OpenApp, login, no_page_errors, shot
 from tests.conftest import MakeClient, befriend
+from tests.support.examples import load_example
 from tests.support.platform import new_account
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "minigame" / "server.py"
-
-
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("minigame", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
 async def game_site(clients: MakeClient) -> AsyncIterator[tuple[Any, str, dict[str, Any]]]:
     """(the example's Game, its origin, the registered app)."""
-    example = load_example()
+    example = load_example("minigame/server.py", "minigame")
     dev = await clients("dev")
     made = await new_account(dev, "Tap Co")
     wechat = example.wechat_client(dev.base_url, made["account"]["appid"], made["appsecret"])

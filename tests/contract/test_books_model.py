@@ -8,7 +8,6 @@ reconciles."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -29,17 +28,13 @@ from microletter.books.store import BooksStore
 from microletter.core.errors import MicroletterError
 from microletter.core.ids import UserId
 from microletter.core.models import Instant
-from microletter.platform import PlatformStore
-from microletter.platform.rules.officials import CREDENTIAL_BYTES, make_credentials
-from microletter.shop.rules import PENDING, ShopId
-from microletter.shop.store import ShopStore
+from microletter.shop.rules import PENDING
 from microletter.wallet import USER, InsufficientFunds
-from tests.contract.conftest import new_user
 from tests.support.ledger import LedgerMachine
+from tests.support.shopmodel import funded_people, open_shop
 
 NOW = Instant(1_800_000_000_000)
 READERS = 3
-OPERATOR = UserId(1)
 FREE, CHAPTER, WORK = 1, 100, 350
 MAX_CHAPTERS = 8
 WHOLE = 0
@@ -60,15 +55,8 @@ class Reading(LedgerMachine):
     def __init__(self) -> None:
         super().__init__()
         self.now = NOW
-        db = self.store.db
-        self.books = BooksStore(db)
-        dev = self.run(new_user(self.store, "dev"))
-        creds = make_credentials(os.urandom(CREDENTIAL_BYTES))
-        account = self.run(
-            PlatformStore(db).create_account(dev.id, creds, "Press", "", None, 5, NOW)
-        )
-        self.sid = ShopId(account.id)
-        self.run(ShopStore(db).save_shop(self.sid, "Press", "", "Asia/Shanghai", NOW))
+        self.books = BooksStore(self.store.db)
+        _, self.sid = open_shop(self, "Press", NOW)
         work = self.run(
             self.books.save_work(
                 None, BookShop(self.sid), "Night", "", "", FREE, CHAPTER, WORK, NOW
@@ -78,13 +66,8 @@ class Reading(LedgerMachine):
         self.chapters = 0
         for _ in range(3):
             self.publish()
-        self.readers = [self.run(new_user(self.store, f"r{i}")).id for i in range(READERS)]
-        self.balances: dict[UserId, int] = {}
-        for i, r in enumerate(self.readers):
-            amount = 250 * (i + 1)
-            self.run(self.wallet.adjust(OPERATOR, r, amount, "r", self.key(), "fp", NOW))
-            self.run(self.wallet.set_pay_password(r, "hash", NOW))
-            self.balances[r] = amount
+        self.balances = funded_people(self, "r", READERS, 250, NOW)
+        self.readers = list(self.balances)
         self.funded = sum(self.balances.values())
         self.owned: dict[UserId, set[int]] = {r: set() for r in self.readers}  # 0: whole
         self.sessions: dict[UserId, tuple[str, int, int]] = {}  # (token, limit, spent)

@@ -9,10 +9,7 @@ nothing, and both the ledger and the merchant room reconcile."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -20,7 +17,6 @@ from hypothesis.stateful import invariant, precondition, rule
 
 from microletter.core.errors import MicroletterError
 from microletter.core.ids import UserId
-from microletter.core.models import Instant
 from microletter.merchant.errors import (
     AlreadySettled,
     ClaimExists,
@@ -34,8 +30,6 @@ from microletter.merchant.errors import (
 )
 from microletter.merchant.rules import CREDIT_POOL, Terms
 from microletter.merchant.store import MerchantStore
-from microletter.platform import PlatformStore
-from microletter.platform.rules.officials import CREDENTIAL_BYTES, make_credentials
 from microletter.shop.errors import OrderStateInvalid, RefundExceedsBalance, ReturnNotGoods
 from microletter.shop.rules import (
     BUYER,
@@ -45,19 +39,14 @@ from microletter.shop.rules import (
     Delivery,
     NewVariant,
     OrderId,
-    ShopId,
 )
 from microletter.shop.rules.windows import NewWindow
 from microletter.shop.store import ShopStore
 from microletter.wallet import SETTLEMENT, SYSTEM_OWNER, USER, InsufficientFunds
-from tests.contract.conftest import new_user
 from tests.support.ledger import LedgerMachine
+from tests.support.shopmodel import DAY, NOW, OPERATOR, funded_people, open_shop
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = Instant(int(datetime(2026, 12, 8, 8, 0, tzinfo=SHANGHAI).timestamp() * 1000))
-DAY = "2026-12-08"
 BUYERS = 3
-OPERATOR = UserId(1)
 TERMS = Terms(
     settle_after_ms=0, cover_premium=50, claim_amount=400, credit_share_percent=20, credit_fee=30
 )
@@ -83,38 +72,28 @@ class Merchant(LedgerMachine):
     def __init__(self) -> None:
         super().__init__()
         self.now = NOW  # payment tokens are made at the shop's time
-        db = self.store.db
-        self.shops = ShopStore(db)
-        self.merchant = MerchantStore(db)
-        dev = self.run(new_user(self.store, "dev"))
-        creds = make_credentials(os.urandom(CREDENTIAL_BYTES))
-        account = self.run(PlatformStore(db).create_account(dev.id, creds, "Tea", "", None, 5, NOW))
-        self.sid = ShopId(account.id)
-        self.run(self.shops.save_shop(self.sid, "Tea", "", "Asia/Shanghai", NOW))
+        self.shops = ShopStore(self.store.db)
+        self.merchant = MerchantStore(self.store.db)
+        dev, self.sid = open_shop(self, "Tea", NOW)
         zone = self.run(
             self.shops.add_zone(self.sid, "All", ["200001"], [NewWindow(600, 720, 10_000)], NOW)
         )
         self.window = zone.windows[0]
         goods = self.run(
             self.shops.add_product(
-                dev.id, self.sid, None, "Tea", "", "physical", [], None,
+                dev, self.sid, None, "Tea", "", "physical", [], None,
                 [NewVariant("A", "", GOODS, 100_000)], NOW,
             )
         )  # fmt: skip
         book = self.run(
             self.shops.add_product(
-                dev.id, self.sid, None, "Book", "", "digital", [], None,
+                dev, self.sid, None, "Book", "", "digital", [], None,
                 [NewVariant("B", "", BOOK, 100_000)], NOW,
             )
         )  # fmt: skip
         self.goods, self.book = goods.variants[0].id, book.variants[0].id
-        self.buyers = [self.run(new_user(self.store, f"b{i}")).id for i in range(BUYERS)]
-        self.wallets: dict[UserId, int] = {}
-        for i, b in enumerate(self.buyers):
-            amount = 3000 * (i + 1)
-            self.run(self.wallet.adjust(OPERATOR, b, amount, "r", self.key(), "fp", NOW))
-            self.run(self.wallet.set_pay_password(b, "hash", NOW))
-            self.wallets[b] = amount
+        self.wallets = funded_people(self, "b", BUYERS, 3000, NOW)
+        self.buyers = list(self.wallets)
         self.put_in = sum(self.wallets.values())
         self.orders: dict[int, Model] = {}
         self.pending = self.balance = self.cover = self.credit = self.owed = self.sales = 0

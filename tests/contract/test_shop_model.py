@@ -8,10 +8,7 @@ reconciles."""
 
 from __future__ import annotations
 
-import os
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -19,9 +16,6 @@ from hypothesis.stateful import invariant, precondition, rule
 
 from microletter.core.errors import MicroletterError
 from microletter.core.ids import UserId
-from microletter.core.models import Instant
-from microletter.platform import PlatformStore
-from microletter.platform.rules.officials import CREDENTIAL_BYTES, make_credentials
 from microletter.shop.errors import (
     NotShopStaff,
     OrderStateInvalid,
@@ -36,21 +30,16 @@ from microletter.shop.rules import (
     Delivery,
     NewVariant,
     OrderId,
-    ShopId,
     VariantId,
 )
 from microletter.shop.rules.windows import NewWindow
 from microletter.shop.store import ShopStore
 from microletter.wallet import SETTLEMENT, USER, InsufficientFunds
-from tests.contract.conftest import new_user
 from tests.support.ledger import LedgerMachine
+from tests.support.shopmodel import DAY, NOW, OPERATOR, funded_people, open_shop
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = Instant(int(datetime(2026, 12, 8, 8, 0, tzinfo=SHANGHAI).timestamp() * 1000))
-DAY = "2026-12-08"
 CAPACITY = 4
 BUYERS = 3
-OPERATOR = UserId(1)
 # The reference model's transitions: action -> (from, to), independent of rules/.
 MOVES = {
     "pack": ({"paid"}, "packed"),
@@ -70,13 +59,8 @@ class Shopping(LedgerMachine):
     def __init__(self) -> None:
         super().__init__()
         self.now = NOW  # the shop's clock stands still: windows are read on this day
-        db = self.store.db
-        self.shop_store = ShopStore(db)
-        dev = self.run(new_user(self.store, "dev"))
-        creds = make_credentials(os.urandom(CREDENTIAL_BYTES))
-        account = self.run(PlatformStore(db).create_account(dev.id, creds, "Tea", "", None, 5, NOW))
-        self.sid = ShopId(account.id)
-        self.run(self.shop_store.save_shop(self.sid, "Tea", "", "Asia/Shanghai", NOW))
+        self.shop_store = ShopStore(self.store.db)
+        dev, self.sid = open_shop(self, "Tea", NOW)
         zone = self.run(
             self.shop_store.add_zone(
                 self.sid, "All", ["200001"], [NewWindow(600, 720, CAPACITY)], NOW
@@ -85,13 +69,13 @@ class Shopping(LedgerMachine):
         self.window = zone.windows[0]
         goods = self.run(
             self.shop_store.add_product(
-                dev.id, self.sid, None, "Tea", "", "physical", [], None,
+                dev, self.sid, None, "Tea", "", "physical", [], None,
                 [NewVariant("A", "", 300, 4), NewVariant("B", "", 1000, 2)], NOW,
             )
         )  # fmt: skip
         digital = self.run(
             self.shop_store.add_product(
-                dev.id, self.sid, None, "Guide", "", "digital", [], None,
+                dev, self.sid, None, "Guide", "", "digital", [], None,
                 [NewVariant("G", "", 250, 3)], NOW,
             )
         )  # fmt: skip
@@ -100,13 +84,8 @@ class Shopping(LedgerMachine):
         self.prices = {v.id: v.price for v in (*goods.variants, *digital.variants)}
         self.stock = {v.id: v.stock for v in (*goods.variants, *digital.variants)}
         self.initial_stock = dict(self.stock)
-        self.buyers = [self.run(new_user(self.store, f"b{i}")).id for i in range(BUYERS)]
-        self.balances: dict[UserId, int] = {}
-        for i, b in enumerate(self.buyers):
-            amount = 1500 * (i + 1)
-            self.run(self.wallet.adjust(OPERATOR, b, amount, "r", self.key(), "fp", NOW))
-            self.run(self.wallet.set_pay_password(b, "hash", NOW))
-            self.balances[b] = amount
+        self.balances = funded_people(self, "b", BUYERS, 1500, NOW)
+        self.buyers = list(self.balances)
         self.funded = sum(self.balances.values())
         # orders: id -> (buyer, status, total, lines, physical)
         self.orders: dict[int, tuple[UserId, str, int, dict[VariantId, int], bool]] = {}

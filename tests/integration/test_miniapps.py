@@ -17,6 +17,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from microletter.app import Server
 from microletter.client import ApiError, Client
+from microletter.miniapps.rules import OPEN_APIS, SUPPORTED_APIS
 from tests.conftest import MakeClient, befriend
 from tests.support.clock import Clock
 from tests.support.media import picture as make_picture
@@ -58,6 +59,9 @@ async def test_a_registered_app_is_listed_and_its_domain_alone_may_be_framed(
     assert [a["id"] for a in (await alice.call("GET", "/api/v1/miniapps"))["apps"]] == [app["id"]]
     one = await alice.call("GET", f"/api/v1/miniapps/{app['id']}")
     assert one["publisher"]["name"] == "Quiz Co" and one["app"]["entry_url"] == ENTRY
+    # The client's bridge takes the JS-SDK calls it carries out from here (one list).
+    assert one["js_apis"] == {"supported": list(SUPPORTED_APIS), "open": list(OPEN_APIS)}
+    assert "chooseImage" in one["js_apis"]["supported"] and "login" in one["js_apis"]["open"]
     # Only the account's developer changes it.
     with pytest.raises(ApiError) as caught:
         await alice.call("POST", f"/api/v1/developer/accounts/{aid}/miniapps", APP)

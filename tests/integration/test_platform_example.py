@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 from aiohttp import web
 
 from tests.conftest import MakeClient
+from tests.support.examples import load_example
 from tests.support.platform import FAST_PUSH, follow, from_account, new_account, wait_history
 from tests.support.wechat import sdk
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "weather_bot.py"
 # The open platform's store is SQLite-only so far (docs/ARCHITECTURE.md, Deferred).
 pytestmark = pytest.mark.settings(**FAST_PUSH)
 
 
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("weather_bot", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 async def test_the_example_weather_bot_answers_in_safe_mode(clients: MakeClient) -> None:
-    bot = load_example()
+    bot = load_example("weather_bot.py", "weather_bot")
     dev = await clients("dev")
     made = await new_account(dev, "Weather")
     account = made["account"]

@@ -6,8 +6,6 @@ formatted menu, hears the press, alerts and edits, and deletes its message."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 from aiogram import Bot as AiogramBot
@@ -23,12 +21,13 @@ from aiogram.types import InlineKeyboardMarkup as AiogramKeyboard
 from aiogram.types import Message as AiogramMessage
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode as PtbParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from microletter.client import Client
 from tests.conftest import MakeClient, befriend
+from tests.support.examples import load_example
 from tests.support.platform import wait_history
-from tests.support.telegram import new_bot, start
+from tests.support.telegram import new_bot, polling, ptb_app, start
 
 
 def by_text(page: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
@@ -69,20 +68,11 @@ async def test_a_python_telegram_bot_menu_answers_a_press_and_edits_its_message(
             f"You chose <b>{query.data}</b>", parse_mode=PtbParseMode.HTML
         )
 
-    app = (
-        Application.builder()
-        .token(token)
-        .base_url(f"{dev.base_url}/bot")
-        .base_file_url(f"{dev.base_url}/file/bot")
-        .build()
-    )
+    app = ptb_app(dev.base_url, token)
     app.add_handler(CommandHandler("start", menu))
     app.add_handler(CallbackQueryHandler(chosen))
     async with app:
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
-        try:
+        async with polling(app):
             cid = await start(ann, "cafe_bot")
             page = await wait_history(
                 ann, cid, lambda ms: by_text(ms, "What would you like?") is not None
@@ -97,9 +87,6 @@ async def test_a_python_telegram_bot_menu_answers_a_press_and_edits_its_message(
                 "answered": True, "text": "One tea coming up", "show_alert": False, "url": "",
             }  # fmt: skip
             page = await wait_history(ann, cid, lambda ms: by_text(ms, "You chose tea") is not None)
-        finally:
-            await app.updater.stop()
-            await app.stop()
     edited = by_text(page, "You chose tea")
     assert edited is not None and edited["seq"] == shown["seq"]  # the same message, in place
     assert edited["data"]["entities"] == [{"type": "bold", "offset": 10, "length": 3}]
@@ -187,18 +174,12 @@ async def test_an_aiogram_bot_in_a_group_alerts_edits_and_deletes(clients: MakeC
 
 
 async def test_the_example_bots_menu_answers_and_edits(clients: MakeClient) -> None:
-    example = Path(__file__).resolve().parents[2] / "examples" / "telegram_bot.py"
-    spec = importlib.util.spec_from_file_location("telegram_menu_example", example)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_example("telegram_bot.py", "telegram_menu_example")
     dev, ann = await clients("dev"), await clients("ann")
     _, token = await new_bot(dev)
     app = module.build(dev.base_url, token)
     async with app:
-        await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
-        try:
+        async with polling(app):
             cid = await start(ann, "echo_bot")
             await ann.send_text(cid, "/menu")
             page = await wait_history(
@@ -211,9 +192,6 @@ async def test_the_example_bots_menu_answers_and_edits(clients: MakeClient) -> N
             page = await wait_history(
                 ann, cid, lambda ms: by_text(ms, "You picked juice. Another?") is not None
             )
-        finally:
-            await app.updater.stop()
-            await app.stop()
     edited = by_text(page, "You picked juice. Another?")
     assert edited is not None and edited["seq"] == shown["seq"]
     assert len(edited["data"]["reply_markup"]["inline_keyboard"][0]) == 3

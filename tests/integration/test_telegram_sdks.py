@@ -6,9 +6,7 @@ webhooks, pushed with the secret-token header and retried until acknowledged."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,12 +18,13 @@ from aiogram.filters import CommandStart
 from aiogram.types import Message as AiogramMessage
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import CommandHandler, ContextTypes, MessageHandler, filters
 
 from tests.conftest import MakeClient
+from tests.support.examples import load_example
 from tests.support.media import opus_clip, picture
 from tests.support.platform import FAST_PUSH, wait_history
-from tests.support.telegram import bot_call, new_bot, start
+from tests.support.telegram import bot_call, new_bot, polling, ptb_app, start
 
 
 def texts(page: list[dict[str, Any]]) -> list[str]:
@@ -44,28 +43,16 @@ async def test_a_python_telegram_bot_echo_bot_answers_a_person(clients: MakeClie
         assert update.effective_message is not None and update.effective_message.text
         await update.effective_message.reply_text(update.effective_message.text, do_quote=True)
 
-    app = (
-        Application.builder()
-        .token(token)
-        .base_url(f"{dev.base_url}/bot")
-        .base_file_url(f"{dev.base_url}/file/bot")
-        .build()
-    )
+    app = ptb_app(dev.base_url, token)
     app.add_handler(CommandHandler("start", hello))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     async with app:
         assert app.bot.username == "echo_bot"  # getMe, at initialize
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
-        try:
+        async with polling(app):
             cid = await start(ann, "echo_bot")
             await wait_history(ann, cid, lambda ms: "Hi! Say something." in texts(ms))
             await ann.send_text(cid, "marco")
             page = await wait_history(ann, cid, lambda ms: texts(ms).count("marco") == 2)
-        finally:
-            await app.updater.stop()
-            await app.stop()
     echoed = [m for m in page if m["text"] == "marco"][-1]
     assert echoed["sender_id"] != (await ann.me())["id"]
     assert echoed["reply_to"] == [m for m in page if m["text"] == "marco"][0]["seq"]
@@ -169,26 +156,14 @@ async def test_a_bot_hears_a_voice_note_downloads_it_and_answers_with_a_photo(
         heard.append(bytes(await file.download_as_bytearray()))
         await message.reply_photo(photo, caption="Here is a picture for your voice")
 
-    app = (
-        Application.builder()
-        .token(token)
-        .base_url(f"{dev.base_url}/bot")
-        .base_file_url(f"{dev.base_url}/file/bot")
-        .build()
-    )
+    app = ptb_app(dev.base_url, token)
     app.add_handler(MessageHandler(filters.VOICE, on_voice))
     async with app:
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
-        try:
+        async with polling(app):
             cid = await start(ann, "camera_bot")
             media = await ann.upload(clip, "voice", "hello.webm")
             await ann.send_media(cid, media, kind="voice")
             page = await wait_history(ann, cid, lambda ms: any(m["kind"] == "image" for m in ms))
-        finally:
-            await app.updater.stop()
-            await app.stop()
     assert heard == [clip]  # the bot fetched the very bytes through getFile
     answer = next(m for m in page if m["kind"] == "image")
     assert answer["text"] == "Here is a picture for your voice"
@@ -199,27 +174,18 @@ async def test_a_bot_hears_a_voice_note_downloads_it_and_answers_with_a_photo(
 
 
 async def test_the_example_bot_publishes_its_commands_and_echoes(clients: MakeClient) -> None:
-    example = Path(__file__).resolve().parents[2] / "examples" / "telegram_bot.py"
-    spec = importlib.util.spec_from_file_location("telegram_bot_example", example)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_example("telegram_bot.py", "telegram_bot_example")
     dev, ann = await clients("dev"), await clients("ann")
     _, token = await new_bot(dev)
     app = module.build(dev.base_url, token)
     async with app:
         await app.post_init(app)  # run by run_polling; here the test drives the steps
-        await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
-        try:
+        async with polling(app):
             cid = await start(ann, "echo_bot")
             await wait_history(
                 ann, cid, lambda ms: "Hello, ann! I repeat what you say." in texts(ms)
             )
             await ann.send_text(cid, "ping")
             await wait_history(ann, cid, lambda ms: texts(ms).count("ping") == 2)
-        finally:
-            await app.updater.stop()
-            await app.stop()
     commands = (await bot_call(dev.base_url, token, "getMyCommands"))[1]["result"]
     assert [c["command"] for c in commands] == ["start", "help", "menu"]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from microletter.client import Client
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 Json = dict[str, Any]
 
@@ -41,3 +46,30 @@ async def bot_call(
 
 async def user_id(person: Client) -> int:
     return int((await person.me())["id"])
+
+
+def ptb_app(base_url: str, token: str) -> Application[Any, Any, Any, Any, Any, Any]:
+    """A python-telegram-bot Application that talks to this server instead of Telegram's."""
+    from telegram.ext import Application
+
+    return (
+        Application.builder()
+        .token(token)
+        .base_url(f"{base_url}/bot")
+        .base_file_url(f"{base_url}/file/bot")
+        .build()
+    )
+
+
+@asynccontextmanager
+async def polling(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterator[None]:
+    """Inside `async with app`: start the app and its long polling as `run_polling` does,
+    and stop both on the way out."""
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        yield
+    finally:
+        await app.updater.stop()
+        await app.stop()

@@ -10,11 +10,15 @@ import { test } from "node:test";
 import {
   configError,
   isJsSafe,
+  jsApis,
   MAX_MESSAGE_BYTES,
   pageUrl,
   readCall,
   refusal,
 } from "../../src/microletter/web/js/miniapps/bridge.js";
+
+/** A few of the server's lists (GET /miniapps/{app_id}'s js_apis): the rules, not the lists, are tested. */
+const APIS = jsApis({ supported: ["chooseImage", "getLocation", "login"], open: ["login"] });
 
 const APP = { entry_url: "https://h5.example.com/index.html", domains: ["h5.example.com", "127.0.0.1:8080"] };
 
@@ -50,14 +54,14 @@ test("a page may use the bridge only from a JS-safe domain, reporting its own UR
 test("calls are refused with the SDK's messages until and unless configured", () => {
   const granted = new Set(["chooseImage"]);
   assert.equal(
-    refusal("chooseImage", { state: "none", granted }),
+    refusal("chooseImage", { state: "none", granted }, APIS),
     "chooseImage:fail, the permission value is offline verifying",
   );
-  assert.equal(refusal("chooseImage", { state: "failed", granted }), "chooseImage:fail, config failed");
-  assert.equal(refusal("chooseImage", { state: "ok", granted }), null);
-  assert.equal(refusal("getLocation", { state: "ok", granted }), "getLocation:permission denied");
-  assert.equal(refusal("startRecord", { state: "ok", granted }), "startRecord:fail not supported");
-  assert.equal(refusal("login", { state: "none", granted }), null);
+  assert.equal(refusal("chooseImage", { state: "failed", granted }, APIS), "chooseImage:fail, config failed");
+  assert.equal(refusal("chooseImage", { state: "ok", granted }, APIS), null);
+  assert.equal(refusal("getLocation", { state: "ok", granted }, APIS), "getLocation:permission denied");
+  assert.equal(refusal("startRecord", { state: "ok", granted }, APIS), "startRecord:fail not supported");
+  assert.equal(refusal("login", { state: "none", granted }, APIS), null);
   assert.equal(configError("platform.js_signature_invalid"), "config:invalid signature");
 });
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from microletter.bench.setup import PASSWORD, close_world, make_users
+from microletter.bench.setup import become_operator, close_world, fund, make_users
 from microletter.bench.stats import percentiles
 from microletter.client import ApiError, Client
 
@@ -38,10 +38,7 @@ async def measure(
     world = await make_users(url, readers + 1, f"read{int(time.time())}")
     root = Client(url, session=world.session)
     try:
-        if data_dir is None:
-            raise SystemExit("the chapters scenario credits wallets as an operator: drop --url")
-        token = (data_dir / "operator-setup.token").read_text().strip()
-        await root.setup_operator(token, "benchroot", PASSWORD)
+        await become_operator(root, data_dir, "chapters")
         dev = world.users[readers]
         account = await dev.call("POST", "/api/v1/developer/accounts", {"name": "Bench Press"})
         sid = int(account["account"]["id"])
@@ -60,8 +57,7 @@ async def measure(
             )
         sessions = []
         for i in range(readers):
-            await root.admin_adjust(world.uid(i), FUNDS, "bench", f"fund{i}")
-            await world.users[i].set_pay_password(PASSWORD, PAY)
+            await fund(root, world, i, FUNDS, PAY)
             paid = await world.users[i].payment_token(PAY)
             opened = await world.users[i].call(
                 "POST",

@@ -21,7 +21,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from microletter.bench.setup import PASSWORD, close_world, gather_limited, make_users
+from microletter.bench.setup import (
+    become_operator,
+    close_world,
+    fund,
+    gather_limited,
+    make_users,
+)
 from microletter.bench.stats import percentiles
 from microletter.client import ApiError, Client
 
@@ -46,17 +52,13 @@ async def measure(
     world = await make_users(url, buyers + 1, f"shop{int(time.time())}")
     root = Client(url, session=world.session)
     try:
-        if data_dir is None:
-            raise SystemExit("the checkout scenario credits wallets as an operator: drop --url")
-        setup = (data_dir / "operator-setup.token").read_text().strip()
-        await root.setup_operator(setup, "benchroot", PASSWORD)
+        await become_operator(root, data_dir, "checkout")
         dev = world.users[buyers]
         sid, variants = await _open_shop(dev, 1 if mode == "hot" else buyers)
         people = world.users[:buyers]
 
         async def ready(i: int) -> list[str]:
-            await root.admin_adjust(world.uid(i), FUNDS, "bench", f"fund{i}")
-            await people[i].set_pay_password(PASSWORD, PAY)
+            await fund(root, world, i, FUNDS, PAY)
             return [await people[i].payment_token(PAY) for _ in range(tokens_each)]
 
         log(f"{buyers} buyers: funding them and minting {tokens_each} payment tokens each")

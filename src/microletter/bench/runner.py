@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -82,6 +83,9 @@ class Options:
     shop_mode: str = "hot"  # `checkout`: one hot product, or each buyer its own (spread)
 
 
+Measure = Callable[["Options", Report, "LocalServer | None"], None]
+
+
 @dataclass
 class Load:
     """Running load processes and how to reach them."""
@@ -114,81 +118,55 @@ def run(options: Options) -> Report:
         options.url = server.start()
         options.log(f"local server {options.url} (pid {server.pid}, data {server.data_dir})")
     try:
-        if options.scenario == "coldstart":
-            coldstart(options, report, server)
-        elif options.scenario == "catchup":
-            asyncio.run(catchup(options, report))
-        elif options.scenario == "connections":
-            connections(options, report, server)
-        elif options.scenario == "upload":
-            upload(options, report, server)
-        elif options.scenario == "transfer":
-            assert options.url is not None
-            facts = asyncio.run(
-                measure_transfers(
-                    options.url,
-                    None if server is None else server.data_dir,
-                    max(2, int(16 * options.scale)),
-                    options.duration,
-                    options.warmup,
-                    options.log,
-                )
-            )
-            report.facts.update(facts)
-        elif options.scenario == "bots":
-            assert options.url is not None
-            people = max(2, int(32 * options.scale))
-            facts = measure_bots(options.url, people, options.duration, options.warmup, options.log)
-            report.facts.update(facts)
-        elif options.scenario == "checkout":
-            assert options.url is not None
-            facts = asyncio.run(
-                measure_checkouts(
-                    options.url,
-                    None if server is None else server.data_dir,
-                    max(2, int(32 * options.scale)),
-                    options.duration,
-                    options.shop_mode,
-                    max(5, int(options.duration * 25)),
-                    options.log,
-                )
-            )
-            report.facts.update(facts)
-        elif options.scenario == "chapters":
-            assert options.url is not None
-            facts = asyncio.run(
-                measure_chapters(
-                    options.url,
-                    None if server is None else server.data_dir,
-                    max(1, int(16 * options.scale)),
-                    options.duration,
-                    options.warmup,
-                    options.log,
-                )
-            )
-            report.facts.update(facts)
-        elif options.scenario == "settlement":
-            assert options.url is not None
-            data_dir = None if server is None else server.data_dir
-            buyers = max(2, int(8 * options.scale))
-            report.facts.update(
-                asyncio.run(
-                    settlement.measure(
-                        options.url, data_dir, buyers, options.duration, options.warmup, options.log
-                    )
-                )
-            )
-        elif options.scenario == "moments":
-            moments(options, report, server)
-        elif options.scenario == "ranking":
-            ranking(options, report, server)
-        else:
-            throughput(options, report, server)
+        measure = _MEASURES.get(options.scenario, throughput)
+        measure(options, report, server)
     finally:
         if server is not None:
             server.stop()
             server.remove()
     return report
+
+
+def _people(options: Options, count: int, least: int) -> int:
+    """A scenario's number of users, shrunk by --scale but never below `least`."""
+    return max(least, int(count * options.scale))
+
+
+# Each scenario that measures a few facts against the server: its measure function, given
+# the options, the server's URL and its data directory (None with --url).
+FactsOf = Callable[[Options, str, Path | None], dict[str, Any]]
+_FACTS: dict[str, FactsOf] = {
+    "transfer": lambda o, url, data: asyncio.run(
+        measure_transfers(url, data, _people(o, 16, 2), o.duration, o.warmup, o.log)
+    ),
+    "bots": lambda o, url, data: measure_bots(url, _people(o, 32, 2), o.duration, o.warmup, o.log),
+    "checkout": lambda o, url, data: asyncio.run(
+        measure_checkouts(
+            url,
+            data,
+            _people(o, 32, 2),
+            o.duration,
+            o.shop_mode,
+            max(5, int(o.duration * 25)),
+            o.log,
+        )
+    ),
+    "chapters": lambda o, url, data: asyncio.run(
+        measure_chapters(url, data, _people(o, 16, 1), o.duration, o.warmup, o.log)
+    ),
+    "settlement": lambda o, url, data: asyncio.run(
+        settlement.measure(url, data, _people(o, 8, 2), o.duration, o.warmup, o.log)
+    ),
+}
+
+
+def _facts(facts_of: FactsOf) -> Measure:
+    def measure(options: Options, report: Report, server: LocalServer | None) -> None:
+        assert options.url is not None
+        data_dir = None if server is None else server.data_dir
+        report.facts.update(facts_of(options, options.url, data_dir))
+
+    return measure
 
 
 def _settings(options: Options) -> dict[str, Any]:
@@ -560,3 +538,20 @@ async def _wait_healthy(url: str) -> None:
                         return
             except aiohttp.ClientError:
                 await asyncio.sleep(0.005)
+
+
+def _catchup(options: Options, report: Report, server: LocalServer | None) -> None:
+    asyncio.run(catchup(options, report))
+
+
+# How each scenario but `search` and the throughput ones (direct, groups, biggroup) runs
+# against its server.
+_MEASURES: dict[str, Measure] = {
+    "coldstart": coldstart,
+    "catchup": _catchup,
+    "connections": connections,
+    "upload": upload,
+    "moments": moments,
+    "ranking": ranking,
+    **{name: _facts(facts_of) for name, facts_of in _FACTS.items()},
+}

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from microletter.bench.setup import PASSWORD, close_world, make_users
+from microletter.bench.setup import become_operator, close_world, fund, make_users
 from microletter.bench.stats import percentiles
 from microletter.client import ApiError, Client
 
@@ -61,15 +61,11 @@ async def measure(
     world = await make_users(url, buyers + 1, f"set{int(time.time())}")
     root = Client(url, session=world.session)
     try:
-        if data_dir is None:
-            raise SystemExit("the settlement scenario funds wallets as an operator: drop --url")
-        token = (data_dir / "operator-setup.token").read_text().strip()
-        await root.setup_operator(token, "benchroot", PASSWORD)
+        await become_operator(root, data_dir, "settlement")
         dev, people = world.users[0], world.users[1:]
         sid, vid, window = await _open_shop(dev)
-        for i, person in enumerate(people, start=1):
-            await root.admin_adjust(world.uid(i), FUNDS, "bench", f"fund{i}")
-            await person.set_pay_password(PASSWORD, PAY)
+        for i in range(1, len(people) + 1):
+            await fund(root, world, i, FUNDS, PAY)
         log(f"{len(people)} buyers funded; warming up {warmup}s, measuring {seconds}s")
         errors: dict[str, int] = {}
         orders = 0

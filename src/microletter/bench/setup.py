@@ -165,6 +165,21 @@ async def make_group(world: World, owner: int, members: Sequence[int], name: str
     return cid
 
 
+async def become_operator(root: Client, data_dir: Path | None, scenario: str) -> None:
+    """Make `root` the local server's operator ("benchroot") with the set-up token it wrote
+    in its data directory; a server given by --url has none to read."""
+    if data_dir is None:
+        raise SystemExit(f"the {scenario} scenario credits wallets as an operator: drop --url")
+    setup = (data_dir / "operator-setup.token").read_text().strip()
+    await root.setup_operator(setup, "benchroot", PASSWORD)
+
+
+async def fund(root: Client, world: World, index: int, amount: int, pay: str) -> None:
+    """Credit user `index` with `amount` (root is the operator) and set their payment password."""
+    await root.admin_adjust(world.uid(index), amount, "bench", f"fund{index}")
+    await world.users[index].set_pay_password(PASSWORD, pay)
+
+
 async def close_world(world: World) -> None:
     await world.session.close()
 

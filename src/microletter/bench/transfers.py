@@ -15,7 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from microletter.bench.setup import PASSWORD, befriend, close_world, make_users
+from microletter.bench.setup import (
+    become_operator,
+    befriend,
+    close_world,
+    fund,
+    make_users,
+)
 from microletter.bench.stats import percentiles
 from microletter.client import ApiError, Client
 
@@ -34,15 +40,11 @@ async def measure(
     world = await make_users(url, users, f"pay{int(time.time())}")
     root = Client(url, session=world.session)
     try:
-        if data_dir is None:
-            raise SystemExit("the transfer scenario credits wallets as an operator: drop --url")
-        token = (data_dir / "operator-setup.token").read_text().strip()
-        await root.setup_operator(token, "benchroot", PASSWORD)
+        await become_operator(root, data_dir, "transfer")
         pairs = [(i, i + 1) for i in range(0, users - 1, 2)]
         chats = [await befriend(world, a, b) for a, b in pairs]
         for a, _ in pairs:
-            await root.admin_adjust(world.uid(a), FUNDS, "bench", f"fund{a}")
-            await world.users[a].set_pay_password(PASSWORD, PAY)
+            await fund(root, world, a, FUNDS, PAY)
         log(f"{len(pairs)} senders funded; warming up {warmup}s, measuring {seconds}s")
         transfer_ms: list[float] = []
         flow_ms: list[float] = []

@@ -24,13 +24,14 @@ from microletter.miniapps.errors import (
     SharePathInvalid,
     ShareTicketInvalid,
 )
-from microletter.miniapps.rules import CODE_MS, AppId, MiniApp
+from microletter.miniapps.rules import CODE_MS, OPEN_APIS, SUPPORTED_APIS, AppId, MiniApp
 from microletter.miniapps.wire import (
     AppBody,
     AppReply,
     AppsReply,
     AppWire,
     CodeReply,
+    JsApisWire,
     JsConfigBody,
     JsConfigReply,
     PublisherWire,
@@ -124,11 +125,12 @@ def routers(room: MiniApps) -> list[Router]:
 
     @people.get("/miniapps/{app_id}", rate=None, errors=[AppNotFound, AccountNotFound])
     async def get_miniapp(call: Call, app_id: int) -> AppReply:
-        """One app, with the account that publishes it (for its title bar and About)."""
+        """One app, with the account that publishes it (for its title bar and About) and the
+        JS-SDK calls the client's bridge carries out (the one list, rules.SUPPORTED_APIS)."""
         call.me  # noqa: B018 - signed in
         found, account = await actions.app(room, AppId(app_id))
         publisher = PublisherWire(account.id, account.name, account.avatar, account.original_id)
-        return AppReply(wire(found), publisher)
+        return AppReply(wire(found), publisher, JsApisWire(list(SUPPORTED_APIS), list(OPEN_APIS)))
 
     @people.post(
         "/miniapps/{app_id}/js-config",

@@ -38,9 +38,17 @@ class PublisherWire(Struct):
     original_id: str
 
 
+class JsApisWire(Struct):
+    """The JS-SDK calls the client carries out, and those a page may make without wx.config."""
+
+    supported: list[str]
+    open: list[str]
+
+
 class AppReply(Struct):
     app: AppWire
     publisher: PublisherWire | None = None
+    js_apis: JsApisWire | None = None  # with GET /miniapps/{app_id}: the bridge's lists
 
 
 class AppsReply(Struct):

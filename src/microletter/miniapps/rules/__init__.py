@@ -50,10 +50,21 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::[1-9][0-9]{{0,4}})?")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
-# The JS-SDK calls the bridge carries (docs/miniapps.md; web/js/miniapps/bridge.js, the
-# same list); every other name answers "<name>:fail not supported". `login`,
-# `getShareInfo`, `getLaunchOptions` and the games' calls (the user cloud storage,
-# `getRank` and `openRanking`) are the mini-program extensions.
+# microletter's calls from WeChat's mini-program API (login, share info, launch options)
+# and the games' (the user cloud storage, getRank, openRanking): every page may make them.
+EXTENSION_APIS = (
+    "login",
+    "getShareInfo",
+    "getLaunchOptions",
+    "setUserCloudStorage",
+    "getUserCloudStorage",
+    "removeUserCloudStorage",
+    "getRank",
+    "openRanking",
+)
+# The JS-SDK calls the bridge carries (docs/miniapps.md); the web client's bridge
+# (web/js/miniapps/bridge.js) gets this list and OPEN_APIS with the app (GET
+# /miniapps/{app_id}'s js_apis). Every other name answers "<name>:fail not supported".
 SUPPORTED_APIS = (
     "checkJsApi",
     "updateAppMessageShareData",
@@ -69,28 +80,10 @@ SUPPORTED_APIS = (
     "getLocation",
     "closeWindow",
     "chooseWXPay",
-    "login",
-    "getShareInfo",
-    "getLaunchOptions",
-    "setUserCloudStorage",
-    "getUserCloudStorage",
-    "removeUserCloudStorage",
-    "getRank",
-    "openRanking",
+    *EXTENSION_APIS,
 )
 # Calls every page may make without naming them in jsApiList (as on WeChat).
-OPEN_APIS = (
-    "checkJsApi",
-    "closeWindow",
-    "login",
-    "getShareInfo",
-    "getLaunchOptions",
-    "setUserCloudStorage",
-    "getUserCloudStorage",
-    "removeUserCloudStorage",
-    "getRank",
-    "openRanking",
-)
+OPEN_APIS = ("checkJsApi", "closeWindow", *EXTENSION_APIS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,50 +5,27 @@
  * calls a page may make after its wx.config, and the SDK's `errMsg` for each outcome.
  * views/miniapp.js runs the calls; the page's side is the server's jweixin script
  * (src/microletter/miniapps/jweixin.js). docs/miniapps.md lists every call and answer.
+ * Which calls this client carries out, and which need no wx.config, the server says with
+ * the app (`js_apis` of GET /miniapps/{app_id}, from miniapps/rules: one list for both).
  */
 
 /** A message larger than this (its JSON) is refused, not read. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
-/** The calls this client carries out (the others answer "<api>:fail not supported"). */
-export const SUPPORTED = new Set([
-  "checkJsApi",
-  "updateAppMessageShareData",
-  "onMenuShareAppMessage",
-  "updateTimelineShareData",
-  "onMenuShareTimeline",
-  "chooseImage",
-  "previewImage",
-  "uploadImage",
-  "getLocalImgData",
-  "scanQRCode",
-  "getNetworkType",
-  "getLocation",
-  "closeWindow",
-  "chooseWXPay",
-  "login",
-  "getShareInfo",
-  "getLaunchOptions",
-  "setUserCloudStorage",
-  "getUserCloudStorage",
-  "removeUserCloudStorage",
-  "getRank",
-  "openRanking",
-]);
+/**
+ * The JS-SDK calls this client carries out (the others answer "<api>:fail not supported"),
+ * and those every page on a JS-safe domain may make, with or without wx.config (as on WeChat).
+ * @typedef {{supported: Set<string>, open: Set<string>}} JsApis
+ */
 
-/** Calls every page on a JS-safe domain may make, with or without wx.config (as on WeChat). */
-export const OPEN = new Set([
-  "checkJsApi",
-  "closeWindow",
-  "login",
-  "getShareInfo",
-  "getLaunchOptions",
-  "setUserCloudStorage",
-  "getUserCloudStorage",
-  "removeUserCloudStorage",
-  "getRank",
-  "openRanking",
-]);
+/**
+ * The server's lists (`js_apis` of GET /miniapps/{app_id}) as sets.
+ * @param {{supported: string[], open: string[]}} lists
+ * @returns {JsApis}
+ */
+export function jsApis(lists) {
+  return { supported: new Set(lists.supported), open: new Set(lists.open) };
+}
 
 /**
  * A call from a page: {id, api, args, url}.
@@ -115,11 +92,12 @@ export function isJsSafe(origin, url, domains) {
  * Whether a call may go ahead, and the SDK's errMsg when not.
  * @param {string} api
  * @param {{state: "none"|"checking"|"ok"|"failed", granted: Set<string>}} config
+ * @param {JsApis} apis
  * @returns {string|null} null: go ahead
  */
-export function refusal(api, config) {
-  if (!SUPPORTED.has(api)) return `${api}:fail not supported`;
-  if (OPEN.has(api)) return null;
+export function refusal(api, config, apis) {
+  if (!apis.supported.has(api)) return `${api}:fail not supported`;
+  if (apis.open.has(api)) return null;
   if (config.state === "none" || config.state === "checking") {
     return `${api}:fail, the permission value is offline verifying`;
   }

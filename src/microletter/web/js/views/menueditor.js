@@ -60,178 +60,41 @@ export function menuPreview(menu) {
 }
 
 /**
+ * An editable button: `value` is the key of a click button or the URL of a view button.
+ * @typedef {{name: string, type: string, value: string, sub: Editable[]}} Editable
+ */
+
+/**
+ * @typedef {object} Editor one menu editor's state
+ * @property {import("../app.js").App} app
+ * @property {{id: number, menu: ProtocolButton[]|null}} account
+ * @property {(menu: ProtocolButton[]|null) => void} saved
+ * @property {Editable[]} buttons
+ * @property {HTMLElement} rows
+ * @property {HTMLElement} add
+ * @property {HTMLElement} outcome
+ */
+
+/** @returns {Editable} */
+const blank = () => ({ name: "", type: "click", value: "", sub: [] });
+
+/**
  * @param {import("../app.js").App} app
  * @param {{id: number, menu: ProtocolButton[]|null}} account
  * @param {(menu: ProtocolButton[]|null) => void} saved
  */
 export function menuEditor(app, account, saved) {
-  const { api } = app;
-  let buttons = (account.menu || []).map(fromProtocol);
   const rows = h("div.menu-editor-rows");
   const outcome = h("div.menu-outcome", { role: "status", "aria-live": "polite" });
-  const add = h(
-    "button.btn.btn-small.btn-plain",
-    {
-      type: "button",
-      onclick: () => {
-        buttons.push({ name: "", type: "click", value: "", sub: [] });
-        render();
-        /** @type {HTMLInputElement|null} */ (rows.querySelector(".menu-button:last-child input"))?.focus();
-      },
-    },
-    icon("plus"),
-    t("console.menu_add"),
-  );
-
-  function fields(b, label, onRemove, allowGroup) {
-    const valueLabel = b.type === "view" ? t("console.menu_url") : t("console.menu_key");
-    return [
-      h("input.field.menu-name", {
-        value: b.name,
-        maxLength: 40,
-        placeholder: t("console.menu_name"),
-        "aria-label": `${label}: ${t("console.menu_name")}`,
-        oninput: (e) => {
-          b.name = e.target.value;
-        },
-      }),
-      h(
-        "select.field.menu-type",
-        {
-          "aria-label": `${label}: ${t("console.menu_type")}`,
-          onchange: (e) => {
-            b.type = e.target.value;
-            if (b.type === "group" && !b.sub.length) b.sub.push({ name: "", type: "click", value: "", sub: [] });
-            render();
-          },
-        },
-        ["click", "view", ...(allowGroup ? ["group"] : [])].map((type) =>
-          h("option", { value: type, selected: b.type === type }, t(`console.menu_type_${type}`)),
-        ),
-      ),
-      b.type === "group"
-        ? null
-        : h("input.field.menu-value", {
-            value: b.value,
-            maxLength: 1000,
-            placeholder: valueLabel,
-            "aria-label": `${label}: ${valueLabel}`,
-            type: b.type === "view" ? "url" : "text",
-            oninput: (e) => {
-              b.value = e.target.value;
-            },
-          }),
-      h(
-        "button.icon-btn.menu-remove",
-        { type: "button", "aria-label": t("console.menu_remove", { name: label }), onclick: onRemove },
-        icon("trash"),
-      ),
-    ];
-  }
-
-  function render() {
-    rows.replaceChildren(
-      ...buttons.map((b, i) => {
-        const label = t("console.menu_button_n", { n: i + 1 });
-        return h(
-          "fieldset.menu-button",
-          h("legend", label),
-          h(
-            "div.menu-line",
-            fields(
-              b,
-              label,
-              () => {
-                buttons.splice(i, 1);
-                render();
-              },
-              true,
-            ),
-          ),
-          b.type === "group"
-            ? h(
-                "div.menu-subs",
-                b.sub.map((s, j) => {
-                  const subLabel = t("console.menu_sub_n", { n: i + 1, m: j + 1 });
-                  return h(
-                    "div.menu-line.menu-sub",
-                    fields(
-                      s,
-                      subLabel,
-                      () => {
-                        b.sub.splice(j, 1);
-                        render();
-                      },
-                      false,
-                    ),
-                  );
-                }),
-                b.sub.length < MAX_SUB
-                  ? h(
-                      "button.btn.btn-small.btn-plain",
-                      {
-                        type: "button",
-                        onclick: () => {
-                          b.sub.push({ name: "", type: "click", value: "", sub: [] });
-                          render();
-                        },
-                      },
-                      icon("plus"),
-                      t("console.menu_add_sub"),
-                    )
-                  : null,
-              )
-            : null,
-        );
-      }),
-    );
-    add.hidden = buttons.length >= MAX_TOP;
-    if (!buttons.length) rows.append(h("p.card-hint", t("console.menu_empty")));
-  }
-
-  function showError(err) {
-    outcome.className = "menu-outcome error-box";
-    outcome.replaceChildren(h("strong", t("error.platform.menu_invalid")), h("span", err.message || err.code));
-  }
-
-  async function check() {
-    try {
-      const { menu } = await api.menuPreview(buttons.map(toProtocol));
-      outcome.className = "menu-outcome ok-box";
-      outcome.replaceChildren(h("strong", t("console.menu_valid")), menuPreview(menu));
-      return menu;
-    } catch (err) {
-      showError(err);
-      return null;
-    }
-  }
-
-  async function save() {
-    if (!buttons.length) {
-      try {
-        await api.devDeleteMenu(account.id);
-        outcome.className = "menu-outcome ok-box";
-        outcome.replaceChildren(h("strong", t("console.menu_deleted")));
-        saved(null);
-      } catch (err) {
-        showError(err);
-      }
-      return;
-    }
-    if (!(await check())) return;
-    try {
-      const { menu } = await api.devSetMenu(account.id, buttons.map(toProtocol));
-      buttons = menu.map(fromProtocol);
-      render();
-      outcome.className = "menu-outcome ok-box";
-      outcome.replaceChildren(h("strong", t("console.menu_saved")), menuPreview(menu));
-      saved(menu);
-    } catch (err) {
-      showError(err);
-    }
-  }
-
-  render();
+  const onclick = () => {
+    ed.buttons.push(blank());
+    render(ed);
+    /** @type {HTMLInputElement|null} */ (rows.querySelector(".menu-button:last-child input"))?.focus();
+  };
+  const add = h("button.btn.btn-small.btn-plain", { type: "button", onclick }, icon("plus"), t("console.menu_add"));
+  /** @type {Editor} */
+  const ed = { app, account, saved, buttons: (account.menu || []).map(fromProtocol), rows, add, outcome };
+  render(ed);
   return h(
     "div.menu-editor",
     rows,
@@ -239,9 +102,169 @@ export function menuEditor(app, account, saved) {
       "div.menu-editor-actions",
       add,
       h("span.spacer"),
-      h("button.btn.btn-small.btn-plain#menu-check", { type: "button", onclick: check }, t("console.menu_check")),
-      h("button.btn.btn-small.btn-primary#menu-save", { type: "button", onclick: save }, t("console.menu_save")),
+      h(
+        "button.btn.btn-small.btn-plain#menu-check",
+        { type: "button", onclick: () => check(ed) },
+        t("console.menu_check"),
+      ),
+      h(
+        "button.btn.btn-small.btn-primary#menu-save",
+        { type: "button", onclick: () => save(ed) },
+        t("console.menu_save"),
+      ),
     ),
     outcome,
   );
+}
+
+/**
+ * One line of the form: name, type, key or URL, and a remove button.
+ * @param {Editable} b @param {string} label @param {() => void} onRemove
+ * @param {boolean} allowGroup a top-level button may hold sub-buttons
+ * @param {() => void} rerender
+ */
+function fields(b, label, onRemove, allowGroup, rerender) {
+  const valueLabel = b.type === "view" ? t("console.menu_url") : t("console.menu_key");
+  return [
+    h("input.field.menu-name", {
+      value: b.name,
+      maxLength: 40,
+      placeholder: t("console.menu_name"),
+      "aria-label": `${label}: ${t("console.menu_name")}`,
+      oninput: (e) => {
+        b.name = e.target.value;
+      },
+    }),
+    h(
+      "select.field.menu-type",
+      {
+        "aria-label": `${label}: ${t("console.menu_type")}`,
+        onchange: (e) => {
+          b.type = e.target.value;
+          if (b.type === "group" && !b.sub.length) b.sub.push(blank());
+          rerender();
+        },
+      },
+      ["click", "view", ...(allowGroup ? ["group"] : [])].map((type) =>
+        h("option", { value: type, selected: b.type === type }, t(`console.menu_type_${type}`)),
+      ),
+    ),
+    b.type === "group"
+      ? null
+      : h("input.field.menu-value", {
+          value: b.value,
+          maxLength: 1000,
+          placeholder: valueLabel,
+          "aria-label": `${label}: ${valueLabel}`,
+          type: b.type === "view" ? "url" : "text",
+          oninput: (e) => {
+            b.value = e.target.value;
+          },
+        }),
+    h(
+      "button.icon-btn.menu-remove",
+      { type: "button", "aria-label": t("console.menu_remove", { name: label }), onclick: onRemove },
+      icon("trash"),
+    ),
+  ];
+}
+
+/** @param {Editor} ed */
+function render(ed) {
+  ed.rows.replaceChildren(...ed.buttons.map((b, i) => buttonSet(ed, b, i)));
+  ed.add.hidden = ed.buttons.length >= MAX_TOP;
+  if (!ed.buttons.length) ed.rows.append(h("p.card-hint", t("console.menu_empty")));
+}
+
+/**
+ * Top-level button `i`, with its sub-buttons when it is a group.
+ * @param {Editor} ed @param {Editable} b @param {number} i
+ */
+function buttonSet(ed, b, i) {
+  const rerender = () => render(ed);
+  const label = t("console.menu_button_n", { n: i + 1 });
+  const remove = () => {
+    ed.buttons.splice(i, 1);
+    rerender();
+  };
+  const sub = (/** @type {Editable} */ s, /** @type {number} */ j) => {
+    const dropSub = () => {
+      b.sub.splice(j, 1);
+      rerender();
+    };
+    const subLabel = t("console.menu_sub_n", { n: i + 1, m: j + 1 });
+    return h("div.menu-line.menu-sub", fields(s, subLabel, dropSub, false, rerender));
+  };
+  const addSub = () => {
+    b.sub.push(blank());
+    rerender();
+  };
+  return h(
+    "fieldset.menu-button",
+    h("legend", label),
+    h("div.menu-line", fields(b, label, remove, true, rerender)),
+    b.type === "group"
+      ? h(
+          "div.menu-subs",
+          b.sub.map(sub),
+          b.sub.length < MAX_SUB
+            ? h(
+                "button.btn.btn-small.btn-plain",
+                { type: "button", onclick: addSub },
+                icon("plus"),
+                t("console.menu_add_sub"),
+              )
+            : null,
+        )
+      : null,
+  );
+}
+
+/** @param {Editor} ed @param {any} err */
+function showError(ed, err) {
+  ed.outcome.className = "menu-outcome error-box";
+  ed.outcome.replaceChildren(h("strong", t("error.platform.menu_invalid")), h("span", err.message || err.code));
+}
+
+/**
+ * Say how the server's rules find the menu, with a preview when they accept it.
+ * @param {Editor} ed
+ */
+async function check(ed) {
+  try {
+    const { menu } = await ed.app.api.menuPreview(ed.buttons.map(toProtocol));
+    ed.outcome.className = "menu-outcome ok-box";
+    ed.outcome.replaceChildren(h("strong", t("console.menu_valid")), menuPreview(menu));
+    return menu;
+  } catch (err) {
+    showError(ed, err);
+    return null;
+  }
+}
+
+/** Save the menu as checked, or delete it when no button is left. @param {Editor} ed */
+async function save(ed) {
+  const { api } = ed.app;
+  if (!ed.buttons.length) {
+    try {
+      await api.devDeleteMenu(ed.account.id);
+      ed.outcome.className = "menu-outcome ok-box";
+      ed.outcome.replaceChildren(h("strong", t("console.menu_deleted")));
+      ed.saved(null);
+    } catch (err) {
+      showError(ed, err);
+    }
+    return;
+  }
+  if (!(await check(ed))) return;
+  try {
+    const { menu } = await api.devSetMenu(ed.account.id, ed.buttons.map(toProtocol));
+    ed.buttons = menu.map(fromProtocol);
+    render(ed);
+    ed.outcome.className = "menu-outcome ok-box";
+    ed.outcome.replaceChildren(h("strong", t("console.menu_saved")), menuPreview(menu));
+    ed.saved(menu);
+  } catch (err) {
+    showError(ed, err);
+  }
 }

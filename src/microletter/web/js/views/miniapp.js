@@ -18,7 +18,7 @@ import { linkFor } from "../links.js";
 import { qrImageUrl } from "../qrcode.js";
 import { openPaySheet } from "./paysheet.js";
 import { openScanned, pictureInput } from "./scan.js";
-import { configError, isJsSafe, networkType, pageUrl, readCall, refusal, SUPPORTED } from "../miniapps/bridge.js";
+import { configError, isJsSafe, jsApis, networkType, pageUrl, readCall, refusal } from "../miniapps/bridge.js";
 import { openRanking, rankingQuery } from "../miniapps/ranking.js";
 
 /**
@@ -59,11 +59,13 @@ export function mountMiniApp(app, root, id, query = "") {
   let alive = true;
   app.api
     .request("GET", `/miniapps/${appId}`)
-    .then((/** @type {{app: MiniApp, publisher: Publisher}} */ found) => {
-      if (!alive) return;
-      title.textContent = found.app.name;
-      session = new Session(app, found.app, found.publisher, params, body);
-    })
+    .then(
+      (/** @type {{app: MiniApp, publisher: Publisher, js_apis: {supported: string[], open: string[]}}} */ found) => {
+        if (!alive) return;
+        title.textContent = found.app.name;
+        session = new Session(app, found.app, found.publisher, jsApis(found.js_apis), params, body);
+      },
+    )
     .catch((err) => {
       if (alive) body.replaceChildren(h("p.empty-state", { role: "alert" }, errorText(err)));
     });
@@ -88,13 +90,15 @@ class Session {
    * @param {App} app
    * @param {MiniApp} miniapp
    * @param {Publisher} publisher
+   * @param {import("../miniapps/bridge.js").JsApis} apis the calls this client carries out, as the server lists them
    * @param {URLSearchParams} params
    * @param {HTMLElement} body
    */
-  constructor(app, miniapp, publisher, params, body) {
+  constructor(app, miniapp, publisher, apis, params, body) {
     this.app = app;
     this.miniapp = miniapp;
     this.publisher = publisher;
+    this.apis = apis;
     this.path = params.get("path");
     this.cid = Number(params.get("cid")) || null;
     /** @type {{state: "none"|"checking"|"ok"|"failed", granted: Set<string>}} */
@@ -164,7 +168,7 @@ class Session {
       return;
     }
     await this.configured;
-    const refused = refusal(call.api, this.config);
+    const refused = refusal(call.api, this.config, this.apis);
     if (refused) {
       answer({ errMsg: refused });
       return;
@@ -214,7 +218,7 @@ class Session {
     switch (api) {
       case "checkJsApi": {
         const names = Array.isArray(args.jsApiList) ? args.jsApiList.slice(0, 100) : [];
-        return { checkResult: Object.fromEntries(names.map((n) => [String(n), SUPPORTED.has(String(n))])) };
+        return { checkResult: Object.fromEntries(names.map((n) => [String(n), this.apis.supported.has(String(n))])) };
       }
       case "getNetworkType":
         return { networkType: networkType(/** @type {any} */ (navigator).connection, navigator.onLine) };

@@ -242,99 +242,14 @@ export function mountWallet(app, root) {
     const q = next && before ? `?before=${before}` : "";
     const reply = await app.api.request("GET", `/wallet/statement${q}`);
     if (!next) lines.replaceChildren();
-    for (const line of reply.lines) lines.append(row(line));
+    for (const line of reply.lines) lines.append(statementRow(app, line, currency));
     if (!next && !reply.lines.length) lines.append(h("li.empty-row", t("wallet.empty")));
     before = reply.lines.at(-1)?.transaction_id;
     more.hidden = reply.lines.length < 50;
   }
 
-  /** @param {any} line */
-  function row(line) {
-    return h(
-      "li",
-      h(
-        "button.row.statement-line",
-        { type: "button", onclick: () => receipt(line.transaction_id) },
-        h(
-          "span.row-text",
-          h("span.line-kind", t(`wallet.kind_${line.kind.replace(".", "_")}`) || line.kind),
-          h("span.line-time", formatFull(line.created_at)),
-        ),
-        h(
-          `span.line-amount${line.amount > 0 ? ".in" : ""}`,
-          (line.amount > 0 ? "+" : "") + formatMoney(line.amount, currency),
-        ),
-      ),
-    );
-  }
-
-  /** @param {number} id */
-  async function receipt(id) {
-    const { transaction: tx } = await app.api.request("GET", `/wallet/transactions/${id}`);
-    await dialog(
-      (close) =>
-        h(
-          "div.dialog-body.receipt",
-          h("h2.dialog-title", t("wallet.receipt")),
-          h("p.receipt-amount", formatMoney(tx.amount, currency)),
-          h(
-            "dl.receipt-fields",
-            h("dt", t("wallet.receipt_kind")),
-            h("dd", t(`wallet.kind_${tx.kind.replace(".", "_")}`)),
-            h("dt", t("wallet.receipt_time")),
-            h("dd", formatFull(tx.created_at)),
-            h("dt", t("wallet.receipt_id")),
-            h("dd", String(tx.id)),
-            tx.memo ? [h("dt", t("wallet.receipt_memo")), h("dd", tx.memo)] : null,
-          ),
-          h(
-            "div.dialog-actions",
-            h("button.btn.btn-primary", { type: "button", onclick: () => close() }, t("common.ok")),
-          ),
-        ),
-      { label: t("wallet.receipt") },
-    );
-  }
-
   async function setPassword() {
-    /** @type {{login: string, pay: string}|undefined} */
-    const asked = await dialog(
-      (close) => {
-        const login = h("input.field.login-password", {
-          type: "password",
-          autocomplete: "current-password",
-          "aria-label": t("wallet.login_password"),
-          placeholder: t("wallet.login_password"),
-        });
-        const pay = h("input.field.new-pay-password", {
-          type: "password",
-          inputMode: "numeric",
-          maxLength: 6,
-          autocomplete: "off",
-          "aria-label": t("wallet.new_password"),
-          placeholder: t("wallet.new_password"),
-        });
-        return h(
-          "form.dialog-body",
-          {
-            onsubmit: (/** @type {Event} */ e) => {
-              e.preventDefault();
-              if (/^\d{6}$/.test(pay.value)) close({ login: login.value, pay: pay.value });
-              else toast(t("error.wallet.pay_password_invalid"), { kind: "error" });
-            },
-          },
-          h("h2.dialog-title", t("wallet.set_password")),
-          login,
-          pay,
-          h(
-            "div.dialog-actions",
-            h("button.btn.btn-plain", { type: "button", onclick: () => close() }, t("common.cancel")),
-            h("button.btn.btn-primary.save-pay-password", { type: "submit" }, t("common.ok")),
-          ),
-        );
-      },
-      { label: t("wallet.set_password") },
-    );
+    const asked = await askPasswords();
     if (!asked) return;
     try {
       await app.api.request("PUT", "/wallet/pay-password", {
@@ -351,4 +266,99 @@ export function mountWallet(app, root) {
     .then(() => Promise.all([load(false), funding.load()]))
     .catch((err) => toast(errorText(err), { kind: "error" }));
   return null;
+}
+
+/**
+ * A statement line, which opens its receipt.
+ * @param {import("../app.js").App} app @param {any} line @param {Currency} currency
+ */
+function statementRow(app, line, currency) {
+  return h(
+    "li",
+    h(
+      "button.row.statement-line",
+      { type: "button", onclick: () => receipt(app, line.transaction_id, currency) },
+      h(
+        "span.row-text",
+        h("span.line-kind", t(`wallet.kind_${line.kind.replace(".", "_")}`) || line.kind),
+        h("span.line-time", formatFull(line.created_at)),
+      ),
+      h(
+        `span.line-amount${line.amount > 0 ? ".in" : ""}`,
+        (line.amount > 0 ? "+" : "") + formatMoney(line.amount, currency),
+      ),
+    ),
+  );
+}
+
+/** @param {import("../app.js").App} app @param {number} id @param {Currency} currency */
+async function receipt(app, id, currency) {
+  const { transaction: tx } = await app.api.request("GET", `/wallet/transactions/${id}`);
+  await dialog(
+    (close) =>
+      h(
+        "div.dialog-body.receipt",
+        h("h2.dialog-title", t("wallet.receipt")),
+        h("p.receipt-amount", formatMoney(tx.amount, currency)),
+        h(
+          "dl.receipt-fields",
+          h("dt", t("wallet.receipt_kind")),
+          h("dd", t(`wallet.kind_${tx.kind.replace(".", "_")}`)),
+          h("dt", t("wallet.receipt_time")),
+          h("dd", formatFull(tx.created_at)),
+          h("dt", t("wallet.receipt_id")),
+          h("dd", String(tx.id)),
+          tx.memo ? [h("dt", t("wallet.receipt_memo")), h("dd", tx.memo)] : null,
+        ),
+        h(
+          "div.dialog-actions",
+          h("button.btn.btn-primary", { type: "button", onclick: () => close() }, t("common.ok")),
+        ),
+      ),
+    { label: t("wallet.receipt") },
+  );
+}
+
+/**
+ * Ask the login password and a new six-digit payment password.
+ * @returns {Promise<{login: string, pay: string}|undefined>}
+ */
+function askPasswords() {
+  return dialog(
+    (close) => {
+      const login = h("input.field.login-password", {
+        type: "password",
+        autocomplete: "current-password",
+        "aria-label": t("wallet.login_password"),
+        placeholder: t("wallet.login_password"),
+      });
+      const pay = h("input.field.new-pay-password", {
+        type: "password",
+        inputMode: "numeric",
+        maxLength: 6,
+        autocomplete: "off",
+        "aria-label": t("wallet.new_password"),
+        placeholder: t("wallet.new_password"),
+      });
+      return h(
+        "form.dialog-body",
+        {
+          onsubmit: (/** @type {Event} */ e) => {
+            e.preventDefault();
+            if (/^\d{6}$/.test(pay.value)) close({ login: login.value, pay: pay.value });
+            else toast(t("error.wallet.pay_password_invalid"), { kind: "error" });
+          },
+        },
+        h("h2.dialog-title", t("wallet.set_password")),
+        login,
+        pay,
+        h(
+          "div.dialog-actions",
+          h("button.btn.btn-plain", { type: "button", onclick: () => close() }, t("common.cancel")),
+          h("button.btn.btn-primary.save-pay-password", { type: "submit" }, t("common.ok")),
+        ),
+      );
+    },
+    { label: t("wallet.set_password") },
+  );
 }

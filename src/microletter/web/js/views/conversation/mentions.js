@@ -15,6 +15,9 @@ import { userAvatar } from "../../common.js";
 const TYPING_MENTION = /(?:^|\s)@([^\s@]{0,32})$/;
 const ALL = -1;
 
+/** @typedef {{id: number, name: string, username: string}} Member */
+/** @typedef {{id: number, label: string}} Option a row of the list (id ALL for @All) */
+
 /**
  * @param {import("../../app.js").App} app
  * @param {number} cid
@@ -22,12 +25,12 @@ const ALL = -1;
  */
 export function mentionPicker(app, cid, input) {
   const { store, api } = app;
-  /** @type {{id: number, name: string, username: string}[]|null} */
+  /** @type {Member[]|null} */
   let members = null;
   let loading = false;
   /** @type {Map<string, number>} "@Name" written by picking → user id (ALL for @All) */
   const picked = new Map();
-  /** @type {{id: number, label: string}[]} */
+  /** @type {Option[]} */
   let shown = [];
   let active = 0;
   const list = h("ul.mention-picker", {
@@ -60,28 +63,15 @@ export function mentionPicker(app, cid, input) {
     }
   }
 
-  /** @returns {string|null} the name being typed after "@", or null */
-  function query() {
-    const before = input.value.slice(0, input.selectionStart ?? input.value.length);
-    const m = before.match(TYPING_MENTION);
-    return m ? m[1] : null;
-  }
-
   /** Open, narrow or close the list after each keystroke. */
   function update() {
-    const q = isGroup() ? query() : null;
+    const q = isGroup() ? query(input) : null;
     if (q == null) return close();
     if (!members) {
       loadMembers();
       return close();
     }
-    const needle = q.toLowerCase();
-    shown = [
-      ...(canAll() && t("mention.all").toLowerCase().startsWith(needle) ? [{ id: ALL, label: t("mention.all") }] : []),
-      ...members
-        .filter((m) => !needle || m.name.toLowerCase().includes(needle) || m.username.toLowerCase().includes(needle))
-        .map((m) => ({ id: m.id, label: m.name || m.username })),
-    ];
+    shown = options(members, q.toLowerCase(), canAll());
     if (!shown.length) return close();
     active = Math.min(active, shown.length - 1);
     render();
@@ -91,24 +81,7 @@ export function mentionPicker(app, cid, input) {
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
     input.setAttribute("aria-controls", list.id);
-    list.replaceChildren(
-      ...shown.map((option, i) =>
-        h(
-          `li.mention-option${i === active ? ".active" : ""}`,
-          {
-            role: "option",
-            id: `${list.id}-${i}`,
-            "aria-selected": String(i === active),
-            "aria-label": option.id === ALL ? `@${option.label}` : option.label,
-            dataset: { uid: String(option.id) },
-            onmousedown: (/** @type {MouseEvent} */ e) => e.preventDefault(), // keep the caret in the input
-            onclick: () => pick(option),
-          },
-          option.id === ALL ? h("span.mention-all-mark", "@") : userAvatar(store, option.id, 28),
-          h("span.mention-name", option.label),
-        ),
-      ),
-    );
+    list.replaceChildren(...shown.map((option, i) => optionRow(store, `${list.id}-${i}`, option, i === active, pick)));
     input.setAttribute("aria-activedescendant", `${list.id}-${active}`);
   }
 
@@ -121,15 +94,9 @@ export function mentionPicker(app, cid, input) {
     input.removeAttribute("aria-activedescendant");
   }
 
-  /** Replace the "@partial" before the caret with "@Name ". @param {{id: number, label: string}} option */
+  /** Write the option into the text and remember whom it names. @param {Option} option */
   function pick(option) {
-    const at = input.selectionStart ?? input.value.length;
-    const before = input.value.slice(0, at).replace(/@[^\s@]{0,32}$/, "");
-    const token = `@${option.label}`;
-    input.value = `${before}${token} ${input.value.slice(at)}`;
-    const caret = before.length + token.length + 1;
-    input.setSelectionRange(caret, caret);
-    picked.set(token, option.id);
+    picked.set(insertMention(input, option.label), option.id);
     close();
     input.dispatchEvent(new Event("input", { bubbles: true }));
     input.focus();
@@ -160,18 +127,86 @@ export function mentionPicker(app, cid, input) {
    * @returns {{mentions: number[], mention_all: boolean}}
    */
   function take(text) {
-    const mentions = new Set();
-    let all = false;
-    for (const [token, id] of picked) {
-      if (!text.includes(token)) continue;
-      if (id === ALL) all = canAll();
-      else mentions.add(id);
-    }
+    const named = namedIn(picked, text, canAll());
     picked.clear();
-    return { mentions: [...mentions], mention_all: all };
+    return named;
   }
 
   input.setAttribute("aria-autocomplete", "list");
   input.addEventListener("blur", () => setTimeout(close, 150));
   return { el: list, update, onKey, take, close };
+}
+
+/** @param {HTMLTextAreaElement} input @returns {string|null} the name being typed after "@", or null */
+function query(input) {
+  const before = input.value.slice(0, input.selectionStart ?? input.value.length);
+  const m = before.match(TYPING_MENTION);
+  return m ? m[1] : null;
+}
+
+/**
+ * The rows for what is typed: "@All" first where I may, then the members whose name or
+ * username holds it.
+ * @param {Member[]} members @param {string} needle lower case @param {boolean} withAll
+ * @returns {Option[]}
+ */
+function options(members, needle, withAll) {
+  return [
+    ...(withAll && t("mention.all").toLowerCase().startsWith(needle) ? [{ id: ALL, label: t("mention.all") }] : []),
+    ...members
+      .filter((m) => !needle || m.name.toLowerCase().includes(needle) || m.username.toLowerCase().includes(needle))
+      .map((m) => ({ id: m.id, label: m.name || m.username })),
+  ];
+}
+
+/**
+ * @param {import("../../store.js").Store} store @param {string} id @param {Option} option
+ * @param {boolean} active @param {(option: Option) => void} pick
+ */
+function optionRow(store, id, option, active, pick) {
+  return h(
+    `li.mention-option${active ? ".active" : ""}`,
+    {
+      role: "option",
+      id,
+      "aria-selected": String(active),
+      "aria-label": option.id === ALL ? `@${option.label}` : option.label,
+      dataset: { uid: String(option.id) },
+      onmousedown: (/** @type {MouseEvent} */ e) => e.preventDefault(), // keep the caret in the input
+      onclick: () => pick(option),
+    },
+    option.id === ALL ? h("span.mention-all-mark", "@") : userAvatar(store, option.id, 28),
+    h("span.mention-name", option.label),
+  );
+}
+
+/**
+ * Replace the "@partial" before the caret with "@Name " and put the caret after it.
+ * @param {HTMLTextAreaElement} input @param {string} label
+ * @returns {string} the token written ("@Name")
+ */
+function insertMention(input, label) {
+  const at = input.selectionStart ?? input.value.length;
+  const before = input.value.slice(0, at).replace(/@[^\s@]{0,32}$/, "");
+  const token = `@${label}`;
+  input.value = `${before}${token} ${input.value.slice(at)}`;
+  const caret = before.length + token.length + 1;
+  input.setSelectionRange(caret, caret);
+  return token;
+}
+
+/**
+ * Who the text mentions: the names picked that are still in it.
+ * @param {Map<string, number>} picked @param {string} text @param {boolean} mayAll
+ * @returns {{mentions: number[], mention_all: boolean}}
+ */
+function namedIn(picked, text, mayAll) {
+  const mentions = new Set();
+  let all = false;
+  for (const [token, id] of picked) {
+    if (!text.includes(token)) continue;
+    if (id === ALL) all = mayAll;
+    else mentions.add(id);
+  }
+  return { mentions: [...mentions], mention_all: all };
 }

@@ -20,96 +20,24 @@ import { userAvatar } from "../../common.js";
  */
 
 /**
+ * @typedef {object} Card what one post's card knows
+ * @property {import("../../app.js").App} app
+ * @property {Post} post
+ * @property {{changed: (post: Post|null) => void}} on
+ * @property {number|undefined} me
+ */
+
+/**
  * @param {import("../../app.js").App} app
  * @param {Post} post
  * @param {{changed: (post: Post|null) => void}} on `changed(null)`: the post was deleted
  */
 export function postCard(app, post, on) {
-  const { api, store } = app;
-  const me = store.me?.id;
-  const liked = post.likes.some((l) => l.user_id === me);
+  const { store } = app;
+  /** @type {Card} */
+  const card = { app, post, on, me: store.me?.id };
   const name = store.nameOf(post.author_id) || t("moments.someone");
-
-  async function toggleLike() {
-    try {
-      await api.likePost(post.id, !liked);
-      on.changed(await fresh());
-    } catch (err) {
-      failed(err);
-    }
-  }
-
-  /** @param {Comment|null} replyTo */
-  async function write(replyTo) {
-    const title = replyTo ? t("moments.reply_to", { name: store.nameOf(replyTo.user_id) }) : t("moments.comment");
-    const text = await promptDialog({ title, maxLength: 1000, multiline: true });
-    if (!text?.trim()) return;
-    try {
-      await api.commentPost(post.id, text.trim(), replyTo?.id ?? null);
-      on.changed(await fresh());
-    } catch (err) {
-      failed(err);
-    }
-  }
-
-  /** @param {Comment} c */
-  async function removeComment(c) {
-    if (!(await confirmDialog(t("moments.delete_comment"), { ok: t("msg.delete"), danger: true }))) return;
-    try {
-      await api.deleteComment(post.id, c.id);
-      on.changed(await fresh());
-    } catch (err) {
-      failed(err);
-    }
-  }
-
-  async function remove() {
-    if (!(await confirmDialog(t("moments.delete_confirm"), { ok: t("msg.delete"), danger: true }))) return;
-    try {
-      await api.deletePost(post.id);
-      on.changed(null);
-    } catch (err) {
-      failed(err);
-    }
-  }
-
-  /** @returns {Promise<Post|null>} the post as the server has it now (null: gone or hidden) */
-  async function fresh() {
-    try {
-      return (await api.request("GET", `/moments/posts/${post.id}`)).post;
-    } catch {
-      return null;
-    }
-  }
-
-  const comments = post.comments.map((c) =>
-    h(
-      "li.moment-comment",
-      {
-        dataset: { id: String(c.id), user: String(c.user_id) },
-        tabIndex: 0,
-        onclick: () => (c.user_id === me || post.author_id === me ? removeOrReply(c) : write(c)),
-      },
-      h("a.moment-name", { href: `#/moments/user/${c.user_id}` }, store.nameOf(c.user_id) || "?"),
-      c.reply_to_user != null
-        ? [
-            h("span.moment-reply-word", ` ${t("moments.replied")} `),
-            h("span.moment-name", store.nameOf(c.reply_to_user) || "?"),
-          ]
-        : null,
-      h("span.moment-comment-text", `: ${c.text}`),
-    ),
-  );
-
-  /** @param {Comment} c my comment, or any on my post: reply to it or remove it */
-  async function removeOrReply(c) {
-    const actions = [{ label: t("msg.delete"), value: "delete", danger: true }];
-    if (c.user_id !== me) actions.unshift({ label: t("moments.reply"), value: "reply", danger: false });
-    const choice = await actionSheet(actions, t("moments.comment"));
-    if (choice === "delete") removeComment(c);
-    else if (choice === "reply") write(c);
-  }
-
+  const comments = post.comments.map((c) => commentRow(card, c));
   return h(
     "article.moment",
     { dataset: { id: String(post.id), author: String(post.author_id) } },
@@ -126,35 +54,7 @@ export function postCard(app, post, on) {
       post.data?.video ? videoPlayer(app, post.data.video) : null,
       post.data?.link ? linkCard(app, post.data.link, post.data.link_picture) : null,
       post.data?.location ? h("p.moment-location", icon("pin"), post.data.location) : null,
-      h(
-        "div.moment-bar",
-        h(
-          "time.moment-time",
-          { datetime: new Date(post.created_at).toISOString(), title: formatFull(post.created_at) },
-          formatAgo(post.created_at),
-        ),
-        post.audience !== "all" && post.author_id === me
-          ? h("span.moment-audience", t(`moments.audience_${post.audience}`))
-          : null,
-        post.author_id === me
-          ? h("button.link-btn.moment-delete", { type: "button", onclick: remove }, t("msg.delete"))
-          : null,
-        h(
-          `button.icon-btn.moment-like${liked ? ".on" : ""}`,
-          {
-            type: "button",
-            "aria-pressed": String(liked),
-            "aria-label": t(liked ? "moments.unlike" : "moments.like"),
-            onclick: toggleLike,
-          },
-          icon("star"),
-        ),
-        h(
-          "button.icon-btn.moment-comment-btn",
-          { type: "button", "aria-label": t("moments.comment"), onclick: () => write(null) },
-          icon("chats"),
-        ),
-      ),
+      postBar(card),
       post.likes.length || comments.length
         ? h(
             "div.moment-reactions",
@@ -170,12 +70,127 @@ export function postCard(app, post, on) {
         : null,
     ),
   );
+}
 
-  /** @param {unknown} err */
-  function failed(err) {
-    const code = /** @type {any} */ (err)?.code;
-    toast(code === "moments.post_not_found" ? t("moments.gone") : t("moments.failed"), { kind: "error" });
+/** The time, audience, delete, like and comment under a post. @param {Card} card */
+function postBar(card) {
+  const { post, me } = card;
+  const liked = post.likes.some((l) => l.user_id === me);
+  const toggleLike = () => change(card, () => card.app.api.likePost(post.id, !liked));
+  return h(
+    "div.moment-bar",
+    h(
+      "time.moment-time",
+      { datetime: new Date(post.created_at).toISOString(), title: formatFull(post.created_at) },
+      formatAgo(post.created_at),
+    ),
+    post.audience !== "all" && post.author_id === me
+      ? h("span.moment-audience", t(`moments.audience_${post.audience}`))
+      : null,
+    post.author_id === me
+      ? h("button.link-btn.moment-delete", { type: "button", onclick: () => remove(card) }, t("msg.delete"))
+      : null,
+    h(
+      `button.icon-btn.moment-like${liked ? ".on" : ""}`,
+      {
+        type: "button",
+        "aria-pressed": String(liked),
+        "aria-label": t(liked ? "moments.unlike" : "moments.like"),
+        onclick: toggleLike,
+      },
+      icon("star"),
+    ),
+    h(
+      "button.icon-btn.moment-comment-btn",
+      { type: "button", "aria-label": t("moments.comment"), onclick: () => write(card, null) },
+      icon("chats"),
+    ),
+  );
+}
+
+/** @param {Card} card @param {Comment} c */
+function commentRow(card, c) {
+  const { post, me } = card;
+  const { store } = card.app;
+  return h(
+    "li.moment-comment",
+    {
+      dataset: { id: String(c.id), user: String(c.user_id) },
+      tabIndex: 0,
+      onclick: () => (c.user_id === me || post.author_id === me ? removeOrReply(card, c) : write(card, c)),
+    },
+    h("a.moment-name", { href: `#/moments/user/${c.user_id}` }, store.nameOf(c.user_id) || "?"),
+    c.reply_to_user != null
+      ? [
+          h("span.moment-reply-word", ` ${t("moments.replied")} `),
+          h("span.moment-name", store.nameOf(c.reply_to_user) || "?"),
+        ]
+      : null,
+    h("span.moment-comment-text", `: ${c.text}`),
+  );
+}
+
+/**
+ * Make a change, then draw the post as the server has it now.
+ * @param {Card} card @param {() => Promise<unknown>} act
+ */
+async function change(card, act) {
+  try {
+    await act();
+    card.on.changed(await fresh(card));
+  } catch (err) {
+    failed(err);
   }
+}
+
+/** @param {Card} card @param {Comment|null} replyTo */
+async function write(card, replyTo) {
+  const { api, store } = card.app;
+  const title = replyTo ? t("moments.reply_to", { name: store.nameOf(replyTo.user_id) }) : t("moments.comment");
+  const text = await promptDialog({ title, maxLength: 1000, multiline: true });
+  if (!text?.trim()) return;
+  await change(card, () => api.commentPost(card.post.id, text.trim(), replyTo?.id ?? null));
+}
+
+/** @param {Card} card @param {Comment} c */
+async function removeComment(card, c) {
+  if (!(await confirmDialog(t("moments.delete_comment"), { ok: t("msg.delete"), danger: true }))) return;
+  await change(card, () => card.app.api.deleteComment(card.post.id, c.id));
+}
+
+/** @param {Card} card */
+async function remove(card) {
+  if (!(await confirmDialog(t("moments.delete_confirm"), { ok: t("msg.delete"), danger: true }))) return;
+  try {
+    await card.app.api.deletePost(card.post.id);
+    card.on.changed(null);
+  } catch (err) {
+    failed(err);
+  }
+}
+
+/** @param {Card} card @returns {Promise<Post|null>} the post as the server has it now (null: gone or hidden) */
+async function fresh(card) {
+  try {
+    return (await card.app.api.request("GET", `/moments/posts/${card.post.id}`)).post;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {Card} card @param {Comment} c my comment, or any on my post: reply to it or remove it */
+async function removeOrReply(card, c) {
+  const actions = [{ label: t("msg.delete"), value: "delete", danger: true }];
+  if (c.user_id !== card.me) actions.unshift({ label: t("moments.reply"), value: "reply", danger: false });
+  const choice = await actionSheet(actions, t("moments.comment"));
+  if (choice === "delete") removeComment(card, c);
+  else if (choice === "reply") write(card, c);
+}
+
+/** @param {unknown} err */
+function failed(err) {
+  const code = /** @type {any} */ (err)?.code;
+  toast(code === "moments.post_not_found" ? t("moments.gone") : t("moments.failed"), { kind: "error" });
 }
 
 /** The 9-grid (one picture alone is shown larger). */

@@ -111,6 +111,15 @@ export function mountOrders(app, root) {
 }
 
 /**
+ * @typedef {object} OrderPage one order's page
+ * @property {import("../../app.js").App} app
+ * @property {number} oid the order
+ * @property {HTMLElement} body
+ * @property {import("../money.js").Currency} currency as the server last said
+ * @property {any} claim the buyer's cover claim on this order, once there is one
+ */
+
+/**
  * `#/order/<id>`: one order, for its buyer or the shop's staff.
  * @param {import("../../app.js").App} app
  * @param {HTMLElement} root
@@ -118,227 +127,227 @@ export function mountOrders(app, root) {
  * @returns {{destroy: () => void}}
  */
 export function mountOrder(app, root, idText) {
-  const oid = Number(idText);
   const body = h("div.scroll.page.order-page", h("div.empty-state", h("p", t("common.loading"))));
   root.append(topbar({ title: t("shop.order"), back: () => app.back() }), body);
-  /** @type {import("../money.js").Currency} */
-  let currency = { code: "CNY", exponent: 2 };
-  /** @type {any} the buyer's cover claim on this order, once there is one */
-  let claim;
+  /** @type {OrderPage} */
+  const page = { app, oid: Number(idText), body, currency: { code: "CNY", exponent: 2 }, claim: undefined };
+  load(page);
+  return { destroy() {} };
+}
 
-  async function load() {
-    try {
-      const [reply, claims] = await Promise.all([app.api.request("GET", `/shop/orders/${oid}`), claimsOf(app)]);
-      currency = currencyOf(reply);
-      claim = claims.get(oid);
-      render(reply.order);
-    } catch (err) {
-      body.replaceChildren(h("div.empty-state", h("p", errorText(err))));
-    }
+/** @param {OrderPage} page */
+async function load(page) {
+  try {
+    const [reply, claims] = await Promise.all([
+      page.app.api.request("GET", `/shop/orders/${page.oid}`),
+      claimsOf(page.app),
+    ]);
+    page.currency = currencyOf(reply);
+    page.claim = claims.get(page.oid);
+    render(page, reply.order);
+  } catch (err) {
+    page.body.replaceChildren(h("div.empty-state", h("p", errorText(err))));
   }
+}
 
-  /** @param {any} o */
-  function render(o) {
-    const mine = o.buyer_id === app.store.me?.id;
-    const d = o.delivery;
-    const reached = STEPS.indexOf(o.status);
-    body.replaceChildren(
-      h(
-        "section.card.pad.order-head",
-        h(`p.order-status.status-${o.status}`, statusText(o.status)),
-        o.kind === "physical" && !["cancelled", "refunded"].includes(o.status)
-          ? h(
-              "ol.order-steps",
-              STEPS.map((s, i) =>
-                h(`li.order-step${i <= reached ? ".done" : ""}${i === reached ? ".now" : ""}`, statusText(s)),
-              ),
-            )
-          : null,
-        h("p.order-total", t("shop.total", { amount: formatMoney(o.total, currency) })),
-        h("p.line-time", t("shop.order_number", { id: o.id }), " · ", formatFull(o.created_at)),
-        h("p.order-cover", ...coverNotes(o, claim, currency)),
-      ),
-      h(
-        "ul.list.card-list.order-lines",
-        o.lines.map((/** @type {any} */ l) =>
-          h(
-            "li.order-line",
-            h("span.row-text", h("span", l.name), h("span.line-time", l.sku)),
-            h("span.line-amount", `${formatMoney(l.price, currency)} ×${l.quantity}`),
-          ),
-        ),
-      ),
-      d
+/** @param {OrderPage} page @param {any} o */
+function render(page, o) {
+  const mine = o.buyer_id === page.app.store.me?.id;
+  const d = o.delivery;
+  const reached = STEPS.indexOf(o.status);
+  page.body.replaceChildren(
+    h(
+      "section.card.pad.order-head",
+      h(`p.order-status.status-${o.status}`, statusText(o.status)),
+      o.kind === "physical" && !["cancelled", "refunded"].includes(o.status)
         ? h(
-            "section.card.pad.order-delivery",
-            h("h3.section-title", t("shop.delivery")),
-            h("p.order-window", windowText(d)),
-            h("p", d.address),
-            h("p.line-time", [d.recipient, d.phone, d.area].filter(Boolean).join(" · ")),
+            "ol.order-steps",
+            STEPS.map((s, i) =>
+              h(`li.order-step${i <= reached ? ".done" : ""}${i === reached ? ".now" : ""}`, statusText(s)),
+            ),
           )
-        : "",
-      o.kind === "digital" && o.status === "fulfilled" ? downloads(o) : "",
-      h(
-        "div.order-actions",
+        : null,
+      h("p.order-total", t("shop.total", { amount: formatMoney(o.total, page.currency) })),
+      h("p.line-time", t("shop.order_number", { id: o.id }), " · ", formatFull(o.created_at)),
+      h("p.order-cover", ...coverNotes(o, page.claim, page.currency)),
+    ),
+    h(
+      "ul.list.card-list.order-lines",
+      o.lines.map((/** @type {any} */ l) =>
         h(
-          "button.btn.btn-plain.order-chat",
-          { type: "button", onclick: () => app.go(`chat/${o.conversation_id}`) },
-          icon("chats"),
-          t(mine ? "shop.chat_with_shop" : "shop.chat_with_buyer"),
+          "li.order-line",
+          h("span.row-text", h("span", l.name), h("span.line-time", l.sku)),
+          h("span.line-amount", `${formatMoney(l.price, page.currency)} ×${l.quantity}`),
         ),
-        ...(mine ? buyerActions(o) : staffActions(o)),
+      ),
+    ),
+    d
+      ? h(
+          "section.card.pad.order-delivery",
+          h("h3.section-title", t("shop.delivery")),
+          h("p.order-window", windowText(d)),
+          h("p", d.address),
+          h("p.line-time", [d.recipient, d.phone, d.area].filter(Boolean).join(" · ")),
+        )
+      : "",
+    o.kind === "digital" && o.status === "fulfilled" ? downloads(page, o) : "",
+    h(
+      "div.order-actions",
+      h(
+        "button.btn.btn-plain.order-chat",
+        { type: "button", onclick: () => page.app.go(`chat/${o.conversation_id}`) },
+        icon("chats"),
+        t(mine ? "shop.chat_with_shop" : "shop.chat_with_buyer"),
+      ),
+      ...(mine ? buyerActions(page, o) : staffActions(page, o)),
+    ),
+  );
+}
+
+/** @param {OrderPage} page @param {any} o */
+function buyerActions(page, o) {
+  const found = [];
+  if (o.status === "paid")
+    found.push(
+      h(
+        "button.btn.btn-plain.danger-text.order-cancel",
+        { type: "button", onclick: () => act(page, "cancel") },
+        t("shop.act_cancel"),
       ),
     );
-  }
-
-  /** @param {any} o */
-  function buyerActions(o) {
-    const found = [];
-    if (o.status === "paid")
-      found.push(
-        h(
-          "button.btn.btn-plain.danger-text.order-cancel",
-          { type: "button", onclick: () => act("cancel") },
-          t("shop.act_cancel"),
-        ),
-      );
-    if (o.kind === "physical" && (o.status === "paid" || o.status === "packed"))
-      found.push(
-        h(
-          "button.btn.btn-plain.order-reschedule",
-          { type: "button", onclick: () => reschedule(o) },
-          t("shop.new_window"),
-        ),
-      );
-    if (o.kind === "physical" && o.status === "delivered")
-      found.push(
-        h(
-          "button.btn.btn-plain.request-return",
-          { type: "button", onclick: () => askReturn(o) },
-          t("merchant.request_return"),
-        ),
-      );
-    return found;
-  }
-
-  /** @param {any} o */
-  function staffActions(o) {
-    return (STAFF_ACTIONS[o.status] || []).map((action) =>
+  if (o.kind === "physical" && (o.status === "paid" || o.status === "packed"))
+    found.push(
       h(
-        `button.btn.${action === "cancel" || action === "refund" || action === "fail" ? "btn-plain.danger-text" : "btn-primary"}.order-${action}`,
-        { type: "button", onclick: () => act(action) },
-        t(`shop.act_${action}`),
+        "button.btn.btn-plain.order-reschedule",
+        { type: "button", onclick: () => reschedule(page, o) },
+        t("shop.new_window"),
       ),
     );
-  }
+  if (o.kind === "physical" && o.status === "delivered")
+    found.push(
+      h(
+        "button.btn.btn-plain.request-return",
+        { type: "button", onclick: () => askReturn(page, o) },
+        t("merchant.request_return"),
+      ),
+    );
+  return found;
+}
 
-  /** The buyer sends delivered goods back (the shop confirms when they arrive). @param {any} o */
-  async function askReturn(o) {
-    const text = o.cover_premium ? t("merchant.return_confirm_covered") : t("merchant.return_confirm");
-    if (!(await confirmDialog(text, { ok: t("merchant.request_return") }))) return;
-    try {
-      const reply = await app.api.request("POST", `/shop/orders/${oid}/request_return`);
-      toast(t("merchant.return_requested"));
-      render(reply.order);
-    } catch (err) {
-      toast(errorText(err), { kind: "error" });
-      load();
-    }
-  }
+/** @param {OrderPage} page @param {any} o */
+function staffActions(page, o) {
+  return (STAFF_ACTIONS[o.status] || []).map((action) =>
+    h(
+      `button.btn.${action === "cancel" || action === "refund" || action === "fail" ? "btn-plain.danger-text" : "btn-primary"}.order-${action}`,
+      { type: "button", onclick: () => act(page, action) },
+      t(`shop.act_${action}`),
+    ),
+  );
+}
 
-  /** @param {string} action */
-  async function act(action) {
-    if (
-      ["cancel", "refund", "fail"].includes(action) &&
-      !(await confirmDialog(t(`shop.confirm_${action}`), { danger: true }))
-    )
-      return;
-    try {
-      const reply = await app.api.request("POST", `/shop/orders/${oid}/${action}`);
-      render(reply.order);
-    } catch (err) {
-      toast(errorText(err), { kind: "error" });
-      load();
-    }
+/** The buyer sends delivered goods back (the shop confirms when they arrive). @param {OrderPage} page @param {any} o */
+async function askReturn(page, o) {
+  const text = o.cover_premium ? t("merchant.return_confirm_covered") : t("merchant.return_confirm");
+  if (!(await confirmDialog(text, { ok: t("merchant.request_return") }))) return;
+  try {
+    const reply = await page.app.api.request("POST", `/shop/orders/${page.oid}/request_return`);
+    toast(t("merchant.return_requested"));
+    render(page, reply.order);
+  } catch (err) {
+    toast(errorText(err), { kind: "error" });
+    load(page);
   }
+}
 
-  /** @param {any} o */
-  async function reschedule(o) {
-    let offered;
-    try {
-      offered = await app.api.request(
-        "GET",
-        `/shops/${o.shop_id}/windows?area=${encodeURIComponent(o.delivery?.area || "")}`,
-      );
-    } catch (err) {
-      toast(errorText(err), { kind: "error" });
-      return;
-    }
-    /** @type {any} */
-    const picked = await dialog(
-      (close) =>
-        h(
-          "div.dialog-body.window-picker",
-          h("h2.dialog-title", t("shop.new_window")),
-          offered.windows.length
-            ? h(
-                "ul.pick-list",
-                offered.windows.map((/** @type {any} */ w) =>
+/** @param {OrderPage} page @param {string} action */
+async function act(page, action) {
+  if (
+    ["cancel", "refund", "fail"].includes(action) &&
+    !(await confirmDialog(t(`shop.confirm_${action}`), { danger: true }))
+  )
+    return;
+  try {
+    const reply = await page.app.api.request("POST", `/shop/orders/${page.oid}/${action}`);
+    render(page, reply.order);
+  } catch (err) {
+    toast(errorText(err), { kind: "error" });
+    load(page);
+  }
+}
+
+/** @param {OrderPage} page @param {any} o */
+async function reschedule(page, o) {
+  let offered;
+  try {
+    offered = await page.app.api.request(
+      "GET",
+      `/shops/${o.shop_id}/windows?area=${encodeURIComponent(o.delivery?.area || "")}`,
+    );
+  } catch (err) {
+    toast(errorText(err), { kind: "error" });
+    return;
+  }
+  /** @type {any} */
+  const picked = await dialog(
+    (close) =>
+      h(
+        "div.dialog-body.window-picker",
+        h("h2.dialog-title", t("shop.new_window")),
+        offered.windows.length
+          ? h(
+              "ul.pick-list",
+              offered.windows.map((/** @type {any} */ w) =>
+                h(
+                  "li",
                   h(
-                    "li",
-                    h(
-                      "button.row.window-choice",
-                      { type: "button", onclick: () => close(w) },
-                      windowText(w, offered.time_zone),
-                    ),
+                    "button.row.window-choice",
+                    { type: "button", onclick: () => close(w) },
+                    windowText(w, offered.time_zone),
                   ),
                 ),
-              )
-            : h("p.card-hint", t("shop.no_windows")),
-          h(
-            "div.dialog-actions",
-            h("button.btn.btn-plain", { type: "button", onclick: () => close() }, t("common.cancel")),
-          ),
+              ),
+            )
+          : h("p.card-hint", t("shop.no_windows")),
+        h(
+          "div.dialog-actions",
+          h("button.btn.btn-plain", { type: "button", onclick: () => close() }, t("common.cancel")),
         ),
-      { label: t("shop.new_window") },
-    );
-    if (!picked) return;
-    try {
-      const reply = await app.api.request("POST", `/shop/orders/${oid}/window`, {
-        json: { window_id: picked.window_id, day: picked.day },
-      });
-      render(reply.order);
-    } catch (err) {
-      toast(errorText(err), { kind: "error" });
-    }
+      ),
+    { label: t("shop.new_window") },
+  );
+  if (!picked) return;
+  try {
+    const reply = await page.app.api.request("POST", `/shop/orders/${page.oid}/window`, {
+      json: { window_id: picked.window_id, day: picked.day },
+    });
+    render(page, reply.order);
+  } catch (err) {
+    toast(errorText(err), { kind: "error" });
   }
+}
 
-  /** A digital order's files: each product's download, for its buyer. @param {any} o */
-  function downloads(o) {
-    const box = h("section.card.pad.order-downloads", h("h3.section-title", t("shop.downloads")));
-    for (const pid of new Set(o.lines.map((/** @type {any} */ l) => l.product_id))) {
-      app.api
-        .request("GET", `/shops/${o.shop_id}/products/${pid}`)
-        .then(async (/** @type {any} */ reply) => {
-          const file = reply.product.file;
-          if (!file) return;
-          const urls = await app.media.get(file.id);
-          box.append(
-            h(
-              "a.btn.btn-plain.order-download",
-              { href: urls.url, download: file.name || "" },
-              icon("download"),
-              file.name || reply.product.name,
-            ),
-          );
-        })
-        .catch(() => {});
-    }
-    return box;
+/** A digital order's files: each product's download, for its buyer. @param {OrderPage} page @param {any} o */
+function downloads(page, o) {
+  const box = h("section.card.pad.order-downloads", h("h3.section-title", t("shop.downloads")));
+  for (const pid of new Set(o.lines.map((/** @type {any} */ l) => l.product_id))) {
+    page.app.api
+      .request("GET", `/shops/${o.shop_id}/products/${pid}`)
+      .then(async (/** @type {any} */ reply) => {
+        const file = reply.product.file;
+        if (!file) return;
+        const urls = await page.app.media.get(file.id);
+        box.append(
+          h(
+            "a.btn.btn-plain.order-download",
+            { href: urls.url, download: file.name || "" },
+            icon("download"),
+            file.name || reply.product.name,
+          ),
+        );
+      })
+      .catch(() => {});
   }
-
-  load();
-  return { destroy() {} };
+  return box;
 }
 
 /**
