@@ -413,12 +413,13 @@ async def checkout(
         room.settle_after_ms,
     )
     await room.ctx.publish(outcome)
-    result, first = outcome.value
+    result, made = outcome.value
+    if made is not None:  # the first time: the order as it was written
+        log.info("shop.checkout", extra={"order_id": made.id, "shop_id": shop_id})
+        return made, True
     oid = result["order_id"]
     assert isinstance(oid, int)  # our own result
-    if first:
-        log.info("shop.checkout", extra={"order_id": oid, "shop_id": shop_id})
-    return await room.store.order(OrderId(oid)), first
+    return await room.store.order(OrderId(oid)), False
 
 
 async def access_order(room: ShopRoom, me: Principal, oid: OrderId) -> tuple[Order, list[str]]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from microletter.core.models import Instant
 from microletter.ports import Reader, Tx
-from microletter.shop.errors import AreaTaken, WindowFull, ZoneNotServed
+from microletter.shop.errors import AreaTaken, DeliveryWindowNotFound, WindowFull, ZoneNotServed
 from microletter.shop.rules import ShopId, WindowId, ZoneId
 from microletter.shop.rules.windows import NewWindow, Window
 from microletter.shop.store.rows import WINDOW_COLS, load_shop, window_of
@@ -123,16 +123,28 @@ async def taken(db: Reader, window_ids: Sequence[WindowId]) -> dict[tuple[int, s
     return {(int(r[0]), str(r[1])): int(r[2]) for r in rows}
 
 
-async def take_place(tx: Tx, window: Window, day: str) -> None:
-    """One place in the window on `day`, or WindowFull."""
-    await tx.execute(
-        "INSERT INTO shop_slots (window_id, day, taken) VALUES ($1,$2,0)"
-        " ON CONFLICT (window_id, day) DO NOTHING",
-        window.id,
-        day,
+async def find_window(db: Reader, shop_id: ShopId, area: str, window_id: WindowId) -> Window:
+    """The daily window `window_id` of the zone that serves `area`, in one query
+    (ZoneNotServed, DeliveryWindowNotFound)."""
+    row = await db.fetchrow(
+        f"SELECT {WINDOW_COLS} FROM shop_zone_areas a JOIN shop_windows w ON w.zone_id=a.zone_id"
+        " WHERE a.shop_id=$1 AND a.area=$2 AND w.id=$3",
+        shop_id,
+        area,
+        window_id,
     )
+    if row is not None:
+        return window_of(row)
+    await windows_for(db, shop_id, area)  # ZoneNotServed, if that is why
+    raise DeliveryWindowNotFound(window_id=window_id, area=area)
+
+
+async def take_place(tx: Tx, window: Window, day: str) -> None:
+    """One place in the window on `day`, or WindowFull: one guarded upsert (the first
+    place of a day makes its row; a window's capacity is at least 1)."""
     took = await tx.execute(
-        "UPDATE shop_slots SET taken=taken+1 WHERE window_id=$1 AND day=$2 AND taken < $3",
+        "INSERT INTO shop_slots AS s (window_id, day, taken) VALUES ($1,$2,1)"
+        " ON CONFLICT (window_id, day) DO UPDATE SET taken=s.taken+1 WHERE s.taken < $3",
         window.id,
         day,
         window.capacity,
