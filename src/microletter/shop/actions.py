@@ -40,6 +40,7 @@ from microletter.shop.rules import (
     Variant,
     VariantId,
     WindowId,
+    ZoneId,
 )
 from microletter.shop.rules import windows as timing
 from microletter.shop.rules.windows import Opening
@@ -344,6 +345,57 @@ async def add_zone(
         timing.check_windows(windows),
         room.ctx.clock(),
     )
+
+
+async def edit_zone(
+    room: ShopRoom,
+    me: Principal,
+    shop_id: ShopId,
+    zid: ZoneId,
+    name: str | None,
+    areas: Sequence[str] | None,
+) -> Zone:
+    """Rename a zone and/or replace the areas it serves (what is None stays)."""
+    await access_staff(room, me, shop_id)
+    return await room.store.edit_zone(
+        shop_id,
+        zid,
+        None if name is None else rules.check_name(name),
+        None if areas is None else timing.check_areas(areas),
+    )
+
+
+async def delete_zone(room: ShopRoom, me: Principal, shop_id: ShopId, zid: ZoneId) -> None:
+    """Delete a zone and its windows: refused (WindowHasOrders) while an order still to
+    be delivered is booked in one of them."""
+    await access_staff(room, me, shop_id)
+    await room.store.delete_zone(shop_id, zid)
+    log.info("shop.zone_deleted", extra={"shop_id": shop_id, "zone_id": zid})
+
+
+async def add_window(
+    room: ShopRoom, me: Principal, shop_id: ShopId, zid: ZoneId, raw: Mapping[str, JsonValue]
+) -> Zone:
+    """One more daily window in a zone: {start, end: "HH:MM", capacity}."""
+    await access_staff(room, me, shop_id)
+    return await room.store.add_window(shop_id, zid, timing.check_window(raw), room.ctx.clock())
+
+
+async def edit_window(
+    room: ShopRoom, me: Principal, shop_id: ShopId, wid: WindowId, raw: Mapping[str, JsonValue]
+) -> Zone:
+    """Change a window's {start?, end?, capacity?}: its times only while no order still
+    to be delivered is booked in it (WindowHasOrders); its capacity at any time."""
+    await access_staff(room, me, shop_id)
+    return await room.store.edit_window(shop_id, wid, timing.check_window_edit(raw))
+
+
+async def delete_window(room: ShopRoom, me: Principal, shop_id: ShopId, wid: WindowId) -> Zone:
+    """Delete a window (not while orders to deliver are booked in it): its zone after."""
+    await access_staff(room, me, shop_id)
+    zone = await room.store.delete_window(shop_id, wid)
+    log.info("shop.window_deleted", extra={"shop_id": shop_id, "window_id": wid})
+    return zone
 
 
 async def zones(room: ShopRoom, me: Principal, shop_id: ShopId) -> tuple[Shop, list[Zone]]:

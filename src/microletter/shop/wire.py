@@ -192,6 +192,17 @@ class ZoneBody(Struct, forbid_unknown_fields=True):
     windows: Annotated[list[WindowBody], Meta(max_length=50)]
 
 
+class ZonePatch(Struct, forbid_unknown_fields=True):
+    name: Short | None = None
+    areas: Annotated[list[Short], Meta(max_length=500)] | None = None
+
+
+class WindowPatch(Struct, forbid_unknown_fields=True):
+    start: Short | None = None
+    end: Short | None = None
+    capacity: Any = None
+
+
 class WindowWire(Struct):
     id: int
     start: str  # HH:MM, the shop's local time

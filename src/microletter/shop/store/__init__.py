@@ -32,6 +32,11 @@ class ShopStore(Facade):
     cart = reads(carts.cart)
     # delivery
     add_zone = writes_value(delivery.add_zone)
+    edit_zone = writes_value(delivery.edit_zone)
+    delete_zone = writes_value(delivery.delete_zone)
+    add_window = writes_value(delivery.add_window)
+    edit_window = writes_value(delivery.edit_window)
+    delete_window = writes_value(delivery.delete_window)
     zones = reads(delivery.zones)
     windows_for = reads(delivery.windows_for)
     shop_windows = reads(delivery.shop_windows)

@@ -27,7 +27,6 @@ from microletter.ports import Reader, Tx
 from microletter.shop.errors import (
     CartEmpty,
     DeliveryMissing,
-    DeliveryWindowNotFound,
     NotOrderBuyer,
     OrderStateInvalid,
     OutOfStock,
@@ -53,15 +52,16 @@ from microletter.shop.rules import (
     OrderLine,
     ShopId,
     Status,
+    WindowId,
     card_data,
     check_prices,
     check_transition,
     event_of,
     kind_of,
 )
-from microletter.shop.rules.windows import Opening, Window, check_choice
+from microletter.shop.rules.windows import Opening, check_choice
 from microletter.shop.store.carts import cart, empty_cart
-from microletter.shop.store.delivery import find_window, free_place, take_place, windows_for
+from microletter.shop.store.delivery import find_window, free_place, take_place
 from microletter.shop.store.rows import ORDER_COLS, load_order, load_shop, orders_of_rows
 from microletter.storage import cancel_job, post_message, schedule_job
 from microletter.wallet import (
@@ -415,10 +415,7 @@ async def reschedule(
     if order.status not in OPEN or order.status == Status.OUT_FOR_DELIVERY:
         raise OrderStateInvalid(order_id=oid, status=order.status, action="reschedule")
     shop = await load_shop(tx, order.shop_id)
-    windows = await windows_for(tx, order.shop_id, order.area)
-    window: Window | None = next((w for w in windows if w.id == window_id), None)
-    if window is None:
-        raise DeliveryWindowNotFound(window_id=window_id, area=order.area)
+    window = await find_window(tx, order.shop_id, order.area, WindowId(window_id))
     chosen = check_choice(window, day, now, shop.time_zone)
     cid = await open_conversation(tx, order.shop_id, order.buyer_id, now)  # before the places
     if order.window_id is not None and order.day is not None:
