@@ -264,6 +264,26 @@ async def rename_category(
     return await room.store.rename_category(shop_id, cid, rules.check_name(name))
 
 
+async def delete_category(
+    room: ShopRoom, me: Principal, shop_id: ShopId, cid: CategoryId
+) -> list[Category]:
+    """Delete a category (its products stay, in none): the categories left."""
+    await access_staff(room, me, shop_id)
+    await room.store.delete_category(shop_id, cid)
+    return await room.store.categories(shop_id)
+
+
+async def delete_product(
+    room: ShopRoom, me: Principal, shop_id: ShopId, pid: ProductId
+) -> Product | None:
+    """Delete a product never ordered (None); one with orders is taken off sale instead
+    (returned, not active)."""
+    await access_staff(room, me, shop_id)
+    kept = await room.store.delete_product(shop_id, pid)
+    log.info("shop.product_deleted", extra={"product_id": pid, "kept": kept is not None})
+    return kept
+
+
 async def catalog(room: ShopRoom, me: Principal, shop_id: ShopId) -> list[Product]:
     """Every product of the shop, on sale or not (its staff's view)."""
     await access_staff(room, me, shop_id)

@@ -70,6 +70,7 @@ from microletter.shop.wire import (
     CartLineWire,
     CartReply,
     CatalogReply,
+    CategoriesReply,
     CategoryBody,
     CategoryPatch,
     CategoryWire,
@@ -85,6 +86,7 @@ from microletter.shop.wire import (
     OrdersReply,
     OrderWire,
     ProductBody,
+    ProductDeletedReply,
     ProductPatch,
     ProductReply,
     ProductWire,
@@ -354,6 +356,24 @@ def routers(room: ShopRoom) -> list[Router]:
             room, call.me, as_shop(shop_id), CategoryId(category_id), body.name
         )
         return category_wire(made)
+
+    @router.delete("/shops/{shop_id}/categories/{category_id}", errors=[*STAFF, CategoryNotFound])
+    async def delete_category(call: Call, shop_id: int, category_id: int) -> CategoriesReply:
+        """Delete a category (owner, clerk): its products stay, in no category. The
+        categories left."""
+        left = await actions.delete_category(
+            room, call.me, as_shop(shop_id), CategoryId(category_id)
+        )
+        return CategoriesReply([category_wire(c) for c in left])
+
+    @router.delete("/shops/{shop_id}/products/{product_id}", errors=[*STAFF, ProductNotFound])
+    async def delete_product(call: Call, shop_id: int, product_id: int) -> ProductDeletedReply:
+        """Delete a product (owner, clerk) with its variants and pictures, if it was never
+        ordered (`deleted`). One with orders is taken off sale instead (`deleted: false`,
+        the product with `active: false`): its orders, refunds and downloads keep it."""
+        kept = await actions.delete_product(room, call.me, as_shop(shop_id), ProductId(product_id))
+        wire = None if kept is None else product_wire(kept)
+        return ProductDeletedReply(kept is None, wire, currency)
 
     @router.get("/shops/{shop_id}/catalog", errors=STAFF)
     async def get_catalog(call: Call, shop_id: int) -> CatalogReply:

@@ -147,6 +147,16 @@ class ProductReply(Struct):
     currency: CurrencyWire
 
 
+class CategoriesReply(Struct):
+    categories: list[CategoryWire]
+
+
+class ProductDeletedReply(Struct):
+    deleted: bool  # False: it had orders, and was taken off sale instead
+    product: ProductWire | None  # as it is after (None once deleted)
+    currency: CurrencyWire
+
+
 class CatalogReply(Struct):
     products: list[ProductWire]  # the inactive ones too (staff)
     currency: CurrencyWire

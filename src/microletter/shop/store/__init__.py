@@ -24,6 +24,8 @@ class ShopStore(Facade):
     edit_product = writes_value(catalog.edit_product)
     add_variant = writes_value(catalog.add_variant)
     rename_category = writes_value(catalog.rename_category)
+    delete_category = writes_value(catalog.delete_category)
+    delete_product = writes_value(catalog.delete_product)
     product = reads(catalog.product)
     products = reads(catalog.products)
     visible_media = reads(catalog.visible_media)
