@@ -228,6 +228,18 @@ function categoriesBox(page, categories, redraw) {
             },
             t("console.shop_rename"),
           ),
+          h(
+            "button.btn.btn-small.btn-plain.category-delete",
+            {
+              type: "button",
+              onclick: async () => {
+                const ask = t("console.shop_category_delete_confirm", { name: c.name });
+                if (!(await confirmDialog(ask, { danger: true }))) return;
+                await changeZones(() => api.request("DELETE", `/shops/${page.id}/categories/${c.id}`), redraw);
+              },
+            },
+            t("console.shop_delete"),
+          ),
         ),
       ),
     ),
@@ -350,6 +362,24 @@ function productsBox(page, products, categories, currency, redraw) {
                 },
               },
               t("console.shop_edit"),
+            ),
+            h(
+              "button.btn.btn-small.btn-plain.product-delete",
+              {
+                type: "button",
+                onclick: async () => {
+                  const ask = t("console.shop_product_delete_confirm", { name: p.name });
+                  if (!(await confirmDialog(ask, { danger: true }))) return;
+                  try {
+                    const reply = await api.request("DELETE", `${base}/products/${p.id}`);
+                    if (!reply.deleted) toast(t("console.shop_product_kept", { name: p.name }));
+                    redraw();
+                  } catch (err) {
+                    errorToast(err);
+                  }
+                },
+              },
+              t("console.shop_delete"),
             ),
             h(
               "button.btn.btn-small.btn-plain.variant-add",
@@ -627,8 +657,8 @@ function windowText(w) {
 }
 
 /**
- * Run one change of the zones and redraw, or tell why it was refused (a window with
- * orders still to deliver: `shop.window_has_orders`).
+ * Run one change (of the zones, the categories) and redraw, or tell why it was refused
+ * (a window with orders still to deliver: `shop.window_has_orders`).
  * @param {() => Promise<unknown>} change
  * @param {() => void} redraw
  */
