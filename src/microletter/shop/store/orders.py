@@ -17,8 +17,6 @@ commit. A job (the window's close) starts with its own row, then the order.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.messages import Draft
 from microletter.core.models import Instant, JsonValue, MessageKind
@@ -50,6 +48,7 @@ from microletter.shop.rules import (
     Order,
     OrderId,
     OrderLine,
+    Shop,
     ShopId,
     Status,
     WindowId,
@@ -117,29 +116,19 @@ async def checkout(
         cid = await open_conversation(tx, shop_id, me, now)
         status = Status.FULFILLED if kind == DIGITAL else Status.PAID
         oid = OrderId(tx.new_id(now))
-        order = _new_order(oid, shop_id, me, status, kind, total, cid, delivery, chosen, now)
-        order = replace(order, lines=_order_lines(lines), cover_premium=cover_premium)
+        order = _new_order(
+            oid, shop_id, me, status, kind, total, lines, cover_premium, cid, delivery, chosen, now
+        )
         pay_tx = TransactionId(tx.new_id(now))
         # What names the order is written first; the rows other checkouts wait for (the
         # window's place, the stock, the shop's pending account) are taken last, so on
         # PostgreSQL their locks are held for the few round trips before COMMIT.
-        await _insert_order(tx, order, pay_tx)
-        await _insert_lines(tx, order.id, lines)
-        if kind == DIGITAL:  # nothing to deliver: fulfilled at once, settled later
-            await _schedule_settlement(tx, order.id, settle_ms, now)
-        await empty_cart(tx, me, shop_id)
-        await post_card(tx, order, status, currency, shop.name, shop.time_zone, now, cid)
+        await _write_order(tx, order, lines, pay_tx, currency, shop, now, settle_ms)
+        legs = await _legs(tx, order, now)
         if chosen is not None:
-            await _schedule_close(tx, order, currency, now)
             await take_place(tx, chosen.window, chosen.day)
         await _take_stock(tx, lines)
-        pending = await account(tx, PENDING, shop_id, now)
-        legs = [Posting(await wallet_of(tx, me, now), -total - cover_premium)]
-        legs.append(Posting(pending, total))
-        if cover_premium:
-            legs.append(Posting(await account(tx, COVER_POOL, SYSTEM_OWNER, now), cover_premium))
-        memo = shop.name[:100]
-        ref = f"shop-order:{order.id}"
+        memo, ref = shop.name[:100], f"shop-order:{order.id}"
         await post(tx, "shop.checkout", legs, now, actor=me, memo=memo, ref=ref, tid=pay_tx)
         made.append(order)
         return {"order_id": order.id, "transaction_id": pay_tx}
@@ -147,6 +136,41 @@ async def checkout(
     made: list[Order] = []
     result, first = await run_once(tx, me, key, fingerprint, now, work)
     return result, made[0] if first else None
+
+
+async def _write_order(
+    tx: Tx,
+    order: Order,
+    lines: list[CartLine],
+    pay_tx: int,
+    currency: str,
+    shop: Shop,
+    now: Instant,
+    settle_ms: int,
+) -> None:
+    """The order, its lines, its jobs and its first card; the cart emptied."""
+    await _insert_order(tx, order, pay_tx)
+    await _insert_lines(tx, order.id, lines)
+    if order.kind == DIGITAL:  # nothing to deliver: fulfilled at once, settled later
+        await _schedule_settlement(tx, order.id, settle_ms, now)
+    await empty_cart(tx, order.buyer_id, order.shop_id)
+    cid = order.conversation_id
+    await post_card(tx, order, order.status, currency, shop.name, shop.time_zone, now, cid)
+    if order.window_id is not None:
+        await _schedule_close(tx, order, currency, now)
+
+
+async def _legs(tx: Tx, order: Order, now: Instant) -> list[Posting]:
+    """The payment's postings: the buyer's wallet pays the total into the shop's pending
+    account, and a cover premium into the cover pool."""
+    premium = order.cover_premium
+    legs = [
+        Posting(await wallet_of(tx, order.buyer_id, now), -order.total - premium),
+        Posting(await account(tx, PENDING, order.shop_id, now), order.total),
+    ]
+    if premium:
+        legs.append(Posting(await account(tx, COVER_POOL, SYSTEM_OWNER, now), premium))
+    return legs
 
 
 async def _choose_window(
@@ -180,6 +204,8 @@ def _new_order(
     status: str,
     kind: str,
     total: int,
+    lines: list[CartLine],
+    cover_premium: int,
     cid: ConversationId,
     delivery: Delivery | None,
     chosen: Opening | None,
@@ -205,7 +231,8 @@ def _new_order(
         phone="" if d is None else d.phone,
         created_at=now,
         updated_at=now,
-        lines=(),
+        lines=_order_lines(lines),
+        cover_premium=cover_premium,
     )
 
 
