@@ -99,6 +99,55 @@ async def test_a_clerk_edits_products_variants_and_categories(shop: Setup) -> No
 
 
 @operators
+async def test_a_clerk_deletes_categories_and_products_but_never_an_ordered_one(
+    shop: Setup,
+) -> None:
+    s = shop
+    base = f"/api/v1/shops/{s.shop_id}"
+    pid = s.tea["id"]
+    # a category goes; its products stay, in none
+    cats = (await s.buyer.call("GET", base))["categories"]
+    left = await s.clerk.call("DELETE", f"{base}/categories/{cats[0]['id']}")
+    assert left == {"categories": []}
+    product = await s.buyer.call("GET", f"{base}/products/{pid}")
+    assert product["product"]["category_id"] is None
+    await fails(s.clerk.call("DELETE", f"{base}/categories/999"), "shop.category_not_found", 404)
+    # a product never ordered is deleted, and leaves the carts it was in
+    made = await s.clerk.call(
+        "POST",
+        f"{base}/products",
+        {"name": "Oolong", "variants": [{"sku": "OO-1", "price": 3000, "stock": 5}]},
+    )
+    oolong = made["product"]
+    await s.buyer.call("PUT", f"{base}/cart/{oolong['variants'][0]['id']}", {"quantity": 1})
+    for person in (s.courier, s.buyer):
+        await fails(person.call("DELETE", f"{base}/products/{oolong['id']}"), "shop.not_staff", 403)
+    gone = await s.clerk.call("DELETE", f"{base}/products/{oolong['id']}")
+    assert (gone["deleted"], gone["product"]) == (True, None)
+    await fails(
+        s.buyer.call("GET", f"{base}/products/{oolong['id']}"), "shop.product_not_found", 404
+    )
+    assert (await s.buyer.call("GET", f"{base}/cart"))["lines"] == []
+    assert [p["id"] for p in (await s.dev.call("GET", f"{base}/catalog"))["products"]] == [pid]
+    await fails(
+        s.clerk.call("DELETE", f"{base}/products/{oolong['id']}"), "shop.product_not_found", 404
+    )
+    # a product with an order is only taken off sale: the order keeps its lines
+    await s.buyer.call("PUT", f"{base}/cart/{s.tea['variants'][0]['id']}", {"quantity": 1})
+    placed = await checkout(s, s.buyer, "d1", (await windows(s, s.buyer))[0])
+    kept = await s.clerk.call("DELETE", f"{base}/products/{pid}")
+    assert kept["deleted"] is False and kept["product"]["active"] is False
+    assert (await s.buyer.call("GET", base))["products"] == []
+    order = await s.buyer.call("GET", f"/api/v1/shop/orders/{placed['order']['id']}")
+    assert [line["sku"] for line in order["order"]["lines"]] == ["LJ-50"]
+    cancelled = await s.buyer.call("POST", f"/api/v1/shop/orders/{placed['order']['id']}/cancel")
+    assert cancelled["order"]["status"] == "cancelled"  # its stock goes back to the kept row
+    catalog = await s.dev.call("GET", f"{base}/catalog")
+    assert [v["stock"] for v in catalog["products"][0]["variants"]] == [3, 10]
+    await reconciled(s.root)
+
+
+@operators
 async def test_a_shared_product_card_is_opened_and_bought_by_the_other_person(
     shop: Setup, clients: MakeClient
 ) -> None:

@@ -42,6 +42,7 @@ from microletter.shop.rules.windows import (
     check_areas,
     check_choice,
     check_time_zone,
+    check_window_edit,
     check_windows,
     opening,
     upcoming,
@@ -130,6 +131,22 @@ def test_bad_windows_zones_and_time_zones_are_refused() -> None:
         with pytest.raises(TimeZoneInvalid):
             check_time_zone(tz)
     assert check_areas([" Huangpu ", "huangpu", "200001"]) == ("huangpu", "200001")
+
+
+def test_a_window_edit_changes_only_what_it_names() -> None:
+    w = window("10:00", "12:00", 20)
+    moved = check_window_edit({"start": "09:30"})
+    assert moved.moves
+    assert moved.applied_to(w) == Window(w.id, w.zone_id, 9 * 60 + 30, 12 * 60, 20)
+    resized = check_window_edit({"capacity": 3})
+    assert not resized.moves
+    assert resized.applied_to(w) == Window(w.id, w.zone_id, 10 * 60, 12 * 60, 3)
+    assert check_window_edit({}).applied_to(w) == w
+    for bad in ({"capacity": 0}, {"capacity": True}, {"start": "25:00"}, {"end": "9"}):
+        with pytest.raises(WindowInvalid):
+            check_window_edit(bad)
+    with pytest.raises(WindowInvalid):  # it would end when it starts
+        check_window_edit({"end": "10:00"}).applied_to(w)
 
 
 def order(status: str) -> Order:

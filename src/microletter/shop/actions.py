@@ -40,6 +40,7 @@ from microletter.shop.rules import (
     Variant,
     VariantId,
     WindowId,
+    ZoneId,
 )
 from microletter.shop.rules import windows as timing
 from microletter.shop.rules.windows import Opening
@@ -263,6 +264,26 @@ async def rename_category(
     return await room.store.rename_category(shop_id, cid, rules.check_name(name))
 
 
+async def delete_category(
+    room: ShopRoom, me: Principal, shop_id: ShopId, cid: CategoryId
+) -> list[Category]:
+    """Delete a category (its products stay, in none): the categories left."""
+    await access_staff(room, me, shop_id)
+    await room.store.delete_category(shop_id, cid)
+    return await room.store.categories(shop_id)
+
+
+async def delete_product(
+    room: ShopRoom, me: Principal, shop_id: ShopId, pid: ProductId
+) -> Product | None:
+    """Delete a product never ordered (None); one with orders is taken off sale instead
+    (returned, not active)."""
+    await access_staff(room, me, shop_id)
+    kept = await room.store.delete_product(shop_id, pid)
+    log.info("shop.product_deleted", extra={"product_id": pid, "kept": kept is not None})
+    return kept
+
+
 async def catalog(room: ShopRoom, me: Principal, shop_id: ShopId) -> list[Product]:
     """Every product of the shop, on sale or not (its staff's view)."""
     await access_staff(room, me, shop_id)
@@ -346,6 +367,57 @@ async def add_zone(
     )
 
 
+async def edit_zone(
+    room: ShopRoom,
+    me: Principal,
+    shop_id: ShopId,
+    zid: ZoneId,
+    name: str | None,
+    areas: Sequence[str] | None,
+) -> Zone:
+    """Rename a zone and/or replace the areas it serves (what is None stays)."""
+    await access_staff(room, me, shop_id)
+    return await room.store.edit_zone(
+        shop_id,
+        zid,
+        None if name is None else rules.check_name(name),
+        None if areas is None else timing.check_areas(areas),
+    )
+
+
+async def delete_zone(room: ShopRoom, me: Principal, shop_id: ShopId, zid: ZoneId) -> None:
+    """Delete a zone and its windows: refused (WindowHasOrders) while an order still to
+    be delivered is booked in one of them."""
+    await access_staff(room, me, shop_id)
+    await room.store.delete_zone(shop_id, zid)
+    log.info("shop.zone_deleted", extra={"shop_id": shop_id, "zone_id": zid})
+
+
+async def add_window(
+    room: ShopRoom, me: Principal, shop_id: ShopId, zid: ZoneId, raw: Mapping[str, JsonValue]
+) -> Zone:
+    """One more daily window in a zone: {start, end: "HH:MM", capacity}."""
+    await access_staff(room, me, shop_id)
+    return await room.store.add_window(shop_id, zid, timing.check_window(raw), room.ctx.clock())
+
+
+async def edit_window(
+    room: ShopRoom, me: Principal, shop_id: ShopId, wid: WindowId, raw: Mapping[str, JsonValue]
+) -> Zone:
+    """Change a window's {start?, end?, capacity?}: its times only while no order still
+    to be delivered is booked in it (WindowHasOrders); its capacity at any time."""
+    await access_staff(room, me, shop_id)
+    return await room.store.edit_window(shop_id, wid, timing.check_window_edit(raw))
+
+
+async def delete_window(room: ShopRoom, me: Principal, shop_id: ShopId, wid: WindowId) -> Zone:
+    """Delete a window (not while orders to deliver are booked in it): its zone after."""
+    await access_staff(room, me, shop_id)
+    zone = await room.store.delete_window(shop_id, wid)
+    log.info("shop.window_deleted", extra={"shop_id": shop_id, "window_id": wid})
+    return zone
+
+
 async def zones(room: ShopRoom, me: Principal, shop_id: ShopId) -> tuple[Shop, list[Zone]]:
     await access_staff(room, me, shop_id, EVERY_STAFF)
     return await room.store.shop(shop_id), await room.store.zones(shop_id)
@@ -413,12 +485,13 @@ async def checkout(
         room.settle_after_ms,
     )
     await room.ctx.publish(outcome)
-    result, first = outcome.value
+    result, made = outcome.value
+    if made is not None:  # the first time: the order as it was written
+        log.info("shop.checkout", extra={"order_id": made.id, "shop_id": shop_id})
+        return made, True
     oid = result["order_id"]
     assert isinstance(oid, int)  # our own result
-    if first:
-        log.info("shop.checkout", extra={"order_id": oid, "shop_id": shop_id})
-    return await room.store.order(OrderId(oid)), first
+    return await room.store.order(OrderId(oid)), False
 
 
 async def access_order(room: ShopRoom, me: Principal, oid: OrderId) -> tuple[Order, list[str]]:

@@ -18,6 +18,7 @@ NotFound                              not_found
 ├── VariantNotFound                   shop.variant_not_found
 ├── OrderNotFound                     shop.order_not_found
 ├── ZoneNotServed                     shop.zone_not_served
+├── ZoneNotFound                      shop.zone_not_found
 └── DeliveryWindowNotFound            shop.window_not_found
 Conflict                              conflict
 ├── SkuTaken                          shop.sku_taken
@@ -27,6 +28,7 @@ Conflict                              conflict
 ├── WindowClosed                      shop.window_closed
 ├── PriceChanged                      shop.price_changed
 ├── OrderStateInvalid                 shop.order_state
+├── WindowHasOrders                   shop.window_has_orders
 └── RefundExceedsBalance              shop.refund_exceeds_balance
 """
 
@@ -105,6 +107,11 @@ class ZoneNotServed(NotFound):
     hint = "The shop does not deliver to this postal code or district."
 
 
+class ZoneNotFound(NotFound):
+    code = "shop.zone_not_found"
+    hint = "No such delivery zone in this shop."
+
+
 class DeliveryWindowNotFound(NotFound):
     code = "shop.window_not_found"
     hint = "No such delivery window in this zone."
@@ -143,6 +150,14 @@ class PriceChanged(Conflict):
 class OrderStateInvalid(Conflict):
     code = "shop.order_state"
     hint = "The order is not in a state that allows this."
+
+
+class WindowHasOrders(Conflict):
+    code = "shop.window_has_orders"
+    hint = (
+        "Orders still to be delivered are booked in this window: deliver, reschedule or"
+        " cancel them first (its capacity can still be changed)."
+    )
 
 
 class RefundExceedsBalance(Conflict):

@@ -41,7 +41,9 @@ from microletter.shop.errors import (
     VariantNotFound,
     WindowClosed,
     WindowFull,
+    WindowHasOrders,
     WindowInvalid,
+    ZoneNotFound,
     ZoneNotServed,
 )
 from microletter.shop.rules import (
@@ -58,6 +60,7 @@ from microletter.shop.rules import (
     Variant,
     VariantId,
     WindowId,
+    ZoneId,
     total_of,
 )
 from microletter.shop.rules.windows import Opening, hhmm
@@ -67,6 +70,7 @@ from microletter.shop.wire import (
     CartLineWire,
     CartReply,
     CatalogReply,
+    CategoriesReply,
     CategoryBody,
     CategoryPatch,
     CategoryWire,
@@ -82,6 +86,7 @@ from microletter.shop.wire import (
     OrdersReply,
     OrderWire,
     ProductBody,
+    ProductDeletedReply,
     ProductPatch,
     ProductReply,
     ProductWire,
@@ -101,9 +106,12 @@ from microletter.shop.wire import (
     VariantPatch,
     VariantReply,
     VariantWire,
+    WindowBody,
+    WindowPatch,
     WindowsQuery,
     WindowWire,
     ZoneBody,
+    ZonePatch,
     ZoneReply,
     ZonesReply,
     ZoneWire,
@@ -349,6 +357,24 @@ def routers(room: ShopRoom) -> list[Router]:
         )
         return category_wire(made)
 
+    @router.delete("/shops/{shop_id}/categories/{category_id}", errors=[*STAFF, CategoryNotFound])
+    async def delete_category(call: Call, shop_id: int, category_id: int) -> CategoriesReply:
+        """Delete a category (owner, clerk): its products stay, in no category. The
+        categories left."""
+        left = await actions.delete_category(
+            room, call.me, as_shop(shop_id), CategoryId(category_id)
+        )
+        return CategoriesReply([category_wire(c) for c in left])
+
+    @router.delete("/shops/{shop_id}/products/{product_id}", errors=[*STAFF, ProductNotFound])
+    async def delete_product(call: Call, shop_id: int, product_id: int) -> ProductDeletedReply:
+        """Delete a product (owner, clerk) with its variants and pictures, if it was never
+        ordered (`deleted`). One with orders is taken off sale instead (`deleted: false`,
+        the product with `active: false`): its orders, refunds and downloads keep it."""
+        kept = await actions.delete_product(room, call.me, as_shop(shop_id), ProductId(product_id))
+        wire = None if kept is None else product_wire(kept)
+        return ProductDeletedReply(kept is None, wire, currency)
+
     @router.get("/shops/{shop_id}/catalog", errors=STAFF)
     async def get_catalog(call: Call, shop_id: int) -> CatalogReply:
         """Every product of the shop, on sale or not (owner, clerk), newest first."""
@@ -432,6 +458,71 @@ def routers(room: ShopRoom) -> list[Router]:
             [msgspec.to_builtins(w) for w in body.windows],
         )
         return ZoneReply(zone_wire(made))
+
+    @router.patch(
+        "/shops/{shop_id}/zones/{zone_id}",
+        errors=[*STAFF, ZoneNotFound, AreaTaken, WindowInvalid, TooLarge],
+    )
+    async def patch_zone(call: Call, shop_id: int, zone_id: int, body: ZonePatch) -> ZoneReply:
+        """Rename a delivery zone and/or replace the areas it serves (owner, clerk);
+        what is not sent stays. Orders keep the address they were booked for."""
+        found = await actions.edit_zone(
+            room, call.me, as_shop(shop_id), ZoneId(zone_id), body.name, body.areas
+        )
+        return ZoneReply(zone_wire(found))
+
+    @router.delete(
+        "/shops/{shop_id}/zones/{zone_id}",
+        errors=[*STAFF, ZoneNotFound, WindowHasOrders],
+    )
+    async def delete_zone(call: Call, shop_id: int, zone_id: int) -> ZonesReply:
+        """Delete a delivery zone with its areas and windows (owner, clerk): refused with
+        `shop.window_has_orders` while an order still to be delivered (paid, packed, out
+        for delivery) is booked in one of its windows. The shop's zones after."""
+        await actions.delete_zone(room, call.me, as_shop(shop_id), ZoneId(zone_id))
+        shop, found = await actions.zones(room, call.me, as_shop(shop_id))
+        return ZonesReply([zone_wire(z) for z in found], shop.time_zone)
+
+    @router.post(
+        "/shops/{shop_id}/zones/{zone_id}/windows",
+        status=201,
+        errors=[*STAFF, ZoneNotFound, WindowInvalid, TooLarge],
+    )
+    async def post_window(call: Call, shop_id: int, zone_id: int, body: WindowBody) -> ZoneReply:
+        """Add a daily window to a zone (owner, clerk): {start, end, capacity}. The zone
+        after."""
+        found = await actions.add_window(
+            room, call.me, as_shop(shop_id), ZoneId(zone_id), msgspec.to_builtins(body)
+        )
+        return ZoneReply(zone_wire(found))
+
+    @router.patch(
+        "/shops/{shop_id}/windows/{window_id}",
+        errors=[*STAFF, DeliveryWindowNotFound, WindowInvalid, WindowHasOrders, TooLarge],
+    )
+    async def patch_window(
+        call: Call, shop_id: int, window_id: int, body: WindowPatch
+    ) -> ZoneReply:
+        """Change a daily window (owner, clerk): its `capacity` at any time (a lower one
+        than the places taken only stops new bookings), its `start`/`end` only while no
+        order still to be delivered is booked in it (`shop.window_has_orders`). Its zone
+        after."""
+        raw = {k: v for k, v in msgspec.to_builtins(body).items() if v is not None}
+        found = await actions.edit_window(room, call.me, as_shop(shop_id), WindowId(window_id), raw)
+        return ZoneReply(zone_wire(found))
+
+    @router.delete(
+        "/shops/{shop_id}/windows/{window_id}",
+        errors=[*STAFF, DeliveryWindowNotFound, WindowHasOrders, WindowInvalid],
+    )
+    async def delete_window(call: Call, shop_id: int, window_id: int) -> ZoneReply:
+        """Delete a daily window (owner, clerk): refused with `shop.window_has_orders`
+        while an order still to be delivered is booked in it (deliver, reschedule or
+        cancel them first), and with `shop.window_invalid` for a zone's last window
+        (delete the zone). Delivered and cancelled orders keep their window's times. Its
+        zone after."""
+        found = await actions.delete_window(room, call.me, as_shop(shop_id), WindowId(window_id))
+        return ZoneReply(zone_wire(found))
 
     @router.get("/shops/{shop_id}/zones", errors=STAFF)
     async def get_zones(call: Call, shop_id: int) -> ZonesReply:

@@ -147,6 +147,16 @@ class ProductReply(Struct):
     currency: CurrencyWire
 
 
+class CategoriesReply(Struct):
+    categories: list[CategoryWire]
+
+
+class ProductDeletedReply(Struct):
+    deleted: bool  # False: it had orders, and was taken off sale instead
+    product: ProductWire | None  # as it is after (None once deleted)
+    currency: CurrencyWire
+
+
 class CatalogReply(Struct):
     products: list[ProductWire]  # the inactive ones too (staff)
     currency: CurrencyWire
@@ -190,6 +200,17 @@ class ZoneBody(Struct, forbid_unknown_fields=True):
     name: Short
     areas: Annotated[list[Short], Meta(max_length=500)]
     windows: Annotated[list[WindowBody], Meta(max_length=50)]
+
+
+class ZonePatch(Struct, forbid_unknown_fields=True):
+    name: Short | None = None
+    areas: Annotated[list[Short], Meta(max_length=500)] | None = None
+
+
+class WindowPatch(Struct, forbid_unknown_fields=True):
+    start: Short | None = None
+    end: Short | None = None
+    capacity: Any = None
 
 
 class WindowWire(Struct):

@@ -82,11 +82,7 @@ def hhmm(mins: int) -> str:
 
 def check_window(raw: Mapping[str, JsonValue]) -> NewWindow:
     starts, ends = minutes(raw.get("start"), "start"), minutes(raw.get("end"), "end")
-    capacity = raw.get("capacity")
-    if isinstance(capacity, bool) or not isinstance(capacity, int):
-        raise WindowInvalid("capacity is a whole number.", field="capacity")
-    if not 1 <= capacity <= MAX_CAPACITY:
-        raise WindowInvalid(f"capacity is 1 to {MAX_CAPACITY}.", field="capacity")
+    capacity = check_capacity(raw.get("capacity"))
     if starts == ends:
         raise WindowInvalid("A window ends after it starts.", field="end")
     return NewWindow(starts, ends, capacity)
@@ -97,10 +93,60 @@ def check_windows(raw: Sequence[Mapping[str, JsonValue]]) -> tuple[NewWindow, ..
         raise WindowInvalid("A zone has at least one window.", field="windows")
     if len(raw) > MAX_WINDOWS:
         raise TooLarge("Too many windows.", field="windows", max_items=MAX_WINDOWS)
-    windows = tuple(sorted((check_window(w) for w in raw), key=lambda w: w.starts))
-    if len({w.starts for w in windows}) != len(windows):
+    return check_window_set([check_window(w) for w in raw])
+
+
+def check_window_set(windows: Sequence[NewWindow]) -> tuple[NewWindow, ...]:
+    """A zone's windows as a whole: at most MAX_WINDOWS, no two starting together."""
+    if len(windows) > MAX_WINDOWS:
+        raise TooLarge("Too many windows.", field="windows", max_items=MAX_WINDOWS)
+    ordered = tuple(sorted(windows, key=lambda w: w.starts))
+    if len({w.starts for w in ordered}) != len(ordered):
         raise WindowInvalid("Two windows of a zone start at the same time.", field="windows")
-    return windows
+    return ordered
+
+
+@dataclass(frozen=True, slots=True)
+class WindowEdit:
+    """A change to a window: what is None stays as it was."""
+
+    starts: int | None = None
+    ends: int | None = None
+    capacity: int | None = None
+
+    @property
+    def moves(self) -> bool:
+        return self.starts is not None or self.ends is not None
+
+    def applied_to(self, w: Window) -> Window:
+        after = Window(
+            w.id,
+            w.zone_id,
+            w.starts if self.starts is None else self.starts,
+            w.ends if self.ends is None else self.ends,
+            w.capacity if self.capacity is None else self.capacity,
+        )
+        if after.starts == after.ends:
+            raise WindowInvalid("A window ends after it starts.", field="end")
+        return after
+
+
+def check_window_edit(raw: Mapping[str, JsonValue]) -> WindowEdit:
+    """{start?, end?, capacity?} as sent: what is given is checked."""
+    start, end, capacity = raw.get("start"), raw.get("end"), raw.get("capacity")
+    return WindowEdit(
+        None if start is None else minutes(start, "start"),
+        None if end is None else minutes(end, "end"),
+        None if capacity is None else check_capacity(capacity),
+    )
+
+
+def check_capacity(capacity: JsonValue) -> int:
+    if isinstance(capacity, bool) or not isinstance(capacity, int):
+        raise WindowInvalid("capacity is a whole number.", field="capacity")
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise WindowInvalid(f"capacity is 1 to {MAX_CAPACITY}.", field="capacity")
+    return capacity
 
 
 def check_areas(raw: Sequence[str]) -> tuple[str, ...]:

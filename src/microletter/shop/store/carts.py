@@ -17,8 +17,8 @@ async def set_line(
 ) -> list[CartLine]:
     """Put `quantity` of a variant in my cart (0 takes it out); the price seen is the
     price now. The cart as it is after."""
-    await load_shop(tx, shop_id)
     if quantity == 0:
+        await load_shop(tx, shop_id)
         await tx.execute(
             "DELETE FROM shop_cart_items WHERE user_id=$1 AND shop_id=$2 AND variant_id=$3",
             me,
@@ -26,20 +26,18 @@ async def set_line(
             vid,
         )
         return await cart(tx, me, shop_id)
-    price = await tx.fetchval(
-        "SELECT v.price FROM shop_variants v JOIN shop_products p ON p.id=v.product_id"
+    row = await tx.fetchrow(  # the price, and how many other lines the cart has
+        "SELECT v.price, (SELECT count(*) FROM shop_cart_items WHERE user_id=$3 AND shop_id=$2"
+        " AND variant_id<>$1) FROM shop_variants v JOIN shop_products p ON p.id=v.product_id"
         " WHERE v.id=$1 AND v.shop_id=$2 AND p.active",
         vid,
         shop_id,
-    )
-    if price is None:
-        raise VariantNotFound(variant_id=vid)
-    lines = await tx.fetchval(
-        "SELECT count(*) FROM shop_cart_items WHERE user_id=$1 AND shop_id=$2 AND variant_id<>$3",
         me,
-        shop_id,
-        vid,
     )
+    if row is None:
+        await load_shop(tx, shop_id)  # ShopNotFound, if that is why
+        raise VariantNotFound(variant_id=vid)
+    price, lines = row[0], row[1]
     if int(lines) >= MAX_CART_LINES:
         raise TooLarge("The cart is full.", field="variant_id", max_items=MAX_CART_LINES)
     await tx.execute(

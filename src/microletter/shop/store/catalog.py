@@ -289,6 +289,40 @@ async def rename_category(tx: Tx, shop_id: ShopId, cid: CategoryId, name: str) -
     return Category(cid, shop_id, name, int(row[0]))
 
 
+async def delete_category(tx: Tx, shop_id: ShopId, cid: CategoryId) -> None:
+    """Delete a category; its products stay, in no category."""
+    await tx.execute(
+        "UPDATE shop_products SET category_id=NULL WHERE shop_id=$1 AND category_id=$2",
+        shop_id,
+        cid,
+    )
+    if not await tx.execute("DELETE FROM shop_categories WHERE id=$1 AND shop_id=$2", cid, shop_id):
+        raise CategoryNotFound(category_id=cid)
+
+
+async def delete_product(tx: Tx, shop_id: ShopId, pid: ProductId) -> Product | None:
+    """Delete a product that was never ordered (None), with its variants, pictures and
+    cart lines. One that was ordered is taken off sale instead and returned as it is
+    after: its orders, refunds and a digital file's buyers keep what they name. Its
+    variants are locked first, so a checkout taking its stock at the same time either
+    commits before (and its order is counted here) or finds no stock after."""
+    found = await product(tx, shop_id, pid)
+    await tx.fetch("SELECT id FROM shop_variants WHERE product_id=$1 ORDER BY id FOR UPDATE", pid)
+    if await tx.fetchval("SELECT 1 FROM shop_order_lines WHERE product_id=$1 LIMIT 1", pid):
+        if found.active:
+            return await set_active(tx, shop_id, pid, False)
+        return found
+    await tx.execute(
+        "DELETE FROM shop_cart_items WHERE variant_id IN"
+        " (SELECT id FROM shop_variants WHERE product_id=$1)",
+        pid,
+    )
+    await tx.execute("DELETE FROM shop_variants WHERE product_id=$1", pid)
+    await tx.execute("DELETE FROM shop_product_media WHERE product_id=$1", pid)
+    await tx.execute("DELETE FROM shop_products WHERE id=$1", pid)
+    return None
+
+
 async def product(db: Reader, shop_id: ShopId, pid: ProductId) -> Product:
     found = await _products(db, "p.shop_id=$1 AND p.id=$2", shop_id, pid)
     if not found:

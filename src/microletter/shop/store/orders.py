@@ -1,21 +1,23 @@
 """Checkout and the order's life (units of work, both databases).
 
-Checkout is one unit of work: the idempotency key, the payment token, a place in the
-delivery window, the stock of every line (guarded UPDATEs, in variant id order), the
-buyer's conversation with the shop, the money (the buyer's wallet → the shop's pending
-account, and a cover premium → the cover pool), the order and its first card. Anything
-refused rolls all of it back: no order without its payment, no payment without its order
-and its stock.
+Checkout is one unit of work: the idempotency key, the payment token, the cart, the
+buyer's chosen window (checked), the buyer's conversation with the shop, the order, its
+lines and its first card, then, last, what other checkouts wait for: a place in the
+delivery window, the stock of every line (guarded UPDATEs, in variant id order) and the
+money (the buyer's wallet → the shop's pending account, and a cover premium → the cover
+pool). Anything refused rolls all of it back: no order without its payment, no payment
+without its order and its stock. Taking the shared rows last keeps their row locks on
+PostgreSQL for the last few round trips of the transaction, not for all of them.
 
 Lock order (PostgreSQL): the key's row, the token's row, the buyer's cart lines
-(checkout) or the order (a change), the window's place, the variants in id order, the
-conversation, then the wallet accounts in id order (`post`), then the users' logs at
+(checkout) or the order (a change), the conversation, the window's place, the variants
+in id order, then the wallet accounts in id order (`post`), then the users' logs at
 commit. A job (the window's close) starts with its own row, then the order.
 """
 
 from __future__ import annotations
 
-from microletter.core.ids import UserId
+from microletter.core.ids import ConversationId, UserId
 from microletter.core.messages import Draft
 from microletter.core.models import Instant, JsonValue, MessageKind
 from microletter.platform import open_conversation
@@ -23,7 +25,6 @@ from microletter.ports import Reader, Tx
 from microletter.shop.errors import (
     CartEmpty,
     DeliveryMissing,
-    DeliveryWindowNotFound,
     NotOrderBuyer,
     OrderStateInvalid,
     OutOfStock,
@@ -46,17 +47,20 @@ from microletter.shop.rules import (
     Delivery,
     Order,
     OrderId,
+    OrderLine,
+    Shop,
     ShopId,
     Status,
+    WindowId,
     card_data,
     check_prices,
     check_transition,
     event_of,
     kind_of,
 )
-from microletter.shop.rules.windows import Opening, Window, check_choice
+from microletter.shop.rules.windows import Opening, check_choice
 from microletter.shop.store.carts import cart, empty_cart
-from microletter.shop.store.delivery import free_place, take_place, windows_for
+from microletter.shop.store.delivery import find_window, free_place, take_place
 from microletter.shop.store.rows import ORDER_COLS, load_order, load_shop, orders_of_rows
 from microletter.storage import cancel_job, post_message, schedule_job
 from microletter.wallet import (
@@ -64,6 +68,7 @@ from microletter.wallet import (
     SYSTEM_OWNER,
     Posting,
     Result,
+    TransactionId,
     account,
     balance_of,
     post,
@@ -88,9 +93,10 @@ async def checkout(
     now: Instant,
     cover_premium: int = 0,
     settle_ms: int = 0,
-) -> tuple[Result, bool]:
+) -> tuple[Result, Order | None]:
     """Buy my cart at this shop, once per (me, key): the order's id and its payment's
-    transaction id. PriceChanged, OutOfStock, WindowFull, ... leave nothing behind.
+    transaction id, and the order made (None for a replay of `key`, whose order was
+    made before). PriceChanged, OutOfStock, WindowFull, ... leave nothing behind.
     `cover_premium` > 0 buys return-shipping cover (goods only); a digital order's
     settlement is due `settle_ms` after checkout (it is fulfilled at once)."""
 
@@ -106,58 +112,128 @@ async def checkout(
             raise ReturnNotGoods(shop_id=shop_id)
         chosen = None
         if kind != DIGITAL:
-            chosen = await _take_window(tx, shop_id, delivery, shop.time_zone, now)
-        await _take_stock(tx, lines)
+            chosen = await _choose_window(tx, shop_id, delivery, shop.time_zone, now)
         cid = await open_conversation(tx, shop_id, me, now)
-        oid = OrderId(tx.new_id(now))
-        ref = f"shop-order:{oid}"
-        pending = await account(tx, PENDING, shop_id, now)
-        legs = [Posting(await wallet_of(tx, me, now), -total - cover_premium)]
-        legs.append(Posting(pending, total))
-        if cover_premium:
-            legs.append(Posting(await account(tx, COVER_POOL, SYSTEM_OWNER, now), cover_premium))
-        paid = await post(
-            tx,
-            "shop.checkout",
-            legs,
-            now,
-            actor=me,
-            memo=shop.name[:100],
-            ref=ref,
-        )
         status = Status.FULFILLED if kind == DIGITAL else Status.PAID
-        await _insert_order(
-            tx, oid, shop_id, me, status, kind, total, cid, delivery, chosen, paid.id, now
+        oid = OrderId(tx.new_id(now))
+        order = _new_order(
+            oid, shop_id, me, status, kind, total, lines, cover_premium, cid, delivery, chosen, now
         )
-        if cover_premium:
-            await tx.execute(
-                "UPDATE shop_orders SET cover_premium=$2 WHERE id=$1", oid, cover_premium
-            )
-        await _insert_lines(tx, oid, lines)
-        if kind == DIGITAL:  # nothing to deliver: fulfilled at once, settled later
-            await _schedule_settlement(tx, oid, settle_ms, now)
-        await empty_cart(tx, me, shop_id)
-        order = await load_order(tx, oid)
-        await post_card(tx, order, status, currency, shop.name, shop.time_zone, now)
+        pay_tx = TransactionId(tx.new_id(now))
+        # What names the order is written first; the rows other checkouts wait for (the
+        # window's place, the stock, the shop's pending account) are taken last, so on
+        # PostgreSQL their locks are held for the few round trips before COMMIT.
+        await _write_order(tx, order, lines, pay_tx, currency, shop, now, settle_ms)
+        legs = await _legs(tx, order, now)
         if chosen is not None:
-            await _schedule_close(tx, order, currency, now)
-        return {"order_id": oid, "transaction_id": paid.id}
+            await take_place(tx, chosen.window, chosen.day)
+        await _take_stock(tx, lines)
+        memo, ref = shop.name[:100], f"shop-order:{order.id}"
+        await post(tx, "shop.checkout", legs, now, actor=me, memo=memo, ref=ref, tid=pay_tx)
+        made.append(order)
+        return {"order_id": order.id, "transaction_id": pay_tx}
 
-    return await run_once(tx, me, key, fingerprint, now, work)
+    made: list[Order] = []
+    result, first = await run_once(tx, me, key, fingerprint, now, work)
+    return result, made[0] if first else None
 
 
-async def _take_window(
+async def _write_order(
+    tx: Tx,
+    order: Order,
+    lines: list[CartLine],
+    pay_tx: int,
+    currency: str,
+    shop: Shop,
+    now: Instant,
+    settle_ms: int,
+) -> None:
+    """The order, its lines, its jobs and its first card; the cart emptied."""
+    await _insert_order(tx, order, pay_tx)
+    await _insert_lines(tx, order.id, lines)
+    if order.kind == DIGITAL:  # nothing to deliver: fulfilled at once, settled later
+        await _schedule_settlement(tx, order.id, settle_ms, now)
+    await empty_cart(tx, order.buyer_id, order.shop_id)
+    cid = order.conversation_id
+    await post_card(tx, order, order.status, currency, shop.name, shop.time_zone, now, cid)
+    if order.window_id is not None:
+        await _schedule_close(tx, order, currency, now)
+
+
+async def _legs(tx: Tx, order: Order, now: Instant) -> list[Posting]:
+    """The payment's postings: the buyer's wallet pays the total into the shop's pending
+    account, and a cover premium into the cover pool."""
+    premium = order.cover_premium
+    legs = [
+        Posting(await wallet_of(tx, order.buyer_id, now), -order.total - premium),
+        Posting(await account(tx, PENDING, order.shop_id, now), order.total),
+    ]
+    if premium:
+        legs.append(Posting(await account(tx, COVER_POOL, SYSTEM_OWNER, now), premium))
+    return legs
+
+
+async def _choose_window(
     tx: Tx, shop_id: ShopId, delivery: Delivery | None, time_zone: str, now: Instant
 ) -> Opening:
+    """The buyer's window and day, checked (its place is taken later)."""
     if delivery is None or not delivery.address:
         raise DeliveryMissing(shop_id=shop_id)
-    windows = await windows_for(tx, shop_id, delivery.area)
-    window = next((w for w in windows if w.id == delivery.window_id), None)
-    if window is None:
-        raise DeliveryWindowNotFound(window_id=delivery.window_id, area=delivery.area)
-    chosen = check_choice(window, delivery.day, now, time_zone)
-    await take_place(tx, window, chosen.day)
-    return chosen
+    window = await find_window(tx, shop_id, delivery.area, delivery.window_id)
+    return check_choice(window, delivery.day, now, time_zone)
+
+
+def _order_lines(lines: list[CartLine]) -> tuple[OrderLine, ...]:
+    return tuple(
+        OrderLine(
+            x.variant.id,
+            x.variant.product_id,
+            f"{x.product_name} ({x.variant.name})" if x.variant.name else x.product_name,
+            x.variant.sku,
+            x.variant.price,
+            x.quantity,
+        )
+        for x in lines
+    )
+
+
+def _new_order(
+    oid: OrderId,
+    shop_id: ShopId,
+    me: UserId,
+    status: str,
+    kind: str,
+    total: int,
+    lines: list[CartLine],
+    cover_premium: int,
+    cid: ConversationId,
+    delivery: Delivery | None,
+    chosen: Opening | None,
+    now: Instant,
+) -> Order:
+    """The order as checkout writes it (what `load_order` would read back)."""
+    d = delivery if chosen is not None else None
+    return Order(
+        id=oid,
+        shop_id=shop_id,
+        buyer_id=me,
+        status=status,
+        kind=kind,
+        total=total,
+        conversation_id=cid,
+        window_id=None if chosen is None else chosen.window.id,
+        day=None if chosen is None else chosen.day,
+        starts_at=None if chosen is None else chosen.starts_at,
+        ends_at=None if chosen is None else chosen.ends_at,
+        area="" if d is None else d.area,
+        address="" if d is None else d.address,
+        recipient="" if d is None else d.recipient,
+        phone="" if d is None else d.phone,
+        created_at=now,
+        updated_at=now,
+        lines=_order_lines(lines),
+        cover_premium=cover_premium,
+    )
 
 
 async def _take_stock(tx: Tx, lines: list[CartLine]) -> None:
@@ -193,43 +269,30 @@ async def mark_settled(tx: Tx, oid: OrderId, settled_tx: int) -> bool:
     )
 
 
-async def _insert_order(
-    tx: Tx,
-    oid: OrderId,
-    shop_id: ShopId,
-    me: UserId,
-    status: str,
-    kind: str,
-    total: int,
-    cid: int,
-    delivery: Delivery | None,
-    chosen: Opening | None,
-    pay_tx: int,
-    now: Instant,
-) -> None:
-    d = delivery if chosen is not None else None
+async def _insert_order(tx: Tx, o: Order, pay_tx: int) -> None:
     await tx.execute(
         "INSERT INTO shop_orders (id, shop_id, buyer_id, status, kind, total, conversation_id,"
         " window_id, day, starts_at, ends_at, area, address, recipient, phone, pay_tx,"
-        " release_tx, refund_tx, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,"
-        "$10,$11,$12,$13,$14,$15,$16,NULL,NULL,$17,$17)",
-        oid,
-        shop_id,
-        me,
-        status,
-        kind,
-        total,
-        cid,
-        None if chosen is None else chosen.window.id,
-        None if chosen is None else chosen.day,
-        None if chosen is None else chosen.starts_at,
-        None if chosen is None else chosen.ends_at,
-        "" if d is None else d.area,
-        "" if d is None else d.address,
-        "" if d is None else d.recipient,
-        "" if d is None else d.phone,
+        " release_tx, refund_tx, created_at, updated_at, cover_premium) VALUES ($1,$2,$3,$4,$5,"
+        "$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,NULL,NULL,$17,$17,$18)",
+        o.id,
+        o.shop_id,
+        o.buyer_id,
+        o.status,
+        o.kind,
+        o.total,
+        o.conversation_id,
+        o.window_id,
+        o.day,
+        o.starts_at,
+        o.ends_at,
+        o.area,
+        o.address,
+        o.recipient,
+        o.phone,
         pay_tx,
-        now,
+        o.created_at,
+        o.cover_premium,
     )
 
 
@@ -254,11 +317,20 @@ async def _insert_lines(tx: Tx, oid: OrderId, lines: list[CartLine]) -> None:
 
 
 async def post_card(
-    tx: Tx, order: Order, event: str, currency: str, shop_name: str, time_zone: str, now: Instant
+    tx: Tx,
+    order: Order,
+    event: str,
+    currency: str,
+    shop_name: str,
+    time_zone: str,
+    now: Instant,
+    cid: ConversationId | None = None,
 ) -> None:
     """An `order` card in the buyer's conversation with the shop, from the shop's
-    account: a new message for every change (the earlier cards are never edited)."""
-    cid = await open_conversation(tx, order.shop_id, order.buyer_id, now)
+    account: a new message for every change (the earlier cards are never edited).
+    `cid`: that conversation, if the caller opened it already in this unit of work."""
+    if cid is None:
+        cid = await open_conversation(tx, order.shop_id, order.buyer_id, now)
     data = card_data(order, event, currency, shop_name, time_zone)
     draft = Draft(
         cid, order.shop_id, f"order:{order.id}:{tx.new_id(now)}", MessageKind.ORDER, None, data=data
@@ -295,6 +367,8 @@ async def change_order(
     step = check_transition(order, action, roles)
     shop = await load_shop(tx, order.shop_id)
     ref = f"shop-order:{order.id}"
+    # the conversation's lock before the window's place and the stock (checkout's order)
+    cid = await open_conversation(tx, order.shop_id, order.buyer_id, now)
     if action in RETURNS_STOCK:
         if order.window_id is not None and order.day is not None:
             await free_place(tx, order.window_id, order.day)
@@ -304,8 +378,6 @@ async def change_order(
                 line.variant_id,
                 line.quantity,
             )
-    await open_conversation(tx, order.shop_id, order.buyer_id, now)  # its lock, before money
-    if action in RETURNS_STOCK:
         moved = await _refund(tx, order, PENDING, actor, ref, now)
         await tx.execute("UPDATE shop_orders SET refund_tx=$2 WHERE id=$1", order.id, moved)
     if action in SETTLES:
@@ -327,7 +399,7 @@ async def change_order(
         raise OrderStateInvalid(order_id=order.id, status=order.status, action=action)
     after = await load_order(tx, oid)
     await post_card(
-        tx, after, event_of(action, step.target), currency, shop.name, shop.time_zone, now
+        tx, after, event_of(action, step.target), currency, shop.name, shop.time_zone, now, cid
     )
     return after
 
@@ -370,11 +442,9 @@ async def reschedule(
     if order.status not in OPEN or order.status == Status.OUT_FOR_DELIVERY:
         raise OrderStateInvalid(order_id=oid, status=order.status, action="reschedule")
     shop = await load_shop(tx, order.shop_id)
-    windows = await windows_for(tx, order.shop_id, order.area)
-    window: Window | None = next((w for w in windows if w.id == window_id), None)
-    if window is None:
-        raise DeliveryWindowNotFound(window_id=window_id, area=order.area)
+    window = await find_window(tx, order.shop_id, order.area, WindowId(window_id))
     chosen = check_choice(window, day, now, shop.time_zone)
+    cid = await open_conversation(tx, order.shop_id, order.buyer_id, now)  # before the places
     if order.window_id is not None and order.day is not None:
         await free_place(tx, order.window_id, order.day)
     await take_place(tx, window, chosen.day)
@@ -389,7 +459,7 @@ async def reschedule(
         now,
     )
     after = await load_order(tx, oid)
-    await post_card(tx, after, "rescheduled", currency, shop.name, shop.time_zone, now)
+    await post_card(tx, after, "rescheduled", currency, shop.name, shop.time_zone, now, cid)
     await _schedule_close(tx, after, currency, now)
     return after
 

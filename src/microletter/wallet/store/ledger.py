@@ -98,12 +98,16 @@ async def post(
     memo: str = "",
     ref: str | None = None,
     reverses: TransactionId | None = None,
+    tid: TransactionId | None = None,
 ) -> Transaction:
     """Move money: one transaction of `postings` (summing to zero, on distinct accounts),
     appended in the caller's unit of work. InsufficientFunds (and nothing moved, once the
-    caller's transaction rolls back) if any account but funding would go below zero."""
+    caller's transaction rolls back) if any account but funding would go below zero.
+    `tid`: the transaction's id, chosen before (`tx.new_id`) by a caller that writes
+    rows naming it first (a checkout writes its order, then takes the money last)."""
     ordered = check_postings(postings)
-    tid = TransactionId(tx.new_id(now))
+    if tid is None:
+        tid = TransactionId(tx.new_id(now))
     if tx.dialect == "postgresql":
         return await _post_at_once(tx, tid, kind, ordered, now, actor, memo, ref, reverses)
     entries = []

@@ -8,7 +8,7 @@
  * storefront. Every change asks the server and then redraws the section.
  */
 
-import { dialog, h, promptDialog, toast } from "../../dom.js";
+import { confirmDialog, dialog, h, promptDialog, toast } from "../../dom.js";
 import { t } from "../../i18n.js";
 import { errorToast } from "../officials.js";
 import { formatMoney, parseAmount } from "../money.js";
@@ -228,6 +228,18 @@ function categoriesBox(page, categories, redraw) {
             },
             t("console.shop_rename"),
           ),
+          h(
+            "button.btn.btn-small.btn-plain.category-delete",
+            {
+              type: "button",
+              onclick: async () => {
+                const ask = t("console.shop_category_delete_confirm", { name: c.name });
+                if (!(await confirmDialog(ask, { danger: true }))) return;
+                await changeZones(() => api.request("DELETE", `/shops/${page.id}/categories/${c.id}`), redraw);
+              },
+            },
+            t("console.shop_delete"),
+          ),
         ),
       ),
     ),
@@ -350,6 +362,24 @@ function productsBox(page, products, categories, currency, redraw) {
                 },
               },
               t("console.shop_edit"),
+            ),
+            h(
+              "button.btn.btn-small.btn-plain.product-delete",
+              {
+                type: "button",
+                onclick: async () => {
+                  const ask = t("console.shop_product_delete_confirm", { name: p.name });
+                  if (!(await confirmDialog(ask, { danger: true }))) return;
+                  try {
+                    const reply = await api.request("DELETE", `${base}/products/${p.id}`);
+                    if (!reply.deleted) toast(t("console.shop_product_kept", { name: p.name }));
+                    redraw();
+                  } catch (err) {
+                    errorToast(err);
+                  }
+                },
+              },
+              t("console.shop_delete"),
             ),
             h(
               "button.btn.btn-small.btn-plain.variant-add",
@@ -583,17 +613,7 @@ function zonesBox(page, zones, timeZone, redraw) {
     h("p.card-hint", t("console.shop_zone_hint", { zone: timeZone })),
     h(
       "ul.list.zone-list",
-      zones.map((z) =>
-        h(
-          "li.zone-row",
-          h("strong", z.name),
-          h("span.muted", ` · ${z.areas.join(", ")}`),
-          h(
-            "div.zone-windows",
-            z.windows.map((/** @type {any} */ w) => `${w.start}–${w.end} ×${w.capacity}`).join(" · "),
-          ),
-        ),
-      ),
+      zones.map((z) => zoneRow(page, z, redraw)),
     ),
     h(
       "form.console-form.zone-form",
@@ -627,6 +647,145 @@ function zonesBox(page, zones, timeZone, redraw) {
       h("label.field-label", t("console.shop_zone_areas"), areas),
       h("label.field-label", t("console.shop_zone_windows"), windows),
       h("button.btn.btn-primary#zone-add", { type: "submit" }, t("console.shop_add_zone")),
+    ),
+  );
+}
+
+/** A window as the console writes it: "10:00-12:00x20". @param {any} w */
+function windowText(w) {
+  return `${w.start}-${w.end}x${w.capacity}`;
+}
+
+/**
+ * Run one change (of the zones, the categories) and redraw, or tell why it was refused
+ * (a window with orders still to deliver: `shop.window_has_orders`).
+ * @param {() => Promise<unknown>} change
+ * @param {() => void} redraw
+ */
+async function changeZones(change, redraw) {
+  try {
+    await change();
+    redraw();
+  } catch (err) {
+    errorToast(err);
+  }
+}
+
+/**
+ * A zone with its windows, each of which can be changed or deleted, and the zone's own
+ * actions: add a window, rename it or change its areas, delete it.
+ * @param {import("./account.js").AccountPage} page
+ * @param {any} z
+ * @param {() => void} redraw
+ */
+function zoneRow(page, z, redraw) {
+  const { api } = page.app;
+  const base = `/shops/${page.id}`;
+  const askWindow = async (/** @type {string} */ value) => {
+    const text = await promptDialog({ title: t("console.shop_window_prompt"), value, maxLength: 40 });
+    if (!text) return null;
+    const parsed = parseWindow(text);
+    if (!parsed) toast(t("console.shop_zone_windows_invalid"), { kind: "error" });
+    return parsed;
+  };
+  const windowChip = (/** @type {any} */ w) =>
+    h(
+      "span.zone-window",
+      { dataset: { windowId: String(w.id) } },
+      h("span.zone-window-text", `${w.start}–${w.end} ×${w.capacity}`),
+      h(
+        "button.btn.btn-small.btn-plain.zone-window-edit",
+        {
+          type: "button",
+          "aria-label": t("console.shop_window_edit"),
+          title: t("console.shop_window_edit"),
+          onclick: async () => {
+            const parsed = await askWindow(windowText(w));
+            if (!parsed) return;
+            /** @type {Record<string, unknown>} */
+            const json = {};
+            if (parsed.start !== w.start) json.start = parsed.start;
+            if (parsed.end !== w.end) json.end = parsed.end;
+            if (parsed.capacity !== w.capacity) json.capacity = parsed.capacity;
+            if (!Object.keys(json).length) return;
+            await changeZones(() => api.request("PATCH", `${base}/windows/${w.id}`, { json }), redraw);
+          },
+        },
+        "✎",
+      ),
+      h(
+        "button.btn.btn-small.btn-plain.zone-window-delete",
+        {
+          type: "button",
+          "aria-label": t("console.shop_window_delete"),
+          title: t("console.shop_window_delete"),
+          onclick: async () => {
+            const label = `${w.start}–${w.end}`;
+            if (!(await confirmDialog(t("console.shop_window_delete_confirm", { window: label }), { danger: true })))
+              return;
+            await changeZones(() => api.request("DELETE", `${base}/windows/${w.id}`), redraw);
+          },
+        },
+        "×",
+      ),
+    );
+  return h(
+    "li.zone-row",
+    { dataset: { zoneId: String(z.id) } },
+    h("strong.zone-name", z.name),
+    h("span.muted.zone-areas", ` · ${z.areas.join(", ")}`),
+    h("div.zone-windows", z.windows.map(windowChip)),
+    h(
+      "div.zone-actions",
+      h(
+        "button.btn.btn-small.btn-plain.zone-window-add",
+        {
+          type: "button",
+          onclick: async () => {
+            const parsed = await askWindow("");
+            if (!parsed) return;
+            await changeZones(() => api.request("POST", `${base}/zones/${z.id}/windows`, { json: parsed }), redraw);
+          },
+        },
+        t("console.shop_window_add"),
+      ),
+      h(
+        "button.btn.btn-small.btn-plain.zone-edit",
+        {
+          type: "button",
+          onclick: async () => {
+            const name = await promptDialog({ title: t("console.shop_zone_name"), value: z.name, maxLength: 100 });
+            if (name === undefined) return;
+            const areas = await promptDialog({
+              title: t("console.shop_zone_areas"),
+              value: z.areas.join(", "),
+              maxLength: 2000,
+            });
+            if (areas === undefined) return;
+            const json = {
+              name: name.trim() || z.name,
+              areas: areas
+                .split(",")
+                .map((s) => s.trim())
+                .filter(Boolean),
+            };
+            await changeZones(() => api.request("PATCH", `${base}/zones/${z.id}`, { json }), redraw);
+          },
+        },
+        t("console.shop_zone_edit"),
+      ),
+      h(
+        "button.btn.btn-small.btn-plain.zone-delete",
+        {
+          type: "button",
+          onclick: async () => {
+            if (!(await confirmDialog(t("console.shop_zone_delete_confirm", { zone: z.name }), { danger: true })))
+              return;
+            await changeZones(() => api.request("DELETE", `${base}/zones/${z.id}`), redraw);
+          },
+        },
+        t("console.shop_zone_delete"),
+      ),
     ),
   );
 }
