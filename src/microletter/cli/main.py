@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from dataclasses import fields
@@ -46,7 +47,7 @@ def main() -> None:
 @click.option(
     "--workers",
     type=click.IntRange(1, 16),
-    help="Server processes sharing the port (PostgreSQL + Redis only; default 1).",
+    help="Server processes sharing the port (default 1; on SQLite one more owns the writer).",
 )
 def serve(
     host: str | None,
@@ -58,9 +59,10 @@ def serve(
 ) -> None:
     """Run the server (creates and migrates its database on first start).
 
-    With --workers N, N processes share one port; they need MICROLETTER_DATABASE_URL=
-    postgresql://... and MICROLETTER_BUS_URL=redis://... Several `serve` on other ports
-    or machines with the same database and bus make a cluster."""
+    With --workers N, N processes share one port: on SQLite one more process owns the
+    writer and serves them; on MICROLETTER_DATABASE_URL=postgresql://... they need
+    MICROLETTER_BUS_URL=redis://... Several `serve` on other ports or machines with the
+    same PostgreSQL and Redis make a cluster."""
     from microletter import app, log
 
     settings = _settings(
@@ -98,6 +100,24 @@ def serve(
         app.run(settings, announce)
     except Unavailable as exc:  # the database or bus cannot be reached at start
         raise click.ClickException(exc.message) from None
+
+
+@main.command(hidden=True)
+def writer() -> None:
+    """The writer process of `serve --workers N` on SQLite (started by serve itself)."""
+    from microletter import app, log
+    from microletter.cli import workers as supervisor
+
+    settings = _settings()
+    if not settings.writer_socket or not settings.is_sqlite:
+        raise click.UsageError("`writer` is started by `serve --workers N` on SQLite")
+    log.setup(settings.log_format, settings.log_level)
+    app.tune_gc()
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        sys.exit(asyncio.run(supervisor.serve_writer(settings)))
+    sys.exit(uvloop.run(supervisor.serve_writer(settings)))
 
 
 def setup_notice(link: str) -> str:
