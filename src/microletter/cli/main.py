@@ -258,7 +258,13 @@ def config() -> None:
 )
 @click.option("--packets", type=int, default=50, show_default=True, help="redpacket: per sender.")
 @click.option("--groups", type=int, default=10, show_default=True, help="redpacket many: groups.")
-@click.option("--workers", type=int, default=1, show_default=True, help="redpacket: servers.")
+@click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="The local server's processes (serve --workers N); redpacket: servers.",
+)
 @click.option(
     "--via",
     type=click.Choice(["ws", "http"]),
@@ -356,6 +362,7 @@ def bench(
         scale=scale,
         transcribing=transcribing,
         shop_mode=shop_mode,
+        workers=workers,
         log=lambda line: click.echo(line, err=True),
     )
     report = run(options)

@@ -22,12 +22,18 @@ every error of the tree arrives as it was raised, whatever its constructor takes
 from __future__ import annotations
 
 import asyncio
+import copyreg
+import dataclasses
+import enum
 import importlib
 import io
 import logging
 import marshal
+import operator
 import pickle  # noqa: S403 - between our own processes only (see the docstring)
 import struct
+import sys
+from collections.abc import Callable
 from types import CellType, FunctionType
 from typing import Any, cast
 
@@ -40,16 +46,62 @@ MAX_FRAME = 1 << 30
 
 
 def dump(value: object) -> bytes:
+    _Fast.refresh()
+    out = io.BytesIO()
     try:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        _Fast(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
     except (pickle.PicklingError, AttributeError, TypeError):  # a closure, by value
         out = io.BytesIO()
         _ByValue(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-        data = out.getvalue()
+    data = out.getvalue()
     return HEADER.pack(len(data)) + data
 
 
-class _ByValue(pickle.Pickler):
+def _reducer(cls: type) -> Callable[[Any], Any] | None:
+    """A dataclass as its class and its fields, rebuilt by calling the class (half the
+    cost of pickle's default for frozen, slotted dataclasses, whose state goes through
+    Python-level __getstate__/__setstate__); an enum member by name. None: the default."""
+    if isinstance(cls, enum.EnumMeta):
+        return lambda member: (getattr, (cls, member.name))
+    if "__dataclass_fields__" not in vars(cls) or hasattr(cls, "__post_init__"):
+        return None  # not a dataclass itself (a subclass may have its own __init__)
+    if not cls.__dataclass_params__.init:  # type: ignore[attr-defined]  # set by @dataclass
+        return None
+    fields = dataclasses.fields(cls)
+    if not fields or not all(f.init for f in fields):
+        return None
+    get = operator.attrgetter(*(f.name for f in fields))
+    if len(fields) == 1:
+        return lambda obj: (cls, (get(obj),))
+    return lambda obj: (cls, get(obj))
+
+
+class _Fast(pickle.Pickler):
+    """pickle with `_reducer` for our own values: a table looked up in C (a hook called
+    for every object would cost more than it saves), kept up to date with the modules of
+    ours that are loaded."""
+
+    dispatch_table: dict[type, Callable[[Any], Any]] = dict(copyreg.dispatch_table)
+    _scanned: set[str] = set()
+    _loaded = 0  # len(sys.modules) at the last scan
+
+    @classmethod
+    def refresh(cls) -> None:
+        if len(sys.modules) == cls._loaded:
+            return
+        cls._loaded = len(sys.modules)
+        for name in [n for n in list(sys.modules) if n.startswith("microletter.")]:
+            if name in cls._scanned:
+                continue
+            cls._scanned.add(name)
+            for value in list(vars(sys.modules[name]).values()):
+                if isinstance(value, type) and value.__module__ == name:
+                    reduce = _reducer(value)
+                    if reduce is not None:
+                        cls.dispatch_table[value] = reduce
+
+
+class _ByValue(_Fast):
     def reducer_override(self, obj: Any) -> Any:
         if type(obj) is FunctionType and "<locals>" in obj.__qualname__:
             cells = tuple(_contents(c) for c in obj.__closure__ or ())
