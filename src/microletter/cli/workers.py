@@ -142,7 +142,12 @@ class Supervisor:
         """Run the writer process; start it again at once if it dies."""
         while not self.stopping:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "microletter", "writer", env=env, stdout=asyncio.subprocess.PIPE
+                sys.executable,
+                "-m",
+                "microletter",
+                "writer",
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
             )
             self.writer = proc
             assert proc.stdout is not None

@@ -3,8 +3,11 @@ on SQLite): writes go over a Unix socket to the writer process (server.py), read
 here, on this process's own read-only connections to the file.
 
 Theory of operation. Every write is a request `(id, "w", (fn, args, kwargs))` put in the
-outbox; the outbox is sent as one frame per turn of the event loop, so the sends that a
-burst of WebSocket frames made share one system call each way. The writer puts them in
+outbox. The outbox goes out as one frame at the end of this turn of the event loop if
+nothing is in flight, and otherwise as soon as the writer answers (group commit, one
+level up: while the writer commits, the gateway gathers; measured, this sends a frame per
+writer batch instead of one per 2 or 3 sends, and a frame costs the writer more than its
+writes' pickling). The writer puts them in
 its queue with every other gateway's, commits, and answers; the future resolves on the
 answer, i.e. after the commit (the ack rule holds across the socket).
 
@@ -71,6 +74,7 @@ class Link:
         self._next = 0
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._outbox: list[tuple[int, str, Any]] = []
+        self._in_flight = 0  # requests sent, not answered
         self._waiting: list[tuple[float, int]] = []  # (since, id) of requests not yet sent
         self._flushing = False
         self._indexes: list[object] = []
@@ -93,6 +97,7 @@ class Link:
         if registrations:  # before anything this gateway writes on the new connection
             for rid, _, _ in registrations:
                 self._pending[rid] = self._loop.create_future()
+            self._in_flight += len(registrations)
             conn.transport.write(dump(registrations))
         self._connected.set()
         self._waiting.clear()
@@ -112,14 +117,14 @@ class Link:
         self._outbox.append((rid, op, payload))
         if self._conn is None:
             self._waiting.append((time.monotonic(), rid))
-        elif not self._flushing:
+        elif not self._flushing and self._in_flight <= 0:
             self._schedule()
         return future
 
     def add_index(self, index: object) -> None:
         self._indexes.append(index)
         if self._conn is not None:
-            self.request("i", index)
+            _ = self.request("i", index)  # answered at once; nothing to wait for
 
     def _schedule(self) -> None:
         self._flushing = True
@@ -131,6 +136,7 @@ class Link:
         if conn is None or conn.transport is None or not self._outbox:
             return
         batch, self._outbox = self._outbox, []
+        self._in_flight += len(batch)
         try:
             data = dump(batch)
         except Exception:  # one request pickle cannot carry: send the others alone
@@ -141,6 +147,7 @@ class Link:
         try:
             return dump([item])
         except Exception as exc:
+            self._in_flight -= 1  # never sent
             future = self._pending.pop(item[0], None)
             if future is not None and not future.done():
                 future.set_exception(
@@ -153,6 +160,9 @@ class Link:
 
     def answered(self, answers: list[tuple[int, bool, Any]]) -> None:
         pending = self._pending
+        self._in_flight -= len(answers)
+        if self._outbox and not self._flushing:
+            self._flush()  # what gathered while the writer worked
         for rid, ok, value in answers:
             future = pending.pop(rid, None)
             if future is None or future.done():
@@ -166,6 +176,7 @@ class Link:
         if conn is not self._conn:
             return
         self._conn = None
+        self._in_flight = 0
         self._connected.clear()
         unsent = {rid for rid, _, _ in self._outbox}
         failed = Unavailable("The writer went away; retry.")

@@ -155,9 +155,11 @@ def pack_error(exc: BaseException) -> tuple[type[BaseException], tuple[Any, ...]
     return type(exc), exc.args, dict(vars(exc))
 
 
-def unpack_error(packed: tuple[type[BaseException], tuple[Any, ...], dict[str, Any]]) -> Exception:
+def unpack_error(
+    packed: tuple[type[BaseException], tuple[Any, ...], dict[str, Any]],
+) -> BaseException:
     cls, args, attrs = packed
-    exc: Exception = cls.__new__(cls)  # type: ignore[call-overload]  # an Exception class
+    exc = cls.__new__(cls)
     exc.args = args
     vars(exc).update(attrs)
     return exc
