@@ -113,3 +113,19 @@ async def test_kill_9_of_a_gateway_process_moves_its_clients_and_loses_nothing(
     workers: ServerProcess,
 ) -> None:
     await under_load(workers, "gateway")
+
+
+async def test_no_process_outlives_a_supervisor_killed_by_kill_9(workers: ServerProcess) -> None:
+    """An orphaned writer would keep the file's lock, and the next start would fail."""
+    kids = [writer_of(workers), *gateways_of(workers)]
+    workers.kill()
+    async with asyncio.timeout(20):
+        while any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in kids):
+            await asyncio.sleep(0.05)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True

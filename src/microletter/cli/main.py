@@ -87,6 +87,11 @@ def serve(
 
         sys.exit(supervisor.run(settings, announce_all))
 
+    if settings.reuse_port:  # a child of `serve --workers N`
+        from microletter.cli import workers as supervisor
+
+        supervisor.die_with_parent()
+
     def announce(server: app.Server) -> None:
         click.echo(f"microletter {__version__} is running at {server.url}")
         click.echo(f"  data: {settings.redacted()['database_url']}  ·  API docs: {server.url}/docs")
@@ -112,6 +117,7 @@ def writer() -> None:
     if not settings.writer_socket or not settings.is_sqlite:
         raise click.UsageError("`writer` is started by `serve --workers N` on SQLite")
     log.setup(settings.log_format, settings.log_level)
+    supervisor.die_with_parent()
     app.tune_gc()
     try:
         import uvloop

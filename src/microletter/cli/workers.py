@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import re
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 _READY = re.compile(r"running at (http://\S+)")
 WRITER_READY = "writer ready"
 RESTART_DELAY = 1.0
+PR_SET_PDEATHSIG = 1
 WRITER_RESTART_DELAY = 0.1
 
 
@@ -203,6 +205,19 @@ async def _stop(children: list[asyncio.subprocess.Process | None]) -> None:
                 await proc.wait()
         except TimeoutError:
             proc.kill()
+
+
+def die_with_parent() -> None:
+    """In a child of the supervisor: be sent SIGTERM if it dies (even by kill -9), so no
+    gateway or writer outlives it (an orphaned writer would keep the file's lock). Linux
+    only; elsewhere the supervisor's own shutdown is all there is."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() == 1:  # it died before we asked
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def run(settings: Settings, announce: Callable[[str, int], None]) -> int:
