@@ -15,6 +15,7 @@ from microletter.client import Client
 from microletter.settings import Settings
 from tests.support import services
 from tests.support.private import PrivateRedisCluster
+from tests.support.workers import SocketRunner
 
 # Cheap argon2 parameters keep registration fast in tests; the hashing itself is real.
 FAST_HASH: dict[str, Any] = {
@@ -65,7 +66,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     suite covers it)."""
     if "backends" in metafunc.fixturenames:
         only = metafunc.module.__name__.startswith("tests.browser")
-        metafunc.parametrize("backends", ["sqlite"] if only else BACKENDS, indirect=True)
+        chosen = ["sqlite"] if only else BACKENDS
+        if getattr(metafunc.module, "ALSO_ON_WORKERS", False):
+            chosen = [*chosen, "sqlite-workers"]
+        metafunc.parametrize("backends", chosen, indirect=True)
 
 
 BACKENDS = ["sqlite", "postgres"]
@@ -74,9 +78,21 @@ BACKENDS = ["sqlite", "postgres"]
 @pytest.fixture
 async def backends(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
     """The settings that pick a backend pair: SQLite + the in-process bus, or a database
-    of its own on the machine's PostgreSQL + a namespace of its own on its Redis."""
+    of its own on the machine's PostgreSQL + a namespace of its own on its Redis; and
+    for modules that ask for it (`ALSO_ON_WORKERS = True`), SQLite with the writer behind
+    its socket and the local bus, as a gateway of `serve --workers N` has them."""
     if request.param == "sqlite":
         yield {}
+        return
+    if request.param == "sqlite-workers":  # a module with ALSO_ON_WORKERS = True
+        tmp_path: Path = request.getfixturevalue("tmp_path")
+        marker = request.node.get_closest_marker("settings")  # the writer's limits too
+        limits = make_settings(tmp_path / "data", **(marker.kwargs if marker else {})).limits
+        runner = await SocketRunner(tmp_path / "data" / "microletter.db", limits).start()
+        try:
+            yield runner.settings
+        finally:
+            await runner.close()
         return
     async with postgres_and_redis() as settings:
         yield settings

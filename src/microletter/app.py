@@ -129,6 +129,7 @@ class Server:
             exit_after_commits=s.fault_exit_after_commits,
             pool_size=s.database_pool_size,
             timeout=s.database_timeout,
+            writer_socket=s.writer_socket,
         )
         backends.push_async_callback(db.close)  # the writer commits what is queued first
         bus = await open_bus(s.bus_url)
@@ -303,7 +304,7 @@ class Server:
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         # In one process no hint is ever lost: no need to sweep the logs.
-        gateway.start(sweep=s.is_distributed)
+        gateway.start(sweep=s.is_distributed or bool(s.writer_socket))
         if not p.base_url:
             p.base_url = self.url
         if s.oa_push:

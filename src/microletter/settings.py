@@ -105,11 +105,12 @@ class Settings:
     database_pool_size: int = 10  # PostgreSQL connections per process
     database_timeout: float = 10.0  # seconds a PostgreSQL statement or pool wait may take
 
-    # several processes (PostgreSQL and Redis only): worker processes on one port, and
-    # how often a device with no news reads its log anyway (0 = never; in case a hint was
-    # lost on the way between processes)
+    # several processes: worker processes on one port (on PostgreSQL + Redis; or on
+    # SQLite, where one more process owns the writer), and how often a device with no
+    # news reads its log anyway (0 = never; in case a hint was lost between processes)
     workers: int = 1
     reuse_port: bool = False  # set by --workers for its children: share the port
+    writer_socket: str = ""  # set by --workers on SQLite: the writer process's socket
     bus_resync_seconds: float = 30.0
 
     # realtime gateway
@@ -262,11 +263,11 @@ class Settings:
             raise SettingsError("oa_push_concurrency, oa_token_seconds, oa_followers_page >= 1")
         if not 1 <= self.workers <= 16:
             raise SettingsError("workers must be 1-16")
-        if self.workers > 1 and not self.is_distributed:
+        if self.workers > 1 and not (self.is_distributed or self.is_sqlite):
             raise SettingsError(
-                "--workers needs a shared database and bus: set MICROLETTER_DATABASE_URL="
-                "postgresql://... and MICROLETTER_BUS_URL=redis://... (SQLite and the"
-                " in-memory bus belong to one process)"
+                "--workers needs a shared database and bus: SQLite (one writer process"
+                " serves the workers), or MICROLETTER_DATABASE_URL=postgresql://... with"
+                " MICROLETTER_BUS_URL=redis://... (the in-memory bus belongs to one process)"
             )
         if min(self.media_quota_bytes, self.media_min_free_bytes) < 0:
             raise SettingsError("media_quota_bytes and media_min_free_bytes must be >= 0")
@@ -356,6 +357,10 @@ class Settings:
         return self.effective_database_url.startswith(
             ("postgresql:", "postgres:")
         ) and self.bus_url.startswith(("redis:", "rediss:", "redis+cluster:", "rediss+cluster:"))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite:")
 
     @property
     def effective_database_url(self) -> str:

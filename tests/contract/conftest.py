@@ -26,6 +26,7 @@ from microletter.storage import open_store
 from microletter.storage.sqlite.database import SqliteDatabase
 from tests.support import services
 from tests.support.private import PrivateRedisCluster
+from tests.support.workers import SocketRunner
 
 
 class StoreBackend(Protocol):
@@ -53,6 +54,34 @@ class SqliteBackend:
             await store.close()
 
 
+class SqliteRemoteBackend:
+    """SQLite through the writer's socket (`serve --workers N`): every unit of work is
+    pickled, batched, run by the writer in this loop, and its outcome sent back."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.runner = SocketRunner(tmp_path / "x.db")
+        self.started = False
+        self.opened: list[Store] = []
+
+    async def open(self) -> Store:
+        if not self.started:
+            await self.runner.start()
+            self.started = True
+        store = await open_store(
+            f"sqlite:///{self.runner.db_path}",
+            IdGenerator(0),
+            Limits(),
+            writer_socket=self.runner.writer_socket,
+        )
+        self.opened.append(store)
+        return store
+
+    async def close(self) -> None:
+        for store in self.opened:
+            await store.close()
+        await self.runner.close()
+
+
 class PostgresBackend:
     """A database of its own on the machine's PostgreSQL, dropped afterwards."""
 
@@ -77,6 +106,7 @@ class PostgresBackend:
 
 STORE_BACKENDS: dict[str, Callable[[Path], StoreBackend]] = {
     "sqlite": SqliteBackend,
+    "sqlite-remote": SqliteRemoteBackend,
     "postgres": PostgresBackend,
 }
 
@@ -117,6 +147,13 @@ class ProcessPair:
         await self._drop()
 
 
+async def open_local_pair(request: pytest.FixtureRequest) -> Bus:
+    """Two buses on one relay, as two gateway processes of `serve --workers N` have."""
+    runner = await SocketRunner(Path(request.getfixturevalue("tmp_path")) / "x.db").start()
+    url = runner.bus_url
+    return ProcessPair(url, await open_bus(url), await open_bus(url), runner.close)
+
+
 async def open_redis_pair(request: pytest.FixtureRequest) -> Bus:
     server = services.redis_server()
     url = await server.new_namespace()
@@ -150,6 +187,7 @@ def fence_topics(prefix: str, ranges: Sequence[tuple[int, int]]) -> list[str]:
 
 BUS_BACKENDS: dict[str, Callable[[pytest.FixtureRequest], Awaitable[Bus]]] = {
     "memory": open_memory_bus,
+    "local": open_local_pair,
     "redis": open_redis_pair,
     "redis-cluster": open_redis_cluster_pair,
 }

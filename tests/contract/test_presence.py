@@ -15,6 +15,7 @@ from microletter.core.ids import DeviceId, UserId
 from microletter.ports import Presence
 from tests.support import services
 from tests.support.private import PrivateRedisCluster
+from tests.support.workers import SocketRunner
 
 Opened = tuple[Presence, Presence, Callable[[], Awaitable[None]]]
 
@@ -39,6 +40,11 @@ async def _on(url: str, drop: Callable[[], Awaitable[None]]) -> Opened:
     return writer, reader, close
 
 
+async def _local(request: pytest.FixtureRequest) -> Opened:
+    runner = await SocketRunner(request.getfixturevalue("tmp_path") / "x.db").start()
+    return await _on(runner.bus_url, runner.close)
+
+
 async def _redis(request: pytest.FixtureRequest) -> Opened:
     server = services.redis_server()
     url = await server.new_namespace()
@@ -53,6 +59,7 @@ async def _redis_cluster(request: pytest.FixtureRequest) -> Opened:
 
 PRESENCE_BACKENDS: dict[str, Callable[[pytest.FixtureRequest], Awaitable[Opened]]] = {
     "memory": _memory,
+    "local": _local,
     "redis": _redis,
     "redis-cluster": _redis_cluster,
 }

@@ -209,9 +209,8 @@ async def test_serve_with_two_workers_shares_one_port_between_two_processes(
         server.close()
 
 
-async def test_workers_are_refused_on_sqlite_with_a_clear_error() -> None:
-    result = await asyncio.to_thread(
-        CliRunner().invoke, main, ["serve", "--workers", "2"], env={"MICROLETTER_PORT": "0"}
-    )
+async def test_workers_on_postgresql_with_the_in_memory_bus_are_refused_clearly() -> None:
+    env = {"MICROLETTER_PORT": "0", "MICROLETTER_DATABASE_URL": "postgresql://nobody@127.0.0.1/x"}
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["serve", "--workers", "2"], env=env)
     assert result.exit_code == 2
     assert "--workers needs a shared database and bus" in result.output

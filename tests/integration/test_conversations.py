@@ -11,6 +11,9 @@ from microletter.client import Client
 from tests.conftest import MakeClient, befriend
 from tests.support.rest import fails, uid
 
+# Also through the writer's socket and the local bus (serve --workers N on SQLite).
+ALSO_ON_WORKERS = True
+
 
 async def group_of(owner: Client, *members: Client, name: str = "team") -> int:
     """Befriend the owner with each member, then create a group of them all."""

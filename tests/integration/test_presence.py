@@ -8,6 +8,9 @@ from microletter.client import Client
 from tests.conftest import MakeClient, befriend
 from tests.support.rest import uid
 
+# Also through the writer's socket and the local bus (serve --workers N on SQLite).
+ALSO_ON_WORKERS = True
+
 
 async def online(client: Client) -> list[int]:
     reply = await client.call("GET", "/api/v1/presence")

@@ -13,6 +13,9 @@ from microletter.app import Server
 from microletter.client import Client
 from tests.conftest import MakeClient, befriend
 
+# Also through the writer's socket and the local bus (serve --workers N on SQLite).
+ALSO_ON_WORKERS = True
+
 Frame = dict[str, Any]
 
 

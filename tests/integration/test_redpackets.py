@@ -18,6 +18,9 @@ from tests.integration.test_wallet import funded, messages, pay_token
 from tests.support.clock import Clock
 from tests.support.rest import fails, raw, uid
 
+# Also through the writer's socket and the local bus (serve --workers N on SQLite).
+ALSO_ON_WORKERS = True
+
 operators = pytest.mark.settings(operators=("root",))
 DAY = 86_400_000
 

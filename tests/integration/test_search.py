@@ -16,6 +16,9 @@ from tests.conftest import PASSWORD, MakeClient, befriend, make_settings
 from tests.support.media import picture
 from tests.support.rest import fails, uid
 
+# Also through the writer's socket and the local bus (serve --workers N on SQLite).
+ALSO_ON_WORKERS = True
+
 
 async def found(client: Client, q: str, cid: int | None = None, **kw: Any) -> list[str | None]:
     """The texts of the messages `client` finds, newest first."""

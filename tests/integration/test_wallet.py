@@ -272,13 +272,13 @@ async def test_admin_reconcile_runs_beside_the_server_and_fails_on_a_mismatch(
     assert result.exit_code == 0, result.output
     assert "ledger OK: 1 transactions, 2 postings" in result.output
 
-    async def skew(tx: Any) -> None:
+    async def skew(tx: Any, owner: int) -> None:
         await tx.execute(
-            "UPDATE wallet_accounts SET balance = balance + 7 WHERE owner_id=$1", uid(alice)
+            "UPDATE wallet_accounts SET balance = balance + 7 WHERE owner_id=$1", owner
         )
 
     assert server.ctx is not None
-    await server.ctx.store.db.write(skew)
+    await server.ctx.store.db.write(skew, uid(alice))
     result = await asyncio.to_thread(
         CliRunner().invoke, main, ["admin", "reconcile", "--database-url", url]
     )
@@ -373,15 +373,15 @@ async def test_the_last_reconciliation_is_a_metric(clients: MakeClient, server: 
         while "microletter_wallet_reconcile_ok 1.0" not in await metric():
             await asyncio.sleep(0.02)
 
-    async def skew(tx: Any) -> None:
+    async def skew(tx: Any, owner: int) -> None:
         await tx.execute(
             "INSERT INTO wallet_accounts (id, kind, owner_id, balance, may_go_negative,"
             " created_at) VALUES (1, 'user', $1, 5, false, 0)",
-            uid(alice),
+            owner,
         )
 
     assert server.ctx is not None
-    await server.ctx.store.db.write(skew)
+    await server.ctx.store.db.write(skew, uid(alice))
     async with asyncio.timeout(10):
         while "microletter_wallet_reconcile_ok 0.0" not in await metric():
             await asyncio.sleep(0.02)

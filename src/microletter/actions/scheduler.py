@@ -172,9 +172,11 @@ class Scheduler:
                 return
             result = {"failed": code}
         payload = {**job.payload, **result}
+        handler = kind.handler  # captured alone: the unit of work may run in another
+        # process (the SQLite writer of `serve --workers N`), where `kind.effect` cannot go
 
         async def finish(tx: Tx, _: dict[str, JsonValue], now: Instant) -> None:
-            await kind.handler(tx, payload, now)
+            await handler(tx, payload, now)
 
         try:
             outcome = await self.jobs.run(job, finish, self.clock())

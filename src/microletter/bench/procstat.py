@@ -68,3 +68,26 @@ def tree_cpu_seconds(pid: int) -> float:
             continue
         total += sum(int(f) for f in fields[11:15]) / _TICKS
     return total
+
+
+def role_cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds of a `serve --workers N` tree by role: the supervisor `pid`, its
+    `writer` child (SQLite) and its gateway children (with their own descendants)."""
+    roles = {"supervisor": 0.0, "writer": 0.0, "gateways": 0.0}
+    try:
+        roles["supervisor"] = cpu_seconds(pid)
+        children = [
+            int(c)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for c in (task / "children").read_text().split()
+        ]
+    except (FileNotFoundError, ProcessLookupError):
+        return roles
+    for child in children:
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        role = "writer" if b"writer" in cmdline else "gateways"
+        roles[role] += tree_cpu_seconds(child)
+    return roles

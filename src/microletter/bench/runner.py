@@ -81,6 +81,7 @@ class Options:
     database_url: str | None = None
     transcribing: int = 0  # streams converting voice notes to text during the window
     shop_mode: str = "hot"  # `checkout`: one hot product, or each buyer its own (spread)
+    workers: int = 1  # the local server's `serve --workers N`
 
 
 Measure = Callable[["Options", Report, "LocalServer | None"], None]
@@ -114,7 +115,8 @@ def run(options: Options) -> Report:
             env.update(settlement.ENV)  # settled at once, the scheduler often
         if options.database_url:
             env["MICROLETTER_DATABASE_URL"] = options.database_url
-        server = LocalServer(env=env)
+        args = ["--workers", str(options.workers)] if options.workers > 1 else []
+        server = LocalServer(env=env, args=args)
         options.url = server.start()
         options.log(f"local server {options.url} (pid {server.pid}, data {server.data_dir})")
     try:
@@ -179,6 +181,7 @@ def _settings(options: Options) -> dict[str, Any]:
         "p99_ms": options.p99_ms,
         "url": options.url,
         "scale": options.scale,
+        "workers": options.workers,
     }
 
 
@@ -329,7 +332,11 @@ def _cpu_snapshot(server: LocalServer | None, load: Load) -> dict[str, float]:
         "machine": procstat.machine_cpu_seconds(),
         "at": time.monotonic(),
     }
-    if server is not None:
+    if server is not None and server.args:  # --workers: every process of the server
+        roles = procstat.role_cpu_seconds(server.pid)
+        snap["server"] = sum(roles.values())
+        snap.update({f"role:{role}": cpu for role, cpu in roles.items()})
+    elif server is not None:
         snap["server"] = procstat.cpu_seconds(server.pid)
     return snap
 
@@ -342,6 +349,11 @@ def _apply_cpu(
     step.machine_cpu = round((b["machine"] - a["machine"]) / span, 2)
     if server is not None:
         step.server_cpu = round((b["server"] - a["server"]) / span, 3)
+        step.server_cpu_roles = {
+            key.removeprefix("role:"): round((b[key] - a[key]) / span, 3)
+            for key in b
+            if key.startswith("role:") and key in a
+        }
         step.server_rss_kib = procstat.memory_kib(server.pid).get("VmHWM")
 
 

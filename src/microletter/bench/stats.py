@@ -34,7 +34,9 @@ class Step:
     errors: int = 0
     ack_ms: dict[str, float | None] = field(default_factory=dict)
     e2e_ms: dict[str, float | None] = field(default_factory=dict)
-    server_cpu: float | None = None  # cores busy, on average
+    server_cpu: float | None = None  # cores busy, on average (every process of the server)
+    # with --workers: cores busy per role (writer, gateways, supervisor), on average
+    server_cpu_roles: dict[str, float] = field(default_factory=dict)
     loadgen_cpu: float | None = None
     machine_cpu: float | None = None
     server_rss_kib: int | None = None
@@ -62,9 +64,17 @@ class Step:
     def delivered_ratio(self) -> float:
         return self.deliveries / self.expected_deliveries if self.expected_deliveries else 1.0
 
+    def role_us_per_send(self) -> dict[str, float]:
+        """With --workers: each role's CPU per message sent, in microseconds."""
+        if not self.sends:
+            return {}
+        scale = self.seconds * 1e6 / self.sends
+        return {role: round(cores * scale, 1) for role, cores in self.server_cpu_roles.items()}
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.update(
+            role_us_per_send=self.role_us_per_send(),
             sends_per_s=round(self.sends_per_s, 1),
             deliveries_per_s=round(self.deliveries_per_s, 1),
             delivered_ratio=round(self.delivered_ratio, 5),
@@ -116,6 +126,12 @@ class Report:
                     f"{_num(s.loadgen_cpu):>6} {_mib(s.server_rss_kib):>7} "
                     f"{_num(s.bytes_per_delivery, 0):>7} {_num(s.server_us_per_send, 0):>7}  {mark}"
                 )
+                if s.server_cpu_roles:
+                    roles = s.role_us_per_send()
+                    lines.append(
+                        f"{'':>10} us/send by process: "
+                        + ", ".join(f"{role} {us:.0f}" for role, us in roles.items())
+                    )
         return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from dataclasses import fields
@@ -46,7 +47,7 @@ def main() -> None:
 @click.option(
     "--workers",
     type=click.IntRange(1, 16),
-    help="Server processes sharing the port (PostgreSQL + Redis only; default 1).",
+    help="Server processes sharing the port (default 1; on SQLite one more owns the writer).",
 )
 def serve(
     host: str | None,
@@ -58,9 +59,10 @@ def serve(
 ) -> None:
     """Run the server (creates and migrates its database on first start).
 
-    With --workers N, N processes share one port; they need MICROLETTER_DATABASE_URL=
-    postgresql://... and MICROLETTER_BUS_URL=redis://... Several `serve` on other ports
-    or machines with the same database and bus make a cluster."""
+    With --workers N, N processes share one port: on SQLite one more process owns the
+    writer and serves them; on MICROLETTER_DATABASE_URL=postgresql://... they need
+    MICROLETTER_BUS_URL=redis://... Several `serve` on other ports or machines with the
+    same PostgreSQL and Redis make a cluster."""
     from microletter import app, log
 
     settings = _settings(
@@ -85,6 +87,11 @@ def serve(
 
         sys.exit(supervisor.run(settings, announce_all))
 
+    if settings.reuse_port:  # a child of `serve --workers N`
+        from microletter.cli import workers as supervisor
+
+        supervisor.die_with_parent()
+
     def announce(server: app.Server) -> None:
         click.echo(f"microletter {__version__} is running at {server.url}")
         click.echo(f"  data: {settings.redacted()['database_url']}  ·  API docs: {server.url}/docs")
@@ -98,6 +105,25 @@ def serve(
         app.run(settings, announce)
     except Unavailable as exc:  # the database or bus cannot be reached at start
         raise click.ClickException(exc.message) from None
+
+
+@main.command(hidden=True)
+def writer() -> None:
+    """The writer process of `serve --workers N` on SQLite (started by serve itself)."""
+    from microletter import app, log
+    from microletter.cli import workers as supervisor
+
+    settings = _settings()
+    if not settings.writer_socket or not settings.is_sqlite:
+        raise click.UsageError("`writer` is started by `serve --workers N` on SQLite")
+    log.setup(settings.log_format, settings.log_level)
+    supervisor.die_with_parent()
+    app.tune_gc()
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        sys.exit(asyncio.run(supervisor.serve_writer(settings)))
+    sys.exit(uvloop.run(supervisor.serve_writer(settings)))
 
 
 def setup_notice(link: str) -> str:
@@ -238,7 +264,13 @@ def config() -> None:
 )
 @click.option("--packets", type=int, default=50, show_default=True, help="redpacket: per sender.")
 @click.option("--groups", type=int, default=10, show_default=True, help="redpacket many: groups.")
-@click.option("--workers", type=int, default=1, show_default=True, help="redpacket: servers.")
+@click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="The local server's processes (serve --workers N); redpacket: servers.",
+)
 @click.option(
     "--via",
     type=click.Choice(["ws", "http"]),
@@ -336,6 +368,7 @@ def bench(
         scale=scale,
         transcribing=transcribing,
         shop_mode=shop_mode,
+        workers=workers,
         log=lambda line: click.echo(line, err=True),
     )
     report = run(options)

@@ -9,6 +9,7 @@ posted in that unit of work and published after the commit.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import secrets
 import time
@@ -39,6 +40,7 @@ from microletter.platform import (
     account_by_id,
     account_with_secret,
     check_js_config,
+    openid_for,
     openid_of,
     owned_account,
     unionid_of,
@@ -194,7 +196,9 @@ async def code_to_session(room: MiniApps, appid: str, secret: str, js_code: str)
         rules.code_hash(js_code),
         key,
         room.now(),
-        lambda uid: openid_of(room.platform, account.id, uid),
+        # A pure function of the key, not a closure over the platform: the unit of work
+        # may run in another process (the SQLite writer of `serve --workers N`).
+        functools.partial(openid_for, room.platform.key, account.id),
     )
     return {
         "openid": openid_of(room.platform, account.id, code.user_id),

@@ -37,7 +37,7 @@ from microletter.platform.payees import (
     unionid_of,
 )
 from microletter.platform.routes import routers
-from microletter.platform.rules.officials import OfficialAccount, PlatformLimits
+from microletter.platform.rules.officials import OfficialAccount, PlatformLimits, openid_for
 from microletter.platform.service import check_js_config
 from microletter.platform.store import PlatformStore
 from microletter.platform.store.followers import open_conversation
@@ -68,6 +68,7 @@ __all__ = [
     "is_follower",
     "mount",
     "open_conversation",
+    "openid_for",
     "openid_of",
     "owned_account",
     "parse_xml",

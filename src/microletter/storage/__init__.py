@@ -12,6 +12,8 @@ note that only some members see (notes.py)."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from microletter.core.ids import IdGenerator
 from microletter.core.limits import Limits
 from microletter.ports import Database
@@ -64,6 +66,7 @@ __all__ = [
     "start_job",
     "MESSAGE_COLS",
     "USER_COLS",
+    "Closable",
     "Facade",
     "Store",
     "add_member_rows",
@@ -76,6 +79,7 @@ __all__ = [
     "message_of",
     "open_database",
     "open_store",
+    "open_writer",
     "post_message",
     "read_only",
     "reads",
@@ -86,6 +90,10 @@ __all__ = [
     "writes",
     "writes_value",
 ]
+
+
+class Closable(Protocol):
+    async def close(self) -> None: ...
 
 
 def sqlite_path(url: str) -> str:
@@ -105,8 +113,15 @@ async def open_database(
     exit_after_commits: int = 0,
     pool_size: int = 10,
     timeout: float = 10.0,
+    writer_socket: str = "",
 ) -> Database:
-    """Open (creating and migrating on first use) the database that `url` names."""
+    """Open (creating and migrating on first use) the database that `url` names. With
+    `writer_socket`, a SQLite file is written by the writer process serving that socket
+    (`open_writer`) and only read here."""
+    if url.startswith("sqlite:") and writer_socket:
+        from microletter.storage.remote import RemoteDatabase
+
+        return await RemoteDatabase.open(sqlite_path(url), writer_socket, timeout=timeout)
     if url.startswith("sqlite:"):
         from microletter.storage.sqlite.database import SqliteDatabase
 
@@ -128,6 +143,35 @@ async def open_database(
     )
 
 
-async def open_store(url: str, ids: IdGenerator, limits: Limits, *, pool_size: int = 10) -> Store:
+async def open_writer(
+    url: str,
+    socket_path: str,
+    ids: IdGenerator,
+    limits: Limits,
+    *,
+    sqlite_synchronous: str = "FULL",
+    on_batch: BatchObserver | None = None,
+    exit_after_commits: int = 0,
+) -> Closable:
+    """The writer process of `serve --workers N` on SQLite: own the file `url` names and
+    run the units of work that gateways send to `socket_path` (storage/remote/)."""
+    from microletter.storage.remote import open_writer as serve
+
+    return await serve(
+        sqlite_path(url),
+        socket_path,
+        ids,
+        limits,
+        synchronous=sqlite_synchronous,
+        on_batch=on_batch,
+        exit_after_commits=exit_after_commits,
+    )
+
+
+async def open_store(
+    url: str, ids: IdGenerator, limits: Limits, *, pool_size: int = 10, writer_socket: str = ""
+) -> Store:
     """`open_database`, and the core's Store on it (for tools and tests)."""
-    return Store(await open_database(url, ids, limits, pool_size=pool_size))
+    return Store(
+        await open_database(url, ids, limits, pool_size=pool_size, writer_socket=writer_socket)
+    )
