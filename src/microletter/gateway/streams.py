@@ -108,6 +108,13 @@ def posted(session: Session, event: MessagePosted) -> None:
         session.spawn(pull(session, m.conversation_id, delivery))
 
 
+def resync(session: Session) -> None:
+    """Hints may have been lost: read each stream from its cursor (as the log)."""
+    for cid, delivery in list(session.streams.items()):
+        if delivery.resync():
+            session.spawn(pull(session, cid, delivery))
+
+
 def send(session: Session, event: MessagePosted, bounded: bool = True) -> None:
     ref = session.echo_ref(event) if session.awaiting else None
     if ref is None and bounded:

@@ -119,9 +119,12 @@ class Session:
             self.spawn(self.pull())
 
     def resync(self) -> None:
-        """Read the log now, in case a hint was lost on its way."""
-        if not self.closing and self.delivery.resync():
+        """Read the log (and the streams) now, in case a hint was lost on its way."""
+        if self.closing:
+            return
+        if self.delivery.resync():
             self.spawn(self.pull())
+        streams.resync(self)
 
     def typing(self, event: Typing) -> None:
         self.reply(
