@@ -9,13 +9,21 @@ entries it appended, which the caller publishes only after the commit.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from microletter.core.contacts import Privacy, Relation, Via
-from microletter.core.events import Event, LogEntry, Outcome
+from microletter.core.events import Event, LogEntry, MessagePosted, Outcome
 from microletter.core.ids import ConversationId, DeviceId, RequestId, UserId
 from microletter.core.invites import Invite, JoinRequest
 from microletter.core.limits import Limits
@@ -37,6 +45,7 @@ from microletter.core.models import (
     Note,
     Role,
     Snapshot,
+    StreamView,
     User,
 )
 from microletter.core.moderation import Suspension
@@ -158,6 +167,21 @@ class Tx(Reader, Protocol):
         """The last seq of a user's log, before this transaction's appends."""
         ...
 
+    # streams (read diffusion of large groups)
+    async def stream_readers(self, uids: Collection[UserId]) -> frozenset[UserId]:
+        """Those of `uids` who read large groups from their streams: users with at least
+        one device, every one of which opted into streams (docs/protocol.md, "Streams")."""
+        ...
+
+    def devices_changed(self, uid: UserId) -> None:
+        """SQL added, removed or opted in a device of `uid`: ask `stream_readers` again."""
+        ...
+
+    def stream(self, event: MessagePosted) -> None:
+        """The message goes to its conversation's stream: its hint is published after the
+        commit (`Outcome.streamed`), once, on the conversation's topic."""
+        ...
+
     @property
     def indexes(self) -> Sequence[MessageIndex]:
         """The message indexes of feature rooms (search/), told of every message posted
@@ -249,6 +273,7 @@ class Store(Protocol):
     async def devices(self, user_id: UserId) -> list[Device]: ...
     async def revoke_device(self, user_id: UserId, device_id: DeviceId) -> None: ...
     async def touch_device(self, device_id: DeviceId, now: Instant) -> None: ...
+    async def read_streams(self, user_id: UserId, device_id: DeviceId) -> bool: ...
     async def user(self, user_id: UserId) -> User: ...
     async def password_hash(self, user_id: UserId) -> str: ...
     async def privacy(self, user_id: UserId) -> Privacy: ...
@@ -505,6 +530,12 @@ class Store(Protocol):
     async def read_log(self, user_id: UserId, after: int, limit: int) -> list[LogEntry]: ...
     async def snapshot(self, user_id: UserId) -> Snapshot: ...
 
+    # streams of the large groups a user is in (read diffusion)
+    async def streams(self, user_id: UserId, members: int) -> list[StreamView]: ...
+    async def stream_page(
+        self, user_id: UserId, cid: ConversationId, after: int, limit: int
+    ) -> list[Message]: ...
+
     # broadcast channels of the accounts a user follows (read diffusion)
     async def channels(self, user_id: UserId) -> list[ChannelView]: ...
     async def channel_posts(
@@ -705,6 +736,11 @@ class SetupToken(Protocol):
 
 def user_topic(user_id: UserId) -> str:
     return f"u:{user_id}"
+
+
+def stream_topic(cid: ConversationId) -> str:
+    """Hints of a large group's messages, for the devices that read its stream."""
+    return f"c:{cid}"
 
 
 def channel_topic(channel_id: UserId) -> str:

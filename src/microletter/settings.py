@@ -83,6 +83,7 @@ class Settings:
     # limits of the domain rules
     max_text_bytes: int = 16 * 1024
     max_group_members: int = 500
+    stream_members: int = 100  # groups this large are read-diffused (docs/protocol.md)
     recall_window_seconds: int = 120
     request_cooldown_seconds: int = 86_400  # a declined friend request reaches them again after
     requests_per_day: int = 3  # friend requests to one person, whatever became of them
@@ -405,6 +406,7 @@ class Settings:
         return Limits(
             max_text_bytes=self.max_text_bytes,
             max_group_members=self.max_group_members,
+            stream_members=self.stream_members,
             recall_window_ms=self.recall_window_seconds * 1000,
             request_cooldown_ms=self.request_cooldown_seconds * 1000,
             requests_per_day=self.requests_per_day,

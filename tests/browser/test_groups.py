@@ -1,9 +1,14 @@
-"""Groups in the browser: a third person joins, and a recall disappears for everyone."""
+"""Groups in the browser: a third person joins, a recall disappears for everyone, and a
+large group reaches the web client through its stream."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
+from microletter.app import Server
+from microletter.core.events import MessagePosted
+from microletter.core.ids import UserId
 from tests.browser.conftest import (
     DESKTOP,
     PHONE,
@@ -117,4 +122,40 @@ async def test_a_muted_conversation_shows_a_dot_and_stays_out_of_the_title(
     await expect(row.locator(".badge")).to_have_count(0)
     await expect(bob).to_have_title("microletter")
     assert (await bob_sdk.conversation(cid))["muted"] is True
+    no_page_errors(bob)
+
+
+@pytest.mark.settings(stream_members=3)
+async def test_a_large_group_reaches_the_web_client_through_its_stream(
+    open_app: OpenApp, clients: MakeClient, server: Server
+) -> None:
+    """A group at the streams size (3 here): Bob's only device is the web client, which
+    reads streams, so Alice's messages reach it without growing Bob's update log."""
+    alice_sdk, bob_sdk, carol_sdk = (
+        await clients("alice"),
+        await clients("bob"),
+        await clients("carol"),
+    )
+    await befriend(alice_sdk, bob_sdk)
+    await befriend(alice_sdk, carol_sdk)
+    assert bob_sdk.user is not None and carol_sdk.user is not None
+    view = await alice_sdk.create_group("Big hike", [bob_sdk.user["id"], carol_sdk.user["id"]])
+    cid = int(view["conversation"]["id"])
+    bob_id = UserId(int(bob_sdk.user["id"]))
+    await bob_sdk.logout()  # the web client is Bob's only device
+    bob = await open_app(PHONE)
+    await login(bob, "bob")
+    await open_chat(bob, "Big hike")
+    assert server.ctx is not None
+    head = await server.ctx.store.log_head(bob_id)
+
+    await alice_sdk.send_text(cid, "Streamed to Bob")
+    await expect(bubbles(bob)).to_contain_text(["Streamed to Bob"])
+    await bob.reload()  # a reconnect: the page resumes from its cursor and positions
+    await expect(bob.locator("#app")).to_have_attribute("data-connection", "online")
+    await alice_sdk.send_text(cid, "And again")
+    await open_chat(bob, "Big hike")
+    await expect(bubbles(bob)).to_have_text(["Streamed to Bob", "And again"])
+    later = await server.ctx.store.read_log(bob_id, head, 100)  # read positions, no message
+    assert later and not [e for e in later if isinstance(e.event, MessagePosted)]
     no_page_errors(bob)

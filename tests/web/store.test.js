@@ -542,3 +542,32 @@ describe("typing", () => {
     assert.deepEqual(store.typingIn(DIRECT), []);
   });
 });
+
+describe("streams of large groups (protocol revision 3)", () => {
+  test("a stream's message is applied once, whichever way it comes, and the cursor stays", () => {
+    const store = loaded();
+    const first = message(3, { conversation_id: GROUP });
+    assert.deepEqual(store.streamPositions(), { [String(GROUP)]: 2 });
+    assert.equal(store.applyStreamed(first), "applied");
+    assert.equal(store.applyStreamed(first), "duplicate");
+    assert.equal(store.cursor, 5);
+    assert.deepEqual(store.streamPositions(), { [String(GROUP)]: 3 });
+    // The same message through the log (the user also has an older device): the cursor
+    // moves, the message is not applied again.
+    let told = 0;
+    store.addEventListener("message", () => (told += 1));
+    assert.equal(store.apply({ seq: 6, kind: "message", data: { message: first } }), "applied");
+    assert.equal(store.cursor, 6);
+    assert.equal(told, 0);
+    // Through the log first, then the stream: once too.
+    const second = message(4, { conversation_id: GROUP });
+    assert.equal(store.apply({ seq: 7, kind: "message", data: { message: second } }), "applied");
+    assert.equal(store.applyStreamed(second), "duplicate");
+    assert.equal(told, 1);
+    assert.deepEqual(
+      store.messagesOf(GROUP).map((m) => m.seq),
+      [3, 4],
+    );
+    assert.equal(store.conversations.get(GROUP)?.unread, 2);
+  });
+});

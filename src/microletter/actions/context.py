@@ -30,6 +30,7 @@ from microletter.ports import (
     Referrer,
     SetupToken,
     Store,
+    stream_topic,
     user_topic,
 )
 
@@ -147,3 +148,7 @@ class Context:
         """Hand the outcome's log entries to the bus, after the commit that made them."""
         if outcome.entries:
             await self.bus.publish([(user_topic(e.user_id), e) for e in outcome.entries])
+        if outcome.streamed:  # one hint per message of a large group, whatever its size
+            await self.bus.publish(
+                [(stream_topic(e.message.conversation_id), e) for e in outcome.streamed]
+            )

@@ -61,7 +61,7 @@ async def send_message(
         media_id=content.media_id,
     )
     outcome = await ctx.store.post_message(draft, ctx.clock())
-    if outcome.entries:
+    if outcome.entries or outcome.streamed:
         await ctx.publish(outcome)
         ctx.metrics.messages_sent += 1
     else:

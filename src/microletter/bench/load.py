@@ -43,6 +43,7 @@ class Plan:
     codec: str
     conns: list[Conn]
     worker: int
+    streams: bool = True  # read large groups from their streams (revision 3)
 
 
 class _Msg(msgspec.Struct):
@@ -86,6 +87,10 @@ class Parser:
         )
 
     def parse(self, raw: bytes) -> tuple[str, object, str, int]:
+        if self.codec == "compact" and (raw[0] & 0xF0) == 0x90 and raw[1] == 1:
+            frame = msgspec.msgpack.decode(raw)  # a stream's message: [1, data(, ref)]
+            message = frame[1][0]
+            return "ev", frame[2] if len(frame) > 2 else None, message[4], message[3]
         if self.codec == "compact" and (raw[0] & 0xF0) == 0x90:  # a fixarray: an event
             frame = msgspec.msgpack.decode(raw)  # [0, seq, kind, data(, ref)]
             ref = frame[4] if len(frame) > 4 else None
@@ -95,9 +100,10 @@ class Parser:
             return "ev", ref, message[4], message[3]
         typed = self._typed.decode(raw)
         message = typed.data.message if typed.data is not None else None
+        kind = "ev" if typed.t == "msg" else typed.t  # a stream's message counts as one
         if message is None:
-            return typed.t, typed.ref, "", 0
-        return typed.t, typed.ref, message.client_msg_id, message.sender_id
+            return kind, typed.ref, "", 0
+        return kind, typed.ref, message.client_msg_id, message.sender_id
 
 
 class Client(WSListener):
@@ -119,7 +125,11 @@ class Client(WSListener):
         raw = frame.get_payload_as_bytes()
         if self.synced.done():
             self.worker.received(self.conn, raw)
-        elif self.worker.parser.parse(raw)[0] == "synced":
+            return
+        kind = self.worker.parser.parse(raw)[0]
+        if kind == "synced" and self.worker.plan.streams:
+            self.worker.send(self, {"t": "streams", "after": {}})
+        elif kind == "synced" or (kind == "ok" and self.worker.plan.streams):
             self.synced.set_result(None)
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:

@@ -70,6 +70,7 @@ class Options:
     url: str | None = None
     procs: int = 1
     codec: str = "compact"
+    streams: bool = True  # clients read large groups' streams (protocol revision 3)
     p99_ms: float = 100.0
     connections: int = 10_000
     warmup: float = 1.0
@@ -178,6 +179,7 @@ def _settings(options: Options) -> dict[str, Any]:
         "find_max": options.find_max,
         "procs": options.procs,
         "codec": options.codec,
+        "streams": options.streams,
         "p99_ms": options.p99_ms,
         "url": options.url,
         "scale": options.scale,
@@ -228,7 +230,8 @@ def _start_load(options: Options, conns: list[Conn], members: dict[int, list[int
     for w, share in enumerate(shares):
         parent, child = ctx.Pipe()
         proc = ctx.Process(
-            target=worker_main, args=(Plan(options.url, options.codec, share, w), child)
+            target=worker_main,
+            args=(Plan(options.url, options.codec, share, w, options.streams), child),
         )
         proc.start()
         load.pipes.append(parent)

@@ -1,4 +1,5 @@
-"""What crosses a process boundary on the bus: log entries, typing and device revocations
+"""What crosses a process boundary on the bus: log entries, the messages of large groups'
+streams, typing and device revocations
 (and plain JSON values, which tests use), as compact MessagePack.
 
 A group message is published once per member with the same event; decoding remembers
@@ -12,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from microletter.core.events import KINDS, DeviceRevoked, Event, LogEntry, Typing
+from microletter.core.events import KINDS, DeviceRevoked, Event, LogEntry, MessagePosted, Typing
 from microletter.core.ids import ConversationId, DeviceId, UserId
 
 _encoder = msgspec.msgpack.Encoder()
@@ -29,6 +30,8 @@ class Codec:
         if isinstance(message, LogEntry):
             event = message.event
             item: Any = ("e", message.user_id, message.seq, KINDS[type(event)], self._raw(event))
+        elif isinstance(message, MessagePosted):  # a large group's stream
+            item = ("s", self._raw(message))
         elif isinstance(message, Typing):
             item = ("t", message.conversation_id, message.user_id)
         elif isinstance(message, DeviceRevoked):
@@ -43,6 +46,8 @@ class Codec:
         tag = item[0]
         if tag == "e":
             return LogEntry(UserId(item[1]), item[2], self._event(item[3], item[4]))
+        if tag == "s":
+            return self._event("message", item[1])
         if tag == "t":
             return Typing(ConversationId(item[1]), UserId(item[2]))
         if tag == "r":

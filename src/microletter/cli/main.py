@@ -227,6 +227,13 @@ def config() -> None:
     help="WebSocket framing the clients negotiate.",
 )
 @click.option(
+    "--streams/--no-streams",
+    default=True,
+    show_default=True,
+    help="Clients read large groups from their streams (protocol revision 3); "
+    "--no-streams: from their update logs, as older clients do.",
+)
+@click.option(
     "--connections",
     type=int,
     default=10_000,
@@ -301,6 +308,7 @@ def bench(
     url: str | None,
     procs: int,
     codec: str,
+    streams: bool,
     connections: int,
     messages: int,
     queries: int,
@@ -360,6 +368,7 @@ def bench(
         url=url,
         procs=procs,
         codec=codec,
+        streams=streams,
         p99_ms=p99_ms,
         connections=connections,
         messages=messages,

@@ -9,6 +9,11 @@ original client_msg_id (so none is lost and none doubled).
     message = await rt.send_text(conversation_id, "hello")
     async for event in rt.events():
         ...  # {"seq", "kind", "data"}; rt.cursor is the seq to save
+
+With `streams=True` (protocol revision 3) the device reads large groups from their
+streams: their messages arrive as events with `"seq": None` and `"stream": True`, once
+each (a copy that also comes through the log is dropped); save `rt.positions` (the last
+seq of each conversation) with the cursor and pass both back.
 """
 
 from __future__ import annotations
@@ -41,9 +46,15 @@ class Realtime:
         min_backoff: float = 0.1,
         max_backoff: float = 10.0,
         on_event: Callable[[Json], None] | None = None,
+        streams: bool = False,
+        positions: dict[int, int] | None = None,
     ) -> None:
         self.client = client
         self.cursor = cursor
+        self.streams = streams
+        # The last message seq this device has of each conversation (streams only).
+        self.positions: dict[int, int] = dict(positions or {})
+        self.revision = 1  # the server's, from `ready`
         self.epoch = epoch
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
@@ -255,14 +266,24 @@ class Realtime:
                 ready = True
                 self.connects += 1
                 self.epoch = frame["epoch"]
+                self.revision = int(frame.get("revision", 1))
                 if self.cursor is None:
                     self.cursor = frame["cursor"]
                 self.connected.set()
+                if self.streams and self.revision >= 3:
+                    after = {str(c): s for c, s in self.positions.items()}
+                    await ws.send_json({"t": "streams", "after": after})
                 for pending, future in list(self._pending.values()):
                     if not future.done():
                         await ws.send_json(pending)
             elif kind == "ev":
                 self._on_event(frame)
+            elif kind == "msg":
+                self._on_stream_message(frame)
+            elif kind == "stream":  # where a group's stream starts on this connection
+                cid, after = frame["conversation_id"], frame["after"]
+                self.positions[cid] = max(self.positions.get(cid, 0), after)
+                self._emit({"kind": "stream", "seq": None, "data": frame})
             elif kind == "synced":
                 self.synced.set()
             elif kind == "reset":
@@ -295,7 +316,25 @@ class Realtime:
             self._spawn(self._reconnect())
             return
         self.cursor = seq
+        if self.streams and frame.get("kind") == "message" and not self._advance(frame["data"]):
+            return  # it came from its group's stream already
         self._emit(frame)
+
+    def _on_stream_message(self, frame: Json) -> None:
+        """A message of a large group's stream: in order per group, once."""
+        if "ref" in frame:  # the echo of our own send
+            self._resolve(frame["ref"], {"t": "ack", "message": frame["data"]["message"]})
+        if self._advance(frame["data"]):
+            self._emit({"kind": "message", "seq": None, "stream": True, "data": frame["data"]})
+
+    def _advance(self, data: Json) -> bool:
+        """Move the conversation's position to the message; False if it had it."""
+        message = data["message"]
+        cid, seq = message["conversation_id"], message["seq"]
+        if seq <= self.positions.get(cid, 0):
+            return False
+        self.positions[cid] = seq
+        return True
 
     def _emit(self, event: Json) -> None:
         if self.on_event is not None:

@@ -263,3 +263,5 @@ class Outcome(Generic[T]):
 
     value: T
     entries: tuple[LogEntry, ...] = field(default=())
+    # Messages of large groups that went to their streams instead of readers' logs.
+    streamed: tuple[MessagePosted, ...] = field(default=())

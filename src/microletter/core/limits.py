@@ -9,6 +9,10 @@ from dataclasses import dataclass
 class Limits:
     max_text_bytes: int = 16 * 1024
     max_group_members: int = 500
+    # A group of at least this many members is read-diffused for users whose devices all
+    # read streams (docs/protocol.md, "Streams"): its messages are not in their logs.
+    stream_members: int = 100
+    stream_backlog: int = 200  # a stream's catch-up from an unknown position: its last N
     recall_window_ms: int = 120_000
     max_group_name: int = 64
     max_announcement: int = 2048

@@ -219,6 +219,16 @@ class ChannelPost:
 
 
 @dataclass(frozen=True, slots=True)
+class StreamView:
+    """A large group as one of its members reads its stream (read diffusion): messages
+    after `joined_seq` up to `head` are theirs."""
+
+    conversation_id: ConversationId
+    head: int
+    joined_seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelView:
     """A followed account's broadcast channel as one follower sees it: posts after
     `joined_seq` up to `head` are theirs to read; `read_seq` is how far they read."""

@@ -162,11 +162,21 @@ class Codec:
         out: bytes = self.encode(frame)
         return out
 
+    def stream_event(self, data: bytes, ref: object = None) -> bytes:
+        """A message of a large group's stream (revision 3): `data` as in `event`, without a
+        log seq (the message carries its conversation and seq)."""
+        frame: dict[str, object] = {"t": "msg", "data": msgspec.Raw(data)}
+        if ref is not None:
+            frame["ref"] = ref
+        out: bytes = self.encode(frame)
+        return out
+
 
 class CompactCodec(Codec):
     """MessagePack with positional event frames, for small frames on mobile networks:
 
         [0, seq, kind_code, data]            (+ ref as a fifth item on a send's echo)
+        [1, data]                            a message of a large group's stream (+ ref)
 
     and for a message event `data` is the array
         [id, conversation_id, seq, sender_id, client_msg_id, kind_code, text,
@@ -196,6 +206,13 @@ class CompactCodec(Codec):
             row.pop()
         data: bytes = self.encode([row])
         return data
+
+    def stream_event(self, data: bytes, ref: object = None) -> bytes:
+        frame: list[object] = [1, msgspec.Raw(data)]
+        if ref is not None:
+            frame.append(ref)
+        out: bytes = self.encode(frame)
+        return out
 
     def event(self, seq: int, kind: str, data: bytes, ref: object = None) -> bytes:
         frame: list[object] = [0, seq, EVENT_CODES[kind], msgspec.Raw(data)]

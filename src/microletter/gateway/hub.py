@@ -11,10 +11,18 @@ import contextlib
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from microletter.core.events import ChannelPosted, DeviceRevoked, Event, LogEntry, Typing, kind_of
-from microletter.core.ids import DeviceId, UserId
-from microletter.gateway.connection import Codec
-from microletter.ports import Bus, Presence, Subscription, channel_topic, user_topic
+from microletter.core.events import (
+    ChannelPosted,
+    DeviceRevoked,
+    Event,
+    LogEntry,
+    MessagePosted,
+    Typing,
+    kind_of,
+)
+from microletter.core.ids import ConversationId, DeviceId, UserId
+from microletter.gateway.connection import Codec, ws_frame
+from microletter.ports import Bus, Presence, Subscription, channel_topic, stream_topic, user_topic
 
 if TYPE_CHECKING:
     from microletter.gateway.ws import Session
@@ -31,6 +39,13 @@ class Hub:
         # Broadcast channels (read diffusion): the sessions following each channel here.
         self._channels: dict[UserId, list[Session]] = {}
         self._channel_subscriptions: dict[UserId, Subscription] = {}
+        # Large groups' streams (read diffusion): the sessions reading each stream here, and
+        # the last stream message's frame per codec, made once for all of them.
+        self._streams: dict[ConversationId, list[Session]] = {}
+        self._stream_subscriptions: dict[ConversationId, Subscription] = {}
+        self._framed_event: Event | None = None
+        self._framed: dict[str, bytes] = {}
+        self.opted: set[DeviceId] = set()  # devices whose opt-in this process stored
         # The last event encoded: a fan-out hands the same event object to every member
         # in a row, so remembering one is enough to encode each event once per codec.
         self._last: Event | None = None
@@ -120,9 +135,49 @@ class Hub:
             for session in self._channels.get(channel_id, ()):
                 session.channel_posted(message)
 
+    def join_stream(self, session: Session, cid: ConversationId) -> Subscription:
+        """Deliver the messages of a large group's stream to the session."""
+        sessions = self._streams.get(cid)
+        if sessions is None:
+            self._streams[cid] = [session]
+            self._stream_subscriptions[cid] = self._bus.subscribe(
+                stream_topic(cid), lambda message: self._on_stream(cid, message)
+            )
+        elif session not in sessions:
+            sessions.append(session)
+        return self._stream_subscriptions[cid]
+
+    def leave_stream(self, session: Session, cid: ConversationId) -> None:
+        sessions = self._streams.get(cid)
+        if sessions is None or session not in sessions:
+            return
+        sessions.remove(session)
+        if not sessions:
+            del self._streams[cid]
+            self._stream_subscriptions.pop(cid).close()
+
+    def _on_stream(self, cid: ConversationId, message: object) -> None:
+        if isinstance(message, MessagePosted):
+            for session in self._streams.get(cid, ()):
+                session.stream_posted(message)
+
+    def stream_frame(self, event: MessagePosted, codec: Codec) -> bytes:
+        """The WebSocket frame of a stream message for one codec, made once per message:
+        every member's connection is written the same bytes."""
+        if self._framed_event is not event:
+            self._framed_event = event
+            self._framed.clear()
+        frame = self._framed.get(codec.name)
+        if frame is None:
+            _, data = self.encoded(event, codec)
+            frame = self._framed[codec.name] = ws_frame(codec.stream_event(data), codec.opcode)
+        return frame
+
     def detach(self, session: Session) -> None:
         for channel_id in list(session.channels.values()):
             self.leave_channel(session, channel_id)
+        for cid in list(session.streams):
+            self.leave_stream(session, cid)
         uid = session.principal.user_id
         sessions = self._sessions.get(uid)
         if sessions is None or session not in sessions:

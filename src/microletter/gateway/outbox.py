@@ -63,6 +63,22 @@ class Outbox:
             self.loop.call_soon(self.flush)
         return True
 
+    def put_framed(self, frame: bytes) -> bool:
+        """`put` of a frame already made (one frame shared by many connections)."""
+        if self.closed:
+            return False
+        self._size += len(frame)
+        if self._size + self._transport.get_write_buffer_size() > self._limit:
+            self.closed = True
+            self._parts.clear()
+            self._on_overflow()
+            return False
+        self._parts.append(frame)
+        if not self._scheduled:
+            self._scheduled = True
+            self.loop.call_soon(self.flush)
+        return True
+
     async def drained(self, patience: float = 30.0) -> None:
         """Wait until the client has taken most of what we queued (backpressure for
         catch-up, which may produce far more than a live stream). A client that takes

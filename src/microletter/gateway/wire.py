@@ -482,6 +482,9 @@ class Health(Struct):
 # --- WebSocket frames, client to server (tagged by "t") ---
 
 
+MAX_STREAMS = 5000  # positions one `streams` frame may carry
+
+
 class Hello(Struct, tag="hello", tag_field="t", forbid_unknown_fields=True):
     token: Short
     after: Seq | None = None
@@ -529,7 +532,15 @@ class OpenRedPacket(Struct, tag="open_red_packet", tag_field="t", forbid_unknown
     ref: Ref = None
 
 
-ClientFrame = Hello | Send | Read | Recall | TypingFrame | Ping | OpenRedPacket
+class Streams(Struct, tag="streams", tag_field="t", forbid_unknown_fields=True):
+    """Revision 3: this device reads large groups from their streams; `after` is the last
+    seq it has of each group it knows (docs/protocol.md, "Streams")."""
+
+    after: Annotated[dict[Id, Seq], Meta(max_length=MAX_STREAMS)] = {}
+    ref: Ref = None
+
+
+ClientFrame = Hello | Send | Read | Recall | TypingFrame | Ping | OpenRedPacket | Streams
 # The frames a feature room answers (app.py gives the gateway their handlers).
 RoomFrame = OpenRedPacket
 

@@ -36,7 +36,7 @@ from microletter.core.events import (
 )
 from microletter.core.ids import ConversationId, DeviceId, UserId
 from microletter.core.models import ConversationKind, MessageKind, Principal
-from microletter.gateway import wire
+from microletter.gateway import streams, wire
 from microletter.gateway.connection import (
     CODECS,
     JSON,
@@ -101,6 +101,10 @@ class Session:
         # The head of each channel this connection was told: the start-of-session read and
         # a live hint can cross, and a hint is sent once.
         self.channel_heads: dict[UserId, int] = {}
+        # Large groups read from their streams (revision 3, after a `streams` request):
+        # conversation id -> the delivery cursor over its seqs (gateway/streams.py).
+        self.streams: dict[ConversationId, Delivery] = {}
+        self.reads_streams = False
 
     # --- from the hub (synchronous, on the event loop) ---
 
@@ -115,14 +119,20 @@ class Session:
             self.spawn(self.pull())
 
     def resync(self) -> None:
-        """Read the log now, in case a hint was lost on its way."""
-        if not self.closing and self.delivery.resync():
+        """Read the log (and the streams) now, in case a hint was lost on its way."""
+        if self.closing:
+            return
+        if self.delivery.resync():
             self.spawn(self.pull())
+        streams.resync(self)
 
     def typing(self, event: Typing) -> None:
         self.reply(
             {"t": "typing", "conversation_id": event.conversation_id, "user_id": event.user_id}
         )
+
+    def stream_posted(self, event: MessagePosted) -> None:
+        streams.posted(self, event)
 
     def channel_posted(self, post: ChannelPosted) -> None:
         cid = next((c for c, ch in self.channels.items() if ch == post.channel_id), None)
@@ -167,14 +177,19 @@ class Session:
         ref = None
         if type(event) is MessagePosted:  # most events: one test instead of two
             if self.awaiting:
-                ref = self._echo_ref(event)
+                ref = self.echo_ref(event)
         elif isinstance(event, ConversationUpdated | ConversationLeft):
             self.follow_channels(event)
+            if self.reads_streams:
+                if isinstance(event, ConversationLeft):
+                    streams.leave(self, event.conversation_id)
+                else:
+                    streams.follow(self, event)
         kind, data = self.hub.encoded(event, self.codec)
         if self.outbox.put(self.codec.event(entry.seq, kind, data, ref), bounded):
             self.ctx.metrics.deliveries += 1
 
-    def _echo_ref(self, event: MessagePosted) -> object:
+    def echo_ref(self, event: MessagePosted) -> object:
         if event.message.sender_id != self.principal.user_id:
             return None
         refs = self.awaiting.pop(event.message.client_msg_id, None)
@@ -273,6 +288,8 @@ class Session:
             self.spawn(self._request(frame.ref, self._recall, frame))
         elif isinstance(frame, wire.TypingFrame):
             self.spawn(self._request(None, self._typing, frame, quiet=True))
+        elif isinstance(frame, wire.Streams):
+            self.spawn(self._request(frame.ref, self._streams, frame, counted=False))
         elif isinstance(frame, wire.RoomFrame):
             # Not counted, as its REST twin is not: opening is a race anyone may join.
             self.spawn(self._request(frame.ref, self._room, frame, counted=False))
@@ -355,6 +372,12 @@ class Session:
             self.ctx, self.principal, ConversationId(f.conversation_id), f.seq
         )
         return {"t": "ack", "message": message}
+
+    async def _streams(self, f: wire.Streams) -> dict[str, Any]:
+        if self.reads_streams:
+            raise InvalidInput("streams is sent once per connection.")
+        count = await streams.open_streams(self, {ConversationId(c): s for c, s in f.after.items()})
+        return {"t": "ok", "streams": count}
 
     async def _room(self, f: wire.RoomFrame) -> dict[str, Any]:
         handler = self.rooms.get(type(f))

@@ -261,7 +261,7 @@ async def share(
         data=rules.card_data(found, card),
     )
     outcome = await room.ctx.store.post_message(draft, room.now())
-    if outcome.entries:  # not a repeat of client_msg_id
+    if outcome.entries or outcome.streamed:  # not a repeat of client_msg_id
         await room.ctx.publish(outcome)
     return outcome.value
 

@@ -311,7 +311,7 @@ async def share_product(
         data=rules.product_card(found, shop.name, room.currency),
     )
     outcome = await room.ctx.store.post_message(draft, room.ctx.clock())
-    if outcome.entries:  # not a repeat of client_msg_id
+    if outcome.entries or outcome.streamed:  # not a repeat of client_msg_id
         await room.ctx.publish(outcome)
     return outcome.value
 

@@ -56,6 +56,7 @@ async def create_device(
         now,
         now,
     )
+    tx.devices_changed(user_id)  # a new device reads its log alone until it opts in
     return device
 
 
@@ -65,6 +66,21 @@ async def revoke_device(tx: Tx, user_id: UserId, device_id: DeviceId) -> None:
     )
     if row is None:
         raise DeviceNotFound(device_id=device_id)
+    tx.devices_changed(user_id)
+
+
+async def read_streams(tx: Tx, user_id: UserId, device_id: DeviceId) -> bool:
+    """The device reads large groups from their streams from now on (docs/protocol.md,
+    "Streams"); once all of the user's devices do, their logs stop taking those groups'
+    messages. False if it had opted in already."""
+    changed = await tx.execute(
+        "UPDATE devices SET streams=true WHERE id=$1 AND user_id=$2 AND NOT streams",
+        device_id,
+        user_id,
+    )
+    if changed:
+        tx.devices_changed(user_id)
+    return changed > 0
 
 
 async def touch_device(tx: Tx, device_id: DeviceId, now: Instant) -> None:
@@ -153,6 +169,7 @@ async def change_password(
     rows = await tx.fetch(
         "DELETE FROM devices WHERE user_id=$1 AND id<>$2 RETURNING id", user_id, keep
     )
+    tx.devices_changed(user_id)
     return [DeviceId(r[0]) for r in rows]
 
 

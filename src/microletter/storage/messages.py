@@ -115,7 +115,14 @@ async def post_message(tx: Tx, draft: Draft, now: Instant) -> Message:
         await _mark_mentioned(tx, message, mentioned_members(message, members))
     for index in tx.indexes:  # in this transaction: searchable once acknowledged
         await index.posted(tx, message)
-    event: Event = MessagePosted(message)
+    event = MessagePosted(message)
+    if conversation.kind is ConversationKind.GROUP and len(members) >= tx.limits.stream_members:
+        # A large group: read diffusion for those whose devices all read streams.
+        readers = await tx.stream_readers(members.keys())
+        if readers:
+            tx.stream(event)
+            tx.append([(m, event) for m in members if m not in readers], now)
+            return message
     tx.append([(m, event) for m in members], now)
     return message
 

@@ -27,6 +27,7 @@ async def suspend_user(
     )
     assert row is not None  # locked just above
     revoked = await tx.fetch("DELETE FROM devices WHERE user_id=$1 RETURNING id", user_id)
+    tx.devices_changed(user_id)
     return Suspension(Instant(row[0]), row[1]), [DeviceId(r[0]) for r in revoked]
 
 

@@ -15,6 +15,7 @@ from microletter.storage import messages as _messages
 from microletter.storage import moderation as _moderation
 from microletter.storage import notes as _notes
 from microletter.storage import retention as _retention
+from microletter.storage import streams as _streams
 from microletter.storage import sync as _sync
 from microletter.storage.ops import Facade, reads, writes, writes_value
 
@@ -41,6 +42,7 @@ class Store(Facade):
     devices = reads(_accounts.devices)
     revoke_device = writes_value(_accounts.revoke_device)
     touch_device = writes_value(_accounts.touch_device)
+    read_streams = writes_value(_accounts.read_streams)
     user = reads(_accounts.user)
     user_by_name = reads(_accounts.user_by_name)
     update_profile = writes(_accounts.update_profile)
@@ -121,6 +123,10 @@ class Store(Facade):
     log_head = reads(_sync.log_head)
     read_log = reads(_sync.read_log)
     snapshot = reads(_sync.snapshot)
+
+    # large groups' streams, as members read them
+    streams = reads(_streams.streams)
+    stream_page = reads(_streams.page)
 
     # broadcast channels, as followers see them
     channels = reads(_channels.channels)

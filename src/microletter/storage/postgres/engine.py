@@ -112,7 +112,7 @@ class Engine:
                 entries = await tx.write_log()
         finally:
             await self.pool.release(conn)
-        return Outcome(value, entries)
+        return Outcome(value, entries, tx.take_streamed())
 
     async def read(
         self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]

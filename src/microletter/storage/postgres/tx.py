@@ -11,13 +11,13 @@ members (storage/notes.py), which always come with log entries, ride in that sta
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from microletter.core.contacts import Relation
 from microletter.core.conversations import direct_key
 from microletter.core.errors import ConversationNotFound
-from microletter.core.events import Event, LogEntry
+from microletter.core.events import Event, LogEntry, MessagePosted
 from microletter.core.ids import ConversationId, IdGenerator, MessageId, UserId
 from microletter.core.limits import Limits
 from microletter.core.messages import Draft
@@ -142,6 +142,7 @@ class PgTx(PgReader):
         "_members",
         "_seqs",
         "_relations",
+        "_streamed",
     )
 
     def __init__(
@@ -157,6 +158,7 @@ class PgTx(PgReader):
         self._members: dict[ConversationId, dict[UserId, Member]] = {}
         self._seqs: dict[ConversationId, int] = {}
         self._relations: dict[tuple[UserId, UserId], Relation] = {}  # read with a lock
+        self._streamed: list[MessagePosted] = []
 
     @property
     def limits(self) -> Limits:
@@ -317,6 +319,26 @@ class PgTx(PgReader):
     async def log_head(self, uid: UserId) -> int:
         value = await self.conn.fetchval("SELECT log_seq FROM users WHERE id=$1", uid)
         return 0 if value is None else int(value)
+
+    # --- streams ---
+
+    async def stream_readers(self, uids: Collection[UserId]) -> frozenset[UserId]:
+        rows = await self.conn.fetch(
+            "SELECT user_id FROM devices WHERE user_id = ANY($1::bigint[])"
+            " GROUP BY user_id HAVING bool_and(streams)",
+            list(uids),
+        )
+        return frozenset(UserId(r[0]) for r in rows)
+
+    def devices_changed(self, uid: UserId) -> None:
+        return None  # read afresh each time
+
+    def stream(self, event: MessagePosted) -> None:
+        self._streamed.append(event)
+
+    def take_streamed(self) -> tuple[MessagePosted, ...]:
+        streamed, self._streamed = tuple(self._streamed), []
+        return streamed
 
     async def insert_notes(self, rows: Sequence[Sequence[Any]]) -> None:
         """Queued: written with the log, in its round trip (`write_log`)."""

@@ -222,7 +222,7 @@ class Writer:
 
 def _outcome(tx: SqliteTx, job: _Job) -> Outcome[Any]:
     value = run_now(job.fn(tx, *job.args, **job.kwargs))
-    return Outcome(value, tx.take_entries())
+    return Outcome(value, tx.take_entries(), tx.take_streamed())
 
 
 def _resolve(batch: list[_Job]) -> None:

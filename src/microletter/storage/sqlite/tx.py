@@ -23,13 +23,13 @@ Statements are written in PostgreSQL's dialect and translated once (storage/sql.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from microletter.core.contacts import Relation
 from microletter.core.errors import ConversationNotFound
-from microletter.core.events import Event, LogEntry
+from microletter.core.events import Event, LogEntry, MessagePosted
 from microletter.core.ids import ConversationId, IdGenerator, MessageId, UserId
 from microletter.core.limits import Limits
 from microletter.core.messages import Draft
@@ -97,6 +97,8 @@ class SqliteTx(SqliteReader):
         "_dirty_reads",
         "_journal",
         "_entries",
+        "_readers",
+        "_streamed",
     )
 
     def __init__(
@@ -122,6 +124,9 @@ class SqliteTx(SqliteReader):
         self._dirty_reads: set[tuple[ConversationId, UserId]] = set()
         self._journal: list[tuple[dict[Any, Any], Any, Any]] = []
         self._entries: list[LogEntry] = []
+        # Whether each user reads large groups from their streams (all devices opted in).
+        self._readers: dict[UserId, bool] = {}
+        self._streamed: list[MessagePosted] = []
 
     @property
     def limits(self) -> Limits:
@@ -160,11 +165,17 @@ class SqliteTx(SqliteReader):
     def begin(self) -> None:
         self._journal.clear()
         self._entries = []
+        self._streamed = []
 
     def take_entries(self) -> tuple[LogEntry, ...]:
         """The log entries the job appended."""
         entries, self._entries = tuple(self._entries), []
         return entries
+
+    def take_streamed(self) -> tuple[MessagePosted, ...]:
+        """The messages the job sent to streams."""
+        streamed, self._streamed = tuple(self._streamed), []
+        return streamed
 
     def rollback(self) -> None:
         """Undo this job's cache changes (its SQL was rolled back by the savepoint)."""
@@ -175,12 +186,21 @@ class SqliteTx(SqliteReader):
                 table[key] = old
         self._journal.clear()
         self._entries = []
+        self._streamed = []
 
     def forget(self) -> None:
         """Drop everything: the whole transaction failed (nothing of it was committed)."""
         self._journal.clear()
         self._entries = []
-        for table in (self._conversations, self._seqs, self._heads, self._relations, self._reads):
+        self._streamed = []
+        for table in (
+            self._conversations,
+            self._seqs,
+            self._heads,
+            self._relations,
+            self._reads,
+            self._readers,
+        ):
             table.clear()
         for keys in (self._dirty_seqs, self._dirty_heads, self._dirty_reads):
             keys.clear()
@@ -207,7 +227,11 @@ class SqliteTx(SqliteReader):
         for keys in (self._dirty_seqs, self._dirty_heads, self._dirty_reads):
             keys.clear()
         self._journal.clear()
-        if len(self._conversations) > MAX_CACHED or len(self._heads) > MAX_CACHED:
+        if (
+            len(self._conversations) > MAX_CACHED
+            or len(self._heads) > MAX_CACHED
+            or len(self._readers) > MAX_CACHED
+        ):
             self.forget()
 
     # --- conversations ---
@@ -370,6 +394,30 @@ class SqliteTx(SqliteReader):
             " created_at) VALUES (?,?,?,?,?,?,?)",
             rows,
         )
+
+    # --- streams ---
+
+    async def stream_readers(self, uids: Collection[UserId]) -> frozenset[UserId]:
+        readers = self._readers
+        missing = [u for u in uids if u not in readers]
+        if missing:
+            found = {
+                UserId(uid): bool(ok)
+                for uid, ok in self.conn.execute(
+                    "SELECT user_id, min(streams) FROM devices"
+                    " WHERE user_id IN (SELECT value FROM json_each(?)) GROUP BY user_id",
+                    (to_json(missing),),
+                )
+            }
+            for uid in missing:
+                self._set(readers, uid, found.get(uid, False))
+        return frozenset(u for u in uids if readers[u])
+
+    def devices_changed(self, uid: UserId) -> None:
+        self._delete(self._readers, uid)
+
+    def stream(self, event: MessagePosted) -> None:
+        self._streamed.append(event)
 
     async def log_head(self, uid: UserId) -> int:
         # counting other jobs' appends in this batch, not yet written back

@@ -1,6 +1,7 @@
 // @ts-check
 /**
  * The realtime connection (docs/protocol.md, version 1): hello with the store's cursor,
+ * then (revision 3) `streams` with the store's positions in its groups,
  * events applied in order exactly once, requests matched to answers by `ref`, and
  * reconnection by itself with exponential backoff and jitter. On `reset` it reloads the
  * state. It never touches the DOM; its `status` is "offline", "connecting" or "online".
@@ -36,7 +37,7 @@ export class Socket extends EventTarget {
     /** @type {ReturnType<typeof setTimeout>|undefined} */
     this.pongTimer = undefined;
     this.nextRef = 1;
-    /** the protocol revision the server said in `ready` (2: open_red_packet frames) */
+    /** the protocol revision the server said in `ready` (2: open_red_packet; 3: streams) */
     this.revision = 1;
     /** @type {Map<string, {resolve: Function, reject: Function, timer: any}>} */
     this.waiting = new Map();
@@ -170,6 +171,21 @@ export class Socket extends EventTarget {
       case "ready":
         this.revision = frame.revision || 1; // which frames this server answers
         this.pingTimer = setInterval(() => this.ping(), PING_EVERY);
+        if (this.revision >= 3) {
+          // Read large groups from their streams (docs/protocol.md, "Streams").
+          ws.send(JSON.stringify({ t: "streams", after: this.store.streamPositions() }));
+        }
+        break;
+      case "msg": {
+        // A message of a large group's stream: no log seq, the cursor stays.
+        const result = this.store.applyStreamed(frame.data.message);
+        if (frame.ref != null) this.answer(frame.ref, { t: "ack", message: frame.data.message });
+        if (result === "applied") {
+          this.dispatchEvent(new CustomEvent("event", { detail: { kind: "message", seq: null, data: frame.data } }));
+        }
+        break;
+      }
+      case "stream": // where a group's stream starts; older messages come with its history
         break;
       case "reset":
         this.store.load(await this.api.syncState());

@@ -68,6 +68,8 @@ export class Store extends EventTarget {
   /** whether I am one of the server's operators (their pages show; the server checks) */ operator = false;
   /** the last seq of the update log applied */ cursor = 0;
   /** @type {Map<number, ConversationView>} by conversation id */ conversations = new Map();
+  /** @type {Map<number, number>} the last seq a group's stream gave (protocol revision 3) */
+  streamed = new Map();
   /** @type {Map<number, Contact>} by user id */ contacts = new Map();
   /** @type {Map<number, ContactRequest>} by request id */ requests = new Map();
   /** @type {Map<number, User|{id: number}>} by user id */ blocks = new Map();
@@ -129,6 +131,7 @@ export class Store extends EventTarget {
     this.hidden = new Map();
     this.cleared = new Map();
     this.notes = new Map();
+    this.streamed = new Map();
   }
 
   // --- change notification ---
@@ -286,6 +289,34 @@ export class Store extends EventTarget {
     if (handler) handler.call(this, ev.data);
     this.cursor = ev.seq;
     this.changed("cursor");
+    return "applied";
+  }
+
+  /**
+   * The last seq I know of each group, for the `streams` request (protocol revision 3):
+   * the server sends each large group's messages after it.
+   * @returns {Record<string, number>}
+   */
+  streamPositions() {
+    /** @type {Record<string, number>} */
+    const after = {};
+    for (const [cid, view] of this.conversations) {
+      if (view.conversation.kind === "group") after[String(cid)] = view.conversation.last_seq;
+    }
+    return after;
+  }
+
+  /**
+   * Apply a message of a large group's stream (a `msg` frame): once, whichever way it came
+   * first (the stream, or the log of a user who also has an older device).
+   * @param {Message} message
+   * @returns {"applied"|"duplicate"}
+   */
+  applyStreamed(message) {
+    const cid = message.conversation_id;
+    if (this.messages.get(cid)?.has(message.seq)) return "duplicate";
+    this.streamed.set(cid, Math.max(this.streamed.get(cid) || 0, message.seq));
+    HANDLERS.message.call(this, { message });
     return "applied";
   }
 
@@ -718,6 +749,10 @@ export class Store extends EventTarget {
  */
 const HANDLERS = {
   message({ message }) {
+    const cid = message.conversation_id;
+    if (message.seq <= (this.streamed.get(cid) || 0) && this.messages.get(cid)?.has(message.seq)) {
+      return; // its group's stream brought it already
+    }
     this.putMessage(message, true);
     const typing = this.typing.get(message.conversation_id);
     if (typing?.delete(message.sender_id)) this.changed(`typing:${message.conversation_id}`);
