@@ -19,6 +19,9 @@ from tests.integration.test_realtime import bye, connect, hello, until
 
 pytestmark = pytest.mark.settings(stream_members=3)
 
+# Also through the writer's socket and the local bus (serve --workers N on SQLite).
+ALSO_ON_WORKERS = True
+
 
 async def big_group(clients: MakeClient) -> tuple[list[Client], int]:
     users = [await clients(name) for name in ("alice", "bob", "carol")]
