@@ -3,7 +3,11 @@ one-to-one chat), opens by anyone (twice, by the sender, by a stranger), the sen
 combined notes, replays and expiries on the real store (SQLite) agree with a plain
 reference model. After every step: every transaction sums to zero and reconcile is
 clean, no balance is negative, nobody opened a packet twice, each packet's escrow holds
-exactly its untaken shares, and taken shares plus refund make the packet's amount."""
+exactly its untaken shares, and taken shares plus refund make the packet's amount.
+
+The same machine runs on PostgreSQL with one more rule: several members opening one
+packet together, in one batch (`look_many` and `open_many`, what the action does there
+with the opens of a packet that arrive together)."""
 
 from __future__ import annotations
 
@@ -12,9 +16,15 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
-from microletter.core.errors import NotMember
+from microletter.core.errors import MicroletterError, NotMember
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import Instant
 from microletter.redpackets import JOBS, RedPacketStore
@@ -26,9 +36,11 @@ from microletter.redpackets.errors import (
 )
 from microletter.redpackets.rules import Limits as PacketLimits
 from microletter.redpackets.rules import PacketId, check_request, split
+from microletter.redpackets.store.packets import Answer
 from microletter.storage import JobStore
 from microletter.wallet import USER, InsufficientFunds
 from tests.contract.conftest import befriend, new_user
+from tests.support import services
 from tests.support.ledger import LedgerMachine
 
 DAY = 86_400_000
@@ -129,32 +141,39 @@ class Packets(LedgerMachine):
     @rule(pick=st.integers(0, 10**6), who=st.integers(0, PEOPLE - 1))
     def open(self, pick: int, who: int) -> None:
         pid = sorted(self.packets)[pick % len(self.packets)]
-        p, user = self.packets[pid], self.users[who]
+        user = self.users[who]
         try:
             outcome = self.run(
                 self.packets_store.open_packet(user, PacketId(pid), Instant(self.now))
             )
-        except NotMember:
+        except MicroletterError as refusal:
+            self.refused(pid, user, refusal)
+            return
+        self.opened(pid, user, outcome.value["amount"])
+        assert [e.user_id for e in outcome.entries] == [user]  # only the opener hears now
+
+    def refused(self, pid: int, user: UserId, refusal: MicroletterError) -> None:
+        p = self.packets[pid]
+        if isinstance(refusal, NotMember):
             assert user not in p["may"] and user != p["sender"]
-            return
-        except NotForYou:
+        elif isinstance(refusal, NotForYou):
             assert user not in p["may"]
-            return
-        except AlreadyOpened as e:
-            assert p["opened"][user] == e.details["amount"]
-            return
-        except RedPacketExpired:
+        elif isinstance(refusal, AlreadyOpened):
+            assert p["opened"][user] == refusal.details["amount"]
+        elif isinstance(refusal, RedPacketExpired):
             assert p["refunded"] is not None
-            return
-        except Exhausted:
+        elif isinstance(refusal, Exhausted):
             assert not p["left"]
-            return
+        else:
+            raise refusal
+
+    def opened(self, pid: int, user: UserId, got: object) -> None:
+        p = self.packets[pid]
         assert user in p["may"] and user not in p["opened"] and p["refunded"] is None
         amount = p["left"].pop(0)
-        assert outcome.value["amount"] == amount
+        assert got == amount
         p["opened"][user] = amount
         self.balances[user] += amount
-        assert [e.user_id for e in outcome.entries] == [user]  # only the opener hears now
 
     @rule(ms=st.sampled_from([0, 1, 1000, DAY // 2, DAY]))
     def time_passes(self, ms: int) -> None:
@@ -230,3 +249,50 @@ Packets.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestRedPacketModel = Packets.TestCase
+
+
+class PacketsOnPostgres(Packets):
+    backend = "postgres"
+
+    @precondition(lambda self: bool(self.packets))
+    @rule(
+        pick=st.integers(0, 10**6),
+        who=st.lists(st.integers(0, PEOPLE - 1), min_size=1, max_size=PEOPLE, unique=True),
+    )
+    def open_together(self, pick: int, who: list[int]) -> None:
+        # mostly a packet with shares left, so that several of the batch open it
+        live = sorted(pid for pid, p in self.packets.items() if p["left"]) or sorted(self.packets)
+        pid = live[pick % len(live)]
+        users = [self.users[w] for w in who]
+        now = Instant(self.now)
+        seen = self.run(self.packets_store.look_many(users, PacketId(pid), now))
+        go = {u: w for u, w in seen.openers.items() if not isinstance(w, MicroletterError)}
+        answers: dict[UserId, Answer] = {
+            u: w for u, w in seen.openers.items() if isinstance(w, MicroletterError)
+        }
+        heard: list[UserId] = []
+        if go:
+            outcome = self.run(self.packets_store.open_many(go, seen, now, announce=True))
+            answers.update(outcome.value)
+            heard = [e.user_id for e in outcome.entries]
+        assert set(answers) == set(users)
+        for user in users:  # the batch's order is the order of its shares
+            answer = answers[user]
+            if isinstance(answer, MicroletterError):
+                self.refused(pid, user, answer)
+            else:
+                self.opened(pid, user, answer["amount"])
+        assert sorted(heard) == sorted(u for u in users if isinstance(answers[u], dict))
+
+
+def test_red_packet_model_on_postgres() -> None:
+    services.postgres_server()  # skips (or fails, if services are required) without it
+    run_state_machine_as_test(
+        PacketsOnPostgres,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )

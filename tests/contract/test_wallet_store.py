@@ -25,6 +25,7 @@ from microletter.wallet import (
     WalletStore,
     account,
     post,
+    post_many,
     run_once,
     wallet_of,
 )
@@ -139,6 +140,40 @@ async def test_another_room_posts_through_the_door(store: Store) -> None:
         await store.db.write(packet, "p2", 101)
     assert await w.balance(USER, alice.id) == 100 and await w.balance(ESCROW) == 200
     assert (await w.reconcile()).ok
+
+
+async def test_post_many_moves_several_transactions_at_once_or_none_of_them(store: Store) -> None:
+    w = WalletStore(store.db)
+    alice, bob, carol, dave = [await new_user(store, n) for n in ("alice", "bob", "carol", "dave")]
+    await credit(w, alice.id, 100, "k1")
+    await credit(w, bob.id, 50, "k2")
+
+    async def pay(tx: Tx, pairs: list[tuple[UserId, UserId, int]]) -> list[list[int]]:
+        batch = [
+            (
+                [
+                    Posting(await wallet_of(tx, a, now()), -amount),
+                    Posting(await wallet_of(tx, b, now()), amount),
+                ],
+                a,
+            )
+            for a, b, amount in pairs
+        ]
+        moved = await post_many(tx, "gift", batch, now(), memo="m", ref="r")
+        return [[e.balance_after for e in t.entries] for t in moved]
+
+    # distinct accounts (one statement on PostgreSQL): balances after, in account order
+    done = await store.db.write(pay, [(alice.id, carol.id, 30), (bob.id, dave.id, 10)])
+    assert done.value == [[70, 30], [40, 10]]
+    # bob in both (one by one, in order: he gets 20 before he gives 55)
+    await store.db.write(pay, [(alice.id, bob.id, 20), (bob.id, carol.id, 55)])
+    got = [await w.balance(USER, u.id) for u in (alice, bob, carol, dave)]
+    assert got == [50, 5, 85, 10]
+    with pytest.raises(InsufficientFunds):  # bob's would go below zero: neither moves
+        await store.db.write(pay, [(alice.id, dave.id, 5), (bob.id, carol.id, 6)])
+    assert [await w.balance(USER, u.id) for u in (alice, bob, carol, dave)] == got
+    r = await w.reconcile()
+    assert r.ok and r.transactions == 6 and r.postings == 12
 
 
 async def token(w: WalletStore, user: UserId, at: Instant, life: int = 60_000) -> str:

@@ -1,5 +1,6 @@
 """What the money state machines share (the wallet's, the red packets' and the shop's):
-a SQLite database of their own on an event loop of their own, the core Store and the
+a database of their own (SQLite; PostgreSQL for a machine whose `backend` says so) on an
+event loop of their own, the core Store and the
 wallet's on it, fresh idempotency keys, and one-payment tokens as a verified payment
 password gives them."""
 
@@ -17,22 +18,30 @@ from microletter.core.ids import IdGenerator, UserId
 from microletter.core.limits import Limits
 from microletter.core.models import Instant
 from microletter.storage import Store as StoreFacade
+from microletter.storage import open_store
 from microletter.storage.sqlite.database import SqliteDatabase
 from microletter.wallet import WalletStore
+from tests.support import services
 
 T = TypeVar("T")
 
 
 class LedgerMachine(RuleBasedStateMachine):
     prefix = "ledger-model-"  # the temporary folder's, to tell the machines apart
+    backend = "sqlite"  # or "postgres": a fresh database on the machine's server
 
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.new_event_loop()
         self.dir = tempfile.mkdtemp(prefix=self.prefix)
-        db = self.run(SqliteDatabase.open(f"{self.dir}/x.db", IdGenerator(0), Limits()))
-        self.store = StoreFacade(db)
-        self.wallet = WalletStore(db)
+        self.url: str | None = None
+        if self.backend == "postgres":
+            self.url = self.run(services.postgres_server().new_database())
+            self.store = self.run(open_store(self.url, IdGenerator(0), Limits(), pool_size=4))
+        else:
+            db = self.run(SqliteDatabase.open(f"{self.dir}/x.db", IdGenerator(0), Limits()))
+            self.store = StoreFacade(db)
+        self.wallet = WalletStore(self.store.db)
         self.now = 1_000_000
         self.keys = 0
 
@@ -41,6 +50,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.run(self.store.close())
+        if self.url is not None:
+            self.run(services.postgres_server().drop(self.url))
         self.loop.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -3,16 +3,18 @@ rules), run one unit of work, publish after the commit."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 
 from microletter.actions.context import Context
-from microletter.core.ids import ConversationId
+from microletter.core.errors import MicroletterError, Unavailable
+from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import Principal
 from microletter.redpackets import rules
 from microletter.redpackets.rules import Draw, Limits, Opening, PacketId, RedPacket
 from microletter.redpackets.store import RedPacketStore
-from microletter.redpackets.store.packets import ANNOUNCE_MS
+from microletter.redpackets.store.packets import ANNOUNCE_MS, Answer
 from microletter.wallet import (
     PaymentTokenInvalid,
     check_amount,
@@ -43,6 +45,12 @@ class RedPackets:
     # (packet, window) whose note to the sender a committed open of this process
     # scheduled: later opens of the window skip asking again (a round trip saved)
     announced: set[tuple[int, int]] = field(default_factory=set)
+    # PostgreSQL: the opens of each packet waiting for the batch in flight to end, and
+    # the tasks that run a packet's batches one after the other (see `open_packet`)
+    waiting: dict[PacketId, list[tuple[UserId, asyncio.Future[Opened]]]] = field(
+        default_factory=dict
+    )
+    batching: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def read_first(self) -> bool:
@@ -122,24 +130,126 @@ class Opened:
 
 async def open_packet(room: RedPackets, me: Principal, pid: PacketId) -> Opened:
     """Take my share of a packet (the hot path: one read, one claim, the money, my note;
-    see store/packets.py)."""
+    see store/packets.py). On PostgreSQL the opens of one packet are batched: while a
+    batch of the packet is in the database, the opens that arrive wait and then go
+    together, in one read and one transaction of a few round trips (`_open_batches`), as
+    SQLite's writer groups its jobs' commits; on SQLite each open is one job of it."""
+    if not room.read_first:
+        return await _open_one(room, me.user_id, pid)
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Opened] = loop.create_future()
+    queue = room.waiting.get(pid)
+    if queue is None:  # nothing of this packet in flight here: a batch starts next turn
+        queue = room.waiting[pid] = []
+        task = loop.create_task(_open_batches(room, pid))
+        room.batching.add(task)
+        task.add_done_callback(room.batching.discard)
+    queue.append((me.user_id, future))
+    return await future
+
+
+MAX_BATCH = 128  # opens in one transaction
+
+
+async def _open_batches(room: RedPackets, pid: PacketId) -> None:
+    """Run the batches of `pid`'s waiting opens one after the other until none wait (a
+    member's second open waits for the next batch, where it is refused)."""
+    try:
+        while queue := room.waiting.get(pid):
+            batch: dict[UserId, asyncio.Future[Opened]] = {}
+            rest = []
+            for uid, future in queue:
+                if uid in batch or len(batch) >= MAX_BATCH:
+                    rest.append((uid, future))
+                else:
+                    batch[uid] = future
+            room.waiting[pid] = rest
+            await _open_batch(room, pid, batch)
+    finally:
+        for _, future in room.waiting.pop(pid, []):  # only if cancelled (shutdown)
+            if not future.done():
+                future.set_exception(Unavailable("The server is shutting down; retry."))
+
+
+async def _open_batch(
+    room: RedPackets, pid: PacketId, batch: dict[UserId, asyncio.Future[Opened]]
+) -> None:
+    now = room.ctx.clock()
+    window = (pid, now // ANNOUNCE_MS)
+    answers: dict[UserId, Answer] = {}
+    try:
+        seen = await room.store.look_many(list(batch), pid, now)
+        go = {}
+        for uid, found in seen.openers.items():
+            if isinstance(found, MicroletterError):
+                answers[uid] = found
+            else:
+                go[uid] = found
+        if go:
+            outcome = await room.store.open_many(
+                go, seen, now, announce=window not in room.announced
+            )
+            if any(isinstance(a, dict) and a["scheduled"] for a in outcome.value.values()):
+                _announced(room, window)
+            await room.ctx.publish(outcome)
+            answers.update(outcome.value)
+    except MicroletterError as exc:
+        if isinstance(exc, Unavailable):
+            answers = dict.fromkeys(batch, exc)
+        else:  # a race the batch could not take apart (an expiry): each on its own
+            answers = {}
+            await asyncio.gather(*(_answer_alone(room, uid, pid, f) for uid, f in batch.items()))
+    except Exception as exc:  # noqa: BLE001  # a bug: every waiter fails with it
+        answers = dict.fromkeys(batch, exc)  # type: ignore[arg-type]  # raised as a 500
+    for uid, answer in answers.items():
+        future = batch[uid]
+        if future.done():  # the opener went away
+            continue
+        if isinstance(answer, BaseException):
+            future.set_exception(answer)
+        else:
+            future.set_result(_opened(answer))
+
+
+async def _answer_alone(
+    room: RedPackets, uid: UserId, pid: PacketId, future: asyncio.Future[Opened]
+) -> None:
+    try:
+        result = await _open_one(room, uid, pid)
+    except Exception as exc:  # noqa: BLE001  # handed to the waiting opener
+        if not future.done():
+            future.set_exception(exc)
+    else:
+        if not future.done():
+            future.set_result(result)
+
+
+def _announced(room: RedPackets, window: tuple[int, int]) -> None:
+    if len(room.announced) > 10_000:
+        room.announced.clear()
+    room.announced.add(window)
+
+
+def _opened(v: dict[str, object]) -> Opened:
+    amount, cid, pid = v["amount"], v["conversation_id"], v["packet_id"]
+    assert isinstance(amount, int) and isinstance(cid, int) and isinstance(pid, int)
+    return Opened(PacketId(pid), ConversationId(cid), amount, bool(v["finished"]))
+
+
+async def _open_one(room: RedPackets, me: UserId, pid: PacketId) -> Opened:
+    """One open in its own unit of work (SQLite: one job of the writer's batch)."""
     now = room.ctx.clock()
     window = (pid, now // ANNOUNCE_MS)
     # PostgreSQL: refusals from a read, without a transaction (one round trip, not
     # three); SQLite's writer reads in the open itself, where it costs a function call.
-    seen = await room.store.look(me.user_id, pid, now) if room.read_first else None
+    seen = await room.store.look(me, pid, now) if room.read_first else None
     outcome = await room.store.open_packet(
-        me.user_id, pid, now, announce=window not in room.announced, seen=seen
+        me, pid, now, announce=window not in room.announced, seen=seen
     )
     if outcome.value["scheduled"]:
-        if len(room.announced) > 10_000:
-            room.announced.clear()
-        room.announced.add(window)
+        _announced(room, window)
     await room.ctx.publish(outcome)
-    v = outcome.value
-    amount, cid = v["amount"], v["conversation_id"]
-    assert isinstance(amount, int) and isinstance(cid, int)  # written by the store
-    return Opened(pid, ConversationId(cid), amount, bool(v["finished"]))
+    return _opened(outcome.value)
 
 
 async def packet(room: RedPackets, me: Principal, pid: PacketId) -> View:

@@ -88,7 +88,14 @@ from microletter.wallet.rules import (
 )
 from microletter.wallet.store import WalletStore
 from microletter.wallet.store.funding import hold_withdrawal
-from microletter.wallet.store.ledger import account, new_accounts, post, reverse, wallet_of
+from microletter.wallet.store.ledger import (
+    account,
+    new_accounts,
+    post,
+    post_many,
+    reverse,
+    wallet_of,
+)
 from microletter.wallet.store.ledger import balance as balance_of
 from microletter.wallet.store.ledger import reconcile as reconcile_ledger
 from microletter.wallet.store.ledger import statement as statement_of
@@ -135,6 +142,7 @@ __all__ = [
     "new_accounts",
     "open_room",
     "post",
+    "post_many",
     "reconcile",
     "reconcile_ledger",
     "reverse",

@@ -14,3 +14,5 @@ class RedPacketStore(Facade):
     look = reads(packets.look)
     open_packet = writes(packets.open_packet)
     find_packet = reads(packets.find_packet)
+    look_many = reads(packets.look_many)
+    open_many = writes(packets.open_many)

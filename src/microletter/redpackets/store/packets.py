@@ -26,10 +26,15 @@ Opening (hundreds of members in the same second):
    (`ANNOUNCE_JOB`, one per packet and `ANNOUNCE_MS` window) that names everyone who
    opened since the last one: one combined note for a burst, not a log row per open.
 
+On PostgreSQL the action batches the opens of one packet that arrive together
+(`look_many` for all their refusals, `open_many`: the same steps for all of them in one
+transaction of four round trips; docs/wallet.md); `open_packet` is the single open
+(SQLite's, and PostgreSQL's when a batch meets a race it cannot take apart).
+
 Lock order (PostgreSQL): the idempotency key's row, the payment token's row, the
-conversation, accounts in id order (sending); the opener's row, one share, accounts in id
-order, the opener's log at commit (opening); a job's row, shares in index order, accounts
-in id order, the sender's log (expiry, announcements).
+conversation, accounts in id order (sending); the opener's row (a batch's in id order),
+its share(s), accounts in id order, the openers' logs at commit (opening); a job's row,
+shares in index order, accounts in id order, the sender's log (expiry, announcements).
 """
 
 from dataclasses import dataclass
@@ -65,6 +70,7 @@ from microletter.wallet import (
     Result,
     new_accounts,
     post,
+    post_many,
     run_once,
     spend_token,
     wallet_of,
@@ -324,6 +330,166 @@ async def _claim(
         return False, None
     share = await tx.fetchrow(_CLAIM, pid, me, now)
     return True, None if share is None else (share[0], share[1], share[2])
+
+
+# PostgreSQL, a batch of opens of one packet (`look_many`, `open_many`): what `_LOOK`
+# reads, for each opener of the batch (a row each, the packet's columns repeated).
+_LOOK_MANY = (
+    f"SELECT {COLS}, CASE WHEN EXISTS (SELECT 1 FROM red_packet_shares s"
+    " WHERE s.packet_id=p.id AND s.opener_id IS NULL AND NOT s.refunded) THEN 0"
+    " ELSE p.shares END, c.kind, c.last_seq,"
+    " EXISTS (SELECT 1 FROM members m WHERE m.conversation_id=p.conversation_id"
+    " AND m.user_id=o.u),"
+    " (SELECT s.amount FROM red_packet_shares s WHERE s.packet_id=p.id AND s.opener_id=o.u),"
+    f" (SELECT a.id FROM wallet_accounts a WHERE a.kind='{USER}' AND a.owner_id=o.u), o.u"
+    " FROM red_packets p JOIN conversations c ON c.id = p.conversation_id"
+    " CROSS JOIN unnest($2::bigint[]) WITH ORDINALITY AS o(u, ord) WHERE p.id=$1 ORDER BY o.ord"
+)
+# The openers' rows (in id order: two batches that share an opener wait for each other
+# in one order, never in a circle) and one untaken share for each opener whose row went
+# in, in the batch's order: (opener, idx, amount, account) for every row inserted, the
+# share's columns NULL where no share was left for it.
+_OPEN_AND_CLAIM_MANY = """
+WITH mine AS (
+  INSERT INTO red_packet_opens (packet_id, opener_id, opened_at)
+  SELECT $1, o.u, $3 FROM unnest($2::bigint[]) AS o(u) ORDER BY o.u
+  ON CONFLICT DO NOTHING RETURNING opener_id
+), ranked AS (
+  SELECT m.opener_id, row_number() OVER (ORDER BY o.ord) AS rn
+  FROM mine m JOIN unnest($2::bigint[]) WITH ORDINALITY AS o(u, ord) ON o.u = m.opener_id
+), free AS (
+  SELECT f.idx, row_number() OVER (ORDER BY f.idx) AS rn FROM (
+    SELECT idx FROM red_packet_shares WHERE packet_id=$1 AND opener_id IS NULL
+    AND NOT refunded ORDER BY idx LIMIT (SELECT count(*) FROM mine) FOR UPDATE SKIP LOCKED
+  ) f
+), claimed AS (
+  UPDATE red_packet_shares s SET opener_id = r.opener_id, opened_at = $3
+  FROM free f JOIN ranked r ON r.rn = f.rn
+  WHERE s.packet_id = $1 AND s.idx = f.idx
+  RETURNING s.opener_id, s.idx, s.amount, s.account_id
+)
+SELECT m.opener_id, c.idx, c.amount, c.account_id
+FROM mine m LEFT JOIN claimed c ON c.opener_id = m.opener_id
+"""
+
+# One opener's answer in a batch: what open_packet returns, or its refusal.
+Answer = dict[str, JsonValue] | MicroletterError
+
+
+@dataclass(frozen=True, slots=True)
+class Looks:
+    """`look` for a batch of openers: the packet (None: not found), the conversation's
+    last seq, and for each opener their refusal or their wallet (None: not made yet)."""
+
+    packet: RedPacket | None
+    last_seq: int
+    openers: dict[UserId, MicroletterError | AccountId | None]
+
+
+async def look_many(db: Reader, openers: list[UserId], pid: PacketId, now: Instant) -> Looks:
+    """`look` for several openers of one packet in one read (PostgreSQL)."""
+    rows = await db.fetch(_LOOK_MANY, pid, openers)
+    if not rows:
+        return Looks(None, 0, {u: RedPacketNotFound(packet_id=pid) for u in openers})
+    packet = _packet_of(rows[0])
+    kind, last_seq = ConversationKind(rows[0][15]), int(rows[0][16])
+    found: dict[UserId, MicroletterError | AccountId | None] = {}
+    for row in rows:
+        me, member, mine = UserId(row[20]), row[17], row[18]
+        try:
+            if not member:
+                raise NotMember(conversation_id=packet.conversation_id)
+            if not may_open(packet, me, kind):
+                raise NotForYou(packet_id=pid)
+            if mine is not None:
+                raise AlreadyOpened(packet_id=pid, amount=int(mine))
+            _check_open(packet, now)
+        except MicroletterError as refusal:
+            found[me] = refusal
+            continue
+        found[me] = None if row[19] is None else AccountId(row[19])
+    return Looks(packet, last_seq, found)
+
+
+async def open_many(
+    tx: Tx, openers: dict[UserId, AccountId | None], seen: Looks, now: Instant, *, announce: bool
+) -> dict[UserId, Answer]:
+    """`open_packet` for several members (distinct, each with their wallet if known) of
+    the packet `seen` (their `look_many` found no refusal), in one transaction of a few
+    round trips whatever their number (PostgreSQL): the openers' rows and their shares
+    in one statement, the money in one (`post_many`), their notes with the log. A member
+    whose row was already there (an open of theirs elsewhere got in first) gets
+    AlreadyOpened; one who came after the last share, Exhausted (their row taken back).
+    Anything raised rolls all of them back."""
+    packet = seen.packet
+    assert packet is not None  # the caller passes only openers of a packet found
+    pid = packet.id
+    rows = await tx.fetch(_OPEN_AND_CLAIM_MANY, pid, list(openers), now)
+    answers: dict[UserId, Answer] = {}
+    taken = {UserId(r[0]): r for r in rows}
+    left_out = [u for u, r in taken.items() if r[1] is None]
+    if left_out:  # no share left for them: they did not open it
+        await tx.execute(
+            "DELETE FROM red_packet_opens WHERE packet_id=$1 AND opener_id = ANY($2::bigint[])",
+            pid,
+            left_out,
+        )
+        answers.update((u, Exhausted(packet_id=pid)) for u in left_out)
+    late = [u for u in openers if u not in taken]
+    if late:  # another open of theirs got there first (and has committed now)
+        had = await tx.fetch(
+            "SELECT opener_id, amount FROM red_packet_shares WHERE packet_id=$1"
+            " AND opener_id = ANY($2::bigint[])",
+            pid,
+            late,
+        )
+        amounts = {UserId(r[0]): int(r[1]) for r in had}
+        answers.update((u, AlreadyOpened(packet_id=pid, amount=amounts.get(u))) for u in late)
+    won = [(u, int(r[1]), int(r[2]), AccountId(r[3])) for u, r in taken.items() if r[1] is not None]
+    moves = []
+    for u, _, amount, envelope in won:
+        wallet = openers[u] or await wallet_of(tx, u, now)
+        moves.append(([Posting(envelope, -amount), Posting(wallet, amount)], u))
+    if moves:
+        await post_many(
+            tx, "redpacket.open", moves, now, memo=packet.greeting, ref=f"redpacket:{pid}"
+        )
+    cid = packet.conversation_id
+    for u, idx, amount, _ in won:
+        finished = idx == packet.shares - 1
+        note: dict[str, JsonValue] = {
+            "action": "redpacket.opened",
+            "actor": u,
+            "sender_id": packet.sender_id,
+            "packet_id": pid,
+            "seq": packet.seq,
+            "openers": [u],
+            "finished": finished,
+        }
+        await post_audience_note(tx, cid, [u], note, now, after_seq=seen.last_seq)
+        answers[u] = {
+            "packet_id": pid,
+            "conversation_id": cid,
+            "idx": idx,
+            "amount": amount,
+            "finished": finished,
+            "scheduled": False,
+        }
+    if announce and any(u != packet.sender_id for u, *_ in won):
+        window = now // ANNOUNCE_MS
+        await schedule_job(
+            tx,
+            ANNOUNCE_JOB,
+            f"{ANNOUNCE_JOB}:{pid}:{window}",
+            {"packet_id": pid},
+            Instant((window + 1) * ANNOUNCE_MS + ANNOUNCE_GRACE_MS),
+            now,
+        )
+        for u, *_ in won:
+            answer = answers[u]
+            if isinstance(answer, dict):
+                answer["scheduled"] = u != packet.sender_id
+    return answers
 
 
 def _late(tx: Tx, refusal: MicroletterError) -> Exception:

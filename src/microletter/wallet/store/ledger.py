@@ -204,6 +204,84 @@ async def _post_at_once(
     return Transaction(tid, kind, actor, memo, ref, reverses, now, entries)
 
 
+# PostgreSQL: several transactions of distinct accounts in one round trip (`_POST` for
+# many): the accounts of all of them locked in id order, moved, and each transaction
+# with its postings written. An account may appear in only one of the transactions (an
+# UPDATE ... FROM applies one move per row): `post_many` checks that.
+_POST_MANY = """
+WITH moves AS (
+  SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[])
+    AS m(tid, line, account_id, amount)
+), locked AS MATERIALIZED (
+  SELECT a.id FROM wallet_accounts a WHERE a.id = ANY($3::bigint[]) ORDER BY a.id FOR UPDATE
+), moved AS (
+  UPDATE wallet_accounts a SET balance = a.balance + m.amount FROM moves m, locked l
+  WHERE a.id = m.account_id AND l.id = a.id AND (a.balance + m.amount >= 0 OR a.may_go_negative)
+  RETURNING a.id, a.balance
+), t AS (
+  INSERT INTO wallet_transactions (id, kind, actor_id, memo, ref, reverses, created_at)
+  SELECT t.id, $5, t.actor, $6, $7, NULL, $8
+  FROM unnest($9::bigint[], $10::bigint[]) AS t(id, actor)
+), p AS (
+  INSERT INTO wallet_postings (transaction_id, line, account_id, amount, balance_after, created_at)
+  SELECT m.tid, m.line, m.account_id, m.amount, v.balance, $8 FROM moves m JOIN moved v
+  ON v.id = m.account_id
+)
+SELECT id, balance FROM moved
+"""
+
+
+async def post_many(
+    tx: Tx,
+    kind: str,
+    batch: Sequence[tuple[Sequence[Posting], UserId | None]],
+    now: Instant,
+    *,
+    memo: str = "",
+    ref: str | None = None,
+) -> list[Transaction]:
+    """`post` for several transactions of one kind, memo and ref (each with its own
+    postings and actor), appended in the caller's unit of work: on PostgreSQL in one
+    statement when no account is in two of them. InsufficientFunds if any account but
+    funding would go below zero (the caller's transaction then rolls back all of them)."""
+    checked = [(check_postings(postings), actor) for postings, actor in batch]
+    accounts = [p.account_id for ordered, _ in checked for p in ordered]
+    if tx.dialect != "postgresql" or len(set(accounts)) != len(accounts):
+        return [
+            await post(tx, kind, ordered, now, actor=actor, memo=memo, ref=ref)
+            for ordered, actor in checked
+        ]
+    tids = [TransactionId(tx.new_id(now)) for _ in checked]
+    moves = [
+        (tid, line, p.account_id, p.amount)
+        for tid, (ordered, _) in zip(tids, checked, strict=True)
+        for line, p in enumerate(ordered)
+    ]
+    columns = [list(c) for c in zip(*moves, strict=True)]
+    actors = [actor for _, actor in checked]
+    rows = await tx.fetch(_POST_MANY, *columns, kind, memo, ref, now, tids, actors)
+    after = {int(r[0]): int(r[1]) for r in rows}
+    for p in (p for ordered, _ in checked for p in ordered):
+        if p.account_id not in after:
+            raise InsufficientFunds(account_id=p.account_id, amount=-p.amount)
+    return [
+        Transaction(
+            tid,
+            kind,
+            actor,
+            memo,
+            ref,
+            None,
+            now,
+            tuple(
+                Entry(tid, line, p.account_id, p.amount, after[p.account_id])
+                for line, p in enumerate(ordered)
+            ),
+        )
+        for tid, (ordered, actor) in zip(tids, checked, strict=True)
+    ]
+
+
 async def reverse(
     tx: Tx, tid: TransactionId, now: Instant, *, actor: UserId | None, memo: str
 ) -> Transaction:
