@@ -6,7 +6,8 @@
  * the address, recipient and phone); then the payment password, once per checkout, traded
  * for the wallet's short-lived payment token (views/money.js), and one request that takes
  * the stock, the window's place and the money together. A price changed since the cart
- * was filled is shown and confirmed, and the same token pays.
+ * was filled is shown and confirmed, and the same token pays. For goods, when the operator
+ * offers it, return-shipping cover is a checkbox with its premium, added to the total.
  */
 
 import { confirmDialog, h, toast } from "../../dom.js";
@@ -43,6 +44,11 @@ export function mountCart(app, root, sidText) {
   let chosenWindow = null;
   /** @type {any} */
   let cart = null;
+  /** Whether the buyer adds return-shipping cover (goods only; kept across re-renders). */
+  let covered = false;
+
+  /** What the checkout takes: the cart's total, and the cover's premium if chosen. */
+  const toPay = (/** @type {boolean} */ goods) => cart.total + (goods && covered ? cart.cover_premium : 0);
 
   async function load() {
     try {
@@ -63,6 +69,26 @@ export function mountCart(app, root, sidText) {
       return;
     }
     const goods = cart.lines.some((/** @type {any} */ line) => line.product_kind === "physical");
+    const totalText = h("span.cart-total", t("shop.total", { amount: formatMoney(toPay(goods), currency) }));
+    const cover =
+      goods && cart.cover_premium > 0
+        ? h(
+            "label.check-row.cover-option",
+            h("input.cover-check", {
+              type: "checkbox",
+              checked: covered,
+              onchange: (/** @type {Event} */ e) => {
+                covered = /** @type {HTMLInputElement} */ (e.target).checked;
+                totalText.textContent = t("shop.total", { amount: formatMoney(toPay(goods), currency) });
+              },
+            }),
+            h(
+              "span.row-text",
+              h("span.cover-title", t("shop.cover_add", { amount: formatMoney(cart.cover_premium, currency) })),
+              h("span.card-hint.cover-hint", t("shop.cover_hint")),
+            ),
+          )
+        : null;
     body.replaceChildren(
       h(
         "ul.list.card-list.cart-lines",
@@ -85,11 +111,12 @@ export function mountCart(app, root, sidText) {
             address,
             recipient,
             phone,
+            cover,
           )
         : h("p.card-hint.digital-hint", t("shop.digital_hint")),
       h(
         "div.checkout-bar",
-        h("span.cart-total", t("shop.total", { amount: formatMoney(cart.total, currency) })),
+        totalText,
         h("button.btn.btn-primary.checkout-pay", { type: "button", onclick: () => pay(goods) }, t("shop.pay")),
       ),
     );
@@ -190,14 +217,15 @@ export function mountCart(app, root, sidText) {
       };
       localStorage.setItem(LAST_DELIVERY, JSON.stringify({ ...delivery, window_id: undefined, day: undefined }));
     }
-    const token = await askPayment(app, t("shop.paying", { amount: formatMoney(cart.total, currency) }));
+    const cover = goods && covered && cart.cover_premium > 0;
+    const token = await askPayment(app, t("shop.paying", { amount: formatMoney(toPay(goods), currency) }));
     if (!token) return;
     /** @type {number|undefined} */
     let total;
     for (;;) {
       try {
         const reply = await app.api.request("POST", `/shops/${sid}/checkout`, {
-          json: { idempotency_key: crypto.randomUUID(), payment_token: token, delivery, total },
+          json: { idempotency_key: crypto.randomUUID(), payment_token: token, delivery, total, cover },
         });
         toast(t("shop.paid"));
         app.go(`order/${reply.order.id}`);
