@@ -2,8 +2,9 @@
 shop confirms they arrived on its money page, the claim waits while the cover pool is
 short and is paid when an operator funds the pool on the pools page (with a reason), and
 the buyer sees it paid; at checkout for goods the buyer adds the cover with a checkbox
-that shows its premium and adds it to the total; a merchant reads the credit line's limit and fee, draws (the fee
-and what will be owed are shown before), and repays, after which the line is open again."""
+that shows its premium and adds it to the total; a merchant reads the credit line's
+limit and fee, draws (the fee and what will be owed are shown before), and repays, after
+which the line is open again."""
 
 from __future__ import annotations
 
