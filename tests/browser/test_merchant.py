@@ -1,8 +1,10 @@
 """Merchant finance in the browser: a buyer sends covered goods back from My orders, the
 shop confirms they arrived on its money page, the claim waits while the cover pool is
 short and is paid when an operator funds the pool on the pools page (with a reason), and
-the buyer sees it paid; a merchant reads the credit line's limit and fee, draws (the fee
-and what will be owed are shown before), and repays, after which the line is open again."""
+the buyer sees it paid; at checkout for goods the buyer adds the cover with a checkbox
+that shows its premium and adds it to the total; a merchant reads the credit line's
+limit and fee, draws (the fee and what will be owed are shown before), and repays, after
+which the line is open again."""
 
 from __future__ import annotations
 
@@ -12,9 +14,43 @@ from playwright.async_api import expect
 from microletter.app import Server
 from tests.browser.conftest import DESKTOP, PHONE, OpenApp, login, no_page_errors, shot
 from tests.integration.test_merchant import TERMS, delivered, finance
-from tests.integration.test_shop import Setup, balance, shop
+from tests.integration.test_shop import Setup, balance, put_cart, shop
 
 __all__ = ["shop"]  # the fixture, from the shop's tests
+
+
+@pytest.mark.settings(**TERMS)
+async def test_the_buyer_adds_return_shipping_cover_at_checkout_for_its_premium(
+    shop: Setup, server: Server, open_app: OpenApp
+) -> None:
+    s = shop
+    await put_cart(s, s.buyer, "LJ-50", 1)
+    buyer = await open_app(PHONE)
+    no_page_errors(buyer)
+    await login(buyer, "buyer")
+    await buyer.goto(f"/#/shop/{s.shop_id}/cart")
+    await expect(buyer.locator(".cart-total")).to_have_text("Total ¥48.00")
+    option = buyer.locator(".cover-option")
+    await expect(option.locator(".cover-title")).to_have_text("Add return-shipping cover (+¥3.00)")
+    await option.locator(".cover-check").check()
+    await expect(buyer.locator(".cart-total")).to_have_text("Total ¥51.00")
+    await option.locator(".cover-check").uncheck()
+    await expect(buyer.locator(".cart-total")).to_have_text("Total ¥48.00")
+    await option.locator(".cover-check").check()
+    await buyer.locator(".delivery-area").fill("200001")
+    await buyer.locator(".find-windows").click()
+    await expect(buyer.locator(".window-option").first).to_be_visible()
+    await buyer.locator(".delivery-address").fill("1 Nanjing Road")
+    await shot(buyer, "phone-shop-checkout-cover")
+    await buyer.locator(".checkout-pay").click()
+    await expect(buyer.locator(".dialog-title")).to_have_text("Pay ¥51.00")
+    await buyer.locator(".pay-password").fill("123456")
+    await buyer.locator(".pay-confirm").click()
+    await expect(buyer.locator(".order-head .order-status")).to_have_text("Paid")
+    await expect(buyer.locator(".return-covered")).to_have_text("Return shipping covered")
+    orders = await s.buyer.call("GET", "/api/v1/shop/orders")
+    assert [o["cover_premium"] for o in orders["orders"]] == [300]
+    assert await balance(s.buyer) == 100_000 - 4800 - 300
 
 
 @pytest.mark.settings(**TERMS)

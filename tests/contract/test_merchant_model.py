@@ -1,7 +1,9 @@
 """Property: random orders (goods and digital, with and without return-shipping cover),
 deliveries, cancels, returns, refunds, settlements (some run twice), claims (some made
 twice), operators' fundings of the pools, credit draws (some over the limit or while
-drawn) and repayments on the real stores (SQLite) agree with a plain reference model.
+drawn) and repayments, and chapter and whole-work purchases with their settlement jobs
+(some run twice) and refunds, on the real stores (SQLite) agree with a plain reference
+model.
 After every step money is conserved (every wallet, the shop's pending and settled
 money, both pools and what the credit line owes are what the model says and add up to
 what was put in), nothing that must not go negative is below zero, every refusal moved
@@ -15,6 +17,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
+from microletter.books.errors import (
+    ChapterAlreadyBought,
+    PurchaseRefundExceedsBalance,
+    WorkAlreadyBought,
+)
+from microletter.books.rules import ShopId as BookShop
+from microletter.books.rules import WorkId
+from microletter.books.store import BooksStore
 from microletter.core.errors import MicroletterError
 from microletter.core.ids import UserId
 from microletter.merchant.errors import (
@@ -30,6 +40,7 @@ from microletter.merchant.errors import (
 )
 from microletter.merchant.rules import CREDIT_POOL, Terms
 from microletter.merchant.store import MerchantStore
+from microletter.merchant.store.settlement import settle_job
 from microletter.shop.errors import OrderStateInvalid, RefundExceedsBalance, ReturnNotGoods
 from microletter.shop.rules import (
     BUYER,
@@ -51,6 +62,7 @@ TERMS = Terms(
     settle_after_ms=0, cover_premium=50, claim_amount=400, credit_share_percent=20, credit_fee=30
 )
 GOODS, BOOK = 700, 250  # the prices of a physical and a digital product
+CHAPTER, WORK, CHAPTERS, WHOLE = 120, 500, 4, 0  # a serialized work, all chapters paid
 
 
 @dataclass
@@ -64,6 +76,17 @@ class Model:
     physical: bool
     settled: bool = False
     claimed: bool = False
+
+
+@dataclass
+class Bought:
+    """A chapter (or whole-work) purchase as the model sees it."""
+
+    reader: UserId
+    chapter: int
+    amount: int
+    settled: bool = False
+    refunded: bool = False
 
 
 class Merchant(LedgerMachine):
@@ -96,6 +119,16 @@ class Merchant(LedgerMachine):
         self.buyers = list(self.wallets)
         self.put_in = sum(self.wallets.values())
         self.orders: dict[int, Model] = {}
+        self.books = BooksStore(self.store.db)
+        work = self.run(
+            self.books.save_work(None, BookShop(self.sid), "Night", "", "", 0, CHAPTER, WORK, NOW)
+        )
+        self.wid = WorkId(work.id)
+        for n in range(1, CHAPTERS + 1):
+            self.run(
+                self.books.publish_chapter(BookShop(self.sid), self.wid, f"C{n}", "t", "Tea", NOW)
+            )
+        self.bought: dict[int, Bought] = {}
         self.pending = self.balance = self.cover = self.credit = self.owed = self.sales = 0
         self.waiting: list[int] = []  # claims waiting for the cover pool, oldest first
 
@@ -256,6 +289,87 @@ class Merchant(LedgerMachine):
                 return
             raise AssertionError("an order was settled twice")
 
+    # --- chapter purchases ---
+
+    def owns(self, reader: UserId, chapter: int) -> bool:
+        return any(
+            b.reader == reader and b.chapter == chapter and not b.refunded
+            for b in self.bought.values()
+        )
+
+    @rule(who=st.integers(0, BUYERS - 1), chapter=st.integers(WHOLE, CHAPTERS))
+    def buy_chapter(self, who: int, chapter: int) -> None:
+        reader = self.buyers[who]
+        price = WORK if chapter == WHOLE else CHAPTER
+        expected: type[MicroletterError] | None = None
+        if self.owns(reader, WHOLE):
+            expected = WorkAlreadyBought if chapter == WHOLE else ChapterAlreadyBought
+        elif chapter != WHOLE and self.owns(reader, chapter):
+            expected = ChapterAlreadyBought
+        elif self.wallets[reader] < price:
+            expected = InsufficientFunds
+        try:
+            outcome = self.run(
+                self.books.buy(
+                    reader, self.wid, chapter, None, self.token(reader), None, self.key(),
+                    "fp", NOW, TERMS.settle_after_ms,
+                )
+            )  # fmt: skip
+        except (WorkAlreadyBought, ChapterAlreadyBought, InsufficientFunds) as refused:
+            assert type(refused) is expected, (refused, expected)
+            return
+        assert expected is None, expected
+        pid = outcome.value[0]["purchase_id"]
+        assert isinstance(pid, int)
+        self.wallets[reader] -= price
+        self.pending += price
+        self.bought[pid] = Bought(reader, chapter, price)
+
+    async def job(self, pid: int) -> None:
+        await self.store.db.write(settle_job, {"purchase_id": pid}, NOW)
+
+    def pick_bought(self, n: int) -> tuple[int, Bought]:
+        pid = sorted(self.bought)[n % len(self.bought)]
+        return pid, self.bought[pid]
+
+    @precondition(lambda self: bool(self.bought))
+    @rule(n=st.integers(0, 10**6), twice=st.booleans())
+    def settle_purchase(self, n: int, twice: bool) -> None:
+        """The purchase's settlement job (run twice at times: it settles once)."""
+        pid, b = self.pick_bought(n)
+        for _ in range(2 if twice else 1):
+            self.run(self.job(pid))
+            if b.settled or b.refunded:
+                continue  # nothing moved (the invariants check)
+            repaid = min(self.owed, b.amount)
+            self.pending -= b.amount
+            self.balance += b.amount - repaid
+            self.credit += repaid
+            self.owed -= repaid
+            self.sales += b.amount
+            b.settled = True
+
+    @precondition(lambda self: bool(self.bought))
+    @rule(n=st.integers(0, 10**6))
+    def refund_purchase(self, n: int) -> None:
+        pid, b = self.pick_bought(n)
+        try:
+            outcome = self.run(self.books.refund(pid, OPERATOR, NOW))
+        except PurchaseRefundExceedsBalance:
+            assert b.settled and not b.refunded and self.balance < b.amount
+            return
+        found, first = outcome.value
+        assert found.refunded and first == (not b.refunded)
+        if not first:
+            return
+        if b.settled:
+            assert self.balance >= b.amount
+            self.balance -= b.amount
+        else:
+            self.pending -= b.amount
+        self.wallets[b.reader] += b.amount
+        b.refunded = True
+
     # --- cover ---
 
     @precondition(lambda self: bool(self.orders))
@@ -357,6 +471,10 @@ class Merchant(LedgerMachine):
         reconciled = self.run(w.reconcile())
         assert reconciled.ok, reconciled.mismatches
         assert self.run(self.merchant.reconcile()) == []
+        for r in self.buyers:
+            owned = self.run(self.books.ownership(r, self.wid))
+            assert owned.whole == self.owns(r, WHOLE)
+            assert set(owned.chapters) == {n for n in range(1, CHAPTERS + 1) if self.owns(r, n)}
 
 
 Merchant.TestCase.settings = settings(

@@ -157,6 +157,8 @@ async def test_a_reader_reads_the_free_chapters_then_buys_the_next_and_the_whole
 
 
 async def test_racing_purchases_of_one_chapter_charge_once(books: Setup) -> None:
+    """End to end, five at once: one is charged. (Their overlap is up to the scheduler;
+    tests/contract/test_books_race.py forces it, and fails without the shelf row lock.)"""
     s, wid = books, books.work["id"]
     await s.reader.call("PUT", f"/api/v1/books/shelf/{wid}")  # the row the purchases lock
     tokens = [await s.reader.payment_token("123456") for _ in range(5)]

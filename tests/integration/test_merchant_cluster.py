@@ -2,7 +2,8 @@
 orders whose settlements are due at once, and both schedulers claim and run them: every
 order settles exactly once. Then many draws on one credit line race through both
 processes while more settlements (which repay the line) run: exactly one draw is lent,
-the line is repaid from the settlements, and reconcile (the ledger and the merchant
+the line is repaid from the settlements; chapter purchases through both processes are
+settled once each as well, and reconcile (the ledger and the merchant
 accounts, `microletter admin reconcile`) is clean."""
 
 from __future__ import annotations
@@ -157,6 +158,34 @@ async def test_two_processes_settle_each_order_once_and_lend_one_draw(
         state = await money()
         assert state["credit"]["owed"] == owes - repaid >= 0
         assert state["balance"] == 3000 + lent - repaid
+        assert (await root.call("GET", "/api/v1/admin/merchant/reconcile"))["ok"]
+        # chapter purchases through both processes settle once too, repaying the line first
+        work = await dev.call(
+            "POST", f"/api/v1/shops/{sid}/works", {"title": "Night", "chapter_price": 50}
+        )
+        wid = work["work"]["id"]
+        await dev.call(
+            "POST", f"/api/v1/books/works/{wid}/chapters", {"title": "One", "text": "Text."}
+        )
+        before = await money()
+
+        async def read(i: int, person: Client) -> int:
+            reply = await person.call(
+                "POST",
+                f"/api/v1/books/works/{wid}/chapters/1/purchase",
+                {"idempotency_key": f"c{i}", "payment_token": await person.payment_token("123456")},
+            )
+            return int(reply["purchase_id"])
+
+        bought = await asyncio.gather(*(read(i, p) for i, p in enumerate(people[:10])))
+        await until(all_settled)
+        settled = await dev.call("GET", f"/api/v1/merchant/shops/{sid}/settlements")
+        chapters = [s for s in settled["settlements"] if s["kind"] == "purchase"]
+        assert sorted(s["purchase_id"] for s in chapters) == sorted(bought)
+        repaid = sum(s["repaid"] for s in chapters)
+        state = await money()
+        assert state["credit"]["owed"] == before["credit"]["owed"] - repaid >= 0
+        assert state["balance"] == before["balance"] + 500 - repaid
         assert (await root.call("GET", "/api/v1/admin/merchant/reconcile"))["ok"]
         code, output = await reconcile_cli(shared["database_url"])
         assert code == 0, output

@@ -24,6 +24,7 @@ from microletter.books.rules import (
     Offer,
     Ownership,
     Progress,
+    Purchase,
     ShopId,
     Work,
     WorkId,
@@ -227,6 +228,7 @@ async def buy(
         key,
         fp,
         room.ctx.clock(),
+        room.shops.settle_after_ms,
     )
     await room.ctx.publish(outcome)
     result, first = outcome.value
@@ -239,6 +241,30 @@ async def buy(
         int(str(result["chapter"])),
         not first,
     )
+
+
+# --- the shop's side: its purchases and refunds ---
+
+
+async def shop_purchases(
+    room: BooksRoom, me: Principal, shop_id: ShopId, before: int | None
+) -> list[Purchase]:
+    """The shop's chapter and work purchases, newest first (owner, clerk)."""
+    await access_staff(room.shops, me, ShopKey(shop_id))
+    return await room.store.purchases_of_shop(shop_id, before)
+
+
+async def refund_purchase(room: BooksRoom, me: Principal, pid: int) -> tuple[Purchase, bool]:
+    """Refund a purchase to its reader (the shop's owner or clerk), who owns it no more:
+    (the purchase, whether it was refunded now; a second time moves nothing)."""
+    found = await room.store.purchase(pid)
+    await access_staff(room.shops, me, ShopKey(found.shop_id))
+    outcome = await room.store.refund(pid, me.user_id, room.ctx.clock())
+    await room.ctx.publish(outcome)
+    refunded, first = outcome.value
+    if first:
+        log.info("books.refunded", extra={"purchase_id": pid, "shop_id": found.shop_id})
+    return refunded, first
 
 
 async def shelf(room: BooksRoom, me: Principal) -> list[tuple[Work, Progress]]:

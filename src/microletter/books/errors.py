@@ -9,14 +9,16 @@ Forbidden                             forbidden
 └── ReadingSessionInvalid             books.session_invalid
 NotFound                              not_found
 ├── WorkNotFound                      books.work_not_found
-└── ChapterNotFound                   books.chapter_not_found
+├── ChapterNotFound                   books.chapter_not_found
+└── PurchaseNotFound                  books.purchase_not_found
 Conflict                              conflict
 ├── ChapterAlreadyBought              books.chapter_already_bought
 ├── WorkAlreadyBought                 books.work_already_bought
 ├── ChapterFree                       books.chapter_free
 ├── WorkNotForSale                    books.work_not_for_sale
 ├── PriceChanged                      books.price_changed
-└── SpendingLimitReached              books.spending_limit_reached
+├── SpendingLimitReached              books.spending_limit_reached
+└── PurchaseRefundExceedsBalance      books.refund_exceeds_balance
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ class ChapterNotFound(NotFound):
     hint = "The work has no such chapter (yet)."
 
 
+class PurchaseNotFound(NotFound):
+    code = "books.purchase_not_found"
+    hint = "There is no such purchase in this shop."
+
+
 class ChapterAlreadyBought(Conflict):
     code = "books.chapter_already_bought"
     hint = "You already own this chapter (or the whole work): nothing was charged."
@@ -82,3 +89,11 @@ class PriceChanged(Conflict):
 class SpendingLimitReached(Conflict):
     code = "books.spending_limit_reached"
     hint = "This purchase would pass the reading session's spending limit: nothing was charged."
+
+
+class PurchaseRefundExceedsBalance(Conflict):
+    code = "books.refund_exceeds_balance"
+    hint = (
+        "This purchase was settled and the merchant's balance is lower than the refund:"
+        " refund it when new sales have settled."
+    )

@@ -13,6 +13,8 @@ from microletter.books.errors import (
     ChapterNotFound,
     ChapterTextInvalid,
     PriceChanged,
+    PurchaseNotFound,
+    PurchaseRefundExceedsBalance,
     ReadingSessionInvalid,
     SpendingLimitInvalid,
     SpendingLimitReached,
@@ -20,7 +22,17 @@ from microletter.books.errors import (
     WorkNotForSale,
     WorkNotFound,
 )
-from microletter.books.rules import WHOLE, Heading, Offer, Ownership, Progress, ShopId, Work, WorkId
+from microletter.books.rules import (
+    WHOLE,
+    Heading,
+    Offer,
+    Ownership,
+    Progress,
+    Purchase,
+    ShopId,
+    Work,
+    WorkId,
+)
 from microletter.books.wire import (
     ChapterBody,
     ChapterReply,
@@ -35,6 +47,10 @@ from microletter.books.wire import (
     ProgressWire,
     PurchaseBody,
     PurchaseReply,
+    PurchasesQuery,
+    PurchasesReply,
+    PurchaseWire,
+    RefundReply,
     SessionBody,
     SessionQuery,
     SessionReply,
@@ -108,6 +124,10 @@ def progress_wire(p: Progress) -> ProgressWire:
 
 def offer_wire(o: Offer) -> OfferWire:
     return OfferWire(o.next_chapter, o.chapter_price, o.work_price)
+
+
+def purchase_wire(p: Purchase) -> PurchaseWire:
+    return PurchaseWire(p.id, p.user_id, p.work_id, p.chapter, p.amount, p.status, p.created_at)
 
 
 def routers(room: BooksRoom) -> list[Router]:
@@ -254,6 +274,25 @@ def routers(room: BooksRoom) -> list[Router]:
     async def post_work_purchase(call: Call, work_id: int, body: PurchaseBody) -> PurchaseReply:
         """Buy the whole work (its `work_price`), chapters to come included."""
         return await purchase(call, work_id, WHOLE, body)
+
+    @router.get("/shops/{shop_id}/purchases", errors=STAFF)
+    async def get_shop_purchases(call: Call, shop_id: int, query: PurchasesQuery) -> PurchasesReply:
+        """The shop's chapter and whole-work purchases, newest first (owner, clerk),
+        each `pending`, `settled` or `refunded`; page with `before` (an id)."""
+        found = await actions.shop_purchases(room, call.me, ShopId(UserId(shop_id)), query.before)
+        return PurchasesReply([purchase_wire(p) for p in found], currency)
+
+    @router.post(
+        "/books/purchases/{purchase_id}/refund",
+        errors=[*STAFF, PurchaseNotFound, PurchaseRefundExceedsBalance],
+    )
+    async def post_purchase_refund(call: Call, purchase_id: int) -> RefundReply:
+        """Refund a purchase to its reader (the shop's owner or clerk): from the shop's
+        pending money before its settlement, from the merchant's balance after it
+        (`books.refund_exceeds_balance` if that is lower). The reader no longer owns
+        the chapter (or the work). A second refund is `replayed` and moves nothing."""
+        found, first = await actions.refund_purchase(room, call.me, purchase_id)
+        return RefundReply(purchase_wire(found), not first, currency)
 
     @router.get("/books/shelf")
     async def get_shelf(call: Call) -> ShelfReply:

@@ -17,6 +17,12 @@ session opens, for a spending limit the reader set; every purchase in the sessio
 its price to the session's `spent` by a guarded UPDATE that refuses to pass the limit.
 Auto-purchase is the client buying the next chapter in its session as the reader reaches
 it, so it stops at the limit (`books.spending_limit_reached`) with nothing charged.
+
+A purchase is fulfilled at once, so it schedules its settlement as a digital order does
+(SETTLE_JOB, the merchant room's, `settle_after` later: pending → the credit line, then
+the merchant's balance). The shop's staff may refund it, as an order: from pending
+before settlement (which then never runs), from the balance after it, never below zero.
+A refunded purchase is owned no more and may be bought again.
 """
 
 from __future__ import annotations
@@ -109,6 +115,31 @@ class Progress:
     spending_limit: int
     added_at: Instant
     updated_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    """A chapter (or the whole work: WHOLE) bought: its money waits in the shop's pending
+    account until settled to the merchant's balance; a refund takes it back (from
+    pending, or from the balance once settled) and the reader no longer owns it."""
+
+    id: int
+    user_id: UserId
+    work_id: WorkId
+    shop_id: ShopId
+    chapter: int
+    amount: int
+    created_at: Instant
+    settled: bool
+    refund_tx: int | None
+
+    @property
+    def refunded(self) -> bool:
+        return self.refund_tx is not None
+
+    @property
+    def status(self) -> str:
+        return "refunded" if self.refunded else "settled" if self.settled else "pending"
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,3 +171,31 @@ class EbookWire(Struct):
 
 class EbooksReply(Struct):
     ebooks: list[EbookWire]
+
+
+class PurchaseWire(Struct):
+    """A purchase as the shop's staff see it: `status` pending (its money waits in the
+    shop's pending account), settled (in the merchant's balance) or refunded."""
+
+    id: int
+    user_id: int
+    work_id: int
+    chapter: int  # 0: the whole work
+    amount: int
+    status: str
+    created_at: int
+
+
+class PurchasesQuery(Struct, forbid_unknown_fields=True):
+    before: Annotated[int, Meta(ge=1, le=2**62)] | None = None
+
+
+class PurchasesReply(Struct):
+    purchases: list[PurchaseWire]
+    currency: CurrencyWire
+
+
+class RefundReply(Struct):
+    purchase: PurchaseWire
+    replayed: bool  # it had been refunded before: nothing moved now
+    currency: CurrencyWire

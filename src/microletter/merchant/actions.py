@@ -224,7 +224,8 @@ async def fund_pool(
 
 
 async def settle_now(room: MerchantRoom, me: Principal, oid: OrderId) -> Settled:
-    """Settle an order before its day (operators): AlreadySettled the second time."""
+    """Settle an order, or a chapter purchase, before its day (operators):
+    AlreadySettled the second time."""
     operator = await access_operator(room.ctx, me)
     done = await room.store.settle(oid, room.ctx.clock())
     log.info("merchant.settled_early", extra={"operator_id": operator.id, "order_id": oid})

@@ -21,7 +21,7 @@ from microletter.merchant.errors import (
     NotSettleable,
     PoolInvalid,
 )
-from microletter.merchant.rules import DAY_MS, Claim, CreditLine, Settled
+from microletter.merchant.rules import DAY_MS, ORDER, Claim, CreditLine, Settled
 from microletter.merchant.wire import (
     ClaimReply,
     ClaimsReply,
@@ -48,7 +48,7 @@ from microletter.merchant.wire import (
     WithdrawBody,
     WithdrawReply,
 )
-from microletter.shop import OrderId, ShopId
+from microletter.shop import OrderId, OrderNotFound, ShopId
 from microletter.wallet import (
     AmountInvalid,
     AmountTooLarge,
@@ -71,7 +71,10 @@ def credit_wire(c: CreditLine) -> CreditWire:
 
 
 def settlement_wire(s: Settled) -> SettlementWire:
-    return SettlementWire(s.order_id, s.amount, s.repaid, s.transaction_id, s.settled_at)
+    order, purchase = (s.order_id, None) if s.kind == ORDER else (None, s.order_id)
+    return SettlementWire(
+        s.kind, order, purchase, s.amount, s.repaid, s.transaction_id, s.settled_at
+    )
 
 
 def claim_wire(c: Claim) -> ClaimWire:
@@ -122,8 +125,9 @@ def routers(room: MerchantRoom) -> list[Router]:
     async def get_settlements(
         call: Call, shop_id: int, query: SettlementsQuery
     ) -> SettlementsReply:
-        """The shop's settled orders, newest first: each order's total and the part of
-        it that repaid the credit line."""
+        """The shop's settlements, newest first: each settled order's total (`kind`
+        order) or chapter purchase's amount (`kind` purchase) and the part of it that
+        repaid the credit line."""
         found = await actions.settlements(room, call.me, as_shop(shop_id), query.before)
         return SettlementsReply([settlement_wire(s) for s in found], currency)
 
@@ -213,11 +217,12 @@ def routers(room: MerchantRoom) -> list[Router]:
 
     @admin.post(
         "/merchant/settlements/{order_id}",
-        errors=[NotOperator, AlreadySettled, NotSettleable],
+        errors=[NotOperator, AlreadySettled, NotSettleable, OrderNotFound],
     )
     async def post_settle_now(call: Call, order_id: int) -> SettlementReply:
-        """Settle an order now rather than on its day (operators); a second time is
-        `merchant.already_settled` and moves nothing."""
+        """Settle an order, or a chapter purchase (its id in place of the order's), now
+        rather than on its day (operators); a second time is `merchant.already_settled`
+        and moves nothing."""
         done = await actions.settle_now(room, call.me, OrderId(order_id))
         return SettlementReply(settlement_wire(done), currency)
 

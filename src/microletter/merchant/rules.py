@@ -3,8 +3,9 @@ delay, cover premium and claim, the credit line's share and fee), the credit lin
 limit and what a settlement repays. No I/O, no clock.
 
 Theory of operation (the merchant's money). A paid order's money waits in the shop's
-pending account. SETTLE_JOB, scheduled by the shop at delivery (goods) or checkout
-(digital), moves it `settle_after` later:
+pending account, as does a chapter purchase's (the books room). SETTLE_JOB, scheduled
+by the shop at delivery (goods) or checkout (digital), and by the books room at each
+purchase (fulfilled at once), moves it `settle_after` later:
 
     pending ──settle──▶ credit pool   (what the credit line still owes, first)
                    └──▶ settlement    (the rest: the merchant's balance, withdrawable)
@@ -37,6 +38,7 @@ CREDIT_POOL = "merchant.credit_pool"  # the system's: what credit lines lend
 TRAILING_MS = 90 * 86_400_000  # the sales a credit line's limit is a share of
 WAITING, PAID = "waiting", "paid"
 COVER, CREDIT = "cover", "credit"  # the pools an operator funds
+ORDER, PURCHASE = "order", "purchase"  # what a settlement settled
 DAY_MS = 86_400_000
 SAFE_INTEGER = 2**53 - 1  # the largest amount a JavaScript client reads exactly
 MAX_REASON = 500
@@ -81,11 +83,12 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class Settled:
-    order_id: int
+    order_id: int  # the order's id, or the chapter purchase's (kind)
     amount: int
     repaid: int  # of it, to the credit line
     transaction_id: int
     settled_at: Instant
+    kind: str = "order"  # ORDER, PURCHASE
 
 
 @dataclass(frozen=True, slots=True)

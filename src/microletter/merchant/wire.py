@@ -63,7 +63,12 @@ class StatementReply(Struct):
 
 
 class SettlementWire(Struct):
-    order_id: int
+    """One settlement: of an order (`order_id`) or of a chapter or whole-work purchase
+    (`purchase_id`), as `kind` says."""
+
+    kind: str  # order, purchase
+    order_id: int | None
+    purchase_id: int | None
     amount: int
     repaid: int  # to the credit line
     transaction_id: int

@@ -27,7 +27,7 @@ from microletter.gateway.api import Router
 from microletter.platform import Platform
 from microletter.ports import Referrer
 from microletter.shop.actions import CATALOG, ShopRoom, access_order, access_staff, media_grant
-from microletter.shop.errors import NotShopStaff, ShopNotFound
+from microletter.shop.errors import NotShopStaff, OrderNotFound, ShopNotFound
 from microletter.shop.routes import order_wire, routers
 from microletter.shop.rules import (
     COVER_POOL,
@@ -53,6 +53,7 @@ __all__ = [
     "OWNER",
     "Order",
     "OrderId",
+    "OrderNotFound",
     "PENDING",
     "REFERRERS",
     "RETURNED_JOB",

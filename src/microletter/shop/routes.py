@@ -224,7 +224,8 @@ def routers(room: ShopRoom) -> list[Router]:
             )
             for x in lines
         ]
-        return CartReply(wires, total_of(lines), any(x.changed for x in lines), currency)
+        changed = any(x.changed for x in lines)
+        return CartReply(wires, total_of(lines), changed, currency, room.cover_premium)
 
     def order_reply(o: Order, replayed: bool = False) -> OrderReply:
         return OrderReply(order_wire(o), currency, replayed)

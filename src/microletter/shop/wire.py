@@ -188,6 +188,7 @@ class CartReply(Struct):
     total: int
     changed: bool  # a price changed since the cart was filled: checkout asks to confirm
     currency: CurrencyWire
+    cover_premium: int = 0  # what return-shipping cover adds for goods (0: not offered)
 
 
 class WindowBody(Struct, forbid_unknown_fields=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from microletter.books.store import ebooks, purchases, works
+from microletter.books.store import ebooks, purchases, rows, sales, works
 from microletter.books.store import shelf as shelves
 from microletter.storage import Facade, reads, writes, writes_value
 
@@ -22,6 +22,10 @@ class BooksStore(Facade):
     buy = writes(purchases.buy)
     session_left = reads(purchases.session_left)
     forget_sessions = writes_value(purchases.forget_sessions)
+    # the shop's side: its purchases, refunds
+    purchase = reads(rows.load_purchase)
+    purchases_of_shop = reads(sales.purchases_of_shop)
+    refund = writes(sales.refund)
     # shelves
     shelve = writes(shelves.shelve)
     unshelve = writes(shelves.unshelve)

@@ -47,6 +47,7 @@ async def readers_after(tx: Tx, work: Work, after: int, limit: int) -> list[User
     """Who bought the work or has it on their shelf, after user id `after`."""
     rows = await tx.fetch(
         "SELECT user_id FROM (SELECT user_id FROM books_purchases WHERE work_id=$1"
+        " AND refund_tx IS NULL"
         " UNION SELECT user_id FROM books_shelf WHERE work_id=$1) r"
         " WHERE user_id > $2 ORDER BY user_id LIMIT $3",
         work.id,

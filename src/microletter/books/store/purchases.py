@@ -4,7 +4,9 @@ A purchase is one unit of work: the idempotency key, the payment (a payment toke
 spent, or the reading session's spending limit taken by a guarded UPDATE), the rules'
 price for what the reader owns now, the money (the reader's wallet → the shop's pending
 account, one ledger transaction) and the purchase's row, whose unique (user, work,
-chapter) makes a second purchase of the same chapter impossible even when two race.
+chapter) index (over purchases not refunded) makes a second purchase of the same chapter
+impossible even when two race.
+The purchase's settlement is scheduled in the same unit of work (store/sales.py).
 Anything refused rolls all of it back: nothing moves.
 
 Lock order (PostgreSQL): the key's row, the token's row, the reader's shelf row for the
@@ -21,6 +23,7 @@ from microletter.books.errors import (
 )
 from microletter.books.rules import WHOLE, WorkId, price_of
 from microletter.books.store.rows import load_ownership, load_work
+from microletter.books.store.sales import schedule_settlement
 from microletter.core.events import CollectionChanged
 from microletter.core.ids import UserId
 from microletter.core.models import Instant
@@ -100,9 +103,11 @@ async def buy(
     key: str,
     fingerprint: str,
     now: Instant,
+    settle_ms: int = 0,
 ) -> tuple[Result, bool]:
-    """Buy a chapter (or the whole work: WHOLE), once per (me, key). ChapterAlreadyBought,
-    ChapterFree, PriceChanged, SpendingLimitReached, InsufficientFunds leave nothing."""
+    """Buy a chapter (or the whole work: WHOLE), once per (me, key), its settlement due
+    `settle_ms` later. ChapterAlreadyBought, ChapterFree, PriceChanged,
+    SpendingLimitReached, InsufficientFunds leave nothing."""
 
     async def work_() -> Result:
         if token_hash is not None:
@@ -147,6 +152,7 @@ async def buy(
             sid,
             now,
         )
+        await schedule_settlement(tx, pid, settle_ms, now)  # fulfilled now, settled later
         tx.append([(me, CollectionChanged("bookshelf"))], now)
         return {"purchase_id": pid, "transaction_id": paid.id, "amount": price, "chapter": chapter}
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from microletter.books.errors import WorkNotFound
+from microletter.books.errors import PurchaseNotFound, WorkNotFound
 from microletter.books.rules import (
     NOTHING,
     WHOLE,
     Heading,
     Ownership,
     Progress,
+    Purchase,
     ShopId,
     Work,
     WorkId,
@@ -23,6 +24,11 @@ WORK_COLS = (
 )
 SHELF_COLS = (
     "s.work_id, s.chapter, s.position, s.auto_purchase, s.spending_limit, s.added_at, s.updated_at"
+)
+
+PURCHASE_COLS = (
+    "p.id, p.user_id, p.work_id, p.shop_id, p.chapter, p.amount, p.created_at, p.release_tx,"
+    " p.refund_tx"
 )
 
 
@@ -62,9 +68,37 @@ async def load_work(db: Reader, wid: int, *, lock: bool = False) -> Work:
     return work_of(row)
 
 
+def purchase_of(r: Row) -> Purchase:
+    return Purchase(
+        int(r[0]),
+        UserId(r[1]),
+        WorkId(r[2]),
+        ShopId(UserId(r[3])),
+        int(r[4]),
+        int(r[5]),
+        Instant(r[6]),
+        r[7] is not None,
+        None if r[8] is None else int(r[8]),
+    )
+
+
+async def load_purchase(db: Reader, pid: int, *, lock: bool = False) -> Purchase:
+    """The purchase (PurchaseNotFound); `lock`: its row until commit (PostgreSQL)."""
+    tail = " FOR UPDATE" if lock else ""
+    row = await db.fetchrow(
+        f"SELECT {PURCHASE_COLS} FROM books_purchases p WHERE p.id=$1{tail}", pid
+    )
+    if row is None:
+        raise PurchaseNotFound(purchase_id=pid)
+    return purchase_of(row)
+
+
 async def load_ownership(db: Reader, me: UserId, wid: int) -> Ownership:
+    """What the reader owns of the work: their purchases not refunded."""
     rows = await db.fetch(
-        "SELECT chapter FROM books_purchases WHERE user_id=$1 AND work_id=$2", me, wid
+        "SELECT chapter FROM books_purchases WHERE user_id=$1 AND work_id=$2 AND refund_tx IS NULL",
+        me,
+        wid,
     )
     if not rows:
         return NOTHING

@@ -1,13 +1,14 @@
 """Reconcile the merchant room's rows against the ledger (a read, one snapshot): every
-shop's pending account holds exactly its paid, unsettled, unrefunded orders; the cover
-pool is premiums + fundings - paid claims; the credit pool is fundings - draws +
-repayments; every line owes its draws and fees less its repayments; and every settled
-order's settlement row names the transaction that settled it. The ledger's own checks
-(wallet.reconcile_ledger) prove the balances are the sums of their postings."""
+shop's pending account holds exactly its paid, unsettled, unrefunded orders and chapter
+purchases; the cover pool is premiums + fundings - paid claims; the credit pool is
+fundings - draws + repayments; every line owes its draws and fees less its repayments;
+and every settled order's (and purchase's) settlement row names the transaction that
+settled it. The ledger's own checks (wallet.reconcile_ledger) prove the balances are the
+sums of their postings."""
 
 from __future__ import annotations
 
-from microletter.merchant.rules import COVER, CREDIT, CREDIT_POOL, PAID, Finding
+from microletter.merchant.rules import COVER, CREDIT, CREDIT_POOL, ORDER, PAID, PURCHASE, Finding
 from microletter.ports import Reader
 from microletter.shop import COVER_POOL, PENDING
 from microletter.storage import snapshot
@@ -20,10 +21,14 @@ OUT_OF_PENDING = ("cancelled", "refunded")
 async def reconcile(db: Reader) -> list[Finding]:
     found: list[Finding] = []
     for r in await db.fetch(
-        "SELECT a.owner_id, a.balance, COALESCE(o.held, 0) FROM wallet_accounts a LEFT JOIN"
+        "SELECT a.owner_id, a.balance, COALESCE(o.held, 0) + COALESCE(p.held, 0)"
+        " FROM wallet_accounts a LEFT JOIN"
         " (SELECT shop_id, sum(total) AS held FROM shop_orders WHERE release_tx IS NULL"
         " AND NOT (status = ANY($2::text[])) GROUP BY shop_id) o ON o.shop_id = a.owner_id"
-        " WHERE a.kind=$1 AND a.balance <> COALESCE(o.held, 0)",
+        " LEFT JOIN (SELECT shop_id, sum(amount) AS held FROM books_purchases"
+        " WHERE release_tx IS NULL AND refund_tx IS NULL GROUP BY shop_id) p"
+        " ON p.shop_id = a.owner_id"
+        " WHERE a.kind=$1 AND a.balance <> COALESCE(o.held, 0) + COALESCE(p.held, 0)",
         PENDING,
         list(OUT_OF_PENDING),
     ):
@@ -51,9 +56,18 @@ async def reconcile(db: Reader) -> list[Finding]:
         found.append(Finding("credit_line", int(r[0]), int(r[2]), int(r[1])))
     for r in await db.fetch(
         "SELECT o.id, o.total, COALESCE(s.amount, -1) FROM shop_orders o"
-        " LEFT JOIN merchant_settlements s ON s.order_id = o.id"
+        " LEFT JOIN merchant_settlements s ON s.order_id = o.id AND s.kind = $1"
         " WHERE (o.release_tx IS NULL) <> (s.order_id IS NULL)"
-        " OR o.release_tx <> s.transaction_id OR o.total <> s.amount"
+        " OR o.release_tx <> s.transaction_id OR o.total <> s.amount",
+        ORDER,
+    ):
+        found.append(Finding("settlement", int(r[0]), int(r[1]), int(r[2])))
+    for r in await db.fetch(
+        "SELECT p.id, p.amount, COALESCE(s.amount, -1) FROM books_purchases p"
+        " LEFT JOIN merchant_settlements s ON s.order_id = p.id AND s.kind = $1"
+        " WHERE (p.release_tx IS NULL) <> (s.order_id IS NULL)"
+        " OR p.release_tx <> s.transaction_id OR p.amount <> s.amount",
+        PURCHASE,
     ):
         found.append(Finding("settlement", int(r[0]), int(r[1]), int(r[2])))
     return found

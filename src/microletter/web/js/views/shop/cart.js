@@ -6,7 +6,8 @@
  * the address, recipient and phone); then the payment password, once per checkout, traded
  * for the wallet's short-lived payment token (views/money.js), and one request that takes
  * the stock, the window's place and the money together. A price changed since the cart
- * was filled is shown and confirmed, and the same token pays.
+ * was filled is shown and confirmed, and the same token pays. For goods, when the operator
+ * offers it, return-shipping cover is a checkbox with its premium, added to the total.
  */
 
 import { confirmDialog, h, toast } from "../../dom.js";
@@ -31,6 +32,7 @@ const LAST_DELIVERY = "ml.shop.delivery";
  * @property {HTMLElement} windows the delivery windows offered
  * @property {any|null} chosenWindow
  * @property {any} cart as the server last said
+ * @property {boolean} covered whether the buyer adds return-shipping cover (goods only)
  */
 
 /**
@@ -59,6 +61,7 @@ export function mountCart(app, root, sidText) {
     windows: h("ul.window-list", { "aria-label": t("shop.windows") }),
     chosenWindow: null,
     cart: null,
+    covered: false,
   };
   load(c);
   return null;
@@ -74,6 +77,34 @@ async function load(c) {
   }
 }
 
+/** What the checkout takes: the cart's total, and the cover's premium if chosen.
+ * @param {Checkout} c @param {boolean} goods */
+function toPay(c, goods) {
+  return c.cart.total + (goods && c.covered ? c.cart.cover_premium : 0);
+}
+
+/** The cover's checkbox, for goods when the operator offers cover.
+ * @param {Checkout} c @param {import("../money.js").Currency} currency @param {HTMLElement} totalText */
+function coverOption(c, currency, totalText) {
+  if (!(c.cart.cover_premium > 0)) return null;
+  return h(
+    "label.check-row.cover-option",
+    h("input.cover-check", {
+      type: "checkbox",
+      checked: c.covered,
+      onchange: (/** @type {Event} */ e) => {
+        c.covered = /** @type {HTMLInputElement} */ (e.target).checked;
+        totalText.textContent = t("shop.total", { amount: formatMoney(toPay(c, true), currency) });
+      },
+    }),
+    h(
+      "span.row-text",
+      h("span.cover-title", t("shop.cover_add", { amount: formatMoney(c.cart.cover_premium, currency) })),
+      h("span.card-hint.cover-hint", t("shop.cover_hint")),
+    ),
+  );
+}
+
 /** @param {Checkout} c */
 function render(c) {
   const currency = currencyOf(c.cart);
@@ -85,6 +116,7 @@ function render(c) {
     return;
   }
   const goods = c.cart.lines.some((/** @type {any} */ line) => line.product_kind === "physical");
+  const totalText = h("span.cart-total", t("shop.total", { amount: formatMoney(toPay(c, goods), currency) }));
   c.body.replaceChildren(
     h(
       "ul.list.card-list.cart-lines",
@@ -107,11 +139,12 @@ function render(c) {
           c.address,
           c.recipient,
           c.phone,
+          coverOption(c, currency, totalText),
         )
       : h("p.card-hint.digital-hint", t("shop.digital_hint")),
     h(
       "div.checkout-bar",
-      h("span.cart-total", t("shop.total", { amount: formatMoney(c.cart.total, currency) })),
+      totalText,
       h("button.btn.btn-primary.checkout-pay", { type: "button", onclick: () => pay(c, goods) }, t("shop.pay")),
     ),
   );
@@ -217,14 +250,15 @@ async function pay(c, goods) {
     };
     localStorage.setItem(LAST_DELIVERY, JSON.stringify({ ...delivery, window_id: undefined, day: undefined }));
   }
-  const token = await askPayment(c.app, t("shop.paying", { amount: formatMoney(c.cart.total, currency) }));
+  const cover = goods && c.covered && c.cart.cover_premium > 0;
+  const token = await askPayment(c.app, t("shop.paying", { amount: formatMoney(toPay(c, goods), currency) }));
   if (!token) return;
   /** @type {number|undefined} */
   let total;
   for (;;) {
     try {
       const reply = await c.app.api.request("POST", `/shops/${c.sid}/checkout`, {
-        json: { idempotency_key: crypto.randomUUID(), payment_token: token, delivery, total },
+        json: { idempotency_key: crypto.randomUUID(), payment_token: token, delivery, total, cover },
       });
       toast(t("shop.paid"));
       c.app.go(`order/${reply.order.id}`);
