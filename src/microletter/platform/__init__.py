@@ -5,8 +5,11 @@ Its door: `Platform` (what its actions are given), `Dispatcher` (pushes to webho
 `WebhookClient` (SSRF-guarded outgoing HTTP) and `PublicFetcher` (the same guard, for
 other rooms' GETs: a Moments link card's picture), what the merchant API needs of accounts
 (payees.py), the shop's conversation with a buyer (`open_conversation`, a step of
-its unit of work) and the protocol's XML, and `mount`, which adds the protocol's paths
-(/cgi-bin, /sns, /connect) and returns the /api/v1 routers for the gateway to serve.
+its unit of work), service notifications (`send_notice` with a `Notice` from a `Source`,
+a step of the sending room's unit of work: a follower hears it from the account, anyone
+else in their `service` conversation) and the protocol's XML, and `mount`, which adds
+the protocol's paths (/cgi-bin, /sns, /connect) and returns the /api/v1 routers for the
+gateway to serve.
 Account media live in the media room (platform/media.py); `register_referrers` tells its
 collector which blobs the platform still needs. app.py and the merchant API's room
 (wxpay) and the mini apps' room import it, through this door only.
@@ -37,10 +40,12 @@ from microletter.platform.payees import (
     unionid_of,
 )
 from microletter.platform.routes import routers
+from microletter.platform.rules.notifications import Notice, Route, Source
 from microletter.platform.rules.officials import OfficialAccount, PlatformLimits
 from microletter.platform.service import check_js_config
 from microletter.platform.store import PlatformStore
 from microletter.platform.store.followers import open_conversation
+from microletter.platform.store.notifications import account_source, send_notice
 from microletter.platform.store.referrers import media_referrers
 from microletter.platform.tokens import authenticate as account_of_token
 from microletter.platform.webhook import Answer, WebhookClient
@@ -54,14 +59,18 @@ __all__ = [
     "Dispatcher",
     "JsSignatureInvalid",
     "NotAccountOwner",
+    "Notice",
     "OfficialAccount",
     "Platform",
     "PlatformStore",
     "PublicFetcher",
+    "Route",
+    "Source",
     "WebhookClient",
     "XmlError",
     "account_by_appid",
     "account_by_id",
+    "account_source",
     "account_of_token",
     "account_with_secret",
     "check_js_config",
@@ -76,6 +85,7 @@ __all__ = [
     "protocol_reply",
     "register_referrers",
     "render_xml",
+    "send_notice",
     "unionid_of",
 ]
 

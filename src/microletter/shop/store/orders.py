@@ -2,23 +2,25 @@
 
 Checkout is one unit of work: the idempotency key, the payment token, a place in the
 delivery window, the stock of every line (guarded UPDATEs, in variant id order), the
-buyer's conversation with the shop, the money (the buyer's wallet → the shop's pending
-account, and a cover premium → the cover pool), the order and its first card. Anything
+buyer's conversation with the shop (the order's contact button), the money (the buyer's
+wallet → the shop's pending account, and a cover premium → the cover pool), the order and
+its first card (a service notice: in that conversation for a follower of the shop, else
+in the buyer's service notifications). Anything
 refused rolls all of it back: no order without its payment, no payment without its order
 and its stock.
 
 Lock order (PostgreSQL): the key's row, the token's row, the buyer's cart lines
 (checkout) or the order (a change), the window's place, the variants in id order, the
-conversation, then the wallet accounts in id order (`post`), then the users' logs at
-commit. A job (the window's close) starts with its own row, then the order.
+conversation, then the wallet accounts in id order (`post`), then the buyer's service
+conversation (a leaf: a card to a non-follower), then the users' logs at commit. A job
+(the window's close) starts with its own row, then the order.
 """
 
 from __future__ import annotations
 
 from microletter.core.ids import UserId
-from microletter.core.messages import Draft
 from microletter.core.models import Instant, JsonValue, MessageKind
-from microletter.platform import open_conversation
+from microletter.platform import Notice, account_source, open_conversation, send_notice
 from microletter.ports import Reader, Tx
 from microletter.shop.errors import (
     CartEmpty,
@@ -58,7 +60,7 @@ from microletter.shop.rules.windows import Opening, Window, check_choice
 from microletter.shop.store.carts import cart, empty_cart
 from microletter.shop.store.delivery import free_place, take_place, windows_for
 from microletter.shop.store.rows import ORDER_COLS, load_order, load_shop, orders_of_rows
-from microletter.storage import cancel_job, post_message, schedule_job
+from microletter.storage import cancel_job, schedule_job
 from microletter.wallet import (
     SETTLEMENT,
     SYSTEM_OWNER,
@@ -256,14 +258,14 @@ async def _insert_lines(tx: Tx, oid: OrderId, lines: list[CartLine]) -> None:
 async def post_card(
     tx: Tx, order: Order, event: str, currency: str, shop_name: str, time_zone: str, now: Instant
 ) -> None:
-    """An `order` card in the buyer's conversation with the shop, from the shop's
-    account: a new message for every change (the earlier cards are never edited)."""
-    cid = await open_conversation(tx, order.shop_id, order.buyer_id, now)
+    """An `order` card from the shop's account, through the platform's service
+    notifications: in the buyer's conversation with the shop if they follow it, else in
+    their service notifications (unless they muted the shop there). A new message for
+    every change (the earlier cards are never edited)."""
     data = card_data(order, event, currency, shop_name, time_zone)
-    draft = Draft(
-        cid, order.shop_id, f"order:{order.id}:{tx.new_id(now)}", MessageKind.ORDER, None, data=data
-    )
-    await post_message(tx, draft, now)
+    source = await account_source(tx, order.shop_id)
+    ref = f"order:{order.id}:{tx.new_id(now)}"
+    await send_notice(tx, Notice(order.buyer_id, source, MessageKind.ORDER, data, ref), now)
 
 
 async def _schedule_close(tx: Tx, order: Order, currency: str, now: Instant) -> None:
