@@ -60,7 +60,9 @@ async def test_a_follower_hears_the_account_and_anyone_else_their_service_notifi
         "name": "Quiz",
         "icon": app["icon"] or None,
     }
-    assert [v for v in (await carol.state())["conversations"] if v["conversation"]["kind"] == "official"] == []
+    assert [
+        v for v in (await carol.state())["conversations"] if v["conversation"]["kind"] == "official"
+    ] == []
     # Her devices learnt it as events: the conversation, then the card.
     events = (await carol.changes(start))["events"]
     kinds = [(e["kind"], e["data"].get("conversation", {}).get("kind")) for e in events]
