@@ -514,7 +514,7 @@ function dataUrl(blob) {
  * @returns {Promise<number|undefined>}
  */
 function pickChat(app) {
-  const views = app.store.chatList().filter((v) => v.conversation.kind !== "official");
+  const views = app.store.chatList().filter((v) => !["official", "service"].includes(v.conversation.kind));
   return dialog(
     (close) =>
       h(
