@@ -132,6 +132,12 @@ async def test_a_person_runs_a_registered_app_and_its_page_uses_the_js_sdk(
     await page.get_by_role("button", name="Allow").click()  # the consent is asked first
     await expect(frame.locator("#r-loc")).to_have_text("31.230,121.474")
 
+    # A paySign the merchant's key did not make opens no sheet: the page's fail callback.
+    await frame.locator("#payforged").click()
+    await expect(frame.locator("#r-payforged")).to_have_text(
+        "chooseWXPay:fail wxpay.signature_invalid"
+    )
+    await expect(page.locator(".paysheet")).to_have_count(0)
     await frame.locator("#pay").click()
     await expect(page.locator(".paysheet-item")).to_have_text("Extra lives")
     await page.locator("#pay-password").fill("123456")

@@ -99,6 +99,8 @@ class Session {
     this.cid = Number(params.get("cid")) || null;
     /** @type {{state: "none"|"checking"|"ok"|"failed", granted: Set<string>}} */
     this.config = { state: "none", granted: new Set() };
+    /** the appId of the page's wx.config (chooseWXPay signs with it) */
+    this.configAppId = "";
     /** @type {Promise<void>} the config being checked: later calls wait for it */
     this.configured = Promise.resolve();
     /** @type {Map<string, Blob>} chooseImage's pictures by localId */
@@ -184,6 +186,7 @@ class Session {
    */
   async checkConfig(args, url) {
     this.config = { state: "checking", granted: new Set() };
+    this.configAppId = String(args.appId ?? "");
     try {
       const done = await this.app.api.request("POST", `/miniapps/${this.miniapp.id}/js-config`, {
         json: {
@@ -296,7 +299,18 @@ class Session {
       case "chooseWXPay": {
         const prepayId = /^prepay_id=(.+)$/.exec(String(args.package || ""))?.[1];
         if (!prepayId) throw { errMsg: "chooseWXPay:fail package must be prepay_id=..." };
-        const { paid } = await openPaySheet(this.app, { prepayId });
+        // WeChat's signed parameters (wechatpy's get_jsapi_params): the server checks paySign
+        // with the merchant's key; appId, when the page leaves it out, is its wx.config's.
+        const signed = {
+          app_id: String(args.appId ?? this.configAppId),
+          timestamp: String(args.timestamp ?? args.timeStamp ?? ""),
+          nonce_str: String(args.nonceStr ?? ""),
+          package: String(args.package),
+          sign_type: String(args.signType ?? "MD5"),
+          pay_sign: String(args.paySign ?? ""),
+        };
+        const { paid, refused } = await openPaySheet(this.app, { prepayId, signed });
+        if (refused) throw { errMsg: `chooseWXPay:fail ${refused}` };
         if (!paid) throw { errMsg: "chooseWXPay:cancel" };
         return {};
       }
