@@ -20,7 +20,7 @@ import segno
 from PIL import Image
 from playwright.async_api import FrameLocator, Page, expect
 
-from microletter.client import Client
+from microletter.client import ApiError, Client
 from tests.browser.conftest import OpenApp, login, no_page_errors, shot
 from tests.conftest import PASSWORD, MakeClient, befriend
 from tests.support.h5page import H5Site
@@ -168,6 +168,19 @@ async def test_a_person_runs_a_registered_app_and_its_page_uses_the_js_sdk(
     (post,) = (await bob.call("GET", "/api/v1/moments"))["posts"]
     assert post["data"]["link"]["url"] == f"{site.origin}/index.html?level=9"
     assert post["data"]["link"]["title"] == "My quiz score"
+    # its imgUrl: fetched once by the server (never hotlinked), kept as the card's picture
+    assert site.picture_fetches == 1
+    assert post["data"]["link_picture"]["kind"] == "image"
+    assert "picture_url" not in post["data"]["link"]
+
+    # downloadImage: a picture the app's server uploaded (wechatpy's media.upload), its
+    # serverId turned into a local picture of the page.
+    await frame.locator("#download").click()
+    await expect(frame.locator("#r-download")).to_contain_text("data:image/png;base64,")
+    app_id = (await alice.call("GET", "/api/v1/miniapps"))["apps"][0]["id"]
+    with pytest.raises(ApiError) as unknown:  # only what the app's account uploaded
+        await bob.call("GET", f"/api/v1/miniapps/{app_id}/downloads/{'0' * 64}")
+    assert unknown.value.code == "platform.media_not_found"
 
     await frame.locator("#close").click()
     await expect(page.locator(".miniapp")).to_have_count(0)

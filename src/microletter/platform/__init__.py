@@ -4,7 +4,8 @@ protocol, so existing SDKs (wechatpy) work unchanged against a microletter serve
 Its door: `Platform` (what its actions are given), `Dispatcher` (pushes to webhooks),
 `WebhookClient` (SSRF-guarded outgoing HTTP) and `PublicFetcher` (the same guard, for
 other rooms' GETs: a Moments link card's picture), what the merchant API needs of accounts
-(payees.py), the shop's conversation with a buyer (`open_conversation`, a step of
+(payees.py), the pictures an account uploaded for its pages (`account_image`, for
+wx.downloadImage), the shop's conversation with a buyer (`open_conversation`, a step of
 its unit of work), service notifications (`send_notice` with a `Notice` from a `Source`,
 a step of the sending room's unit of work: a follower hears it from the account, anyone
 else in their `service` conversation) and the protocol's XML, and `mount`, which adds
@@ -28,8 +29,14 @@ from microletter.platform.cgi import reply as protocol_reply
 from microletter.platform.context import Platform, platform_limits
 from microletter.platform.dispatcher import Dispatcher
 from microletter.platform.errcodes import error_json as protocol_error
-from microletter.platform.errors import AccountNotFound, JsSignatureInvalid, NotAccountOwner
+from microletter.platform.errors import (
+    AccountMediaNotFound,
+    AccountNotFound,
+    JsSignatureInvalid,
+    NotAccountOwner,
+)
 from microletter.platform.fetcher import PublicFetcher
+from microletter.platform.media import account_image
 from microletter.platform.payees import (
     account_by_appid,
     account_by_id,
@@ -54,6 +61,7 @@ from microletter.platform.xmlcodec import parse as parse_xml
 from microletter.platform.xmlcodec import render as render_xml
 
 __all__ = [
+    "AccountMediaNotFound",
     "AccountNotFound",
     "Answer",
     "Dispatcher",
@@ -70,6 +78,7 @@ __all__ = [
     "XmlError",
     "account_by_appid",
     "account_by_id",
+    "account_image",
     "account_source",
     "account_of_token",
     "account_with_secret",

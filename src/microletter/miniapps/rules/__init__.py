@@ -63,6 +63,7 @@ SUPPORTED_APIS = (
     "chooseImage",
     "previewImage",
     "uploadImage",
+    "downloadImage",
     "getLocalImgData",
     "scanQRCode",
     "getNetworkType",

@@ -20,6 +20,7 @@ export const SUPPORTED = new Set([
   "chooseImage",
   "previewImage",
   "uploadImage",
+  "downloadImage",
   "getLocalImgData",
   "scanQRCode",
   "getNetworkType",

@@ -107,7 +107,7 @@ class Session {
     this.pictures = new Map();
     /** @type {{title?: string, link?: string, imgUrl?: string}} what "Share" shares */
     this.shareData = {};
-    /** @type {{title?: string, link?: string}} what "Share to Moments" posts */
+    /** @type {{title?: string, link?: string, imgUrl?: string}} what "Share to Moments" posts */
     this.timelineData = {};
     this.locationAllowed = false;
     this.lastUrl = "";
@@ -234,7 +234,11 @@ class Session {
         return {};
       case "updateTimelineShareData":
       case "onMenuShareTimeline":
-        this.timelineData = { title: String(args.title || ""), link: String(args.link || "") };
+        this.timelineData = {
+          title: String(args.title || ""),
+          link: String(args.link || ""),
+          imgUrl: String(args.imgUrl || ""),
+        };
         return {};
       case "login": {
         const { code } = await this.app.api.request("POST", `/miniapps/${id}/login`);
@@ -291,6 +295,16 @@ class Session {
           json: { media_id: media.id },
         });
         return { serverId: server_id };
+      }
+      case "downloadImage": {
+        // A picture the app's account uploaded (its serverId): fetched by the client, handed
+        // to the page as a local picture (getLocalImgData, previewImage, uploadImage).
+        const serverId = String(args.serverId ?? "");
+        if (!/^[\w-]{1,128}$/.test(serverId)) throw { errMsg: "downloadImage:fail invalid serverId" };
+        const blob = await this.app.api.request("GET", `/miniapps/${id}/downloads/${serverId}`, { blob: true });
+        const localId = `wxLocalResource://${crypto.randomUUID()}`;
+        this.pictures.set(localId, blob);
+        return { localId };
       }
       case "scanQRCode":
         return this.scan(Number(args.needResult) === 1);
@@ -478,9 +492,14 @@ class Session {
     const link = this.timelineData.link || this.shareData.link || "";
     const url = link ? new URL(link, this.miniapp.entry_url).href : this.lastUrl || this.miniapp.entry_url;
     const title = this.timelineData.title || this.shareData.title || this.miniapp.name;
+    // The link's picture: the server fetches it (under its SSRF guard) and keeps it; the
+    // card goes without one if it cannot.
+    const img = this.timelineData.imgUrl || this.shareData.imgUrl || "";
+    const picture = img ? new URL(img, url).href : "";
+    const card = { url, title, ...(/^https?:\/\//.test(picture) ? { picture_url: picture } : {}) };
     try {
       // A post needs words or a picture: the title says what the link is.
-      await this.app.api.createPost({ text: title, link: { url, title } });
+      await this.app.api.createPost({ text: title, link: card });
       toast(t("miniapp.shared_moments"));
     } catch (err) {
       toast(errorText(err), { kind: "error" });
