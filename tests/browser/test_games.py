@@ -2,8 +2,9 @@
 served from its own origin by its own server, which logs players in and writes their
 best scores to /wxa/set_user_storage with the unmodified wechatpy. Three friends play;
 each page learns only its player's rank, the client draws the friend ranking in its own
-panel (without the stranger who scored higher), a passed friend gets a "beaten" card they
-can mute, and the game's server has seen nothing of anyone's friends."""
+panel (without the stranger who scored higher), a passed friend gets a "beaten" card in
+their service notifications, which they can mute there, and the game's server has seen
+nothing of anyone's friends."""
 
 from __future__ import annotations
 
@@ -108,12 +109,30 @@ async def test_friends_play_and_each_sees_the_right_ranking_the_game_never_sees(
     assert sorted(r["openid"] for r in game.received if "openid" in r) == sorted(
         p["openid"] for p in game.players.values()
     )
-    # Carol passed alice: alice got one "beaten" card, and mutes the game from it.
-    await pages["alice"].goto("/#/chats")
-    await pages["alice"].locator(".chat-row", has_text="Tap Co").click()
-    card = pages["alice"].locator(".game-notice")
-    await expect(card).to_contain_text("carol passed your best score in Tap!: 7.")
-    await card.locator(".game-notice-mute").click()
-    await expect(pages["alice"].locator(".toast")).to_contain_text("Notices muted")
-    assert (await alice.call("GET", f"/api/v1/miniapps/{app['id']}/notices")) == {"muted": True}
+    # Carol passed alice, who does not follow the game's account: one "beaten" card in her
+    # service notifications, naming the game; nobody writes there; she mutes the game.
+    page = pages["alice"]
+    await page.goto("/#/chats")
+    row = page.locator(".chat-row", has_text="Service Notifications")
+    await expect(row.locator(".service-avatar")).to_be_visible()
+    await expect(page.locator(".chat-row", has_text="Tap Co")).to_have_count(0)
+    await row.click()
+    await expect(page.locator(".conversation .topbar h1")).to_have_text("Service Notifications")
+    card = page.locator(".service-row")
+    await expect(card).to_have_count(1)
+    await expect(card.locator(".service-name")).to_have_text("Tap!")
+    await expect(card.locator(".service-kind")).to_have_text("Mini app")
+    await expect(card.locator(".game-notice")).to_contain_text(
+        "carol passed your best score in Tap!: 7."
+    )
+    await expect(card.locator(".game-notice-mute")).to_have_count(0)  # the card's own mute
+    await expect(page.locator(".service-note")).to_be_visible()
+    await expect(page.locator(".composer-input")).to_have_count(0)
+    await shot(page, "service-notifications")
+    await card.locator(".service-mute").click()
+    await expect(page.locator(".toast")).to_contain_text("notices from Tap! here")
+    mutes = await alice.call("GET", "/api/v1/service-notifications/mutes")
+    assert [(m["source"], m["name"]) for m in mutes["mutes"]] == [(f"app:{app['id']}", "Tap!")]
+    await card.locator(".service-open").click()
+    await expect(page.locator(".miniapp-frame")).to_be_visible()
     no_page_errors(*pages.values())

@@ -20,7 +20,7 @@ import segno
 from PIL import Image
 from playwright.async_api import FrameLocator, Page, expect
 
-from microletter.client import Client
+from microletter.client import ApiError, Client
 from tests.browser.conftest import OpenApp, login, no_page_errors, shot
 from tests.conftest import PASSWORD, MakeClient, befriend
 from tests.support.h5page import H5Site
@@ -132,6 +132,12 @@ async def test_a_person_runs_a_registered_app_and_its_page_uses_the_js_sdk(
     await page.get_by_role("button", name="Allow").click()  # the consent is asked first
     await expect(frame.locator("#r-loc")).to_have_text("31.230,121.474")
 
+    # A paySign the merchant's key did not make opens no sheet: the page's fail callback.
+    await frame.locator("#payforged").click()
+    await expect(frame.locator("#r-payforged")).to_have_text(
+        "chooseWXPay:fail wxpay.signature_invalid"
+    )
+    await expect(page.locator(".paysheet")).to_have_count(0)
     await frame.locator("#pay").click()
     await expect(page.locator(".paysheet-item")).to_have_text("Extra lives")
     await page.locator("#pay-password").fill("123456")
@@ -162,6 +168,19 @@ async def test_a_person_runs_a_registered_app_and_its_page_uses_the_js_sdk(
     (post,) = (await bob.call("GET", "/api/v1/moments"))["posts"]
     assert post["data"]["link"]["url"] == f"{site.origin}/index.html?level=9"
     assert post["data"]["link"]["title"] == "My quiz score"
+    # its imgUrl: fetched once by the server (never hotlinked), kept as the card's picture
+    assert site.picture_fetches == 1
+    assert post["data"]["link_picture"]["kind"] == "image"
+    assert "picture_url" not in post["data"]["link"]
+
+    # downloadImage: a picture the app's server uploaded (wechatpy's media.upload), its
+    # serverId turned into a local picture of the page.
+    await frame.locator("#download").click()
+    await expect(frame.locator("#r-download")).to_contain_text("data:image/png;base64,")
+    app_id = (await alice.call("GET", "/api/v1/miniapps"))["apps"][0]["id"]
+    with pytest.raises(ApiError) as unknown:  # only what the app's account uploaded
+        await bob.call("GET", f"/api/v1/miniapps/{app_id}/downloads/{'0' * 64}")
+    assert unknown.value.code == "platform.media_not_found"
 
     await frame.locator("#close").click()
     await expect(page.locator(".miniapp")).to_have_count(0)

@@ -1,7 +1,8 @@
 """Shops in the browser: a buyer browses a shop, puts a product in the cart, checks out
 with a delivery window and the payment password; the clerk packs it on the shop's orders
 page, the courier takes it out and delivers it from today's deliveries, and the buyer
-sees it delivered, on the order and in the chat with the shop. A product shared into a
+sees it delivered, on the order and in their service notifications (they do not follow
+the shop). A product shared into a
 chat is a card the other person opens. The developer opens a shop in the console."""
 
 from __future__ import annotations
@@ -160,9 +161,16 @@ async def test_a_purchase_goes_from_the_buyer_to_the_clerk_and_the_courier(
     await alice.reload()
     await expect(alice.locator(".order-head .order-status")).to_have_text("Delivered")
     await expect(alice.locator(".order-step.done")).to_have_count(4)
+    # alice does not follow the shop: its cards are in her service notifications, each
+    # naming the shop; the chat with the shop (the contact button) holds none
     await alice.locator(".order-chat").click()
+    await expect(alice.locator(".conversation .topbar h1")).to_contain_text("Tea House")
+    await expect(alice.locator(".composer-input")).to_be_visible()
+    await expect(alice.locator(".bubble-order")).to_have_count(0)
+    await open_chat(alice, "Service Notifications")
     cards = alice.locator(".bubble-order")
     await expect(cards).to_have_count(4)
+    await expect(alice.locator(".service-row .service-name")).to_have_text(["Tea House"] * 4)
     await expect(cards.locator(".order-card-event")).to_have_text(
         ["Paid", "Packed", "Out for delivery", "Delivered"]
     )

@@ -214,12 +214,13 @@ async def test_a_weekly_ranking_starts_empty_every_monday(
     assert len((await ranking(alice, app))["entries"]) == 2  # "all" never resets
 
 
-async def notices(client: Client) -> list[dict[str, Any]]:
-    """The template cards of every official conversation of `client`."""
+async def notices(client: Client, kind: str = "service") -> list[dict[str, Any]]:
+    """The template cards in `client`'s service notifications (or, `kind="official"`, in
+    their conversations with accounts)."""
     found: list[dict[str, Any]] = []
     state = await client.call("GET", "/api/v1/sync/state")
     for view in state["conversations"]:
-        if view["conversation"]["kind"] == "official":
+        if view["conversation"]["kind"] == kind:
             history = await client.history(view["conversation"]["id"])
             found += [m for m in history if m["kind"] == "template"]
     return found
@@ -237,9 +238,12 @@ async def test_passing_a_friend_sends_one_beaten_notice_unless_they_muted_the_ga
     await put(carol, app, best=score(35))
     assert (await put(alice, app, best=score(10)))["notices"] == 0  # passes nobody
     assert (await put(alice, app, best=score(32)))["notices"] == 1  # passes bob
-    [card] = await notices(bob)
+    [card] = await notices(bob)  # bob does not follow the game's account
     assert card["data"]["title"] == "Quiz" and "alice" in card["data"]["text"]
     assert card["data"]["url"].endswith(f"/a/{app['id']}")
+    assert card["data"]["source"]["key"] == f"app:{app['id']}"
+    assert card["data"]["source"]["name"] == "Quiz"
+    assert await notices(bob, "official") == []
     assert await notices(carol) == []
     # Bob mutes the game; carol is passed and told; bob is not told again.
     muted = await bob.call("PUT", f"/api/v1/miniapps/{app['id']}/notices", {"muted": True})

@@ -153,8 +153,19 @@ async def balance(person: Client) -> int:
     return int((await person.call("GET", "/api/v1/wallet"))["balance"])
 
 
+async def order_messages(person: Client, cid: int) -> list[Json]:
+    """The order cards the buyer got, oldest first: in their conversation with the shop
+    (`cid`) if they follow it, else in their service notifications."""
+    found = [m for m in await person.history(cid) if m["kind"] == "order"]
+    for view in (await person.state())["conversations"]:
+        if view["conversation"]["kind"] == "service":
+            history = await person.history(view["conversation"]["id"])
+            found += [m for m in history if m["kind"] == "order"]
+    return sorted(found, key=lambda m: int(m["id"]))
+
+
 async def cards(person: Client, cid: int) -> list[Json]:
-    return [m["data"] for m in await person.history(cid) if m["kind"] == "order"]
+    return [m["data"] for m in await order_messages(person, cid)]
 
 
 async def reconciled(root: Client) -> None:
@@ -216,8 +227,13 @@ async def test_a_delivered_order_goes_from_the_buyer_to_the_clerk_and_the_courie
     assert [c["event"] for c in seen] == ["paid", "packed", "out_for_delivery", "delivered"]
     assert seen[0]["total"] == 9600 and seen[0]["items"][0]["quantity"] == 2
     assert seen[0]["window"]["time_zone"] == "Asia/Shanghai"
-    messages = await s.buyer.history(cid)
-    assert {m["sender_id"] for m in messages if m["kind"] == "order"} == {s.shop_id}
+    # the buyer does not follow the shop: the cards are in their service notifications,
+    # from the shop's account and naming it; the chat with the shop holds none
+    messages = await order_messages(s.buyer, cid)
+    assert {m["sender_id"] for m in messages} == {s.shop_id}
+    assert {m["conversation_id"] for m in messages} != {cid}
+    assert {m["data"]["source"]["key"] for m in messages} == {f"account:{s.shop_id}"}
+    assert [m for m in await s.buyer.history(cid) if m["kind"] == "order"] == []
     # the buyer can write to the shop there
     await s.buyer.call(
         "POST",
@@ -322,6 +338,8 @@ async def test_a_digital_product_is_fulfilled_at_once_and_only_its_buyers_downlo
     s = shop
     book, vid = await tea_guide(s)
     assert (await s.buyer.media_urls([book["id"]]))["denied"] == [book["id"]]
+    # this buyer follows the shop's account: its cards come in their chat with it
+    await s.buyer.call("PUT", f"/api/v1/official-accounts/{s.shop_id}/follow", {})
     await s.buyer.call("PUT", f"/api/v1/shops/{s.shop_id}/cart/{vid}", {"quantity": 1})
     placed = await checkout(s, s.buyer, "d1", None)
     assert placed["order"]["status"] == "fulfilled" and placed["order"]["delivery"] is None
@@ -330,6 +348,7 @@ async def test_a_digital_product_is_fulfilled_at_once_and_only_its_buyers_downlo
     assert (await stranger.media_urls([book["id"]]))["denied"] == [book["id"]]
     cid = placed["order"]["conversation_id"]
     assert [c["event"] for c in await cards(s.buyer, cid)] == ["fulfilled"]
+    assert [m["conversation_id"] for m in await order_messages(s.buyer, cid)] == [cid]
     # a refund takes the download away and the money back
     await s.clerk.call("POST", f"/api/v1/shop/orders/{placed['order']['id']}/refund")
     assert (await s.buyer.media_urls([book["id"]]))["denied"] == [book["id"]]

@@ -278,7 +278,7 @@ async def test_paying_twice_closing_and_expiry_move_money_once(
 
 
 @operators
-async def test_a_jsapi_order_is_for_its_one_payer(
+async def test_a_jsapi_order_is_for_its_one_payer_with_the_merchants_pay_sign(
     clients: MakeClient, shop: Shop, server: Server
 ) -> None:
     root = await clients("root")
@@ -307,11 +307,37 @@ async def test_a_jsapi_order_is_for_its_one_payer(
     )
     assert "code_url" not in order
     prepay = order["prepay_id"]
-    await fails(
-        bob.call("GET", "/api/v1/merchant-orders", prepay_id=prepay), "wxpay.not_payer", 403
+    # what the merchant's server gives the page for chooseWXPay: wechatpy's own signing
+    js = shop.pay.jsapi.get_jsapi_params(prepay, jssdk=True)
+    signed = {
+        "prepay_id": prepay,
+        "app_id": js["appId"],
+        "timestamp": js["timestamp"],
+        "nonce_str": js["nonceStr"],
+        "package": js["package"],
+        "sign_type": js["signType"],
+        "pay_sign": js["paySign"],
+    }
+    await fails(bob.call("GET", "/api/v1/merchant-orders", **signed), "wxpay.not_payer", 403)
+    # a paySign missing, forged, or for another order, or another appId: refused, nothing paid
+    forged = [
+        {"prepay_id": prepay},
+        {**signed, "pay_sign": "0" * 32},
+        {**signed, "nonce_str": signed["nonce_str"] + "x"},
+        {**signed, "package": "prepay_id=wx" + "0" * 32},
+        {**signed, "app_id": "wx" + "1" * 16},
+        {**signed, "sign_type": "RSA"},
+    ]
+    for bad in forged:
+        await fails(
+            alice.call("GET", "/api/v1/merchant-orders", **bad), "wxpay.signature_invalid", 403
+        )
+        await fails(pay(alice, "f", **bad), "wxpay.signature_invalid", 403)
+    assert (await alice.call("GET", "/api/v1/merchant-orders", **signed))["order"]["state"] == (
+        "NOTPAY"
     )
-    await fails(pay(bob, "b", prepay_id=prepay), "wxpay.not_payer", 403)
-    paid = await pay(alice, "a", prepay_id=prepay)
+    await fails(pay(bob, "b", **signed), "wxpay.not_payer", 403)
+    paid = await pay(alice, "a", **signed)
     assert paid["order"]["state"] == "SUCCESS"
     (note,) = await shop.site.wait()
     assert (

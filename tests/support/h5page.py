@@ -10,6 +10,7 @@ goes into `#r-<name>` (its errMsg, or what the call gave)."""
 from __future__ import annotations
 
 import html
+import io
 import json
 import secrets
 from typing import Any
@@ -19,7 +20,10 @@ from wechatpy import WeChatClient
 from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.pay import WeChatPay
 
+from tests.support.media import picture
 from tests.support.wechat import sdk
+
+PICTURE = picture()  # a small PNG: the Moments link's imgUrl and downloadImage's picture
 
 APIS = [
     "chooseImage",
@@ -32,6 +36,7 @@ APIS = [
     "updateTimelineShareData",
     "chooseWXPay",
     "scanQRCode",
+    "downloadImage",
 ]
 BUTTONS = [
     "login",
@@ -42,12 +47,14 @@ BUTTONS = [
     "share",
     "moments",
     "pay",
+    "payforged",
     "close",
     "big",
     "bridge",
     "startRecord",
     "group",
     "scan",
+    "download",
 ]
 
 SCRIPT = """
@@ -94,7 +101,8 @@ on("share", () => wx.updateAppMessageShareData({
   imgUrl: "", success: () => show("share", "set"), fail: fail("share"),
 }));
 on("moments", () => wx.updateTimelineShareData({
-  title: "My quiz score", link: location.origin + "/index.html?level=9", imgUrl: "",
+  title: "My quiz score", link: location.origin + "/index.html?level=9",
+  imgUrl: location.origin + "/picture.png",
   success: () => show("moments", "set"), fail: fail("moments"),
 }));
 on("pay", async () => {
@@ -102,6 +110,23 @@ on("pay", async () => {
   const params = await (await fetch("/order?openid=" + encodeURIComponent(openid))).json();
   const done = () => show("pay", "paid");
   wx.chooseWXPay({ ...params, success: done, cancel: fail("pay"), fail: fail("pay") });
+});
+on("payforged", async () => {
+  const openid = (document.getElementById("r-login").textContent || "").split(" ")[1];
+  const params = await (await fetch("/order?openid=" + encodeURIComponent(openid))).json();
+  params.paySign = "0".repeat(32);  // not what the merchant's key signs
+  wx.chooseWXPay({ ...params, success: () => show("payforged", "paid"),
+    cancel: fail("payforged"), fail: fail("payforged") });
+});
+on("download", async () => {
+  const { server_id } = await (await fetch("/picture")).json();  // its server uploaded one
+  wx.downloadImage({
+    serverId: server_id,
+    success: (r) => wx.getLocalImgData({ localId: r.localId, success: (d) => {
+      show("download", d.localData.slice(0, 22) + " " + d.localData.length);
+    } }),
+    fail: fail("download"),
+  });
 });
 on("close", () => wx.closeWindow());
 on("scan", () => wx.scanQRCode({
@@ -147,6 +172,7 @@ class H5Site:
         self.sessions: list[dict[str, Any]] = []  # what code_to_session gave
         self.downloads: list[bytes] = []  # pictures fetched by uploadImage's serverId
         self.opened: list[dict[str, Any]] = []  # getShareInfo's data, decrypted
+        self.picture_fetches = 0  # how often the Moments link's picture was fetched
         self.port = 0
         self._runner: web.AppRunner | None = None
 
@@ -165,6 +191,8 @@ class H5Site:
         app.router.add_get("/order", self.order)
         app.router.add_get("/fetch", self.fetch)
         app.router.add_get("/opengid", self.opengid)
+        app.router.add_get("/picture.png", self.picture_png)
+        app.router.add_get("/picture", self.upload_picture)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -221,6 +249,17 @@ class H5Site:
         )
         params = self.pay.jsapi.get_jsapi_params(made["prepay_id"], jssdk=True)
         return web.json_response(params)
+
+    async def picture_png(self, request: web.Request) -> web.Response:
+        """The picture the page names as its Moments link's imgUrl."""
+        self.picture_fetches += 1
+        return web.Response(body=PICTURE, content_type="image/png")
+
+    async def upload_picture(self, request: web.Request) -> web.Response:
+        """What an app's server does for wx.downloadImage: /cgi-bin/media/upload (wechatpy),
+        then give the page the media_id as its serverId."""
+        got = await sdk(self.wechat.media.upload, "image", ("pic.png", io.BytesIO(PICTURE)))
+        return web.json_response({"server_id": got["media_id"]})
 
     async def fetch(self, request: web.Request) -> web.Response:
         """What the app's server does with uploadImage's serverId: /cgi-bin/media/get."""

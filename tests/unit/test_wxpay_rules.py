@@ -4,6 +4,8 @@ req_info of refund notifications, which wechatpy decrypts."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -173,3 +175,38 @@ def test_a_req_info_of_another_key_or_not_base64_is_refused() -> None:
     for bad, key in ((sealed, "another key"), ("not base64!", KEY), ("", KEY), ("QUJD", KEY)):
         with pytest.raises(ReqInfoError):
             decrypt_req_info(bad, key)
+
+
+@pytest.mark.parametrize("sign_type", ["MD5", "HMAC-SHA256"])
+def test_a_pay_sign_made_as_wechatpy_makes_it_is_accepted_and_nothing_else(
+    sign_type: str,
+) -> None:
+    key, appid, prepay = "k" * 32, "wx" + "a" * 16, "wx" + "0" * 32
+    params = {
+        "appId": appid,
+        "timeStamp": "1700000000",
+        "nonceStr": "n0nce",
+        "package": f"prepay_id={prepay}",
+        "signType": sign_type,
+    }
+    made = (
+        calculate_signature(params, key)
+        if sign_type == "MD5"
+        else calculate_signature_hmac(params, key)
+    )
+    good = rules.PaySign(appid, "1700000000", "n0nce", params["package"], sign_type, made)
+    rules.check_pay_sign(good, prepay, appid, key)
+    rules.check_pay_sign(dataclasses.replace(good, pay_sign=made.lower()), prepay, appid, key)
+    bad = [
+        None,
+        dataclasses.replace(good, pay_sign=""),
+        dataclasses.replace(good, timestamp="1700000001"),
+        dataclasses.replace(good, package="prepay_id=wx" + "1" * 32),
+        dataclasses.replace(good, app_id="wx" + "b" * 16),
+        dataclasses.replace(good, sign_type="RSA"),
+    ]
+    for wrong in bad:
+        with pytest.raises(WxPaySignatureInvalid):
+            rules.check_pay_sign(wrong, prepay, appid, key)
+    with pytest.raises(WxPaySignatureInvalid):
+        rules.check_pay_sign(good, prepay, appid, "j" * 32)

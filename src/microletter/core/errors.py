@@ -28,6 +28,7 @@ checks the list). The core never knows HTTP; gateway/errors.py maps classes to s
     │   ├── NotSender                     message.not_sender
     │   ├── RecallExpired                 message.recall_expired
     │   ├── NotEditable                   message.not_editable
+    │   ├── ConversationReadOnly          conversation.read_only
     │   ├── BadSignature                  media.bad_signature
     │   ├── SignatureExpired              media.expired
     │   ├── NotFollowing                  platform.not_following
@@ -224,6 +225,14 @@ class RecallExpired(Forbidden):
 class NotEditable(Forbidden):
     code = "message.not_editable"
     hint = "Only its sender may edit a message, and never a recalled one or a system note."
+
+
+class ConversationReadOnly(Forbidden):
+    code = "conversation.read_only"
+    hint = (
+        "Nobody writes in service notifications: open the app or account a notice came"
+        " from to answer it."
+    )
 
 
 class BadSignature(Forbidden):

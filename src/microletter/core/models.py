@@ -27,6 +27,9 @@ class ConversationKind(StrEnum):
     DIRECT = "direct"
     GROUP = "group"
     OFFICIAL = "official"  # a follower and an official account (its owner_id is the account)
+    # A person's service notifications: they are its one member, nobody posts in it; notices
+    # from apps and accounts they do not follow arrive there (platform/notifications).
+    SERVICE = "service"
 
 
 class MessageKind(StrEnum):

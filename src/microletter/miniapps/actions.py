@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from microletter.actions import conversations
@@ -38,6 +39,7 @@ from microletter.platform import (
     OfficialAccount,
     Platform,
     account_by_id,
+    account_image,
     account_with_secret,
     check_js_config,
     openid_for,
@@ -219,6 +221,18 @@ async def upload(room: MiniApps, me: Principal, app_id: AppId, media_id: str) ->
         raise MediaNotFound(media_id=media_id)
     await room.store.keep_upload(found.account_id, found.id, me.user_id, mid, room.now())
     return mid
+
+
+# --- downloadImage ---
+
+
+async def download(
+    room: MiniApps, me: Principal, app_id: AppId, server_id: str
+) -> tuple[Media, Path]:
+    """wx.downloadImage: a picture the app's account uploaded (/cgi-bin/media/upload, its
+    serverId), for my client to hand the page as a local picture."""
+    found, _ = await app(room, app_id)
+    return await account_image(room.platform, found.account_id, server_id[:128])
 
 
 def media_grant(room: MiniApps) -> MediaGrant:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from aiohttp import web
+
 from microletter.core.errors import ConversationNotFound, MediaNotFound, NotMember
 from microletter.core.ids import ConversationId, UserId
+from microletter.core.media import served_type
 from microletter.gateway.api import Call, Router
 from microletter.gateway.wire import MessageReply
 from microletter.miniapps import actions
@@ -43,7 +46,12 @@ from microletter.miniapps.wire import (
     UploadBody,
     UploadReply,
 )
-from microletter.platform import AccountNotFound, JsSignatureInvalid, NotAccountOwner
+from microletter.platform import (
+    AccountMediaNotFound,
+    AccountNotFound,
+    JsSignatureInvalid,
+    NotAccountOwner,
+)
 
 REGISTRATION_ERRORS = [
     AccountNotFound,
@@ -208,5 +216,19 @@ def routers(room: MiniApps) -> list[Router]:
         /cgi-bin/media/get with the returned `server_id`, for 3 days."""
         mid = await actions.upload(room, call.me, AppId(app_id), body.media_id)
         return UploadReply(mid)
+
+    @people.get(
+        "/miniapps/{app_id}/downloads/{server_id}", errors=[AppNotFound, AccountMediaNotFound]
+    )
+    async def miniapp_download_image(call: Call, app_id: int, server_id: str) -> web.FileResponse:
+        """downloadImage: the bytes of a picture the app's official account uploaded
+        (/cgi-bin/media/upload, type image, within its 3 days), named by the `serverId`
+        its page was given; the client hands it to the page as a local picture."""
+        media, path = await actions.download(room, call.me, AppId(app_id), server_id)
+        response = web.FileResponse(path)
+        response.headers["Content-Type"] = served_type(media.mime)
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     return [console, people]

@@ -4,9 +4,13 @@ protocol, so existing SDKs (wechatpy) work unchanged against a microletter serve
 Its door: `Platform` (what its actions are given), `Dispatcher` (pushes to webhooks),
 `WebhookClient` (SSRF-guarded outgoing HTTP) and `PublicFetcher` (the same guard, for
 other rooms' GETs: a Moments link card's picture), what the merchant API needs of accounts
-(payees.py), the shop's conversation with a buyer (`open_conversation`, a step of
-its unit of work) and the protocol's XML, and `mount`, which adds the protocol's paths
-(/cgi-bin, /sns, /connect) and returns the /api/v1 routers for the gateway to serve.
+(payees.py), the pictures an account uploaded for its pages (`account_image`, for
+wx.downloadImage), the shop's conversation with a buyer (`open_conversation`, a step of
+its unit of work), service notifications (`send_notice` with a `Notice` from a `Source`,
+a step of the sending room's unit of work: a follower hears it from the account, anyone
+else in their `service` conversation) and the protocol's XML, and `mount`, which adds
+the protocol's paths (/cgi-bin, /sns, /connect) and returns the /api/v1 routers for the
+gateway to serve.
 Account media live in the media room (platform/media.py); `register_referrers` tells its
 collector which blobs the platform still needs. app.py and the merchant API's room
 (wxpay) and the mini apps' room import it, through this door only.
@@ -25,8 +29,14 @@ from microletter.platform.cgi import reply as protocol_reply
 from microletter.platform.context import Platform, platform_limits
 from microletter.platform.dispatcher import Dispatcher
 from microletter.platform.errcodes import error_json as protocol_error
-from microletter.platform.errors import AccountNotFound, JsSignatureInvalid, NotAccountOwner
+from microletter.platform.errors import (
+    AccountMediaNotFound,
+    AccountNotFound,
+    JsSignatureInvalid,
+    NotAccountOwner,
+)
 from microletter.platform.fetcher import PublicFetcher
+from microletter.platform.media import account_image
 from microletter.platform.payees import (
     account_by_appid,
     account_by_id,
@@ -37,10 +47,12 @@ from microletter.platform.payees import (
     unionid_of,
 )
 from microletter.platform.routes import routers
+from microletter.platform.rules.notifications import Notice, Route, Source
 from microletter.platform.rules.officials import OfficialAccount, PlatformLimits, openid_for
 from microletter.platform.service import check_js_config
 from microletter.platform.store import PlatformStore
 from microletter.platform.store.followers import open_conversation
+from microletter.platform.store.notifications import account_source, send_notice
 from microletter.platform.store.referrers import media_referrers
 from microletter.platform.tokens import authenticate as account_of_token
 from microletter.platform.webhook import Answer, WebhookClient
@@ -49,19 +61,25 @@ from microletter.platform.xmlcodec import parse as parse_xml
 from microletter.platform.xmlcodec import render as render_xml
 
 __all__ = [
+    "AccountMediaNotFound",
     "AccountNotFound",
     "Answer",
     "Dispatcher",
     "JsSignatureInvalid",
     "NotAccountOwner",
+    "Notice",
     "OfficialAccount",
     "Platform",
     "PlatformStore",
     "PublicFetcher",
+    "Route",
+    "Source",
     "WebhookClient",
     "XmlError",
     "account_by_appid",
     "account_by_id",
+    "account_image",
+    "account_source",
     "account_of_token",
     "account_with_secret",
     "check_js_config",
@@ -77,6 +95,7 @@ __all__ = [
     "protocol_reply",
     "register_referrers",
     "render_xml",
+    "send_notice",
     "unionid_of",
 ]
 

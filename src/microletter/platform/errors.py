@@ -20,7 +20,8 @@
     ├── KfAccountInvalid                  platform.kf_account_invalid
     ├── KfNicknameInvalid                 platform.kf_nickname_invalid
     ├── DateInvalid                       platform.date_invalid
-    └── DateRangeInvalid                  platform.date_range_invalid
+    ├── DateRangeInvalid                  platform.date_range_invalid
+    └── NoticeSourceInvalid               platform.notice_source_invalid
     Unauthenticated                       auth.required
     ├── AppSecretInvalid                  platform.appsecret_invalid
     ├── AccessTokenMissing                platform.access_token_missing
@@ -388,3 +389,8 @@ class DateInvalid(InvalidInput):
 class DateRangeInvalid(InvalidInput):
     code = "platform.date_range_invalid"
     hint = "The range starts on or before its end, spans at most 7 days and ends before today."
+
+
+class NoticeSourceInvalid(InvalidInput):
+    code = "platform.notice_source_invalid"
+    hint = "A notice's sender is named app:<id> or account:<id>, as its card's `source.key`."

@@ -158,6 +158,17 @@ async def readable(p: Platform, account_id: UserId, media_id: str) -> tuple[Medi
     return media, path
 
 
+async def account_image(p: Platform, account_id: UserId, media_id: str) -> tuple[Media, Path]:
+    """A picture the account uploaded (media/upload, type image, still fresh), and where
+    its bytes are: what a mini app's page names to wx.downloadImage (its serverId).
+    AccountMediaNotFound for anything else."""
+    media = await uploaded(p, account_id, media_id, "image")
+    path = p.ctx.media.blobs.local_path(rules.blob_key(media.id))
+    if media.kind is not MediaKind.IMAGE or path is None:
+        raise AccountMediaNotFound(media_id=media_id)
+    return media, path
+
+
 async def read_news(p: Platform, account_id: UserId, media_id: object) -> list[JsonValue]:
     """The articles of an mpnews broadcast, from the account's media/uploadnews."""
     await uploaded(p, account_id, media_id, "news")

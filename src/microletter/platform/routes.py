@@ -16,7 +16,7 @@ from microletter.core.ids import ConversationId, UserId
 from microletter.core.messages import check_text
 from microletter.core.models import MessageKind
 from microletter.gateway.api import Call, Router
-from microletter.platform import console, following, sending, service, tokens
+from microletter.platform import console, following, notifications, sending, service, tokens
 from microletter.platform.context import Platform
 from microletter.platform.errors import (
     AccountLimitReached,
@@ -25,6 +25,7 @@ from microletter.platform.errors import (
     BroadcastQuotaExceeded,
     MenuInvalid,
     NotAccountOwner,
+    NoticeSourceInvalid,
     OAuthDomainInvalid,
     QrCodeNotFound,
     RedirectDomainMismatch,
@@ -58,6 +59,9 @@ from microletter.platform.wire import (
     MenuBody,
     MenuReply,
     NewAccountBody,
+    NoticeMuteBody,
+    NoticeMuteOut,
+    NoticeMutesReply,
     OAuthDomainsBody,
     PostReply,
     PostsQuery,
@@ -264,6 +268,21 @@ class UserRoutes:
         oauth = [AccountNotFound, RedirectInvalid, RedirectDomainMismatch, AccountRestricted]
         r.get("/oauth/consent", rate=None, errors=oauth)(self.consent)
         r.post("/oauth/authorize", errors=oauth)(self.authorize)
+        r.get("/service-notifications/mutes", rate=None)(self.notice_mutes)
+        r.put("/service-notifications/mutes", errors=[NoticeSourceInvalid])(self.mute_notices)
+
+    async def notice_mutes(self, call: Call) -> NoticeMutesReply:
+        """The senders (apps, accounts) whose notices you muted in your service
+        notifications."""
+        found = await notifications.muted(self.p, call.me)
+        return NoticeMutesReply([NoticeMuteOut(k, n, at) for k, n, at in found])
+
+    async def mute_notices(self, call: Call, body: NoticeMuteBody) -> NoticeMutesReply:
+        """Mute (`muted: true`) or unmute a sender of your service notifications: its
+        later notices to you there are dropped. A follower of its account hears it in
+        that conversation instead, which they mute as any other."""
+        await notifications.set_muted(self.p, call.me, body.source, body.name, body.muted)
+        return await self.notice_mutes(call)
 
     async def search(self, call: Call, query: SearchQuery) -> AccountsReply:
         """Find official accounts by name (or exact AppID or original id)."""

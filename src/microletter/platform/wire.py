@@ -308,3 +308,24 @@ class AuthorizeReply(Struct):
     """Where the browser goes next: the redirect_uri with `code` (and `state`)."""
 
     redirect: str
+
+
+class NoticeMuteBody(Struct, forbid_unknown_fields=True):
+    """A sender of service notifications, as its card names it (`data.source.key`:
+    `app:<id>` or `account:<id>`), and its name for your list of mutes."""
+
+    source: Annotated[str, Meta(max_length=40)]
+    muted: bool = True
+    name: Annotated[str, Meta(max_length=256)] = ""
+
+
+class NoticeMuteOut(Struct):
+    source: str
+    name: str
+    muted_at: int
+
+
+class NoticeMutesReply(Struct):
+    """The senders you muted in service notifications, newest first."""
+
+    mutes: list[NoticeMuteOut]

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from microletter.core.contacts import check_may_message
-from microletter.core.errors import MediaNotFound, MessageNotFound, NotMember
+from microletter.core.errors import ConversationReadOnly, MediaNotFound, MessageNotFound, NotMember
 from microletter.core.events import (
     Event,
     MessageEdited,
@@ -81,6 +81,8 @@ async def post_message(tx: Tx, draft: Draft, now: Instant) -> Message:
     cid, uid = draft.conversation_id, draft.sender_id
     conversation, sender = await access(tx, cid, uid, relate=True)
     members = await tx.members(cid)
+    if conversation.kind is ConversationKind.SERVICE:  # notices come by post_notice only
+        raise ConversationReadOnly(conversation_id=cid)
     if conversation.kind is ConversationKind.DIRECT:
         peer = next((u for u in members if u != uid), uid)
         check_may_message(await tx.relation(uid, peer))

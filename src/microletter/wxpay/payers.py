@@ -28,6 +28,7 @@ from microletter.wxpay.errors import (
     WxPayMerchantRestricted,
     WxPayNotMerchant,
     WxPayParamInvalid,
+    WxPaySignatureInvalid,
 )
 from microletter.wxpay.rules import Merchant, Order, Refund
 
@@ -49,12 +50,32 @@ class PayView:
 
 
 async def order_to_pay(
-    room: WxPay, me: Principal, code: str | None, prepay_id: str | None
+    room: WxPay,
+    me: Principal,
+    code: str | None,
+    prepay_id: str | None,
+    signed: rules.PaySign | None = None,
 ) -> PayView:
     """The order a pay code (scanned or opened as a link) or a prepay_id (an H5 page's
-    chooseWXPay) names, as its payer sees it. A JSAPI order is for its one payer only."""
+    chooseWXPay, with the paySign the merchant's server made) names, as its payer sees
+    it. A JSAPI order is for its one payer only."""
     order = await room.store.order_to_pay(*_pay_ref(code, prepay_id))
-    return await _view(room, me, order)
+    view = await _view(room, me, order)
+    await _check_signed(room, order, prepay_id, signed)
+    return view
+
+
+async def _check_signed(
+    room: WxPay, order: Order, prepay_id: str | None, signed: rules.PaySign | None
+) -> None:
+    """A prepay_id comes from chooseWXPay, signed as WeChat's JS-SDK requires."""
+    if prepay_id is None:
+        return
+    merchant = await room.store.merchant_of(order.account_id)
+    if merchant is None:  # no longer a merchant: nothing can be signed for it
+        raise WxPaySignatureInvalid(field="paySign")
+    account = await account_by_id(room.platform, order.account_id)
+    rules.check_pay_sign(signed, prepay_id, account.appid, merchant.api_key)
 
 
 async def _view(room: WxPay, me: Principal, order: Order) -> PayView:
@@ -74,13 +95,16 @@ async def pay(
     prepay_id: str | None,
     payment_token: str | None,
     key: str,
+    signed: rules.PaySign | None = None,
 ) -> tuple[PayView, bool]:
-    """Pay the order from my wallet with a payment token (from my payment password). A
-    replay of `key` returns the first result and moves nothing."""
+    """Pay the order from my wallet with a payment token (from my payment password); a
+    JSAPI order named by its prepay_id only with its paySign. A replay of `key` returns
+    the first result and moves nothing."""
     key = check_key(key)
     if not payment_token:
         raise PaymentTokenInvalid()
     order = await room.store.order_to_pay(*_pay_ref(code, prepay_id))
+    await _check_signed(room, order, prepay_id, signed)
     if (await account_by_id(room.platform, order.account_id)).restricted:
         raise WxPayMerchantRestricted()
     mine = openid_of(room.platform, order.account_id, me.user_id)

@@ -25,9 +25,10 @@ from microletter.wxpay.errors import (
     WxPayOrderNotFound,
     WxPayOrderPaid,
     WxPayParamInvalid,
+    WxPaySignatureInvalid,
 )
 from microletter.wxpay.payers import PayView
-from microletter.wxpay.rules import Merchant, Order, transaction_id_of
+from microletter.wxpay.rules import Merchant, Order, PaySign, transaction_id_of
 from microletter.wxpay.wire import (
     CurrencyWire,
     KeyReply,
@@ -45,7 +46,7 @@ from microletter.wxpay.wire import (
     RefundWire,
 )
 
-SHEET_ERRORS = [WxPayParamInvalid, WxPayOrderNotFound, WxPayNotPayer]
+SHEET_ERRORS = [WxPayParamInvalid, WxPayOrderNotFound, WxPayNotPayer, WxPaySignatureInvalid]
 OWNED: list[type[NotFound] | type[NotAccountOwner]] = [AccountNotFound, NotAccountOwner]
 
 
@@ -74,6 +75,13 @@ def order_wire(o: Order, state: str) -> OrderWire:
     )
 
 
+def pay_sign_of(q: PaySheetQuery | PayBody) -> PaySign | None:
+    """chooseWXPay's signed parameters, if the client sent them."""
+    if not q.pay_sign:
+        return None
+    return PaySign(q.app_id, q.timestamp, q.nonce_str, q.package, q.sign_type, q.pay_sign)
+
+
 def routers(room: WxPay) -> list[Router]:
     currency = CurrencyWire(room.currency.code, room.currency.exponent)
 
@@ -99,8 +107,12 @@ def routers(room: WxPay) -> list[Router]:
     async def get_order(call: Call, query: PaySheetQuery) -> PaySheetReply:
         """What the pay sheet shows: an order named by its pay `code` (a NATIVE order's
         code_url, scanned or opened as a link) or its `prepay_id` (a JSAPI order, from an
-        H5 page's chooseWXPay): the merchant, the item, the amount, whether you can pay."""
-        return sheet(await payers.order_to_pay(room, call.me, query.code, query.prepay_id))
+        H5 page's chooseWXPay, with the paySign and the parameters it signs, checked with
+        the merchant's key as WeChat does): the merchant, the item, the amount, whether
+        you can pay."""
+        signed = pay_sign_of(query)
+        view = await payers.order_to_pay(room, call.me, query.code, query.prepay_id, signed)
+        return sheet(view)
 
     @payer.post(
         "/merchant-orders/pay",
@@ -123,7 +135,13 @@ def routers(room: WxPay) -> list[Router]:
         Needs a payment token (`/wallet/pay-password/verify`) and an `idempotency_key`:
         the same key again returns the first result (`replayed`) and moves nothing."""
         view, first = await payers.pay(
-            room, call.me, body.code, body.prepay_id, body.payment_token, body.idempotency_key
+            room,
+            call.me,
+            body.code,
+            body.prepay_id,
+            body.payment_token,
+            body.idempotency_key,
+            pay_sign_of(body),
         )
         return sheet(view, replayed=not first)
 

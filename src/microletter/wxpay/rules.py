@@ -196,6 +196,44 @@ def check_signature(params: Mapping[str, str], api_key: str) -> str:
     return sign_type
 
 
+@dataclass(frozen=True, slots=True)
+class PaySign:
+    """What an H5 page's chooseWXPay carries: WeChat's JSAPI pay parameters, signed by the
+    merchant's server with its API key (wechatpy's `jsapi.get_jsapi_params`)."""
+
+    app_id: str
+    timestamp: str
+    nonce_str: str
+    package: str
+    sign_type: str
+    pay_sign: str
+
+
+def check_pay_sign(given: PaySign | None, prepay_id: str, appid: str, api_key: str) -> None:
+    """WeChat's check of chooseWXPay: `package` is `prepay_id=<the order's>`, `appId` the
+    merchant account's, and `paySign` the signature (MD5 or HMAC-SHA256, as `signType`
+    says) of appId, timeStamp, nonceStr, package and signType with the merchant's key.
+    WxPaySignatureInvalid otherwise, naming what is wrong."""
+    if given is None or not given.pay_sign:
+        raise WxPaySignatureInvalid("chooseWXPay needs the order's paySign.", field="paySign")
+    if given.package != f"prepay_id={prepay_id}":
+        raise WxPaySignatureInvalid("package is not this order's prepay_id.", field="package")
+    if given.app_id != appid:
+        raise WxPaySignatureInvalid("appId is not the merchant's.", field="appId")
+    if given.sign_type not in SIGN_TYPES:
+        raise WxPaySignatureInvalid("signType is MD5 or HMAC-SHA256.", field="signType")
+    signed_params = {
+        "appId": given.app_id,
+        "timeStamp": given.timestamp,
+        "nonceStr": given.nonce_str,
+        "package": given.package,
+        "signType": given.sign_type,
+    }
+    right = sign(signed_params, api_key, given.sign_type)
+    if not hmac.compare_digest(given.pay_sign.upper().encode(), right.encode()):
+        raise WxPaySignatureInvalid(field="paySign")
+
+
 def signed(params: Mapping[str, str | int], api_key: str, sign_type: str) -> Params:
     """`params` as strings, with their `sign` (and sign_type, when not MD5)."""
     out = {k: str(v) for k, v in params.items() if v is not None}

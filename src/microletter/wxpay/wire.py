@@ -45,14 +45,32 @@ class PaySheetReply(Struct):
     replayed: bool = False
 
 
+Signed = Annotated[str, Meta(max_length=128)]
+
+
 class PaySheetQuery(Struct, forbid_unknown_fields=True):
+    """A NATIVE order's `code`, or a JSAPI order's `prepay_id` with what chooseWXPay
+    carried: appId, timeStamp, nonceStr, package, signType and paySign (snake case)."""
+
     code: Code | None = None
     prepay_id: Code | None = None
+    app_id: Signed = ""
+    timestamp: Signed = ""
+    nonce_str: Signed = ""
+    package: Signed = ""
+    sign_type: Signed = ""
+    pay_sign: Signed = ""
 
 
 class PayBody(Struct, forbid_unknown_fields=True):
     code: Code | None = None
     prepay_id: Code | None = None
+    app_id: Signed = ""
+    timestamp: Signed = ""
+    nonce_str: Signed = ""
+    package: Signed = ""
+    sign_type: Signed = ""
+    pay_sign: Signed = ""
     payment_token: Annotated[str, Meta(max_length=200)] | None = None
     idempotency_key: Any = None
 

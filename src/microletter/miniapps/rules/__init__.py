@@ -74,6 +74,7 @@ SUPPORTED_APIS = (
     "chooseImage",
     "previewImage",
     "uploadImage",
+    "downloadImage",
     "getLocalImgData",
     "scanQRCode",
     "getNetworkType",

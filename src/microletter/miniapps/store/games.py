@@ -1,7 +1,9 @@
 """Games' units of work (both databases): players' records and their scores per period,
 the entries a ranking is drawn from, the players /wxa/set_user_storage may name, and
-"beaten" notices (a template card from the game's account in the person's conversation
-with it, at most one per passer, key and week, and NOTICES_PER_DAY a day)."""
+"beaten" notices (a template card naming the game, through the platform's service
+notifications: in the person's conversation with the game's account if they follow it,
+else in their service notifications; at most one per passer, key and week, and
+NOTICES_PER_DAY a day)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from microletter.core.ids import ConversationId, UserId
-from microletter.core.messages import Draft
 from microletter.core.models import Instant, JsonValue, MessageKind
 from microletter.miniapps.rules import AppId, MiniApp
 from microletter.miniapps.rules.games import (
@@ -22,9 +23,9 @@ from microletter.miniapps.rules.games import (
     score_of,
     week_of,
 )
-from microletter.platform import open_conversation
+from microletter.platform import Notice, Route, Source, send_notice
 from microletter.ports import Reader, Tx
-from microletter.storage import fetch_users, post_message, snapshot
+from microletter.storage import fetch_users, snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,13 +271,12 @@ async def notify(tx: Tx, app: MiniApp, link: str, beaten: Sequence[Beaten], now:
         ):
             continue  # this passer passed them on this key already this week
         by = names.get(b.by)
-        cid = await open_conversation(tx, app.account_id, b.user_id, now)
         data = notice_data(app, link, by.display_name if by else "", b.key, b.score)
-        draft = Draft(
-            cid, app.account_id, f"beaten:{tx.new_id(now)}", MessageKind.TEMPLATE, None, data=data
-        )
-        await post_message(tx, draft, now)
-        sent += 1
+        source = Source("app", app.id, app.account_id, app.name, app.icon or None)
+        ref = f"beaten:{tx.new_id(now)}"
+        notice = Notice(b.user_id, source, MessageKind.TEMPLATE, data, ref)
+        if await send_notice(tx, notice, now) is not Route.MUTED:
+            sent += 1
     return sent
 
 

@@ -16,6 +16,7 @@ from microletter.platform.store import audience as _audience
 from microletter.platform.store import broadcasts as _broadcasts
 from microletter.platform.store import followers as _followers
 from microletter.platform.store import material as _material
+from microletter.platform.store import notifications as _notifications
 from microletter.platform.store import service as _service
 from microletter.ports import Lease
 from microletter.storage import Facade, reads, writes, writes_value
@@ -148,3 +149,7 @@ class PlatformStore(Facade):
     live_tickets = reads(_service.live_tickets)
     followers_at = reads(_service.followers_at)
     follow_changes = reads(_service.follow_changes)
+
+    # service notifications (notices are sent inside other rooms' units of work)
+    set_notice_mute = writes_value(_notifications.set_mute)
+    notice_mutes = reads(_notifications.mutes)

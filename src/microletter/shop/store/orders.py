@@ -1,26 +1,31 @@
 """Checkout and the order's life (units of work, both databases).
 
 Checkout is one unit of work: the idempotency key, the payment token, the cart, the
-buyer's chosen window (checked), the buyer's conversation with the shop, the order, its
-lines and its first card, then, last, what other checkouts wait for: a place in the
-delivery window, the stock of every line (guarded UPDATEs, in variant id order) and the
-money (the buyer's wallet → the shop's pending account, and a cover premium → the cover
-pool). Anything refused rolls all of it back: no order without its payment, no payment
-without its order and its stock. Taking the shared rows last keeps their row locks on
-PostgreSQL for the last few round trips of the transaction, not for all of them.
+buyer's chosen window (checked), the buyer's conversation with the shop (the order's
+contact button), the order, its lines and its first card (a service notice: in that
+conversation for a follower of the shop, else in the buyer's service notifications), then,
+last, what other checkouts wait for: a place in the delivery window, the stock of every
+line (guarded UPDATEs, in variant id order) and the money (the buyer's wallet → the shop's
+pending account, and a cover premium → the cover pool). Anything refused rolls all of it
+back: no order without its payment, no payment without its order and its stock. Taking the
+shared rows last keeps their row locks on PostgreSQL for the last few round trips of the
+transaction, not for all of them.
 
 Lock order (PostgreSQL): the key's row, the token's row, the buyer's cart lines
-(checkout) or the order (a change), the conversation, the window's place, the variants
-in id order, then the wallet accounts in id order (`post`), then the users' logs at
-commit. A job (the window's close) starts with its own row, then the order.
+(checkout) or the order (a change), the conversation, then at checkout the buyer's service
+conversation (a card to a non-follower), the window's place, the variants in id order,
+then the wallet accounts in id order (`post`), then the users' logs at commit. An order's
+later changes post their card after the money, so there the service conversation comes
+after the wallet accounts: one buyer's checkout racing a refund of another of their orders
+can deadlock, which PostgreSQL detects and the engine retries (storage/postgres/engine.py).
+A job (the window's close) starts with its own row, then the order.
 """
 
 from __future__ import annotations
 
 from microletter.core.ids import ConversationId, UserId
-from microletter.core.messages import Draft
 from microletter.core.models import Instant, JsonValue, MessageKind
-from microletter.platform import open_conversation
+from microletter.platform import Notice, account_source, open_conversation, send_notice
 from microletter.ports import Reader, Tx
 from microletter.shop.errors import (
     CartEmpty,
@@ -62,7 +67,7 @@ from microletter.shop.rules.windows import Opening, check_choice
 from microletter.shop.store.carts import cart, empty_cart
 from microletter.shop.store.delivery import find_window, free_place, take_place
 from microletter.shop.store.rows import ORDER_COLS, load_order, load_shop, orders_of_rows
-from microletter.storage import cancel_job, post_message, schedule_job
+from microletter.storage import cancel_job, schedule_job
 from microletter.wallet import (
     SETTLEMENT,
     SYSTEM_OWNER,
@@ -154,8 +159,7 @@ async def _write_order(
     if order.kind == DIGITAL:  # nothing to deliver: fulfilled at once, settled later
         await _schedule_settlement(tx, order.id, settle_ms, now)
     await empty_cart(tx, order.buyer_id, order.shop_id)
-    cid = order.conversation_id
-    await post_card(tx, order, order.status, currency, shop.name, shop.time_zone, now, cid)
+    await post_card(tx, order, order.status, currency, shop.name, shop.time_zone, now)
     if order.window_id is not None:
         await _schedule_close(tx, order, currency, now)
 
@@ -324,18 +328,15 @@ async def post_card(
     shop_name: str,
     time_zone: str,
     now: Instant,
-    cid: ConversationId | None = None,
 ) -> None:
-    """An `order` card in the buyer's conversation with the shop, from the shop's
-    account: a new message for every change (the earlier cards are never edited).
-    `cid`: that conversation, if the caller opened it already in this unit of work."""
-    if cid is None:
-        cid = await open_conversation(tx, order.shop_id, order.buyer_id, now)
+    """An `order` card from the shop's account, through the platform's service
+    notifications: in the buyer's conversation with the shop if they follow it, else in
+    their service notifications (unless they muted the shop there). A new message for
+    every change (the earlier cards are never edited)."""
     data = card_data(order, event, currency, shop_name, time_zone)
-    draft = Draft(
-        cid, order.shop_id, f"order:{order.id}:{tx.new_id(now)}", MessageKind.ORDER, None, data=data
-    )
-    await post_message(tx, draft, now)
+    source = await account_source(tx, order.shop_id)
+    ref = f"order:{order.id}:{tx.new_id(now)}"
+    await send_notice(tx, Notice(order.buyer_id, source, MessageKind.ORDER, data, ref), now)
 
 
 async def _schedule_close(tx: Tx, order: Order, currency: str, now: Instant) -> None:
@@ -367,8 +368,9 @@ async def change_order(
     step = check_transition(order, action, roles)
     shop = await load_shop(tx, order.shop_id)
     ref = f"shop-order:{order.id}"
-    # the conversation's lock before the window's place and the stock (checkout's order)
-    cid = await open_conversation(tx, order.shop_id, order.buyer_id, now)
+    # the conversation's lock before the window's place and the stock (checkout's order);
+    # a follower's card goes into it below
+    await open_conversation(tx, order.shop_id, order.buyer_id, now)
     if action in RETURNS_STOCK:
         if order.window_id is not None and order.day is not None:
             await free_place(tx, order.window_id, order.day)
@@ -399,7 +401,7 @@ async def change_order(
         raise OrderStateInvalid(order_id=order.id, status=order.status, action=action)
     after = await load_order(tx, oid)
     await post_card(
-        tx, after, event_of(action, step.target), currency, shop.name, shop.time_zone, now, cid
+        tx, after, event_of(action, step.target), currency, shop.name, shop.time_zone, now
     )
     return after
 
@@ -444,7 +446,7 @@ async def reschedule(
     shop = await load_shop(tx, order.shop_id)
     window = await find_window(tx, order.shop_id, order.area, WindowId(window_id))
     chosen = check_choice(window, day, now, shop.time_zone)
-    cid = await open_conversation(tx, order.shop_id, order.buyer_id, now)  # before the places
+    await open_conversation(tx, order.shop_id, order.buyer_id, now)  # locked before the places
     if order.window_id is not None and order.day is not None:
         await free_place(tx, order.window_id, order.day)
     await take_place(tx, window, chosen.day)
@@ -459,7 +461,7 @@ async def reschedule(
         now,
     )
     after = await load_order(tx, oid)
-    await post_card(tx, after, "rescheduled", currency, shop.name, shop.time_zone, now, cid)
+    await post_card(tx, after, "rescheduled", currency, shop.name, shop.time_zone, now)
     await _schedule_close(tx, after, currency, now)
     return after
 

@@ -26,6 +26,7 @@ export function topbar({ title, back, actions = [], sub }) {
 export function conversationTitle(store, view) {
   const conv = view.conversation;
   if (conv.kind === "direct") return view.peer ? store.nameOf(view.peer.id) : t("chat.direct");
+  if (conv.kind === "service") return t("service.title");
   if (conv.kind === "official") {
     const name = store.accounts.get(conv.owner_id)?.name || (view.peer ? store.nameOf(view.peer.id) : "");
     return name || conv.name || t("official.title");
@@ -159,6 +160,16 @@ export function accountAvatar(account, size = 48) {
   return avatar({ name: account.name, key: account.original_id || account.id, url: account.avatar, size });
 }
 
+/**
+ * The picture of service notifications: a bell on its own colour, the same everywhere.
+ * @param {number} [size]
+ */
+export function serviceAvatar(size = 48) {
+  const el = h("span.avatar.service-avatar", { "aria-hidden": "true" }, icon("bell"));
+  el.style.setProperty("--size", `${size}px`);
+  return el;
+}
+
 /** @type {import("./media.js").GroupAvatars|null} where groups' drawn avatars come from (set by the app) */
 let groupAvatars = null;
 
@@ -173,6 +184,7 @@ export function useGroupAvatars(source) {
  */
 export function conversationAvatar(store, view, size = 48) {
   const conv = view.conversation;
+  if (conv.kind === "service") return serviceAvatar(size);
   if (conv.kind === "official" && store.accounts.has(conv.owner_id))
     return accountAvatar(store.accounts.get(conv.owner_id), size);
   if ((conv.kind === "direct" || conv.kind === "official") && view.peer) return userAvatar(store, view.peer.id, size);

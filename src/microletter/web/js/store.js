@@ -16,7 +16,7 @@ const TYPING_MS = 5000; // how long "typing" shows after the last notice
  * @typedef {{id: number, conversation_id: number, seq: number, sender_id: number, client_msg_id: string,
  *   kind: string, text: string|null, created_at: number, recalled: boolean, data: any, mentions?: number[],
  *   mention_all?: boolean, reply_to?: number|null}} Message
- * @typedef {{id: number, kind: "direct"|"group"|"official", name: string|null, owner_id: number,
+ * @typedef {{id: number, kind: "direct"|"group"|"official"|"service", name: string|null, owner_id: number,
  *   last_seq: number, created_at: number, member_count: number, announcement?: string|null,
  *   [key: string]: any}} Conversation
  * @typedef {{conversation: Conversation, role: string, last_read_seq: number, muted: boolean, unread: number,

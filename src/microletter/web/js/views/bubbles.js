@@ -237,11 +237,12 @@ function fileBubble(app, media, name, size) {
  * not know, or a payload it cannot read, shows the fallback instead of breaking the list.
  * @param {import("../app.js").App} app
  * @param {any} message a message, or a pending item shaped like one
- * @param {{mine: boolean, pending?: any}} o
+ * @param {{mine: boolean, pending?: any, service?: boolean}} o `service`: in service
+ *   notifications, whose card offers its own mute (conversation/service.js)
  */
-export function bubble(app, message, { mine, pending }) {
+export function bubble(app, message, { mine, pending, service = false }) {
   try {
-    return kindBubble(app, message, { mine, pending });
+    return kindBubble(app, message, { mine, pending, service });
   } catch (err) {
     console.warn("bubble", message.kind, err);
     return unsupported();
@@ -255,9 +256,9 @@ function unsupported() {
 /**
  * @param {import("../app.js").App} app
  * @param {any} message
- * @param {{mine: boolean, pending?: any}} o
+ * @param {{mine: boolean, pending?: any, service?: boolean}} o
  */
-function kindBubble(app, message, { mine, pending }) {
+function kindBubble(app, message, { mine, pending, service = false }) {
   const media = pending ? pending.media || localMedia(pending) : message.data?.media;
   const data = pending ? pending.data : message.data;
   switch (message.kind) {
@@ -291,7 +292,9 @@ function kindBubble(app, message, { mine, pending }) {
     case "news":
       return newsBubble(message.data?.articles || []);
     case "template":
-      return message.data?.template_id === "miniapp.beaten" ? gameNotice(app, message) : templateBubble(message);
+      return message.data?.template_id === "miniapp.beaten"
+        ? gameNotice(app, message, service)
+        : templateBubble(message);
     case "history":
       return historyBubble(app, message);
     case "transfer":
@@ -533,9 +536,13 @@ function templateBubble(message) {
 
 /**
  * A game's "beaten" notice (docs/miniapps.md, "Games"): opens the game here, and offers to
- * mute the game's notices from the card itself.
+ * mute the game's notices from the card itself (in service notifications, the card's
+ * own mute stands in for it).
+ * @param {import("../app.js").App} app
+ * @param {any} message
+ * @param {boolean} service
  */
-function gameNotice(app, message) {
+function gameNotice(app, message, service) {
   const d = message.data || {};
   const appId = Number(d.fields?.app_id?.value);
   const mute = h(
@@ -570,7 +577,7 @@ function gameNotice(app, message) {
       h("span.tpl-text", d.text || ""),
       h("span.tpl-more", t("msg.details"), icon("chevron")),
     ),
-    Number.isSafeInteger(appId) && appId > 0 ? mute : null,
+    Number.isSafeInteger(appId) && appId > 0 && !service ? mute : null,
   );
 }
 

@@ -54,6 +54,7 @@ export function mount(app, root, cidText, seqText) {
     cid,
     me: store.me.id,
     official: first.conversation.kind === "official",
+    service: first.conversation.kind === "service",
     accountId: first.conversation.owner_id,
     isGroup: () => (view ?? first).conversation.kind === "group",
   };
@@ -89,18 +90,17 @@ export function mount(app, root, cidText, seqText) {
   commandList(app, cid, composer.el, sendText);
   const oa = chat.official ? officialMenu(app, chat.accountId, composer.el) : null;
   const screen = h(
-    `div.conversation${chat.official ? ".official" : ""}`,
+    `div.conversation${chat.official ? ".official" : ""}${chat.service ? ".service" : ""}`,
     header.el,
     header.announcement,
     list.el,
-    reply.el,
-    keyboard.el,
-    composer.el,
+    // Nobody writes in service notifications: a line saying what they are stands in.
+    chat.service ? h("p.service-note", t("service.note")) : [reply.el, keyboard.el, composer.el],
     selecting.bar,
     oa?.bar,
-    composer.overlay,
+    chat.service ? null : composer.overlay,
   );
-  screen.append(dropZone(screen, (files) => composer.sendFiles(files)));
+  if (!chat.service) screen.append(dropZone(screen, (files) => composer.sendFiles(files)));
   root.append(screen);
 
   function render() {

@@ -83,7 +83,7 @@ function searchText(store, view) {
  */
 function pickTargets(app, count) {
   const { store } = app;
-  const views = store.chatList();
+  const views = store.chatList().filter((v) => v.conversation.kind !== "service"); // nobody writes there
   /** @type {Set<number>} */
   const chosen = new Set();
   return dialog(

@@ -103,13 +103,15 @@ class Session {
     this.cid = Number(params.get("cid")) || null;
     /** @type {{state: "none"|"checking"|"ok"|"failed", granted: Set<string>}} */
     this.config = { state: "none", granted: new Set() };
+    /** the appId of the page's wx.config (chooseWXPay signs with it) */
+    this.configAppId = "";
     /** @type {Promise<void>} the config being checked: later calls wait for it */
     this.configured = Promise.resolve();
     /** @type {Map<string, Blob>} chooseImage's pictures by localId */
     this.pictures = new Map();
     /** @type {{title?: string, link?: string, imgUrl?: string}} what "Share" shares */
     this.shareData = {};
-    /** @type {{title?: string, link?: string}} what "Share to Moments" posts */
+    /** @type {{title?: string, link?: string, imgUrl?: string}} what "Share to Moments" posts */
     this.timelineData = {};
     this.locationAllowed = false;
     this.lastUrl = "";
@@ -188,6 +190,7 @@ class Session {
    */
   async checkConfig(args, url) {
     this.config = { state: "checking", granted: new Set() };
+    this.configAppId = String(args.appId ?? "");
     try {
       const done = await this.app.api.request("POST", `/miniapps/${this.miniapp.id}/js-config`, {
         json: {
@@ -235,7 +238,11 @@ class Session {
         return {};
       case "updateTimelineShareData":
       case "onMenuShareTimeline":
-        this.timelineData = { title: String(args.title || ""), link: String(args.link || "") };
+        this.timelineData = {
+          title: String(args.title || ""),
+          link: String(args.link || ""),
+          imgUrl: String(args.imgUrl || ""),
+        };
         return {};
       case "login": {
         const { code } = await this.app.api.request("POST", `/miniapps/${id}/login`);
@@ -293,6 +300,16 @@ class Session {
         });
         return { serverId: server_id };
       }
+      case "downloadImage": {
+        // A picture the app's account uploaded (its serverId): fetched by the client, handed
+        // to the page as a local picture (getLocalImgData, previewImage, uploadImage).
+        const serverId = String(args.serverId ?? "");
+        if (!/^[\w-]{1,128}$/.test(serverId)) throw { errMsg: "downloadImage:fail invalid serverId" };
+        const blob = await this.app.api.request("GET", `/miniapps/${id}/downloads/${serverId}`, { blob: true });
+        const localId = `wxLocalResource://${crypto.randomUUID()}`;
+        this.pictures.set(localId, blob);
+        return { localId };
+      }
       case "scanQRCode":
         return this.scan(Number(args.needResult) === 1);
       case "getLocation":
@@ -300,7 +317,18 @@ class Session {
       case "chooseWXPay": {
         const prepayId = /^prepay_id=(.+)$/.exec(String(args.package || ""))?.[1];
         if (!prepayId) throw { errMsg: "chooseWXPay:fail package must be prepay_id=..." };
-        const { paid } = await openPaySheet(this.app, { prepayId });
+        // WeChat's signed parameters (wechatpy's get_jsapi_params): the server checks paySign
+        // with the merchant's key; appId, when the page leaves it out, is its wx.config's.
+        const signed = {
+          app_id: String(args.appId ?? this.configAppId),
+          timestamp: String(args.timestamp ?? args.timeStamp ?? ""),
+          nonce_str: String(args.nonceStr ?? ""),
+          package: String(args.package),
+          sign_type: String(args.signType ?? "MD5"),
+          pay_sign: String(args.paySign ?? ""),
+        };
+        const { paid, refused } = await openPaySheet(this.app, { prepayId, signed });
+        if (refused) throw { errMsg: `chooseWXPay:fail ${refused}` };
         if (!paid) throw { errMsg: "chooseWXPay:cancel" };
         return {};
       }
@@ -468,9 +496,14 @@ class Session {
     const link = this.timelineData.link || this.shareData.link || "";
     const url = link ? new URL(link, this.miniapp.entry_url).href : this.lastUrl || this.miniapp.entry_url;
     const title = this.timelineData.title || this.shareData.title || this.miniapp.name;
+    // The link's picture: the server fetches it (under its SSRF guard) and keeps it; the
+    // card goes without one if it cannot.
+    const img = this.timelineData.imgUrl || this.shareData.imgUrl || "";
+    const picture = img ? new URL(img, url).href : "";
+    const card = { url, title, ...(/^https?:\/\//.test(picture) ? { picture_url: picture } : {}) };
     try {
       // A post needs words or a picture: the title says what the link is.
-      await this.app.api.createPost({ text: title, link: { url, title } });
+      await this.app.api.createPost({ text: title, link: card });
       toast(t("miniapp.shared_moments"));
     } catch (err) {
       toast(errorText(err), { kind: "error" });
@@ -518,7 +551,7 @@ function dataUrl(blob) {
  * @returns {Promise<number|undefined>}
  */
 function pickChat(app) {
-  const views = app.store.chatList().filter((v) => v.conversation.kind !== "official");
+  const views = app.store.chatList().filter((v) => !["official", "service"].includes(v.conversation.kind));
   return dialog(
     (close) =>
       h(

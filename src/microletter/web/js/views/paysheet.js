@@ -15,8 +15,10 @@ import { t } from "../i18n.js";
 import { accountAvatar, topbar } from "../common.js";
 
 /**
- * What names the order: a pay code (NATIVE) or a prepay_id (JSAPI).
- * @typedef {{code?: string, prepayId?: string}} PayRef
+ * What names the order: a pay code (NATIVE) or a prepay_id (JSAPI), with what the page's
+ * chooseWXPay carried for the server to check (`signed`: app_id, timestamp, nonce_str,
+ * package, sign_type, pay_sign).
+ * @typedef {{code?: string, prepayId?: string, signed?: Record<string, string>}} PayRef
  * @typedef {{order: {out_trade_no: string, trade_type: string, body: string, detail: string,
  *   total_fee: number, state: string, expires_at: number, paid_at: number|null,
  *   transaction_id: string|null}, merchant: {id: number, name: string, avatar: string|null, original_id: string},
@@ -39,7 +41,8 @@ export function formatMoney(minor, currency) {
 
 /** @param {PayRef} ref */
 function query(ref) {
-  return ref.code ? `code=${encodeURIComponent(ref.code)}` : `prepay_id=${encodeURIComponent(ref.prepayId || "")}`;
+  if (ref.code) return `code=${encodeURIComponent(ref.code)}`;
+  return new URLSearchParams({ prepay_id: ref.prepayId || "", ...(ref.signed || {}) }).toString();
 }
 
 /** @param {unknown} err */
@@ -51,10 +54,11 @@ function errorText(err) {
 
 /**
  * Show the order and let me pay it. Resolves with the sheet as it ended (null if the
- * order could not be loaded), and whether this sheet paid it.
+ * order could not be loaded), and whether this sheet paid it. A chooseWXPay whose paySign
+ * the server refused opens no sheet: `refused` is the error's code, for the page.
  * @param {import("../app.js").App} app
  * @param {PayRef} ref
- * @returns {Promise<{sheet: Sheet|null, paid: boolean}>}
+ * @returns {Promise<{sheet: Sheet|null, paid: boolean, refused?: string}>}
  */
 export async function openPaySheet(app, ref) {
   /** @type {Sheet|null} */
@@ -66,6 +70,8 @@ export async function openPaySheet(app, ref) {
   } catch (err) {
     loadError = err;
   }
+  const code = /** @type {{code?: string}} */ (loadError)?.code;
+  if (ref.signed && code === "wxpay.signature_invalid") return { sheet: null, paid: false, refused: code };
   const key = `pay-${crypto.randomUUID()}`;
   let paid = false;
   await dialog(
@@ -166,7 +172,7 @@ function content(app, ref, sheet, loadError, key, close, done) {
           const body = {
             payment_token,
             idempotency_key: key,
-            ...(ref.code ? { code: ref.code } : { prepay_id: ref.prepayId }),
+            ...(ref.code ? { code: ref.code } : { prepay_id: ref.prepayId, ...(ref.signed || {}) }),
           };
           done(await app.api.request("POST", "/merchant-orders/pay", { json: body }));
         } catch (err) {

@@ -15,6 +15,7 @@ import { messageMenu, openMenuOn, recalledTexts, translations } from "./menu.js"
 import { inlineKeyboard } from "./keyboard.js";
 import { quoteBlock } from "./quote.js";
 import { transcriptBlock } from "./transcript.js";
+import { serviceRow } from "./service.js";
 
 /**
  * What the pieces of one conversation screen share.
@@ -24,6 +25,7 @@ import { transcriptBlock } from "./transcript.js";
  * @property {number} me my user id
  * @property {boolean} official whether it is a conversation with an official account
  * @property {number} accountId the account's id (the conversation's owner), if official
+ * @property {boolean} [service] whether it is my service notifications (conversation/service.js)
  * @property {() => boolean} isGroup asked each time: a conversation's kind comes from the store
  * @property {ChatTools} [tools] what the message menu drives on the screen (set by conversation.js)
  */
@@ -83,6 +85,7 @@ export function messageRow(chat, message, { pending, post } = {}) {
       h("span", text, kept ? [" ", reEdit(chat, kept)] : null),
     );
   }
+  if (chat.service) return serviceRow(chat, message);
   const mine = message.sender_id === me;
   const state = pending ? (pending.state === "failed" ? "failed" : "sending") : stateOf(chat, message);
   const bodyWrap = h(

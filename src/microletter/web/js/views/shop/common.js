@@ -98,6 +98,7 @@ export function pickChat(app, title) {
           { "aria-label": t("shop.share_choose") },
           store
             .chatList()
+            .filter((view) => view.conversation.kind !== "service") // nobody writes there
             .map((view) =>
               h(
                 "li",
