@@ -255,7 +255,7 @@ async def test_a_packet_opens_over_the_websocket_with_the_codes_of_rest(
     ws = await connect(server)
     try:
         ready = await hello(ws, bob)
-        assert ready["revision"] == 2
+        assert ready["revision"] >= 2  # open_red_packet came with revision 2
         await until(ws, "synced")
         await ws.send_json({"t": "open_red_packet", "packet_id": packet["id"], "ref": "o1"})
         opened = await until(ws, "opened")

@@ -328,7 +328,16 @@ def frames(world: World) -> st.SearchStrategy[Any]:
 async def test_every_websocket_frame_type_is_covered() -> None:
     """The fuzz below draws from wire.ClientFrame: each type appears there."""
     tags = {frame_schema(t)[0] for t in FRAME_TYPES}
-    assert tags == {"hello", "send", "read", "recall", "typing", "ping", "open_red_packet"}
+    assert tags == {
+        "hello",
+        "send",
+        "read",
+        "recall",
+        "typing",
+        "ping",
+        "open_red_packet",
+        "streams",
+    }
 
 
 @FUZZ
