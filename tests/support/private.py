@@ -280,6 +280,32 @@ class PrivateRedisCluster:
                 found[port] = [(int(r[0]), int(r[-1])) for r in ranges]
         return found
 
+    def owner(self, slot: int, asked: int | None = None) -> int | None:
+        """The port of the master that serves `slot`, as node `asked` (else a live one)
+        sees it."""
+        port = asked if asked is not None else next(p for p in self.ports if self.alive(p))
+        for line in self.ask(port, "cluster", "nodes").splitlines():
+            fields = line.split()
+            if len(fields) > 8 and "master" in fields[2]:
+                for f in fields[8:]:
+                    if f.startswith("["):
+                        continue
+                    first, _, last = f.partition("-")
+                    if int(first) <= slot <= int(last or first):
+                        return int(fields[1].split("@")[0].rsplit(":", 1)[1])
+        return None
+
+    def wait_owner(self, slot: int, port: int, timeout: float = 15.0) -> None:
+        """Until every live node says master `port` serves `slot` (the new owner's claim
+        reaches the replicas by gossip, which a busy machine slows down)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            live = [p for p in self.ports if self.alive(p)]
+            if all(self.owner(slot, asked) == port for asked in live):
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"the nodes do not agree that {port} serves slot {slot}")
+
     def move_slot(self, slot: int, to: int) -> None:
         """Give an empty slot to the master on port `to` (CLUSTER SETSLOT ... NODE on every
         master, the new owner first), as a resharding does once the slot's keys moved."""
