@@ -49,26 +49,18 @@ class Outbox:
         Catch-up passes bounded=False: it waits for `drained()` between pages instead."""
         if self.closed:
             return False
-        frame = ws_frame(payload, self._opcode)
-        if bounded:
-            self._size += len(frame)
-        if bounded and self._size + self._transport.get_write_buffer_size() > self._limit:
-            self.closed = True
-            self._parts.clear()
-            self._on_overflow()
-            return False
-        self._parts.append(frame)
-        if not self._scheduled:
-            self._scheduled = True
-            self.loop.call_soon(self.flush)
-        return True
+        return self._queue(ws_frame(payload, self._opcode), bounded)
 
     def put_framed(self, frame: bytes) -> bool:
         """`put` of a frame already made (one frame shared by many connections)."""
         if self.closed:
             return False
-        self._size += len(frame)
-        if self._size + self._transport.get_write_buffer_size() > self._limit:
+        return self._queue(frame, True)
+
+    def _queue(self, frame: bytes, bounded: bool) -> bool:
+        if bounded:
+            self._size += len(frame)
+        if bounded and self._size + self._transport.get_write_buffer_size() > self._limit:
             self.closed = True
             self._parts.clear()
             self._on_overflow()

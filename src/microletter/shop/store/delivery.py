@@ -54,16 +54,7 @@ async def add_zone(
     )
     await _insert_areas(tx, shop_id, zid, areas)
     for w in windows:
-        await tx.execute(
-            "INSERT INTO shop_windows (id, zone_id, shop_id, starts, ends, capacity)"
-            " VALUES ($1,$2,$3,$4,$5,$6)",
-            tx.new_id(now),
-            zid,
-            shop_id,
-            w.starts,
-            w.ends,
-            w.capacity,
-        )
+        await _insert_window(tx, shop_id, zid, w, now)
     return (await zones(tx, shop_id, zid))[0]
 
 
@@ -108,6 +99,11 @@ async def add_window(tx: Tx, shop_id: ShopId, zid: ZoneId, w: NewWindow, now: In
     await _lock_zone(tx, shop_id, zid)
     others = [x for x in await shop_windows(tx, shop_id) if x.zone_id == zid]
     check_window_set([*[NewWindow(x.starts, x.ends, x.capacity) for x in others], w])
+    await _insert_window(tx, shop_id, zid, w, now)
+    return (await zones(tx, shop_id, zid))[0]
+
+
+async def _insert_window(tx: Tx, shop_id: ShopId, zid: ZoneId, w: NewWindow, now: Instant) -> None:
     await tx.execute(
         "INSERT INTO shop_windows (id, zone_id, shop_id, starts, ends, capacity)"
         " VALUES ($1,$2,$3,$4,$5,$6)",
@@ -118,7 +114,6 @@ async def add_window(tx: Tx, shop_id: ShopId, zid: ZoneId, w: NewWindow, now: In
         w.ends,
         w.capacity,
     )
-    return (await zones(tx, shop_id, zid))[0]
 
 
 async def edit_window(tx: Tx, shop_id: ShopId, wid: WindowId, change: WindowEdit) -> Zone:
