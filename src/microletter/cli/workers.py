@@ -10,7 +10,8 @@ On PostgreSQL + Redis the children share those. On SQLite one more child, `micro
 writer`, owns the file's writer and runs every child's writes (storage/remote/), started
 first and restarted at once if it dies; and unless a Redis bus is set, the parent itself
 relays the bus and keeps presence for them (bus/local.py). Both sockets live in a
-private folder of the parent's, removed when it stops.
+private folder of the parent's, removed when it stops; one left behind by a parent killed
+with kill -9 is removed by the next parent that starts.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ WRITER_READY = "writer ready"
 RESTART_DELAY = 1.0
 PR_SET_PDEATHSIG = 1
 WRITER_RESTART_DELAY = 0.1
+RUN_DIR_PREFIX = "microletter-run-"
+RUN_DIR_OWNER = "supervisor.pid"
 
 
 def reserve_port(host: str, port: int) -> socket.socket:
@@ -65,6 +68,50 @@ def child_env(settings: Settings, port: int) -> dict[str, str]:
     return env
 
 
+def make_run_dir() -> str:
+    """Sockets need a short path (108 bytes): a private folder of ours in /tmp."""
+    sweep_stale_run_dirs(tempfile.gettempdir())
+    run_dir = tempfile.mkdtemp(prefix=RUN_DIR_PREFIX)
+    with open(os.path.join(run_dir, RUN_DIR_OWNER), "w") as owner:
+        owner.write(str(os.getpid()))
+    return run_dir
+
+
+def sweep_stale_run_dirs(parent: str) -> list[str]:
+    """Remove the run folders of supervisors that died without cleaning up (kill -9).
+
+    Only our own folders whose recorded parent no longer exists: a folder of a running
+    supervisor, of another user, or without a readable owner file is left alone (a reused
+    pid keeps a stale folder a while longer, which is harmless).
+    """
+    removed = []
+    for entry in os.scandir(parent):
+        if not entry.name.startswith(RUN_DIR_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            with open(os.path.join(entry.path, RUN_DIR_OWNER)) as owner:
+                pid = int(owner.read())
+        except (OSError, ValueError):
+            continue
+        if _alive(pid):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(entry.path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 class Supervisor:
     def __init__(self, settings: Settings, announce: Callable[[str, int], None]) -> None:
         self.settings = settings
@@ -76,8 +123,7 @@ class Supervisor:
     async def run(self) -> int:
         if not self.settings.is_sqlite:
             return await self._serve(self.settings)
-        # Sockets need a short path (108 bytes): a private folder of ours in /tmp.
-        run_dir = tempfile.mkdtemp(prefix="microletter-")
+        run_dir = make_run_dir()  # once, at start: blocking file calls are fine here
         settings = self.settings.replace(writer_socket=os.path.join(run_dir, "writer.sock"))
         relay = None
         try:
