@@ -64,7 +64,14 @@ from microletter.platform import (
 from microletter.platform import mount as mount_platform
 from microletter.settings import Settings, SettingsError
 from microletter.setup import OperatorSetup, setup_link
-from microletter.storage import MEDIA_REFERRERS, JobStore, Store, open_database, sqlite_path
+from microletter.storage import (
+    MEDIA_REFERRERS,
+    JobStore,
+    Store,
+    WriterOptions,
+    open_database,
+    sqlite_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +131,9 @@ class Server:
             s.effective_database_url,
             IdGenerator(s.node_id),
             s.limits,
-            sqlite_synchronous=s.sqlite_synchronous.upper(),
-            on_batch=metrics.observe_batch,
-            exit_after_commits=s.fault_exit_after_commits,
+            writer=WriterOptions(
+                s.sqlite_synchronous.upper(), metrics.observe_batch, s.fault_exit_after_commits
+            ),
             pool_size=s.database_pool_size,
             timeout=s.database_timeout,
             writer_socket=s.writer_socket,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from microletter.bench.setup import become_operator, close_world, fund, make_users
-from microletter.bench.stats import percentiles
+from microletter.bench.stats import Measured, percentiles
 from microletter.client import ApiError, Client
 
 PAY = "135790"
@@ -68,20 +68,18 @@ async def measure(
         log(f"{readers} readers, {CHAPTERS} chapters; warming up {warmup}s, measuring {seconds}s")
         buy_s: list[float] = []
         read_s: list[float] = []
-        errors: dict[str, int] = {}
-        start = time.perf_counter() + warmup
-        stop = start + seconds
+        measured = Measured(warmup, seconds)
 
         async def reader(index: int) -> None:
             client, n = world.users[index], 1
             base = f"/api/v1/books/works/{wid}"
-            while time.perf_counter() < stop and n <= CHAPTERS:
+            while measured.running() and n <= CHAPTERS:
                 try:
                     await client.call("GET", f"{base}/chapters/{n}")
-                    errors["unlocked"] = errors.get("unlocked", 0) + 1
+                    measured.failed("unlocked")  # it should have been locked
                 except ApiError as exc:
                     if exc.code != "books.chapter_locked":
-                        errors[exc.code] = errors.get(exc.code, 0) + 1
+                        measured.failed(exc.code)
                 began = time.perf_counter()
                 try:
                     await client.call(
@@ -92,12 +90,12 @@ async def measure(
                     bought = time.perf_counter()
                     await client.call("GET", f"{base}/chapters/{n}")
                 except ApiError as exc:
-                    errors[exc.code] = errors.get(exc.code, 0) + 1
+                    measured.failed(exc.code)
                     continue
                 finally:
                     n += 1
                 done = time.perf_counter()
-                if began >= start:
+                if measured.counts(began):
                     buy_s.append(bought - began)
                     read_s.append(done - bought)
 
@@ -111,7 +109,7 @@ async def measure(
             "purchase_ms_p99": b["p99"],
             "read_ms_p50": r["p50"],
             "read_ms_p99": r["p99"],
-            "errors": sum(errors.values()),
+            "errors": measured.error_count,
             "reconcile_ok": reconciled["ok"],
         }
     finally:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from microletter.bench.setup import become_operator, close_world, fund, make_users
-from microletter.bench.stats import percentiles
+from microletter.bench.stats import Measured, percentiles
 from microletter.client import ApiError, Client
 
 PAY = "135790"
@@ -67,15 +67,13 @@ async def measure(
         for i in range(1, len(people) + 1):
             await fund(root, world, i, FUNDS, PAY)
         log(f"{len(people)} buyers funded; warming up {warmup}s, measuring {seconds}s")
-        errors: dict[str, int] = {}
+        measured = Measured(warmup, seconds)
         orders = 0
-        start = time.perf_counter() + warmup
-        stop = start + seconds
 
         async def buyer(index: int) -> None:
             nonlocal orders
             person, n = people[index], 0
-            while time.perf_counter() < stop:
+            while measured.running():
                 n += 1
                 try:
                     await person.call("PUT", f"/api/v1/shops/{sid}/cart/{vid}", {"quantity": 1})
@@ -89,9 +87,9 @@ async def measure(
                     for action in ("pack", "dispatch", "deliver"):
                         await dev.call("POST", f"/api/v1/shop/orders/{oid}/{action}")
                 except ApiError as exc:
-                    errors[exc.code] = errors.get(exc.code, 0) + 1
+                    measured.failed(exc.code)
                     continue
-                if time.perf_counter() >= start:
+                if measured.counts(time.perf_counter()):
                     orders += 1
 
         await asyncio.gather(*(buyer(i) for i in range(len(people))))
@@ -113,7 +111,7 @@ async def measure(
             "draw_ms_p99": d["p99"],
             "repay_ms_p50": r["p50"],
             "repay_ms_p99": r["p99"],
-            "errors": sum(errors.values()),
+            "errors": measured.error_count,
             "reconcile_ok": reconciled["ok"] and merchants["ok"],
         }
     finally:

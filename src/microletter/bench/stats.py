@@ -4,9 +4,34 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+
+class Measured:
+    """The measured stretch of a closed-loop run: the clients keep working until `stop`,
+    what began from `start` on (after the warm-up) counts, and failures are counted by
+    error code."""
+
+    def __init__(self, warmup: float, seconds: float) -> None:
+        self.start = time.perf_counter() + warmup
+        self.stop = self.start + seconds
+        self.errors: dict[str, int] = {}
+
+    def running(self) -> bool:
+        return time.perf_counter() < self.stop
+
+    def counts(self, began: float) -> bool:
+        return began >= self.start
+
+    def failed(self, code: str) -> None:
+        self.errors[code] = self.errors.get(code, 0) + 1
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
 
 
 def percentiles(samples: Sequence[float]) -> dict[str, float | None]:

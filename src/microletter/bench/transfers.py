@@ -22,7 +22,7 @@ from microletter.bench.setup import (
     fund,
     make_users,
 )
-from microletter.bench.stats import percentiles
+from microletter.bench.stats import Measured, percentiles
 from microletter.client import ApiError, Client
 
 PAY = "135790"
@@ -48,13 +48,11 @@ async def measure(
         log(f"{len(pairs)} senders funded; warming up {warmup}s, measuring {seconds}s")
         transfer_ms: list[float] = []
         flow_ms: list[float] = []
-        errors: dict[str, int] = {}
-        start = time.perf_counter() + warmup
-        stop = start + seconds
+        measured = Measured(warmup, seconds)
 
         async def sender(index: int) -> None:
             client, cid, n = world.users[pairs[index][0]], chats[index], 0
-            while time.perf_counter() < stop:
+            while measured.running():
                 began = time.perf_counter()
                 try:
                     paid = await client.payment_token(PAY)
@@ -63,12 +61,12 @@ async def measure(
                         cid, 1, payment_token=paid, idempotency_key=f"b{index}-{n}"
                     )
                 except ApiError as exc:
-                    errors[exc.code] = errors.get(exc.code, 0) + 1
+                    measured.failed(exc.code)
                     continue
                 finally:
                     n += 1
                 done = time.perf_counter()
-                if began >= start:
+                if measured.counts(began):
                     transfer_ms.append(done - sent)  # seconds, as percentiles() wants
                     flow_ms.append(done - began)
 
@@ -82,7 +80,7 @@ async def measure(
             "transfer_ms_p99": t["p99"],
             "flow_ms_p50": f["p50"],
             "flow_ms_p99": f["p99"],
-            "errors": sum(errors.values()),
+            "errors": measured.error_count,
             "reconcile_ok": reconciled["ok"],
             "ledger_transactions": reconciled["transactions"],
         }

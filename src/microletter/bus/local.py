@@ -35,6 +35,7 @@ import msgspec
 
 from microletter.bus.codec import Codec
 from microletter.bus.memory import MemoryPresence
+from microletter.bus.subscription import TopicSubscription
 from microletter.core.ids import DeviceId, UserId
 from microletter.ports import Handler
 
@@ -285,21 +286,6 @@ def _consume(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-class _Subscription:
-    __slots__ = ("_bus", "_topic", "_handler")
-
-    def __init__(self, bus: LocalBus, topic: str, handler: Handler) -> None:
-        self._bus = bus
-        self._topic = topic
-        self._handler = handler
-
-    def close(self) -> None:
-        self._bus._remove(self._topic, self._handler)
-
-    async def ready(self) -> None:
-        await self._bus._ready(self._topic)
-
-
 class LocalBus:
     """ports.Bus through the relay."""
 
@@ -348,12 +334,12 @@ class LocalBus:
                 except Exception:
                     log.exception("bus.handler_failed", extra={"topic": topic})
 
-    def subscribe(self, topic: str, handler: Handler) -> _Subscription:
+    def subscribe(self, topic: str, handler: Handler) -> TopicSubscription:
         handlers = self._topics.setdefault(topic, [])
         handlers.append(handler)
         if len(handlers) == 1:
             self._live[topic] = self._client.ask("s", [topic])
-        return _Subscription(self, topic, handler)
+        return TopicSubscription(self, topic, handler)
 
     async def _ready(self, topic: str) -> None:
         live = self._live.get(topic)

@@ -7,25 +7,11 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
+from microletter.bus.subscription import TopicSubscription
 from microletter.core.ids import DeviceId, UserId
 from microletter.ports import Handler
 
 log = logging.getLogger(__name__)
-
-
-class _Subscription:
-    __slots__ = ("_bus", "_topic", "_handler")
-
-    def __init__(self, bus: MemoryBus, topic: str, handler: Handler) -> None:
-        self._bus = bus
-        self._topic = topic
-        self._handler = handler
-
-    def close(self) -> None:
-        self._bus._remove(self._topic, self._handler)
-
-    async def ready(self) -> None:
-        return  # a direct call: live from the moment it is made
 
 
 class MemoryBus:
@@ -44,12 +30,15 @@ class MemoryBus:
                 except Exception:  # one broken subscriber must not stop the fan-out
                     log.exception("bus.handler_failed", extra={"topic": topic})
 
-    def subscribe(self, topic: str, handler: Handler) -> _Subscription:
+    def subscribe(self, topic: str, handler: Handler) -> TopicSubscription:
         self._topics.setdefault(topic, []).append(handler)
-        return _Subscription(self, topic, handler)
+        return TopicSubscription(self, topic, handler)
 
     def on_gap(self, callback: Callable[[], None]) -> None:
         return  # in one process nothing is ever lost between publish and handler
+
+    async def _ready(self, topic: str) -> None:
+        return  # a direct call: live from the moment it is made
 
     def _remove(self, topic: str, handler: Handler) -> None:
         handlers = self._topics.get(topic)

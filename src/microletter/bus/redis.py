@@ -50,6 +50,7 @@ from microletter.bus.cluster import (
 )
 from microletter.bus.codec import Codec
 from microletter.bus.outbox import Outbox
+from microletter.bus.subscription import TopicSubscription
 from microletter.core.ids import DeviceId, UserId
 from microletter.ports import Handler
 
@@ -118,21 +119,6 @@ class _PubSub(Protocol):
     def sunsubscribe(self, *channels: str) -> Awaitable[Any]: ...
     def get_message(self, *, timeout: float) -> Awaitable[dict[str, Any] | None]: ...
     def aclose(self) -> Awaitable[None]: ...
-
-
-class _Subscription:
-    __slots__ = ("_bus", "_topic", "_handler")
-
-    def __init__(self, bus: RedisBus, topic: str, handler: Handler) -> None:
-        self._bus = bus
-        self._topic = topic
-        self._handler = handler
-
-    def close(self) -> None:
-        self._bus._remove(self._topic, self._handler)
-
-    async def ready(self) -> None:
-        await self._bus._ready(self._topic)
 
 
 class RedisBus:
@@ -216,12 +202,12 @@ class RedisBus:
             send(channel, payload)  # type: ignore[unused-awaitable]  # queued on the pipeline
         await pipe.execute()
 
-    def subscribe(self, topic: str, handler: Handler) -> _Subscription:
+    def subscribe(self, topic: str, handler: Handler) -> TopicSubscription:
         handlers = self._topics.setdefault(topic, [])
         handlers.append(handler)
         if len(handlers) == 1 and topic not in self._requested:
             self._dirty.set()
-        return _Subscription(self, topic, handler)
+        return TopicSubscription(self, topic, handler)
 
     def on_gap(self, callback: Callable[[], None]) -> None:
         self._gap.append(callback)

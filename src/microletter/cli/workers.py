@@ -274,15 +274,17 @@ async def serve_writer(settings: Settings) -> int:
     """`microletter writer`: own the SQLite file and serve the gateways' writes at
     `writer_socket` until SIGTERM/SIGINT (queued writes commit first)."""
     from microletter.core.ids import IdGenerator
-    from microletter.storage import open_writer
+    from microletter.storage import WriterOptions, open_writer
 
     server = await open_writer(
         settings.effective_database_url,
         settings.writer_socket,
         IdGenerator(settings.node_id),
         settings.limits,
-        sqlite_synchronous=settings.sqlite_synchronous.upper(),
-        exit_after_commits=settings.fault_exit_after_commits,
+        WriterOptions(
+            settings.sqlite_synchronous.upper(),
+            exit_after_commits=settings.fault_exit_after_commits,
+        ),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -47,11 +47,12 @@ from microletter.storage.rows import (
     to_json,
     user_of,
 )
-from microletter.storage.sqlite.engine import BatchObserver
+from microletter.storage.sqlite.engine import DEFAULT_WRITER, WriterOptions
 from microletter.storage.store import Store
 from microletter.storage.work import checks_first, snapshot
 
 __all__ = [
+    "WriterOptions",
     "MEDIA_REFERRERS",
     "JobStore",
     "cancel_job",
@@ -108,9 +109,7 @@ async def open_database(
     ids: IdGenerator,
     limits: Limits,
     *,
-    sqlite_synchronous: str = "FULL",
-    on_batch: BatchObserver | None = None,
-    exit_after_commits: int = 0,
+    writer: WriterOptions = DEFAULT_WRITER,
     pool_size: int = 10,
     timeout: float = 10.0,
     writer_socket: str = "",
@@ -125,14 +124,7 @@ async def open_database(
     if url.startswith("sqlite:"):
         from microletter.storage.sqlite.database import SqliteDatabase
 
-        return await SqliteDatabase.open(
-            sqlite_path(url),
-            ids,
-            limits,
-            synchronous=sqlite_synchronous,
-            on_batch=on_batch,
-            exit_after_commits=exit_after_commits,
-        )
+        return await SqliteDatabase.open(sqlite_path(url), ids, limits, writer)
     if url.startswith(("postgresql:", "postgres:")):
         from microletter.storage.postgres.database import PostgresDatabase
 
@@ -148,24 +140,13 @@ async def open_writer(
     socket_path: str,
     ids: IdGenerator,
     limits: Limits,
-    *,
-    sqlite_synchronous: str = "FULL",
-    on_batch: BatchObserver | None = None,
-    exit_after_commits: int = 0,
+    writer: WriterOptions = DEFAULT_WRITER,
 ) -> Closable:
     """The writer process of `serve --workers N` on SQLite: own the file `url` names and
     run the units of work that gateways send to `socket_path` (storage/remote/)."""
     from microletter.storage.remote import open_writer as serve
 
-    return await serve(
-        sqlite_path(url),
-        socket_path,
-        ids,
-        limits,
-        synchronous=sqlite_synchronous,
-        on_batch=on_batch,
-        exit_after_commits=exit_after_commits,
-    )
+    return await serve(sqlite_path(url), socket_path, ids, limits, writer)
 
 
 async def open_store(

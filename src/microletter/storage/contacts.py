@@ -117,23 +117,15 @@ async def _how_found(tx: Tx, me: UserId, them: UserId, said: Via | None) -> Via:
 async def answer_request(
     tx: Tx, me: UserId, request_id: RequestId, accept: bool, now: Instant
 ) -> ContactRequest:
-    row = await tx.fetchrow(
-        "SELECT status FROM contact_requests WHERE id=$1 AND to_id=$2 FOR UPDATE", request_id, me
-    )
-    if row is None:
-        raise ContactRequestNotFound(request_id=request_id)
-    if row[0] != RequestStatus.PENDING:
-        raise RequestAlreadyAnswered(request_id=request_id, status=row[0])
+    status = await _lock_request(tx, me, request_id)
+    if status != RequestStatus.PENDING:
+        raise RequestAlreadyAnswered(request_id=request_id, status=status)
     if accept:
         return await _accept(tx, request_id, now)
     await tx.execute(
         "UPDATE contact_requests SET status='declined', declined_at=$1 WHERE id=$2", now, request_id
     )
-    request = await _load(tx, request_id)
-    tx.relation_changed(request.from_user.id, me)
-    # Like WeChat, a decline is not announced to the asker; only my own devices learn it.
-    tx.append([(me, ContactRequestUpdated(request))], now)
-    return request
+    return await _declined(tx, me, request_id, now)
 
 
 async def refuse_requests(
@@ -143,22 +135,35 @@ async def refuse_requests(
     their later requests are counted and kept from me in silence. Not a block: they may
     still be in my groups, and I may still ask them (an accepted request either way ends
     it)."""
-    row = await tx.fetchrow(
-        "SELECT status FROM contact_requests WHERE id=$1 AND to_id=$2 FOR UPDATE", request_id, me
-    )
-    if row is None:
-        raise ContactRequestNotFound(request_id=request_id)
-    if row[0] == RequestStatus.ACCEPTED:
-        raise RequestAlreadyAnswered(request_id=request_id, status=row[0])
+    status = await _lock_request(tx, me, request_id)
+    if status == RequestStatus.ACCEPTED:
+        raise RequestAlreadyAnswered(request_id=request_id, status=status)
     await tx.execute(
         "UPDATE contact_requests SET status='declined', refused=true,"
         " declined_at=coalesce(declined_at, $1) WHERE id=$2",
         now,
         request_id,
     )
+    return await _declined(tx, me, request_id, now)
+
+
+async def _lock_request(tx: Tx, me: UserId, request_id: RequestId) -> str:
+    """The status of a request to `me`, its row locked until COMMIT."""
+    row = await tx.fetchrow(
+        "SELECT status FROM contact_requests WHERE id=$1 AND to_id=$2 FOR UPDATE", request_id, me
+    )
+    if row is None:
+        raise ContactRequestNotFound(request_id=request_id)
+    status: str = row[0]
+    return status
+
+
+async def _declined(tx: Tx, me: UserId, request_id: RequestId, now: Instant) -> ContactRequest:
+    """Tell my own devices of a request I declined. Like WeChat, a decline is not
+    announced to the asker."""
     request = await _load(tx, request_id)
     tx.relation_changed(request.from_user.id, me)
-    tx.append([(me, ContactRequestUpdated(request))], now)  # only my own devices learn it
+    tx.append([(me, ContactRequestUpdated(request))], now)
     return request
 
 

@@ -75,7 +75,7 @@ def order_wire(o: Order, state: str) -> OrderWire:
     )
 
 
-def pay_sign_of(q: PaySheetQuery | PayBody) -> PaySign | None:
+def pay_sign_of(q: PaySheetQuery) -> PaySign | None:
     """chooseWXPay's signed parameters, if the client sent them."""
     if not q.pay_sign:
         return None

@@ -62,15 +62,9 @@ class PaySheetQuery(Struct, forbid_unknown_fields=True):
     pay_sign: Signed = ""
 
 
-class PayBody(Struct, forbid_unknown_fields=True):
-    code: Code | None = None
-    prepay_id: Code | None = None
-    app_id: Signed = ""
-    timestamp: Signed = ""
-    nonce_str: Signed = ""
-    package: Signed = ""
-    sign_type: Signed = ""
-    pay_sign: Signed = ""
+class PayBody(PaySheetQuery, forbid_unknown_fields=True):
+    """The pay sheet's order (as PaySheetQuery names it), and what pays it."""
+
     payment_token: Annotated[str, Meta(max_length=200)] | None = None
     idempotency_key: Any = None
 

@@ -10,7 +10,7 @@ from microletter.core.limits import Limits
 from microletter.storage.remote.database import RemoteDatabase
 from microletter.storage.remote.server import WriterServer
 from microletter.storage.sqlite.database import SqliteDatabase
-from microletter.storage.sqlite.engine import BatchObserver
+from microletter.storage.sqlite.engine import DEFAULT_WRITER, WriterOptions
 
 __all__ = ["RemoteDatabase", "WriterServer", "open_writer"]
 
@@ -20,21 +20,11 @@ async def open_writer(
     socket_path: str,
     ids: IdGenerator,
     limits: Limits,
-    *,
-    synchronous: str = "FULL",
-    on_batch: BatchObserver | None = None,
-    exit_after_commits: int = 0,
+    options: WriterOptions = DEFAULT_WRITER,
 ) -> WriterServer:
     """Open the SQLite file as its one writer (lock, migrate) and serve it at
     `socket_path`; `close()` the result to stop (queued writes commit first)."""
-    db = await SqliteDatabase.open(
-        path,
-        ids,
-        limits,
-        synchronous=synchronous,
-        on_batch=on_batch,
-        exit_after_commits=exit_after_commits,
-    )
+    db = await SqliteDatabase.open(path, ids, limits, options)
     server = WriterServer(db, socket_path)
     try:
         await server.start()

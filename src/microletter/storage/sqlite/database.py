@@ -16,7 +16,13 @@ from microletter.core.limits import Limits
 from microletter.ports import Lease, MessageIndex
 from microletter.storage.base import BaseDatabase, Work
 from microletter.storage.migrate import migrate_sqlite
-from microletter.storage.sqlite.engine import BatchObserver, Readers, Writer, connect
+from microletter.storage.sqlite.engine import (
+    DEFAULT_WRITER,
+    Readers,
+    Writer,
+    WriterOptions,
+    connect,
+)
 from microletter.storage.sqlite.lock import hold_writer_lock
 from microletter.storage.sqlite.tx import SqliteTx
 
@@ -58,10 +64,7 @@ class SqliteDatabase(BaseDatabase):
         path: str,
         ids: IdGenerator,
         limits: Limits,
-        *,
-        synchronous: str = "FULL",
-        on_batch: BatchObserver | None = None,
-        exit_after_commits: int = 0,
+        options: WriterOptions = DEFAULT_WRITER,
     ) -> SqliteDatabase:
         """Take the file's writer lock, migrate to the newest schema, start the writer."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -75,9 +78,9 @@ class SqliteDatabase(BaseDatabase):
         writer = Writer(
             path,
             lambda conn: SqliteTx(conn, ids, limits, indexes),
-            synchronous=synchronous,
-            on_batch=on_batch,
-            exit_after_commits=exit_after_commits,
+            synchronous=options.synchronous,
+            on_batch=options.on_batch,
+            exit_after_commits=options.exit_after_commits,
         )
         writer.start()
         return cls(writer, Readers(path), epoch, key, lock, indexes)

@@ -48,6 +48,20 @@ T = TypeVar("T")
 BatchObserver = Callable[[int, float], None]
 
 
+@dataclass(frozen=True, slots=True)
+class WriterOptions:
+    """How the one writer commits, passed unchanged from the settings to `Writer`: the
+    `synchronous` pragma, who observes each group commit (the metrics), and after how
+    many commits the process exits (a fault for the crash test; 0: never)."""
+
+    synchronous: str = "FULL"
+    on_batch: BatchObserver | None = None
+    exit_after_commits: int = 0
+
+
+DEFAULT_WRITER = WriterOptions()
+
+
 class _AbortBatch(Exception):
     """A savepoint-free job failed after writing: the batch cannot be kept."""
 
