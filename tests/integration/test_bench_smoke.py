@@ -109,3 +109,14 @@ def test_the_ranking_bench_measures_a_thousand_friends_ranking() -> None:
     assert facts["players"] >= 1009 and facts["friends_per_reader"] == 1000
     assert facts["ranking_ms"]["p99"] > 0 and facts["rank_ms"]["p99"] > 0
     assert facts["rankings_alone"] > 0
+
+
+@pytest.mark.slow
+def test_the_moments_bench_generates_a_feed_and_measures_its_pages() -> None:
+    # `moments` is not in SCENARIOS (it generates its own data set): run it here, small.
+    report = run(Options("moments", duration=1.0, warmup=0.3, scale=0.01, log=print))
+    facts = report.to_json()["facts"]
+    assert facts["database"] == "sqlite" and facts["star_friends"] > 0
+    assert facts["timeline_page_ms"]["p99"] > 0 and facts["timeline_pages_alone"] > 0
+    assert facts["timeline_page_ms_concurrent"]["p99"] > 0 and facts["posts_per_page"] > 0
+    assert facts["reach_ms"]["p99"] > 0
