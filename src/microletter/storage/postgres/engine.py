@@ -57,7 +57,7 @@ _GONE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InternalClientError,
     asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby during fail-over
 )
-_RETRY: tuple[type[BaseException], ...] = (
+RETRYABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.DeadlockDetectedError,
     asyncpg.exceptions.SerializationError,
 )
@@ -90,7 +90,7 @@ class Engine:
         for attempt in range(RETRIES):
             try:
                 return await self._write_once(fn, args, kwargs)
-            except _RETRY:
+            except RETRYABLE:
                 self.retries += 1
                 log.info("store.write_retried", extra={"attempt": attempt + 1})
                 await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311
