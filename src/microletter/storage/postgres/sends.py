@@ -229,6 +229,10 @@ class SendBatcher:
             for send in batch:
                 _settle(send, exc)
             return
+        except asyncio.CancelledError:  # the loop is closing: nobody is left waiting
+            for send in batch:
+                _settle(send, Unavailable("The server is stopping; retry."))
+            raise
         except Exception as exc:  # noqa: BLE001  # each send then runs alone, as before
             log.warning("store.batch_failed", extra={"error": repr(exc), "sends": len(batch)})
             await asyncio.gather(*(self._alone(send) for send in batch))
@@ -302,8 +306,9 @@ def _outcome(
 async def _post_many(tx: PgTx, batch: list[_Send]) -> None:
     """Steps 2 to 4 of the module's docstring, in `tx`; each send's value (a Message or
     its error) and its slices of the log and of the streamed messages on it."""
-    for send in batch:
+    for send in batch:  # a retried batch starts afresh
         send.value, send.stored_seq, send.relation = None, None, None
+        send.log = send.streamed = (0, 0)
     places = await _lock(tx, batch)
     new: list[_Send] = []
     first: dict[tuple[ConversationId, UserId, str], _Send] = {}
