@@ -15,6 +15,7 @@ from microletter.core.events import LogEntry, MessagePosted, Outcome
 from microletter.core.ids import ConversationId, IdGenerator
 from microletter.core.limits import Limits
 from microletter.core.models import Message
+from microletter.ports import Tx
 from microletter.storage import Store as PostgresStore
 from microletter.storage import open_store
 from microletter.storage.postgres.database import PostgresDatabase
@@ -160,3 +161,41 @@ def posted_to(log: list[LogEntry], cid: ConversationId) -> list[LogEntry]:
         for e in log
         if isinstance(e.event, MessagePosted) and e.event.message.conversation_id == cid
     ]
+
+
+class _RefusesPoison:
+    """A message index that breaks on one text (a bug in a feature room's hook)."""
+
+    async def posted(self, tx: Tx, message: Message) -> None:
+        if message.text == "poison":
+            raise RuntimeError("a broken index")
+
+    async def recalled(self, tx: Tx, message: Message) -> None:
+        return None
+
+
+async def test_a_batch_broken_by_one_send_commits_the_others_alone(
+    pg: tuple[PostgresStore, str],
+) -> None:
+    store, _ = pg
+    alice, bob = await new_user(store, "alice"), await new_user(store, "bob")
+    cid = await befriend(store, alice.id, bob.id)
+    store.db.add_index(_RefusesPoison())
+
+    results = await asyncio.gather(
+        *(
+            store.post_message(text(cid, alice.id, f"m{n}", "poison" if n == 3 else "ok"), now())
+            for n in range(6)
+        ),
+        return_exceptions=True,
+    )
+
+    assert isinstance(results[3], RuntimeError)
+    assert all(
+        isinstance(r, Outcome) and len(r.entries) == 2 for i, r in enumerate(results) if i != 3
+    )
+    history = await whole_history(store, alice.id, cid)
+    assert sorted(m.client_msg_id for m in history if m.kind == "text") == [
+        f"m{n}" for n in (0, 1, 2, 4, 5)
+    ]
+    assert [m.seq for m in history] == list(range(1, len(history) + 1))
