@@ -16,9 +16,10 @@ held until COMMIT:
 PostgreSQL shares one WAL flush among the commits that are ready together (group commit
 comes for free). What it does not share are the round trips, which cost more than the
 work here: so plain sends do not come through `write` one by one, but several to a
-transaction (sends.py), under the same locks in the same order. A write is acknowledged only after COMMIT returned. If the database
-goes away mid-write, the caller gets `Unavailable` (the client retries; an exactly-once
-send that did commit is then answered with the original).
+transaction (sends.py), under the same locks in the same order. A write is acknowledged
+only after COMMIT returned. If the database goes away mid-write, the caller gets
+`Unavailable` (the client retries; an exactly-once send that did commit is then answered
+with the original).
 """
 
 from __future__ import annotations
