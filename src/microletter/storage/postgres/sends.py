@@ -38,7 +38,7 @@ import inspect
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 from microletter.core.contacts import Relation
@@ -173,7 +173,6 @@ class _Place:
     conversation: Conversation
     members: dict[UserId, Member]
     seq: int  # its last seq, moved by each message of the batch
-    sends: list[_Send] = field(default_factory=list)
 
 
 class SendBatcher:
