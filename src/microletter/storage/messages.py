@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from microletter.core.contacts import check_may_message
+from microletter.core.contacts import Relation, check_may_message
 from microletter.core.errors import ConversationReadOnly, MediaNotFound, MessageNotFound, NotMember
 from microletter.core.events import (
     Event,
@@ -17,6 +17,7 @@ from microletter.core.events import (
 )
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.kinds import carried_media, check_carried
+from microletter.core.limits import Limits
 from microletter.core.media import Media, MediaId, media_data, media_kind_of
 from microletter.core.messages import (
     Draft,
@@ -81,15 +82,10 @@ async def post_message(tx: Tx, draft: Draft, now: Instant) -> Message:
     cid, uid = draft.conversation_id, draft.sender_id
     conversation, sender = await access(tx, cid, uid, relate=True)
     members = await tx.members(cid)
-    if conversation.kind is ConversationKind.SERVICE:  # notices come by post_notice only
-        raise ConversationReadOnly(conversation_id=cid)
+    relation = None
     if conversation.kind is ConversationKind.DIRECT:
-        peer = next((u for u in members if u != uid), uid)
-        check_may_message(await tx.relation(uid, peer))
-    if draft.mentions or draft.mention_all:
-        mentions = check_mentions(draft.mentions, draft.mention_all, sender, members, tx.limits)
-        draft = dataclasses.replace(draft, mentions=mentions)
-    check_reply(draft.reply_to, sender, tx.last_seq(cid))
+        relation = await tx.relation(uid, peer_of(members, uid))
+    draft = check_post(conversation, sender, members, relation, draft, tx.last_seq(cid), tx.limits)
     media_kind = media_kind_of(draft.kind)
     media = None
     if media_kind is not None and draft.media_id is not None:
@@ -117,6 +113,48 @@ async def post_message(tx: Tx, draft: Draft, now: Instant) -> Message:
         await _mark_mentioned(tx, message, mentioned_members(message, members))
     for index in tx.indexes:  # in this transaction: searchable once acknowledged
         await index.posted(tx, message)
+    await diffuse(tx, conversation, members, message, now)
+    return message
+
+
+def peer_of(members: Mapping[UserId, Member], uid: UserId) -> UserId:
+    """The other member of a direct conversation (`uid` itself in a chat with oneself)."""
+    return next((u for u in members if u != uid), uid)
+
+
+def check_post(
+    conversation: Conversation,
+    sender: Member,
+    members: Mapping[UserId, Member],
+    relation: Relation | None,
+    draft: Draft,
+    last_seq: int,
+    limits: Limits,
+) -> Draft:
+    """The rules of a send that need no statement (`relation`: the sender's to the peer,
+    read for a direct conversation); the draft with its mentions checked. Shared with
+    PostgreSQL's batched sends (storage/postgres/sends.py)."""
+    if conversation.kind is ConversationKind.SERVICE:  # notices come by post_notice only
+        raise ConversationReadOnly(conversation_id=conversation.id)
+    if conversation.kind is ConversationKind.DIRECT:
+        assert relation is not None  # read by the caller for every direct conversation
+        check_may_message(relation)
+    if draft.mentions or draft.mention_all:
+        mentions = check_mentions(draft.mentions, draft.mention_all, sender, members, limits)
+        draft = dataclasses.replace(draft, mentions=mentions)
+    check_reply(draft.reply_to, sender, last_seq)
+    return draft
+
+
+async def diffuse(
+    tx: Tx,
+    conversation: Conversation,
+    members: Mapping[UserId, Member],
+    message: Message,
+    now: Instant,
+) -> None:
+    """Append a posted message to its members' logs (write diffusion), or, in a large
+    group, to the stream for those whose devices all read streams."""
     event = MessagePosted(message)
     if conversation.kind is ConversationKind.GROUP and len(members) >= tx.limits.stream_members:
         # A large group: read diffusion for those whose devices all read streams.
@@ -124,9 +162,8 @@ async def post_message(tx: Tx, draft: Draft, now: Instant) -> Message:
         if readers:
             tx.stream(event)
             tx.append([(m, event) for m in members if m not in readers], now)
-            return message
+            return
     tx.append([(m, event) for m in members], now)
-    return message
 
 
 async def _seen_media(tx: Tx, uid: UserId, media_id: MediaId) -> Media:

@@ -16,9 +16,11 @@ from microletter.core.ids import IdGenerator
 from microletter.core.limits import Limits
 from microletter.ports import Lease
 from microletter.storage.base import BaseDatabase, Work
+from microletter.storage.messages import post_message
 from microletter.storage.migrate import migrate_postgres
 from microletter.storage.postgres.engine import Engine, is_gone, open_pool
 from microletter.storage.postgres.lease import JobLease, NodeLease, job_key
+from microletter.storage.postgres.sends import SendBatcher, is_batchable
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -31,6 +33,7 @@ class PostgresDatabase(BaseDatabase):
         self._node = node
         self._dsn = dsn
         engine.writable = lambda: node.held
+        self.sends = SendBatcher(engine)
 
     @classmethod
     async def open(
@@ -70,7 +73,20 @@ class PostgresDatabase(BaseDatabase):
         return self._engine
 
     def _write(self, fn: Work, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Awaitable[Any]:
-        return self._engine.write(fn, args, kwargs)
+        if fn is post_message and not kwargs and is_batchable(args[0]):
+            return self.sends.post(*args)  # with the other plain sends of this moment
+        ended = self.sends.start_queued()
+        if ended is None:
+            return self._engine.write(fn, args, kwargs)
+        return self._after(ended, fn, args, kwargs)
+
+    async def _after(
+        self, ended: Awaitable[None], fn: Work, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """A write asked for after sends that were still queued: it starts once their
+        batch ended (sends.py, `start_queued`)."""
+        await ended
+        return await self._engine.write(fn, args, kwargs)
 
     def _read(self, fn: Work, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Awaitable[Any]:
         return self._engine.read(fn, args, kwargs)

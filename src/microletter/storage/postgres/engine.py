@@ -14,9 +14,12 @@ held until COMMIT:
   each other in a circle.
 
 PostgreSQL shares one WAL flush among the commits that are ready together (group commit
-comes for free). A write is acknowledged only after COMMIT returned. If the database
-goes away mid-write, the caller gets `Unavailable` (the client retries; an exactly-once
-send that did commit is then answered with the original).
+comes for free). What it does not share are the round trips, which cost more than the
+work here: so plain sends do not come through `write` one by one, but several to a
+transaction (sends.py), under the same locks in the same order. A write is acknowledged
+only after COMMIT returned. If the database goes away mid-write, the caller gets
+`Unavailable` (the client retries; an exactly-once send that did commit is then answered
+with the original).
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ _GONE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InternalClientError,
     asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby during fail-over
 )
-_RETRY: tuple[type[BaseException], ...] = (
+RETRYABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.DeadlockDetectedError,
     asyncpg.exceptions.SerializationError,
 )
@@ -90,7 +93,7 @@ class Engine:
         for attempt in range(RETRIES):
             try:
                 return await self._write_once(fn, args, kwargs)
-            except _RETRY:
+            except RETRYABLE:
                 self.retries += 1
                 log.info("store.write_retried", extra={"attempt": attempt + 1})
                 await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311

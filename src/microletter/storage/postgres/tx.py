@@ -336,6 +336,11 @@ class PgTx(PgReader):
     def stream(self, event: MessagePosted) -> None:
         self._streamed.append(event)
 
+    def marks(self) -> tuple[int, int]:
+        """How many log entries and streamed messages are queued: a batch of sends
+        (sends.py) tells each send's own by the marks before and after it."""
+        return len(self._log), len(self._streamed)
+
     def take_streamed(self) -> tuple[MessagePosted, ...]:
         streamed, self._streamed = tuple(self._streamed), []
         return streamed
