@@ -11,17 +11,20 @@ back: no order without its payment, no payment without its order and its stock. 
 shared rows last keeps their row locks on PostgreSQL for the last few round trips of the
 transaction, not for all of them.
 
-Lock order (PostgreSQL): the key's row, the token's row, the buyer's cart lines
-(checkout) or the order (a change), the conversation, then at checkout the buyer's service
-conversation (a card to a non-follower), the window's place, the variants in id order,
-then the wallet accounts in id order (`post`), then the users' logs at commit. An order's
-later changes post their card after the money, so there the service conversation comes
-after the wallet accounts: one buyer's checkout racing a refund of another of their orders
-can deadlock, which PostgreSQL detects and the engine retries (storage/postgres/engine.py).
-A job (the window's close) starts with its own row, then the order.
+Lock order (PostgreSQL), the same for a checkout and for every later change of an order:
+the key's row, the token's row, the buyer's cart lines (checkout) or the order (a change),
+the conversation, the card's conversation (the buyer's service conversation, for a
+non-follower), the window's place, the variants in id order, then the wallet accounts in
+id order (`post`), then the users' logs at commit. So a change posts its card (the order
+as it will be) before it touches the places, the stock or the money: one buyer's checkout
+at one shop racing a refund of their order at another cannot wait in a circle
+(tests/contract/test_shop_lock_order.py). A job (the window's close) starts with its own
+row, then the orders.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import Instant, JsonValue, MessageKind
@@ -368,9 +371,16 @@ async def change_order(
     step = check_transition(order, action, roles)
     shop = await load_shop(tx, order.shop_id)
     ref = f"shop-order:{order.id}"
-    # the conversation's lock before the window's place and the stock (checkout's order);
-    # a follower's card goes into it below
+    # Checkout's lock order: the conversation, the card's conversation (for a
+    # non-follower, their service conversation), then the window's place, the stock and
+    # the money. The card goes first, as at checkout, with the order as it will be: a
+    # card posted after the money would lock the service conversation after the wallet,
+    # and a checkout of the same buyer at another shop locks them the other way round
+    # (tests/contract/test_shop_lock_order.py).
     await open_conversation(tx, order.shop_id, order.buyer_id, now)
+    after = replace(order, status=step.target, updated_at=now)
+    event = event_of(action, step.target)
+    await post_card(tx, after, event, currency, shop.name, shop.time_zone, now)
     if action in RETURNS_STOCK:
         if order.window_id is not None and order.day is not None:
             await free_place(tx, order.window_id, order.day)
@@ -399,10 +409,6 @@ async def change_order(
     )
     if not changed:  # the row is locked: only a bug gets here
         raise OrderStateInvalid(order_id=order.id, status=order.status, action=action)
-    after = await load_order(tx, oid)
-    await post_card(
-        tx, after, event_of(action, step.target), currency, shop.name, shop.time_zone, now
-    )
     return after
 
 
@@ -447,6 +453,16 @@ async def reschedule(
     window = await find_window(tx, order.shop_id, order.area, WindowId(window_id))
     chosen = check_choice(window, day, now, shop.time_zone)
     await open_conversation(tx, order.shop_id, order.buyer_id, now)  # locked before the places
+    after = replace(
+        order,
+        window_id=window.id,
+        day=chosen.day,
+        starts_at=chosen.starts_at,
+        ends_at=chosen.ends_at,
+        updated_at=now,
+    )
+    # the card before the places, as at checkout (the module's lock order)
+    await post_card(tx, after, "rescheduled", currency, shop.name, shop.time_zone, now)
     if order.window_id is not None and order.day is not None:
         await free_place(tx, order.window_id, order.day)
     await take_place(tx, window, chosen.day)
@@ -460,8 +476,6 @@ async def reschedule(
         chosen.ends_at,
         now,
     )
-    after = await load_order(tx, oid)
-    await post_card(tx, after, "rescheduled", currency, shop.name, shop.time_zone, now)
     await _schedule_close(tx, after, currency, now)
     return after
 
