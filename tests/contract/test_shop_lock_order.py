@@ -48,9 +48,7 @@ async def pg() -> AsyncIterator[tuple[str, list[Store]]]:
     """Two stores on one fresh database, as two server processes have."""
     server = services.postgres_server()
     url = await server.new_database()
-    stores = [
-        await open_store(url, IdGenerator(node), Limits(), pool_size=4) for node in (1, 2)
-    ]
+    stores = [await open_store(url, IdGenerator(node), Limits(), pool_size=4) for node in (1, 2)]
     yield url, stores
     for store in stores:
         await store.close()
