@@ -127,11 +127,9 @@ async def checkout(
             chosen = await _choose_window(tx, shop_id, delivery, shop.time_zone, now)
         cid = await open_conversation(tx, shop_id, me, now)
         status = Status.FULFILLED if kind == DIGITAL else Status.PAID
-        oid = OrderId(tx.new_id(now))
         order = _new_order(
             oid, shop_id, me, status, kind, total, lines, cover_premium, cid, delivery, chosen, now
         )
-        pay_tx = TransactionId(tx.new_id(now))
         # What names the order is written first; the rows other checkouts wait for (the
         # window's place, the stock, the shop's pending account) are taken last, so on
         # PostgreSQL their locks are held for the few round trips before COMMIT.
@@ -143,10 +141,14 @@ async def checkout(
         memo, ref = shop.name[:100], f"shop-order:{order.id}"
         await post(tx, "shop.checkout", legs, now, actor=me, memo=memo, ref=ref, tid=pay_tx)
         made.append(order)
-        return {"order_id": order.id, "transaction_id": pay_tx}
+        return ids
 
+    # The order's and its payment's ids are chosen first, so the key's row is written
+    # with its result at once (one statement, not an INSERT and a late UPDATE).
+    oid, pay_tx = OrderId(tx.new_id(now)), TransactionId(tx.new_id(now))
+    ids: Result = {"order_id": oid, "transaction_id": pay_tx}
     made: list[Order] = []
-    result, first = await run_once(tx, me, key, fingerprint, now, work)
+    result, first = await run_once(tx, me, key, fingerprint, now, work, ids)
     return result, made[0] if first else None
 
 
