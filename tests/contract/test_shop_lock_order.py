@@ -27,7 +27,7 @@ from microletter.core.limits import Limits
 from microletter.core.models import Instant
 from microletter.platform import PlatformStore
 from microletter.platform.rules.officials import CREDENTIAL_BYTES, make_credentials
-from microletter.shop.rules import OWNER, PENDING, NewVariant, OrderId, ShopId, VariantId
+from microletter.shop.rules import OWNER, PENDING, NewVariant, ShopId, VariantId
 from microletter.shop.store import ShopStore
 from microletter.storage import Store, open_store
 from microletter.wallet import USER, WalletStore
@@ -107,7 +107,9 @@ async def test_a_checkout_racing_a_refund_of_the_same_buyer_does_not_deadlock(
     first = await ShopStore(one.db).checkout(
         buyer, shop_a, None, None, "CNY", "k1", "fp", token, now()
     )
-    refunded = OrderId(int(first.value[0]["order_id"]))
+    placed = first.value[1]
+    assert placed is not None
+    refunded = placed.id
     await ShopStore(one.db).set_line(buyer, shop_b, item_b, 1, now())
     token = await payment_token(wallet, buyer, "t2")
 
