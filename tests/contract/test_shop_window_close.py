@@ -14,10 +14,10 @@ from microletter.core.models import Instant, JsonValue
 from microletter.platform import PlatformStore
 from microletter.platform.rules.officials import CREDENTIAL_BYTES, make_credentials
 from microletter.ports import Tx
-from microletter.shop import window_closed
 from microletter.shop.rules import OWNER, Delivery, NewVariant, ShopId
 from microletter.shop.rules.windows import NewWindow
 from microletter.shop.store import ShopStore
+from microletter.shop.store.orders import window_closed
 from microletter.storage import Store
 from microletter.wallet import WalletStore
 from tests.contract.conftest import new_user
