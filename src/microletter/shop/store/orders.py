@@ -19,7 +19,8 @@ id order (`post`), then the users' logs at commit. So a change posts its card (t
 as it will be) before it touches the places, the stock or the money: one buyer's checkout
 at one shop racing a refund of their order at another cannot wait in a circle
 (tests/contract/test_shop_lock_order.py). A job (the window's close) starts with its own
-row, then the orders.
+row, then the window's orders (in id order), then each buyer's conversation, in buyer
+order, for their cards.
 """
 
 from __future__ import annotations
@@ -511,7 +512,8 @@ async def window_closed(tx: Tx, payload: dict[str, JsonValue], now: Instant) -> 
     """The scheduler's job at a window's close: every order of that window and day still
     not delivered is told to its buyer, who is offered a new window (the card's
     `window_missed`). The orders are locked in id order (a job starts with its own row,
-    then the orders); up to CLOSE_PAGE of them per run, the rest by a follow-up job. Each
+    then the orders), their cards posted in buyer order; up to CLOSE_PAGE orders per run,
+    the rest by a follow-up job. Each
     order's card has a fixed ref, so it is posted once however often a window's close
     runs (a job of an earlier version, keyed per order, runs the same close)."""
     window_id, day = payload.get("window_id"), payload.get("day")
@@ -533,7 +535,9 @@ async def window_closed(tx: Tx, payload: dict[str, JsonValue], now: Instant) -> 
         return
     shop, source = await _shop(tx, missed[0].shop_id)
     currency = str(payload.get("currency", ""))
-    for order in missed:
+    # the cards in buyer order: each buyer's card locks one conversation of theirs, so two
+    # windows closing at once lock the conversations they share in the same order
+    for order in sorted(missed, key=lambda o: (o.buyer_id, o.id)):
         ref = f"order:{order.id}:missed:{window_id}:{day}"
         await post_card(tx, order, "window_missed", currency, shop, source, now, ref=ref)
     if len(missed) == CLOSE_PAGE:  # more: the next page in a job of its own
