@@ -365,11 +365,15 @@ async def test_a_missed_window_is_told_in_the_chat_and_a_new_one_can_be_chosen(
     offered = await windows(s, s.buyer)
     placed = await checkout(s, s.buyer, "m1", offered[0])
     oid, cid = placed["order"]["id"], placed["order"]["conversation_id"]
+    await put_cart(s, s.buyer, "LJ-100", 1)  # a second order in the same window
+    second = (await checkout(s, s.buyer, "m2", offered[0]))["order"]["id"]
     assert server.scheduler is not None
     assert await server.scheduler.run_due() == 0  # the window has not closed
     s.clock.advance(4 * 3600_000 + 1)  # 12:00 has passed
-    assert await server.scheduler.run_due() == 1
-    assert [c["event"] for c in await cards(s.buyer, cid)] == ["paid", "window_missed"]
+    assert await server.scheduler.run_due() == 1  # one close job for the window's day
+    told = [(c["order_id"], c["event"]) for c in await cards(s.buyer, cid)]
+    assert told == [(oid, "paid"), (second, "paid"), (oid, "window_missed"),
+                    (second, "window_missed")]  # fmt: skip
     later = [w for w in await windows(s, s.buyer) if w["start"] == "19:00"][0]
     moved = await s.buyer.call(
         "POST",

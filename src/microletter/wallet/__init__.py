@@ -90,6 +90,7 @@ from microletter.wallet.store import WalletStore
 from microletter.wallet.store.funding import hold_withdrawal
 from microletter.wallet.store.ledger import (
     account,
+    accounts_of,
     new_accounts,
     post,
     post_many,
@@ -134,6 +135,7 @@ __all__ = [
     "WalletSettings",
     "WalletStore",
     "account",
+    "accounts_of",
     "balance_of",
     "check_amount",
     "fingerprint",

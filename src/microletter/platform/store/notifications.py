@@ -76,19 +76,28 @@ async def is_muted(db: Reader, uid: UserId, key: str) -> bool:
     return found is not None
 
 
-async def _following(db: Reader, account_id: UserId, uid: UserId) -> bool:
-    found = await db.fetchval(
-        "SELECT following FROM oa_followers WHERE account_id=$1 AND user_id=$2", account_id, uid
+async def _following_muted(
+    db: Reader, account_id: UserId, uid: UserId, key: str
+) -> tuple[bool, bool]:
+    """Whether the person follows the account, and whether they muted `key` in their
+    service notifications: one statement (a checkout sends a notice in its unit of work)."""
+    row = await db.fetchrow(
+        "SELECT (SELECT following FROM oa_followers WHERE account_id=$1 AND user_id=$2),"
+        " (SELECT 1 FROM service_mutes WHERE user_id=$2 AND source=$3)",
+        account_id,
+        uid,
+        key,
     )
-    return bool(found)
+    assert row is not None  # a SELECT without FROM has its one row
+    return bool(row[0]), row[1] is not None
 
 
 async def send_notice(tx: Tx, notice: Notice, now: Instant) -> Route:
     """Send one notice where it belongs (rules.notifications.route); returns where it
     went. Exactly once per (person, sender account, ref)."""
     account_id, uid = notice.source.account_id, notice.user_id
-    following = await _following(tx, account_id, uid)
-    where = route(following, not following and await is_muted(tx, uid, notice.source.key))
+    following, muted = await _following_muted(tx, account_id, uid, notice.source.key)
+    where = route(following, muted)
     if where is Route.ACCOUNT:
         cid = await open_conversation(tx, account_id, uid, now)
         draft = Draft(cid, account_id, notice.ref, notice.kind, None, data=card(notice))

@@ -11,21 +11,25 @@ back: no order without its payment, no payment without its order and its stock. 
 shared rows last keeps their row locks on PostgreSQL for the last few round trips of the
 transaction, not for all of them.
 
-Lock order (PostgreSQL): the key's row, the token's row, the buyer's cart lines
-(checkout) or the order (a change), the conversation, then at checkout the buyer's service
-conversation (a card to a non-follower), the window's place, the variants in id order,
-then the wallet accounts in id order (`post`), then the users' logs at commit. An order's
-later changes post their card after the money, so there the service conversation comes
-after the wallet accounts: one buyer's checkout racing a refund of another of their orders
-can deadlock, which PostgreSQL detects and the engine retries (storage/postgres/engine.py).
-A job (the window's close) starts with its own row, then the order.
+Lock order (PostgreSQL), the same for a checkout and for every later change of an order:
+the key's row, the token's row, the buyer's cart lines (checkout) or the order (a change),
+the conversation, the card's conversation (the buyer's service conversation, for a
+non-follower), the window's place, the variants in id order, then the wallet accounts in
+id order (`post`), then the users' logs at commit. So a change posts its card (the order
+as it will be) before it touches the places, the stock or the money: one buyer's checkout
+at one shop racing a refund of their order at another cannot wait in a circle
+(tests/contract/test_shop_lock_order.py). A job (the window's close) starts with its own
+row, then the window's orders (in id order), then each buyer's conversation, in buyer
+order, for their cards.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import Instant, JsonValue, MessageKind
-from microletter.platform import Notice, account_source, open_conversation, send_notice
+from microletter.platform import Notice, Source, open_conversation, send_notice
 from microletter.ports import Reader, Tx
 from microletter.shop.errors import (
     CartEmpty,
@@ -35,6 +39,7 @@ from microletter.shop.errors import (
     OutOfStock,
     RefundExceedsBalance,
     ReturnNotGoods,
+    ShopNotFound,
 )
 from microletter.shop.rules import (
     CLAIMS,
@@ -66,15 +71,17 @@ from microletter.shop.rules import (
 from microletter.shop.rules.windows import Opening, check_choice
 from microletter.shop.store.carts import cart, empty_cart
 from microletter.shop.store.delivery import find_window, free_place, take_place
-from microletter.shop.store.rows import ORDER_COLS, load_order, load_shop, orders_of_rows
+from microletter.shop.store.rows import ORDER_COLS, load_order, orders_of_rows, shop_of
 from microletter.storage import cancel_job, schedule_job
 from microletter.wallet import (
     SETTLEMENT,
     SYSTEM_OWNER,
+    USER,
     Posting,
     Result,
     TransactionId,
     account,
+    accounts_of,
     balance_of,
     post,
     run_once,
@@ -83,6 +90,7 @@ from microletter.wallet import (
 )
 
 WINDOW_JOB = "shop.window_closed"
+CLOSE_PAGE = 200  # orders told per run of a window's close job
 
 
 async def checkout(
@@ -107,7 +115,7 @@ async def checkout(
 
     async def work() -> Result:
         await spend_token(tx, me, token_hash, now)
-        shop = await load_shop(tx, shop_id)
+        shop, source = await _shop(tx, shop_id)
         lines = await cart(tx, me, shop_id, lock=True)
         if not lines:
             raise CartEmpty(shop_id=shop_id)
@@ -120,15 +128,13 @@ async def checkout(
             chosen = await _choose_window(tx, shop_id, delivery, shop.time_zone, now)
         cid = await open_conversation(tx, shop_id, me, now)
         status = Status.FULFILLED if kind == DIGITAL else Status.PAID
-        oid = OrderId(tx.new_id(now))
         order = _new_order(
             oid, shop_id, me, status, kind, total, lines, cover_premium, cid, delivery, chosen, now
         )
-        pay_tx = TransactionId(tx.new_id(now))
         # What names the order is written first; the rows other checkouts wait for (the
         # window's place, the stock, the shop's pending account) are taken last, so on
         # PostgreSQL their locks are held for the few round trips before COMMIT.
-        await _write_order(tx, order, lines, pay_tx, currency, shop, now, settle_ms)
+        await _write_order(tx, order, lines, pay_tx, currency, shop, source, now, settle_ms)
         legs = await _legs(tx, order, now)
         if chosen is not None:
             await take_place(tx, chosen.window, chosen.day)
@@ -136,10 +142,14 @@ async def checkout(
         memo, ref = shop.name[:100], f"shop-order:{order.id}"
         await post(tx, "shop.checkout", legs, now, actor=me, memo=memo, ref=ref, tid=pay_tx)
         made.append(order)
-        return {"order_id": order.id, "transaction_id": pay_tx}
+        return ids
 
+    # The order's and its payment's ids are chosen first, so the key's row is written
+    # with its result at once (one statement, not an INSERT and a late UPDATE).
+    oid, pay_tx = OrderId(tx.new_id(now)), TransactionId(tx.new_id(now))
+    ids: Result = {"order_id": oid, "transaction_id": pay_tx}
     made: list[Order] = []
-    result, first = await run_once(tx, me, key, fingerprint, now, work)
+    result, first = await run_once(tx, me, key, fingerprint, now, work, ids)
     return result, made[0] if first else None
 
 
@@ -150,6 +160,7 @@ async def _write_order(
     pay_tx: int,
     currency: str,
     shop: Shop,
+    source: Source,
     now: Instant,
     settle_ms: int,
 ) -> None:
@@ -159,7 +170,7 @@ async def _write_order(
     if order.kind == DIGITAL:  # nothing to deliver: fulfilled at once, settled later
         await _schedule_settlement(tx, order.id, settle_ms, now)
     await empty_cart(tx, order.buyer_id, order.shop_id)
-    await post_card(tx, order, order.status, currency, shop.name, shop.time_zone, now)
+    await post_card(tx, order, order.status, currency, shop, source, now)
     if order.window_id is not None:
         await _schedule_close(tx, order, currency, now)
 
@@ -168,12 +179,13 @@ async def _legs(tx: Tx, order: Order, now: Instant) -> list[Posting]:
     """The payment's postings: the buyer's wallet pays the total into the shop's pending
     account, and a cover premium into the cover pool."""
     premium = order.cover_premium
-    legs = [
-        Posting(await wallet_of(tx, order.buyer_id, now), -order.total - premium),
-        Posting(await account(tx, PENDING, order.shop_id, now), order.total),
-    ]
+    wanted: list[tuple[str, int]] = [(USER, order.buyer_id), (PENDING, order.shop_id)]
     if premium:
-        legs.append(Posting(await account(tx, COVER_POOL, SYSTEM_OWNER, now), premium))
+        wanted.append((COVER_POOL, SYSTEM_OWNER))
+    found = await accounts_of(tx, wanted, now)
+    legs = [Posting(found[0], -order.total - premium), Posting(found[1], order.total)]
+    if premium:
+        legs.append(Posting(found[2], premium))
     return legs
 
 
@@ -325,29 +337,48 @@ async def post_card(
     order: Order,
     event: str,
     currency: str,
-    shop_name: str,
-    time_zone: str,
+    shop: Shop,
+    source: Source,
     now: Instant,
+    ref: str = "",
 ) -> None:
-    """An `order` card from the shop's account, through the platform's service
-    notifications: in the buyer's conversation with the shop if they follow it, else in
-    their service notifications (unless they muted the shop there). A new message for
-    every change (the earlier cards are never edited)."""
-    data = card_data(order, event, currency, shop_name, time_zone)
-    source = await account_source(tx, order.shop_id)
-    ref = f"order:{order.id}:{tx.new_id(now)}"
+    """An `order` card from the shop's account (`source`), through the platform's
+    service notifications: in the buyer's conversation with the shop if they follow it,
+    else in their service notifications (unless they muted the shop there). A new message
+    for every change (the earlier cards are never edited); `ref` names a card that must be
+    posted at most once."""
+    data = card_data(order, event, currency, shop.name, shop.time_zone)
+    ref = ref or f"order:{order.id}:{tx.new_id(now)}"
     await send_notice(tx, Notice(order.buyer_id, source, MessageKind.ORDER, data, ref), now)
 
 
+async def _shop(tx: Tx, shop_id: ShopId) -> tuple[Shop, Source]:
+    """The shop, and its account as its cards' sender (what `platform.account_source`
+    reads: the account's name and avatar as they are now), in one statement."""
+    row = await tx.fetchrow(
+        "SELECT s.id, s.name, s.description, s.time_zone, s.created_at, a.name, a.avatar"
+        " FROM shops s LEFT JOIN oa_accounts a ON a.id=s.id WHERE s.id=$1",
+        shop_id,
+    )
+    if row is None:
+        raise ShopNotFound(shop_id=shop_id)
+    return shop_of(row), Source("account", shop_id, shop_id, row[5] or "", row[6])
+
+
 async def _schedule_close(tx: Tx, order: Order, currency: str, now: Instant) -> None:
+    """The window's close job for the order's window and day: one per (window, day,
+    close time), made by its first order and found by the rest (a key that exists makes
+    nothing), so a checkout writes no job row of its own and the scheduler runs one job
+    per window and day, not one per order. The close time is in the key: a window re-timed
+    (only while it has nothing to deliver) gets a job at its new close."""
     assert order.ends_at is not None and order.window_id is not None  # a delivered order
     payload: dict[str, JsonValue] = {
-        "order_id": order.id,
         "window_id": order.window_id,
         "day": order.day,
+        "ends_at": order.ends_at,
         "currency": currency,
     }
-    key = f"{WINDOW_JOB}:{order.id}:{order.window_id}:{order.day}"
+    key = f"{WINDOW_JOB}:{order.window_id}:{order.day}:{order.ends_at}"
     await schedule_job(tx, WINDOW_JOB, key, payload, order.ends_at, now)
 
 
@@ -366,11 +397,18 @@ async def change_order(
     delivery schedules the settlement `settle_ms` later)."""
     order = await load_order(tx, oid, lock=True)
     step = check_transition(order, action, roles)
-    shop = await load_shop(tx, order.shop_id)
+    shop, source = await _shop(tx, order.shop_id)
     ref = f"shop-order:{order.id}"
-    # the conversation's lock before the window's place and the stock (checkout's order);
-    # a follower's card goes into it below
+    # Checkout's lock order: the conversation, the card's conversation (for a
+    # non-follower, their service conversation), then the window's place, the stock and
+    # the money. The card goes first, as at checkout, with the order as it will be: a
+    # card posted after the money would lock the service conversation after the wallet,
+    # and a checkout of the same buyer at another shop locks them the other way round
+    # (tests/contract/test_shop_lock_order.py).
     await open_conversation(tx, order.shop_id, order.buyer_id, now)
+    after = replace(order, status=step.target, updated_at=now)
+    event = event_of(action, step.target)
+    await post_card(tx, after, event, currency, shop, source, now)
     if action in RETURNS_STOCK:
         if order.window_id is not None and order.day is not None:
             await free_place(tx, order.window_id, order.day)
@@ -399,10 +437,6 @@ async def change_order(
     )
     if not changed:  # the row is locked: only a bug gets here
         raise OrderStateInvalid(order_id=order.id, status=order.status, action=action)
-    after = await load_order(tx, oid)
-    await post_card(
-        tx, after, event_of(action, step.target), currency, shop.name, shop.time_zone, now
-    )
     return after
 
 
@@ -443,10 +477,20 @@ async def reschedule(
         raise NotOrderBuyer(order_id=oid)
     if order.status not in OPEN or order.status == Status.OUT_FOR_DELIVERY:
         raise OrderStateInvalid(order_id=oid, status=order.status, action="reschedule")
-    shop = await load_shop(tx, order.shop_id)
+    shop, source = await _shop(tx, order.shop_id)
     window = await find_window(tx, order.shop_id, order.area, WindowId(window_id))
     chosen = check_choice(window, day, now, shop.time_zone)
     await open_conversation(tx, order.shop_id, order.buyer_id, now)  # locked before the places
+    after = replace(
+        order,
+        window_id=window.id,
+        day=chosen.day,
+        starts_at=chosen.starts_at,
+        ends_at=chosen.ends_at,
+        updated_at=now,
+    )
+    # the card before the places, as at checkout (the module's lock order)
+    await post_card(tx, after, "rescheduled", currency, shop, source, now)
     if order.window_id is not None and order.day is not None:
         await free_place(tx, order.window_id, order.day)
     await take_place(tx, window, chosen.day)
@@ -460,24 +504,48 @@ async def reschedule(
         chosen.ends_at,
         now,
     )
-    after = await load_order(tx, oid)
-    await post_card(tx, after, "rescheduled", currency, shop.name, shop.time_zone, now)
     await _schedule_close(tx, after, currency, now)
     return after
 
 
 async def window_closed(tx: Tx, payload: dict[str, JsonValue], now: Instant) -> None:
-    """The scheduler's job at a window's close: an order still not delivered in it is
-    told to its buyer, who is offered a new window (the card's `window_missed`)."""
-    oid = payload["order_id"]
-    assert isinstance(oid, int)  # written by _schedule_close
-    order = await load_order(tx, oid, lock=True)
-    same = order.window_id == payload.get("window_id") and order.day == payload.get("day")
-    if not same or order.status not in OPEN:
+    """The scheduler's job at a window's close: every order of that window and day still
+    not delivered is told to its buyer, who is offered a new window (the card's
+    `window_missed`). The orders are locked in id order (a job starts with its own row,
+    then the orders), their cards posted in buyer order; up to CLOSE_PAGE orders per run,
+    the rest by a follow-up job. Each
+    order's card has a fixed ref, so it is posted once however often a window's close
+    runs (a job of an earlier version, keyed per order, runs the same close)."""
+    window_id, day = payload.get("window_id"), payload.get("day")
+    after = payload.get("after", 0)
+    assert isinstance(window_id, int) and isinstance(day, str) and isinstance(after, int)
+    rows = await tx.fetch(
+        f"SELECT {ORDER_COLS} FROM shop_orders o WHERE o.window_id=$1 AND o.day=$2"
+        " AND o.id > $3 AND o.status IN ($4,$5,$6) AND o.ends_at <= $7"
+        " ORDER BY o.id LIMIT $8 FOR UPDATE",
+        window_id,
+        day,
+        after,
+        *OPEN,
+        now,
+        CLOSE_PAGE,
+    )
+    missed = await orders_of_rows(tx, rows)
+    if not missed:
         return
-    shop = await load_shop(tx, order.shop_id)
+    shop, source = await _shop(tx, missed[0].shop_id)
     currency = str(payload.get("currency", ""))
-    await post_card(tx, order, "window_missed", currency, shop.name, shop.time_zone, now)
+    # the cards in buyer order: each buyer's card locks one conversation of theirs, so two
+    # windows closing at once lock the conversations they share in the same order
+    for order in sorted(missed, key=lambda o: (o.buyer_id, o.id)):
+        ref = f"order:{order.id}:missed:{window_id}:{day}"
+        await post_card(tx, order, "window_missed", currency, shop, source, now, ref=ref)
+    if len(missed) == CLOSE_PAGE:  # more: the next page in a job of its own
+        last = missed[-1].id
+        rest: dict[str, JsonValue] = {**payload, "after": last}
+        await schedule_job(
+            tx, WINDOW_JOB, f"{WINDOW_JOB}:{window_id}:{day}:>{last}", rest, now, now
+        )
 
 
 # --- reads ---

@@ -83,6 +83,19 @@ async def new_accounts(tx: Tx, kind: str, owners: Sequence[int], now: Instant) -
     return [ids[owner] for owner in owners]
 
 
+async def accounts_of(tx: Tx, wanted: Sequence[tuple[str, int]], now: Instant) -> list[AccountId]:
+    """The accounts of these (kind, owner) pairs, in order, found in one statement (a
+    payment names two or three: one round trip, not one each); any not made yet is made
+    as `account` makes it."""
+    where = " OR ".join(
+        f"(kind=${2 * i + 1} AND owner_id=${2 * i + 2})" for i in range(len(wanted))
+    )
+    args = [x for pair in wanted for x in pair]
+    rows = await tx.fetch(f"SELECT kind, owner_id, id FROM wallet_accounts WHERE {where}", *args)
+    found = {(r[0], int(r[1])): AccountId(r[2]) for r in rows}
+    return [found.get(w) or await account(tx, w[0], w[1], now) for w in wanted]
+
+
 async def wallet_of(tx: Tx, user_id: UserId, now: Instant) -> AccountId:
     """A user's wallet (made on first use)."""
     return await account(tx, USER, user_id, now)

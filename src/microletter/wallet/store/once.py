@@ -28,17 +28,23 @@ async def run_once(
     fingerprint: str,
     now: Instant,
     work: Callable[[], Awaitable[Result]],
+    result: Result | None = None,
 ) -> tuple[Result, bool]:
     """`work()` (in this transaction) the first time `user` sends `key`; the first
     result, and False, for a replay of the same request; IdempotencyKeyReused for the
-    key with another request (`fingerprint`: rules.fingerprint of what was asked)."""
+    key with another request (`fingerprint`: rules.fingerprint of what was asked).
+    A `result` known before the work (ids chosen beforehand) is written with the key, in
+    one statement and before the work's rows, instead of after them: the work must then
+    return it."""
+    known = None if result is None else msgspec.json.encode(result).decode()
     inserted = await tx.execute(
         "INSERT INTO wallet_idempotency (user_id, key, request_hash, result, created_at)"
-        " VALUES ($1,$2,$3,NULL,$4) ON CONFLICT DO NOTHING",
+        " VALUES ($1,$2,$3,$5,$4) ON CONFLICT DO NOTHING",
         user,
         key,
         fingerprint,
         now,
+        known,
     )
     if not inserted:
         row = await tx.fetchrow(
@@ -51,14 +57,17 @@ async def run_once(
             raise IdempotencyKeyReused(idempotency_key=key)
         first: Result = msgspec.json.decode(row[1])
         return first, False
-    result = await work()
+    done = await work()
+    if known is not None:
+        assert done == result  # what the key's row already says
+        return done, True
     await tx.execute(
         "UPDATE wallet_idempotency SET result=$3 WHERE user_id=$1 AND key=$2",
         user,
         key,
-        msgspec.json.encode(result).decode(),
+        msgspec.json.encode(done).decode(),
     )
-    return result, True
+    return done, True
 
 
 async def forget_keys(tx: Tx, older_than: Instant, limit: int = 1000) -> int:
