@@ -325,7 +325,7 @@ async def test_an_uploaded_voice_note_is_fetched_by_the_apps_server_with_wechatp
     with pytest.raises(ApiError) as refused:  # a recording is not a picture (uploadImage)
         await alice.call("POST", uploads, {"media_id": media["id"]})
     assert refused.value.code == "media.not_found"
-    picture = (await alice.call("POST", "/api/v1/media", raw=make_picture(), kind="image"))
+    picture = await alice.call("POST", "/api/v1/media", raw=make_picture(), kind="image")
     with pytest.raises(ApiError) as refused:  # nor a picture a recording (uploadVoice)
         await alice.call("POST", uploads, {"media_id": picture["media"]["id"], "kind": "voice"})
     assert refused.value.code == "media.not_found"

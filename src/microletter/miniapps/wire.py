@@ -116,7 +116,7 @@ class DownloadQuery(Struct, forbid_unknown_fields=True):
 
 
 class UploadReply(Struct):
-    server_id: str  # what uploadImage/uploadVoice give the page; its account's /cgi-bin/media/get reads it
+    server_id: str  # uploadImage/uploadVoice give it the page; the account reads it at media/get
 
 
 # --- games ---
