@@ -414,3 +414,37 @@ async def test_a_page_records_plays_and_hands_over_a_voice_note_recorded_by_the_
     await expect(frame.locator("#r-rec")).to_have_text("startRecord:permission denied")
     await expect(page.locator(".dialog-text")).to_have_count(0)
     no_page_errors(page)
+
+
+async def test_a_recording_stops_by_itself_at_sixty_seconds_and_the_page_hears_it(
+    clients: MakeClient, open_app: OpenApp, sites: list[H5Site]
+) -> None:
+    """WeChat's limit: at 60 s the client stops recording, keeps it and fires
+    onVoiceRecordEnd. The page's clock is Playwright's, run forward, not waited for."""
+    dev = await clients("dev")
+    site, made = await quiz_site(dev, sites)
+    base = f"/api/v1/developer/accounts/{made['account']['id']}/miniapps"
+    body = {"name": "Quiz", "entry_url": f"{site.origin}/index.html", "domains": [site.domain]}
+    app = (await dev.call("POST", base, body))["app"]
+    await clients("alice")
+    page = await open_app()
+    await page.clock.install()
+    await login(page, "alice")
+    await page.goto(f"/#/app/{app['id']}")
+    frame = page.frame_locator(".miniapp-frame")
+    await expect(frame.locator("#r-status")).to_have_text("ready")
+    await frame.locator("#rec").click()
+    await page.get_by_role("button", name="Allow").click()
+    await expect(frame.locator("#r-rec")).to_have_text("startRecord:ok")
+    await page.clock.run_for(59_000)
+    await expect(page.locator("#miniapp-recording")).to_contain_text("0:59")
+    await expect(frame.locator("#r-recend")).to_have_count(0)
+    await page.clock.run_for(1_500)
+    await expect(frame.locator("#r-recend")).to_have_text(re.compile(r"^wxLocalResource://"))
+    await expect(page.locator("#miniapp-recording")).to_have_count(0)
+    ended = await frame.locator("#r-recend").text_content()
+    await frame.locator("#recstop").click()  # the page's own stop gets the same recording
+    await expect(frame.locator("#r-recstop")).to_have_text(ended or "?")
+    await frame.locator("#upvoice").click()
+    await expect(frame.locator("#r-upvoice")).to_have_text(re.compile(r"^\d+ bytes audio/webm$"))
+    no_page_errors(page)
