@@ -11,6 +11,8 @@ with the unmodified wechatpy:
   (a Moments link with a picture);
 - a picture: `chooseImage`, `uploadImage`, and the server fetching it by its serverId
   (`media.download`);
+- a voice note for the shop: `startRecord` (the client asks for the microphone),
+  `stopRecord`, `playVoice`, `uploadVoice`, and the server fetching it the same way;
 - pay: a JSAPI order made with `WeChatPay.order.create` and handed to `chooseWXPay` with
   `jsapi.get_jsapi_params` (the pay sheet checks paySign with the merchant's key).
 
@@ -55,6 +57,10 @@ APIS = [
     "uploadImage",
     "getLocalImgData",
     "chooseWXPay",
+    "startRecord",
+    "stopRecord",
+    "playVoice",
+    "uploadVoice",
 ]
 
 
@@ -79,7 +85,7 @@ def point_at(session: requests.Session, server: str) -> None:
 
 class Shop:
     """What the page's server keeps: sessions (our token → the person's OpenID, and their
-    nickname when OAuth gave it) and the pictures its pages uploaded."""
+    nickname when OAuth gave it) and the pictures and voice notes its pages uploaded."""
 
     def __init__(
         self,
@@ -104,6 +110,7 @@ class Shop:
             point_at(self.pay._http, server)
         self.sessions: dict[str, dict[str, Any]] = {}
         self.pictures: list[bytes] = []
+        self.voices: list[tuple[str, bytes]] = []  # (Content-Type, bytes)
 
     def listen_at(self, origin: str) -> None:
         """Where this server is reached (OAuth sends the browser back there)."""
@@ -172,6 +179,13 @@ class Shop:
         self.pictures.append(got.content)
         return len(got.content)
 
+    async def fetch_voice(self, server_id: str) -> dict[str, Any]:
+        """uploadVoice's serverId is a media_id too: media/get gives the recording."""
+        got = await asyncio.to_thread(self.wechat.media.download, server_id)
+        kind = got.headers.get("Content-Type", "")
+        self.voices.append((kind, got.content))
+        return {"size": len(got.content), "type": kind}
+
 
 def make_app(shop: Shop) -> web.Application:
     template = PAGE.read_text(encoding="utf-8").replace("{{SERVER}}", html.escape(shop.server))
@@ -210,6 +224,9 @@ def make_app(shop: Shop) -> web.Application:
     async def fetch(request: web.Request) -> web.Response:
         return web.json_response({"size": await shop.fetch(request.query["server_id"])})
 
+    async def fetch_voice(request: web.Request) -> web.Response:
+        return web.json_response(await shop.fetch_voice(request.query["server_id"]))
+
     async def paid(_: web.Request) -> web.Response:
         # The merchant API's payment notification (check its sign with wechatpy's
         # `pay.parse_payment_result` in a real shop); acknowledged as WeChat expects.
@@ -227,6 +244,7 @@ def make_app(shop: Shop) -> web.Application:
     app.router.add_get("/me", me)
     app.router.add_get("/order", order)
     app.router.add_get("/fetch", fetch)
+    app.router.add_get("/fetch-voice", fetch_voice)
     app.router.add_post("/paid", paid)
     app.router.add_get("/tea.png", picture)
     return app

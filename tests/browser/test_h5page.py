@@ -2,8 +2,9 @@
 its own server on the unmodified wechatpy: opened as a web page, it logs the person in
 with OAuth (the consent screen, then their nickname); run as a mini app inside the
 client, it configures the JS-SDK, logs in with wx.login(), shares a card into a chat,
-sends a chosen picture to its server (uploadImage, then media.download), and sells tea
-through chooseWXPay, whose paySign the pay sheet checks."""
+sends a chosen picture to its server (uploadImage, then media.download), records a voice
+note with Chromium's fake microphone and sends it the same way (startRecord, stopRecord,
+uploadVoice), and sells tea through chooseWXPay, whose paySign the pay sheet checks."""
 
 from __future__ import annotations
 
@@ -105,6 +106,19 @@ async def test_the_example_h5_page_logs_in_shares_uploads_and_sells(
     await frame.locator("#upload").click()
     await expect(frame.locator("#uploaded")).to_contain_text("The shop got")
     assert len(shop.pictures) == 1 and shop.pictures[0][:4] == b"\x89PNG"
+
+    await frame.locator("#record").click()
+    await page.get_by_role("button", name="Allow").click()  # the client asks, not the frame
+    await expect(frame.locator("#voice")).to_have_text("Recording…")
+    await page.wait_for_function(
+        "() => Number(document.querySelector('#miniapp-recording')?.dataset.ms) >= 1300"
+    )
+    await frame.locator("#stop").click()
+    await expect(frame.locator("#voice")).to_have_text("Recorded")
+    await frame.locator("#send-voice").click()
+    await expect(frame.locator("#voice")).to_contain_text("The shop got a voice note of")
+    ((kind, voice),) = shop.voices
+    assert kind == "audio/webm" and voice[:4] == b"\x1a\x45\xdf\xa3"
 
     await frame.locator("#pay").click()
     await expect(page.locator(".paysheet-item")).to_have_text("Longjing, 50 g")

@@ -107,8 +107,8 @@ async def test_a_person_runs_a_registered_app_and_its_page_uses_the_js_sdk(
     await expect(frame.locator("#r-net")).to_have_text(re.compile(r"^(wifi|4g|3g|2g)$"))
     await frame.locator("#bridge").click()
     await expect(frame.locator("#r-bridge")).to_have_text("getNetworkType:ok")
-    await frame.locator("#startRecord").click()
-    await expect(frame.locator("#r-startRecord")).to_have_text("startRecord:fail not supported")
+    await frame.locator("#unsupported").click()
+    await expect(frame.locator("#r-unsupported")).to_have_text("openLocation:fail not supported")
 
     await frame.locator("#login").click()
     await expect(frame.locator("#r-login")).to_contain_text("openid o")
@@ -295,4 +295,156 @@ async def test_an_apps_code_opens_it_and_its_page_scans_a_code(
     await frame.locator("#scan").click()
     await page.locator(".sheet .sheet-cancel").click()
     await expect(frame.locator("#r-scan")).to_have_text("scanQRCode:cancel")
+    no_page_errors(page)
+
+
+async def test_a_page_records_plays_and_hands_over_a_voice_note_recorded_by_the_client(
+    clients: MakeClient, open_app: OpenApp, sites: list[H5Site]
+) -> None:
+    """wx.startRecord with Chromium's fake microphone: the client asks first, records in
+    its own window (never the frame's) under an indicator with Stop and Cancel; the page
+    plays, pauses and uploads the recording, and the app's server fetches it with
+    wechatpy's media.download; downloadVoice turns the server's upload into a localId."""
+    dev = await clients("dev")
+    site, made = await quiz_site(dev, sites)
+    base = f"/api/v1/developer/accounts/{made['account']['id']}/miniapps"
+    body = {"name": "Quiz", "entry_url": f"{site.origin}/index.html", "domains": [site.domain]}
+    app = (await dev.call("POST", base, body))["app"]
+    await clients("alice")
+    page = await open_app()
+    await login(page, "alice")
+    await page.goto(f"/#/app/{app['id']}")
+    frame = page.frame_locator(".miniapp-frame")
+    await expect(frame.locator("#r-status")).to_have_text("ready")
+    await frame.locator("#checkvoice").click()
+    await expect(frame.locator("#r-checkvoice")).to_have_text(
+        '{"startRecord":true,"uploadVoice":true,"downloadVoice":true,"translateVoice":false}'
+    )
+    # The frame itself never gets the microphone (no `allow`), whatever the browser grants.
+    assert await page.locator(".miniapp-frame").get_attribute("allow") is None
+    inner = next(f for f in page.frames if f.url.startswith(site.origin))
+    denied = await inner.evaluate(
+        "navigator.mediaDevices.getUserMedia({audio: true}).then(() => 'got it', (e) => e.name)"
+    )
+    assert denied == "NotAllowedError"
+
+    # Nothing recorded yet; an unknown localId.
+    await frame.locator("#recstop").click()
+    await expect(frame.locator("#r-recstop")).to_have_text("stopRecord:fail not recording")
+    await frame.locator("#playbad").click()
+    await expect(frame.locator("#r-playbad")).to_have_text("playVoice:fail invalid localId")
+
+    # The person is asked first; refusing is the page's fail.
+    await frame.locator("#rec").click()
+    await expect(page.locator(".dialog-text")).to_have_text(
+        "Quiz wants to record your voice. Allow it to use your microphone?"
+    )
+    await page.get_by_role("button", name="Cancel").click()
+    await expect(frame.locator("#r-rec")).to_have_text("startRecord:fail auth deny")
+    await expect(page.locator("#miniapp-recording")).to_have_count(0)
+
+    # Allowed: the client records, with its indicator over the page.
+    await frame.locator("#rec").click()
+    await page.get_by_role("button", name="Allow").click()
+    await expect(frame.locator("#r-rec")).to_have_text("startRecord:ok")
+    indicator = page.locator("#miniapp-recording")
+    await expect(indicator).to_contain_text("Quiz is recording")
+    await frame.locator("#rec").click()  # asked once per run; one recording at a time
+    await expect(frame.locator("#r-rec")).to_have_text("startRecord:fail already recording")
+    await page.wait_for_function(
+        "() => Number(document.querySelector('#miniapp-recording')?.dataset.ms) >= 1500"
+    )
+    await shot(page, "miniapp-recording")
+    await frame.locator("#recstop").click()
+    await expect(frame.locator("#r-recstop")).to_have_text(re.compile(r"^wxLocalResource://"))
+    await expect(indicator).to_have_count(0)
+    local_id = await frame.locator("#r-recstop").text_content()
+
+    # Played in the client; the page hears the end.
+    await frame.locator("#play").click()
+    await expect(frame.locator("#r-play")).to_have_text("playVoice:ok")
+    await expect(frame.locator("#r-playend")).to_have_text(local_id or "?")
+    await frame.locator("#pauseflow").click()
+    await expect(frame.locator("#r-pauseflow")).to_have_text("stopVoice:ok")
+
+    # Uploaded as alice; the app's server fetches it by serverId with its account's token.
+    await frame.locator("#upvoice").click()
+    await expect(frame.locator("#r-upvoice")).to_have_text(re.compile(r"^\d+ bytes audio/webm$"))
+    ((kind, fetched),) = site.voices
+    assert kind == "audio/webm" and fetched[:4] == b"\x1a\x45\xdf\xa3"  # WebM (EBML)
+
+    # Too short to keep.
+    await frame.locator("#rec").click()
+    await expect(frame.locator("#r-rec")).to_have_text("startRecord:ok")
+    await frame.locator("#recstop").click()
+    await expect(frame.locator("#r-recstop")).to_have_text("stopRecord:fail too short")
+
+    # The person stops it in the client: onVoiceRecordEnd, and stopRecord gets the same one.
+    await frame.locator("#rec").click()
+    await expect(frame.locator("#r-rec")).to_have_text("startRecord:ok")
+    await page.wait_for_function(
+        "() => Number(document.querySelector('#miniapp-recording')?.dataset.ms) >= 1200"
+    )
+    await page.locator("#miniapp-rec-stop").click()
+    await expect(frame.locator("#r-recend")).to_have_text(re.compile(r"^wxLocalResource://"))
+    ended = await frame.locator("#r-recend").text_content()
+    assert ended != local_id
+    await frame.locator("#recstop").click()
+    await expect(frame.locator("#r-recstop")).to_have_text(ended or "?")
+    # ... or cancels it: nothing is kept, the page's stopRecord gets `cancel`.
+    await frame.locator("#rec").click()
+    await expect(frame.locator("#r-rec")).to_have_text("startRecord:ok")
+    await page.locator("#miniapp-rec-cancel").click()
+    await expect(indicator).to_have_count(0)
+    await frame.locator("#recstop").click()
+    await expect(frame.locator("#r-recstop")).to_have_text("stopRecord:cancel")
+
+    # downloadVoice: a recording the app's server uploaded (wechatpy's media.upload).
+    await frame.locator("#downvoice").click()
+    await expect(frame.locator("#r-downvoice")).to_have_text(re.compile(r"^wxLocalResource://"))
+    downloaded = await frame.locator("#r-downvoice").text_content()
+    await frame.locator("#play").click()
+    await expect(frame.locator("#r-playend")).to_have_text(downloaded or "?")
+
+    # A page that did not name the voice calls in jsApiList may not record.
+    await page.goto(f"/#/app/{app['id']}?path=%2Findex.html%3Ffew%3D1")
+    frame = page.frame_locator(".miniapp-frame")
+    await expect(frame.locator("#r-status")).to_have_text("ready")
+    await frame.locator("#rec").click()
+    await expect(frame.locator("#r-rec")).to_have_text("startRecord:permission denied")
+    await expect(page.locator(".dialog-text")).to_have_count(0)
+    no_page_errors(page)
+
+
+async def test_a_recording_stops_by_itself_at_sixty_seconds_and_the_page_hears_it(
+    clients: MakeClient, open_app: OpenApp, sites: list[H5Site]
+) -> None:
+    """WeChat's limit: at 60 s the client stops recording, keeps it and fires
+    onVoiceRecordEnd. The page's clock is Playwright's, run forward, not waited for."""
+    dev = await clients("dev")
+    site, made = await quiz_site(dev, sites)
+    base = f"/api/v1/developer/accounts/{made['account']['id']}/miniapps"
+    body = {"name": "Quiz", "entry_url": f"{site.origin}/index.html", "domains": [site.domain]}
+    app = (await dev.call("POST", base, body))["app"]
+    await clients("alice")
+    page = await open_app()
+    await page.clock.install()
+    await login(page, "alice")
+    await page.goto(f"/#/app/{app['id']}")
+    frame = page.frame_locator(".miniapp-frame")
+    await expect(frame.locator("#r-status")).to_have_text("ready")
+    await frame.locator("#rec").click()
+    await page.get_by_role("button", name="Allow").click()
+    await expect(frame.locator("#r-rec")).to_have_text("startRecord:ok")
+    await page.clock.run_for(59_000)
+    await expect(page.locator("#miniapp-recording")).to_contain_text("0:59")
+    await expect(frame.locator("#r-recend")).to_have_count(0)
+    await page.clock.run_for(1_500)
+    await expect(frame.locator("#r-recend")).to_have_text(re.compile(r"^wxLocalResource://"))
+    await expect(page.locator("#miniapp-recording")).to_have_count(0)
+    ended = await frame.locator("#r-recend").text_content()
+    await frame.locator("#recstop").click()  # the page's own stop gets the same recording
+    await expect(frame.locator("#r-recstop")).to_have_text(ended or "?")
+    await frame.locator("#upvoice").click()
+    await expect(frame.locator("#r-upvoice")).to_have_text(re.compile(r"^\d+ bytes audio/webm$"))
     no_page_errors(page)

@@ -7,6 +7,7 @@ members."""
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -20,6 +21,7 @@ from microletter.client import ApiError, Client
 from microletter.miniapps.rules import OPEN_APIS, SUPPORTED_APIS
 from tests.conftest import MakeClient, befriend
 from tests.support.clock import Clock
+from tests.support.media import opus_clip, wav_clip
 from tests.support.media import picture as make_picture
 from tests.support.platform import new_account
 from tests.support.wechat import sdk, wechat_client
@@ -62,6 +64,10 @@ async def test_a_registered_app_is_listed_and_its_domain_alone_may_be_framed(
     # The client's bridge takes the JS-SDK calls it carries out from here (one list).
     assert one["js_apis"] == {"supported": list(SUPPORTED_APIS), "open": list(OPEN_APIS)}
     assert "chooseImage" in one["js_apis"]["supported"] and "login" in one["js_apis"]["open"]
+    voice = ["startRecord", "stopRecord", "onVoiceRecordEnd", "playVoice", "pauseVoice"]
+    voice += ["stopVoice", "onVoicePlayEnd", "uploadVoice", "downloadVoice"]
+    assert set(voice) <= set(one["js_apis"]["supported"])  # as checkJsApi reports them
+    assert not set(voice) & set(one["js_apis"]["open"])  # they need wx.config, as on WeChat
     # Only the account's developer changes it.
     with pytest.raises(ApiError) as caught:
         await alice.call("POST", f"/api/v1/developer/accounts/{aid}/miniapps", APP)
@@ -135,13 +141,13 @@ async def test_wx_config_is_checked_with_the_accounts_jsapi_tickets(
             "timestamp": "1700000000",
             "nonceStr": "n0nce",
             "signature": signed,
-            "jsApiList": ["chooseImage", "getLocation", "startRecord"],
+            "jsApiList": ["chooseImage", "getLocation", "openLocation"],
             **over,
         }
 
     done = await alice.call("POST", path, config())
     assert "chooseImage" in done["granted"] and "getLocation" in done["granted"]
-    assert "startRecord" not in done["granted"] and done["unsupported"] == ["startRecord"]
+    assert "openLocation" not in done["granted"] and done["unsupported"] == ["openLocation"]
     assert "login" in done["granted"]  # open to every page
     wrong = [
         ({"signature": "0" * 40}, "platform.js_signature_invalid"),
@@ -297,6 +303,96 @@ async def test_an_uploaded_picture_is_fetched_by_the_apps_server_with_wechatpy(
     with pytest.raises(WeChatClientException) as caught:
         await sdk(wechat.media.download, reply["server_id"])
     assert caught.value.errcode == 40007
+
+
+async def test_an_uploaded_voice_note_is_fetched_by_the_apps_server_with_wechatpy(
+    server: Server, clients: MakeClient
+) -> None:
+    clock = Clock(server)
+    dev = await clients("dev")
+    made, app = await register_app(dev)
+    wechat = wechat_client(dev.base_url, made["account"]["appid"], made["appsecret"])
+    alice, carol = await clients("alice"), await clients("carol")
+    uploads = f"/api/v1/miniapps/{app['id']}/uploads"
+    clip = opus_clip(1.5)  # what Chromium's MediaRecorder makes: Opus in WebM
+    media = (await alice.call("POST", "/api/v1/media", raw=clip, kind="voice"))["media"]
+    with pytest.raises(WeChatClientException) as caught:  # not given to the account yet
+        await sdk(wechat.media.download, media["id"])
+    assert caught.value.errcode == 40007
+    with pytest.raises(ApiError) as refused:  # not carol's recording
+        await carol.call("POST", uploads, {"media_id": media["id"], "kind": "voice"})
+    assert refused.value.code == "media.not_found"
+    with pytest.raises(ApiError) as refused:  # a recording is not a picture (uploadImage)
+        await alice.call("POST", uploads, {"media_id": media["id"]})
+    assert refused.value.code == "media.not_found"
+    picture = await alice.call("POST", "/api/v1/media", raw=make_picture(), kind="image")
+    with pytest.raises(ApiError) as refused:  # nor a picture a recording (uploadVoice)
+        await alice.call("POST", uploads, {"media_id": picture["media"]["id"], "kind": "voice"})
+    assert refused.value.code == "media.not_found"
+    with pytest.raises(ApiError) as refused:
+        await alice.call("POST", uploads, {"media_id": media["id"], "kind": "video"})
+    assert refused.value.code == "invalid_input"
+
+    reply = await alice.call("POST", uploads, {"media_id": media["id"], "kind": "voice"})
+    assert reply["server_id"] == media["id"]  # the serverId is the account's media_id
+    got = await sdk(wechat.media.download, reply["server_id"])
+    assert got.content == clip  # a recording browsers play is kept as it came
+    assert got.headers["Content-Type"] == "audio/webm"
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    other = await new_account(dev, "Other Co")  # another account's token gets nothing
+    stranger = wechat_client(dev.base_url, other["account"]["appid"], other["appsecret"])
+    with pytest.raises(WeChatClientException) as caught:
+        await sdk(stranger.media.download, reply["server_id"])
+    assert caught.value.errcode == 40007
+    clock.advance(3 * 86_400_000 + 1000)  # a serverId lives 3 days, as WeChat's media
+    with pytest.raises(WeChatClientException) as caught:
+        await sdk(wechat.media.download, reply["server_id"])
+    assert caught.value.errcode == 40007
+
+
+async def test_a_voice_note_over_a_minute_is_refused_before_a_page_can_hand_it_over(
+    server: Server, clients: MakeClient
+) -> None:
+    alice = await clients("alice")
+    with pytest.raises(ApiError) as refused:  # WeChat's recordings stop at 60 s too
+        await alice.call("POST", "/api/v1/media", raw=wav_clip(63.0), kind="voice")
+    assert refused.value.code == "media.too_long"
+    assert refused.value.details["max_seconds"] == 60
+    with pytest.raises(ApiError) as refused:
+        await alice.call("POST", "/api/v1/media", raw=b"not audio at all", kind="voice")
+    assert refused.value.code.startswith("media.")
+
+
+async def test_download_voice_gives_a_page_only_its_accounts_fresh_recordings(
+    server: Server, clients: MakeClient
+) -> None:
+    clock = Clock(server)
+    dev = await clients("dev")
+    made, app = await register_app(dev)
+    wechat = wechat_client(dev.base_url, made["account"]["appid"], made["appsecret"])
+    clip = opus_clip(1.0, "ogg")
+    voice = await sdk(wechat.media.upload, "voice", ("hello.ogg", io.BytesIO(clip)))
+    image = await sdk(wechat.media.upload, "image", ("p.png", io.BytesIO(make_picture())))
+    alice = await clients("alice")
+    base = f"{alice.base_url}/api/v1/miniapps/{app['id']}/downloads"
+    auth = {"Authorization": f"Bearer {alice.token}"}
+
+    async def fetch(server_id: str, kind: str) -> tuple[int, str, bytes]:
+        async with aiohttp.ClientSession(headers=auth) as http:
+            async with http.get(f"{base}/{server_id}", params={"kind": kind}) as response:
+                return response.status, response.headers["Content-Type"], await response.read()
+
+    status, mime, body = await fetch(voice["media_id"], "voice")
+    assert (status, mime, body) == (200, "audio/ogg", clip)
+    status, _, body = await fetch(voice["media_id"], "image")  # downloadImage: not a picture
+    assert status == 404 and json.loads(body)["error"]["code"] == "platform.media_not_found"
+    status, _, body = await fetch(image["media_id"], "voice")  # downloadVoice: not a recording
+    assert status == 404 and json.loads(body)["error"]["code"] == "platform.media_not_found"
+    status, _, body = await fetch(voice["media_id"], "video")
+    assert status == 400 and json.loads(body)["error"]["code"] == "invalid_input"
+    clock.advance(3 * 86_400_000 + 1000)
+    status, _, body = await fetch(voice["media_id"], "voice")
+    assert status == 404 and json.loads(body)["error"]["code"] == "platform.media_not_found"
 
 
 @pytest.mark.settings(operators=("root",))

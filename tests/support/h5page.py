@@ -5,7 +5,9 @@ codes with `WeChatWxa.code_to_session`, and makes JSAPI orders for wx.chooseWXPa
 `WeChatPay`. It listens on 127.0.0.1 (the app's JS-safe domain) on a port of its own.
 
 The page includes the server's jweixin script and has one button per call; each result
-goes into `#r-<name>` (its errMsg, or what the call gave)."""
+goes into `#r-<name>` (its errMsg, or what the call gave). Its voice buttons record,
+play, upload (the server fetches the recording with wechatpy's `media.download`) and
+download (the server uploads one with `media.upload`) as a WeChat H5 page does."""
 
 from __future__ import annotations
 
@@ -20,10 +22,11 @@ from wechatpy import WeChatClient
 from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.pay import WeChatPay
 
-from tests.support.media import picture
+from tests.support.media import opus_clip, picture
 from tests.support.wechat import sdk
 
 PICTURE = picture()  # a small PNG: the Moments link's imgUrl and downloadImage's picture
+VOICE = opus_clip(1.2, "ogg")  # downloadVoice's recording, as the app's server uploads it
 
 APIS = [
     "chooseImage",
@@ -37,6 +40,15 @@ APIS = [
     "chooseWXPay",
     "scanQRCode",
     "downloadImage",
+    "startRecord",
+    "stopRecord",
+    "onVoiceRecordEnd",
+    "playVoice",
+    "pauseVoice",
+    "stopVoice",
+    "onVoicePlayEnd",
+    "uploadVoice",
+    "downloadVoice",
 ]
 BUTTONS = [
     "login",
@@ -51,10 +63,18 @@ BUTTONS = [
     "close",
     "big",
     "bridge",
-    "startRecord",
+    "unsupported",
     "group",
     "scan",
     "download",
+    "checkvoice",
+    "rec",
+    "recstop",
+    "play",
+    "pauseflow",
+    "playbad",
+    "upvoice",
+    "downvoice",
 ]
 
 SCRIPT = """
@@ -158,7 +178,58 @@ on("group", () => wx.getLaunchOptions({ success: (o) => {
 } }));
 on("big", () => wx.checkJsApi({ jsApiList: Array(20000).fill("chooseImage"), fail: fail("big") }));
 on("bridge", () => WeixinJSBridge.invoke("getNetworkType", {}, (r) => show("bridge", r.err_msg)));
-on("startRecord", () => wx.startRecord({ fail: fail("startRecord") }));
+on("unsupported", () => wx.openLocation({ fail: fail("unsupported") }));
+// Voice: the latest recording's localId is kept here, as a page keeps it.
+let voice = "";
+wx.ready(() => {
+  wx.onVoiceRecordEnd({ complete: (r) => { voice = r.localId; show("recend", r.localId); } });
+  wx.onVoicePlayEnd({ success: (r) => show("playend", r.localId) });
+});
+on("checkvoice", () => wx.checkJsApi({
+  jsApiList: ["startRecord", "uploadVoice", "downloadVoice", "translateVoice"],
+  success: (r) => show("checkvoice", r.checkResult),
+}));
+on("rec", () => {
+  show("rec", "asking");
+  wx.startRecord({ success: (r) => show("rec", r.errMsg), fail: fail("rec") });
+});
+on("recstop", () => {
+  show("recstop", "stopping");
+  wx.stopRecord({
+    success: (r) => { voice = r.localId; show("recstop", r.localId); },
+    fail: fail("recstop"),
+    cancel: fail("recstop"),
+  });
+});
+on("play", () => {
+  show("playend", "");
+  wx.playVoice({ localId: voice, success: (r) => show("play", r.errMsg), fail: fail("play") });
+});
+on("pauseflow", () => wx.playVoice({ localId: voice, success: () => wx.pauseVoice({
+  localId: voice,
+  success: () => wx.stopVoice({ localId: voice, success: (r) => show("pauseflow", r.errMsg) }),
+  fail: fail("pauseflow"),
+}) }));
+on("playbad", () => wx.playVoice({ localId: "wxLocalResource://nope", fail: fail("playbad") }));
+on("upvoice", () => wx.uploadVoice({
+  localId: voice,
+  isShowProgressTips: 1,
+  success: async (r) => {
+    const q = "/fetch-voice?server_id=" + encodeURIComponent(r.serverId);
+    const got = await (await fetch(q)).json();
+    show("upvoice", got.size + " bytes " + got.type);
+  },
+  fail: fail("upvoice"),
+}));
+on("downvoice", async () => {
+  const { server_id } = await (await fetch("/voice")).json();  // its server uploaded one
+  wx.downloadVoice({
+    serverId: server_id,
+    isShowProgressTips: 0,
+    success: (r) => { voice = r.localId; show("downvoice", r.localId); },
+    fail: fail("downvoice"),
+  });
+});
 """
 
 
@@ -171,6 +242,7 @@ class H5Site:
         self.pay = pay
         self.sessions: list[dict[str, Any]] = []  # what code_to_session gave
         self.downloads: list[bytes] = []  # pictures fetched by uploadImage's serverId
+        self.voices: list[tuple[str, bytes]] = []  # (type, bytes) fetched by uploadVoice's
         self.opened: list[dict[str, Any]] = []  # getShareInfo's data, decrypted
         self.picture_fetches = 0  # how often the Moments link's picture was fetched
         self.port = 0
@@ -193,6 +265,8 @@ class H5Site:
         app.router.add_get("/opengid", self.opengid)
         app.router.add_get("/picture.png", self.picture_png)
         app.router.add_get("/picture", self.upload_picture)
+        app.router.add_get("/fetch-voice", self.fetch_voice)
+        app.router.add_get("/voice", self.upload_voice)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -266,6 +340,20 @@ class H5Site:
         got = await sdk(self.wechat.media.download, request.query["server_id"])
         self.downloads.append(got.content)
         return web.json_response({"size": len(got.content)})
+
+    async def fetch_voice(self, request: web.Request) -> web.Response:
+        """What the app's server does with uploadVoice's serverId: /cgi-bin/media/get with
+        its account's access token (wechatpy's `media.download`)."""
+        got = await sdk(self.wechat.media.download, request.query["server_id"])
+        kind = got.headers.get("Content-Type", "")
+        self.voices.append((kind, got.content))
+        return web.json_response({"size": len(got.content), "type": kind})
+
+    async def upload_voice(self, request: web.Request) -> web.Response:
+        """For wx.downloadVoice: /cgi-bin/media/upload, type voice; its media_id is the
+        page's serverId."""
+        got = await sdk(self.wechat.media.upload, "voice", ("hello.ogg", io.BytesIO(VOICE)))
+        return web.json_response({"server_id": got["media_id"]})
 
     async def opengid(self, request: web.Request) -> web.Response:
         """getShareInfo's data, opened with the person's session key, as WeChat's docs do."""

@@ -93,8 +93,11 @@ def test_frames_are_allowed_from_registered_domains_only() -> None:
 
 
 def test_a_page_may_call_what_it_named_and_the_server_provides() -> None:
-    granted = granted_apis(["chooseImage", "startRecord", "chooseImage"])
-    assert "chooseImage" in granted and "startRecord" not in granted and "login" in granted
+    granted = granted_apis(["chooseImage", "openLocation", "chooseImage"])
+    assert "chooseImage" in granted and "openLocation" not in granted and "login" in granted
+    voice = granted_apis(["startRecord", "stopRecord", "uploadVoice", "translateVoice"])
+    assert {"startRecord", "stopRecord", "uploadVoice"} <= set(voice)
+    assert "translateVoice" not in voice and "playVoice" not in voice  # only what it named
 
 
 def test_a_login_code_is_spent_once_before_it_expires() -> None:

@@ -60,7 +60,7 @@ test("calls are refused with the SDK's messages until and unless configured", ()
   assert.equal(refusal("chooseImage", { state: "failed", granted }, APIS), "chooseImage:fail, config failed");
   assert.equal(refusal("chooseImage", { state: "ok", granted }, APIS), null);
   assert.equal(refusal("getLocation", { state: "ok", granted }, APIS), "getLocation:permission denied");
-  assert.equal(refusal("startRecord", { state: "ok", granted }, APIS), "startRecord:fail not supported");
+  assert.equal(refusal("openLocation", { state: "ok", granted }, APIS), "openLocation:fail not supported");
   assert.equal(refusal("login", { state: "none", granted }, APIS), null);
   assert.equal(configError("platform.js_signature_invalid"), "config:invalid signature");
 });

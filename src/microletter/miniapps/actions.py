@@ -40,6 +40,7 @@ from microletter.platform import (
     Platform,
     account_by_id,
     account_image,
+    account_voice,
     account_with_secret,
     check_js_config,
     openid_for,
@@ -209,30 +210,37 @@ async def code_to_session(room: MiniApps, appid: str, secret: str, js_code: str)
     }
 
 
-# --- uploadImage ---
+# --- uploadImage, uploadVoice ---
+
+PAGE_MEDIA = {"image": MediaKind.IMAGE, "voice": MediaKind.VOICE}
 
 
-async def upload(room: MiniApps, me: Principal, app_id: AppId, media_id: str) -> MediaId:
-    """Let the app's account fetch a picture I uploaded (its serverId) for 3 days."""
+async def upload(
+    room: MiniApps, me: Principal, app_id: AppId, media_id: str, kind: str = "image"
+) -> MediaId:
+    """Let the app's account fetch a picture or recording I uploaded (its serverId) for 3
+    days, at /cgi-bin/media/get; MediaNotFound unless it is mine and of `kind`."""
     found, _ = await app(room, app_id)
     mid = check_media_id(media_id)
     seen = (await visible_media(room.ctx, me.user_id, [mid])).get(mid)
-    if seen is None or seen.kind is not MediaKind.IMAGE:
+    if seen is None or seen.kind is not PAGE_MEDIA.get(kind):
         raise MediaNotFound(media_id=media_id)
     await room.store.keep_upload(found.account_id, found.id, me.user_id, mid, room.now())
     return mid
 
 
-# --- downloadImage ---
+# --- downloadImage, downloadVoice ---
 
 
 async def download(
-    room: MiniApps, me: Principal, app_id: AppId, server_id: str
+    room: MiniApps, me: Principal, app_id: AppId, server_id: str, kind: str = "image"
 ) -> tuple[Media, Path]:
-    """wx.downloadImage: a picture the app's account uploaded (/cgi-bin/media/upload, its
-    serverId), for my client to hand the page as a local picture."""
+    """wx.downloadImage / wx.downloadVoice: a picture or recording the app's account
+    uploaded (/cgi-bin/media/upload of type `kind`, its serverId), for my client to hand
+    the page as a local resource."""
     found, _ = await app(room, app_id)
-    return await account_image(room.platform, found.account_id, server_id[:128])
+    fetch = account_voice if kind == "voice" else account_image
+    return await fetch(room.platform, found.account_id, server_id[:128])
 
 
 def media_grant(room: MiniApps) -> MediaGrant:

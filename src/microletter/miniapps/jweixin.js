@@ -7,7 +7,10 @@
  * Every call is a message to the client (the parent window, at the origin this script was
  * loaded from) by postMessage: {__jweixin: 1, id, api, args, url}; the client answers
  * {__jweixin: 1, id, result} with the SDK's `errMsg` ("<api>:ok", "<api>:fail ...",
- * "<api>:cancel"), and the SDK calls success/fail/cancel/complete as WeChat's does. The
+ * "<api>:cancel"), and the SDK calls success/fail/cancel/complete as WeChat's does.
+ * Events the page listens for (wx.onVoiceRecordEnd, wx.onVoicePlayEnd: the call registers
+ * the listener, the client checks it like any call) come as {__jweixin: 1, event, result},
+ * and call the listener's success and complete, as often as they happen. The
  * client decides everything (which origin may ask, what was configured); this script only
  * carries messages, and it never sees the client's token. Calls the client does not
  * provide answer "<api>:fail not supported" (docs/miniapps.md).
@@ -23,11 +26,22 @@
   let seq = 0;
   /** @type {Map<number, (result: any) => void>} */
   const pending = new Map();
+  // The SDK's event calls: their callbacks run when the client says it happened, not
+  // when the call is answered.
+  const EVENTS = ["onVoiceRecordEnd", "onVoicePlayEnd"];
+  /** @type {Record<string, any>} the args (callbacks) of each event call */
+  const listeners = {};
 
   window.addEventListener("message", (event) => {
     if (event.source !== parent || event.origin !== host) return;
     const data = event.data;
-    if (!data || data.__jweixin !== 1 || typeof data.id !== "number") return;
+    if (!data || data.__jweixin !== 1) return;
+    if (typeof data.event === "string" && data.result && typeof data.result === "object") {
+      const args = Object.prototype.hasOwnProperty.call(listeners, data.event) ? listeners[data.event] : null;
+      if (args) settle(args, data.result);
+      return;
+    }
+    if (typeof data.id !== "number") return;
     const resolve = pending.get(data.id);
     if (resolve) {
       pending.delete(data.id);
@@ -81,7 +95,8 @@
    */
   function call(api, args) {
     return send(api, args).then((result) => {
-      settle(args, result);
+      if (EVENTS.includes(api) && result.errMsg === `${api}:ok`) listeners[api] = args || {};
+      else settle(args, result);
       return result;
     });
   }

@@ -34,6 +34,7 @@ from microletter.miniapps.wire import (
     AppsReply,
     AppWire,
     CodeReply,
+    DownloadQuery,
     JsApisWire,
     JsConfigBody,
     JsConfigReply,
@@ -212,19 +213,23 @@ def routers(room: MiniApps) -> list[Router]:
 
     @people.post("/miniapps/{app_id}/uploads", errors=[AppNotFound, MediaNotFound])
     async def miniapp_upload_image(call: Call, app_id: int, body: UploadBody) -> UploadReply:
-        """uploadImage: let the app's official account fetch a picture you uploaded, at
-        /cgi-bin/media/get with the returned `server_id`, for 3 days."""
-        mid = await actions.upload(room, call.me, AppId(app_id), body.media_id)
+        """uploadImage, uploadVoice: let the app's official account fetch a picture or
+        voice recording (`kind`) you uploaded, at /cgi-bin/media/get with the returned
+        `server_id`, for 3 days."""
+        mid = await actions.upload(room, call.me, AppId(app_id), body.media_id, body.kind)
         return UploadReply(mid)
 
     @people.get(
         "/miniapps/{app_id}/downloads/{server_id}", errors=[AppNotFound, AccountMediaNotFound]
     )
-    async def miniapp_download_image(call: Call, app_id: int, server_id: str) -> web.FileResponse:
-        """downloadImage: the bytes of a picture the app's official account uploaded
-        (/cgi-bin/media/upload, type image, within its 3 days), named by the `serverId`
-        its page was given; the client hands it to the page as a local picture."""
-        media, path = await actions.download(room, call.me, AppId(app_id), server_id)
+    async def miniapp_download_image(
+        call: Call, app_id: int, server_id: str, query: DownloadQuery
+    ) -> web.FileResponse:
+        """downloadImage, downloadVoice: the bytes of a picture (`kind=image`) or voice
+        recording (`kind=voice`) the app's official account uploaded (/cgi-bin/media/upload
+        of that type, within its 3 days), named by the `serverId` its page was given; the
+        client hands it to the page as a local resource."""
+        media, path = await actions.download(room, call.me, AppId(app_id), server_id, query.kind)
         response = web.FileResponse(path)
         response.headers["Content-Type"] = served_type(media.mime)
         response.headers["Cache-Control"] = "private, no-store"

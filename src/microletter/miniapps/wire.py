@@ -3,7 +3,7 @@ what the web client asks on a page's behalf (wx.config, wx.login, cards, share t
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
@@ -101,12 +101,22 @@ class ShareInfoReply(Struct):
     iv: str
 
 
+# What a page hands its account (uploadImage, uploadVoice) or gets from it (downloadImage,
+# downloadVoice): a picture or a voice recording, never another kind of blob.
+PageMedia = Literal["image", "voice"]
+
+
 class UploadBody(Struct, forbid_unknown_fields=True):
-    media_id: Short  # a picture you uploaded (POST /api/v1/media?kind=image)
+    media_id: Short  # a picture or recording you uploaded (POST /api/v1/media?kind=...)
+    kind: PageMedia = "image"  # its kind, as uploaded: uploadImage's or uploadVoice's
+
+
+class DownloadQuery(Struct, forbid_unknown_fields=True):
+    kind: PageMedia = "image"  # downloadImage's or downloadVoice's serverId
 
 
 class UploadReply(Struct):
-    server_id: str  # what uploadImage gives the page; its account's /cgi-bin/media/get reads it
+    server_id: str  # uploadImage/uploadVoice give it the page; the account reads it at media/get
 
 
 # --- games ---

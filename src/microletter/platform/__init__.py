@@ -4,11 +4,12 @@ protocol, so existing SDKs (wechatpy) work unchanged against a microletter serve
 Its door: `Platform` (what its actions are given), `Dispatcher` (pushes to webhooks),
 `WebhookClient` (SSRF-guarded outgoing HTTP) and `PublicFetcher` (the same guard, for
 other rooms' GETs: a Moments link card's picture), what the merchant API needs of accounts
-(payees.py), the pictures an account uploaded for its pages (`account_image`, for
-wx.downloadImage), the shop's conversation with a buyer (`open_conversation`, a step of
-its unit of work), service notifications (`send_notice` with a `Notice` from a `Source`,
-a step of the sending room's unit of work: a follower hears it from the account, anyone
-else in their `service` conversation) and the protocol's XML, and `mount`, which adds
+(payees.py), the pictures and recordings an account uploaded for its pages
+(`account_image`, `account_voice`: wx.downloadImage and wx.downloadVoice), the shop's
+conversation with a buyer (`open_conversation`, a step of its unit of work), service
+notifications (`send_notice` with a `Notice` from a `Source`, a step of the sending
+room's unit of work: a follower hears it from the account, anyone else in their
+`service` conversation) and the protocol's XML, and `mount`, which adds
 the protocol's paths (/cgi-bin, /sns, /connect) and returns the /api/v1 routers for the
 gateway to serve.
 Account media live in the media room (platform/media.py); `register_referrers` tells its
@@ -36,7 +37,7 @@ from microletter.platform.errors import (
     NotAccountOwner,
 )
 from microletter.platform.fetcher import PublicFetcher
-from microletter.platform.media import account_image
+from microletter.platform.media import account_image, account_voice
 from microletter.platform.payees import (
     account_by_appid,
     account_by_id,
@@ -79,6 +80,7 @@ __all__ = [
     "account_by_appid",
     "account_by_id",
     "account_image",
+    "account_voice",
     "account_source",
     "account_of_token",
     "account_with_secret",

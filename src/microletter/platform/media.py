@@ -162,9 +162,22 @@ async def account_image(p: Platform, account_id: UserId, media_id: str) -> tuple
     """A picture the account uploaded (media/upload, type image, still fresh), and where
     its bytes are: what a mini app's page names to wx.downloadImage (its serverId).
     AccountMediaNotFound for anything else."""
-    media = await uploaded(p, account_id, media_id, "image")
+    return await _account_blob(p, account_id, media_id, "image", MediaKind.IMAGE)
+
+
+async def account_voice(p: Platform, account_id: UserId, media_id: str) -> tuple[Media, Path]:
+    """A voice recording the account uploaded (media/upload, type voice, still fresh), and
+    where its bytes are: what a page names to wx.downloadVoice. AccountMediaNotFound for
+    anything else (a picture, another account's, an expired one)."""
+    return await _account_blob(p, account_id, media_id, "voice", MediaKind.VOICE)
+
+
+async def _account_blob(
+    p: Platform, account_id: UserId, media_id: str, kind: str, media_kind: MediaKind
+) -> tuple[Media, Path]:
+    media = await uploaded(p, account_id, media_id, kind)
     path = p.ctx.media.blobs.local_path(rules.blob_key(media.id))
-    if media.kind is not MediaKind.IMAGE or path is None:
+    if media.kind is not media_kind or path is None:
         raise AccountMediaNotFound(media_id=media_id)
     return media, path
 

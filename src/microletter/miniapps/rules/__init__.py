@@ -45,7 +45,7 @@ MAX_JS_APIS = 100
 MAX_TITLE = 60
 CODE_MS = 5 * 60_000  # a wx.login() code lives 5 minutes, as WeChat's
 SHARE_TICKET_MS = 24 * 3600_000
-UPLOAD_MS = 3 * 24 * 3600_000  # an uploadImage serverId lives 3 days, as WeChat's media
+UPLOAD_MS = 3 * 24 * 3600_000  # an uploadImage/uploadVoice serverId lives 3 days, as WeChat's media
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::[1-9][0-9]{{0,4}})?")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -76,6 +76,15 @@ SUPPORTED_APIS = (
     "uploadImage",
     "downloadImage",
     "getLocalImgData",
+    "startRecord",
+    "stopRecord",
+    "onVoiceRecordEnd",
+    "playVoice",
+    "pauseVoice",
+    "stopVoice",
+    "onVoicePlayEnd",
+    "uploadVoice",
+    "downloadVoice",
     "scanQRCode",
     "getNetworkType",
     "getLocation",

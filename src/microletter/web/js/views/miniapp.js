@@ -8,7 +8,9 @@
  * The frame keeps the page's own origin (`allow-same-origin`: it is never ours, the server
  * refuses its own host as a JS-safe domain) and may not navigate this window. The bridge
  * answers only messages from this frame whose origin is one of the app's JS-safe domains;
- * it makes every API request itself, so the page never holds the client's token.
+ * it makes every API request itself, so the page never holds the client's token. The
+ * frame gets no microphone (no `allow`): the voice calls record in this window, with
+ * consent (miniapps/pagevoice.js), and answer the page with events as well as replies.
  */
 
 import { actionSheet, confirmDialog, dialog, h, icon, toast } from "../dom.js";
@@ -20,6 +22,7 @@ import { openPaySheet } from "./paysheet.js";
 import { openScanned, pictureInput } from "./scan.js";
 import { configError, isJsSafe, jsApis, networkType, pageUrl, readCall, refusal } from "../miniapps/bridge.js";
 import { openRanking, rankingQuery } from "../miniapps/ranking.js";
+import { PageVoice, VOICE_APIS } from "../miniapps/pagevoice.js";
 
 /**
  * @typedef {{id: number, account_id: number, name: string, icon: string, entry_url: string,
@@ -115,6 +118,8 @@ class Session {
     this.timelineData = {};
     this.locationAllowed = false;
     this.lastUrl = "";
+    /** the origin of the page's last accepted call: where events (onVoicePlayEnd…) go */
+    this.pageOrigin = "";
     this.frame = /** @type {HTMLIFrameElement} */ (
       h("iframe.miniapp-frame", {
         title: miniapp.name,
@@ -125,6 +130,9 @@ class Session {
     );
     this.blocked = h("div.miniapp-blocked", { hidden: true, role: "alert" }, t("miniapp.blocked"));
     body.replaceChildren(this.frame, this.blocked);
+    this.voice = new PageVoice(app, miniapp, body, (event, result) => {
+      if (this.pageOrigin) this.frame.contentWindow?.postMessage({ __jweixin: 1, event, result }, this.pageOrigin);
+    });
     this.onMessage = (/** @type {MessageEvent} */ e) => this.receive(e);
     this.onViolation = (/** @type {SecurityPolicyViolationEvent} */ e) => {
       // A domain registered after this page loaded: its CSP does not list it yet.
@@ -141,6 +149,7 @@ class Session {
   }
 
   stop() {
+    this.voice.stop();
     window.removeEventListener("message", this.onMessage);
     document.removeEventListener("securitypolicyviolation", this.onViolation);
   }
@@ -165,6 +174,7 @@ class Session {
       return;
     }
     this.lastUrl = call.url;
+    this.pageOrigin = event.origin;
     if (call.api === "config") {
       this.configured = this.checkConfig(call.args, call.url).then(answer);
       return;
@@ -218,6 +228,7 @@ class Session {
    */
   async run(api, args) {
     const id = this.miniapp.id;
+    if (VOICE_APIS.has(api)) return this.voice.run(api, args);
     switch (api) {
       case "checkJsApi": {
         const names = Array.isArray(args.jsApiList) ? args.jsApiList.slice(0, 100) : [];
@@ -289,12 +300,12 @@ class Session {
       case "chooseImage":
         return this.chooseImage(Math.min(9, Math.max(1, Number(args.count) || 9)));
       case "getLocalImgData":
-        return { localData: await dataUrl(this.picture(args.localId)) };
+        return { localData: await dataUrl(this.picture(api, args.localId)) };
       case "previewImage":
         this.preview(String(args.current || (Array.isArray(args.urls) ? args.urls[0] : "") || ""));
         return {};
       case "uploadImage": {
-        const { media } = await this.app.api.uploadMedia(this.picture(args.localId), "image", "image");
+        const { media } = await this.app.api.uploadMedia(this.picture(api, args.localId), "image", "image");
         const { server_id } = await this.app.api.request("POST", `/miniapps/${id}/uploads`, {
           json: { media_id: media.id },
         });
@@ -349,10 +360,13 @@ class Session {
     return options;
   }
 
-  /** @param {unknown} localId */
-  picture(localId) {
+  /**
+   * @param {string} api the call naming it (its errMsg's prefix)
+   * @param {unknown} localId
+   */
+  picture(api, localId) {
     const blob = this.pictures.get(String(localId));
-    if (!blob) throw { errMsg: "fail invalid localId" };
+    if (!blob) throw { errMsg: `${api}:fail invalid localId` };
     return blob;
   }
 
