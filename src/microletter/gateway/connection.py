@@ -35,6 +35,8 @@ from microletter.gateway import wire
 
 OP_TEXT = 0x1
 OP_BINARY = 0x2
+OP_PING = 0x9
+OP_PONG = 0xA
 
 
 class Decision(Enum):

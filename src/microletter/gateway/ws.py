@@ -40,11 +40,14 @@ from microletter.gateway import streams, wire
 from microletter.gateway.connection import (
     CODECS,
     JSON,
+    OP_PING,
+    OP_PONG,
     SUBPROTOCOLS,
     AbuseMeter,
     Codec,
     Decision,
     Delivery,
+    ws_frame,
 )
 from microletter.gateway.errors import Close, error_body
 from microletter.gateway.hub import Hub
@@ -107,6 +110,10 @@ class Session:
         # conversation id -> the delivery cursor over its seqs (gateway/streams.py).
         self.streams: dict[ConversationId, Delivery] = {}
         self.reads_streams = False
+        # The heartbeat (Gateway._beat): cleared by every frame the client sends; a sweep
+        # that finds it still set pings, and the next one closes if it stays set.
+        self.quiet = False
+        self.pinged = False
 
     # --- from the hub (synchronous, on the event loop) ---
 
@@ -417,6 +424,18 @@ class Session:
         await self._close(code, reason)
 
 
+def beat(session: Session, ping: bytes) -> None:
+    """One heartbeat sweep's decision for one connection (see Gateway._beat)."""
+    if not session.quiet:
+        session.quiet = True
+        session.pinged = False
+    elif not session.pinged:
+        session.pinged = True
+        session.outbox.put_framed(ping)
+    else:
+        session.close_soon(Close.GOING_AWAY, "no answer to ping")
+
+
 def _ref_of(data: bytes | str, codec: Codec) -> object:
     """The request's ref, if one can be read from a frame that failed validation."""
     loose: object = None
@@ -441,15 +460,29 @@ class Gateway:
         self._touched: dict[DeviceId, float] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._renewer: asyncio.Task[None] | None = None
+        self._beater: asyncio.Task[None] | None = None
 
     def start(self, sweep: bool) -> None:
         """Start renewing presence, and (with `sweep`, when hints can be lost between
         processes) the sweep that re-reads idle devices' logs."""
         loop = asyncio.get_running_loop()
         self._renewer = loop.create_task(self.hub.renew_presence())
+        if self.settings.ws_heartbeat > 0:
+            self._beater = loop.create_task(self._beat(self.settings.ws_heartbeat))
         interval = self.settings.bus_resync_seconds
         if sweep and interval > 0:
             self._sweeper = loop.create_task(self.hub.sweep(interval))
+
+    async def _beat(self, interval: float) -> None:
+        """The heartbeat of every connection, in one sweep every `interval` seconds (a
+        frame received costs one attribute store, not a timer): a connection that sent
+        nothing since the last sweep is pinged; one that answered nothing, not even
+        the ping, by the next sweep is dead (a peer gone without a FIN) and is closed."""
+        ping = ws_frame(b"", OP_PING)
+        while True:
+            await asyncio.sleep(interval)
+            for session in self.hub.sessions():
+                beat(session, ping)
 
     def answer(self, frame: type, handler: RoomHandler) -> None:
         """Have a feature room answer `frame` (one of wire.RoomFrame) on every session."""
@@ -457,7 +490,7 @@ class Gateway:
 
     async def shutdown(self) -> None:
         """Close every session with "going away", after in-flight requests finish."""
-        for task in (self._sweeper, self._renewer):
+        for task in (self._sweeper, self._renewer, self._beater):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -470,7 +503,10 @@ class Gateway:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(
             protocols=SUBPROTOCOLS,
-            heartbeat=self.settings.ws_heartbeat,
+            # Our own heartbeat (`_beat`, one sweep for every session) instead of aiohttp's,
+            # which re-arms a timer for every chunk received: pings and pongs come to us.
+            heartbeat=None,
+            autoping=False,
             max_msg_size=self.settings.ws_hard_max_frame,
             compress=False,
         )
@@ -487,9 +523,13 @@ class Gateway:
         try:
             session = await self._start(ws, transport, codec, principal, hello)
             async for msg in ws:
-                if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                session.quiet = False
+                kind = msg.type
+                if kind is WSMsgType.BINARY or kind is WSMsgType.TEXT:
                     session.receive(msg.data)
-                elif msg.type == WSMsgType.ERROR:
+                elif kind is WSMsgType.PING:
+                    session.outbox.put_framed(ws_frame(msg.data, OP_PONG))
+                elif kind is WSMsgType.ERROR:
                     break
         finally:
             if session is not None:
@@ -514,7 +554,12 @@ class Gateway:
             return None, None
 
         try:
-            msg = await ws.receive(timeout=self.settings.ws_hello_timeout)
+            async with asyncio.timeout(self.settings.ws_hello_timeout):
+                msg = await ws.receive()
+                while msg.type is WSMsgType.PING or msg.type is WSMsgType.PONG:
+                    if msg.type is WSMsgType.PING:
+                        await ws.pong(msg.data)
+                    msg = await ws.receive()
         except TimeoutError:
             return await refuse(Unauthenticated("Send a hello frame first."), Close.UNAUTHENTICATED)
         if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
