@@ -57,6 +57,7 @@ from microletter.log import user_id as log_user
 from microletter.settings import Settings
 
 log = logging.getLogger(__name__)
+_CLOSED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)  # what ends `async for`
 # A send frame's kind (a wire.SendKind string) as the core's enum, looked up, not parsed.
 _KINDS = {k.value: k for k in MessageKind}
 TOUCH_EVERY = 300.0  # seconds between two last-seen writes of one device
@@ -522,14 +523,16 @@ class Gateway:
         session: Session | None = None
         try:
             session = await self._start(ws, transport, codec, principal, hello)
-            async for msg in ws:
+            receive = ws.receive  # not `async for`: its __anext__ is one more frame per read
+            while True:
+                msg = await receive()
                 session.quiet = False
                 kind = msg.type
                 if kind is WSMsgType.BINARY or kind is WSMsgType.TEXT:
                     session.receive(msg.data)
                 elif kind is WSMsgType.PING:
                     session.outbox.put_framed(ws_frame(msg.data, OP_PONG))
-                elif kind is WSMsgType.ERROR:
+                elif kind is WSMsgType.ERROR or kind in _CLOSED:
                     break
         finally:
             if session is not None:
