@@ -464,8 +464,9 @@ class Gateway:
         self._beater: asyncio.Task[None] | None = None
 
     def start(self, sweep: bool) -> None:
-        """Start renewing presence, and (with `sweep`, when hints can be lost between
-        processes) the sweep that re-reads idle devices' logs."""
+        """Start renewing presence, the heartbeat (`ws_heartbeat` > 0), and (with
+        `sweep`, when hints can be lost between processes) the sweep that re-reads idle
+        devices' logs."""
         loop = asyncio.get_running_loop()
         self._renewer = loop.create_task(self.hub.renew_presence())
         if self.settings.ws_heartbeat > 0:
