@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 _LATENCY = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -42,7 +43,7 @@ class Metrics:
             buckets=_LATENCY,
             registry=r,
         )
-        self.send_seconds = Histogram(
+        self.send_seconds = HotHistogram(
             "microletter_send_seconds",
             "From a send request to its ack (durably committed).",
             buckets=_LATENCY,
@@ -153,3 +154,34 @@ class _HotCounters(Collector):
     def collect(self) -> Iterator[CounterMetricFamily]:
         for attribute, (name, text) in self._HELP.items():
             yield CounterMetricFamily(name, text, value=getattr(self._metrics, attribute))
+
+
+class HotHistogram(Collector):
+    """A histogram for one event loop's hot path (a send's latency, once per message):
+    `observe` is a bisect and two additions on plain numbers, where prometheus_client's
+    Histogram takes a lock and walks its buckets in Python (~2 us a call, measured). Its
+    numbers are only ever changed on the loop's thread; a scrape reads them as they are."""
+
+    def __init__(
+        self, name: str, documentation: str, buckets: tuple[float, ...], registry: CollectorRegistry
+    ) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._bounds = buckets
+        self._counts = [0] * (len(buckets) + 1)  # the last one: above every bound (+Inf)
+        self._sum = 0.0
+        registry.register(self)
+
+    def observe(self, value: float) -> None:
+        self._counts[bisect_left(self._bounds, value)] += 1
+        self._sum += value
+
+    def collect(self) -> Iterator[HistogramMetricFamily]:
+        cumulative: list[tuple[str, float]] = []
+        total = 0
+        for bound, count in zip((*self._bounds, float("inf")), self._counts, strict=True):
+            total += count
+            cumulative.append(("+Inf" if bound == float("inf") else repr(float(bound)), total))
+        yield HistogramMetricFamily(
+            self._name, self._documentation, buckets=cumulative, sum_value=self._sum
+        )

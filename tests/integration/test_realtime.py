@@ -355,3 +355,40 @@ async def test_the_compact_subprotocol_delivers_a_short_message_in_under_100_byt
     ]
     assert len(raw) + 2 <= 100  # payload plus the 2-byte WebSocket header
     await bye(ws)
+
+
+@pytest.mark.settings(ws_heartbeat=0.2)
+async def test_a_peer_that_answers_pings_stays_and_one_that_does_not_is_closed(
+    clients: MakeClient, server: Server
+) -> None:
+    """The server's own heartbeat: a quiet connection is pinged, and closed only if it
+    answers nothing by the next sweep; a client's ping is answered with a pong."""
+    alice = await clients("alice")
+    answering = await connect(server)  # aiohttp answers pings while it reads (autoping)
+    await hello(answering, alice)
+    frames: list[Frame] = []
+
+    async def read() -> None:
+        async for msg in answering:
+            frames.append(msg.json())
+
+    reader = asyncio.create_task(read())
+    session = aiohttp.ClientSession()
+    silent = await session.ws_connect(server.url + "/ws", autoping=False)
+    await silent.send_json({"t": "hello", "token": alice.token})
+    assert (await silent.receive_json(timeout=5))["t"] == "ready"
+    async with asyncio.timeout(5):
+        while (await silent.receive()).type is not aiohttp.WSMsgType.PING:
+            pass  # synced, ...: then a sweep finds it quiet and pings
+    assert await closed_with(silent) == 1001  # and the next one closes it
+    await asyncio.sleep(1.0)  # five more sweeps
+    assert not answering.closed and not reader.done()
+    await answering.ping(b"beat")  # answered by the server (aiohttp takes the pong)
+    await answering.send_json({"t": "ping", "ref": 7})
+    async with asyncio.timeout(5):
+        while not any(f.get("t") == "pong" and f.get("ref") == 7 for f in frames):
+            await asyncio.sleep(0.01)
+    await bye(answering)
+    await reader
+    await silent.close()
+    await session.close()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import struct
 import time
 from collections import deque
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -35,6 +36,8 @@ from microletter.gateway import wire
 
 OP_TEXT = 0x1
 OP_BINARY = 0x2
+OP_PING = 0x9
+OP_PONG = 0xA
 
 
 class Decision(Enum):
@@ -144,11 +147,8 @@ class Codec:
         self.name = name
         self.opcode = opcode
         self.encode: Any = encoder.encode
-        self._decode = decoder.decode
-
-    def decode(self, data: bytes | str) -> wire.ClientFrame:
-        frame: wire.ClientFrame = self._decode(data)
-        return frame
+        # The decoder's own method (no wrapper: it runs once per frame received).
+        self.decode: Callable[[bytes | str], wire.ClientFrame] = decoder.decode
 
     def encode_event(self, event: Event) -> bytes:
         data: bytes = self.encode(event)

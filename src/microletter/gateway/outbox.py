@@ -49,7 +49,23 @@ class Outbox:
         Catch-up passes bounded=False: it waits for `drained()` between pages instead."""
         if self.closed:
             return False
-        return self._queue(ws_frame(payload, self._opcode), bounded)
+        n = len(payload)  # the frame header made here for small frames: a call less
+        frame = (
+            bytes((0x80 | self._opcode, n)) + payload
+            if n < 126
+            else ws_frame(payload, self._opcode)
+        )
+        if not bounded:
+            return self._queue(frame, False)
+        size = self._size = self._size + len(frame)
+        if size + self._transport.get_write_buffer_size() > self._limit:
+            self._overflow()
+            return False
+        self._parts.append(frame)
+        if not self._scheduled:
+            self._scheduled = True
+            self.loop.call_soon(self.flush)
+        return True
 
     def put_framed(self, frame: bytes) -> bool:
         """`put` of a frame already made (one frame shared by many connections)."""
@@ -61,15 +77,18 @@ class Outbox:
         if bounded:
             self._size += len(frame)
         if bounded and self._size + self._transport.get_write_buffer_size() > self._limit:
-            self.closed = True
-            self._parts.clear()
-            self._on_overflow()
+            self._overflow()
             return False
         self._parts.append(frame)
         if not self._scheduled:
             self._scheduled = True
             self.loop.call_soon(self.flush)
         return True
+
+    def _overflow(self) -> None:
+        self.closed = True
+        self._parts.clear()
+        self._on_overflow()
 
     async def drained(self, patience: float = 30.0) -> None:
         """Wait until the client has taken most of what we queued (backpressure for

@@ -40,11 +40,14 @@ from microletter.gateway import streams, wire
 from microletter.gateway.connection import (
     CODECS,
     JSON,
+    OP_PING,
+    OP_PONG,
     SUBPROTOCOLS,
     AbuseMeter,
     Codec,
     Decision,
     Delivery,
+    ws_frame,
 )
 from microletter.gateway.errors import Close, error_body
 from microletter.gateway.hub import Hub
@@ -54,6 +57,9 @@ from microletter.log import user_id as log_user
 from microletter.settings import Settings
 
 log = logging.getLogger(__name__)
+_CLOSED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)  # what ends `async for`
+# A send frame's kind (a wire.SendKind string) as the core's enum, looked up, not parsed.
+_KINDS = {k.value: k for k in MessageKind}
 TOUCH_EVERY = 300.0  # seconds between two last-seen writes of one device
 # A feature room's answer to one of its frames (wire.RoomFrame), as app.py registers it:
 # (who asks, the frame) -> the reply's fields; a MicroletterError becomes an error frame.
@@ -105,6 +111,10 @@ class Session:
         # conversation id -> the delivery cursor over its seqs (gateway/streams.py).
         self.streams: dict[ConversationId, Delivery] = {}
         self.reads_streams = False
+        # The heartbeat (Gateway._beat): cleared by every frame the client sends; a sweep
+        # that finds it still set pings, and the next one closes if it stays set.
+        self.quiet = False
+        self.pinged = False
 
     # --- from the hub (synchronous, on the event loop) ---
 
@@ -278,10 +288,10 @@ class Session:
         except msgspec.DecodeError as exc:
             self._strike(None, MalformedBody(f"The frame is not valid {self._codec_kind}: {exc}"))
             return
-        if isinstance(frame, wire.Ping):
+        if type(frame) is wire.Send:  # most frames: one coroutine, no request wrapper
+            self.spawn(self._send_now(frame))
+        elif isinstance(frame, wire.Ping):
             self.reply({"t": "pong", "ref": frame.ref})
-        elif isinstance(frame, wire.Send):
-            self.spawn(self._request(frame.ref, self._send, frame))
         elif isinstance(frame, wire.Read):
             self.spawn(self._request(frame.ref, self._read, frame))
         elif isinstance(frame, wire.Recall):
@@ -329,30 +339,47 @@ class Session:
         if result is not None:
             self.reply({"ref": ref, **result})
 
-    async def _send(self, f: wire.Send) -> dict[str, Any] | None:
+    async def _send_now(self, f: wire.Send) -> None:
+        """A send, the hot path, in one coroutine (no `_request` around it: one frame less
+        to create and resume per send). Its ack is usually the echo of the new message
+        to this connection (`echo_ref`); else an `ack` frame."""
         cmid = f.client_msg_id
-        if f.ref is not None:
-            self.awaiting.setdefault(cmid, []).append(f.ref)
+        ref = f.ref
+        if ref is not None:
+            refs = self.awaiting.get(cmid)
+            if refs is None:
+                self.awaiting[cmid] = [ref]
+            else:
+                refs.append(ref)
         try:
+            self.limits.hit_now("user", self._rate_key)
             message = await messages.send_message(
                 self.ctx,
                 self.principal,
                 ConversationId(f.conversation_id),
                 cmid,
                 f.text,
-                kind=MessageKind(f.kind),
+                kind=_KINDS[f.kind],
                 media_id=f.media_id,
                 reply_to=f.reply_to,
-                mentions=[UserId(u) for u in f.mentions],
+                mentions=[UserId(u) for u in f.mentions] if f.mentions else (),
                 mention_all=f.mention_all,
                 data=f.data,
             )
+        except MicroletterError as exc:
+            self.reply_error(ref, exc)
+            return
+        except Exception:
+            log.exception("ws.request_failed")
+            self.reply_error(ref, MicroletterError())
+            return
         finally:
-            self._forget_ref(cmid, f.ref)
-        if f.ref is not None and self.echoed.get(cmid) == f.ref:
+            if ref is not None:
+                self._forget_ref(cmid, ref)
+        if ref is not None and self.echoed.get(cmid) == ref:
             del self.echoed[cmid]
-            return None  # the echoed event carried this ref: it was the ack
-        return {"t": "ack", "message": message}
+            return  # the echoed event carried this ref: it was the ack
+        self.reply({"ref": ref, "t": "ack", "message": message})
 
     def _forget_ref(self, cmid: str, ref: object) -> None:
         refs = self.awaiting.get(cmid)
@@ -398,6 +425,18 @@ class Session:
         await self._close(code, reason)
 
 
+def beat(session: Session, ping: bytes) -> None:
+    """One heartbeat sweep's decision for one connection (see Gateway._beat)."""
+    if not session.quiet:
+        session.quiet = True
+        session.pinged = False
+    elif not session.pinged:
+        session.pinged = True
+        session.outbox.put_framed(ping)
+    else:
+        session.close_soon(Close.GOING_AWAY, "no answer to ping")
+
+
 def _ref_of(data: bytes | str, codec: Codec) -> object:
     """The request's ref, if one can be read from a frame that failed validation."""
     loose: object = None
@@ -422,15 +461,30 @@ class Gateway:
         self._touched: dict[DeviceId, float] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._renewer: asyncio.Task[None] | None = None
+        self._beater: asyncio.Task[None] | None = None
 
     def start(self, sweep: bool) -> None:
-        """Start renewing presence, and (with `sweep`, when hints can be lost between
-        processes) the sweep that re-reads idle devices' logs."""
+        """Start renewing presence, the heartbeat (`ws_heartbeat` > 0), and (with
+        `sweep`, when hints can be lost between processes) the sweep that re-reads idle
+        devices' logs."""
         loop = asyncio.get_running_loop()
         self._renewer = loop.create_task(self.hub.renew_presence())
+        if self.settings.ws_heartbeat > 0:
+            self._beater = loop.create_task(self._beat(self.settings.ws_heartbeat))
         interval = self.settings.bus_resync_seconds
         if sweep and interval > 0:
             self._sweeper = loop.create_task(self.hub.sweep(interval))
+
+    async def _beat(self, interval: float) -> None:
+        """The heartbeat of every connection, in one sweep every `interval` seconds (a
+        frame received costs one attribute store, not a timer): a connection that sent
+        nothing since the last sweep is pinged; one that answered nothing, not even
+        the ping, by the next sweep is dead (a peer gone without a FIN) and is closed."""
+        ping = ws_frame(b"", OP_PING)
+        while True:
+            await asyncio.sleep(interval)
+            for session in self.hub.sessions():
+                beat(session, ping)
 
     def answer(self, frame: type, handler: RoomHandler) -> None:
         """Have a feature room answer `frame` (one of wire.RoomFrame) on every session."""
@@ -438,7 +492,7 @@ class Gateway:
 
     async def shutdown(self) -> None:
         """Close every session with "going away", after in-flight requests finish."""
-        for task in (self._sweeper, self._renewer):
+        for task in (self._sweeper, self._renewer, self._beater):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -451,7 +505,10 @@ class Gateway:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(
             protocols=SUBPROTOCOLS,
-            heartbeat=self.settings.ws_heartbeat,
+            # Our own heartbeat (`_beat`, one sweep for every session) instead of aiohttp's,
+            # which re-arms a timer for every chunk received: pings and pongs come to us.
+            heartbeat=None,
+            autoping=False,
             max_msg_size=self.settings.ws_hard_max_frame,
             compress=False,
         )
@@ -467,10 +524,16 @@ class Gateway:
         session: Session | None = None
         try:
             session = await self._start(ws, transport, codec, principal, hello)
-            async for msg in ws:
-                if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+            receive = ws.receive  # not `async for`: its __anext__ is one more frame per read
+            while True:
+                msg = await receive()
+                session.quiet = False
+                kind = msg.type
+                if kind is WSMsgType.BINARY or kind is WSMsgType.TEXT:
                     session.receive(msg.data)
-                elif msg.type == WSMsgType.ERROR:
+                elif kind is WSMsgType.PING:
+                    session.outbox.put_framed(ws_frame(msg.data, OP_PONG))
+                elif kind is WSMsgType.ERROR or kind in _CLOSED:
                     break
         finally:
             if session is not None:
@@ -495,7 +558,12 @@ class Gateway:
             return None, None
 
         try:
-            msg = await ws.receive(timeout=self.settings.ws_hello_timeout)
+            async with asyncio.timeout(self.settings.ws_hello_timeout):
+                msg = await ws.receive()
+                while msg.type is WSMsgType.PING or msg.type is WSMsgType.PONG:
+                    if msg.type is WSMsgType.PING:
+                        await ws.pong(msg.data)
+                    msg = await ws.receive()
         except TimeoutError:
             return await refuse(Unauthenticated("Send a hello frame first."), Close.UNAUTHENTICATED)
         if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):

@@ -367,27 +367,31 @@ class SqliteTx(SqliteReader):
 
     def append(self, targets: Iterable[tuple[UserId, Event]], now: Instant) -> None:
         """Append each event to its user's log with that user's next seq, in order."""
-        pairs = list(targets)
+        pairs = targets if type(targets) is list else list(targets)
         if not pairs:
             return
         heads = self._heads
-        missing = list({uid for uid, _ in pairs if uid not in heads})
+        missing = [uid for uid, _ in pairs if uid not in heads]
         if missing:
             for uid, head in self.conn.execute(
                 "SELECT id, log_seq FROM users WHERE id IN (SELECT value FROM json_each(?))",
-                (to_json(missing),),
+                (to_json(list(dict.fromkeys(missing))),),
             ):
                 self._set(heads, UserId(uid), head)
         rows: list[tuple[Any, ...]] = []
         last: Event | None = None
         parts: tuple[Any, ...] = ()
+        # `_set` inlined (once per member of every send): every head is in `heads` now.
+        journal, dirty, entries = self._journal, self._dirty_heads, self._entries
         for uid, event in pairs:
             if event is not last:  # a fan-out repeats one event: describe it once
                 last, parts = event, event_row(event)
-            seq = heads[uid] + 1
-            self._set(heads, uid, seq)
-            self._dirty_heads.add(uid)
-            self._entries.append(LogEntry(uid, seq, event))
+            old = heads[uid]
+            seq = old + 1
+            journal.append((heads, uid, old))
+            heads[uid] = seq
+            dirty.add(uid)
+            entries.append(LogEntry(uid, seq, event))
             rows.append((uid, seq, *parts, now))
         self.conn.executemany(
             "INSERT INTO user_log (user_id, seq, kind, conversation_id, ref_seq, payload,"
