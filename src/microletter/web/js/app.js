@@ -30,6 +30,7 @@ import { mountWalletAdmin } from "./views/walletadmin.js";
 import { mountFinance } from "./views/merchant/finance.js";
 import { mountPools } from "./views/merchant/pools.js";
 import { mountShops } from "./views/merchant/shops.js";
+import { mountMerchantBooks, mountMerchantWork } from "./views/merchant/books.js";
 import * as officialsView from "./views/officials.js";
 import * as consoleView from "./views/console.js";
 import * as consentView from "./views/consent.js";
@@ -118,6 +119,8 @@ const ROUTES = [
   [/^admin\/wallet$/, "me", mountWalletAdmin], // operators only (the server checks each call)
   [/^merchant$/, "me", mountShops], // the shops whose money I may see
   [/^merchant\/(\d+)$/, "me", mountFinance], // a shop's money: settlement, credit, returns
+  [/^merchant\/(\d+)\/books$/, "me", mountMerchantBooks], // a shop's works, their sales and refunds
+  [/^merchant\/(\d+)\/books\/(\d+)$/, "me", mountMerchantWork], // one work: terms, chapters, publish
   [/^admin\/merchant$/, "me", mountPools], // operators: the cover and credit pools
 ];
 /** @type {Record<Tab, {icon: Parameters<typeof icon>[0], mount: Mount}>} */
