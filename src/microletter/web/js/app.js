@@ -51,6 +51,7 @@ import { mountShelf } from "./views/books/shelf.js";
 import { mountWork } from "./views/books/work.js";
 import { mountReader } from "./views/books/reader.js";
 import { mountEbook } from "./views/books/ebook.js";
+import { mountBookPurchases } from "./views/books/purchases.js";
 
 const SESSION = "ml.session";
 /** Where a link opened before signing in (an invite, a person's code) goes after it. */
@@ -118,6 +119,7 @@ const ROUTES = [
   [/^books\/(\d{1,20})$/, "me", mountWork],
   [/^books\/(\d{1,20})\/read\/(\d{1,5})$/, "me", mountReader], // a chapter (notices link here)
   [/^books\/ebook\/(\d{1,20})$/, "me", mountEbook], // a bought PDF, drawn by pdf.js
+  [/^books\/purchases$/, "me", mountBookPurchases], // my purchases, and refund requests
   [/^admin\/wallet$/, "me", mountWalletAdmin], // operators only (the server checks each call)
   [/^merchant$/, "me", mountShops], // the shops whose money I may see
   [/^merchant\/(\d+)$/, "me", mountFinance], // a shop's money: settlement, credit, returns

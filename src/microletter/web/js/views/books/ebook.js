@@ -89,8 +89,16 @@ export function mountEbook(app, root, id) {
     let at = 1;
     const canvas = h("canvas.ebook-page");
     const where = h("span.ebook-where", { "aria-live": "polite" });
-    const prev = h("button.btn.btn-plain.ebook-prev", { type: "button", onclick: () => go(at - 1) }, t("books.prev_page"));
-    const next = h("button.btn.btn-plain.ebook-next", { type: "button", onclick: () => go(at + 1) }, t("books.next_page"));
+    const prev = h(
+      "button.btn.btn-plain.ebook-prev",
+      { type: "button", onclick: () => go(at - 1) },
+      t("books.prev_page"),
+    );
+    const next = h(
+      "button.btn.btn-plain.ebook-next",
+      { type: "button", onclick: () => go(at + 1) },
+      t("books.next_page"),
+    );
     page.replaceChildren(h("div.ebook-canvas", canvas), h("nav.ebook-nav", prev, where, next));
     /** @param {number} n */
     async function go(n) {
@@ -127,7 +135,11 @@ export function mountEbook(app, root, id) {
       h(
         "section.ebook-download-only",
         h("p.ebook-why", why),
-        h("button.btn.btn-primary.ebook-save", { type: "button", onclick: () => download(blob, name) }, t("books.download")),
+        h(
+          "button.btn.btn-primary.ebook-save",
+          { type: "button", onclick: () => download(blob, name) },
+          t("books.download"),
+        ),
       ),
     );
   }

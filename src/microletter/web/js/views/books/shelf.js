@@ -21,7 +21,18 @@ export function mountShelf(app, root) {
   const ebooks = h("ul.list.card-list.ebooks", { "aria-label": t("books.ebooks") });
   root.append(
     topbar({ title: t("books.shelf"), back: () => app.go("me") }),
-    h("div.scroll.page", works, h("h2.section-title", t("books.ebooks")), ebooks),
+    h(
+      "div.scroll.page",
+      works,
+      h("h2.section-title", t("books.ebooks")),
+      ebooks,
+      h(
+        "a.row.book-purchases-link",
+        { href: "#/books/purchases" },
+        h("span.row-text", t("books.purchases")),
+        icon("chevron", "cell-chevron"),
+      ),
+    ),
   );
 
   async function load() {

@@ -74,10 +74,7 @@ export function mountMerchantBooks(app, root, id) {
             "span.row-text",
             h("span.work-title", w.title),
             h("span.work-chapters", t("mbooks.chapter_count", { n: w.chapters })),
-            h(
-              "span.work-sales",
-              t("mbooks.sales", { count: s.count, amount: formatMoney(s.amount, found.currency) }),
-            ),
+            h("span.work-sales", t("mbooks.sales", { count: s.count, amount: formatMoney(s.amount, found.currency) })),
           ),
           icon("chevron", "cell-chevron"),
         ),
@@ -138,7 +135,11 @@ export function mountMerchantWork(app, root, shop, id) {
         h(
           "a.row.merchant-chapter",
           { href: `#/books/${wid}/read/${c.number}`, dataset: { number: String(c.number) } },
-          h("span.row-text", h("span.chapter-title", `${c.number}. ${c.title}`), h("span.line-time", formatFull(c.published_at))),
+          h(
+            "span.row-text",
+            h("span.chapter-title", `${c.number}. ${c.title}`),
+            h("span.line-time", formatFull(c.published_at)),
+          ),
           h("span.chapter-state", c.free ? t("books.free") : formatMoney(work.chapter_price, view.currency)),
         ),
       ),
@@ -181,17 +182,27 @@ function salesByWork(purchases) {
  * @param {() => Promise<void>} reload
  */
 function renderPurchases(app, list, reply, titles, reload) {
-  const rows = reply.purchases.map((p) => {
+  // open refund requests first: they wait for an answer
+  const open = (/** @type {any} */ p) => (p.refund_request?.state === "open" ? 0 : 1);
+  const ordered = [...reply.purchases].sort((a, b) => open(a) - open(b));
+  const rows = ordered.map((p) => {
     const what = p.chapter ? t("mbooks.bought_chapter", { n: p.chapter }) : t("mbooks.bought_work");
+    const asked = p.refund_request;
     return h(
       "li.merchant-purchase",
-      { dataset: { purchase: String(p.id), status: p.status } },
+      { dataset: { purchase: String(p.id), status: p.status, request: asked ? asked.state : "" } },
       h(
         "div.row",
         h(
           "span.row-text",
           h("span.purchase-what", `${titles.get(p.work_id) || ""} · ${what}`),
           h("span.line-time", `${t(`mbooks.status_${p.status}`)} · ${formatFull(p.created_at)}`),
+          asked
+            ? h(
+                "span.refund-request",
+                t(`mbooks.request_${asked.state}`) + (asked.reason ? ` — “${asked.reason}”` : ""),
+              )
+            : "",
         ),
         h("span.line-amount", formatMoney(p.amount, reply.currency)),
       ),
@@ -199,6 +210,13 @@ function renderPurchases(app, list, reply, titles, reload) {
         ? ""
         : h(
             "div.dialog-actions",
+            asked?.state === "open"
+              ? h(
+                  "button.btn.btn-plain.decline-refund",
+                  { type: "button", onclick: () => decline(app, p).then(reload).catch(fail) },
+                  t("mbooks.decline"),
+                )
+              : "",
             h(
               "button.btn.refund-purchase",
               { type: "button", onclick: () => refund(app, p, reply.currency).then(reload).catch(fail) },
@@ -223,6 +241,16 @@ async function refund(app, p, currency) {
 }
 
 /**
+ * @param {import("../../app.js").App} app
+ * @param {any} p
+ */
+async function decline(app, p) {
+  if (!(await confirmDialog(t("mbooks.decline_confirm"), { ok: t("mbooks.decline") }))) return;
+  await app.api.request("POST", `/books/purchases/${p.id}/refund_request/decline`);
+  toast(t("mbooks.declined"));
+}
+
+/**
  * A work's terms as a form: a new work (`work` null) or changes to one.
  * @param {import("../../app.js").App} app
  * @param {number} sid
@@ -236,7 +264,11 @@ function workForm(app, sid, work, currency, saved) {
     const input = h(`input.field.${cls}`, { "aria-label": label, ...attrs });
     return { input, row: h("label.field-label", label, input) };
   };
-  const title = field("work-title-input", t("mbooks.f_title"), { maxLength: 300, value: work?.title || "", required: true });
+  const title = field("work-title-input", t("mbooks.f_title"), {
+    maxLength: 300,
+    value: work?.title || "",
+    required: true,
+  });
   const author = field("work-author", t("mbooks.f_author"), { maxLength: 300, value: work?.author || "" });
   const description = h("textarea.field.work-description", {
     maxLength: 4000,
@@ -319,8 +351,17 @@ function workForm(app, sid, work, currency, saved) {
  * @param {() => void} published
  */
 function chapterForm(app, wid, published) {
-  const title = h("input.field.chapter-title-input", { maxLength: 300, required: true, "aria-label": t("mbooks.f_chapter_title") });
-  const text = h("textarea.field.chapter-text", { rows: 10, maxLength: 100000, required: true, "aria-label": t("mbooks.f_text") });
+  const title = h("input.field.chapter-title-input", {
+    maxLength: 300,
+    required: true,
+    "aria-label": t("mbooks.f_chapter_title"),
+  });
+  const text = h("textarea.field.chapter-text", {
+    rows: 10,
+    maxLength: 100000,
+    required: true,
+    "aria-label": t("mbooks.f_text"),
+  });
   return h(
     "form.merchant-chapter-form",
     {
