@@ -42,7 +42,8 @@ async def balance(person: Client) -> int:
 
 
 async def confirm(page: Page) -> None:
-    await page.locator(".dialog-actions .btn-primary").click()
+    """Say yes in the open dialog (its button is primary, or red for a refund)."""
+    await page.get_by_role("dialog").locator(".btn-primary, .btn-danger").click()
 
 
 async def test_a_merchant_publishes_a_chapter_and_a_reader_reads_it(

@@ -53,10 +53,18 @@ async def test_a_reader_asks_and_the_shop_grants_the_refund(books: Setup) -> Non
     # the shop sees it beside the purchase
     seen = (await shop_view(s))[pid]["refund_request"]
     assert (seen["state"], seen["reason"]) == ("open", "Bought by mistake")
+    sales = f"/api/v1/shops/{s.shop_id}/work_sales"
+    assert (await s.clerk.call("GET", sales))["sales"] == [
+        {"work_id": wid, "purchases": 1, "amount": 100, "refunded": 0}
+    ]
+    await fails(s.reader.call("GET", sales), "shop.not_staff", 403)
     # granted: the refund moves the money back and the request reads granted
     before = await balance(s.reader)
     await s.clerk.call("POST", f"/api/v1/books/purchases/{pid}/refund")
     assert await balance(s.reader) == before + 100
+    assert (await s.clerk.call("GET", sales))["sales"] == [
+        {"work_id": wid, "purchases": 0, "amount": 0, "refunded": 1}
+    ]
     listed = await mine(s.reader)
     assert (listed[0]["status"], listed[0]["refund_request"]["state"]) == ("refunded", "granted")
     # nothing is left to decline, and a refunded purchase is not asked for again

@@ -268,6 +268,14 @@ async def refund_purchase(room: BooksRoom, me: Principal, pid: int) -> tuple[Pur
     return refunded, first
 
 
+async def shop_sales(
+    room: BooksRoom, me: Principal, shop_id: ShopId
+) -> list[tuple[int, int, int, int]]:
+    """Each work's sales (owner, clerk): (work, purchases, amount, refunded)."""
+    await access_staff(room.shops, me, ShopKey(shop_id))
+    return await room.store.sales_of_shop(shop_id)
+
+
 async def refund_requests(room: BooksRoom, found: list[Purchase]) -> dict[int, RefundRequest]:
     """The readers' refund requests of these purchases (listed to the staff beside them)."""
     return await room.store.refund_requests([p.id for p in found])

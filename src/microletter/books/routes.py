@@ -67,6 +67,8 @@ from microletter.books.wire import (
     ShelfReply,
     WorkBody,
     WorkReply,
+    WorkSalesReply,
+    WorkSalesWire,
     WorksReply,
     WorkViewReply,
     WorkWire,
@@ -307,6 +309,13 @@ def routers(room: BooksRoom) -> list[Router]:
         found = await actions.shop_purchases(room, call.me, ShopId(UserId(shop_id)), query.before)
         asked = await actions.refund_requests(room, found)
         return PurchasesReply([purchase_wire(p, asked.get(p.id)) for p in found], currency)
+
+    @router.get("/shops/{shop_id}/work_sales", errors=STAFF)
+    async def get_work_sales(call: Call, shop_id: int) -> WorkSalesReply:
+        """Each of the shop's works that sold (owner, clerk): its `purchases` not refunded,
+        the `amount` they brought, and how many were `refunded`."""
+        found = await actions.shop_sales(room, call.me, ShopId(UserId(shop_id)))
+        return WorkSalesReply([WorkSalesWire(*row) for row in found], currency)
 
     @router.post(
         "/books/purchases/{purchase_id}/refund",

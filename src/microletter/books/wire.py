@@ -237,3 +237,15 @@ class MyPurchaseWire(Struct):
 class MyPurchasesReply(Struct):
     purchases: list[MyPurchaseWire]
     currency: CurrencyWire
+
+
+class WorkSalesWire(Struct):
+    work_id: int
+    purchases: int  # not refunded
+    amount: int  # what they brought, minor units
+    refunded: int  # purchases refunded
+
+
+class WorkSalesReply(Struct):
+    sales: list[WorkSalesWire]
+    currency: CurrencyWire

@@ -25,6 +25,7 @@ class BooksStore(Facade):
     # the shop's side: its purchases, refunds
     purchase = reads(rows.load_purchase)
     purchases_of_shop = reads(sales.purchases_of_shop)
+    sales_of_shop = reads(sales.sales_of_shop)
     refund = writes(sales.refund)
     # readers' refund requests
     ask_refund = writes_value(refunds.ask_refund)

@@ -56,12 +56,12 @@ export function mountMerchantBooks(app, root, id) {
   }
 
   async function load() {
-    const [found, bought] = await Promise.all([
+    const [found, bought, sold] = await Promise.all([
       app.api.request("GET", `/shops/${sid}/works`),
       app.api.request("GET", `/shops/${sid}/purchases`),
+      salesOf(app, sid),
     ]);
     currency = found.currency;
-    const sold = salesByWork(bought.purchases);
     const rows = found.works.map((/** @type {any} */ w) => {
       const s = sold.get(w.id) || { count: 0, amount: 0 };
       return h(
@@ -122,9 +122,10 @@ export function mountMerchantWork(app, root, shop, id) {
   );
 
   async function load() {
-    const [view, bought] = await Promise.all([
+    const [view, bought, sold] = await Promise.all([
       app.api.request("GET", `/books/works/${wid}`),
       app.api.request("GET", `/shops/${sid}/purchases`),
+      salesOf(app, sid),
     ]);
     const work = view.work;
     bar.querySelector("h1")?.replaceChildren(work.title);
@@ -146,7 +147,7 @@ export function mountMerchantWork(app, root, shop, id) {
     );
     chapters.replaceChildren(...(rows.length ? rows : [h("li.list-empty", t("mbooks.no_chapters"))]));
     const mine = { ...bought, purchases: bought.purchases.filter((/** @type {any} */ p) => p.work_id === wid) };
-    const s = salesByWork(mine.purchases).get(wid) || { count: 0, amount: 0 };
+    const s = sold.get(wid) || { count: 0, amount: 0 };
     summary.replaceChildren(t("mbooks.sales", { count: s.count, amount: formatMoney(s.amount, view.currency) }));
     renderPurchases(app, sales, mine, new Map([[wid, work.title]]), load);
   }
@@ -156,21 +157,15 @@ export function mountMerchantWork(app, root, shop, id) {
 }
 
 /**
- * Each work's purchases not refunded: how many and what they brought.
- * @param {any[]} purchases
- * @returns {Map<number, {count: number, amount: number}>}
+ * Each work's purchases not refunded, counted by the server over all of them (the
+ * purchases list is paged): how many and what they brought.
+ * @param {import("../../app.js").App} app
+ * @param {number} sid
+ * @returns {Promise<Map<number, {count: number, amount: number}>>}
  */
-function salesByWork(purchases) {
-  /** @type {Map<number, {count: number, amount: number}>} */
-  const out = new Map();
-  for (const p of purchases) {
-    if (p.status === "refunded") continue;
-    const s = out.get(p.work_id) || { count: 0, amount: 0 };
-    s.count += 1;
-    s.amount += p.amount;
-    out.set(p.work_id, s);
-  }
-  return out;
+async function salesOf(app, sid) {
+  const reply = await app.api.request("GET", `/shops/${sid}/work_sales`);
+  return new Map(reply.sales.map((/** @type {any} */ s) => [s.work_id, { count: s.purchases, amount: s.amount }]));
 }
 
 /**
