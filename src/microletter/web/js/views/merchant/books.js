@@ -134,8 +134,8 @@ export function mountMerchantWork(app, root, shop, id) {
       h(
         "li",
         h(
-          "a.row.merchant-chapter",
-          { href: `#/books/${wid}/read/${c.number}`, dataset: { number: String(c.number) } },
+          "div.row.merchant-chapter", // not a link: the staff own no paid chapter, the reader would offer to sell it
+          { dataset: { number: String(c.number) } },
           h(
             "span.row-text",
             h("span.chapter-title", `${c.number}. ${c.title}`),
