@@ -66,8 +66,6 @@ async def test_a_merchant_publishes_a_chapter_and_a_reader_reads_it(
     await form.locator(".work-chapter-price").fill("0.20")
     await form.locator(".work-price").fill("15")
     await form.locator(".save-work").click()
-    await shop.wait_for_timeout(1500)
-    print("DEBUG", await shop.locator(".toast").all_text_contents(), shop.url)
     # the work's page: its terms as saved, no chapters yet
     await expect(shop.get_by_role("heading", name="The Long Night")).to_be_visible()
     works = (await dev.call("GET", f"/api/v1/shops/{sid}/works"))["works"]
