@@ -58,6 +58,11 @@ async def test_the_service_worker_names_this_version_and_its_files(server: Serve
     assert f'"/v/{version.group(1)}/css/app.css"' in worker
     assert f'"/v/{version.group(1)}/locales/zh-CN.json"' in worker
     assert f'"/v/{version.group(1)}/vendor/qr/decode.js"' in worker  # scanning works offline
+    # pdf.js is served (the e-book reader loads it) but not kept for offline starts
+    assert "pdfjs-dist" not in worker
+    pdfjs = f"{server.url}/v/{version.group(1)}/vendor/pdfjs-dist/pdf.worker.min.js"
+    status, headers, _ = await fetch(pdfjs)
+    assert status == 200 and headers["Content-Type"].startswith("text/javascript")
     assert 'const LINK_PREFIXES = ["u", "i", "q", "p", "a"];' in worker
     status, headers, body = await fetch(server.url + "/manifest.webmanifest")
     assert status == 200 and headers["Content-Type"].startswith("application/manifest+json")

@@ -52,7 +52,7 @@ def test_vendored_libraries_are_the_pinned_packages_as_published() -> None:
 
     pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]
     libraries = sorted(p for p in VENDOR.iterdir() if p.is_dir())
-    assert [p.name for p in libraries] == ["qr"]
+    assert [p.name for p in libraries] == ["pdfjs-dist", "qr"]
     for library in libraries:
         installed = ROOT / "node_modules" / library.name
         assert installed.is_dir(), f"{installed} is missing: run scripts/install --test"
@@ -60,6 +60,20 @@ def test_vendored_libraries_are_the_pinned_packages_as_published() -> None:
         assert pinned[library.name] == version, "package.json pins a version exactly"
         files = sorted(p.name for p in library.iterdir())
         assert any(name.startswith("LICENSE") for name in files), library
+        renamed = vendored_sources(library.name)
         for name in files:
-            same = (library / name).read_bytes() == (installed / name).read_bytes()
+            source = installed / renamed.get(name, name)
+            same = (library / name).read_bytes() == source.read_bytes()
             assert same, f"{library.name}/{name} differs from {version}: run scripts/vendor"
+
+
+def vendored_sources(name: str) -> dict[str, str]:
+    """scripts/vendor's `path:name` entries of a library: vendored name → its path in the
+    package (pdf.js's .mjs modules are served as .js)."""
+    import re
+
+    script = (ROOT / "scripts" / "vendor").read_text()
+    entry = re.search(rf"\[{re.escape(name)}\]=\"([^\"]*)\"", script)
+    assert entry, f"scripts/vendor does not list {name}"
+    pairs = [f.split(":", 1) for f in entry.group(1).split() if ":" in f]
+    return {Path(target).name: source for source, target in pairs}

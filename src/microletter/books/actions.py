@@ -25,6 +25,7 @@ from microletter.books.rules import (
     Ownership,
     Progress,
     Purchase,
+    RefundRequest,
     ShopId,
     Work,
     WorkId,
@@ -265,6 +266,49 @@ async def refund_purchase(room: BooksRoom, me: Principal, pid: int) -> tuple[Pur
     if first:
         log.info("books.refunded", extra={"purchase_id": pid, "shop_id": found.shop_id})
     return refunded, first
+
+
+async def shop_sales(
+    room: BooksRoom, me: Principal, shop_id: ShopId
+) -> list[tuple[int, int, int, int]]:
+    """Each work's sales (owner, clerk): (work, purchases, amount, refunded)."""
+    await access_staff(room.shops, me, ShopKey(shop_id))
+    return await room.store.sales_of_shop(shop_id)
+
+
+async def refund_requests(room: BooksRoom, found: list[Purchase]) -> dict[int, RefundRequest]:
+    """The readers' refund requests of these purchases (listed to the staff beside them)."""
+    return await room.store.refund_requests([p.id for p in found])
+
+
+async def decline_refund(room: BooksRoom, me: Principal, pid: int) -> RefundRequest:
+    """Say no to a reader's open refund request (the shop's owner or clerk); nothing moves.
+    Granting it is refunding the purchase (refund_purchase)."""
+    found = await room.store.purchase(pid)
+    await access_staff(room.shops, me, ShopKey(found.shop_id))
+    declined = await room.store.decline_refund(pid, me.user_id, room.ctx.clock())
+    log.info("books.refund_declined", extra={"purchase_id": pid, "shop_id": found.shop_id})
+    return declined
+
+
+# --- the reader's side: their purchases and refund requests ---
+
+
+async def my_purchases(
+    room: BooksRoom, me: Principal, before: int | None
+) -> list[tuple[Purchase, str, RefundRequest | None]]:
+    """My purchases, newest first, with their works' titles and my refund requests."""
+    return await room.store.purchases_of_reader(me.user_id, before)
+
+
+async def ask_refund(room: BooksRoom, me: Principal, pid: int, reason: str) -> RefundRequest:
+    """Ask the shop to refund my purchase, once, with an optional reason; the shop's staff
+    see it beside the purchase and grant (refund) or decline it."""
+    made = await room.store.ask_refund(
+        me.user_id, pid, rules.check_reason(reason), room.ctx.clock()
+    )
+    log.info("books.refund_requested", extra={"purchase_id": pid})
+    return made
 
 
 async def shelf(room: BooksRoom, me: Principal) -> list[tuple[Work, Progress]]:

@@ -10,7 +10,8 @@ Forbidden                             forbidden
 NotFound                              not_found
 ├── WorkNotFound                      books.work_not_found
 ├── ChapterNotFound                   books.chapter_not_found
-└── PurchaseNotFound                  books.purchase_not_found
+├── PurchaseNotFound                  books.purchase_not_found
+└── RefundRequestNotFound             books.refund_request_not_found
 Conflict                              conflict
 ├── ChapterAlreadyBought              books.chapter_already_bought
 ├── WorkAlreadyBought                 books.work_already_bought
@@ -18,7 +19,9 @@ Conflict                              conflict
 ├── WorkNotForSale                    books.work_not_for_sale
 ├── PriceChanged                      books.price_changed
 ├── SpendingLimitReached              books.spending_limit_reached
-└── PurchaseRefundExceedsBalance      books.refund_exceeds_balance
+├── PurchaseRefundExceedsBalance      books.refund_exceeds_balance
+├── PurchaseAlreadyRefunded           books.purchase_refunded
+└── RefundAlreadyRequested            books.refund_already_requested
 """
 
 from __future__ import annotations
@@ -97,3 +100,18 @@ class PurchaseRefundExceedsBalance(Conflict):
         "This purchase was settled and the merchant's balance is lower than the refund:"
         " refund it when new sales have settled."
     )
+
+
+class RefundRequestNotFound(NotFound):
+    code = "books.refund_request_not_found"
+    hint = "Nobody asked for a refund of this purchase (or it was answered already)."
+
+
+class PurchaseAlreadyRefunded(Conflict):
+    code = "books.purchase_refunded"
+    hint = "This purchase was refunded already: its money is back in your wallet."
+
+
+class RefundAlreadyRequested(Conflict):
+    code = "books.refund_already_requested"
+    hint = "You asked for a refund of this purchase already; the shop answers each request once."

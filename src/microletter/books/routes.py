@@ -13,9 +13,12 @@ from microletter.books.errors import (
     ChapterNotFound,
     ChapterTextInvalid,
     PriceChanged,
+    PurchaseAlreadyRefunded,
     PurchaseNotFound,
     PurchaseRefundExceedsBalance,
     ReadingSessionInvalid,
+    RefundAlreadyRequested,
+    RefundRequestNotFound,
     SpendingLimitInvalid,
     SpendingLimitReached,
     WorkAlreadyBought,
@@ -29,6 +32,7 @@ from microletter.books.rules import (
     Ownership,
     Progress,
     Purchase,
+    RefundRequest,
     ShopId,
     Work,
     WorkId,
@@ -41,6 +45,8 @@ from microletter.books.wire import (
     EbookWire,
     HeadingReply,
     HeadingWire,
+    MyPurchasesReply,
+    MyPurchaseWire,
     OfferWire,
     ProgressBody,
     ProgressReply,
@@ -51,6 +57,9 @@ from microletter.books.wire import (
     PurchasesReply,
     PurchaseWire,
     RefundReply,
+    RefundRequestBody,
+    RefundRequestReply,
+    RefundRequestWire,
     SessionBody,
     SessionQuery,
     SessionReply,
@@ -58,6 +67,8 @@ from microletter.books.wire import (
     ShelfReply,
     WorkBody,
     WorkReply,
+    WorkSalesReply,
+    WorkSalesWire,
     WorksReply,
     WorkViewReply,
     WorkWire,
@@ -126,8 +137,23 @@ def offer_wire(o: Offer) -> OfferWire:
     return OfferWire(o.next_chapter, o.chapter_price, o.work_price)
 
 
-def purchase_wire(p: Purchase) -> PurchaseWire:
-    return PurchaseWire(p.id, p.user_id, p.work_id, p.chapter, p.amount, p.status, p.created_at)
+def request_wire(r: RefundRequest | None, p: Purchase) -> RefundRequestWire | None:
+    if r is None:
+        return None
+    return RefundRequestWire(r.state(p), r.reason, r.created_at, r.declined_at)
+
+
+def purchase_wire(p: Purchase, asked: RefundRequest | None = None) -> PurchaseWire:
+    return PurchaseWire(
+        p.id,
+        p.user_id,
+        p.work_id,
+        p.chapter,
+        p.amount,
+        p.status,
+        p.created_at,
+        request_wire(asked, p),
+    )
 
 
 def routers(room: BooksRoom) -> list[Router]:
@@ -278,9 +304,18 @@ def routers(room: BooksRoom) -> list[Router]:
     @router.get("/shops/{shop_id}/purchases", errors=STAFF)
     async def get_shop_purchases(call: Call, shop_id: int, query: PurchasesQuery) -> PurchasesReply:
         """The shop's chapter and whole-work purchases, newest first (owner, clerk),
-        each `pending`, `settled` or `refunded`; page with `before` (an id)."""
+        each `pending`, `settled` or `refunded`, with the reader's `refund_request` if
+        they asked for one; page with `before` (an id)."""
         found = await actions.shop_purchases(room, call.me, ShopId(UserId(shop_id)), query.before)
-        return PurchasesReply([purchase_wire(p) for p in found], currency)
+        asked = await actions.refund_requests(room, found)
+        return PurchasesReply([purchase_wire(p, asked.get(p.id)) for p in found], currency)
+
+    @router.get("/shops/{shop_id}/work_sales", errors=STAFF)
+    async def get_work_sales(call: Call, shop_id: int) -> WorkSalesReply:
+        """Each of the shop's works that sold (owner, clerk): its `purchases` not refunded,
+        the `amount` they brought, and how many were `refunded`."""
+        found = await actions.shop_sales(room, call.me, ShopId(UserId(shop_id)))
+        return WorkSalesReply([WorkSalesWire(*row) for row in found], currency)
 
     @router.post(
         "/books/purchases/{purchase_id}/refund",
@@ -293,6 +328,59 @@ def routers(room: BooksRoom) -> list[Router]:
         the chapter (or the work). A second refund is `replayed` and moves nothing."""
         found, first = await actions.refund_purchase(room, call.me, purchase_id)
         return RefundReply(purchase_wire(found), not first, currency)
+
+    @router.post(
+        "/books/purchases/{purchase_id}/refund_request/decline",
+        errors=[*STAFF, PurchaseNotFound, RefundRequestNotFound],
+    )
+    async def post_refund_decline(call: Call, purchase_id: int) -> RefundRequestReply:
+        """Decline the reader's open refund request (the shop's owner or clerk): nothing
+        moves, and the reader sees it declined. Grant one by refunding the purchase."""
+        declined = await actions.decline_refund(room, call.me, purchase_id)
+        found = await room.store.purchase(purchase_id)
+        return RefundRequestReply(
+            RefundRequestWire(
+                declined.state(found), declined.reason, declined.created_at, declined.declined_at
+            )
+        )
+
+    @router.get("/books/purchases")
+    async def get_my_purchases(call: Call, query: PurchasesQuery) -> MyPurchasesReply:
+        """My chapter and whole-work purchases, newest first, each `bought` or
+        `refunded`, with my `refund_request`; page with `before` (an id)."""
+        found = await actions.my_purchases(room, call.me, query.before)
+        return MyPurchasesReply(
+            [
+                MyPurchaseWire(
+                    p.id,
+                    p.shop_id,
+                    p.work_id,
+                    title,
+                    p.chapter,
+                    p.amount,
+                    "refunded" if p.refunded else "bought",
+                    p.created_at,
+                    request_wire(asked, p),
+                )
+                for p, title, asked in found
+            ],
+            currency,
+        )
+
+    @router.post(
+        "/books/purchases/{purchase_id}/refund_request",
+        status=201,
+        errors=[PurchaseNotFound, PurchaseAlreadyRefunded, RefundAlreadyRequested, TooLarge],
+    )
+    async def post_refund_request(
+        call: Call, purchase_id: int, body: RefundRequestBody
+    ) -> RefundRequestReply:
+        """Ask the shop to refund my purchase, with an optional `reason` (up to 500
+        characters): once per purchase (`books.refund_already_requested`), not after a
+        refund (`books.purchase_refunded`). The shop's staff see it beside the purchase
+        and grant it (the refund) or decline it."""
+        made = await actions.ask_refund(room, call.me, purchase_id, body.reason)
+        return RefundRequestReply(RefundRequestWire("open", made.reason, made.created_at, None))
 
     @router.get("/books/shelf")
     async def get_shelf(call: Call) -> ShelfReply:

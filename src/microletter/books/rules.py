@@ -56,6 +56,7 @@ MAX_FREE = 10_000
 MAX_LIMIT = 10**12  # a reading session's spending limit, minor units
 SESSION_MS = 2 * 3600 * 1000  # a reading session lasts two hours
 PAGE = 50
+MAX_REASON = 500  # characters of a refund request's reason
 NOTICE_BATCH = 200  # readers told of a new chapter per run of the notice job
 
 
@@ -143,6 +144,23 @@ class Purchase:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundRequest:
+    """A reader's request that the shop refund a purchase: open until the staff refund
+    the purchase (granted) or decline it; one per purchase."""
+
+    purchase_id: int
+    reason: str
+    created_at: Instant
+    declined_at: Instant | None
+
+    def state(self, purchase: Purchase) -> str:
+        """open, granted (the purchase was refunded) or declined."""
+        if purchase.refunded:
+            return "granted"
+        return "open" if self.declined_at is None else "declined"
+
+
+@dataclass(frozen=True, slots=True)
 class Offer:
     """What the reader is offered at the end of what they may read."""
 
@@ -192,6 +210,14 @@ def check_limit(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LIMIT:
         raise SpendingLimitInvalid(max_limit=MAX_LIMIT)
     return value
+
+
+def check_reason(value: str) -> str:
+    """A refund request's reason: optional, one paragraph, within MAX_REASON characters."""
+    text = " ".join(value.split())
+    if len(text) > MAX_REASON:
+        raise TooLarge("reason is too long.", field="reason", max_length=MAX_REASON)
+    return text
 
 
 def check_position(value: object) -> int:

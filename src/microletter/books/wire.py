@@ -173,6 +173,16 @@ class EbooksReply(Struct):
     ebooks: list[EbookWire]
 
 
+class RefundRequestWire(Struct):
+    """A reader's request that the shop refund a purchase: `state` open, granted (the
+    purchase was refunded) or declined."""
+
+    state: str
+    reason: str
+    created_at: int
+    declined_at: int | None
+
+
 class PurchaseWire(Struct):
     """A purchase as the shop's staff see it: `status` pending (its money waits in the
     shop's pending account), settled (in the merchant's balance) or refunded."""
@@ -184,6 +194,7 @@ class PurchaseWire(Struct):
     amount: int
     status: str
     created_at: int
+    refund_request: RefundRequestWire | None = None  # the reader's, if they asked
 
 
 class PurchasesQuery(Struct, forbid_unknown_fields=True):
@@ -198,4 +209,43 @@ class PurchasesReply(Struct):
 class RefundReply(Struct):
     purchase: PurchaseWire
     replayed: bool  # it had been refunded before: nothing moved now
+    currency: CurrencyWire
+
+
+class RefundRequestBody(Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(max_length=2000)] = ""  # the rules cap it in characters
+
+
+class RefundRequestReply(Struct):
+    refund_request: RefundRequestWire
+
+
+class MyPurchaseWire(Struct):
+    """One of my purchases: the work's title, what I bought, and my refund request."""
+
+    id: int
+    shop_id: int
+    work_id: int
+    title: str
+    chapter: int  # 0: the whole work
+    amount: int
+    status: str  # bought, or refunded
+    created_at: int
+    refund_request: RefundRequestWire | None
+
+
+class MyPurchasesReply(Struct):
+    purchases: list[MyPurchaseWire]
+    currency: CurrencyWire
+
+
+class WorkSalesWire(Struct):
+    work_id: int
+    purchases: int  # not refunded
+    amount: int  # what they brought, minor units
+    refunded: int  # purchases refunded
+
+
+class WorkSalesReply(Struct):
+    sales: list[WorkSalesWire]
     currency: CurrencyWire

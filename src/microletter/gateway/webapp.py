@@ -34,6 +34,9 @@ TYPES = {
 }
 # Entry points: fetched by fixed URLs, so they must be revalidated on every load.
 ENTRY = {"index.html": "/", "sw.js": "/sw.js", "manifest.webmanifest": "/manifest.webmanifest"}
+# Served, but left out of the shell the service worker keeps for offline starts: pdf.js
+# (1.6 MB) is loaded only when someone opens a PDF e-book, which needs the network anyway.
+LAZY = ("vendor/pdfjs-dist/",)
 # The links that QR codes and shared links carry: each serves the shell, whose router
 # (web/js/links.js, the same table) opens the page the path names. A phone's camera app
 # opens them like any web page. Short `/<letter>/<id>` paths keep the codes small; a feature
@@ -93,7 +96,7 @@ class WebClient:
             digest.update(rel.encode() + b"\0" + raw[rel] + b"\0")
         self.version = digest.hexdigest()[:12]
         prefix = f"/v/{self.version}/"
-        shell = [prefix + rel for rel in raw if rel not in ENTRY]
+        shell = [prefix + rel for rel in raw if rel not in ENTRY and not rel.startswith(LAZY)]
         self.assets: dict[str, Asset] = {}
         for rel, body in raw.items():
             if rel in ENTRY:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from microletter.books.store import ebooks, purchases, rows, sales, works
+from microletter.books.store import ebooks, purchases, refunds, rows, sales, works
 from microletter.books.store import shelf as shelves
 from microletter.storage import Facade, reads, writes, writes_value
 
@@ -25,7 +25,13 @@ class BooksStore(Facade):
     # the shop's side: its purchases, refunds
     purchase = reads(rows.load_purchase)
     purchases_of_shop = reads(sales.purchases_of_shop)
+    sales_of_shop = reads(sales.sales_of_shop)
     refund = writes(sales.refund)
+    # readers' refund requests
+    ask_refund = writes_value(refunds.ask_refund)
+    decline_refund = writes_value(refunds.decline_refund)
+    refund_requests = reads(refunds.requests_for)
+    purchases_of_reader = reads(refunds.purchases_of_reader)
     # shelves
     shelve = writes(shelves.shelve)
     unshelve = writes(shelves.unshelve)

@@ -89,3 +89,17 @@ async def purchases_of_shop(
         limit,
     )
     return [purchase_of(r) for r in rows]
+
+
+async def sales_of_shop(db: Reader, shop_id: int) -> list[tuple[int, int, int, int]]:
+    """Each of the shop's works that sold: (work id, purchases not refunded, what they
+    brought, purchases refunded). Reads every purchase of the shop (its index by shop):
+    a merchant's page, not a hot path."""
+    rows = await db.fetch(
+        "SELECT work_id, SUM(CASE WHEN refund_tx IS NULL THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN refund_tx IS NULL THEN amount ELSE 0 END),"
+        " SUM(CASE WHEN refund_tx IS NULL THEN 0 ELSE 1 END)"
+        " FROM books_purchases WHERE shop_id=$1 GROUP BY work_id ORDER BY work_id",
+        shop_id,
+    )
+    return [(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]

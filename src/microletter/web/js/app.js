@@ -30,6 +30,7 @@ import { mountWalletAdmin } from "./views/walletadmin.js";
 import { mountFinance } from "./views/merchant/finance.js";
 import { mountPools } from "./views/merchant/pools.js";
 import { mountShops } from "./views/merchant/shops.js";
+import { mountMerchantBooks, mountMerchantWork } from "./views/merchant/books.js";
 import * as officialsView from "./views/officials.js";
 import * as consoleView from "./views/console.js";
 import * as consentView from "./views/consent.js";
@@ -49,6 +50,8 @@ import { mountDeliveries, mountShopOrders, mountStaffed } from "./views/shop/sta
 import { mountShelf } from "./views/books/shelf.js";
 import { mountWork } from "./views/books/work.js";
 import { mountReader } from "./views/books/reader.js";
+import { mountEbook } from "./views/books/ebook.js";
+import { mountBookPurchases } from "./views/books/purchases.js";
 
 const SESSION = "ml.session";
 /** Where a link opened before signing in (an invite, a person's code) goes after it. */
@@ -115,9 +118,13 @@ const ROUTES = [
   [/^books$/, "me", mountShelf],
   [/^books\/(\d{1,20})$/, "me", mountWork],
   [/^books\/(\d{1,20})\/read\/(\d{1,5})$/, "me", mountReader], // a chapter (notices link here)
+  [/^books\/ebook\/(\d{1,20})$/, "me", mountEbook], // a bought PDF, drawn by pdf.js
+  [/^books\/purchases$/, "me", mountBookPurchases], // my purchases, and refund requests
   [/^admin\/wallet$/, "me", mountWalletAdmin], // operators only (the server checks each call)
   [/^merchant$/, "me", mountShops], // the shops whose money I may see
   [/^merchant\/(\d+)$/, "me", mountFinance], // a shop's money: settlement, credit, returns
+  [/^merchant\/(\d+)\/books$/, "me", mountMerchantBooks], // a shop's works, their sales and refunds
+  [/^merchant\/(\d+)\/books\/(\d+)$/, "me", mountMerchantWork], // one work: terms, chapters, publish
   [/^admin\/merchant$/, "me", mountPools], // operators: the cover and credit pools
 ];
 /** @type {Record<Tab, {icon: Parameters<typeof icon>[0], mount: Mount}>} */

@@ -1,14 +1,15 @@
 // @ts-check
 /**
  * Me → Bookshelf: the serialized works on my shelf, last read first, each with where I
- * am; and the e-books I bought as a shop's digital products (PDF opens in the browser's
- * viewer where it can, EPUB and other files download). Fetched again when my shelf
+ * am; and the e-books I bought as a shop's digital products (a PDF opens in the app's
+ * reader, views/books/ebook.js; EPUB and other files download). Fetched again when my shelf
  * changes on any device (the `collection` event, name "bookshelf").
  */
 
 import { h, icon, toast } from "../../dom.js";
 import { t } from "../../i18n.js";
 import { topbar } from "../../common.js";
+import { download, fetchFile } from "./ebook.js";
 
 /**
  * @param {import("../../app.js").App} app
@@ -20,7 +21,18 @@ export function mountShelf(app, root) {
   const ebooks = h("ul.list.card-list.ebooks", { "aria-label": t("books.ebooks") });
   root.append(
     topbar({ title: t("books.shelf"), back: () => app.go("me") }),
-    h("div.scroll.page", works, h("h2.section-title", t("books.ebooks")), ebooks),
+    h(
+      "div.scroll.page",
+      works,
+      h("h2.section-title", t("books.ebooks")),
+      ebooks,
+      h(
+        "a.row.book-purchases-link",
+        { href: "#/books/purchases" },
+        h("span.row-text", t("books.purchases")),
+        icon("chevron", "cell-chevron"),
+      ),
+    ),
   );
 
   async function load() {
@@ -73,29 +85,18 @@ export function mountShelf(app, root) {
       "li",
       h(
         "button.row.ebook",
-        { type: "button", onclick: () => openEbook(e) },
+        { type: "button", onclick: () => openEbook(e), dataset: { product: String(e.product_id) } },
         icon(e.format === "pdf" ? "file" : "download", "row-icon"),
         h("span.row-text", h("span", e.name), h("span.ebook-format", label)),
       ),
     );
   }
 
-  /** PDF: the browser's own viewer, in a new tab; anything else: a download. */
+  /** A PDF opens in the app's reader (views/books/ebook.js); anything else downloads. */
   async function openEbook(/** @type {any} */ e) {
+    if (e.format === "pdf") return app.go(`books/ebook/${e.product_id}`);
     try {
-      const { urls } = await api.request("POST", "/media/urls", { json: { ids: [e.file.id] } });
-      const link = urls[e.file.id];
-      if (!link) throw new Error("denied");
-      const blob = await (await fetch(link.url)).blob();
-      const typed = e.format === "pdf" ? new Blob([blob], { type: "application/pdf" }) : blob;
-      const url = URL.createObjectURL(typed);
-      if (e.format === "pdf") {
-        window.open(url, "_blank", "noopener");
-      } else {
-        const a = h("a", { href: url, download: e.file.name || e.name });
-        a.click();
-      }
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      download(await fetchFile(app, e.file.id), e.file.name || e.name);
     } catch {
       toast(t("books.failed"), { kind: "error" });
     }

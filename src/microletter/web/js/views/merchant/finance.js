@@ -8,7 +8,7 @@
  * The server decides who may do what; this page only shows what it answers.
  */
 
-import { confirmDialog, h, toast } from "../../dom.js";
+import { confirmDialog, h, icon, toast } from "../../dom.js";
 import { formatFull, t } from "../../i18n.js";
 import { topbar } from "../../common.js";
 import { errorText } from "../contacts/request.js";
@@ -54,6 +54,12 @@ export function mountFinance(app, root, id) {
     h(
       "div.scroll.page.wallet-page.merchant-page",
       fin.money,
+      h(
+        "a.row.merchant-books-link",
+        { href: `#/merchant/${id}/books` },
+        h("span.row-text", t("mbooks.title")),
+        icon("chevron", "cell-chevron"),
+      ),
       h("h3.list-title", t("merchant.credit")),
       fin.credit,
       h("h3.list-title", t("merchant.returns")),
