@@ -12,6 +12,7 @@ from microletter.core.errors import MicroletterError, Unavailable
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import Principal
 from microletter.redpackets import rules
+from microletter.redpackets.errors import AlreadyOpened, Exhausted
 from microletter.redpackets.rules import Draw, Limits, Opening, PacketId, RedPacket
 from microletter.redpackets.store import RedPacketStore
 from microletter.redpackets.store.packets import ANNOUNCE_MS, Answer
@@ -34,6 +35,52 @@ class RedPacketSettings:
     expiry_ms: int = 24 * 3600_000
 
 
+class Settled:
+    """Facts about packets that committed writes of this process showed, and that never
+    stop being true: a member opened a packet, or every share of it is taken. An open
+    that one of them will refuse need not queue for the writer and wait for its commit
+    (on SQLite, where it would be a job of the next batch): its refusal is read from the
+    committed state at once (`look` on a reader, which also puts a not-a-member refusal
+    first, as the writer would). Bounded: past `LIMIT` packets it starts afresh."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._opened: dict[PacketId, set[UserId]] = {}
+        self._taken: dict[PacketId, int] = {}
+        self._empty: set[PacketId] = set()
+
+    def refuses(self, pid: PacketId, me: UserId) -> bool:
+        """Whether an open of `pid` by `me` is certain to be refused."""
+        return pid in self._empty or me in self._opened.get(pid, ())
+
+    def opened(self, pid: PacketId, me: UserId, shares: int) -> None:
+        """`me` took a share of `pid` (committed); `shares` of them in all."""
+        if len(self._opened) > self.LIMIT:
+            self.clear()
+        mine = self._opened.setdefault(pid, set())
+        if me not in mine:  # each member takes at most one share
+            mine.add(me)
+            self._taken[pid] = taken = self._taken.get(pid, 0) + 1
+            if taken >= shares:
+                self._empty.add(pid)
+
+    def refused(self, pid: PacketId, me: UserId, refusal: MicroletterError) -> None:
+        if isinstance(refusal, Exhausted):
+            if len(self._empty) > self.LIMIT:
+                self.clear()
+            self._empty.add(pid)
+        elif isinstance(refusal, AlreadyOpened):
+            if len(self._opened) > self.LIMIT:
+                self.clear()
+            self._opened.setdefault(pid, set()).add(me)
+
+    def clear(self) -> None:
+        self._opened.clear()
+        self._taken.clear()
+        self._empty.clear()
+
+
 @dataclass
 class RedPackets:
     """The room as app.py builds it. `draw` picks a lucky share (tests pass their own)."""
@@ -51,6 +98,8 @@ class RedPackets:
         default_factory=dict
     )
     batching: set[asyncio.Task[None]] = field(default_factory=set)
+    # SQLite: what committed opens and refusals told this process (see `Settled`)
+    settled: Settled = field(default_factory=Settled)
 
     @property
     def read_first(self) -> bool:
@@ -240,16 +289,27 @@ async def _open_one(room: RedPackets, me: UserId, pid: PacketId) -> Opened:
     """One open in its own unit of work (SQLite: one job of the writer's batch)."""
     now = room.ctx.clock()
     window = (pid, now // ANNOUNCE_MS)
+    settled = room.settled
+    if settled.refuses(pid, me):  # refused for sure: read why from what is committed
+        await room.store.look(me, pid, now)  # raises the refusal
     # PostgreSQL: refusals from a read, without a transaction (one round trip, not
     # three); SQLite's writer reads in the open itself, where it costs a function call.
     seen = await room.store.look(me, pid, now) if room.read_first else None
-    outcome = await room.store.open_packet(
-        me, pid, now, announce=window not in room.announced, seen=seen
-    )
-    if outcome.value["scheduled"]:
+    try:
+        outcome = await room.store.open_packet(
+            me, pid, now, announce=window not in room.announced, seen=seen
+        )
+    except MicroletterError as refusal:  # raised after its batch committed
+        settled.refused(pid, me, refusal)
+        raise
+    value = outcome.value
+    if value["scheduled"]:
         _announced(room, window)
+    shares = value["shares"]
+    assert isinstance(shares, int)  # our own result, written by the store
+    settled.opened(pid, me, shares)
     await room.ctx.publish(outcome)
-    return _opened(outcome.value)
+    return _opened(value)
 
 
 async def packet(room: RedPackets, me: Principal, pid: PacketId) -> View:

@@ -314,6 +314,7 @@ async def open_packet(
         "amount": amount,
         "finished": finished,
         "scheduled": scheduled,
+        "shares": packet.shares,
     }
 
 
@@ -474,6 +475,7 @@ async def open_many(
             "amount": amount,
             "finished": finished,
             "scheduled": False,
+            "shares": packet.shares,
         }
     if announce and any(u != packet.sender_id for u, *_ in won):
         window = now // ANNOUNCE_MS
