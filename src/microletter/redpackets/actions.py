@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from microletter.actions.context import Context
 from microletter.core.errors import MicroletterError, Unavailable
 from microletter.core.ids import ConversationId, UserId
-from microletter.core.models import Principal
+from microletter.core.models import Instant, Principal
 from microletter.redpackets import rules
 from microletter.redpackets.errors import AlreadyOpened, Exhausted
 from microletter.redpackets.rules import Draw, Limits, Opening, PacketId, RedPacket
@@ -183,8 +183,9 @@ async def open_packet(room: RedPackets, me: Principal, pid: PacketId) -> Opened:
     batch of the packet is in the database, the opens that arrive wait and then go
     together, in one read and one transaction of a few round trips (`_open_batches`), as
     SQLite's writer groups its jobs' commits; on SQLite each open is one job of it."""
-    if not room.read_first:
-        return await _open_one(room, me.user_id, pid)
+    if not room.read_first and room.settled.refuses(pid, me.user_id):
+        # refused for sure: why, from what is committed, without waiting for the writer
+        await room.store.look(me.user_id, pid, room.ctx.clock())  # raises the refusal
     loop = asyncio.get_running_loop()
     future: asyncio.Future[Opened] = loop.create_future()
     queue = room.waiting.get(pid)
@@ -227,21 +228,10 @@ async def _open_batch(
     window = (pid, now // ANNOUNCE_MS)
     answers: dict[UserId, Answer] = {}
     try:
-        seen = await room.store.look_many(list(batch), pid, now)
-        go = {}
-        for uid, found in seen.openers.items():
-            if isinstance(found, MicroletterError):
-                answers[uid] = found
-            else:
-                go[uid] = found
-        if go:
-            outcome = await room.store.open_many(
-                go, seen, now, announce=window not in room.announced
-            )
-            if any(isinstance(a, dict) and a["scheduled"] for a in outcome.value.values()):
-                _announced(room, window)
-            await room.ctx.publish(outcome)
-            answers.update(outcome.value)
+        if not room.read_first:  # SQLite: all of it in one job of the writer
+            await _open_together(room, pid, batch, now, window, answers)
+        else:
+            await _open_looked(room, pid, batch, now, window, answers)
     except MicroletterError as exc:
         if isinstance(exc, Unavailable):
             answers = dict.fromkeys(batch, exc)
@@ -258,6 +248,57 @@ async def _open_batch(
             future.set_exception(answer)
         else:
             future.set_result(_opened(answer))
+
+
+async def _open_looked(
+    room: RedPackets,
+    pid: PacketId,
+    batch: dict[UserId, asyncio.Future[Opened]],
+    now: Instant,
+    window: tuple[int, int],
+    answers: dict[UserId, Answer],
+) -> None:
+    """PostgreSQL: the batch's refusals from one read, then the rest in one transaction."""
+    seen = await room.store.look_many(list(batch), pid, now)
+    go = {}
+    for uid, found in seen.openers.items():
+        if isinstance(found, MicroletterError):
+            answers[uid] = found
+        else:
+            go[uid] = found
+    if go:
+        outcome = await room.store.open_many(go, seen, now, announce=window not in room.announced)
+        if any(isinstance(a, dict) and a["scheduled"] for a in outcome.value.values()):
+            _announced(room, window)
+        await room.ctx.publish(outcome)
+        answers.update(outcome.value)
+
+
+async def _open_together(
+    room: RedPackets,
+    pid: PacketId,
+    batch: dict[UserId, asyncio.Future[Opened]],
+    now: Instant,
+    window: tuple[int, int],
+    answers: dict[UserId, Answer],
+) -> None:
+    """SQLite: the batch in one job of the writer; what it answers is committed, so it
+    also tells `room.settled` which later opens will be refused."""
+    outcome = await room.store.open_together(
+        list(batch), pid, now, announce=window not in room.announced
+    )
+    settled = room.settled
+    for uid, answer in outcome.value.items():
+        if isinstance(answer, MicroletterError):
+            settled.refused(pid, uid, answer)
+        else:
+            if answer["scheduled"]:
+                _announced(room, window)
+            shares = answer["shares"]
+            assert isinstance(shares, int)  # our own result, written by the store
+            settled.opened(pid, uid, shares)
+    await room.ctx.publish(outcome)
+    answers.update(outcome.value)
 
 
 async def _answer_alone(

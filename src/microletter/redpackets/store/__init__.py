@@ -16,3 +16,4 @@ class RedPacketStore(Facade):
     find_packet = reads(packets.find_packet)
     look_many = reads(packets.look_many)
     open_many = writes(packets.open_many)
+    open_together = writes(packets.open_together)

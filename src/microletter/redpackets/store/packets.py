@@ -61,7 +61,13 @@ from microletter.redpackets.rules import (
     check_place,
     may_open,
 )
-from microletter.storage import checks_first, post_audience_note, post_message, schedule_job
+from microletter.storage import (
+    checks_first,
+    post_audience_note,
+    post_audience_notes,
+    post_message,
+    schedule_job,
+)
 from microletter.wallet import (
     USER,
     AccountId,
@@ -491,6 +497,131 @@ async def open_many(
             answer = answers[u]
             if isinstance(answer, dict):
                 answer["scheduled"] = u != packet.sender_id
+    return answers
+
+
+# SQLite, a batch of opens of one packet in one job of the writer (`open_together`): the
+# packet, then what each opener's refusal depends on, for all of them in one statement.
+# SQLite's own (json_each: PostgreSQL's batch reads before its transaction, `look_many`).
+_PACKET = (
+    f"SELECT {COLS}, CASE WHEN EXISTS (SELECT 1 FROM red_packet_shares s"
+    " WHERE s.packet_id=p.id AND s.opener_id IS NULL AND NOT s.refunded) THEN 0"
+    " ELSE p.shares END, c.kind, c.last_seq"
+    " FROM red_packets p JOIN conversations c ON c.id = p.conversation_id WHERE p.id=?"
+)
+_EACH = (
+    "SELECT o.value, EXISTS (SELECT 1 FROM members m WHERE m.conversation_id=?2"
+    " AND m.user_id=o.value),"
+    " (SELECT s.amount FROM red_packet_shares s WHERE s.packet_id=?1 AND s.opener_id=o.value),"
+    f" (SELECT a.id FROM wallet_accounts a WHERE a.kind='{USER}' AND a.owner_id=o.value)"
+    " FROM json_each(?3) AS o ORDER BY o.key"
+)
+
+
+@checks_first  # every refusal is an answer, not raised; what raises fails the batch
+async def open_together(
+    tx: Tx, openers: list[UserId], pid: PacketId, now: Instant, *, announce: bool
+) -> dict[UserId, Answer]:
+    """SQLite: `open_packet` for several members (distinct) of one packet in one unit
+    of work whose statements do not grow with their number: the read (`_PACKET`,
+    `_EACH`), the openers' rows, their shares, the money (`post_many`), the notes and the
+    update log, each one statement. The shares go in the openers' order; an opener
+    refused (the same checks, in the same order, as `look`) gets the refusal as the
+    answer and changes nothing."""
+    row = await tx.fetchrow(_PACKET, pid)
+    if row is None:
+        return {u: RedPacketNotFound(packet_id=pid) for u in openers}
+    packet = _packet_of(row)
+    kind, last_seq = ConversationKind(row[15]), int(row[16])
+    cid = packet.conversation_id
+    answers: dict[UserId, Answer] = {}
+    go: list[tuple[UserId, AccountId | None]] = []
+    for r in await tx.fetch(_EACH, pid, cid, [int(u) for u in openers]):
+        me, member, mine = UserId(r[0]), r[1], r[2]
+        try:
+            if not member:
+                raise NotMember(conversation_id=cid)
+            if not may_open(packet, me, kind):
+                raise NotForYou(packet_id=pid)
+            if mine is not None:
+                raise AlreadyOpened(packet_id=pid, amount=int(mine))
+            _check_open(packet, now)
+        except MicroletterError as refusal:
+            answers[me] = refusal
+            continue
+        go.append((me, None if r[3] is None else AccountId(r[3])))
+    free = await tx.fetch(
+        "SELECT idx, amount, account_id FROM red_packet_shares WHERE packet_id=$1"
+        " AND opener_id IS NULL AND NOT refunded ORDER BY idx LIMIT $2",
+        pid,
+        len(go),
+    )
+    won = [
+        (me, int(f[0]), int(f[1]), AccountId(f[2]), wallet)
+        for (me, wallet), f in zip(go, free, strict=False)
+    ]
+    answers.update((me, Exhausted(packet_id=pid)) for me, _ in go[len(won) :])
+    if not won:
+        return answers
+    await tx.executemany(
+        "INSERT INTO red_packet_opens (packet_id, opener_id, opened_at) VALUES ($1,$2,$3)",
+        [(pid, me, now) for me, *_ in won],
+    )
+    await tx.executemany(
+        "UPDATE red_packet_shares SET opener_id=$3, opened_at=$4 WHERE packet_id=$1 AND idx=$2",
+        [(pid, idx, me, now) for me, idx, *_ in won],
+    )
+    moves = [
+        (
+            [Posting(envelope, -amount), Posting(wallet or await wallet_of(tx, me, now), amount)],
+            me,
+        )
+        for me, _, amount, envelope, wallet in won
+    ]
+    try:
+        await post_many(
+            tx, "redpacket.open", moves, now, memo=packet.greeting, ref=f"redpacket:{pid}"
+        )
+    except InsufficientFunds as exc:  # an envelope holds its share until it is taken
+        raise _late(tx, exc) from None
+    scheduled = announce and any(me != packet.sender_id for me, *_ in won)
+    notes = []
+    for me, idx, amount, *_ in won:
+        finished = idx == packet.shares - 1  # the last share (the writer takes them in order)
+        notes.append(
+            (
+                [me],
+                {
+                    "action": "redpacket.opened",
+                    "actor": me,
+                    "sender_id": packet.sender_id,
+                    "packet_id": pid,
+                    "seq": packet.seq,
+                    "openers": [me],
+                    "finished": finished,
+                },
+            )
+        )
+        answers[me] = {
+            "packet_id": pid,
+            "conversation_id": cid,
+            "idx": idx,
+            "amount": amount,
+            "finished": finished,
+            "scheduled": scheduled and me != packet.sender_id,
+            "shares": packet.shares,
+        }
+    await post_audience_notes(tx, cid, notes, now, after_seq=last_seq)
+    if scheduled:  # the sender hears of them with the others of this window
+        window = now // ANNOUNCE_MS
+        await schedule_job(
+            tx,
+            ANNOUNCE_JOB,
+            f"{ANNOUNCE_JOB}:{pid}:{window}",
+            {"packet_id": pid},
+            Instant((window + 1) * ANNOUNCE_MS + ANNOUNCE_GRACE_MS),
+            now,
+        )
     return answers
 
 
