@@ -214,11 +214,31 @@ async def _open_batches(room: RedPackets, pid: PacketId) -> None:
                 else:
                     batch[uid] = future
             room.waiting[pid] = rest
-            await _open_batch(room, pid, batch)
+            if not room.read_first:  # SQLite: see `Settled`
+                batch = _refuse_settled(room, pid, batch)
+            if batch:
+                await _open_batch(room, pid, batch)
     finally:
         for _, future in room.waiting.pop(pid, []):  # only if cancelled (shutdown)
             if not future.done():
                 future.set_exception(Unavailable("The server is shutting down; retry."))
+
+
+def _refuse_settled(
+    room: RedPackets, pid: PacketId, batch: dict[UserId, asyncio.Future[Opened]]
+) -> dict[UserId, asyncio.Future[Opened]]:
+    """The opens of `batch` that committed facts say will be refused (they queued while
+    the batch that took the last share was being committed) get their refusal from a
+    read, at once, instead of from the writer after one more commit; the rest go on."""
+    settled, rest = room.settled, {}
+    for uid, future in batch.items():
+        if settled.refuses(pid, uid):
+            task = asyncio.get_running_loop().create_task(_answer_alone(room, uid, pid, future))
+            room.batching.add(task)
+            task.add_done_callback(room.batching.discard)
+        else:
+            rest[uid] = future
+    return rest
 
 
 async def _open_batch(
