@@ -4,11 +4,13 @@ rules), run one unit of work, publish after the commit."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from dataclasses import dataclass, field
 
 from microletter.actions.context import Context
 from microletter.core.errors import MicroletterError, Unavailable
+from microletter.core.events import Outcome
 from microletter.core.ids import ConversationId, UserId
 from microletter.core.models import Instant, Principal
 from microletter.redpackets import rules
@@ -24,6 +26,7 @@ from microletter.wallet import (
     hash_token,
 )
 
+log = logging.getLogger(__name__)
 _random = random.SystemRandom()  # a lucky split is money: no guessable generator
 
 
@@ -247,9 +250,10 @@ async def _open_batch(
     now = room.ctx.clock()
     window = (pid, now // ANNOUNCE_MS)
     answers: dict[UserId, Answer] = {}
+    done: Outcome[dict[UserId, Answer]] | None = None
     try:
         if not room.read_first:  # SQLite: all of it in one job of the writer
-            await _open_together(room, pid, batch, now, window, answers)
+            done = await _open_together(room, pid, batch, now, window, answers)
         else:
             await _open_looked(room, pid, batch, now, window, answers)
     except MicroletterError as exc:
@@ -268,6 +272,14 @@ async def _open_batch(
             future.set_exception(answer)
         else:
             future.set_result(_opened(answer))
+    if done is not None:
+        # After the answers: each opener's reply and note then leave in one write of
+        # their socket (both queue before its outbox flushes, on the loop's next turn).
+        try:
+            await room.ctx.publish(done)
+        except Exception as exc:  # noqa: BLE001  # the openers have their answers; the
+            # notes are in their logs, which their devices read when they catch up
+            log.warning("redpackets.publish_failed", extra={"error": repr(exc)})
 
 
 async def _open_looked(
@@ -301,9 +313,10 @@ async def _open_together(
     now: Instant,
     window: tuple[int, int],
     answers: dict[UserId, Answer],
-) -> None:
+) -> Outcome[dict[UserId, Answer]]:
     """SQLite: the batch in one job of the writer; what it answers is committed, so it
-    also tells `room.settled` which later opens will be refused."""
+    also tells `room.settled` which later opens will be refused. The caller publishes
+    the outcome, once it has answered the openers."""
     outcome = await room.store.open_together(
         list(batch), pid, now, announce=window not in room.announced
     )
@@ -317,8 +330,8 @@ async def _open_together(
             shares = answer["shares"]
             assert isinstance(shares, int)  # our own result, written by the store
             settled.opened(pid, uid, shares)
-    await room.ctx.publish(outcome)
     answers.update(outcome.value)
+    return outcome
 
 
 async def _answer_alone(
