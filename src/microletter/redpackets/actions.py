@@ -231,17 +231,38 @@ def _refuse_settled(
     room: RedPackets, pid: PacketId, batch: dict[UserId, asyncio.Future[Opened]]
 ) -> dict[UserId, asyncio.Future[Opened]]:
     """The opens of `batch` that committed facts say will be refused (they queued while
-    the batch that took the last share was being committed) get their refusal from a
+    the batch that took the last share was being committed) get their refusal from one
     read, at once, instead of from the writer after one more commit; the rest go on."""
-    settled, rest = room.settled, {}
+    settled, rest, refused = room.settled, {}, {}
     for uid, future in batch.items():
         if settled.refuses(pid, uid):
+            refused[uid] = future
+        else:
+            rest[uid] = future
+    if refused:
+        task = asyncio.get_running_loop().create_task(_refuse(room, pid, refused))
+        room.batching.add(task)
+        task.add_done_callback(room.batching.discard)
+    return rest
+
+
+async def _refuse(
+    room: RedPackets, pid: PacketId, batch: dict[UserId, asyncio.Future[Opened]]
+) -> None:
+    try:
+        found = await room.store.look_each(list(batch), pid, room.ctx.clock())
+    except Exception as exc:  # noqa: BLE001  # handed to the waiting openers
+        found = dict.fromkeys(batch, exc)  # type: ignore[arg-type]  # raised to each
+    for uid, future in batch.items():
+        answer = found[uid]
+        if future.done():  # the opener went away
+            continue
+        if isinstance(answer, BaseException):
+            future.set_exception(answer)
+        else:  # not refused after all (the facts say it cannot be): the writer decides
             task = asyncio.get_running_loop().create_task(_answer_alone(room, uid, pid, future))
             room.batching.add(task)
             task.add_done_callback(room.batching.discard)
-        else:
-            rest[uid] = future
-    return rest
 
 
 async def _open_batch(

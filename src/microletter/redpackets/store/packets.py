@@ -247,6 +247,20 @@ async def look(db: Reader, me: UserId, pid: PacketId, now: Instant) -> Look:
     return Look(packet, last_seq, None if row[19] is None else AccountId(row[19]))
 
 
+async def look_each(
+    db: Reader, openers: list[UserId], pid: PacketId, now: Instant
+) -> dict[UserId, Look | MicroletterError]:
+    """`look` for each of `openers`, in one read (on SQLite one hand-off to a reader
+    thread for all of them): their refusal, or what their open needs."""
+    found: dict[UserId, Look | MicroletterError] = {}
+    for me in openers:
+        try:
+            found[me] = await look(db, me, pid, now)
+        except MicroletterError as refusal:
+            found[me] = refusal
+    return found
+
+
 @checks_first  # every refusal comes from the read, before the first write (on SQLite)
 async def open_packet(
     tx: Tx,
