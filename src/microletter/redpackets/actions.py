@@ -182,10 +182,12 @@ class Opened:
 
 async def open_packet(room: RedPackets, me: Principal, pid: PacketId) -> Opened:
     """Take my share of a packet (the hot path: one read, one claim, the money, my note;
-    see store/packets.py). On PostgreSQL the opens of one packet are batched: while a
-    batch of the packet is in the database, the opens that arrive wait and then go
-    together, in one read and one transaction of a few round trips (`_open_batches`), as
-    SQLite's writer groups its jobs' commits; on SQLite each open is one job of it."""
+    see store/packets.py). The opens of one packet are batched: while a batch of the
+    packet is in the database, the opens that arrive wait and then go together
+    (`_open_batches`): on PostgreSQL in one read and one transaction of a few round
+    trips, on SQLite in one job of the writer, committed in its group commit. On SQLite
+    an open that committed facts say will be refused (`Settled`) is answered from a read
+    of what is committed, without waiting for the writer."""
     if not room.read_first and room.settled.refuses(pid, me.user_id):
         # refused for sure: why, from what is committed, without waiting for the writer
         await room.store.look(me.user_id, pid, room.ctx.clock())  # raises the refusal

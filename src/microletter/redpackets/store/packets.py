@@ -26,10 +26,12 @@ Opening (hundreds of members in the same second):
    (`ANNOUNCE_JOB`, one per packet and `ANNOUNCE_MS` window) that names everyone who
    opened since the last one: one combined note for a burst, not a log row per open.
 
-On PostgreSQL the action batches the opens of one packet that arrive together
-(`look_many` for all their refusals, `open_many`: the same steps for all of them in one
-transaction of four round trips; docs/wallet.md); `open_packet` is the single open
-(SQLite's, and PostgreSQL's when a batch meets a race it cannot take apart).
+The action batches the opens of one packet that arrive together: on PostgreSQL
+`look_many` for all their refusals, then `open_many`, the same steps for all of them in
+one transaction of four round trips; on SQLite `open_together`, one job of the writer
+whose statements do not grow with the number of openers (docs/wallet.md). `open_packet`
+is the single open (when a batch meets a race it cannot take apart, or when a refusal
+that committed facts promised did not come).
 
 Lock order (PostgreSQL): the idempotency key's row, the payment token's row, the
 conversation, accounts in id order (sending); the opener's row (a batch's in id order),
