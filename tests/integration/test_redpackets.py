@@ -104,7 +104,7 @@ async def test_refusals_after_a_packet_is_empty_keep_their_order_of_precedence(
     error = await fails(bob.open_red_packet(packet["id"]), "redpacket.already_opened", 409)
     assert error.details["amount"] == got == 100
     assert (await carol.open_red_packet(packet["id"]))["finished"]
-    for _ in range(2):  # the second time from what the first refusal taught the server
+    for _ in range(2):  # from what the committed opens taught the server, without the writer
         await fails(erin.open_red_packet(packet["id"]), "redpacket.exhausted", 409)
     await bob.leave(cid)
     await fails(bob.open_red_packet(packet["id"]), "conversation.not_member", 403)
