@@ -5,9 +5,9 @@ reference model. After every step: every transaction sums to zero and reconcile 
 clean, no balance is negative, nobody opened a packet twice, each packet's escrow holds
 exactly its untaken shares, and taken shares plus refund make the packet's amount.
 
-The same machine runs on PostgreSQL with one more rule: several members opening one
-packet together, in one batch (`look_many` and `open_many`, what the action does there
-with the opens of a packet that arrive together)."""
+Several members also open one packet together, in one batch, as the action does with
+the opens of a packet that arrive together: on SQLite in one job of the writer
+(`open_together`), on PostgreSQL with `look_many` and `open_many`."""
 
 from __future__ import annotations
 
@@ -151,6 +151,31 @@ class Packets(LedgerMachine):
             return
         self.opened(pid, user, outcome.value["amount"])
         assert [e.user_id for e in outcome.entries] == [user]  # only the opener hears now
+
+    @precondition(lambda self: bool(self.packets))
+    @rule(
+        pick=st.integers(0, 10**6),
+        who=st.lists(st.integers(0, PEOPLE - 1), min_size=1, max_size=PEOPLE, unique=True),
+    )
+    def open_together(self, pick: int, who: list[int]) -> None:
+        # SQLite: several members opening one packet in one job (`open_together`, what
+        # the action does there with the opens of a packet that arrive together)
+        live = sorted(pid for pid, p in self.packets.items() if p["left"]) or sorted(self.packets)
+        pid = live[pick % len(live)]
+        users = [self.users[w] for w in who]
+        outcome = self.run(
+            self.packets_store.open_together(users, PacketId(pid), Instant(self.now), announce=True)
+        )
+        answers = outcome.value
+        assert set(answers) == set(users)
+        for user in users:  # the batch's order is the order of its shares
+            answer = answers[user]
+            if isinstance(answer, MicroletterError):
+                self.refused(pid, user, answer)
+            else:
+                self.opened(pid, user, answer["amount"])
+        heard = sorted(e.user_id for e in outcome.entries)
+        assert heard == sorted(u for u in users if isinstance(answers[u], dict))
 
     def refused(self, pid: int, user: UserId, refusal: MicroletterError) -> None:
         p = self.packets[pid]

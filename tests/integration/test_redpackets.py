@@ -88,6 +88,33 @@ async def test_a_lucky_packet_in_a_group_is_opened_once_each_and_sums_to_its_amo
 
 
 @operators
+async def test_refusals_after_a_packet_is_empty_keep_their_order_of_precedence(
+    clients: MakeClient, server: Server
+) -> None:
+    # Once a packet is empty (or a member opened it), the server answers later opens
+    # from what is committed without the writer: the refusal must be the one the
+    # writer would give, a member who left hearing not_member before anything else.
+    root, alice, bob, carol, erin = [
+        await clients(n) for n in ("root", "alice", "bob", "carol", "erin")
+    ]
+    cid = await group_of(alice, bob, carol, erin)
+    await funded(root, alice, 1000)
+    packet = await send(alice, cid, "normal", 200, 2)
+    got = (await bob.open_red_packet(packet["id"]))["amount"]
+    error = await fails(bob.open_red_packet(packet["id"]), "redpacket.already_opened", 409)
+    assert error.details["amount"] == got == 100
+    assert (await carol.open_red_packet(packet["id"]))["finished"]
+    for _ in range(2):  # from what the committed opens taught the server, without the writer
+        await fails(erin.open_red_packet(packet["id"]), "redpacket.exhausted", 409)
+    await bob.leave(cid)
+    await fails(bob.open_red_packet(packet["id"]), "conversation.not_member", 403)
+    error = await fails(carol.open_red_packet(packet["id"]), "redpacket.already_opened", 409)
+    assert error.details["amount"] == 100
+    assert (await bob.wallet())["balance"] == (await carol.wallet())["balance"] == 100
+    assert (await root.admin_reconcile())["ok"]
+
+
+@operators
 async def test_an_opening_note_reaches_only_the_opener_and_then_the_sender(
     clients: MakeClient, server: Server
 ) -> None:

@@ -36,7 +36,7 @@ from microletter.storage.media import (
     hold_media,
 )
 from microletter.storage.messages import post_message, post_note
-from microletter.storage.notes import notes_between, post_audience_note
+from microletter.storage.notes import notes_between, post_audience_note, post_audience_notes
 from microletter.storage.ops import Facade, reads, writes, writes_value
 from microletter.storage.readonly import read_only
 from microletter.storage.rows import (
@@ -62,6 +62,7 @@ __all__ = [
     "pending_jobs",
     "post_note",
     "post_audience_note",
+    "post_audience_notes",
     "notes_between",
     "schedule_job",
     "start_job",

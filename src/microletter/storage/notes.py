@@ -47,6 +47,34 @@ async def post_audience_note(
     return note
 
 
+async def post_audience_notes(
+    tx: Tx,
+    cid: ConversationId,
+    notes: Sequence[tuple[Sequence[UserId], dict[str, JsonValue]]],
+    now: Instant,
+    *,
+    after_seq: int,
+) -> list[Note]:
+    """`post_audience_note` for several notes of one conversation at once (each its
+    audience and data), after the message `after_seq`: their rows in one statement and
+    their events in one append to the update log."""
+    made, rows, events = [], [], []
+    for audience, data in notes:
+        to = tuple(dict.fromkeys(audience))
+        if not to or len(to) > MAX_AUDIENCE:
+            raise ValueError(f"a note is for 1 to {MAX_AUDIENCE} members, not {len(to)}")
+        note = Note(tx.new_id(now), cid, after_seq, to, data, now)
+        who, body = msgspec.json.encode(list(to)).decode(), msgspec.json.encode(data).decode()
+        rows += [(u, note.id, cid, after_seq, who, body, now) for u in to]
+        event = NotePosted(note)
+        events += [(u, event) for u in to]
+        made.append(note)
+    if rows:
+        await tx.insert_notes(rows)
+        tx.append(events, now)
+    return made
+
+
 async def notes_between(
     db: Reader, me: UserId, cid: ConversationId, lo: int, hi: int | None
 ) -> list[Note]:

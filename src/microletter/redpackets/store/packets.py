@@ -26,10 +26,12 @@ Opening (hundreds of members in the same second):
    (`ANNOUNCE_JOB`, one per packet and `ANNOUNCE_MS` window) that names everyone who
    opened since the last one: one combined note for a burst, not a log row per open.
 
-On PostgreSQL the action batches the opens of one packet that arrive together
-(`look_many` for all their refusals, `open_many`: the same steps for all of them in one
-transaction of four round trips; docs/wallet.md); `open_packet` is the single open
-(SQLite's, and PostgreSQL's when a batch meets a race it cannot take apart).
+The action batches the opens of one packet that arrive together: on PostgreSQL
+`look_many` for all their refusals, then `open_many`, the same steps for all of them in
+one transaction of four round trips; on SQLite `open_together`, one job of the writer
+whose statements do not grow with the number of openers (docs/wallet.md). `open_packet`
+is the single open (when a batch meets a race it cannot take apart, or when a refusal
+that committed facts promised did not come).
 
 Lock order (PostgreSQL): the idempotency key's row, the payment token's row, the
 conversation, accounts in id order (sending); the opener's row (a batch's in id order),
@@ -61,7 +63,13 @@ from microletter.redpackets.rules import (
     check_place,
     may_open,
 )
-from microletter.storage import checks_first, post_audience_note, post_message, schedule_job
+from microletter.storage import (
+    checks_first,
+    post_audience_note,
+    post_audience_notes,
+    post_message,
+    schedule_job,
+)
 from microletter.wallet import (
     USER,
     AccountId,
@@ -241,6 +249,20 @@ async def look(db: Reader, me: UserId, pid: PacketId, now: Instant) -> Look:
     return Look(packet, last_seq, None if row[19] is None else AccountId(row[19]))
 
 
+async def look_each(
+    db: Reader, openers: list[UserId], pid: PacketId, now: Instant
+) -> dict[UserId, Look | MicroletterError]:
+    """`look` for each of `openers`, in one read (on SQLite one hand-off to a reader
+    thread for all of them): their refusal, or what their open needs."""
+    found: dict[UserId, Look | MicroletterError] = {}
+    for me in openers:
+        try:
+            found[me] = await look(db, me, pid, now)
+        except MicroletterError as refusal:
+            found[me] = refusal
+    return found
+
+
 @checks_first  # every refusal comes from the read, before the first write (on SQLite)
 async def open_packet(
     tx: Tx,
@@ -314,6 +336,7 @@ async def open_packet(
         "amount": amount,
         "finished": finished,
         "scheduled": scheduled,
+        "shares": packet.shares,
     }
 
 
@@ -474,6 +497,7 @@ async def open_many(
             "amount": amount,
             "finished": finished,
             "scheduled": False,
+            "shares": packet.shares,
         }
     if announce and any(u != packet.sender_id for u, *_ in won):
         window = now // ANNOUNCE_MS
@@ -489,6 +513,131 @@ async def open_many(
             answer = answers[u]
             if isinstance(answer, dict):
                 answer["scheduled"] = u != packet.sender_id
+    return answers
+
+
+# SQLite, a batch of opens of one packet in one job of the writer (`open_together`): the
+# packet, then what each opener's refusal depends on, for all of them in one statement.
+# SQLite's own (json_each: PostgreSQL's batch reads before its transaction, `look_many`).
+_PACKET = (
+    f"SELECT {COLS}, CASE WHEN EXISTS (SELECT 1 FROM red_packet_shares s"
+    " WHERE s.packet_id=p.id AND s.opener_id IS NULL AND NOT s.refunded) THEN 0"
+    " ELSE p.shares END, c.kind, c.last_seq"
+    " FROM red_packets p JOIN conversations c ON c.id = p.conversation_id WHERE p.id=?"
+)
+_EACH = (
+    "SELECT o.value, EXISTS (SELECT 1 FROM members m WHERE m.conversation_id=?2"
+    " AND m.user_id=o.value),"
+    " (SELECT s.amount FROM red_packet_shares s WHERE s.packet_id=?1 AND s.opener_id=o.value),"
+    f" (SELECT a.id FROM wallet_accounts a WHERE a.kind='{USER}' AND a.owner_id=o.value)"
+    " FROM json_each(?3) AS o ORDER BY o.key"
+)
+
+
+@checks_first  # every refusal is an answer, not raised; what raises fails the batch
+async def open_together(
+    tx: Tx, openers: list[UserId], pid: PacketId, now: Instant, *, announce: bool
+) -> dict[UserId, Answer]:
+    """SQLite: `open_packet` for several members (distinct) of one packet in one unit
+    of work whose statements do not grow with their number: the read (`_PACKET`,
+    `_EACH`), the openers' rows, their shares, the money (`post_many`), the notes and the
+    update log, each one statement. The shares go in the openers' order; an opener
+    refused (the same checks, in the same order, as `look`) gets the refusal as the
+    answer and changes nothing."""
+    row = await tx.fetchrow(_PACKET, pid)
+    if row is None:
+        return {u: RedPacketNotFound(packet_id=pid) for u in openers}
+    packet = _packet_of(row)
+    kind, last_seq = ConversationKind(row[15]), int(row[16])
+    cid = packet.conversation_id
+    answers: dict[UserId, Answer] = {}
+    go: list[tuple[UserId, AccountId | None]] = []
+    for r in await tx.fetch(_EACH, pid, cid, [int(u) for u in openers]):
+        me, member, mine = UserId(r[0]), r[1], r[2]
+        try:
+            if not member:
+                raise NotMember(conversation_id=cid)
+            if not may_open(packet, me, kind):
+                raise NotForYou(packet_id=pid)
+            if mine is not None:
+                raise AlreadyOpened(packet_id=pid, amount=int(mine))
+            _check_open(packet, now)
+        except MicroletterError as refusal:
+            answers[me] = refusal
+            continue
+        go.append((me, None if r[3] is None else AccountId(r[3])))
+    free = await tx.fetch(
+        "SELECT idx, amount, account_id FROM red_packet_shares WHERE packet_id=$1"
+        " AND opener_id IS NULL AND NOT refunded ORDER BY idx LIMIT $2",
+        pid,
+        len(go),
+    )
+    won = [
+        (me, int(f[0]), int(f[1]), AccountId(f[2]), wallet)
+        for (me, wallet), f in zip(go, free, strict=False)
+    ]
+    answers.update((me, Exhausted(packet_id=pid)) for me, _ in go[len(won) :])
+    if not won:
+        return answers
+    await tx.executemany(
+        "INSERT INTO red_packet_opens (packet_id, opener_id, opened_at) VALUES ($1,$2,$3)",
+        [(pid, me, now) for me, *_ in won],
+    )
+    await tx.executemany(
+        "UPDATE red_packet_shares SET opener_id=$3, opened_at=$4 WHERE packet_id=$1 AND idx=$2",
+        [(pid, idx, me, now) for me, idx, *_ in won],
+    )
+    moves = [
+        (
+            [Posting(envelope, -amount), Posting(wallet or await wallet_of(tx, me, now), amount)],
+            me,
+        )
+        for me, _, amount, envelope, wallet in won
+    ]
+    try:
+        await post_many(
+            tx, "redpacket.open", moves, now, memo=packet.greeting, ref=f"redpacket:{pid}"
+        )
+    except InsufficientFunds as exc:  # an envelope holds its share until it is taken
+        raise _late(tx, exc) from None
+    scheduled = announce and any(me != packet.sender_id for me, *_ in won)
+    notes = []
+    for me, idx, amount, *_ in won:
+        finished = idx == packet.shares - 1  # the last share (the writer takes them in order)
+        notes.append(
+            (
+                [me],
+                {
+                    "action": "redpacket.opened",
+                    "actor": me,
+                    "sender_id": packet.sender_id,
+                    "packet_id": pid,
+                    "seq": packet.seq,
+                    "openers": [me],
+                    "finished": finished,
+                },
+            )
+        )
+        answers[me] = {
+            "packet_id": pid,
+            "conversation_id": cid,
+            "idx": idx,
+            "amount": amount,
+            "finished": finished,
+            "scheduled": scheduled and me != packet.sender_id,
+            "shares": packet.shares,
+        }
+    await post_audience_notes(tx, cid, notes, now, after_seq=last_seq)
+    if scheduled:  # the sender hears of them with the others of this window
+        window = now // ANNOUNCE_MS
+        await schedule_job(
+            tx,
+            ANNOUNCE_JOB,
+            f"{ANNOUNCE_JOB}:{pid}:{window}",
+            {"packet_id": pid},
+            Instant((window + 1) * ANNOUNCE_MS + ANNOUNCE_GRACE_MS),
+            now,
+        )
     return answers
 
 
