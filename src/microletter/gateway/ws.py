@@ -67,7 +67,39 @@ RoomHandler = Callable[[Principal, Any], Awaitable[dict[str, Any]]]
 
 
 class Session:
-    """One authenticated connection of one device."""
+    """One authenticated connection of one device.
+
+    Ten thousand of these live at once, so each is kept small (docs/PERFORMANCE.md,
+    memory per connection): slots instead of an instance dict, and no container made
+    before it is needed (`tasks` exists only while a task runs)."""
+
+    __slots__ = (
+        "ctx",
+        "rooms",
+        "hub",
+        "settings",
+        "ws",
+        "transport",
+        "outbox",
+        "codec",
+        "principal",
+        "limits",
+        "delivery",
+        "abuse",
+        "tasks",
+        "closing",
+        "synced",
+        "_binary",
+        "awaiting",
+        "_rate_key",
+        "echoed",
+        "channels",
+        "channel_heads",
+        "streams",
+        "reads_streams",
+        "quiet",
+        "pinged",
+    )
 
     def __init__(
         self,
@@ -93,7 +125,9 @@ class Session:
         self.limits = limits
         self.delivery = Delivery(pulling=True)
         self.abuse = AbuseMeter(settings.ws_abuse_limit)
-        self.tasks: set[asyncio.Task[None]] = set()
+        # The tasks running for this connection; None while there are none (most of an
+        # idle connection's life: an empty set would cost ~200 bytes).
+        self.tasks: set[asyncio.Task[None]] | None = None
         self.closing = False
         self.synced = False
         self._binary = codec is not JSON
@@ -270,8 +304,22 @@ class Session:
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = self.outbox.loop.create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        tasks = self.tasks
+        if tasks is None:
+            tasks = self.tasks = set()
+        tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        tasks = self.tasks
+        if tasks is not None:
+            tasks.discard(task)
+            if not tasks:
+                self.tasks = None
+
+    def pending(self) -> list[asyncio.Task[None]]:
+        """The tasks of this connection still running."""
+        return [t for t in self.tasks or () if not t.done()]
 
     def receive(self, data: bytes | str) -> None:
         """One frame from the client."""
@@ -418,7 +466,7 @@ class Session:
     async def shutdown(self, code: int, reason: str) -> None:
         """Stop taking requests, let in-flight ones be acked, then close."""
         self.closing = True
-        pending = [t for t in self.tasks if not t.done()]
+        pending = self.pending()
         if pending:
             await asyncio.wait(pending, timeout=2)
         self.outbox.flush()
@@ -524,6 +572,7 @@ class Gateway:
         session: Session | None = None
         try:
             session = await self._start(ws, transport, codec, principal, hello)
+            del hello  # this frame lives as long as the connection: keep only what it needs
             receive = ws.receive  # not `async for`: its __anext__ is one more frame per read
             while True:
                 msg = await receive()
@@ -540,7 +589,9 @@ class Gateway:
                 self.hub.detach(session)
                 self.ctx.metrics.connections.dec()
                 # Requests in flight still finish (and publish); only their replies are lost.
-                self.lingering.update(t for t in session.tasks if not t.done())
+                for task in session.pending():
+                    self.lingering.add(task)
+                    task.add_done_callback(self.lingering.discard)
             log_user.reset(token)
         return ws
 
