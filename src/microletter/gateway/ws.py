@@ -485,6 +485,16 @@ def beat(session: Session, ping: bytes) -> None:
         session.close_soon(Close.GOING_AWAY, "no answer to ping")
 
 
+def _drop_http_parser(request: web.Request) -> None:
+    """Free the HTTP request parser of a connection upgraded to a WebSocket (~760 bytes
+    of the ~17 KB a connection costs). aiohttp keeps it until the connection is lost, yet
+    once the upgrade is accepted the frames go to the WebSocket reader, and every later
+    use of the parser checks for None (the state `connection_lost` leaves it in)."""
+    protocol = request.protocol
+    if getattr(protocol, "_upgraded", False) and getattr(protocol, "_payload_parser", None):
+        protocol._parser = None  # noqa: SLF001 - see above; aiohttp is pinned
+
+
 def _ref_of(data: bytes | str, codec: Codec) -> object:
     """The request's ref, if one can be read from a frame that failed validation."""
     loose: object = None
@@ -561,6 +571,7 @@ class Gateway:
             compress=False,
         )
         await ws.prepare(request)
+        _drop_http_parser(request)
         codec = CODECS.get(ws.ws_protocol or "", JSON)
         transport = request.transport
         if transport is None:
