@@ -8,7 +8,7 @@ import gc
 
 from microletter.app import Server
 from microletter.gateway.ws import Session
-from tests.conftest import MakeClient
+from tests.conftest import MakeClient, befriend
 from tests.integration.test_realtime import bye, closed_with, connect, hello, until
 
 
@@ -37,6 +37,8 @@ async def test_an_idle_connection_holds_no_empty_containers_and_no_http_parser(
     session = await _settled(uid)
     assert not hasattr(session, "__dict__")  # slots
     assert session.abuse._times is None  # no bad frame yet, so no deque
+    maps = (session.awaiting, session.echoed, session.channels, session.channel_heads)
+    assert maps == (None, None, None, None)  # no send in flight, no channel followed
     protocol = session.transport.get_protocol()
     assert protocol._parser is None  # type: ignore[attr-defined]  # released after the upgrade
     assert protocol._payload_parser is not None  # type: ignore[attr-defined]  # frames still read
@@ -48,8 +50,20 @@ async def test_an_idle_connection_holds_no_empty_containers_and_no_http_parser(
     assert session.abuse._times is not None and len(session.abuse._times) == 1
     await ws.send_json({"t": "ping", "ref": 3})
     assert (await until(ws, "pong"))["ref"] == 3
+    # A send with a ref: its echo is the ack (the maps made for it), then they go again.
+    bob = await clients("bob")
+    cid = await befriend(alice, bob)
+    send = {"t": "send", "ref": 9, "conversation_id": cid, "client_msg_id": "m1", "text": "hi"}
+    await ws.send_json(send)
+    echo = await until(ws, "ev")
+    while "ref" not in echo:  # the friendship's events come first
+        echo = await until(ws, "ev")
+    assert echo["ref"] == 9 and echo["data"]["message"]["text"] == "hi"
+    await ws.send_json({**send, "ref": 10})  # a retry: acked from the commit
+    assert (await until(ws, "ack"))["ref"] == 10
     await ws.ping(b"still here")  # the server answers pings on the upgraded socket
     assert await _settled(uid) is session
+    assert (session.awaiting, session.echoed) == (None, None)
     await bye(ws)
     del session, protocol  # and the server lets go of its session once the socket closes
     async with asyncio.timeout(5):

@@ -133,14 +133,15 @@ class Session:
         self._binary = codec is not JSON
         # Sends in flight on this connection, by client_msg_id: the echo of the new
         # message to this connection carries the first ref and stands for its ack.
-        self.awaiting: dict[str, list[object]] = {}
+        # (These four maps are None until first used: most connections never need them.)
+        self.awaiting: dict[str, list[object]] | None = None
         self._rate_key = str(principal.user_id)
-        self.echoed: dict[str, object] = {}
+        self.echoed: dict[str, object] | None = None
         # The official conversations' broadcast channels: conversation id -> account id.
-        self.channels: dict[ConversationId, UserId] = {}
+        self.channels: dict[ConversationId, UserId] | None = None
         # The head of each channel this connection was told: the start-of-session read and
         # a live hint can cross, and a hint is sent once.
-        self.channel_heads: dict[UserId, int] = {}
+        self.channel_heads: dict[UserId, int] | None = None
         # Large groups read from their streams (revision 3, after a `streams` request):
         # conversation id -> the delivery cursor over its seqs (gateway/streams.py).
         self.streams: dict[ConversationId, Delivery] = {}
@@ -179,16 +180,20 @@ class Session:
         streams.posted(self, event)
 
     def channel_posted(self, post: ChannelPosted) -> None:
-        cid = next((c for c, ch in self.channels.items() if ch == post.channel_id), None)
+        channels = self.channels or {}
+        cid = next((c for c, ch in channels.items() if ch == post.channel_id), None)
         if cid is not None:
             self.send_channel(post.channel_id, cid, post.seq)
 
     def send_channel(self, channel_id: UserId, cid: ConversationId, head: int) -> None:
         """A hint: the account's channel reached `head`; fetch the broadcasts after
         what you have (GET /api/v1/official-accounts/{channel_id}/broadcasts)."""
-        if head <= self.channel_heads.get(channel_id, 0):
+        heads = self.channel_heads
+        if heads is None:
+            heads = self.channel_heads = {}
+        if head <= heads.get(channel_id, 0):
             return
-        self.channel_heads[channel_id] = head
+        heads[channel_id] = head
         self.reply({"t": "channel", "channel_id": channel_id, "conversation_id": cid, "head": head})
 
     def follow_channels(self, event: object) -> None:
@@ -196,13 +201,24 @@ class Session:
         if isinstance(event, ConversationUpdated):
             conv = event.conversation
             if conv.kind is ConversationKind.OFFICIAL and conv.owner_id is not None:
-                if conv.id not in self.channels:
-                    self.channels[conv.id] = conv.owner_id
-                    self.hub.join_channel(self, conv.owner_id)
-        elif isinstance(event, ConversationLeft) and event.conversation_id in self.channels:
+                if self.channels is None or conv.id not in self.channels:
+                    self.follow_channel(conv.id, conv.owner_id)
+        elif (
+            isinstance(event, ConversationLeft)
+            and self.channels is not None
+            and event.conversation_id in self.channels
+        ):
             channel_id = self.channels.pop(event.conversation_id)
-            self.channel_heads.pop(channel_id, None)
+            if self.channel_heads is not None:
+                self.channel_heads.pop(channel_id, None)
             self.hub.leave_channel(self, channel_id)
+
+    def follow_channel(self, cid: ConversationId, channel_id: UserId) -> None:
+        """Deliver the hints of this account's channel (conversation `cid`) here."""
+        if self.channels is None:
+            self.channels = {}
+        self.channels[cid] = channel_id
+        self.hub.join_channel(self, channel_id)
 
     def kick_revoked(self) -> None:
         self.close_soon(Close.UNAUTHENTICATED, "device logged out")
@@ -236,9 +252,13 @@ class Session:
     def echo_ref(self, event: MessagePosted) -> object:
         if event.message.sender_id != self.principal.user_id:
             return None
+        if self.awaiting is None:
+            return None
         refs = self.awaiting.pop(event.message.client_msg_id, None)
         if not refs:
             return None
+        if self.echoed is None:
+            self.echoed = {}
         self.echoed[event.message.client_msg_id] = refs[0]
         return refs[0]
 
@@ -394,9 +414,12 @@ class Session:
         cmid = f.client_msg_id
         ref = f.ref
         if ref is not None:
-            refs = self.awaiting.get(cmid)
+            awaiting = self.awaiting
+            if awaiting is None:
+                awaiting = self.awaiting = {}
+            refs = awaiting.get(cmid)
             if refs is None:
-                self.awaiting[cmid] = [ref]
+                awaiting[cmid] = [ref]
             else:
                 refs.append(ref)
         try:
@@ -424,17 +447,23 @@ class Session:
         finally:
             if ref is not None:
                 self._forget_ref(cmid, ref)
-        if ref is not None and self.echoed.get(cmid) == ref:
-            del self.echoed[cmid]
+        echoed = self.echoed
+        if ref is not None and echoed is not None and echoed.get(cmid) == ref:
+            del echoed[cmid]
+            if not echoed:
+                self.echoed = None  # a dict keeps its grown table: let it go
             return  # the echoed event carried this ref: it was the ack
         self.reply({"ref": ref, "t": "ack", "message": message})
 
     def _forget_ref(self, cmid: str, ref: object) -> None:
-        refs = self.awaiting.get(cmid)
-        if refs is not None and ref in refs:
+        awaiting = self.awaiting
+        refs = None if awaiting is None else awaiting.get(cmid)
+        if awaiting is not None and refs is not None and ref in refs:
             refs.remove(ref)
             if not refs:
-                del self.awaiting[cmid]
+                del awaiting[cmid]
+                if not awaiting:
+                    self.awaiting = None
 
     async def _read(self, f: wire.Read) -> dict[str, Any]:
         seq = await messages.mark_read(
@@ -711,12 +740,10 @@ class Gateway:
             if not followed:
                 return  # most people follow no account: one read, nothing to join
             for view in followed:
-                session.channels[view.conversation_id] = view.channel_id
-                self.hub.join_channel(session, view.channel_id)
+                session.follow_channel(view.conversation_id, view.channel_id)
             for view in await store.channels(session.principal.user_id):
-                if view.conversation_id not in session.channels:
-                    session.channels[view.conversation_id] = view.channel_id
-                    self.hub.join_channel(session, view.channel_id)
+                if session.channels is None or view.conversation_id not in session.channels:
+                    session.follow_channel(view.conversation_id, view.channel_id)
                 if view.head > view.joined_seq:
                     session.send_channel(view.channel_id, view.conversation_id, view.head)
 
