@@ -111,15 +111,20 @@ class AbuseMeter:
     def __init__(self, limit: int, window: float = 60.0) -> None:
         self._limit = limit
         self._window = window
-        self._times: deque[float] = deque()
+        # Made on the first bad frame: an empty deque is ~620 bytes, and most connections
+        # never send one (docs/PERFORMANCE.md, memory per connection).
+        self._times: deque[float] | None = None
 
     def strike(self, now: float | None = None) -> bool:
         """Record one bad frame; True when the limit is exceeded."""
         now = time.monotonic() if now is None else now
-        self._times.append(now)
-        while self._times and self._times[0] < now - self._window:
-            self._times.popleft()
-        return len(self._times) > self._limit
+        times = self._times
+        if times is None:
+            times = self._times = deque()
+        times.append(now)
+        while times and times[0] < now - self._window:
+            times.popleft()
+        return len(times) > self._limit
 
 
 def ws_frame(payload: bytes, opcode: int) -> bytes:

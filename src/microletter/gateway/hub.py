@@ -176,7 +176,7 @@ class Hub:
         return frame
 
     def detach(self, session: Session) -> None:
-        for channel_id in list(session.channels.values()):
+        for channel_id in list((session.channels or {}).values()):
             self.leave_channel(session, channel_id)
         for cid in list(session.streams):
             self.leave_stream(session, cid)

@@ -67,7 +67,39 @@ RoomHandler = Callable[[Principal, Any], Awaitable[dict[str, Any]]]
 
 
 class Session:
-    """One authenticated connection of one device."""
+    """One authenticated connection of one device.
+
+    Ten thousand of these live at once, so each is kept small (docs/PERFORMANCE.md,
+    memory per connection): slots instead of an instance dict, and no container made
+    before it is needed (`tasks` exists only while a task runs)."""
+
+    __slots__ = (
+        "ctx",
+        "rooms",
+        "hub",
+        "settings",
+        "ws",
+        "transport",
+        "outbox",
+        "codec",
+        "principal",
+        "limits",
+        "delivery",
+        "abuse",
+        "tasks",
+        "closing",
+        "synced",
+        "_binary",
+        "awaiting",
+        "_rate_key",
+        "echoed",
+        "channels",
+        "channel_heads",
+        "streams",
+        "reads_streams",
+        "quiet",
+        "pinged",
+    )
 
     def __init__(
         self,
@@ -93,20 +125,23 @@ class Session:
         self.limits = limits
         self.delivery = Delivery(pulling=True)
         self.abuse = AbuseMeter(settings.ws_abuse_limit)
-        self.tasks: set[asyncio.Task[None]] = set()
+        # The tasks running for this connection; None while there are none (most of an
+        # idle connection's life: an empty set would cost ~200 bytes).
+        self.tasks: set[asyncio.Task[None]] | None = None
         self.closing = False
         self.synced = False
         self._binary = codec is not JSON
         # Sends in flight on this connection, by client_msg_id: the echo of the new
         # message to this connection carries the first ref and stands for its ack.
-        self.awaiting: dict[str, list[object]] = {}
+        # (These four maps are None until first used: most connections never need them.)
+        self.awaiting: dict[str, list[object]] | None = None
         self._rate_key = str(principal.user_id)
-        self.echoed: dict[str, object] = {}
+        self.echoed: dict[str, object] | None = None
         # The official conversations' broadcast channels: conversation id -> account id.
-        self.channels: dict[ConversationId, UserId] = {}
+        self.channels: dict[ConversationId, UserId] | None = None
         # The head of each channel this connection was told: the start-of-session read and
         # a live hint can cross, and a hint is sent once.
-        self.channel_heads: dict[UserId, int] = {}
+        self.channel_heads: dict[UserId, int] | None = None
         # Large groups read from their streams (revision 3, after a `streams` request):
         # conversation id -> the delivery cursor over its seqs (gateway/streams.py).
         self.streams: dict[ConversationId, Delivery] = {}
@@ -145,16 +180,20 @@ class Session:
         streams.posted(self, event)
 
     def channel_posted(self, post: ChannelPosted) -> None:
-        cid = next((c for c, ch in self.channels.items() if ch == post.channel_id), None)
+        channels = self.channels or {}
+        cid = next((c for c, ch in channels.items() if ch == post.channel_id), None)
         if cid is not None:
             self.send_channel(post.channel_id, cid, post.seq)
 
     def send_channel(self, channel_id: UserId, cid: ConversationId, head: int) -> None:
         """A hint: the account's channel reached `head`; fetch the broadcasts after
         what you have (GET /api/v1/official-accounts/{channel_id}/broadcasts)."""
-        if head <= self.channel_heads.get(channel_id, 0):
+        heads = self.channel_heads
+        if heads is None:
+            heads = self.channel_heads = {}
+        if head <= heads.get(channel_id, 0):
             return
-        self.channel_heads[channel_id] = head
+        heads[channel_id] = head
         self.reply({"t": "channel", "channel_id": channel_id, "conversation_id": cid, "head": head})
 
     def follow_channels(self, event: object) -> None:
@@ -162,13 +201,24 @@ class Session:
         if isinstance(event, ConversationUpdated):
             conv = event.conversation
             if conv.kind is ConversationKind.OFFICIAL and conv.owner_id is not None:
-                if conv.id not in self.channels:
-                    self.channels[conv.id] = conv.owner_id
-                    self.hub.join_channel(self, conv.owner_id)
-        elif isinstance(event, ConversationLeft) and event.conversation_id in self.channels:
+                if self.channels is None or conv.id not in self.channels:
+                    self.follow_channel(conv.id, conv.owner_id)
+        elif (
+            isinstance(event, ConversationLeft)
+            and self.channels is not None
+            and event.conversation_id in self.channels
+        ):
             channel_id = self.channels.pop(event.conversation_id)
-            self.channel_heads.pop(channel_id, None)
+            if self.channel_heads is not None:
+                self.channel_heads.pop(channel_id, None)
             self.hub.leave_channel(self, channel_id)
+
+    def follow_channel(self, cid: ConversationId, channel_id: UserId) -> None:
+        """Deliver the hints of this account's channel (conversation `cid`) here."""
+        if self.channels is None:
+            self.channels = {}
+        self.channels[cid] = channel_id
+        self.hub.join_channel(self, channel_id)
 
     def kick_revoked(self) -> None:
         self.close_soon(Close.UNAUTHENTICATED, "device logged out")
@@ -202,9 +252,13 @@ class Session:
     def echo_ref(self, event: MessagePosted) -> object:
         if event.message.sender_id != self.principal.user_id:
             return None
+        if self.awaiting is None:
+            return None
         refs = self.awaiting.pop(event.message.client_msg_id, None)
         if not refs:
             return None
+        if self.echoed is None:
+            self.echoed = {}
         self.echoed[event.message.client_msg_id] = refs[0]
         return refs[0]
 
@@ -270,8 +324,22 @@ class Session:
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = self.outbox.loop.create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        tasks = self.tasks
+        if tasks is None:
+            tasks = self.tasks = set()
+        tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        tasks = self.tasks
+        if tasks is not None:
+            tasks.discard(task)
+            if not tasks:
+                self.tasks = None
+
+    def pending(self) -> list[asyncio.Task[None]]:
+        """The tasks of this connection still running."""
+        return [t for t in self.tasks or () if not t.done()]
 
     def receive(self, data: bytes | str) -> None:
         """One frame from the client."""
@@ -346,9 +414,12 @@ class Session:
         cmid = f.client_msg_id
         ref = f.ref
         if ref is not None:
-            refs = self.awaiting.get(cmid)
+            awaiting = self.awaiting
+            if awaiting is None:
+                awaiting = self.awaiting = {}
+            refs = awaiting.get(cmid)
             if refs is None:
-                self.awaiting[cmid] = [ref]
+                awaiting[cmid] = [ref]
             else:
                 refs.append(ref)
         try:
@@ -376,17 +447,23 @@ class Session:
         finally:
             if ref is not None:
                 self._forget_ref(cmid, ref)
-        if ref is not None and self.echoed.get(cmid) == ref:
-            del self.echoed[cmid]
+        echoed = self.echoed
+        if ref is not None and echoed is not None and echoed.get(cmid) == ref:
+            del echoed[cmid]
+            if not echoed:
+                self.echoed = None  # a dict keeps its grown table: let it go
             return  # the echoed event carried this ref: it was the ack
         self.reply({"ref": ref, "t": "ack", "message": message})
 
     def _forget_ref(self, cmid: str, ref: object) -> None:
-        refs = self.awaiting.get(cmid)
-        if refs is not None and ref in refs:
+        awaiting = self.awaiting
+        refs = None if awaiting is None else awaiting.get(cmid)
+        if awaiting is not None and refs is not None and ref in refs:
             refs.remove(ref)
             if not refs:
-                del self.awaiting[cmid]
+                del awaiting[cmid]
+                if not awaiting:
+                    self.awaiting = None
 
     async def _read(self, f: wire.Read) -> dict[str, Any]:
         seq = await messages.mark_read(
@@ -418,7 +495,7 @@ class Session:
     async def shutdown(self, code: int, reason: str) -> None:
         """Stop taking requests, let in-flight ones be acked, then close."""
         self.closing = True
-        pending = [t for t in self.tasks if not t.done()]
+        pending = self.pending()
         if pending:
             await asyncio.wait(pending, timeout=2)
         self.outbox.flush()
@@ -435,6 +512,16 @@ def beat(session: Session, ping: bytes) -> None:
         session.outbox.put_framed(ping)
     else:
         session.close_soon(Close.GOING_AWAY, "no answer to ping")
+
+
+def _drop_http_parser(request: web.Request) -> None:
+    """Free the HTTP request parser of a connection upgraded to a WebSocket (~760 bytes
+    of the ~17 KB a connection costs). aiohttp keeps it until the connection is lost, yet
+    once the upgrade is accepted the frames go to the WebSocket reader, and every later
+    use of the parser checks for None (the state `connection_lost` leaves it in)."""
+    protocol = request.protocol
+    if getattr(protocol, "_upgraded", False) and getattr(protocol, "_payload_parser", None):
+        protocol._parser = None  # noqa: SLF001 - see above; aiohttp is pinned
 
 
 def _ref_of(data: bytes | str, codec: Codec) -> object:
@@ -513,6 +600,7 @@ class Gateway:
             compress=False,
         )
         await ws.prepare(request)
+        _drop_http_parser(request)
         codec = CODECS.get(ws.ws_protocol or "", JSON)
         transport = request.transport
         if transport is None:
@@ -524,6 +612,7 @@ class Gateway:
         session: Session | None = None
         try:
             session = await self._start(ws, transport, codec, principal, hello)
+            del hello  # this frame lives as long as the connection: keep only what it needs
             receive = ws.receive  # not `async for`: its __anext__ is one more frame per read
             while True:
                 msg = await receive()
@@ -540,7 +629,9 @@ class Gateway:
                 self.hub.detach(session)
                 self.ctx.metrics.connections.dec()
                 # Requests in flight still finish (and publish); only their replies are lost.
-                self.lingering.update(t for t in session.tasks if not t.done())
+                for task in session.pending():
+                    self.lingering.add(task)
+                    task.add_done_callback(self.lingering.discard)
             log_user.reset(token)
         return ws
 
@@ -649,12 +740,10 @@ class Gateway:
             if not followed:
                 return  # most people follow no account: one read, nothing to join
             for view in followed:
-                session.channels[view.conversation_id] = view.channel_id
-                self.hub.join_channel(session, view.channel_id)
+                session.follow_channel(view.conversation_id, view.channel_id)
             for view in await store.channels(session.principal.user_id):
-                if view.conversation_id not in session.channels:
-                    session.channels[view.conversation_id] = view.channel_id
-                    self.hub.join_channel(session, view.channel_id)
+                if session.channels is None or view.conversation_id not in session.channels:
+                    session.follow_channel(view.conversation_id, view.channel_id)
                 if view.head > view.joined_seq:
                     session.send_channel(view.channel_id, view.conversation_id, view.head)
 
