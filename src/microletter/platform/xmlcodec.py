@@ -12,9 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from xml.etree.ElementTree import Element, ParseError  # noqa: S405 - types only; parsing is defused
 
-import defusedxml.ElementTree as safe_xml
-from defusedxml import DefusedXmlException
-
 MAX_XML = 64 * 1024
 MAX_DEPTH = 4
 
@@ -29,6 +26,10 @@ def parse(raw: bytes | str) -> Fields:
     """The fields of an `<xml>` document; XmlError if it is not one."""
     if len(raw) > MAX_XML:
         raise XmlError(f"document above {MAX_XML} bytes")
+    # Loaded with the first document, not at start (tests/unit/test_coldstart.py).
+    import defusedxml.ElementTree as safe_xml
+    from defusedxml import DefusedXmlException
+
     try:
         root = safe_xml.fromstring(raw, forbid_dtd=True)
     except (ParseError, DefusedXmlException, ValueError) as exc:
