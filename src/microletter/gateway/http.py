@@ -230,7 +230,10 @@ def _render_docs() -> str:
     from swagger_ui.core import ApplicationDocument
 
     doc = ApplicationDocument(
-        None, app_type="aiohttp", config_rel_url="/openapi.json", url_prefix=DOCS,
+        None,
+        app_type="aiohttp",
+        config_rel_url="/openapi.json",
+        url_prefix=DOCS,
         title="microletter API",
     )
     return str(doc.doc_html)
