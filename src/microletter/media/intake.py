@@ -14,7 +14,6 @@ import hashlib
 from collections.abc import AsyncIterable, Sequence
 from pathlib import Path
 
-
 from microletter.core.errors import InvalidInput, TooLarge
 from microletter.core.ids import UserId
 from microletter.core.media import BlobFacts, MediaId, MediaKind, MediaLimits, Variant, blob_key

@@ -19,7 +19,6 @@ from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from microletter.actions import media as media_actions
 from microletter.core import media as rules
 from microletter.core.errors import InvalidInput, MediaUnsupported, TooLarge
