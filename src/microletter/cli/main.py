@@ -64,11 +64,13 @@ def serve(
     writer and serves them; on MICROLETTER_DATABASE_URL=postgresql://... they need
     MICROLETTER_BUS_URL=redis://... Several `serve` on other ports or machines with the
     same PostgreSQL and Redis make a cluster."""
+    collecting = gc.isenabled()
     gc.disable()  # as in cli/__init__.py: the server's imports make no garbage
     try:
         from microletter import app, log
     finally:
-        gc.enable()
+        if collecting:
+            gc.enable()
 
     settings = _settings(
         host=host,
