@@ -65,10 +65,11 @@ def serve(
     MICROLETTER_BUS_URL=redis://... Several `serve` on other ports or machines with the
     same PostgreSQL and Redis make a cluster."""
     collecting = gc.isenabled()
-    gc.disable()  # as in cli/__init__.py: the server's imports make no garbage
+    gc.disable()  # as in cli/__init__.py: the server's modules live as long as it does
     try:
         from microletter import app, log
     finally:
+        gc.freeze()
         if collecting:
             gc.enable()
 
