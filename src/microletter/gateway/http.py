@@ -181,7 +181,7 @@ def create_app(
 
 class LazySpec:
     """The OpenAPI document, built on its first request rather than at start: reading the
-    schemas of every route's types took ~0.15 s, a third of the time to start, for a page
+    schemas of every route's types took ~0.15 s of the start, for a page
     few processes ever serve. Built once, in a thread (pure CPU: the loop stays
     responsive), and kept; tests/integration/test_accounts.py fetches it, so a route
     whose types cannot be described still fails the tests."""
