@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 from dataclasses import fields
@@ -63,7 +64,14 @@ def serve(
     writer and serves them; on MICROLETTER_DATABASE_URL=postgresql://... they need
     MICROLETTER_BUS_URL=redis://... Several `serve` on other ports or machines with the
     same PostgreSQL and Redis make a cluster."""
-    from microletter import app, log
+    collecting = gc.isenabled()
+    gc.disable()  # as in cli/__init__.py: the server's modules live as long as it does
+    try:
+        from microletter import app, log
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
     settings = _settings(
         host=host,

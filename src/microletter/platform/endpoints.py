@@ -11,7 +11,6 @@ import io
 from collections.abc import AsyncIterator
 from typing import Any
 
-import segno
 from aiohttp import BodyPartReader, web
 
 from microletter.core.errors import InvalidInput, MalformedBody
@@ -421,6 +420,8 @@ async def qrcode_show(call: CgiCall) -> web.StreamResponse:
 
 
 def qr_png(text: str) -> bytes:
+    import segno  # on first use: no QR code is drawn at start (tests/unit/test_coldstart.py)
+
     buffer = io.BytesIO()
     segno.make(text, error="m").save(buffer, kind="png", scale=8, border=2)
     return buffer.getvalue()

@@ -10,10 +10,10 @@ and numbers bare.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from xml.etree.ElementTree import Element, ParseError  # noqa: S405 - types only; parsing is defused
+from typing import TYPE_CHECKING
 
-import defusedxml.ElementTree as safe_xml
-from defusedxml import DefusedXmlException
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element  # noqa: S405 - a type only; parsing is defused
 
 MAX_XML = 64 * 1024
 MAX_DEPTH = 4
@@ -29,6 +29,12 @@ def parse(raw: bytes | str) -> Fields:
     """The fields of an `<xml>` document; XmlError if it is not one."""
     if len(raw) > MAX_XML:
         raise XmlError(f"document above {MAX_XML} bytes")
+    # Loaded with the first document, not at start (tests/unit/test_coldstart.py).
+    from xml.etree.ElementTree import ParseError  # noqa: S405 - the error; parsing is defused
+
+    import defusedxml.ElementTree as safe_xml
+    from defusedxml import DefusedXmlException
+
     try:
         root = safe_xml.fromstring(raw, forbid_dtd=True)
     except (ParseError, DefusedXmlException, ValueError) as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import segno
 from aiohttp import web
 
 from microletter.actions import accounts
@@ -144,6 +143,8 @@ async def my_qr_code(call: Call) -> web.Response:
 
 def qr_svg(payload: str) -> bytes:
     """A scalable QR code (black on white, with its quiet zone) for `payload`."""
+    import segno  # on first use: no QR code is drawn at start (tests/unit/test_coldstart.py)
+
     out = io.BytesIO()
     segno.make(payload, error="m", micro=False).save(
         out, kind="svg", border=4, xmldecl=False, omitsize=True, title="QR code"
