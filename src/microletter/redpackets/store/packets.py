@@ -418,19 +418,12 @@ async def look_many(db: Reader, openers: list[UserId], pid: PacketId, now: Insta
     kind, last_seq = ConversationKind(rows[0][15]), int(rows[0][16])
     found: dict[UserId, MicroletterError | AccountId | None] = {}
     for row in rows:
-        me, member, mine = UserId(row[20]), row[17], row[18]
-        try:
-            if not member:
-                raise NotMember(conversation_id=packet.conversation_id)
-            if not may_open(packet, me, kind):
-                raise NotForYou(packet_id=pid)
-            if mine is not None:
-                raise AlreadyOpened(packet_id=pid, amount=int(mine))
-            _check_open(packet, now)
-        except MicroletterError as refusal:
+        me = UserId(row[20])
+        refusal = _refusal(packet, me, kind, now, member=row[17], mine=row[18])
+        if refusal is not None:
             found[me] = refusal
-            continue
-        found[me] = None if row[19] is None else AccountId(row[19])
+        else:
+            found[me] = None if row[19] is None else AccountId(row[19])
     return Looks(packet, last_seq, found)
 
 
@@ -553,16 +546,9 @@ async def open_together(
     answers: dict[UserId, Answer] = {}
     go: list[tuple[UserId, AccountId | None]] = []
     for r in await tx.fetch(_EACH, pid, cid, [int(u) for u in openers]):
-        me, member, mine = UserId(r[0]), r[1], r[2]
-        try:
-            if not member:
-                raise NotMember(conversation_id=cid)
-            if not may_open(packet, me, kind):
-                raise NotForYou(packet_id=pid)
-            if mine is not None:
-                raise AlreadyOpened(packet_id=pid, amount=int(mine))
-            _check_open(packet, now)
-        except MicroletterError as refusal:
+        me = UserId(r[0])
+        refusal = _refusal(packet, me, kind, now, member=r[1], mine=r[2])
+        if refusal is not None:
             answers[me] = refusal
             continue
         go.append((me, None if r[3] is None else AccountId(r[3])))
@@ -649,6 +635,30 @@ def _late(tx: Tx, refusal: MicroletterError) -> Exception:
     if tx.dialect == "postgresql":
         return refusal
     return RuntimeError(f"an open was refused after it wrote: {refusal.code}")
+
+
+def _refusal(
+    packet: RedPacket,
+    me: UserId,
+    kind: ConversationKind,
+    now: Instant,
+    *,
+    member: object,
+    mine: int | None,
+) -> MicroletterError | None:
+    """Why `me` may not open `packet`, or None: the checks of an open, in their order
+    (`look` and `open_together` answer the same refusal for the same facts)."""
+    try:
+        if not member:
+            raise NotMember(conversation_id=packet.conversation_id)
+        if not may_open(packet, me, kind):
+            raise NotForYou(packet_id=packet.id)
+        if mine is not None:
+            raise AlreadyOpened(packet_id=packet.id, amount=int(mine))
+        _check_open(packet, now)
+    except MicroletterError as refusal:
+        return refusal
+    return None
 
 
 def _check_open(packet: RedPacket, now: Instant) -> None:
