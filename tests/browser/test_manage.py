@@ -5,6 +5,7 @@ drawn avatar; a picture seen online shows in a chat opened offline."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from playwright.async_api import Page, Response, expect
@@ -223,13 +224,19 @@ async def test_a_group_avatar_is_drawn_and_pictures_show_offline(
     await shot(alice, "phone-group-avatar")
 
     # A picture arrives while Alice looks at her chat list; she opens the chat offline.
-    cached = "async () => (await (await caches.open('microletter-pictures')).keys()).length"
-    before = await alice.evaluate(cached)  # the group's avatar may be kept there already
     photo = await bob_sdk.upload(picture((640, 480), "JPEG", (200, 30, 30)), kind="image")
     await bob_sdk.send_media(group, photo)
     await expect(row(alice, "Picnic").locator(".chat-preview")).to_contain_text("Photo")
-    # Its thumbnail went into the service worker's cache as it arrived.
-    await alice.wait_for_function(f"async () => (await ({cached})()) > {before}")
+    # Its thumbnail went into the service worker's cache as it arrived. Polled from here:
+    # wait_for_function takes an async predicate's promise for a truthy answer, so it did
+    # not wait for the cache (and going offline before the thumbnail was kept raced).
+    kept = (
+        "async (media) => (await (await caches.open('microletter-pictures')).keys())"
+        ".some((r) => new URL(r.url).pathname.startsWith(`/m/${media}`))"
+    )
+    async with asyncio.timeout(10):
+        while not await alice.evaluate(kept, photo["id"]):
+            await asyncio.sleep(0.05)
     await alice.context.set_offline(True)
     await expect(alice.locator(".conn-status")).to_be_visible()
     started = time.monotonic()
