@@ -312,6 +312,10 @@ class PrivateRedisCluster:
         target = self.ask(to, "cluster", "myid").strip()
         for port in sorted(self.masters_now(), key=lambda p: p != to):
             self.ask(port, "cluster", "setslot", str(slot), "node", target)
+        # Replicas learn the new owner by gossip, and take a claim only from a node whose
+        # config epoch is newer than the old owner's: without a bump (a slot not migrated
+        # through IMPORTING gets none) they could keep the old owner for good.
+        self.ask(to, "cluster", "bumpepoch")
 
     def alive(self, port: int) -> bool:
         proc = self.procs.get(port)
