@@ -318,17 +318,9 @@ async def open_packet(
         "finished": finished,
     }
     await post_audience_note(tx, cid, [me], note, now, after_seq=last_seq)
-    window = now // ANNOUNCE_MS
     scheduled = announce and me != packet.sender_id
     if scheduled:  # the sender hears of it with the others of this window
-        await schedule_job(
-            tx,
-            ANNOUNCE_JOB,
-            f"{ANNOUNCE_JOB}:{pid}:{window}",
-            {"packet_id": pid},
-            Instant((window + 1) * ANNOUNCE_MS + ANNOUNCE_GRACE_MS),
-            now,
-        )
+        await _schedule_announce(tx, pid, now)
     return {
         "packet_id": pid,
         "conversation_id": cid,
@@ -493,15 +485,7 @@ async def open_many(
             "shares": packet.shares,
         }
     if announce and any(u != packet.sender_id for u, *_ in won):
-        window = now // ANNOUNCE_MS
-        await schedule_job(
-            tx,
-            ANNOUNCE_JOB,
-            f"{ANNOUNCE_JOB}:{pid}:{window}",
-            {"packet_id": pid},
-            Instant((window + 1) * ANNOUNCE_MS + ANNOUNCE_GRACE_MS),
-            now,
-        )
+        await _schedule_announce(tx, pid, now)
         for u, *_ in won:
             answer = answers[u]
             if isinstance(answer, dict):
@@ -615,15 +599,7 @@ async def open_together(
         }
     await post_audience_notes(tx, cid, notes, now, after_seq=last_seq)
     if scheduled:  # the sender hears of them with the others of this window
-        window = now // ANNOUNCE_MS
-        await schedule_job(
-            tx,
-            ANNOUNCE_JOB,
-            f"{ANNOUNCE_JOB}:{pid}:{window}",
-            {"packet_id": pid},
-            Instant((window + 1) * ANNOUNCE_MS + ANNOUNCE_GRACE_MS),
-            now,
-        )
+        await _schedule_announce(tx, pid, now)
     return answers
 
 
@@ -635,6 +611,20 @@ def _late(tx: Tx, refusal: MicroletterError) -> Exception:
     if tx.dialect == "postgresql":
         return refusal
     return RuntimeError(f"an open was refused after it wrote: {refusal.code}")
+
+
+async def _schedule_announce(tx: Tx, pid: PacketId, now: Instant) -> None:
+    """The sender hears of the opens of this window together: one job per packet and
+    window (its key makes a second schedule of the same window a no-op)."""
+    window = now // ANNOUNCE_MS
+    await schedule_job(
+        tx,
+        ANNOUNCE_JOB,
+        f"{ANNOUNCE_JOB}:{pid}:{window}",
+        {"packet_id": pid},
+        Instant((window + 1) * ANNOUNCE_MS + ANNOUNCE_GRACE_MS),
+        now,
+    )
 
 
 def _refusal(
